@@ -1,0 +1,27 @@
+# The two commands of the README:
+#   make report   -- reproduce the papers' headline results into report/ (report.md + figures)
+#   make test     -- run the test suite
+# Both create a local virtual environment in .venv on first use (needs only python3 >= 3.11 and pip).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: report test venv clean
+
+report: $(STAMP)
+	$(BIN)/python experiments/make_report.py --out report
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --durations=15 tests
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[all,test]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) report

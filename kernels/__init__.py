@@ -1,0 +1,18 @@
+"""Pure numerical kernels for jaxgen: arrays in, arrays out.
+
+No physics constants, no I/O, and never an import of jaxgen. Each private module defines ``__all__`` and is
+re-exported here:
+
+- ``_bessel``: modified Bessel functions K0, K1, K2 and their exponentially scaled forms, with exact derivatives;
+- ``_thermal``: equilibrium thermal integrals for FD/BE/MB statistics and the asymmetry susceptibility k(z);
+- ``_linalg``: batched constrained linear solves with rank diagnostics;
+- ``_ode``: helpers around diffrax for stiff, batched Boltzmann equations.
+"""
+
+from . import _bessel, _linalg, _ode, _thermal
+from ._bessel import *  # noqa: F401,F403
+from ._linalg import *  # noqa: F401,F403
+from ._ode import *  # noqa: F401,F403
+from ._thermal import *  # noqa: F401,F403
+
+__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__]
