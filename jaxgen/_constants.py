@@ -36,7 +36,7 @@ GEV_INV_TO_S: float = HBAR_GEV_S
 # ---------------------------------------------------------------------------------------------------------------
 #: Planck mass M_Pl = sqrt(hbar c / G_N) in GeV.  PDG 2024, "Physical constants": 1.220890(14)e19 GeV.
 M_PLANCK: float = 1.220890e19
-#: Reduced Planck mass M_Pl / sqrt(8 pi) in GeV (= 2.435323e18 GeV, PDG 2024: 2.435 35(3)e18 after rounding of G_N).
+#: Reduced Planck mass M_Pl / sqrt(8 pi) in GeV (= 2.435323e18 GeV, consistent with PDG's 2.435 323(27)e18).
 M_PLANCK_REDUCED: float = M_PLANCK / math.sqrt(8.0 * math.pi)
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ T_CMB_K: float = 2.7255
 T_CMB: float = T_CMB_K * K_BOLTZMANN_GEV_PER_K
 #: Effective number of neutrino species in the standard cosmology (Akita & Yamaguchi 2020; Froustey et al. 2020).
 N_EFF: float = 3.044
-#: Entropy degrees of freedom today, g_*s0 = 2 + (7/8) 2 N_eff (4/11) = 3.9376 with N_eff = 3.044.
+#: Entropy degrees of freedom today, g_*s0 = 2 + (7/8) 2 N_eff (4/11) = 3.93709 with N_eff = 3.044.
 #: (The instantaneous-decoupling value 43/11 = 3.909 corresponds to N_eff = 3.)
 G_S_TODAY: float = 2.0 + 7.0 / 8.0 * 2.0 * N_EFF * 4.0 / 11.0
 #: Entropy density today s0 = (2 pi^2/45) g_*s0 T0^3 in GeV^3.
@@ -123,7 +123,7 @@ class ObservedDensities:
 
     @property
     def baryon_yield(self) -> float:
-        """Y_B = n_B / s today, from Omega_b h^2 rho_c/h^2 / (m_p s0) (dimensionless, about 8.7e-11)."""
+        """Y_B = n_B / s today, from Omega_b h^2 rho_c/h^2 / (m_p s0) (dimensionless, 8.63e-11 for Planck 2018)."""
         return self.omega_b_h2 * RHO_CRIT_OVER_H2 / (M_PROTON * ENTROPY_DENSITY_TODAY)
 
     @property
