@@ -1,0 +1,11 @@
+"""CP asymmetries from the gaugino-higgsino sector (Hall, March-Russell, West 2010, Sec. 2); see :mod:`jaxgen._cp`.
+
+Chargino/neutralino mass matrices and differentiable mixing (SLHA conventions), tree couplings and widths of
+chi -> l phi_X, the master formulae eqs. (1.4) and (2.5) (re-derived), the mass-insertion limit of Sec. 2.1 and the
+parameterization eps = eps0 alpha_w sin(phi_2) (eq. 2.7) with the on-shell-cut condition.
+"""
+
+from . import _cp
+from ._cp import *  # noqa: F401,F403
+
+__all__ = list(_cp.__all__)
