@@ -6,13 +6,15 @@ re-exported here:
 - ``_bessel``: modified Bessel functions K0, K1, K2 and their exponentially scaled forms, with exact derivatives;
 - ``_thermal``: equilibrium thermal integrals for FD/BE/MB statistics and the asymmetry susceptibility k(z);
 - ``_linalg``: batched constrained linear solves with rank diagnostics;
-- ``_ode``: helpers around diffrax for stiff, batched Boltzmann equations.
+- ``_ode``: helpers around diffrax for stiff, batched Boltzmann equations;
+- ``_takagi``: differentiable Takagi factorization and ordered SVD (mass matrices with complex phases).
 """
 
-from . import _bessel, _linalg, _ode, _thermal
+from . import _bessel, _linalg, _ode, _takagi, _thermal
 from ._bessel import *  # noqa: F401,F403
 from ._linalg import *  # noqa: F401,F403
 from ._ode import *  # noqa: F401,F403
+from ._takagi import *  # noqa: F401,F403
 from ._thermal import *  # noqa: F401,F403
 
-__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__]
+__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__, *_takagi.__all__]

@@ -56,8 +56,7 @@ def test_planck_masses():
     assert c.M_PLANCK == 1.220890e19
     m_pl_from_g = math.sqrt(HBAR_J_S * C_M_S / G_NEWTON) / GEV_KG
     assert c.M_PLANCK == pytest.approx(m_pl_from_g, rel=2e-5)  # G_N known to 2.2e-5
-    # reduced Planck mass M_Pl/sqrt(8 pi) = 2.435323e18 GeV (PDG 2024: 2.435 323(27)e18 GeV).  Note: the comment in
-    # jaxgen/_constants.py quotes "2.435 35(3)e18", which is inconsistent with M_Pl/sqrt(8 pi) at the 1e-5 level.
+    # reduced Planck mass M_Pl/sqrt(8 pi) = 2.435323e18 GeV (PDG 2024: 2.435 323(27)e18 GeV).
     assert c.M_PLANCK_REDUCED == pytest.approx(c.M_PLANCK / math.sqrt(8.0 * math.pi), rel=1e-15)
     assert c.M_PLANCK_REDUCED == pytest.approx(2.435323e18, rel=1e-6)
     assert c.M_PLANCK_REDUCED == pytest.approx(math.sqrt(HBAR_J_S * C_M_S / (8 * math.pi * G_NEWTON)) / GEV_KG,
@@ -93,7 +92,6 @@ def test_cmb_temperature_and_photon_density():
 
 def test_entropy_density_today():
     # g_*s0 = 2 + (7/8) * 2 * N_eff * (4/11) with N_eff = 3.044 -> 3.93709 (instantaneous decoupling: 43/11 = 3.909).
-    # Note: the comment in jaxgen/_constants.py says "= 3.9376"; the value itself is right (3.93709).
     assert c.N_EFF == 3.044
     assert c.G_S_TODAY == pytest.approx(3.93709, abs=5e-6)
     assert 2.0 + 7.0 / 8.0 * 2.0 * 3.0 * 4.0 / 11.0 == pytest.approx(43.0 / 11.0, rel=1e-15)
