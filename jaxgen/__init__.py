@@ -2,11 +2,13 @@
 
 Units are GeV throughout (natural units), with dimensionless x = m/T. jaxgen never changes the global JAX
 configuration: enable float64 yourself (``jax.config.update("jax_enable_x64", True)``) before using the physics.
+
+Submodules: ``constants``, ``cosmology``, ``cp``.
 """
 
-from . import constants
+from . import constants, cosmology, cp
 from ._precision import require_x64, x64_enabled
 
 __version__ = "0.1.0"
 
-__all__ = ["constants", "require_x64", "x64_enabled", "__version__"]
+__all__ = ["constants", "cosmology", "cp", "require_x64", "x64_enabled", "__version__"]
