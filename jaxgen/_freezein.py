@@ -50,8 +50,8 @@ sum_k (-+1)^{k+1}/k^5: zeta(5) = 1.0369 (boson), (15/16) zeta(5) = 0.9721 (fermi
 Discrepancies with Hall et al. 2010 (documented here and tested in tests/jaxgen/test_freezein.py):
 
 * eq. (1.1) writes Y = C_FI M_Pl Gamma/m_B^2 with C_FI = 1.64 g/(g_*s sqrt(g_*rho)). The derivation gives
-  C_FI = 135/(8 pi^3 sqrt(4 pi^3/45)) = 0.3283 with the Planck mass 1.22e19 GeV, and
-  0.3283 * sqrt(8 pi) = 1.646 only with the REDUCED Planck mass 2.435e18 GeV (:func:`hall_c_fi`).
+  C_FI = 135/(8 pi^3 sqrt(4 pi^3/45)) = 0.32783 with the Planck mass 1.22e19 GeV, and
+  0.32783 * sqrt(8 pi) = 1.6435 only with the REDUCED Planck mass 2.435e18 GeV (:func:`hall_c_fi`).
 * eq. (1.1) prints g_X in C_FI; the derivation (and eq. (4.1), which has g_A) gives the dof of the decaying
   particle, g_B. We use g_A.
 
@@ -277,7 +277,7 @@ def hall_c_fi(planck_mass: str = "reduced") -> float:
     """C_FI of Hall et al. 2010 eq. (1.1), Y = C_FI (g/(g_*s sqrt(g_*rho))) M_Pl Gamma/m^2, without the g factors.
 
     Args:
-        planck_mass: ``"reduced"`` (M_Pl = 2.435e18 GeV): 1.6461, the paper's 1.64; ``"full"`` (1.22e19 GeV): 0.3283.
+        planck_mass: ``"reduced"`` (M_Pl = 2.435e18 GeV): 1.6435, the paper's 1.64; ``"full"`` (1.22e19 GeV): 0.32783.
 
     Derivation: C_FI = 135/(8 pi^3 sqrt(4 pi^3/45)) * (M_Pl/M_used). The paper's 1.64 is only right with the
     reduced Planck mass.

@@ -76,7 +76,7 @@ def test_ode_and_quadrature_match_closed_form(ode_grid):
 
 def test_hall_c_fi_needs_reduced_planck_mass():
     # Hall et al. eq. (1.1) prints C_FI = 1.64; derivation: 135/(8 pi^3 sqrt(4 pi^3/45)) = 0.328 with
-    # M_Pl = 1.22e19 GeV, and 0.328 sqrt(8 pi) = 1.646 with the reduced Planck mass (paper precision: 3 digits).
+    # M_Pl = 1.22e19 GeV, and 0.328 sqrt(8 pi) = 1.6435 with the reduced Planck mass (paper precision: 3 digits).
     assert fi.hall_c_fi("reduced") == pytest.approx(1.64, abs=0.006)
     assert fi.hall_c_fi("full") == pytest.approx(0.328, abs=0.0006)
     assert abs(fi.hall_c_fi("full") - 1.64) > 1.0  # with the full Planck mass 1.64 is off by a factor 5
