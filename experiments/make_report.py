@@ -22,6 +22,9 @@ import _common  # noqa: E402
 #: Experiment modules, in report order.
 EXPERIMENTS = [
     "constants_table",
+    "gstar_tables",
+    "equilibrium_scan",
+    "ardu_table2",
 ]
 
 
@@ -41,6 +44,7 @@ def main() -> int:
         print(f"[jaxgen report] {name} ...", flush=True)
         try:
             module = importlib.import_module(name)
+            (out / name).mkdir(parents=True, exist_ok=True)
             text = module.main(out / name)
             sections.append(text.rstrip() + f"\n\n_({name}: {time.perf_counter() - t0:.1f} s)_\n")
         except Exception:
