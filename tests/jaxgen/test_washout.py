@@ -1,0 +1,270 @@
+"""Tests of jaxgen.washout (Ardu, Queiroz Correa, Vives 2025, eqs. (4)-(7), (18)-(20), (26)).
+
+Derivations: docs/derivations/washout.md.  Discrepancies with the printed paper are tested explicitly (D1-D4).
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.special
+
+from jaxgen import _constants as c
+from jaxgen import washout as w
+from jaxgen.cosmology import Cosmology
+
+COSMO100 = Cosmology(table="constant", g_constant=100.0)  # the paper's g_* = 100 in eq. (5)
+ODE_SETTINGS = dict(solver="kvaerno3", rtol=1e-7, atol=1e-9)
+
+# shared compiled functions (the ODE compiles once per function)
+_decouple = jax.jit(lambda p: w.decoupling(p, COSMO100))
+_decouple_freeze = jax.jit(lambda p: w.decoupling(p, COSMO100, rate="freeze"))
+_decouple_default = jax.jit(lambda p: w.decoupling(p))
+
+
+def _eps_of_logmm(logmm, m_nlsp):
+    p = w.WashoutParams(m_nlsp=m_nlsp, m_majorana=jnp.exp(logmm))
+    return w.washout_factor(p, COSMO100, **ODE_SETTINGS).epsilon
+
+
+_eps_and_grad = jax.jit(jax.value_and_grad(_eps_of_logmm, argnums=(0, 1)))
+_batch = jax.jit(lambda p: w.washout_factor_batch(p, COSMO100, **ODE_SETTINGS))
+
+
+# --------------------------------------------------------------------------------------------------- eqs. (18)-(20)
+def test_loop_majorana_mass_eq18_paper_number():
+    # Ardu et al. below eq. (18): B_kappa ~ M_D and lambda_1^2 kappa <= 1e-3 give M_1 ~ 1e-10 M_D ("~": order of mag.)
+    ratio = float(w.bino_majorana_mass_loop(lambda1=1.0, kappa=1e-3, b_kappa=1.0))
+    assert 1e-11 < ratio < 1e-9
+    assert ratio == pytest.approx((1 / (16 * math.pi**2)) ** 3 * 1e-3 * w.G_HYPERCHARGE**2, rel=1e-14)
+    assert w.G_HYPERCHARGE == pytest.approx(0.3575, abs=2e-4)  # e / cos(theta_W) at m_Z
+
+
+def test_loop_mu_term_eq19_paper_number():
+    # Ardu et al. below eq. (19): mu <~ 1e-10 m_SUSY needs lambda_1 kappa B_kappa <~ 1e-6 m_SUSY
+    mu = float(w.higgsino_mu_loop(lambda1=1.0, kappa=1e-6, b_kappa=1.0))  # in units of m_SUSY
+    assert mu == pytest.approx(1e-6 / (16 * math.pi**2) ** 2, rel=1e-14)
+    assert 1e-11 < mu <= 1e-10
+
+
+def test_thermal_masses_eq20_footnote4():
+    # footnote 4: lambda_1 ~ 1e-3, kappa ~ 1e-6 -> lambda_1 kappa ~ 1e-9; S_1 ~ 10 x NLSP further suppresses
+    T = 1.0e3
+    m = w.thermal_r_breaking_masses(T, 1e-3, 1e-6)
+    assert float(m.mu) / T == pytest.approx(1e-9, rel=1e-12)
+    assert float(m.m1) / T == pytest.approx(1e-12, rel=1e-12)
+    sup = w.thermal_r_breaking_masses(T, 1e-3, 1e-6, m_s1=10 * T, b_kappa=T, kind="boltzmann")
+    # Boltzmann factor n_B(z)/n_B(0) = z^2 K2(z) / (2 zeta(3)) for z >> 1 (MB limit), z = 10
+    ref = 100 * scipy.special.kv(2, 10.0) / (2 * scipy.special.zeta(3))
+    assert float(sup.suppression) == pytest.approx(ref, rel=1e-3)
+    assert float(sup.mu) / T < 1e-10  # "<= 1e-10 m_SUSY" (Section 4.2)
+    loop = w.s1_suppression(T, 10 * T, T, kind="loop")
+    assert float(loop) == pytest.approx(1 / (16 * math.pi**2 * 100), rel=1e-12)
+    assert float(w.s1_suppression(T, 1e-8, T, kind="boltzmann")) == pytest.approx(1.0, abs=1e-6)
+    both = w.s1_suppression(T, 10 * T, T, kind="max")
+    assert float(both) == pytest.approx(max(ref, float(loop)), rel=1e-3)
+    with pytest.raises(ValueError, match="b_kappa"):
+        w.s1_suppression(T, 10 * T, kind="loop")
+    with pytest.raises(ValueError, match="kind"):
+        w.s1_suppression(T, 10 * T, T, kind="exp")
+
+
+# ------------------------------------------------------------------------------------------------ eqs. (4), (7)
+def _numeric_propagator(m, mm, md):
+    """|[M (t - M^T M)^{-1}]_BB| at t = -m^2 from the 2x2 (bino, singlino) mass matrix, numerically."""
+    M = np.array([[mm, md], [md, 0.0]])
+    t = -(m**2)
+    return abs((M @ np.linalg.inv(t * np.eye(2) - M.T @ M))[0, 0])
+
+
+@pytest.mark.parametrize("m,mm,md", [(1e3, 1e4, 0.0), (1e3, 1.0, 1e4), (2e3, 3e2, 5e3), (1e3, 1e-6, 1e4)])
+def test_propagator_vs_matrix_inverse(m, mm, md):
+    got = float(w.bino_propagator_factor(w.WashoutParams(m_nlsp=m, m_majorana=mm, m_dirac=md)))
+    assert got == pytest.approx(_numeric_propagator(m, mm, md), rel=1e-10)
+
+
+def test_sigma_v_eq4_pure_majorana():
+    # Ardu et al. eq. (4): 16 pi alpha^2 M_B^2 / (cos^4 theta_W (m^2 + M_B^2)^2), reproduced at M_D = 0
+    m, mb = 1.2e3, 7e3
+    cw2 = 1 - c.SIN2_THETA_W
+    ref = 16 * math.pi * c.ALPHA_EM_MZ**2 * mb**2 / (cw2**2 * (m**2 + mb**2) ** 2)
+    for prop in ("derived", "paper"):
+        assert float(w.sigma_v(w.WashoutParams(m, mb, propagator=prop))) == pytest.approx(ref, rel=1e-12)
+
+
+def test_eq7_dirac_bino_paper_vs_derived_D3():
+    # D3: for M_D >> m the printed eq. (7) has <sigma v> ~ M_M^2/M_D^4; the derivation gives an extra
+    # (m^2/(m^2 + M_D^2))^2 (t = -m^2 in the propagator M_M t/(t - M_D^2)^2).
+    m, md, mm = 1e3, 1e4, 1e-2
+    sp = float(w.sigma_v(w.WashoutParams(m, mm, md, propagator="paper")))
+    sd = float(w.sigma_v(w.WashoutParams(m, mm, md)))
+    assert sd / sp == pytest.approx((m**2 / (m**2 + md**2)) ** 2, rel=1e-6)
+    # the paper's eq. (7) log law: z_b shifts by 2 ln(M_M/M_D) relative to eq. (5) with M_B = M_D (up to the
+    # (1/2) ln z of the exact condition)
+    z5 = float(_decouple(w.WashoutParams(m, 1e5, propagator="paper")).z_b)
+    z7 = float(_decouple(w.WashoutParams(m, 1e5 * 1e-3, 1e5, propagator="paper")).z_b)
+    zp5, zp7 = float(w.decoupling_z_paper(m, 1e5)), float(w.decoupling_z_paper(m, 1e5, 1e-3))
+    assert zp5 - zp7 == pytest.approx(2 * math.log(1e3), rel=1e-12)
+    assert (z5 - z7) == pytest.approx(2 * math.log(1e3) + 0.5 * math.log(z5 / z7), rel=0.03)
+    # D4: the text after eq. (7) says z ~ 1 needs M_M ~ 1e-10 M_D; eq. (7) (M_D = 10 TeV, m = 1 TeV) gives
+    # z_b = 23.03 + 2 ln(M_M/M_D) = 1 at M_M/M_D = e^{-11} ~ 1.7e-5: it is (M_M/M_D)^2 that is ~1e-10.
+    r = math.exp((1.0 - float(w.decoupling_z_paper(1e3, 1e4))) / 2)
+    assert float(w.decoupling_z_paper(1e3, 1e4, r)) == pytest.approx(1.0, abs=1e-9)
+    assert 1e-5 < r < 3e-5 and r**2 == pytest.approx(1e-10, rel=3.0)
+
+
+# ------------------------------------------------------------------------------------------------------ eq. (5)
+def test_decoupling_eq5_paper_number_and_D1():
+    # Ardu et al. eq. (5): m = 1 TeV, M_B = 10 TeV: m/T_b ~ ln(1e10) ~ 23 ("freezes out ... a factor ~20 below")
+    assert float(w.decoupling_z_paper(1e3, 1e4)) == pytest.approx(23.03, abs=0.01)
+    d = _decouple(w.WashoutParams(m_nlsp=1e3, m_majorana=1e4))
+    assert int(d.status) == w.STATUS_OK
+    assert float(d.z_b) == pytest.approx(23.0, abs=1.5)  # printed "~ 23"
+    assert float(d.t_b) == pytest.approx(1e3 / float(d.z_b), rel=1e-12)
+    # independent check of the root: Gamma(z_b) = H(z_b) with scipy Bessel and H = 1.66 sqrt(100) T^2/M_Pl
+    z = float(d.z_b)
+    sv = float(w.sigma_v(w.WashoutParams(1e3, 1e4)))
+    n = 1e9 * scipy.special.kv(2, z) / (2 * math.pi**2 * z)
+    H = math.sqrt(4 * math.pi**3 * 100 / 45) * (1e3 / z) ** 2 / c.M_PLANCK
+    assert n * sv / H == pytest.approx(1.0, rel=1e-9)
+    # D1: the paper's prefactors (n ~ m^3 z^{-3/2} e^{-z}/pi^2, H ~ sqrt(100) T^2/M_Pl) give the printed
+    # coefficient 1e10 to an order of magnitude: 16 alpha^2 M_Pl m/(10 pi cos^4 M_B^2) with m = 1, M_B = 10 TeV
+    coef = 16 * c.ALPHA_EM_MZ**2 * c.M_PLANCK * 1e3 / (10 * math.pi * (1 - c.SIN2_THETA_W) ** 2 * 1e8)
+    assert abs(math.log(coef / 1e10)) < 1.0
+    # exact n_eq prefactor (2 pi)^{-3/2} vs printed 1/pi^2
+    big = 40.0
+    ratio = float(w.equilibrium_density(big, w.WashoutParams(1.0, 1.0))) / (big**-1.5 * math.exp(-big))
+    assert ratio == pytest.approx((2 * math.pi) ** -1.5 * (1 + 15 / (8 * big)), rel=2e-3)
+
+
+def test_decoupling_status_codes_and_bad_input():
+    weak = _decouple(w.WashoutParams(1e3, 1e-12))
+    assert int(weak.status) == w.STATUS_NO_EQUILIBRIUM and float(weak.z_b) == pytest.approx(0.1)
+    strong = jax.jit(lambda p: w.decoupling(p, COSMO100, z_max=20.0))(w.WashoutParams(1e3, 1e4))
+    assert int(strong.status) == w.STATUS_NO_DECOUPLING and float(strong.z_b) == pytest.approx(20.0)
+    batch = w.WashoutParams(m_nlsp=jnp.array([1e3, -5.0, jnp.nan]), m_majorana=jnp.array([1e4, 1e4, 1e4]),
+                            m_dirac=jnp.zeros(3), alpha_em=jnp.full(3, c.ALPHA_EM_MZ),
+                            sin2_theta_w=jnp.full(3, c.SIN2_THETA_W), g_nlsp=jnp.ones(3))
+    out = jax.vmap(_decouple)(batch)
+    assert np.all(np.isfinite(np.asarray(out.z_b))) and np.all(np.isfinite(np.asarray(out.t_b)))
+    assert list(np.asarray(out.status)) == [0, w.STATUS_BAD_INPUT, w.STATUS_BAD_INPUT]
+    with pytest.raises(ValueError, match="m_nlsp"):
+        w.WashoutParams(m_nlsp=0.0, m_majorana=1.0)
+    with pytest.raises(ValueError, match="propagator"):
+        w.WashoutParams(1e3, 1.0, propagator="eq7")
+    with pytest.raises(ValueError, match="statistics"):
+        w.WashoutParams(1e3, 1.0, statistics="fermion")
+
+
+def test_decoupling_gradients_vs_finite_differences():
+    def zb(x):  # x = (ln m, ln M_M, ln M_D)
+        p = w.WashoutParams(m_nlsp=jnp.exp(x[0]), m_majorana=jnp.exp(x[1]), m_dirac=jnp.exp(x[2]))
+        return w.decoupling(p, COSMO100).z_b
+
+    x0 = jnp.array([math.log(1.5e3), math.log(300.0), math.log(8e3)])
+    g = np.asarray(jax.jit(jax.grad(zb))(x0))
+    f = jax.jit(zb)
+    h = 1e-5
+    fd = [(float(f(x0.at[i].add(h))) - float(f(x0.at[i].add(-h)))) / (2 * h) for i in range(3)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    assert int(jax.jit(lambda x: w.decoupling(w.WashoutParams(jnp.exp(x[0]), jnp.exp(x[1]), jnp.exp(x[2])),
+                                              COSMO100).status)(x0)) == 0
+    # more Majorana mass, later decoupling; heavier Dirac mass, earlier (sigma v ~ M_M^2 m^4/M_D^8)
+    assert g[1] > 0 and g[2] < 0
+    # with the default tabulated g_* (Saikawa-Shirai) too
+    gd = jax.grad(lambda m: _decouple_default(w.WashoutParams(1e3, m)).z_b)(10.0)
+    fdd = (float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 + h))).z_b)
+           - float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 - h))).z_b)) / (20.0 * h)
+    assert float(gd) == pytest.approx(fdd, rel=1e-5)
+
+
+def test_decoupling_float32():
+    p64 = w.WashoutParams(1e3, 1e-1)
+    p32 = w.WashoutParams(jnp.float32(1e3), jnp.float32(1e-1), jnp.float32(0.0), jnp.float32(c.ALPHA_EM_MZ),
+                          jnp.float32(c.SIN2_THETA_W), jnp.float32(1.0))
+    d32 = w.decoupling(p32, COSMO100)
+    assert d32.z_b.dtype == jnp.float32
+    assert float(d32.z_b) == pytest.approx(float(_decouple(p64).z_b), rel=1e-5)
+
+
+# ------------------------------------------------------------------------------------------------------ eq. (6)
+def test_eq6_surviving_ratio_and_D2():
+    # eq. (6) = k_MB(z) = 6 z^2 K2(z)/pi^2 for z >> 1 (stau_R, g = 1, vs massless tau_R, g = 1)
+    for z in (5.0, 23.0, 60.0):
+        exact = 6 * z**2 * scipy.special.kv(2, z) / math.pi**2
+        assert float(w.surviving_ratio(z)) == pytest.approx(exact, rel=1e-10)
+        assert float(w.surviving_ratio_eq6(z)) == pytest.approx(exact / (1 + 15 / (8 * z) + 105 / (128 * z * z)),
+                                                                rel=2e-3)
+    # D2: "~1e-10 for z ~ 23" is e^{-23} = 1.03e-10; eq. (6) itself gives 8.6e-9
+    assert float(w.surviving_ratio_eq6(23.0)) == pytest.approx(8.62e-9, rel=1e-3)
+    assert math.exp(-23.0) == pytest.approx(1.0e-10, rel=0.03)
+    # instant epsilon = k(z_b)/k(0); quantum (boson) statistics -> k_B(0) = 2
+    assert float(w.instant_washout_factor(1e-6)) == pytest.approx(1.0, abs=1e-9)
+    assert float(w.instant_washout_factor(1e-6, "boson")) == pytest.approx(1.0, abs=1e-4)
+    assert float(w.instant_washout_factor(30.0, "boson")) == pytest.approx(
+        float(w.surviving_ratio(30.0)) / 2, rel=1e-3)
+    assert float(w.hierarchy_suppression(20.0, 1e3, 1e4)) == pytest.approx(math.exp(-2.0), rel=1e-14)
+
+
+# ------------------------------------------------------------------------------- Boltzmann equation, eq. (26)
+def _scipy_epsilon(m, mm, z0=0.05, z1=300.0):
+    """Independent reference: dA/dz = -r (A - A_eq) with scipy Radau, numpy rates, constant g_* = 100."""
+    cw2 = 1 - c.SIN2_THETA_W
+    sv = 16 * math.pi * c.ALPHA_EM_MZ**2 / cw2**2 * (mm / (m**2 + mm**2)) ** 2
+
+    def r(z):  # 2 n_eq <sigma v> / (z H)
+        T = m / z
+        n = T**3 * z**2 * scipy.special.kv(2, z) / (2 * math.pi**2)
+        H = math.sqrt(4 * math.pi**3 * 100 / 45) * T**2 / c.M_PLANCK
+        return 2 * n * sv / (z * H)
+
+    def k(z):
+        return z**2 * scipy.special.kv(2, z) / 2  # k_MB(z)/k_MB(0)
+
+    sol = scipy.integrate.solve_ivp(lambda z, A: -r(z) * (A - k(z)), (z0, z1), [k(z0)], method="Radau",
+                                    rtol=1e-10, atol=1e-22)
+    return sol.y[0, -1]
+
+
+def test_boltzmann_epsilon_vs_scipy_and_instant_estimates():
+    mm = jnp.array([1e-4, 1e-2, 1.0])
+    out = _batch(w.WashoutParams(m_nlsp=jnp.full(3, 1e3), m_majorana=mm))
+    assert np.all(np.asarray(out.status) == 0)
+    for i, x in enumerate([1e-4, 1e-2, 1.0]):
+        assert float(out.epsilon[i]) == pytest.approx(_scipy_epsilon(1e3, x), rel=2e-5)
+    eps, inst, fre = (np.asarray(a) for a in (out.epsilon, out.epsilon_instant, out.epsilon_freeze))
+    # strong washout (M_M = 1 GeV, z_b ~ 14): the printed instant estimate (eq. (6) at Gamma = H) underestimates
+    # epsilon ~5x; the freeze-out criterion Gamma_wo = z H matches to a few per cent.
+    assert 3 < eps[2] / inst[2] < 10
+    assert fre[2] == pytest.approx(eps[2], rel=0.05)
+    # weak washout: epsilon -> 1 (never in equilibrium)
+    assert eps[0] > 0.99 and int(out.decoupling_status[0]) == w.STATUS_NO_EQUILIBRIUM
+
+
+def test_boltzmann_batched_equals_looped_and_gradient():
+    lm = jnp.log(jnp.array([3e-3, 0.3, 30.0]))
+    ms = jnp.array([1e3, 2e3, 5e3])
+    batched = _batch(w.WashoutParams(m_nlsp=ms, m_majorana=jnp.exp(lm)))
+    for i in range(3):
+        val, (g_lm, g_m) = _eps_and_grad(lm[i], ms[i])
+        assert float(val) == pytest.approx(float(batched.epsilon[i]), rel=1e-9)
+        if i == 2:
+            continue  # gradients vs finite differences at two points
+        h = 1e-4
+        fd_lm = (float(_eps_and_grad(lm[i] + h, ms[i])[0]) - float(_eps_and_grad(lm[i] - h, ms[i])[0])) / (2 * h)
+        hm = 1e-4 * float(ms[i])
+        fd_m = (float(_eps_and_grad(lm[i], ms[i] + hm)[0]) - float(_eps_and_grad(lm[i], ms[i] - hm)[0])) / (2 * hm)
+        assert float(g_lm) == pytest.approx(fd_lm, rel=2e-3)
+        assert float(g_m) == pytest.approx(fd_m, rel=2e-3)
+        assert float(g_lm) < 0  # more R breaking, more washout
+
+
+def test_boltzmann_bad_point_in_batch_is_flagged_not_nan():
+    out = _batch(w.WashoutParams(m_nlsp=jnp.array([1e3, -1.0, 1e3]), m_majorana=jnp.array([1e-2, 1e-2, jnp.inf])))
+    assert list(np.asarray(out.status)) == [0, w.STATUS_BAD_INPUT, w.STATUS_BAD_INPUT]
+    for leaf in (out.epsilon, out.epsilon_instant, out.epsilon_freeze, out.z_b, out.z_f):
+        assert np.all(np.isfinite(np.asarray(leaf)))
+    assert float(out.epsilon[1]) == 0.0 and 0 < float(out.epsilon[0]) < 1
