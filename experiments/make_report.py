@@ -25,6 +25,9 @@ EXPERIMENTS = [
     "gstar_tables",
     "equilibrium_scan",
     "ardu_table2",
+    "ardu_washout",
+    "hall_figure1",
+    "hall_signatures",
 ]
 
 
