@@ -49,6 +49,8 @@ def main() -> int:
             module = importlib.import_module(name)
             (out / name).mkdir(parents=True, exist_ok=True)
             text = module.main(out / name)
+            for f in sorted((out / name).iterdir()):  # links relative to report.md
+                text = text.replace(f"]({f.name})", f"]({name}/{f.name})")
             sections.append(text.rstrip() + f"\n\n_({name}: {time.perf_counter() - t0:.1f} s)_\n")
         except Exception:
             failures.append(name)
