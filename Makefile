@@ -25,3 +25,7 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) report
+
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python experiments/run_benchmarks.py --out report/benchmarks
