@@ -122,7 +122,10 @@ def main(out: pathlib.Path) -> str:
 
 Boltzmann equation dA/dz = -(Gamma_wo/(zH)) (A - A_eq(z)), A_eq = A_0 k(z)/k(0), Gamma_wo = 2 n_eq <sigma v>
 (stau_R stau_R -> tau tau through a bino Majorana mass, eq. (4)), Saikawa-Shirai g_*, Kvaerno5 rtol 1e-7.
-Figure: `ardu_washout.png`; all points: `ardu_washout.csv`.  m_NLSP = 1 TeV, pure Majorana bino:
+
+![washout factor](ardu_washout.png)
+
+All points: `ardu_washout.csv`.  m_NLSP = 1 TeV, pure Majorana bino:
 
 {chr(10).join(table)}
 

@@ -170,6 +170,8 @@ def main(out: pathlib.Path) -> str:
         "lepton-flavour equilibration reach further (including negative B/(B-L), cf. Hall et al.'s B = -0.05 X "
         "example); those values depend on the chosen flavour split. Assumptions: superequilibrium (Majorana "
         "gauginos), all Yukawas, H_u and H_d light, heavy = k(m/T) -> 0 (m/T = 1e4), T = 100 GeV.\n"
+        + ("\n![B/(B-L) over the scanned spectra](equilibrium_scan_hist.png)\n"
+           if (out / "equilibrium_scan_hist.png").exists() else "")
     )
 
 

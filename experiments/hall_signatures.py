@@ -121,7 +121,7 @@ def main(out: pathlib.Path) -> str:
     fig.tight_layout()
     fig.savefig(out / "hall_signatures_decay_length.png", dpi=130)
     plt.close(fig)
-    lines += ["", f"Figure: `hall_signatures_decay_length.png` (c tau vs eps_a; multiply by beta*gamma for the lab). "
+    lines += ["", f"![LOSP decay length](hall_signatures_decay_length.png)\n\n(c tau vs eps_a; multiply by beta*gamma for the lab). "
               f"At eps_a = 1e-5, m = 100 GeV: c tau = {float(data[100.0][np.argmin(abs(eps - 1e-5))]):.1f} m "
               f"(m_X = {m_x:.2f} GeV)."]
     _common.write_record(out, "hall_signatures", {"m_x": m_x, "eta_x_ref": 2.45e-10, "masses": masses},
