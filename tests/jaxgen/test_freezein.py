@@ -291,3 +291,73 @@ def test_bad_input_errors():
         fi.FreezeInSettings(solver="euler-ish")
     with pytest.raises(ValueError, match="inverse"):
         fi.freezein_quadrature(fi.FreezeInParams(1.0, 1e-20, 2.0), COS, fi.FreezeInSettings(inverse_decays=True))
+
+
+# --- forward sensitivities in one augmented solve (jaxgen._freezein.solve_freezein_with_gradients) -------------
+from jaxgen import freezein as _fi  # noqa: E402
+
+_FIELDS = ("mass", "width", "dof", "eps", "y0", "m_x", "g_x", "temperature_ratio")
+
+
+def _rev_grads(p, s):
+    f = jax.jit(jax.jacrev(lambda q: jnp.stack([(r := fi.solve_freezein(q, COS, s)).yield_x, r.eta_x])))
+    j = f(p)
+    return [jax.tree_util.tree_map(lambda a, i=i: a[i], j) for i in (0, 1)]
+
+
+@pytest.mark.parametrize("case", ["tsit5", "inverse_two_species"])
+def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
+    if case == "tsit5":
+        p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01], y0=1e-15)
+        s = fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
+    else:  # inverse decays (Kvaerno5), two species: moving endpoints t0, t1 and the m_x, g_x, T'/T dependence
+        p = fi.FreezeInParams(mass=[1000.0, 1500.0], width=[1e-14, 3e-15], dof=[2.0, 4.0], eps=[0.01, -0.02],
+                              y0=1e-6, m_x=1.0, g_x=2.0, temperature_ratio=0.9)
+        s = fi.FreezeInSettings(inverse_decays=True, rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
+    res, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
+    ref = fi.solve_freezein(p, COS, s)
+    assert int(res.status) == 0
+    assert float(res.yield_x) == pytest.approx(float(ref.yield_x), rel=1e-8)
+    assert float(res.eta_x) == pytest.approx(float(ref.eta_x), rel=1e-8)
+    rev = _rev_grads(p, s)
+    fwd_y = jax.jit(lambda q: fi.solve_freezein(q, COS, s))
+    for out, gs, gr in (("yield_x", g.yield_x, rev[0]), ("eta_x", g.eta_x, rev[1])):
+        for k in _FIELDS:
+            a, b = np.atleast_1d(getattr(gs, k)), np.atleast_1d(getattr(gr, k))
+            scale = np.max(np.abs(b)) + 1e-300
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7 * scale, err_msg=f"{out} {k}")
+        # finite differences in the physical parameters (central, relative step 1e-5)
+        for k in ("width", "mass"):
+            v = np.asarray(getattr(p, k), float)
+            h = 1e-5 * v[0]
+            up = getattr(fwd_y(eqx.tree_at(lambda q: getattr(q, k), p, jnp.asarray(v + np.eye(v.size)[0] * h))), out)
+            dn = getattr(fwd_y(eqx.tree_at(lambda q: getattr(q, k), p, jnp.asarray(v - np.eye(v.size)[0] * h))), out)
+            fd = float((up - dn) / (2 * h))
+            assert float(np.atleast_1d(getattr(gs, k))[0]) == pytest.approx(fd, rel=1e-5), (out, k)
+
+
+def test_sensitivity_custom_jvp_and_wrt():
+    p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01])
+    s = fi.FreezeInSettings(compute_x_half=False, n_save=6)
+    _, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
+    # jax.grad / jax.jvp / jax.jacfwd of solve_freezein_fwd use the augmented solve
+    gy = jax.jit(jax.grad(lambda q: _fi.solve_freezein_fwd(q, COS, s).yield_x))(p)
+    for k in _FIELDS:
+        np.testing.assert_allclose(np.asarray(getattr(gy, k)), np.asarray(getattr(g.yield_x, k)), rtol=1e-12)
+    prim = jax.jit(lambda q: _fi.solve_freezein_fwd(q, COS, s))(p)
+    y = float(prim.yield_x)
+    assert float(gy.width[0]) == pytest.approx(y / 1e-18, rel=1e-8)  # Y linear in Gamma
+    assert float(gy.mass[0]) == pytest.approx(-2 * y / 300.0, rel=1e-7)  # Y ~ m^-2 (constant g_*)
+    t = eqx.tree_at(lambda q: q.width, jax.tree_util.tree_map(jnp.zeros_like, p), jnp.asarray([1e-18]))
+    _, tan = jax.jit(lambda q, t: jax.jvp(lambda q: _fi.solve_freezein_fwd(q, COS, s), (q,), (t,)))(p, t)
+    assert float(tan.yield_x) == pytest.approx(y, rel=1e-8)
+    np.testing.assert_allclose(np.asarray(tan.y), np.asarray(prim.y), rtol=1e-7,
+                               atol=1e-12 * y)  # trajectory tangent: d Y(x)/d ln Gamma = Y(x)
+    jm = jax.jit(jax.jacfwd(lambda m: _fi.solve_freezein_fwd(eqx.tree_at(lambda q: q.mass, p, m), COS, s).eta_x))(p.mass)
+    assert float(jm[0]) == pytest.approx(float(g.eta_x.mass[0]), rel=1e-12)
+    # restricted sensitivities: same numbers for the chosen fields, None elsewhere
+    _, gw = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s, wrt=("width",)))(p)
+    assert gw.yield_x.mass is None
+    assert float(gw.yield_x.width[0]) == pytest.approx(float(g.yield_x.width[0]), rel=1e-7)
+    with pytest.raises(ValueError, match="wrt"):
+        _fi.solve_freezein_with_gradients(p, COS, s, wrt=("gamma",))
