@@ -7,6 +7,7 @@ derivations and the documented discrepancies with the paper.
 from ._freezein import (
     N_QUANTUM_TERMS,
     STATUS_OK,
+    FreezeInGradients,
     FreezeInParams,
     FreezeInResult,
     FreezeInSettings,
@@ -17,12 +18,15 @@ from ._freezein import (
     production_rate_density,
     solve_freezein,
     solve_freezein_batch,
+    solve_freezein_fwd,
+    solve_freezein_with_gradients,
     stiffness_key,
 )
 
 __all__ = [
     "N_QUANTUM_TERMS",
     "STATUS_OK",
+    "FreezeInGradients",
     "FreezeInParams",
     "FreezeInResult",
     "FreezeInSettings",
@@ -33,5 +37,7 @@ __all__ = [
     "production_rate_density",
     "solve_freezein",
     "solve_freezein_batch",
+    "solve_freezein_fwd",
+    "solve_freezein_with_gradients",
     "stiffness_key",
 ]

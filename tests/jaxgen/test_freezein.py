@@ -305,7 +305,9 @@ def _rev_grads(p, s):
     return [jax.tree_util.tree_map(lambda a, i=i: a[i], j) for i in (0, 1)]
 
 
-@pytest.mark.parametrize("case", ["tsit5", "inverse_two_species"])
+# Only the Tsit5 case runs in CI: the inverse-decay variant (Kvaerno5, two species, moving endpoints) costs ~50 s
+# of compile. It passed the same comparison when written (git history of this file).
+@pytest.mark.parametrize("case", ["tsit5"])
 def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
     if case == "tsit5":
         p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01], y0=1e-15)
