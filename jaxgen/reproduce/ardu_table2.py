@@ -11,8 +11,7 @@ import pathlib
 import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
+from . import _common
 
 PAPER = {"slepton_R": 8.3, "slepton_L": 5.3, "sneutrino": 5.3}  # GeV, Ardu et al. Table 2
 LABEL = {"slepton_R": "right-handed slepton", "slepton_L": "left-handed slepton", "sneutrino": "sneutrino"}

@@ -12,9 +12,8 @@ import math
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-import _common  # noqa: E402
+from . import _common
 
 
 def _rows():

@@ -20,10 +20,7 @@ import pathlib
 
 import numpy as np
 
-try:
-    from . import _common
-except ImportError:  # run as a script
-    import _common
+from . import _common
 
 
 def main(out: pathlib.Path) -> str:

@@ -13,8 +13,7 @@ import pathlib
 import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
+from . import _common
 
 
 def main(out: pathlib.Path) -> str:

@@ -15,8 +15,7 @@ import itertools
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
+from . import _common
 
 
 def main(out: pathlib.Path) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pathlib
 
-import _common
+from . import _common
 
 TABLE_LABELS = {
     "saikawa_shirai": "Saikawa-Shirai 2018",

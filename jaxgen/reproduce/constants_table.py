@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-import _common
+from . import _common
 
 
 def main(out: pathlib.Path) -> str:
