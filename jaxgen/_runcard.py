@@ -1,0 +1,1157 @@
+"""TOML runcards for the ``jaxgen`` command: schema, validation, and the runners behind ``predict``, ``sweep``,
+``fit`` and ``sensitivity``.
+
+A runcard is a TOML file (read with :mod:`tomllib`) with the sections below; the full reference (every key, type,
+default and meaning) is generated from :data:`SCHEMA` by :func:`reference_markdown` and printed in docs/cli.md.
+Example (``jaxgen/data/runcards/hall_sweep.toml``)::
+
+    title = "Hall et al. 2010: eta_B over coupling and CP phase"
+    [scenario]
+    name = "hall"                 # "hall" | "ardu" | "slha"
+    [parameters]                  # fields of HallParams (dotted paths for nested fields); others keep defaults
+    m_x = 1.6
+    [sweep]
+    design = "sobol"
+    n = 1024
+    axes = [ { path = "lam", low = 1e-13, high = 1e-10, log = true },
+             { path = "phase.0", low = 0.0, high = 3.14159 } ]
+    [output]
+    directory = "hall_sweep_out"
+
+Validation: a bad key or value raises ``ValueError`` naming the key (``[sweep].axes[1].low``), the expected form and
+the fix (the closest valid key, via :mod:`difflib`). Paths: input files (``[slha].file``) are relative to the
+runcard's folder; the output directory is relative to the current working directory (or given on the command line
+with ``--out``, which wins). Every file a runner writes lies inside the output directory; without one, nothing is
+written. Units: GeV, seconds, metres as documented per field by each scenario.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import json
+import math
+import pathlib
+import tomllib
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "SCHEMA",
+    "SCENARIOS",
+    "Runcard",
+    "load_runcard",
+    "parse_runcard",
+    "reference_markdown",
+    "scenario_api",
+    "build_params",
+    "prediction_dataset",
+    "write_dataset",
+    "run_predict",
+    "run_sweep_card",
+    "run_fit_card",
+    "run_sensitivity_card",
+    "NotAvailableError",
+    "validate",
+]
+
+
+class NotAvailableError(RuntimeError):
+    """A subcommand needs a part of jaxgen that is not available (yet) in this installation."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# schema
+# ---------------------------------------------------------------------------------------------------------------
+_REQUIRED = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Key:
+    """One runcard key: name, expected form (for messages and docs), default, meaning, checker."""
+
+    name: str
+    form: str
+    default: Any
+    doc: str
+    check: Callable[[Any], Any] | None = None  # returns the normalised value or raises _Bad(why)
+    example: str = ""
+
+
+class _Bad(Exception):
+    pass
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _str(choices=None):
+    def chk(v):
+        if not isinstance(v, str):
+            raise _Bad(f"a string{'' if not choices else ' (one of ' + ', '.join(map(repr, choices)) + ')'}")
+        if choices and v not in choices:
+            close = difflib.get_close_matches(v, choices, n=1)
+            raise _Bad("one of " + ", ".join(map(repr, choices)) + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return v
+    return chk
+
+
+def _int(minimum=None):
+    def chk(v):
+        if not isinstance(v, int) or isinstance(v, bool) or (minimum is not None and v < minimum):
+            raise _Bad(f"an integer >= {minimum}" if minimum is not None else "an integer")
+        return v
+    return chk
+
+
+def _float(positive=False):
+    def chk(v):
+        if not _is_num(v) or not math.isfinite(v) or (positive and v <= 0):
+            raise _Bad("a positive finite number" if positive else "a finite number")
+        return float(v)
+    return chk
+
+
+def _bool(v):
+    if not isinstance(v, bool):
+        raise _Bad("true or false")
+    return v
+
+
+def _str_list(choices=None):
+    def chk(v):
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise _Bad("a list of strings")
+        if choices:
+            for x in v:
+                if x not in choices:
+                    close = difflib.get_close_matches(x, choices, n=1)
+                    raise _Bad("a list of " + ", ".join(map(repr, choices))
+                               + f"; {x!r} is not one" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return list(v)
+    return chk
+
+
+def _num_or_preset(v):
+    if isinstance(v, str):
+        from ._slha import dm_to_baryon_value
+
+        try:
+            dm_to_baryon_value(v)
+        except ValueError:
+            raise _Bad("a positive number or a preset name 'planck2018', 'hall2010', 'ardu2025'") from None
+        return v
+    return _float(positive=True)(v)
+
+
+def _table(v):
+    if not isinstance(v, dict):
+        raise _Bad("a table")
+    return v
+
+
+AXIS_KEYS = {
+    "path": Key("path", "string", _REQUIRED, "dotted field path of the scenario's parameters, e.g. \"lam\", "
+                "\"phase.0\" (element 0 of an array field)", _str(), '"lam"'),
+    "low": Key("low", "number", _REQUIRED, "lower end of the range (field units)", _float(), "1e-13"),
+    "high": Key("high", "number", _REQUIRED, "upper end (>= low; both > 0 with log)", _float(), "1e-10"),
+    "log": Key("log", "bool", False, "sample uniformly in ln x (and log-scale the plots)", _bool, "true"),
+    "n": Key("n", "int >= 1", None, "grid nodes along this axis (design = \"grid\" only)", _int(1), "16"),
+    "units": Key("units", "string", "", "unit recorded in the output, e.g. \"GeV\"", _str(), '"GeV"'),
+}
+FREE_KEYS = {
+    "path": Key("path", "string", _REQUIRED, "dotted field path of the parameter to fit (\"phase.0\": element 0)",
+                _str(), '"lam"'),
+    "transform": Key("transform", "string", "auto", "what the optimizer sees (jaxgen.fit.FreeParameter): \"auto\" "
+                     "(periodic for phase*/phi*, logit with both bounds, else log for positive values), \"log\", "
+                     "\"periodic\", \"identity\", \"logit\"",
+                     _str(["auto", "log", "periodic", "identity", "logit"]), '"log"'),
+    "lower": Key("lower", "number", None, "bound in the parameter's units: logit needs both; log takes none or both "
+                 "(then bounded in ln x); periodic: start of the period (default 0); identity: none", _float(),
+                 "1e-13"),
+    "upper": Key("upper", "number", None, "upper bound (periodic: end of the period, default lower + 2 pi)",
+                 _float(), "1e-10"),
+}
+TARGET_KEYS = {
+    "path": Key("path", "string", _REQUIRED, "dotted field path of the prediction to match, e.g. \"eta_b\"",
+                _str(), '"eta_b"'),
+    "value": Key("value", "number", _REQUIRED, "target value (prediction units)", _float(), "8.7e-11"),
+    "sigma": Key("sigma", "number > 0", _REQUIRED, "1-sigma uncertainty (chi2 = sum ((pred - value)/sigma)^2)",
+                 _float(positive=True), "1e-12"),
+}
+PLOT_KEYS = {
+    "x": Key("x", "string", _REQUIRED, "swept parameter on the x axis (an axis path)", _str(), '"lam"'),
+    "y": Key("y", "string", _REQUIRED, "swept parameter on the y axis", _str(), '"phase.0"'),
+    "z": Key("z", "string", _REQUIRED, "result field shown in colour (binned statistic)", _str(), '"eta_b"'),
+    "statistic": Key("statistic", "string", "mean", "\"mean\" | \"median\" | \"min\" | \"max\" | \"count\" per bin",
+                     _str(["mean", "median", "min", "max", "count"]), '"mean"'),
+    "bins": Key("bins", "int >= 2", 40, "bins per axis", _int(2), "40"),
+}
+
+
+def _array_of_tables(keys: dict, what: str):
+    def chk(v):
+        if isinstance(v, dict):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+            needed = ", ".join(f"{k} = {s.example}" for k, s in keys.items() if s.default is _REQUIRED)
+            raise _Bad(f"an array of tables ({what}), e.g. [{{ {needed} }}]")
+        return v
+    return chk
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "": {
+        "title": Key("title", "string", "", "free text stored with the outputs", _str(), '"my run"'),
+    },
+    "scenario": {
+        "name": Key("name", "string", _REQUIRED, "\"hall\" (Hall et al. 2010 asymmetric freeze-in), \"ardu\" "
+                    "(Ardu et al. 2025 R-symmetric ADM) or \"slha\" (B/(B-L) and m_X from an SLHA spectrum)",
+                    _str(["hall", "ardu", "slha"]), '"hall"'),
+        "settings": Key("settings", "table", {}, "fields of HallSettings / ArduSettings (static switches), e.g. "
+                        "{ method = \"quadrature\" }", _table, '{ method = "quadrature" }'),
+        "base": Key("base", "string", "default", "starting parameter point: \"default\" (the Params class "
+                    "defaults) or \"benchmark\" (Params.benchmark(), the paper's benchmark point)",
+                    _str(["default", "benchmark"]), '"benchmark"'),
+    },
+    "parameters": {},  # free-form: the scenario's Params fields (validated against the class)
+    "slha": {
+        "file": Key("file", "string", _REQUIRED, "SLHA spectrum, relative to the runcard's folder, or the name "
+                    "of a shipped example (\"heavy\", \"compressed\", \"light_rh\")", _str(), '"spectrum.slha"'),
+        "temperature": Key("temperature", "number > 0", 131.7, "sphaleron freeze-out temperature T_sph in GeV "
+                           "(D'Onofrio et al. 2014)", _float(positive=True), "131.7"),
+        "dm_to_baryon": Key("dm_to_baryon", "number or preset", "planck2018", "Omega_DM/Omega_b: a number or "
+                            "\"planck2018\" (5.364), \"hall2010\" (4.86), \"ardu2025\" (5.408)", _num_or_preset,
+                            '"hall2010"'),
+        "higgs_sector": Key("higgs_sector", "string", "spectrum", "\"spectrum\" (heavy doublet from m_H0, m_A0, "
+                            "m_H+) or \"light\" (both doublets massless, Hall et al. eq. (3.3))",
+                            _str(["spectrum", "light"]), '"light"'),
+        "lepton_flavour_equilibrium": Key("lepton_flavour_equilibrium", "bool", True, "lepton-flavour-changing "
+                                          "reactions in equilibrium", _bool, "false"),
+        "light_threshold": Key("light_threshold", "number in (0, 1)", 0.5, "label a species light when "
+                               "k(m/T)/k(0) >= this (label only; the physics uses the smooth k)",
+                               _float(positive=True), "0.5"),
+        "higgsino_mass": Key("higgsino_mass", "number", None, "override the Higgsino mass (GeV)", _float(), "300.0"),
+        "strict": Key("strict", "bool", True, "unknown PDG codes in BLOCK MASS are errors (false: ignored)", _bool,
+                      "false"),
+    },
+    "sweep": {
+        "design": Key("design", "string", "sobol", "\"grid\" | \"random\" | \"sobol\"",
+                      _str(["grid", "random", "sobol"]), '"sobol"'),
+        "n": Key("n", "int >= 1", None, "number of points (random, sobol; a power of 2 for sobol); grid: the "
+                 "product of the axes' n", _int(1), "1024"),
+        "seed": Key("seed", "int >= 0", 0, "random seed (random, sobol)", _int(0), "1"),
+        "chunk_size": Key("chunk_size", "int >= 1", 4096, "points per compiled chunk / NetCDF file", _int(1), "4096"),
+        "axes": Key("axes", "array of tables", _REQUIRED, "the swept parameters: [{ path, low, high, log, n, "
+                    "units }] (keys below)", _array_of_tables(AXIS_KEYS, "axes"),
+                    '[{ path = "lam", low = 1e-13, high = 1e-10, log = true }]'),
+        "units": Key("units", "table", {}, "{ result field = unit } recorded in the NetCDF attributes (defaults: "
+                     "the scenario's units)", _table, '{ eta_b = "1" }'),
+        "plot": Key("plot", "table", None, "heat map of a result over two axes: { x, y, z, statistic, bins } "
+                    "(keys below)", _table, '{ x = "lam", y = "phase.0", z = "eta_b" }'),
+    },
+    "fit": {
+        "free": Key("free", "array of tables", _REQUIRED, "parameters to fit: [{ path, transform, lower, upper }]",
+                    _array_of_tables(FREE_KEYS, "free parameters"),
+                    '[{ path = "lam", lower = 1e-13, upper = 1e-10 }]'),
+        "targets": Key("targets", "array of tables", _REQUIRED, "predictions to match: [{ path, value, sigma }]",
+                       _array_of_tables(TARGET_KEYS, "targets"), '[{ path = "eta_b", value = 8.7e-11, sigma = 1e-12 }]'),
+        "n_starts": Key("n_starts", "int >= 1", 8, "random starts (vmapped, one compile)", _int(1), "8"),
+        "steps": Key("steps", "int >= 1", None, "optimizer steps per start (default: jaxgen.fit's default)",
+                     _int(1), "500"),
+        "seed": Key("seed", "int >= 0", 0, "seed of the random starts", _int(0), "0"),
+    },
+    "sensitivity": {
+        "inputs": Key("inputs", "list of strings", None, "parameter paths to differentiate by (default: every "
+                      "float leaf)", _str_list(), '["lam", "m_x"]'),
+        "outputs": Key("outputs", "list of strings", None, "prediction paths (default: every float leaf)",
+                       _str_list(), '["eta_b", "omega_x_h2"]'),
+    },
+    "output": {
+        "directory": Key("directory", "string", None, "output directory (relative to the current working "
+                         "directory; --out on the command line wins). Without one nothing is written",
+                         _str(), '"out/hall"'),
+        "formats": Key("formats", "list of strings", ["netcdf", "csv", "png"], "what to write: \"netcdf\", "
+                       "\"csv\", \"png\" (figures, needs matplotlib)", _str_list(["netcdf", "csv", "png"]),
+                       '["netcdf", "csv"]'),
+    },
+}
+_SUB_SCHEMAS = {("sweep", "axes"): AXIS_KEYS, ("fit", "free"): FREE_KEYS, ("fit", "targets"): TARGET_KEYS,
+                ("sweep", "plot"): PLOT_KEYS}
+
+#: scenario name -> (module, Params class, Settings class, chain function, Prediction class)
+SCENARIOS = {
+    "hall": ("jaxgen._scenario_hall", "HallParams", "HallSettings", "asymmetric_freezein", "HallPrediction"),
+    "ardu": ("jaxgen._scenario_ardu", "ArduParams", "ArduSettings", "rsymmetric_adm", "ArduPrediction"),
+}
+
+
+def _suggest(key, valid):
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]!r}?" if close else f" Valid keys: {', '.join(sorted(valid)) or '(none)'}."
+
+
+def _where(section, key):
+    return f"[{section}].{key}" if section else key
+
+
+def _check_keys(table: dict, schema: dict[str, Key], section: str, src: str) -> dict:
+    out = {}
+    for k in table:
+        if k not in schema:
+            raise ValueError(f"{src}: unknown key {_where(section, k)}.{_suggest(k, schema)}")
+    for name, spec in schema.items():
+        if name not in table:
+            if spec.default is _REQUIRED:
+                raise ValueError(f"{src}: missing key {_where(section, name)} ({spec.form}: {spec.doc}); add e.g. "
+                                 f"{name} = {spec.example}")
+            out[name] = spec.default
+            continue
+        try:
+            out[name] = spec.check(table[name]) if spec.check else table[name]
+        except _Bad as why:
+            raise ValueError(f"{src}: {_where(section, name)} = {table[name]!r} is invalid: expected {why}. Fix: e.g. "
+                             f"{name} = {spec.example}") from None
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the parsed runcard
+# ---------------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Runcard:
+    """A validated runcard (all defaults filled in).
+
+    Attributes:
+        source: the file it was read from (or "<string>"); base_dir: folder for relative input paths.
+        title: free text. scenario: name. settings: {field: value} of the Settings class. base: "default" or
+        "benchmark". parameters: {dotted path: value} (numbers or nested lists of numbers; presets resolved).
+        slha, sweep, fit, sensitivity, output: the sections as dicts (None when absent; output always present).
+        raw: the TOML as read (stored with the outputs as provenance).
+    """
+
+    source: str
+    base_dir: pathlib.Path
+    title: str
+    scenario: str
+    settings: dict
+    base: str
+    parameters: dict
+    slha: dict | None
+    sweep: dict | None
+    fit: dict | None
+    sensitivity: dict | None
+    output: dict
+    raw: dict
+
+    def output_dir(self, override: str | pathlib.Path | None = None) -> pathlib.Path | None:
+        """The output directory: ``override`` (CLI --out) or [output].directory (relative to the CWD), or None."""
+        d = override if override is not None else self.output["directory"]
+        return None if d is None else pathlib.Path(d).expanduser().resolve()
+
+
+def _flatten(table: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in table.items():
+        p = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, p + "."))
+        else:
+            out[p] = v
+    return out
+
+
+def _check_number_tree(v, where, src):
+    if _is_num(v):
+        if not math.isfinite(v):
+            raise ValueError(f"{src}: {where} = {v!r} is not finite; give a finite number")
+        return float(v)
+    if isinstance(v, list) and v:
+        return [_check_number_tree(x, where, src) for x in v]
+    raise ValueError(f"{src}: {where} = {v!r} is invalid: expected a number or an array of numbers, e.g. "
+                     f"{where.split('.')[-1]} = 1.5 or [1.0, 2.0]")
+
+
+def parse_runcard(data: dict, source: str = "<string>", base_dir: str | pathlib.Path = ".") -> Runcard:
+    """Validate a runcard given as a dict (as from ``tomllib.loads``); see :data:`SCHEMA`."""
+    src = source
+    sections_valid = [s for s in SCHEMA if s]
+    for k, v in data.items():
+        if k in SCHEMA[""]:
+            continue
+        if k in sections_valid:
+            if not isinstance(v, dict):
+                raise ValueError(f"{src}: {k} must be a section ([{k}] header), got {type(v).__name__} {v!r}")
+            continue
+        if isinstance(v, dict):
+            raise ValueError(f"{src}: unknown section [{k}].{_suggest(k, sections_valid)}")
+        raise ValueError(f"{src}: unknown top-level key {k!r}.{_suggest(k, list(SCHEMA['']) + sections_valid)}")
+    top = _check_keys({k: v for k, v in data.items() if k in SCHEMA[""]}, SCHEMA[""], "", src)
+    if "scenario" not in data:
+        raise ValueError(f"{src}: missing section [scenario]; add\n[scenario]\nname = \"hall\"   # or \"ardu\", "
+                         "\"slha\"")
+    scen = _check_keys(data["scenario"], SCHEMA["scenario"], "scenario", src)
+    name = scen["name"]
+    params = {}
+    for path, v in _flatten(data.get("parameters", {})).items():
+        if path.split(".")[-1] == "dm_to_baryon" and isinstance(v, str):
+            from ._slha import dm_to_baryon_value
+
+            try:
+                params[path] = dm_to_baryon_value(v)
+            except ValueError as e:
+                raise ValueError(f"{src}: [parameters].{path}: {e}") from None
+            continue
+        params[path] = _check_number_tree(v, f"[parameters].{path}", src)
+    sections = {}
+    for sec in ("slha", "sweep", "fit", "sensitivity"):
+        sections[sec] = _check_keys(data[sec], SCHEMA[sec], sec, src) if sec in data else None
+    output = _check_keys(data.get("output", {}), SCHEMA["output"], "output", src)
+    # scenario-specific structure
+    if name == "slha":
+        if sections["slha"] is None:
+            raise ValueError(f"{src}: scenario name = \"slha\" needs an [slha] section with file = \"spectrum.slha\"")
+        if params or scen["settings"]:
+            bad = "[parameters]" if params else "[scenario].settings"
+            raise ValueError(f"{src}: {bad} is not used by the \"slha\" scenario; put its options in [slha] (keys: "
+                             f"{', '.join(SCHEMA['slha'])})")
+        for sec in ("sweep", "fit", "sensitivity"):
+            if sections[sec] is not None:
+                raise ValueError(f"{src}: [{sec}] is not available for the \"slha\" scenario (only `jaxgen predict`); "
+                                 "use scenario \"hall\" or \"ardu\"")
+        f = sections["slha"]["file"]
+        p = pathlib.Path(f).expanduser()
+        if not p.is_absolute():
+            p = pathlib.Path(base_dir) / p
+        if p.is_file():
+            f = str(p.resolve())
+        else:
+            from ._slha import example_spectra
+
+            if f not in example_spectra():
+                raise ValueError(f"{src}: [slha].file = {f!r}: no such file ({p}); give a path relative to the "
+                                 f"runcard's folder or a shipped example: {sorted(example_spectra())}")
+        sections["slha"] = {**sections["slha"], "file": f}
+        from ._slha import SlhaSettings
+
+        try:
+            SlhaSettings(**{k: v for k, v in sections["slha"].items() if k != "file"})
+        except ValueError as e:
+            raise ValueError(f"{src}: [slha]: {e}") from None
+    elif sections["slha"] is not None:
+        raise ValueError(f"{src}: [slha] only goes with [scenario] name = \"slha\" (here name = {name!r})")
+    if sections["sweep"] is not None:
+        sw = sections["sweep"]
+        axes = []
+        for i, ax in enumerate(sw["axes"]):
+            a = _check_keys(ax, AXIS_KEYS, f"sweep.axes[{i}]", src)
+            if a["low"] > a["high"]:
+                raise ValueError(f"{src}: [sweep.axes[{i}]] (path {a['path']!r}): low = {a['low']} > high = "
+                                 f"{a['high']}; swap them")
+            if a["log"] and a["low"] <= 0:
+                raise ValueError(f"{src}: [sweep.axes[{i}]] (path {a['path']!r}): log = true needs low > 0, got "
+                                 f"{a['low']}; use a positive lower end or log = false")
+            if sw["design"] == "grid" and a["n"] is None:
+                raise ValueError(f"{src}: [sweep.axes[{i}]] (path {a['path']!r}): design = \"grid\" needs n (grid "
+                                 "nodes) on every axis, e.g. n = 16")
+            axes.append(a)
+        if not axes:
+            raise ValueError(f"{src}: [sweep].axes is empty; give at least one axis")
+        paths = [a["path"] for a in axes]
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"{src}: [sweep].axes has duplicate paths {paths}")
+        if sw["design"] != "grid" and sw["n"] is None:
+            raise ValueError(f"{src}: [sweep].n is missing: design = {sw['design']!r} needs the number of points, "
+                             "e.g. n = 1024")
+        plot = None
+        if sw["plot"] is not None:
+            plot = _check_keys(sw["plot"], PLOT_KEYS, "sweep.plot", src)
+            for ax in ("x", "y"):
+                if plot[ax] not in paths:
+                    raise ValueError(f"{src}: [sweep.plot].{ax} = {plot[ax]!r} is not a swept axis; choose one of "
+                                     f"{paths}.{_suggest(plot[ax], paths)}")
+        sections["sweep"] = {**sw, "axes": axes, "plot": plot}
+    if sections["fit"] is not None:
+        ft = sections["fit"]
+        free = [_check_keys(x, FREE_KEYS, f"fit.free[{i}]", src) for i, x in enumerate(ft["free"])]
+        targets = [_check_keys(x, TARGET_KEYS, f"fit.targets[{i}]", src) for i, x in enumerate(ft["targets"])]
+        if not free or not targets:
+            raise ValueError(f"{src}: [fit] needs at least one free parameter and one target")
+        for i, fp in enumerate(free):
+            if fp["lower"] is not None and fp["upper"] is not None and fp["lower"] >= fp["upper"]:
+                raise ValueError(f"{src}: [fit.free[{i}]] (path {fp['path']!r}): lower = {fp['lower']} must be < "
+                                 f"upper = {fp['upper']}")
+        sections["fit"] = {**ft, "free": free, "targets": targets}
+    return Runcard(source=src, base_dir=pathlib.Path(base_dir).resolve(), title=top["title"], scenario=name,
+                   settings=dict(scen["settings"]), base=scen["base"], parameters=params, slha=sections["slha"],
+                   sweep=sections["sweep"], fit=sections["fit"], sensitivity=sections["sensitivity"], output=output,
+                   raw=data)
+
+
+def load_runcard(path: str | pathlib.Path) -> Runcard:
+    """Read and validate a TOML runcard (``ValueError`` with the key, the expected form and the fix)."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"runcard {str(path)!r} not found")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: not valid TOML: {e}. Check quotes around strings, '=' between key and value, "
+                         "and [section] headers") from None
+    return parse_runcard(data, source=str(path), base_dir=path.parent)
+
+
+def reference_markdown() -> str:
+    """The runcard reference (every section and key: form, default, meaning) as Markdown tables, from SCHEMA."""
+    def fmt_default(v):
+        if v is _REQUIRED:
+            return "**required**"
+        if v is None:
+            return "(none)"
+        return "`" + json.dumps(v) + "`"
+
+    def cell(text):
+        return str(text).replace("|", "\\|")
+
+    lines = []
+    titles = {"": "top level", "parameters": "[parameters]"}
+    for sec, keys in SCHEMA.items():
+        lines.append(f"### {titles.get(sec, f'[{sec}]')}\n")
+        if sec == "parameters":
+            lines.append("Free-form: `path = value` for the fields of the scenario's Params class (`HallParams`, "
+                         "`ArduParams`); numbers or arrays of numbers, nested tables or dotted keys for nested "
+                         "fields (`gh.M2 = 600.0`); a field `dm_to_baryon` also takes a preset name. Fields not "
+                         "given keep the `[scenario].base` point. Unknown fields are errors (with the closest "
+                         "field suggested).\n")
+            continue
+        lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
+        for k in keys.values():
+            lines.append(f"| `{k.name}` | {cell(k.form)} | {cell(fmt_default(k.default))} | {cell(k.doc)} |")
+        lines.append("")
+        for (s, sub), subkeys in _SUB_SCHEMAS.items():
+            if s == sec:
+                intro = f"Keys of `[{sec}].{sub}`:\n" if sub == "plot" else f"Keys of each entry of `[{sec}].{sub}`:\n"
+                lines += [intro, "| key | type | default | meaning |", "|---|---|---|---|"]
+                for k in subkeys.values():
+                    lines.append(f"| `{k.name}` | {cell(k.form)} | {cell(fmt_default(k.default))} | {cell(k.doc)} |")
+                lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# scenarios
+# ---------------------------------------------------------------------------------------------------------------
+def scenario_api(name: str):
+    """(Params, Settings, chain, Prediction, module) of a scenario; ``NotAvailableError`` if it cannot be imported."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; choose one of {sorted(SCENARIOS)}")
+    modname, p, s, f, r = SCENARIOS[name]
+    try:
+        mod = importlib.import_module(modname)
+        return getattr(mod, p), getattr(mod, s), getattr(mod, f), getattr(mod, r), mod
+    except (ImportError, AttributeError) as exc:
+        raise NotAvailableError(f"the {name!r} scenario chain ({modname}.{f}) is not available yet in this jaxgen "
+                                f"installation ({type(exc).__name__}: {exc})") from None
+
+
+def _field_names(obj) -> list[str]:
+    if dataclasses.is_dataclass(obj):
+        return [f.name for f in dataclasses.fields(obj)]
+    return []
+
+
+def _leaf_paths(tree) -> list[str]:
+    from ._sweep import leaf_names
+
+    return leaf_names(tree)
+
+
+def build_settings(card: Runcard):
+    """The scenario's Settings object from ``[scenario].settings`` (unknown fields -> ValueError with a suggestion)."""
+    _, Settings, _, _, _ = scenario_api(card.scenario)
+    valid = _field_names(Settings)
+    for k in card.settings:
+        if k not in valid:
+            raise ValueError(f"{card.source}: unknown key [scenario].settings.{k} for {Settings.__name__}."
+                             f"{_suggest(k, valid)}")
+    try:
+        return Settings(**card.settings)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{card.source}: [scenario].settings: {e}") from None
+
+
+def _get_path(tree, path: str):
+    """tree_get that also indexes 1-d array leaves: ``"phase.0"`` is element 0 of the array field ``phase``."""
+    from ._sweep import tree_get
+
+    try:
+        return tree_get(tree, path)
+    except ValueError:
+        parent, _, last = path.rpartition(".")
+        if parent and last.isdigit():
+            node = tree_get(tree, parent)
+            if hasattr(node, "shape") and np.ndim(node) == 1:
+                if int(last) >= np.shape(node)[0]:
+                    raise ValueError(f"parameter path {path!r}: index {last} out of range for {parent!r} of "
+                                     f"length {np.shape(node)[0]}") from None
+                return node[int(last)]
+        raise
+
+
+def _set_path(tree, path: str, value):
+    import equinox as eqx
+
+    from ._sweep import tree_get
+
+    try:
+        tree_get(tree, path)
+        return eqx.tree_at(lambda t: tree_get(t, path), tree, value, is_leaf=lambda x: x is None)
+    except ValueError:
+        parent, _, last = path.rpartition(".")
+        node = tree_get(tree, parent)
+        import jax.numpy as jnp
+
+        new = jnp.asarray(node, dtype=jnp.result_type(float)).at[int(last)].set(value)
+        return eqx.tree_at(lambda t: tree_get(t, parent), tree, new)
+
+
+def _valid_paths(tree) -> list[str]:
+    import jax
+
+    out = set(_field_names(tree)) | set(_leaf_paths(tree))
+    names = _leaf_paths(tree)
+    for n, leaf in zip(names, jax.tree_util.tree_leaves(tree)):
+        if np.ndim(leaf) == 1:
+            out |= {f"{n}.{i}" for i in range(np.shape(leaf)[0])}
+    return sorted(out)
+
+
+def build_params(card: Runcard):
+    """The scenario's Params point: the ``[scenario].base`` point with every ``[parameters]`` path replaced
+    (``"phase.0"`` sets element 0 of an array field)."""
+    import inspect
+
+    import jax.numpy as jnp
+
+    Params, _, _, _, _ = scenario_api(card.scenario)
+    if card.base == "benchmark":
+        if not hasattr(Params, "benchmark"):
+            raise ValueError(f"{card.source}: [scenario].base = \"benchmark\" but {Params.__name__} has no "
+                             "benchmark(); use base = \"default\"")
+        kwargs = {k: card.settings[k] for k in inspect.signature(Params.benchmark).parameters if k in card.settings}
+        base = Params.benchmark(**kwargs)  # e.g. ArduParams.benchmark(nlsp=...) takes nlsp from the settings
+    else:
+        required = [f.name for f in dataclasses.fields(Params)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing = [k for k in required if k not in card.parameters]
+        if missing:
+            raise ValueError(f"{card.source}: {Params.__name__} has no default for {missing}: give them in "
+                             f"[parameters] (e.g. {missing[0]} = ...), or start from [scenario] base = \"benchmark\"")
+        try:
+            base = Params(**{k: jnp.asarray(card.parameters[k], dtype=jnp.result_type(float)) for k in required})
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{card.source}: [parameters]: {e}") from None
+    for path, v in card.parameters.items():
+        try:
+            old = _get_path(base, path)
+        except ValueError:
+            raise ValueError(f"{card.source}: unknown parameter [parameters].{path} for {Params.__name__}."
+                             f"{_suggest(path, _valid_paths(base))}") from None
+        new = jnp.asarray(v, dtype=jnp.result_type(float))
+        if old is not None and np.shape(old) != new.shape and (np.ndim(old) == 0 or new.ndim == 0):
+            raise ValueError(f"{card.source}: [parameters].{path} has shape {list(new.shape)} but "
+                             f"{Params.__name__}.{path} has shape {list(np.shape(old))}; give "
+                             + ("a single number" if np.ndim(old) == 0 else f"an array of {np.shape(old)[0]} numbers"))
+        base = _set_path(base, path, new)
+    return base
+
+
+def _explode_arrays(base, paths):
+    """For sweeps over array elements (``"phase.0"``): the base point with those 1-d array fields as tuples of
+    scalars (the sweep engine varies scalar fields), and ``restore(params)`` that stacks them back."""
+    import equinox as eqx
+    import jax.numpy as jnp
+
+    from ._sweep import tree_get
+
+    parents = []
+    for p in paths:
+        parent, _, last = p.rpartition(".")
+        if not (parent and last.isdigit()):
+            continue
+        try:
+            tree_get(base, p)
+            continue
+        except ValueError:
+            pass
+        node = tree_get(base, parent)
+        if hasattr(node, "shape") and np.ndim(node) == 1 and parent not in parents:
+            parents.append(parent)
+    new = base
+    for parent in parents:
+        arr = jnp.asarray(tree_get(base, parent), dtype=jnp.result_type(float))
+        new = eqx.tree_at(lambda t, q=parent: tree_get(t, q), new, tuple(arr[i] for i in range(arr.shape[0])))
+
+    def restore(params):
+        for parent in parents:
+            params = eqx.tree_at(lambda t, q=parent: tree_get(t, q), params, jnp.stack(tree_get(params, parent)))
+        return params
+
+    return new, restore
+
+
+def validate(card: Runcard) -> list[str]:
+    """Check every path of the runcard against the scenario's classes without running anything (no tracing):
+    [parameters], [scenario].settings, [sweep].axes paths, [fit].free paths and [sensitivity].inputs against the
+    Params point; [fit].targets, [sensitivity].outputs and [sweep.plot].z against the Prediction class fields (an
+    element ``"field.N"`` of an array field is accepted). Returns the list of checks done; raises ``ValueError``
+    (with the closest valid name) or ``NotAvailableError``."""
+    done = []
+    if card.scenario == "slha":
+        return ["[slha] validated at load time"]
+    _, _, _, Prediction, _ = scenario_api(card.scenario)
+    build_settings(card)
+    base = build_params(card)
+    done.append("[parameters] and [scenario].settings")
+    valid_in = _valid_paths(base)
+    pred_fields = _field_names(Prediction)
+
+    def check_in(path, where):
+        try:
+            _get_path(base, path)
+        except ValueError:
+            raise ValueError(f"{card.source}: {where} = {path!r} is not a parameter of the {card.scenario!r} "
+                             f"scenario.{_suggest(path, valid_in)}") from None
+
+    def check_out(path, where):
+        top, _, rest = path.partition(".")
+        if pred_fields and (top not in pred_fields or (rest and not rest.isdigit())):
+            raise ValueError(f"{card.source}: {where} = {path!r} is not a prediction field of the "
+                             f"{card.scenario!r} scenario.{_suggest(path, pred_fields)}")
+
+    if card.sweep is not None:
+        for i, a in enumerate(card.sweep["axes"]):
+            check_in(a["path"], f"[sweep.axes[{i}]].path")
+        if card.sweep["plot"] is not None:
+            z = card.sweep["plot"]["z"]
+            check_out(z[:-4] if z.endswith("_out") else z, "[sweep.plot].z")
+        done.append("[sweep] paths")
+    if card.fit is not None:
+        for i, f in enumerate(card.fit["free"]):
+            check_in(f["path"], f"[fit.free[{i}]].path")
+        for i, t in enumerate(card.fit["targets"]):
+            check_out(t["path"], f"[fit.targets[{i}]].path")
+        done.append("[fit] paths")
+    if card.sensitivity is not None:
+        for p in card.sensitivity["inputs"] or []:
+            check_in(p, "[sensitivity].inputs")
+        for p in card.sensitivity["outputs"] or []:
+            check_out(p, "[sensitivity].outputs")
+        done.append("[sensitivity] paths")
+    return done
+
+
+def _chain(card: Runcard):
+    _, _, f, _, _ = scenario_api(card.scenario)
+    settings = build_settings(card)
+
+    def chain(params):
+        return f(params, settings)
+
+    chain.__qualname__ = f"{f.__module__}.{f.__name__}"
+    return chain, settings
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------------------------
+_UNIT_HINTS = [  # (prefix or name, unit): fallback when the prediction class documents no UNITS mapping
+    ("t_ratio", "1"), ("m_", "GeV"), ("mu_", "GeV"), ("mass", "GeV"), ("t_", "GeV"), ("temperature", "GeV"),
+    ("tau_", "s"), ("lifetime", "s"), ("decay_length", "m"), ("sigma_v", "GeV^-2"), ("width", "GeV"),
+    ("bbn_bound", "GeV"), ("losp_lifetime", "s"),
+]
+
+
+def units_for(pred, names) -> dict:
+    """Units of prediction fields: a ``UNITS`` mapping on the prediction (class or module) if present, else hints
+    from the field names (m_* GeV, tau_* s, decay_length m, otherwise "1")."""
+    table = dict(getattr(pred, "UNITS", None) or getattr(importlib.import_module(type(pred).__module__), "UNITS", None)
+                 or {})
+    out = {}
+    for n in names:
+        top = n.split(".")[0]
+        if n in table or top in table:
+            out[n] = table.get(n, table.get(top))
+            continue
+        if n == "status" or top == "status":
+            out[n] = "1"
+            continue
+        u = "1"
+        for pre, unit in _UNIT_HINTS:
+            if top.startswith(pre) or top == pre:
+                u = unit
+                break
+        out[n] = u
+    return out
+
+
+def _provenance(card: Runcard | None, extra: dict | None = None) -> dict:
+    from ._sweep import _versions
+
+    attrs = {"software": "jaxgen", "versions": json.dumps(_versions())}
+    if card is not None:
+        attrs.update({"title": card.title, "runcard": card.source, "scenario": card.scenario,
+                      "runcard_toml": json.dumps(card.raw, default=str)})
+    for k, v in (extra or {}).items():
+        attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
+    return attrs
+
+
+def prediction_dataset(pred, attrs: dict | None = None, units: dict | None = None):
+    """A prediction PyTree (one point, or a batch along a leading axis ``point`` if ``batched``) as an
+    ``xarray.Dataset``: one variable per leaf (dotted field path), ``units`` attributes, provenance ``attrs``."""
+    import jax
+
+    try:
+        import xarray as xr
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("Datasets need xarray (the 'io' extra): pip install 'jaxgen[io]'") from exc
+    names = _leaf_paths(pred)
+    leaves = jax.tree_util.tree_leaves(pred)
+    units = {**units_for(pred, names), **(units or {})}
+    data = {}
+    for n, leaf in zip(names, leaves):
+        v = np.asarray(leaf)
+        if v.dtype == np.bool_:
+            v = v.astype(np.int8)
+        dims = tuple(f"{n}_dim{k}" for k in range(v.ndim))
+        data[n] = xr.Variable(dims, v, {"units": units.get(n, "1")})
+    return xr.Dataset(data, attrs=dict(attrs or {}))
+
+
+def _csv_rows(ds):
+    """Rows for CSV: a single point -> (quantity, value, units); a sweep (dim 'point') -> one row per point."""
+    if "point" in ds.dims:
+        cols, arrays = ["point"], [ds["point"].values]
+        for n, v in ds.data_vars.items():
+            a = np.asarray(v.values)
+            if a.ndim == 1:
+                cols.append(n)
+                arrays.append(a)
+            else:
+                flat = a.reshape(a.shape[0], -1)
+                for j in range(flat.shape[1]):
+                    cols.append(f"{n}[{j}]")
+                    arrays.append(flat[:, j])
+        rows = [cols] + [[arr[i] for arr in arrays] for i in range(len(arrays[0]))]
+        return rows
+    rows = [["quantity", "value", "units"]]
+    for n, v in ds.data_vars.items():
+        a = np.asarray(v.values)
+        u = v.attrs.get("units", "")
+        if a.ndim == 0:
+            rows.append([n, a.item(), u])
+        else:
+            coords = None
+            if a.ndim == 1 and v.dims[0] in ds.coords:
+                coords = [str(x) for x in ds.coords[v.dims[0]].values]
+            for j, x in enumerate(a.reshape(-1)):
+                rows.append([f"{n}[{coords[j] if coords else j}]", x.item() if hasattr(x, "item") else x, u])
+    return rows
+
+
+def _inside(out: pathlib.Path, path: pathlib.Path) -> pathlib.Path:
+    path = pathlib.Path(path).resolve()
+    if out.resolve() not in (path, *path.parents):
+        raise ValueError(f"refusing to write {path}: outside the output directory {out}")
+    return path
+
+
+def write_dataset(ds, out: pathlib.Path, stem: str, formats) -> list[pathlib.Path]:
+    """Write ``ds`` as ``<out>/<stem>.nc`` (NetCDF) and/or ``<out>/<stem>.csv``; returns the paths written."""
+    import csv
+
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "netcdf" in formats:
+        p = _inside(out, out / f"{stem}.nc")
+        ds.to_netcdf(p, engine="netcdf4")
+        written.append(p)
+    if "csv" in formats:
+        p = _inside(out, out / f"{stem}.csv")
+        with open(p, "w", newline="") as fh:
+            w = csv.writer(fh)
+            for row in _csv_rows(ds):
+                w.writerow([repr(float(x)) if isinstance(x, float) else x for x in row])
+        written.append(p)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# runners
+# ---------------------------------------------------------------------------------------------------------------
+def _write_runcard_copy(card: Runcard, out: pathlib.Path) -> list[pathlib.Path]:
+    """Copy the runcard into the output directory (provenance); returns [path] or []."""
+    if card.source != "<string>" and pathlib.Path(card.source).is_file():
+        p = _inside(out, out / "runcard.toml")
+        p.write_text(pathlib.Path(card.source).read_text())
+        return [p]
+    return []
+
+
+def _table_text(ds) -> str:
+    rows = _csv_rows(ds)
+    w = max(len(str(r[0])) for r in rows)
+    lines = []
+    for r in rows[1:]:
+        val = r[1]
+        sval = f"{val:.6g}" if isinstance(val, float) else str(val)
+        lines.append(f"  {str(r[0]):<{w}}  {sval:>14}  {r[2] if r[2] not in ('1', '') else ''}".rstrip())
+    return "\n".join(lines)
+
+
+def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
+    """``jaxgen predict`` for a runcard: evaluate the scenario at the runcard's point (or the SLHA spectrum).
+
+    Returns {"text": printable table, "dataset": xarray.Dataset, "written": [paths], "prediction": the PyTree}.
+    """
+    out = card.output_dir(out)
+    formats = card.output["formats"]
+    if card.scenario == "slha":
+        from ._slha import SlhaSettings, example_spectra, predict_spectrum
+
+        opts = dict(card.slha)
+        f = opts.pop("file")
+        if not pathlib.Path(f).exists() and f in example_spectra():
+            f = example_spectra()[f]
+        pred = predict_spectrum(f, SlhaSettings(**opts))
+        ds = pred.to_dataset()
+        ds.attrs.update(_provenance(card))
+        text = pred.table()
+        stem = pathlib.Path(str(f)).stem
+        written = []
+        if out is not None:
+            written = write_dataset(ds, out, stem, formats)
+            if "png" in formats:
+                from . import plotting
+
+                written.append(plotting.plot_spectra(
+                    [pred], _inside(out, out / f"{stem}_mx.png"), labels=[stem]))
+            written += _write_runcard_copy(card, out)
+        return {"text": text, "dataset": ds, "written": written, "prediction": pred}
+    import jax
+
+    chain, settings = _chain(card)
+    params = build_params(card)
+    pred = jax.jit(chain)(params)
+    ds = prediction_dataset(pred, _provenance(card, {"settings": repr(settings)}))
+    text = f"{card.title or card.scenario} ({card.scenario}; {type(pred).__name__})\n" + _table_text(ds)
+    written = []
+    if out is not None:
+        written = write_dataset(ds, out, "predict", formats)
+        written += _write_runcard_copy(card, out)
+    return {"text": text, "dataset": ds, "written": written, "prediction": pred}
+
+
+def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
+    """``jaxgen sweep``: the runcard's design over the scenario chain, resumable NetCDF chunks in ``<out>/sweep``,
+    a CSV of all points and an optional heat map (``[sweep].plot``)."""
+    from . import _sweep
+
+    if card.sweep is None:
+        raise ValueError(f"{card.source}: no [sweep] section; add one (see docs/cli.md)")
+    validate(card)
+    out = card.output_dir(out)
+    sw = card.sweep
+    chain0, _ = _chain(card)
+    base0 = build_params(card)
+    axes = []
+    for i, a in enumerate(sw["axes"]):
+        try:
+            _get_path(base0, a["path"])
+        except ValueError:
+            raise ValueError(f"{card.source}: [sweep.axes[{i}]].path = {a['path']!r} is not a parameter."
+                             f"{_suggest(a['path'], _valid_paths(base0))}") from None
+        axes.append(_sweep.Axis(a["path"], a["low"], a["high"], log=a["log"], n=a["n"], units=a["units"]))
+    base, restore = _explode_arrays(base0, [a.path for a in axes])
+    import jax
+
+    pred_shape = jax.eval_shape(chain0, base0)
+    names0 = _leaf_paths(pred_shape)
+    swept = {a.path for a in axes}
+    # result fields named like a swept parameter (e.g. ArduPrediction.m_majorana) get the suffix "_out"
+    names = [f"{n}_out" if n in swept or n in ("ok", "point") else n for n in names0]
+    rename = dict(zip(names0, names))
+
+    def chain(params):
+        return dict(zip(names, jax.tree_util.tree_leaves(chain0(restore(params)))))
+
+    chain.__qualname__ = chain0.__qualname__
+    if sw["design"] == "grid":
+        design = _sweep.grid_design(base, axes)
+    elif sw["design"] == "random":
+        design = _sweep.random_design(base, axes, n=sw["n"], seed=sw["seed"])
+    else:
+        design = _sweep.sobol_design(base, axes, n=sw["n"], seed=sw["seed"])
+    units = {rename[k]: v for k, v in units_for(pred_shape, names0).items()}
+    for k, v in sw["units"].items():
+        if k not in rename and k not in names:
+            raise ValueError(f"{card.source}: [sweep].units names {k!r}, not a result field.{_suggest(k, names)}")
+        units[rename.get(k, k)] = v
+    if sw["plot"] is not None and rename.get(sw["plot"]["z"], sw["plot"]["z"]) not in names:
+        raise ValueError(f"{card.source}: [sweep.plot].z = {sw['plot']['z']!r} is not a result field."
+                         f"{_suggest(sw['plot']['z'], names0)}")
+    res = _sweep.run_sweep(chain, design, chunk_size=sw["chunk_size"], out=None if out is None else out / "sweep",
+                           units=units, quiet=quiet, description=card.title or f"{card.scenario} sweep")
+    ds = res.dataset if out is None else _sweep.load_sweep(out / "sweep")
+    ds.attrs.update(_provenance(card))
+    written = []
+    text = (f"{card.title or card.scenario + ' sweep'}: {res.n_points} points ({sw['design']}), "
+            f"{res.chunks_computed} chunk(s) computed, {res.chunks_skipped} skipped (resume), ok: "
+            f"{int(np.asarray(ds['ok']).sum())}/{res.n_points}; compile {res.compile_s:.2f} s, "
+            f"{res.points_per_s:.3g} points/s")
+    if out is not None:
+        written.append(out / "sweep")
+        if "csv" in card.output["formats"]:
+            written += write_dataset(ds, out, "sweep", ["csv"])
+        if sw["plot"] is not None and "png" in card.output["formats"]:
+            from . import plotting
+
+            pl = sw["plot"]
+            z = rename.get(pl["z"], pl["z"])
+            written.append(plotting.plot_sweep_heatmap(ds, pl["x"], pl["y"], z,
+                                                       _inside(out, out / "sweep_heatmap.png"),
+                                                       statistic=pl["statistic"], bins=pl["bins"],
+                                                       valid=_valid_mask(card, ds)))
+        written += _write_runcard_copy(card, out)
+    return {"text": text, "dataset": ds, "written": written, "run": res}
+
+
+def _valid_mask(card: Runcard, ds):
+    """Points whose predictions are usable: ``status & STATUS_INVALID == 0`` when the scenario module defines that
+    mask (its other status bits are informational), else ``ok`` (status == 0 and finite)."""
+    _, _, _, _, mod = scenario_api(card.scenario)
+    mask = getattr(mod, "STATUS_INVALID", None)
+    if mask is None or "status" not in ds:
+        return np.asarray(ds["ok"].values, bool)
+    st = np.asarray(ds["status"].values).astype(np.int64)
+    finite = np.ones(st.shape, bool)
+    for v in ds.data_vars.values():
+        a = np.asarray(v.values)
+        if a.dtype.kind == "f" and a.ndim >= 1 and a.shape[0] == st.shape[0]:
+            finite &= np.all(np.isfinite(a.reshape(a.shape[0], -1)), axis=1)
+    return ((st & int(mask)) == 0) & finite
+
+
+def _fit_api():
+    try:
+        fitmod = importlib.import_module("jaxgen.fit")
+        return fitmod.FreeParameter, fitmod.Target, fitmod.fit
+    except (ImportError, AttributeError) as exc:
+        raise NotAvailableError(f"`jaxgen fit` needs jaxgen.fit (FreeParameter, Target, fit), which is not "
+                                f"available yet in this installation ({type(exc).__name__}: {exc})") from None
+
+
+def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
+    """``jaxgen fit``: fit the ``[fit].free`` parameters to the ``[fit].targets`` (multi-start, jaxgen.fit)."""
+    if card.fit is None:
+        raise ValueError(f"{card.source}: no [fit] section; add one (see docs/cli.md)")
+    FreeParameter, Target, fit = _fit_api()
+    validate(card)
+    out = card.output_dir(out)
+    chain, _ = _chain(card)
+    base = build_params(card)
+    ft = card.fit
+    free = [FreeParameter(f["path"], transform=f["transform"], lower=f["lower"], upper=f["upper"])
+            for f in ft["free"]]
+    targets = [Target(t["path"], t["value"], t["sigma"]) for t in ft["targets"]]
+    kw = dict(n_starts=ft["n_starts"], seed=ft["seed"])
+    if ft["steps"] is not None:
+        kw["steps"] = ft["steps"]
+    res = fit(chain, base, free, targets, **kw)
+    ds = _fit_dataset(res, card)
+    text = f"{card.title or card.scenario + ' fit'}\n" + res.to_markdown()
+    written = []
+    if out is not None:
+        written = write_dataset(ds, out, "fit", [f for f in card.output["formats"] if f != "png"])
+        if "png" in card.output["formats"]:
+            from . import plotting
+
+            import inspect
+
+            steps = kw.get("steps", inspect.signature(fit).parameters["steps"].default)
+            bad = getattr(importlib.import_module("jaxgen._fit"), "BAD_CHI2", 1e29)
+            written.append(plotting.plot_fit_history(res.history, _inside(out, out / "fit_history.png"),
+                                                     adam_steps=steps if isinstance(steps, int) else None,
+                                                     bad_chi2=0.1 * float(bad)))
+        written += _write_runcard_copy(card, out)
+    return {"text": text, "dataset": ds, "written": written, "result": res}
+
+
+def _fit_dataset(res, card):
+    """A FitResult (jaxgen.fit) as an xarray.Dataset: best fit, errors, covariance, per-start results, history."""
+    import xarray as xr
+
+    names = np.asarray(res.names, dtype=str)
+    data = {
+        "best": xr.Variable(("parameter",), np.asarray(res.x, float), {"long_name": "best-fit physical value"}),
+        "error": xr.Variable(("parameter",), np.asarray(res.errors, float),
+                             {"long_name": "Laplace 1-sigma error (physical units)"}),
+        "covariance": xr.Variable(("parameter", "parameter_2"), np.asarray(res.cov, float)),
+        "transform": xr.Variable(("parameter",), np.asarray(res.transforms, dtype=str)),
+        "chi2": xr.Variable((), float(res.chi2), {"units": "1"}),
+        "n_dof": xr.Variable((), int(res.n_dof)),
+        "converged": xr.Variable((), int(bool(res.converged))),
+        "laplace_ok": xr.Variable((), int(bool(res.laplace_ok))),
+        "status": xr.Variable((), int(res.status), {"description": "the chain's status at the best fit (0 = ok)"}),
+        "residual": xr.Variable(("target",), np.asarray(res.residuals, float), {"long_name": "(pred - value)/sigma"}),
+        "chi2_start": xr.Variable(("start",), np.asarray(res.chi2_starts, float)),
+        "x_start": xr.Variable(("start", "parameter"), np.asarray(res.x_starts, float),
+                               {"long_name": "final point of each start"}),
+        "x_init": xr.Variable(("start", "parameter"), np.asarray(res.x_init, float)),
+        "history": xr.Variable(("start", "step"), np.asarray(res.history, float), {"long_name": "chi2 per step"}),
+    }
+    return xr.Dataset(data, coords={"parameter": names, "parameter_2": names,
+                                    "target": np.asarray(res.target_names, dtype=str)},
+                      attrs=_provenance(card, {"free": card.fit["free"], "targets": card.fit["targets"]}))
+
+
+def _sensitivity_api():
+    try:
+        mod = importlib.import_module("jaxgen.sensitivity")
+        return mod.jacobian
+    except (ImportError, AttributeError) as exc:
+        raise NotAvailableError(f"`jaxgen sensitivity` needs jaxgen.sensitivity.jacobian, which is not available "
+                                f"yet in this installation ({type(exc).__name__}: {exc})") from None
+
+
+def run_sensitivity_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
+    """``jaxgen sensitivity``: Jacobian and elasticities of the outputs w.r.t. the inputs at the runcard's point."""
+    jacobian = _sensitivity_api()
+    validate(card)
+    out = card.output_dir(out)
+    chain, _ = _chain(card)
+    base = build_params(card)
+    sens = card.sensitivity or {"inputs": None, "outputs": None}
+    table = jacobian(chain, base, inputs=sens["inputs"], outputs=sens["outputs"])
+    text = table.to_markdown()
+    ds = table.to_dataset()
+    ds.attrs.update(_provenance(card))
+    written = []
+    if out is not None:
+        written = write_dataset(ds, out, "sensitivity", [f for f in card.output["formats"] if f != "png"])
+        p = _inside(out, out / "sensitivity.md")
+        p.write_text(text + "\n")
+        written.append(p)
+        if "png" in card.output["formats"]:
+            from . import plotting
+
+            written.append(plotting.plot_sensitivity(table, _inside(out, out / "sensitivity.png")))
+        written += _write_runcard_copy(card, out)
+    return {"text": text, "dataset": ds, "written": written, "table": table}

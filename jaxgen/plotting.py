@@ -1,0 +1,273 @@
+"""Figures for the ``jaxgen`` command and the report (matplotlib: the optional ``plot`` extra).
+
+* :func:`plot_spectra` -- m_X and B/(B-L) across SLHA spectra, with each species' Boltzmann suppression k/k(0).
+* :func:`plot_sweep_heatmap` -- a 2D binned statistic of a sweep result over two swept parameters.
+* :func:`plot_sensitivity` -- elasticity bars of a sensitivity table (``SensitivityTable.plot`` when it exists).
+* :func:`plot_fit_history` -- chi^2 against optimizer step for every start of a fit.
+* :func:`plot_freezein_freezeout` -- Fig. 1 of Hall et al. 2010 (freeze-in against freeze-out), via
+  :mod:`jaxgen.reproduce.hall_figure1`.
+
+Every function writes a PNG to the path given and returns that path. Axes carry units; log scales are used where the
+physics spans decades (axes swept with ``log = true``, positive colour values spanning more than two decades).
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["plot_spectra", "plot_sweep_heatmap", "plot_sensitivity", "plot_fit_history", "plot_freezein_freezeout"]
+
+
+def _plt():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("figures need matplotlib (the 'plot' extra): pip install 'jaxgen[plot]'") from exc
+    return plt
+
+
+def _save(fig, path) -> pathlib.Path:
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def plot_spectra(predictions: Sequence, path, labels: Sequence[str] | None = None) -> pathlib.Path:
+    """m_X and B/(B-L) across SLHA spectra (:class:`jaxgen.slha.SpectrumPrediction` list).
+
+    Left: the suppression k(m/T)/k(0) of every species at T (1 = massless, 0 = Boltzmann-suppressed), one marker
+    row per spectrum. Right: m_X (GeV) per spectrum, with the all-heavy limits 8/23 (both Higgs doublets light,
+    Hall et al. eq. (3.3)) and 28/79 (one light doublet, eq. (3.1) with N_H = 1) at the same Omega_DM/Omega_b.
+    """
+    plt = _plt()
+    from . import _constants as c
+
+    preds = list(predictions)
+    if not preds:
+        raise ValueError("plot_spectra needs at least one prediction")
+    labels = list(labels) if labels is not None else [pathlib.Path(p.source).stem for p in preds]
+    species = preds[0].species
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.55 * len(preds) + 2.6),
+                                   gridspec_kw={"width_ratios": [2.6, 1]})
+    supp = np.array([np.asarray(p.suppression, float) for p in preds])
+    im = ax1.imshow(supp, vmin=0.0, vmax=1.0, cmap="magma", aspect="auto")
+    thr = dict(preds[0].settings).get("light_threshold", 0.5)
+    for i in range(supp.shape[0]):
+        for j in range(supp.shape[1]):
+            v = supp[i, j]
+            ax1.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5,
+                     color="black" if v > 0.55 else "white", fontweight="bold" if v >= thr else "normal")
+    ax1.set_xticks(np.arange(len(species)))
+    ax1.set_xticklabels(species, rotation=60, fontsize=8)
+    ax1.set_yticks(np.arange(len(preds)))
+    ax1.set_yticklabels(labels, fontsize=8)
+    ax1.set_title(f"Boltzmann suppression k(m/T)/k(0) at T = {float(preds[0].temperature):.4g} GeV "
+                  f"(bold: light, >= {thr:g})", fontsize=9)
+    cb = fig.colorbar(im, ax=ax1, fraction=0.03, pad=0.01)
+    cb.set_label("k(m/T) / k(0)  (1 = massless)", fontsize=8)
+    mx = np.array([float(p.m_x) for p in preds])
+    ratio = float(preds[0].dm_to_baryon)
+    bars = ax2.bar(np.arange(len(preds)), mx, color="C0", alpha=0.8)
+    for b, p in zip(bars, preds):
+        ax2.text(b.get_x() + b.get_width() / 2, b.get_height(),
+                 f"{float(p.m_x):.3f} GeV\nB/(B-L)={float(p.b_over_b_minus_l):.3f}", ha="center", va="bottom",
+                 fontsize=7)
+    for cval, lab, ls in ((8 / 23, "8/23", "--"), (28 / 79, "28/79", ":")):
+        ax2.axhline(cval * ratio * c.M_PROTON, color="k", ls=ls, lw=1, label=f"B/(B-L) = {lab}")
+    ax2.set_xticks(np.arange(len(preds)))
+    ax2.set_xticklabels(labels, rotation=20, fontsize=8)
+    ax2.set_ylabel("predicted DM mass m_X [GeV]")
+    ax2.set_ylim(0, max(mx.max(), 28 / 79 * ratio * c.M_PROTON) * 1.45)
+    ax2.set_title(f"m_X = (Omega_DM/Omega_b) m_p B/(B-L)\nOmega_DM/Omega_b = {ratio:.4g}", fontsize=9)
+    ax2.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _binned(x, y, z, xedges, yedges, statistic):
+    ix = np.clip(np.searchsorted(xedges, x, side="right") - 1, 0, len(xedges) - 2)
+    iy = np.clip(np.searchsorted(yedges, y, side="right") - 1, 0, len(yedges) - 2)
+    out = np.full((len(xedges) - 1, len(yedges) - 1), np.nan)
+    flat = ix * (len(yedges) - 1) + iy
+    if statistic == "count":
+        cnt = np.bincount(flat, minlength=out.size).astype(float)
+        return np.where(cnt > 0, cnt, np.nan).reshape(out.shape)
+    if statistic == "mean":
+        s = np.bincount(flat, weights=z, minlength=out.size)
+        cnt = np.bincount(flat, minlength=out.size)
+        return np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan).reshape(out.shape)
+    fn = {"median": np.median, "min": np.min, "max": np.max}[statistic]
+    order = np.argsort(flat, kind="stable")
+    fs, zs = flat[order], z[order]
+    starts = np.flatnonzero(np.r_[True, fs[1:] != fs[:-1]])
+    ends = np.r_[starts[1:], len(fs)]
+    res = out.reshape(-1)
+    for a, b in zip(starts, ends):
+        res[fs[a]] = fn(zs[a:b])
+    return res.reshape(out.shape)
+
+
+def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean", bins: int = 40,
+                       log_x: bool | None = None, log_y: bool | None = None, log_z: bool | None = None,
+                       title: str | None = None, valid=None) -> pathlib.Path:
+    """Heat map of result ``z`` over swept parameters ``x``, ``y`` of a sweep Dataset (``jaxgen.sweep``).
+
+    Points with ``ok == 0`` are dropped (their count is given in the title), or, if ``valid`` (a boolean array
+    per point) is given, the points where it is False (e.g. ``status & STATUS_INVALID == 0`` for a chain whose
+    status has informational bits). The statistic per bin is ``"mean"``,
+    ``"median"``, ``"min"``, ``"max"`` or ``"count"``. Axes are log-scaled when the sweep axis was log (its ``log``
+    attribute) unless given; the colour scale is logarithmic when z > 0 spans more than two decades. For a signed z
+    spanning decades, the colour shows sign(z) log10|z| (labelled so). Units come from the ``units`` attributes.
+    """
+    plt = _plt()
+    from matplotlib.colors import LogNorm
+
+    for v in (x, y, z):
+        if v not in ds:
+            raise ValueError(f"plot_sweep_heatmap: {v!r} is not in the dataset; variables: {sorted(ds.data_vars)}")
+    if statistic not in ("mean", "median", "min", "max", "count"):
+        raise ValueError(f"statistic must be mean, median, min, max or count, got {statistic!r}")
+    xv, yv, zv = (np.asarray(ds[v].values, float) for v in (x, y, z))
+    if zv.ndim != 1:
+        raise ValueError(f"plot_sweep_heatmap: {z!r} must be one value per point, has shape {zv.shape}; pick an "
+                         "element variable")
+    if valid is not None:
+        ok = np.asarray(valid, bool).copy()
+    else:
+        ok = np.asarray(ds["ok"].values, bool) if "ok" in ds else np.ones(len(xv), bool)
+    ok &= np.isfinite(xv) & np.isfinite(yv) & np.isfinite(zv)
+    n_bad = int((~ok).sum())
+    xv, yv, zv = xv[ok], yv[ok], zv[ok]
+    if xv.size == 0:
+        raise ValueError("plot_sweep_heatmap: no valid point to plot (every point has ok == 0)")
+    lx = bool(ds[x].attrs.get("log", 0)) if log_x is None else log_x
+    ly = bool(ds[y].attrs.get("log", 0)) if log_y is None else log_y
+
+    def edges(v, lg):
+        lo, hi = float(v.min()), float(v.max())
+        if hi <= lo:
+            hi = lo + (abs(lo) if lo else 1.0) * 1e-6
+        return np.geomspace(lo, hi, bins + 1) if lg and lo > 0 else np.linspace(lo, hi, bins + 1)
+
+    xe, ye = edges(xv, lx), edges(yv, ly)
+    zunit = ds[z].attrs.get("units", "")
+    zlabel = f"{z}" + (f" [{zunit}]" if zunit not in ("", "1") else "")
+    H = _binned(xv, yv, zv, xe, ye, statistic)
+    finite = H[np.isfinite(H)]
+    norm = None
+    if log_z is None:
+        pos = finite[finite > 0]
+        log_z = bool(finite.size and np.all(finite > 0) and pos.max() / pos.min() > 100)
+        signed_log = bool(finite.size and np.any(finite < 0) and np.any(finite > 0)
+                          and np.nanmax(np.abs(finite)) / max(np.nanmin(np.abs(finite[finite != 0])), 1e-300) > 1e3)
+    else:
+        signed_log = False
+    if log_z:
+        norm = LogNorm(vmin=finite[finite > 0].min(), vmax=finite.max())
+    elif signed_log:
+        H = np.sign(H) * np.log10(np.abs(H) / np.nanmin(np.abs(finite[finite != 0])) + 1.0)
+        zlabel = f"sign({z}) log10(1 + |{z}|/min|{z}|)" + (f"  ({zunit})" if zunit not in ("", "1") else "")
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    mesh = ax.pcolormesh(xe, ye, H.T, norm=norm, cmap="viridis" if not signed_log else "RdBu_r", shading="flat")
+    cb = fig.colorbar(mesh, ax=ax)
+    cb.set_label(f"{statistic} of {zlabel}" if statistic != "count" else "points per bin")
+
+    def axlabel(v):
+        u = ds[v].attrs.get("units", "")
+        return v + (f" [{u}]" if u not in ("", "1") else "")
+
+    ax.set_xlabel(axlabel(x))
+    ax.set_ylabel(axlabel(y))
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    for lg, axis, setter in ((lx, ax.xaxis, ax.set_xscale), (ly, ax.yaxis, ax.set_yscale)):
+        if lg:
+            setter("log")
+            axis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+            axis.set_minor_formatter(NullFormatter())
+    ax.set_title(title or f"{z} over {x}, {y}: {xv.size} points" + (f" ({n_bad} invalid, dropped)" if n_bad else ""),
+                 fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_sensitivity(table, path, output: str | None = None) -> pathlib.Path:
+    """Horizontal bars of the elasticities d ln|out| / d ln|in| of a sensitivity table.
+
+    Uses ``table.plot(path)`` when the table provides it (``jaxgen.sensitivity.SensitivityTable``); otherwise draws
+    one panel per output from ``table.inputs``, ``table.outputs`` and ``table.elasticity`` (n_out, n_in).
+    """
+    if output is None and hasattr(table, "plot"):
+        res = table.plot(path)
+        return pathlib.Path(path) if res is None or not isinstance(res, (str, pathlib.Path)) else pathlib.Path(res)
+    plt = _plt()
+    ins, outs = list(table.inputs), list(table.outputs)
+    el = np.asarray(table.elasticity, float).reshape(len(outs), len(ins))
+    rows = [outs.index(output)] if output is not None else list(range(len(outs)))
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows) + 1.5, 0.35 * len(ins) + 1.8), squeeze=False)
+    for ax, r in zip(axes[0], rows):
+        vals = np.nan_to_num(el[r])
+        ax.barh(np.arange(len(ins)), vals, color=np.where(vals >= 0, "C0", "C3"))
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(np.arange(len(ins)))
+        ax.set_yticklabels(ins if ax is axes[0][0] else [""] * len(ins), fontsize=8)
+        ax.set_xlabel(f"d ln|{outs[r]}| / d ln|input|")
+        ax.set_title(outs[r], fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_fit_history(history, path, adam_steps: int | None = None, bad_chi2: float = 1e29) -> pathlib.Path:
+    """chi^2 against optimizer step, one line per start (``history``: (starts, steps)), log y.
+
+    Values >= ``bad_chi2`` (the penalty jaxgen.fit gives points where the chain's status != 0) are left out (gaps,
+    counted in the title). ``adam_steps``: mark where the Levenberg-Marquardt polish starts.
+    """
+    plt = _plt()
+    h = np.array(history, float)
+    if h.ndim == 1:
+        h = h[None, :]
+    n_bad = int(np.sum(h >= bad_chi2))
+    h[h >= bad_chi2] = np.nan
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    steps = np.arange(1, h.shape[1] + 1)
+    for j in range(h.shape[0]):
+        ax.plot(steps, np.clip(h[j], 1e-300, None), lw=1.1, alpha=0.85, label=f"start {j}" if h.shape[0] <= 8 else None)
+    if adam_steps is not None and 0 < adam_steps < h.shape[1]:
+        ax.axvline(adam_steps + 0.5, color="grey", ls="--", lw=1)
+        ax.text(adam_steps, np.nanmax(h) if np.any(np.isfinite(h)) else 1.0, "Adam | LM ", fontsize=8,
+                color="grey", va="top", ha="right")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimizer step (Adam, then Levenberg-Marquardt polish)")
+    ax.set_ylabel("chi^2 (dimensionless)")
+    best = np.nanmin(h[:, -1]) if np.any(np.isfinite(h[:, -1])) else float("nan")
+    ax.set_title(f"fit history: {h.shape[0]} start(s), best final chi^2 = {best:.3g}"
+                 + (f"\n({n_bad} steps with chain status != 0 not shown)" if n_bad else ""), fontsize=9)
+    if h.shape[0] <= 8:
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_freezein_freezeout(out_dir) -> pathlib.Path:
+    """Fig. 1 of Hall et al. 2010 (freeze-in against freeze-out yields vs x = m/T) via
+    :mod:`jaxgen.reproduce.hall_figure1` (needs the ``report`` extra); returns the PNG's path in ``out_dir``."""
+    from .reproduce import hall_figure1
+
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hall_figure1.main(out_dir)
+    pngs = sorted(out_dir.glob("*.png"))
+    if not pngs:  # pragma: no cover - hall_figure1 always writes one
+        raise RuntimeError("hall_figure1 wrote no PNG")
+    return pngs[0]

@@ -1,0 +1,289 @@
+"""Tests of jaxgen.runcard: TOML schema validation (errors name the key, the expected form and the fix), parameter
+building, and the predict / sweep / fit / sensitivity runners on a small analytic toy scenario (cheap to compile)
+that stands in for the real chains (registered under the name "hall" for the duration of a test)."""
+
+import pathlib
+import sys
+import tomllib
+import types
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxgen import runcard as rc
+from jaxgen import _runcard
+
+RUNCARDS = sorted((pathlib.Path(_runcard.__file__).parent / "data" / "runcards").glob("*.toml"))
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+# ---------------------------------------------------------------- a toy scenario with the chains' structure
+def _arr(x):
+    return jnp.asarray(x, dtype=float)
+
+
+class ToyParams(eqx.Module):
+    lam: Any = eqx.field(default=1e-9, converter=_arr)
+    phase: Any = eqx.field(default=(-0.3, 0.2), converter=_arr)
+    m_x: Any = eqx.field(default=1.5, converter=_arr)
+
+    @classmethod
+    def benchmark(cls, **kw):
+        return cls(lam=2e-9, **kw)
+
+
+class ToySettings(eqx.Module):
+    scale: float = eqx.field(static=True, default=1e8)
+
+    def __check_init__(self):
+        if not self.scale > 0:
+            raise ValueError(f"ToySettings.scale must be > 0, got {self.scale}")
+
+
+class ToyPrediction(eqx.Module):
+    eta_b: Any
+    omega_x_h2: Any
+    m_x: Any
+    m_x_required: Any
+    decay_length: Any
+    epsilon: Any
+    status: Any
+
+
+def toy_chain(p, s=ToySettings()):
+    """eta_b = scale lam^2 sin(-phase_0); omega ~ m_x eta_b; decay length 1e-17/lam^2 m; status 1 if lam <= 0."""
+    eta_b = s.scale * p.lam**2 * jnp.sin(-p.phase[0])
+    bad = ~(p.lam > 0)
+    return ToyPrediction(eta_b=jnp.where(bad, 0.0, eta_b), omega_x_h2=p.m_x * eta_b * 3.6e8, m_x=p.m_x,
+                         m_x_required=1.784 * jnp.ones_like(p.m_x), decay_length=1e-17 / jnp.where(bad, 1.0, p.lam)**2,
+                         epsilon=jnp.sin(p.phase), status=jnp.where(bad, 1, 0).astype(jnp.int32))
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    mod = types.ModuleType("jaxgen_toy_scenario")
+    mod.ToyParams, mod.ToySettings, mod.toy_chain, mod.ToyPrediction = ToyParams, ToySettings, toy_chain, ToyPrediction
+    monkeypatch.setitem(sys.modules, "jaxgen_toy_scenario", mod)
+    monkeypatch.setitem(_runcard.SCENARIOS, "hall",
+                        ("jaxgen_toy_scenario", "ToyParams", "ToySettings", "toy_chain", "ToyPrediction"))
+    return mod
+
+
+def card(text: str, tmp_path=None, name="card.toml"):
+    if tmp_path is None:
+        return rc.parse_runcard(tomllib.loads(text))
+    p = tmp_path / name
+    p.write_text(text)
+    return rc.load_runcard(p)
+
+
+BASE = '[scenario]\nname = "hall"\n'
+
+
+# ---------------------------------------------------------------- schema errors
+@pytest.mark.parametrize("text, match", [
+    ('[scenario]\nname = "hal"\n', r"\[scenario\]\.name = 'hal' is invalid: expected one of 'hall', 'ardu', 'slha' "
+                                   r"\(did you mean 'hall'\?\)\. Fix: e\.g\. name = \"hall\""),
+    ('[scenario]\n', r"missing key \[scenario\]\.name \(string: .*add e\.g\. name = \"hall\""),
+    ('title = "x"\n', r"missing section \[scenario\]"),
+    (BASE + '[sweeps]\nn = 1\n', r"unknown section \[sweeps\]\. Did you mean 'sweep'\?"),
+    ('titel = "x"\n' + BASE, r"unknown top-level key 'titel'\. Did you mean 'title'\?"),
+    (BASE + 'titel = "x"\n', r"unknown key \[scenario\]\.titel\. Valid keys: base, name, settings"),
+    (BASE + '[sweep]\ndesing = "grid"\naxes = []\n', r"unknown key \[sweep\]\.desing\. Did you mean 'design'\?"),
+    (BASE + '[sweep]\nn = "many"\naxes = []\n', r"\[sweep\]\.n = 'many' is invalid: expected an integer >= 1\. "
+                                                r"Fix: e\.g\. n = 1024"),
+    (BASE + '[sweep]\nn = 0\naxes = []\n', r"\[sweep\]\.n = 0 is invalid: expected an integer >= 1"),
+    (BASE + '[sweep]\ndesign = "sobel"\nn = 4\naxes = []\n', r"did you mean 'sobol'"),
+    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 2.0, high = 1.0 }]\n', r"low = 2\.0 > high = 1\.0; swap"),
+    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0, log = true }]\n',
+     r"log = true needs low > 0"),
+    (BASE + '[sweep]\ndesign = "grid"\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n',
+     r"design = \"grid\" needs n .* n = 16"),
+    (BASE + '[sweep]\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n', r"\[sweep\]\.n is missing"),
+    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", lo = 0.0, high = 1.0 }]\n',
+     r"unknown key \[sweep\.axes\[0\]\]\.lo\. Did you mean 'low'\?"),
+    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\nplot = { x = "lam", y = "m_x", '
+            'z = "eta_b" }\n', r"\[sweep\.plot\]\.y = 'm_x' is not a swept axis"),
+    (BASE + '[fit]\nfree = [{ path = "lam" }]\ntargets = [{ path = "eta_b", value = 1.0, sigma = 0.0 }]\n',
+     r"\[fit\.targets\[0\]\]\.sigma = 0\.0 is invalid: expected a positive finite number"),
+    (BASE + '[fit]\nfree = [{ path = "lam", lower = 2.0, upper = 1.0 }]\ntargets = [{ path = "eta_b", value = 1.0, '
+            'sigma = 1.0 }]\n', r"lower = 2\.0 must be < upper = 1\.0"),
+    (BASE + '[fit]\nfree = [{ path = "lam", transform = "logarithmic" }]\ntargets = []\n',
+     r"expected one of 'auto', 'log', 'periodic', 'identity', 'logit'"),
+    (BASE + '[parameters]\nlam = "big"\n', r"\[parameters\]\.lam = 'big' is invalid: expected a number or an array"),
+    (BASE + '[output]\nformats = ["hdf5"]\n', r"'hdf5' is not one"),
+    (BASE + '[slha]\nfile = "heavy"\n', r"\[slha\] only goes with \[scenario\] name = \"slha\""),
+    ('[scenario]\nname = "slha"\n', r"needs an \[slha\] section"),
+    ('[scenario]\nname = "slha"\n[slha]\nfile = "nope.slha"\n', r"\[slha\]\.file = 'nope\.slha': no such file"),
+    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\n[sweep]\nn = 2\naxes = [{path = "x", low = 0.0, '
+     'high = 1.0}]\n', r"\[sweep\] is not available for the \"slha\" scenario"),
+    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nlight_threshold = 1.5\n',
+     r"\[slha\]: SlhaSettings\.light_threshold must be in \(0, 1\)"),
+    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nhiggs_sector = "lite"\n',
+     r"\[slha\]\.higgs_sector = 'lite' is invalid: expected one of 'spectrum', 'light' \(did you mean 'light'\?\)"),
+])
+def test_schema_errors(text, match):
+    with pytest.raises(ValueError, match=match):
+        card(text)
+
+
+def test_toml_syntax_error_and_missing_file(tmp_path):
+    with pytest.raises(ValueError, match=r"not valid TOML: .*line 2"):
+        card('[scenario]\nname = hall\n', tmp_path)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        rc.load_runcard(tmp_path / "missing.toml")
+
+
+def test_defaults_filled_and_paths(tmp_path):
+    (tmp_path / "spec").mkdir()
+    spec = (pathlib.Path(_runcard.__file__).parent / "data" / "slha" / "heavy.slha").read_text()
+    (tmp_path / "spec" / "s.slha").write_text(spec)
+    c = card('[scenario]\nname = "slha"\n[slha]\nfile = "spec/s.slha"\n', tmp_path)
+    assert c.slha["file"] == str((tmp_path / "spec" / "s.slha").resolve())  # relative to the runcard's folder
+    assert c.slha["temperature"] == 131.7 and c.slha["dm_to_baryon"] == "planck2018"
+    assert c.output == {"directory": None, "formats": ["netcdf", "csv", "png"]} and c.output_dir() is None
+    assert c.output_dir(tmp_path / "o") == (tmp_path / "o").resolve()
+    c2 = card(BASE + '[sweep]\nn = 8\naxes = { path = "lam", low = 1.0, high = 2.0 }\n[output]\ndirectory = "d"\n')
+    assert c2.sweep["design"] == "sobol" and c2.sweep["chunk_size"] == 4096 and c2.sweep["axes"][0]["log"] is False
+    assert c2.output_dir() == (pathlib.Path.cwd() / "d").resolve()  # output: relative to the working directory
+    c3 = card(BASE + '[parameters]\ndm_to_baryon = "hall2010"\nnested.x = 1\nphase = [1, 2]\n')
+    assert c3.parameters == {"dm_to_baryon": 4.86, "nested.x": 1.0, "phase": [1.0, 2.0]}
+
+
+@pytest.mark.parametrize("path", RUNCARDS, ids=lambda p: p.name)
+def test_shipped_runcards_validate(path):
+    """Every example runcard parses; if its scenario is importable its names match the classes (no tracing)."""
+    c = rc.load_runcard(path)
+    assert c.output["directory"] is None  # examples write only where --out says
+    try:
+        done = rc.validate(c)
+    except rc.NotAvailableError:
+        pytest.skip(f"scenario {c.scenario!r} not available")
+    assert done
+
+
+def test_reference_docs_are_complete():
+    """docs/cli.md contains the generated runcard reference (every section and key)."""
+    ref = rc.reference_markdown()
+    for sec, keys in rc.SCHEMA.items():
+        for k in keys:
+            assert f"| `{k}` |" in ref
+    assert DOCS.exists() and ref in DOCS.read_text(), "regenerate the reference section of docs/cli.md"
+
+
+# ---------------------------------------------------------------- parameters and settings (toy scenario)
+def test_build_params_and_settings(toy):
+    c = card(BASE + 'base = "benchmark"\nsettings = { scale = 2e8 }\n[parameters]\nm_x = 2.5\n"phase.1" = 0.7\n')
+    p = rc.build_params(c)
+    assert float(p.lam) == 2e-9 and float(p.m_x) == 2.5 and np.allclose(p.phase, [-0.3, 0.7])
+    assert _runcard.build_settings(c).scale == 2e8
+    with pytest.raises(ValueError, match=r"unknown parameter \[parameters\]\.lamb for ToyParams\. Did you mean 'lam'"):
+        rc.build_params(card(BASE + '[parameters]\nlamb = 1e-9\n'))
+    with pytest.raises(ValueError, match=r"\[parameters\]\.phase has shape \[\] but ToyParams\.phase has shape \[2\]"):
+        rc.build_params(card(BASE + '[parameters]\nphase = 1.0\n'))
+    with pytest.raises(ValueError, match=r"unknown key \[scenario\]\.settings\.scal for ToySettings\. Did you mean "
+                                         r"'scale'"):
+        _runcard.build_settings(card(BASE + 'settings = { scal = 1.0 }\n'))
+    with pytest.raises(ValueError, match=r"\[scenario\]\.settings: ToySettings\.scale must be > 0"):
+        _runcard.build_settings(card(BASE + 'settings = { scale = -1.0 }\n'))
+    with pytest.raises(ValueError, match=r"\[sensitivity\]\.outputs = 'eta' is not a prediction field.*'eta_b'"):
+        rc.validate(card(BASE + '[sensitivity]\noutputs = ["eta"]\n'))
+    with pytest.raises(ValueError, match=r"\[fit\.free\[0\]\]\.path = 'phase\.5' is not a parameter"):
+        rc.validate(card(BASE + '[fit]\nfree = [{path = "phase.5"}]\ntargets = [{path = "eta_b", value = 1.0, '
+                                'sigma = 1.0}]\n'))
+
+
+def test_not_available_scenario(monkeypatch):
+    monkeypatch.setitem(_runcard.SCENARIOS, "ardu", ("jaxgen._no_such_module", "A", "B", "c", "D"))
+    with pytest.raises(rc.NotAvailableError, match=r"'ardu' scenario chain .* is not available yet"):
+        rc.run_predict(card('[scenario]\nname = "ardu"\n'))
+
+
+# ---------------------------------------------------------------- runners (toy scenario), files only in out/
+def test_predict_runner_writes_only_into_out(toy, tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    c = card('title = "toy"\n' + BASE + '[parameters]\nlam = 1e-9\n', tmp_path)
+    res = rc.run_predict(c)  # no output directory: nothing written
+    assert res["written"] == [] and not any(cwd.iterdir())
+    eta = 1e8 * 1e-18 * np.sin(0.3)
+    assert abs(float(res["dataset"]["eta_b"]) - eta) < 1e-20
+    assert "eta_b" in res["text"] and "m_x_required" in res["text"]
+    out = tmp_path / "out"
+    res = rc.run_predict(c, out=out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["predict.csv", "predict.nc", "runcard.toml"] and not any(cwd.iterdir())
+    import xarray as xr
+
+    with xr.open_dataset(out / "predict.nc") as ds:
+        assert ds["m_x_required"].attrs["units"] == "GeV" and ds["decay_length"].attrs["units"] == "m"
+        assert ds["eta_b"].attrs["units"] == "1" and ds.attrs["scenario"] == "hall" and "versions" in ds.attrs
+        assert ds["epsilon"].shape == (2,)
+    rows = (out / "predict.csv").read_text().splitlines()
+    assert rows[0] == "quantity,value,units" and any(r.startswith("epsilon[1],") for r in rows)
+    with pytest.raises(ValueError, match="outside the output directory"):
+        _runcard._inside(out, out / ".." / "escape.txt")
+
+
+def test_sweep_runner_array_elements_rename_and_resume(toy, tmp_path):
+    text = (BASE + '[sweep]\ndesign = "grid"\nchunk_size = 6\naxes = [\n'
+            '  { path = "lam", low = 1e-10, high = 1e-8, log = true, n = 4 },\n'
+            '  { path = "phase.0", low = -1.5, high = -0.1, n = 3, units = "rad" },\n'
+            '  { path = "m_x", low = 1.0, high = 2.0, n = 2, units = "GeV" } ]\n'
+            'plot = { x = "lam", y = "phase.0", z = "eta_b", bins = 3 }\n')
+    c = card(text, tmp_path)
+    out = tmp_path / "out"
+    res = rc.run_sweep_card(c, out=out, quiet=True)
+    ds = res["dataset"]
+    assert ds.sizes["point"] == 24 and int(ds["ok"].sum()) == 24
+    # the result field m_x clashes with the swept parameter m_x: stored as m_x_out
+    assert np.allclose(ds["m_x_out"].values, ds["m_x"].values)
+    lam, ph = ds["lam"].values, ds["phase.0"].values
+    assert np.allclose(ds["eta_b"].values, 1e8 * lam**2 * np.sin(-ph), rtol=1e-12)  # batched == the formula
+    assert ds["phase.0"].attrs["units"] == "rad" and ds["decay_length"].attrs["units"] == "m"
+    assert (out / "sweep_heatmap.png").stat().st_size > 1000 and (out / "sweep.csv").exists()
+    assert res["run"].chunks_computed == 4
+    import dataclasses
+
+    c_nc = dataclasses.replace(c, output={**c.output, "formats": ["netcdf"]})
+    again = rc.run_sweep_card(c_nc, out=out, quiet=True)  # resume: every chunk already on disk
+    assert again["run"].chunks_computed == 0 and again["run"].chunks_skipped == 4
+    with pytest.raises(ValueError, match=r"\[sweep\.plot\]\.z = 'etab' is not a prediction field"):
+        rc.run_sweep_card(card(text.replace('z = "eta_b"', 'z = "etab"'), tmp_path, "c2.toml"), out=tmp_path / "o2")
+    assert not (tmp_path / "o2").exists()  # validated before anything is computed or written
+
+
+def test_fit_runner_recovers_truth(toy, tmp_path):
+    """Data made from known (lam, m_x) at phase_0 = -0.3 are fitted back from random starts (jaxgen.fit)."""
+    pytest.importorskip("jaxgen.fit")
+    lam, m_x = 3e-9, 2.2
+    truth = toy_chain(ToyParams(lam=lam, m_x=m_x))
+    text = (BASE + '[fit]\nn_starts = 3\nsteps = 60\nfree = [\n'
+            '  { path = "lam", transform = "log", lower = 1e-10, upper = 1e-8 },\n'
+            '  { path = "m_x", transform = "log", lower = 0.5, upper = 5.0 } ]\n'
+            f'targets = [ {{ path = "eta_b", value = {float(truth.eta_b)!r}, sigma = 1e-13 }},\n'
+            f'  {{ path = "omega_x_h2", value = {float(truth.omega_x_h2)!r}, sigma = 1e-4 }} ]\n')
+    out = tmp_path / "out"
+    res = rc.run_fit_card(card(text, tmp_path), out=out)
+    ds = res["dataset"]
+    best = dict(zip(ds["parameter"].values, ds["best"].values))
+    assert abs(best["lam"] / lam - 1) < 1e-6 and abs(best["m_x"] / m_x - 1) < 1e-6
+    assert float(ds["chi2"]) < 1e-8 and ds["history"].dims == ("start", "step")
+    assert {p.name for p in out.iterdir()} == {"fit.nc", "fit.csv", "fit_history.png", "runcard.toml"}
+
+
+def test_sensitivity_runner(toy, tmp_path):
+    pytest.importorskip("jaxgen.sensitivity")
+    text = BASE + '[sensitivity]\ninputs = ["lam", "m_x", "phase.0"]\noutputs = ["eta_b", "omega_x_h2"]\n'
+    res = rc.run_sensitivity_card(card(text, tmp_path), out=tmp_path / "out")
+    t = res["table"]
+    assert abs(t.get("eta_b", "lam") - 2.0) < 1e-10 and abs(t.get("omega_x_h2", "m_x") - 1.0) < 1e-10
+    assert abs(t.get("eta_b", "m_x")) < 1e-12
+    ph = -0.3  # d ln sin(-ph) / d ln|ph| = ph cos(ph)/sin(ph)
+    assert abs(t.get("eta_b", "phase.0") - ph * np.cos(ph) / np.sin(ph)) < 1e-9
+    assert (tmp_path / "out" / "sensitivity.md").read_text().startswith("|")
+    assert (tmp_path / "out" / "sensitivity.png").exists()
