@@ -27,6 +27,8 @@ EXPERIMENTS = [
     "ardu_washout",
     "hall_figure1",
     "hall_signatures",
+    "hall_chain",
+    "slha_spectra",
 ]
 
 
