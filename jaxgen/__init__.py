@@ -9,7 +9,7 @@ extra for NetCDF output).
 Top level: ``gravitino_mass`` and ``gravitino_prediction`` (Ardu et al. 2025, eqs. 21-26).
 """
 
-from . import constants, cosmology, cp, equilibrium, freezein, freezeout, models, signatures, washout
+from . import constants, cosmology, cp, equilibrium, freezein, freezeout, models, scenarios, signatures, washout
 from ._gravitino import NLSP_CHOICES, GravitinoPrediction, gravitino_mass, gravitino_prediction
 from ._precision import require_x64, x64_enabled
 
