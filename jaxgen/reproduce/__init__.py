@@ -28,7 +28,9 @@ EXPERIMENTS = [
     "hall_figure1",
     "hall_signatures",
     "hall_chain",
+    "ardu_chain",
     "slha_spectra",
+    "fit_sensitivity",
 ]
 
 

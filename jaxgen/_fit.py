@@ -1,0 +1,905 @@
+"""Gradient fits of any chain's parameters to targets with uncertainties: multi-start optax + Levenberg-Marquardt.
+
+A *chain* is any pure function ``chain(params) -> prediction`` where ``params`` is a PyTree (an ``equinox.Module``)
+and ``prediction`` a PyTree of arrays with an integer ``status`` leaf (0 = ok; a prediction without one counts as
+always ok), e.g. the end-to-end scenarios ``jaxgen._scenario_hall.asymmetric_freezein`` (Hall, March-Russell, West
+2010) and ``jaxgen._scenario_ardu.rsymmetric_adm`` (Ardu, Queiroz Correa, Vives 2025).
+
+The fit minimizes
+
+    chi^2(theta) = sum_t sum_k ((y_tk(theta) - value_tk) / sigma_tk)^2,   y_t = the prediction's leaf ``Target.path``
+
+over the free parameters theta (:class:`FreeParameter`: leaves of ``params`` named by dotted paths like ``"lam"``,
+``"gh.M2"``, ``"phase.0"`` for an element of an array field, ``"m_a.1"``; every other field keeps its base value).
+
+Reparametrization: the optimizer sees an unconstrained vector u with theta = T(u), per parameter:
+
+============  =======================================================  ==============================================
+transform     theta(u)                                                 use
+============  =======================================================  ==============================================
+``log``       exp(u); with both bounds exp(ln a + ln(b/a) sigmoid(u))  positive masses, couplings, widths (> 0)
+``periodic``  u (an unconstrained angle), reported as lower + (u -      CP phases (period = upper - lower, default
+              lower) mod period, and through (sin, cos)                 2 pi, lower default 0)
+``logit``     a + (b - a) sigmoid(u)                                   a bounded interval (a, b), e.g. sin(phi)
+``identity``  s u with s = |base value| (1 if 0): a scaled copy        unbounded real numbers
+``auto``      ``logit`` if both bounds are given, else ``periodic``    the default
+              for a path with a part named ``phase*`` or ``phi*``,
+              else ``log`` for a positive base value, else ``identity``
+============  =======================================================  ==============================================
+
+Algorithm (:func:`fit`): ``n_starts`` random starts in u (uniform within the start ranges) are optimized together in
+ONE jitted, vmapped program (one XLA compilation for all starts; and for later calls with the same chain, free
+parameters, target paths and settings but other target values, sigmas, bounds, base point or starts: no
+recompilation). It is a single ``lax.scan`` whose body evaluates the chain once per step, giving the residual
+vector r = (y - value)/sigma, its Jacobian J = dr/du (forward or reverse mode) and the prediction together:
+``steps`` steps of optax Adam (gradient 2 J^T r, cosine-decaying learning rate; or any first-order ``optimizer``),
+then ``polish`` Levenberg-Marquardt steps (J^T J + lam diag J^T J) d = -J^T r from the best point so far, accepted
+when the next evaluation lowers chi^2. They converge quadratically at small residuals (1e-6 relative recovery and
+far better). The best start (lowest chi^2) gives the Laplace approximation: the covariance of u is the inverse
+Hessian of chi^2/2 at the best fit, H = J^T J + sum_k r_k d^2 r_k/du^2 (``hessian="exact"``, automatic second
+derivatives; or the Gauss-Newton/Fisher part J^T J alone), and that of theta is D C_u D with D = dtheta/du (the
+transforms act element by element).
+
+Bad points: where the chain's status != 0 (or, with ``bad_status``, has one of the bits of that mask set) or a
+residual is not finite, chi^2 = :data:`BAD_CHI2` (1e30) and the
+gradient is zero (never NaN); an Adam step that lands on a bad point is bisected back toward the best point of that
+start, a Levenberg-Marquardt step that does is rejected. Inside a chain report bad points through ``status``, never
+with ``equinox.error_if`` (that aborts all starts). Precision: the fit works in the chain's dtype; 1e-6 relative
+recovery of parameters needs float64 (``jax.config.update("jax_enable_x64", True)``; jaxgen never sets it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable, Mapping, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import _constants
+from ._sweep import leaf_names, tree_get
+
+__all__ = [
+    "BAD_CHI2",
+    "TRANSFORMS",
+    "FreeParameter",
+    "Target",
+    "FitResult",
+    "fit",
+    "chi2_function",
+    "baryon_yield_target",
+    "dm_density_target",
+    "observed_density_targets",
+    "resolve_path",
+    "get_values",
+    "set_values",
+    "scalar_paths",
+]
+
+#: chi^2 assigned to points where the chain's status != 0 or a residual is not finite.
+BAD_CHI2 = 1e30
+
+#: Valid ``FreeParameter.transform`` names.
+TRANSFORMS = ("auto", "log", "periodic", "identity", "logit")
+
+_TWO_PI = 2.0 * math.pi
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# paths: dotted field paths with array elements ("phase.0", "m.1.2")
+# ----------------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Loc:
+    """Where a scalar lives: the leaf at ``leaf`` (a tree_get path) and an index into it (``()`` for a scalar)."""
+
+    path: str
+    leaf: str
+    index: tuple[int, ...]
+
+
+def _is_float_like(x) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, (float, np.floating)):
+        return True
+    dt = getattr(x, "dtype", None)
+    return dt is not None and jnp.issubdtype(dt, jnp.floating)
+
+
+def _describe(x) -> str:
+    dt = getattr(x, "dtype", None)
+    return f"{type(x).__name__} of dtype {dt}" if dt is not None else type(x).__name__
+
+
+def resolve_path(tree, path: str, *, what: str = "parameter", require_float: bool = True) -> _Loc:
+    """Resolve a dotted path to one scalar: a scalar leaf (``"lam"``, ``"gh.M2"``) or an array element
+    (``"phase.0"``, ``"m.1.2"``, C order). Raises ValueError naming the problem and the fix."""
+    if not isinstance(path, str) or not path:
+        raise ValueError(f"a {what} path must be a non-empty dotted string like 'lam' or 'phase.0', got {path!r}")
+    parts = path.split(".")
+    last_err = None
+    for cut in range(len(parts), 0, -1):  # longest field path first, then trailing integer indices
+        head, tail = ".".join(parts[:cut]), parts[cut:]
+        if tail and not all(t.lstrip("-").isdigit() for t in tail):
+            continue
+        try:
+            node = tree_get(tree, head)
+        except ValueError as exc:
+            last_err = exc
+            continue
+        shape = np.shape(node) if hasattr(node, "shape") else ()
+        index = tuple(int(t) for t in tail)
+        if len(index) != len(shape):
+            if not tail and len(shape) > 0:
+                raise ValueError(f"{what} {path!r} is an array of shape {shape}; name one element, e.g. "
+                                 f"{path + '.' + '.'.join('0' * len(shape))!r}")
+            if tail and hasattr(node, "shape"):
+                raise ValueError(f"{what} {path!r}: {len(index)} index(es) for an array of shape {shape}")
+            continue
+        for i, n in zip(index, shape):
+            if not 0 <= i < n:
+                raise ValueError(f"{what} {path!r}: index {i} out of range for an array of shape {shape}")
+        if require_float and not _is_float_like(node):
+            raise ValueError(f"{what} {path!r} is a {_describe(node)}; only floating-point leaves can be varied "
+                             "(give the field a float value, e.g. 2.0 instead of 2, or make it a static field)")
+        return _Loc(path=path, leaf=head, index=index)
+    fields = ""
+    try:
+        fields = f" (leaves: {leaf_names(tree)})"
+    except Exception:  # pragma: no cover - informational only
+        pass
+    raise ValueError(f"unknown {what} path {path!r}: {last_err}{fields}")
+
+
+def scalar_paths(tree, *, exclude: Sequence[str] = ("status",)) -> list[str]:
+    """Paths of every floating-point scalar in ``tree``: scalar leaves by name, array leaves element by element
+    (``"phase.0"``, ``"phase.1"``). Leaves whose last name part is in ``exclude`` are skipped."""
+    out = []
+    leaves = jax.tree_util.tree_leaves(tree)
+    for name, leaf in zip(leaf_names(tree), leaves):
+        if name.split(".")[-1] in exclude or not _is_float_like(leaf):
+            continue
+        shape = np.shape(leaf) if hasattr(leaf, "shape") else ()
+        if shape == ():
+            out.append(name)
+        else:
+            out += [name + "." + ".".join(map(str, idx)) for idx in np.ndindex(*shape)]
+    return out
+
+
+def get_values(tree, locs: Sequence[_Loc]) -> jax.Array:
+    """The scalars at ``locs`` stacked into a 1-D array."""
+    vals = []
+    for loc in locs:
+        node = jnp.asarray(tree_get(tree, loc.leaf))
+        vals.append(node[loc.index] if loc.index else node)
+    return jnp.stack(vals) if vals else jnp.zeros((0,))
+
+
+def set_values(tree, locs: Sequence[_Loc], values) -> Any:
+    """``tree`` with the scalars at ``locs`` replaced by ``values`` (1-D, same order); works under jit/vmap/grad.
+
+    Several elements of one array leaf are set together; every other leaf is unchanged (``equinox.tree_at``)."""
+    groups: dict[str, list[tuple[tuple[int, ...], Any]]] = {}
+    for j, loc in enumerate(locs):
+        groups.setdefault(loc.leaf, []).append((loc.index, values[j]))
+    leaves, new = [], []
+    for leaf, items in groups.items():
+        old = tree_get(tree, leaf)
+        if items[0][0] == ():
+            v = items[-1][1]
+            dtype = getattr(old, "dtype", None)
+            new.append(jnp.asarray(v, dtype=dtype) if dtype is not None else v)
+        else:
+            arr = jnp.asarray(old)
+            for idx, v in items:
+                arr = arr.at[idx].set(jnp.asarray(v, dtype=arr.dtype))
+            new.append(arr)
+        leaves.append(leaf)
+    if not leaves:
+        return tree
+    return eqx.tree_at(lambda t: [tree_get(t, p) for p in leaves], tree, new, is_leaf=lambda x: x is None)
+
+
+def _floats_to_arrays(tree):
+    """Python floats -> 0-d arrays (default float dtype), so that they are traced, not static, under filter_jit."""
+    return jax.tree_util.tree_map(lambda x: jnp.asarray(x) if isinstance(x, float) else x, tree)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# user-facing specifications
+# ----------------------------------------------------------------------------------------------------------------
+class FreeParameter(eqx.Module):
+    """A parameter of the chain that the fit varies.
+
+    Attributes:
+        path: dotted path of a floating scalar in the parameter PyTree (``"lam"``, ``"phase.0"``, ``"m_a.1"``).
+        transform: ``"auto"`` (default), ``"log"``, ``"periodic"``, ``"identity"`` or ``"logit"`` (module docstring).
+        lower, upper: bounds in the parameter's units. ``logit`` needs both (lower < upper); ``log`` takes none or
+            both (0 < lower < upper: bounded in ln theta); ``periodic`` takes the period's start ``lower`` (default 0)
+            and end ``upper`` (default lower + 2 pi); ``identity`` takes none.
+    """
+
+    path: str = eqx.field(static=True)
+    transform: str = eqx.field(static=True, default="auto")
+    lower: float | None = eqx.field(static=True, default=None)
+    upper: float | None = eqx.field(static=True, default=None)
+
+    def __check_init__(self):
+        if not isinstance(self.path, str) or not self.path:
+            raise ValueError(f"FreeParameter path must be a dotted string like 'lam' or 'phase.0', got {self.path!r}")
+        if self.transform not in TRANSFORMS:
+            raise ValueError(f"FreeParameter {self.path!r}: unknown transform {self.transform!r}; "
+                             f"choose one of {TRANSFORMS}")
+        lo, hi = self.lower, self.upper
+        for nm, v in (("lower", lo), ("upper", hi)):
+            if v is not None and not math.isfinite(float(v)):
+                raise ValueError(f"FreeParameter {self.path!r}: {nm} must be finite, got {v}")
+        if lo is not None and hi is not None and not float(lo) < float(hi):
+            raise ValueError(f"FreeParameter {self.path!r}: need lower < upper, got lower={lo}, upper={hi}")
+        if self.transform == "logit" and (lo is None or hi is None):
+            raise ValueError(f"FreeParameter {self.path!r}: transform 'logit' needs both lower and upper bounds")
+        if self.transform == "identity" and (lo is not None or hi is not None):
+            raise ValueError(f"FreeParameter {self.path!r}: transform 'identity' cannot enforce bounds; use "
+                             "transform='logit' (both bounds) or 'log' (positive)")
+        if self.transform == "log":
+            if (lo is None) != (hi is None):
+                raise ValueError(f"FreeParameter {self.path!r}: transform 'log' takes both bounds or none")
+            if lo is not None and float(lo) <= 0:
+                raise ValueError(f"FreeParameter {self.path!r}: a 'log' parameter needs lower > 0, got {lo}")
+
+    def resolved(self, base_value: float) -> tuple[str, float, float, float]:
+        """(kind, a, b, scale) for a base value: kind in {'log', 'loglogit', 'logit', 'periodic', 'identity'}."""
+        kind = self.transform
+        lo, hi = self.lower, self.upper
+        if kind == "auto":
+            names = [p.lower() for p in self.path.split(".") if not p.isdigit()]
+            if lo is not None and hi is not None:
+                kind = "logit"
+            elif any(n.startswith(("phase", "phi")) for n in names[-1:]):
+                kind = "periodic"
+            elif lo is None and hi is None and base_value > 0:
+                kind = "log"
+            elif lo is None and hi is None:
+                kind = "identity"
+            else:
+                raise ValueError(f"FreeParameter {self.path!r}: transform 'auto' with a single bound is ambiguous; "
+                                 "give both bounds (logit) or choose a transform")
+        if kind == "log" and lo is not None:
+            return "loglogit", math.log(float(lo)), math.log(float(hi)), 1.0
+        if kind == "log":
+            return "log", 0.0, 0.0, 1.0
+        if kind == "logit":
+            return "logit", float(lo), float(hi), 1.0
+        if kind == "periodic":
+            a = 0.0 if lo is None else float(lo)
+            b = a + _TWO_PI if hi is None else float(hi)
+            return "periodic", a, b, 1.0
+        return "identity", 0.0, 0.0, (abs(base_value) if base_value != 0 and math.isfinite(base_value) else 1.0)
+
+
+class Target(eqx.Module):
+    """One term of the chi^2: ((prediction at ``path``) - value) / sigma, summed in quadrature.
+
+    Attributes:
+        path: dotted path of a leaf (or an element ``"eta.0"``) of the chain's prediction; an array leaf adds one
+            term per element (``value``/``sigma`` broadcast to its shape).
+        value: the measured value, in the prediction's units.
+        sigma: its 1-sigma uncertainty (> 0), same units.
+    """
+
+    path: str = eqx.field(static=True)
+    value: Any
+    sigma: Any
+
+    def __check_init__(self):
+        if not isinstance(self.path, str) or not self.path:
+            raise ValueError(f"Target path must be a dotted string like 'eta_b', got {self.path!r}")
+        v, s = np.asarray(self.value, dtype=float), np.asarray(self.sigma, dtype=float)
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"Target {self.path!r}: value must be finite, got {self.value}")
+        if not np.all(np.isfinite(s)) or np.any(s <= 0):
+            raise ValueError(f"Target {self.path!r}: sigma must be finite and > 0, got {self.sigma} (use a small "
+                             "relative uncertainty, e.g. 1e-3 * |value|, for a quantity quoted without one)")
+
+
+def baryon_yield_target(path: str = "eta_b", preset: str = "planck2018", sigma: float | None = None) -> Target:
+    """Target for the baryon yield Y_B = n_B/s today from an observed-density preset of :mod:`jaxgen.constants`.
+
+    Planck 2018 (Paper VI, Table 2): Omega_b h^2 = 0.02237(15) -> Y_B = 8.63e-11 with a 0.67 % uncertainty.
+    ``sigma`` overrides the preset's uncertainty (needed for presets quoted without one)."""
+    obs = _constants.observed(preset)
+    s = obs.baryon_yield_err if sigma is None else sigma
+    if s <= 0:
+        raise ValueError(f"preset {preset!r} quotes no uncertainty for Omega_b h^2; pass sigma=")
+    return Target(path, obs.baryon_yield, s)
+
+
+def dm_density_target(path: str = "omega_x_h2", preset: str = "planck2018", sigma: float | None = None) -> Target:
+    """Target for Omega_DM h^2 from an observed-density preset (Planck 2018: Omega_c h^2 = 0.1200(12))."""
+    obs = _constants.observed(preset)
+    s = obs.omega_dm_h2_err if sigma is None else sigma
+    if s <= 0:
+        raise ValueError(f"preset {preset!r} quotes no uncertainty for Omega_DM h^2; pass sigma=")
+    return Target(path, obs.omega_dm_h2, s)
+
+
+def observed_density_targets(baryon_path: str = "eta_b", dm_path: str = "omega_x_h2",
+                             preset: str = "planck2018") -> tuple[Target, Target]:
+    """(baryon yield, Omega_DM h^2) targets of an observed-density preset (default Planck 2018, Paper VI Table 2)."""
+    return baryon_yield_target(baryon_path, preset), dm_density_target(dm_path, preset)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# transforms
+# ----------------------------------------------------------------------------------------------------------------
+def _to_phys(kinds, a, b, s, u):
+    """theta(u) for each free parameter (unwrapped angles)."""
+    out = []
+    for j, k in enumerate(kinds):
+        uj = u[j]
+        if k == "log":
+            out.append(jnp.exp(uj))
+        elif k == "loglogit":
+            out.append(jnp.exp(a[j] + (b[j] - a[j]) * jax.nn.sigmoid(uj)))
+        elif k == "logit":
+            out.append(a[j] + (b[j] - a[j]) * jax.nn.sigmoid(uj))
+        elif k == "periodic":
+            out.append(uj)
+        else:
+            out.append(s[j] * uj)
+    return jnp.stack(out)
+
+
+def _dphys_du(kinds, a, b, s, u):
+    out = []
+    for j, k in enumerate(kinds):
+        uj = u[j]
+        sig = jax.nn.sigmoid(uj)
+        if k == "log":
+            out.append(jnp.exp(uj))
+        elif k == "loglogit":
+            out.append(jnp.exp(a[j] + (b[j] - a[j]) * sig) * (b[j] - a[j]) * sig * (1 - sig))
+        elif k == "logit":
+            out.append((b[j] - a[j]) * sig * (1 - sig))
+        elif k == "periodic":
+            out.append(jnp.ones_like(uj))
+        else:
+            out.append(s[j] * jnp.ones_like(uj))
+    return jnp.stack(out)
+
+
+def _to_u_np(kinds, a, b, s, x: np.ndarray, names) -> np.ndarray:
+    """Inverse transform on the host (x: (..., n)); raises ValueError for values outside a parameter's domain."""
+    x = np.asarray(x, dtype=float)
+    u = np.empty_like(x)
+    for j, k in enumerate(kinds):
+        xj = x[..., j]
+        if k in ("log", "loglogit") and np.any(xj <= 0):
+            raise ValueError(f"free parameter {names[j]!r} is log-transformed but a start value is <= 0 "
+                             f"({xj.min()}); give positive values or another transform")
+        if k == "log":
+            u[..., j] = np.log(xj)
+        elif k in ("loglogit", "logit"):
+            z = np.log(xj) if k == "loglogit" else xj
+            f = (z - a[j]) / (b[j] - a[j])
+            if np.any((f <= 0) | (f >= 1)):
+                lo, hi = (math.exp(a[j]), math.exp(b[j])) if k == "loglogit" else (a[j], b[j])
+                raise ValueError(f"free parameter {names[j]!r}: a start value lies outside its bounds "
+                                 f"({lo}, {hi}); bounds are open")
+            u[..., j] = np.log(f) - np.log1p(-f)
+        elif k == "periodic":
+            u[..., j] = xj
+        else:
+            u[..., j] = xj / s[j]
+    return u
+
+
+def _wrap_np(kinds, a, b, x: np.ndarray) -> np.ndarray:
+    x = np.array(x, dtype=float, copy=True)
+    for j, k in enumerate(kinds):
+        if k == "periodic":
+            x[..., j] = a[j] + np.mod(x[..., j] - a[j], b[j] - a[j])
+    return x
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the jitted multi-start program
+# ----------------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Spec:
+    """Everything static about a fit (hashable: the jit cache key)."""
+
+    chain: Callable
+    locs: tuple
+    kinds: tuple
+    target_locs: tuple  # (leaf path, index tuple) per target
+    steps: int
+    polish: int
+    optimizer: Any
+    learning_rate: float
+    ad: str
+    hessian: str
+    bad_status: int | None
+
+
+def _get_status(pred):
+    st = getattr(pred, "status", None)
+    if st is None and isinstance(pred, Mapping):
+        st = pred.get("status")
+    return st
+
+
+def _status_bad(pred, bad_status: int | None = None) -> jax.Array:
+    """True where the chain's status marks the point as invalid: any nonzero status (``bad_status=None``), or any of
+    the bits in the mask ``bad_status``."""
+    st = _get_status(pred)
+    if st is None:
+        return jnp.asarray(False)
+    st = jnp.asarray(st)
+    if bad_status is None:
+        return jnp.any(st != 0)
+    return jnp.any((st.astype(jnp.int32) & jnp.int32(bad_status)) != 0)
+
+
+def _status_value(pred) -> jax.Array:
+    st = _get_status(pred)
+    if st is None:
+        return jnp.asarray(0, dtype=jnp.int32)
+    st = jnp.asarray(st)
+    return jnp.max(jnp.abs(st)).astype(jnp.int32) if st.ndim else st.astype(jnp.int32)
+
+
+def _make_fns(spec: _Spec, base, tvals, tsig, a, b, s):
+    def build(u):
+        return set_values(base, spec.locs, _to_phys(spec.kinds, a, b, s, u))
+
+    def residuals(u):
+        """(r, (r, bad, status, prediction)); r = 0 at bad points (so that no NaN reaches a derivative)."""
+        pred = spec.chain(build(u))
+        rs = []
+        for (leaf, idx), v, sg in zip(spec.target_locs, tvals, tsig):
+            y = jnp.asarray(tree_get(pred, leaf))
+            y = y[idx] if idx else y
+            rs.append(jnp.ravel((y - v) / sg))
+        r = jnp.concatenate(rs)
+        bad = _status_bad(pred, spec.bad_status) | ~jnp.all(jnp.isfinite(r))
+        r = jnp.where(bad, 0.0, r)
+        return r, (r, bad, _status_value(pred), pred)
+
+    return build, residuals
+
+
+def _clean(x):
+    return jnp.where(jnp.isfinite(x), x, 0.0)
+
+
+def _where_tree(cond, new, old):
+    return jax.tree_util.tree_map(lambda x, y: jnp.where(cond, x, y), new, old)
+
+
+def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
+    """All starts: ``steps`` Adam iterations then ``polish`` Levenberg-Marquardt iterations in ONE scan whose body
+    evaluates the chain once (residuals r and their Jacobian J in one forward- or reverse-mode pass, with the
+    prediction as auxiliary output): Adam uses grad chi^2 = 2 J^T r, LM steps from the best point so far with
+    (J^T J + lam diag(J^T J)) d = -J^T r, accepted when the next evaluation lowers chi^2 (else lam x 10)."""
+    build, residuals = _make_fns(spec, base, tvals, tsig, a, b, s)
+    dtype = u0s.dtype
+    n = u0s.shape[1]
+    if spec.optimizer is None:
+        sched = optax.cosine_decay_schedule(spec.learning_rate, max(spec.steps, 1), alpha=1e-2)
+        opt = optax.adam(sched)
+    else:
+        opt = spec.optimizer
+    jac = jax.jacfwd if spec.ad == "fwd" else jax.jacrev
+    evaluate = jac(residuals, has_aux=True)
+    big = jnp.asarray(BAD_CHI2, dtype)
+    eye = jnp.eye(n, dtype=dtype)
+    tiny = jnp.finfo(dtype).tiny
+    eps = jnp.finfo(dtype).eps
+    n_res = sum(int(np.prod(np.shape(v))) for v in tvals)
+
+    def lm_direction(J, r, lam):
+        A = J.T @ J
+        g = J.T @ r
+        diag = jnp.diag(A)
+        floor = eps * jnp.maximum(jnp.max(diag), tiny)
+        M = A + lam * jnp.diag(diag + floor) + eye * tiny
+        return _clean(jnp.linalg.solve(M, -g))
+
+    def one_start(u0):
+        def body(carry, i):
+            u, state, lam, best = carry
+            J, (r, bad, status, pred) = evaluate(u)
+            c = jnp.sum(r * r)
+            bad = bad | ~(c < big)  # overflow (e.g. a wild trial step) counts as a bad point
+            J = jnp.where(bad, 0.0, _clean(J))
+            r = jnp.where(bad, 0.0, r)
+            c = jnp.where(bad, big, c)
+            better = ((c < best["c"]) & ~bad) | (i == 0)
+            best = _where_tree(better, dict(u=u, c=c, r=r, J=J, status=status, pred=pred, bad=bad), best)
+            # Adam phase: gradient 2 J^T r; a bad point is bisected back toward the best point
+            g = 2.0 * (J.T @ r)
+            upd, new_state = opt.update(g, state, u)
+            u_adam = jnp.where(bad, best["u"] + 0.5 * (u - best["u"]), optax.apply_updates(u, upd))
+            # LM phase: this evaluation was the trial of the previous LM step; adapt lam, step from the best point
+            in_lm = i >= spec.steps
+            lam = jnp.where(in_lm & (i > spec.steps), jnp.clip(jnp.where(better, lam * 0.3, lam * 10.0), 1e-12, 1e12),
+                            lam)
+            u_lm = best["u"] + lm_direction(best["J"], best["r"], lam)
+            u_next = jnp.where(in_lm, u_lm, u_adam)
+            state = _where_tree(in_lm, state, new_state)
+            return (u_next, state, lam, best), (c, best["c"])
+
+        best0 = dict(u=u0, c=big, r=jnp.zeros((n_res,), dtype), J=jnp.zeros((n_res, n), dtype),
+                     status=jnp.zeros((), jnp.int32), pred=pred0, bad=jnp.asarray(True))
+        carry = (u0, opt.init(u0), jnp.asarray(1e-3, dtype), best0)
+        (_, _, _, best), (hist, hist_best) = jax.lax.scan(body, carry, jnp.arange(spec.steps + spec.polish))
+        # Gauss-Newton decrement g^T A^-1 g at the best point: the chi^2 decrease a full step would still give
+        A = best["J"].T @ best["J"]
+        g = best["J"].T @ best["r"]
+        floor = eps * jnp.maximum(jnp.max(jnp.diag(A)), tiny)
+        dec = jnp.abs(jnp.dot(g, _clean(jnp.linalg.solve(A + eye * (floor + tiny), g))))
+        return best, hist, hist_best, dec
+
+    best, hist, hist_best, dec = jax.vmap(one_start)(u0s)
+    i = jnp.argmin(best["c"])
+    u_best = best["u"][i]
+    J_best = best["J"][i]
+    r_best = best["r"][i]
+    H = J_best.T @ J_best  # Gauss-Newton part of the Hessian of chi^2/2
+    if spec.hessian == "exact":  # + sum_k r_k d^2 r_k / du du
+        second = jac(jac(lambda v: residuals(v)[0]))(u_best)
+        H = H + jnp.where(best["bad"][i], 0.0, jnp.einsum("k,kab->ab", r_best, _clean(second)))
+    D = _dphys_du(spec.kinds, a, b, s, u_best)
+    return dict(u=best["u"], chi2=best["c"], history=hist, history_best=hist_best, status=best["status"],
+                bad=best["bad"], decrement=dec, best=i, hessian=H, jac=J_best, residuals=r_best, dtheta_du=D,
+                prediction=jax.tree_util.tree_map(lambda z: z[i], best["pred"]),
+                x=jax.vmap(lambda v: _to_phys(spec.kinds, a, b, s, v))(best["u"]))
+
+
+_core_jit = eqx.filter_jit(_core)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# result
+# ----------------------------------------------------------------------------------------------------------------
+class FitResult(eqx.Module):
+    """Result of :func:`fit` (host NumPy arrays; physical values in the parameters' own units).
+
+    Attributes:
+        names: free-parameter paths; ``transforms``: their resolved transforms ('log', 'loglogit', 'logit',
+            'periodic', 'identity'); ``target_names``: one name per residual (``"eta_b"`` or ``"x.0"``...).
+        params: the best-fit parameter PyTree (periodic parameters wrapped into their period).
+        prediction: the chain's prediction at the best fit.
+        x, u: (n,) best fit, physical (periodic wrapped) and unconstrained.
+        chi2: best chi^2; ``chi2_starts``: (S,) final chi^2 of every start.
+        x_starts, u_starts: (S, n) final points of every start; ``x_init``: (S, n) their starting points.
+        history: (S, steps + polish) chi^2 at the point evaluated at every step of every start (Adam steps, then
+            Levenberg-Marquardt trial points, which may be rejected); ``history_best``: its running minimum.
+        hessian_u: (n, n) Hessian of chi^2/2 in u at the best fit; ``fisher_u``: its Gauss-Newton part J^T J.
+        cov_u, cov: (n, n) Laplace covariance in u and in the physical parameters (D cov_u D, D = dtheta/du).
+        errors_u, errors: (n,) 1-sigma errors (sqrt of the diagonals).
+        laplace_ok: the Hessian is positive definite (else ``cov`` uses its pseudo-inverse and is unreliable).
+        residuals: (m,) (prediction - value)/sigma at the best fit.
+        status, status_starts: the chain's status at the best fit / at every start's final point.
+        converged, converged_starts: a valid point, the best chi^2 stable over the last 5 steps and the
+            Gauss-Newton decrement (J^T r)^T (J^T J)^-1 (J^T r) (the chi^2 decrease a further full step would give)
+            below ftol (1 + chi^2). A start stuck at a local minimum also counts as converged: compare
+            ``chi2_starts``.
+        best_index: index of the best start; ``n_dof``: m - n.
+    """
+
+    names: tuple = eqx.field(static=True)
+    transforms: tuple = eqx.field(static=True)
+    target_names: tuple = eqx.field(static=True)
+    params: Any
+    prediction: Any
+    x: np.ndarray
+    u: np.ndarray
+    chi2: float
+    chi2_starts: np.ndarray
+    x_starts: np.ndarray
+    u_starts: np.ndarray
+    x_init: np.ndarray
+    history: np.ndarray
+    history_best: np.ndarray
+    hessian_u: np.ndarray
+    fisher_u: np.ndarray
+    cov_u: np.ndarray
+    cov: np.ndarray
+    errors_u: np.ndarray
+    errors: np.ndarray
+    laplace_ok: bool
+    residuals: np.ndarray
+    status: int
+    status_starts: np.ndarray
+    converged: bool
+    converged_starts: np.ndarray
+    best_index: int
+    n_dof: int
+
+    def index(self, path: str) -> int:
+        try:
+            return self.names.index(path)
+        except ValueError:
+            raise ValueError(f"{path!r} is not a free parameter of this fit; free: {self.names}") from None
+
+    def value(self, path: str) -> float:
+        """Best-fit physical value of a free parameter."""
+        return float(self.x[self.index(path)])
+
+    def error(self, path: str) -> float:
+        """Laplace 1-sigma error of a free parameter (physical units)."""
+        return float(self.errors[self.index(path)])
+
+    def sincos(self, path: str) -> tuple[float, float]:
+        """(sin, cos) of a periodic parameter (2 pi / period times its offset from ``lower``)."""
+        j = self.index(path)
+        if self.transforms[j] != "periodic":
+            raise ValueError(f"{path!r} is not periodic (transform {self.transforms[j]!r})")
+        return float(np.sin(self.u[j])), float(np.cos(self.u[j]))
+
+    @property
+    def correlation(self) -> np.ndarray:
+        d = np.sqrt(np.clip(np.diag(self.cov), 1e-300, None))
+        return self.cov / np.outer(d, d)
+
+    def to_markdown(self, units: Mapping[str, str] | None = None, digits: int = 6) -> str:
+        """Best fit +- 1 sigma per parameter, then chi^2, dof, convergence."""
+        units = dict(units or {})
+        lines = ["| parameter | transform | best fit | 1-sigma (Laplace) | units |", "|---|---|---|---|---|"]
+        for j, nm in enumerate(self.names):
+            lines.append(f"| `{nm}` | {self.transforms[j]} | {self.x[j]:.{digits}g} | {self.errors[j]:.3g} | "
+                         f"{units.get(nm, '')} |")
+        n_ok = int(np.sum(self.chi2_starts < BAD_CHI2))
+        lines += ["", f"chi^2 = {self.chi2:.4g} for {self.n_dof} degrees of freedom; best of {len(self.chi2_starts)} "
+                  f"starts ({n_ok} valid, {int(np.sum(self.converged_starts))} converged); status {self.status}; "
+                  f"Laplace covariance {'ok' if self.laplace_ok else 'SINGULAR (pseudo-inverse)'}."]
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the entry point
+# ----------------------------------------------------------------------------------------------------------------
+def _default_start_range(kind, a, b, s, x0):
+    """Default start range in u for one parameter."""
+    if kind == "log":
+        if not x0 > 0:
+            raise ValueError("log")
+        return math.log(x0) - math.log(10.0), math.log(x0) + math.log(10.0)
+    if kind in ("logit", "loglogit"):
+        return -2.0, 2.0
+    if kind == "periodic":
+        return a, b
+    return x0 / s - 0.5, x0 / s + 0.5
+
+
+def _as_list(x, cls, what):
+    if isinstance(x, (cls, str)):
+        x = [x]
+    out = []
+    for item in x:
+        if isinstance(item, str) and cls is FreeParameter:
+            item = FreeParameter(item)
+        if not isinstance(item, cls):
+            raise TypeError(f"{what} must be {cls.__name__} objects (or path strings), got {type(item).__name__}")
+        out.append(item)
+    if not out:
+        raise ValueError(f"fit needs at least one {cls.__name__}")
+    return out
+
+
+def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed: int = 0, steps: int = 300,
+        polish: int = 30, learning_rate: float = 0.05, optimizer=None, start=None, ad: str = "auto",
+        hessian: str = "exact", bad_status: int | None = None, ftol: float = 1e-8) -> FitResult:
+    """Fit free parameters of ``chain`` to targets: vmapped multi-start Adam + Levenberg-Marquardt, Laplace errors.
+
+    Args:
+        chain: pure function ``params -> prediction`` (PyTree with an integer ``status`` leaf, 0 = ok).
+        base_params: the parameter PyTree; the free parameters start from / vary around it, the rest stay fixed.
+        free: :class:`FreeParameter` objects (or path strings, transform 'auto').
+        targets: :class:`Target` objects (see :func:`observed_density_targets` for Planck 2018 densities).
+        n_starts: number of random starts, optimized together in one vmapped program.
+        seed: seed of the host RNG that draws the starts (numpy ``default_rng(seed)``).
+        steps: Adam steps (learning rate ``learning_rate`` in u, cosine-decayed to 1 % of it).
+        polish: Levenberg-Marquardt steps after Adam (0 = none).
+        optimizer: a first-order ``optax.GradientTransformation`` replacing the default Adam (reuse the same
+            object across calls to reuse the compilation).
+        start: None (defaults below), a mapping ``path -> (low, high)`` of physical start ranges (uniform in u
+            between the transformed ends; unnamed parameters keep the default), or an (n_starts, n) array of
+            physical start values. Defaults: log: base/10 .. base*10; logit and bounded log: sigmoid(u) in
+            0.12 .. 0.88 of the interval; periodic: the whole period; identity: base +- 50 % (+- 0.5 if base = 0).
+        ad: how the residual Jacobian J (n_res x n) is computed at every step: 'fwd' (``jax.jacfwd``, n tangents),
+            'rev' (``jax.jacrev``, n_res cotangents; needed for chains with ``jax.custom_vjp``) or 'auto' (default:
+            'fwd' if n <= n_res). The chain is evaluated ONCE per step (residuals, J and prediction together).
+        hessian: 'exact' (default: J^T J + sum_k r_k d^2 r_k/du^2, second derivatives by the same mode twice) or
+            'gauss-newton' (J^T J only: the Fisher matrix, exact at zero residuals and for linear chains; saves the
+            compilation of the second derivatives).
+        bad_status: None (default: any status != 0 is a bad point) or a bit mask (status & mask != 0 is bad), for
+            chains whose status also carries diagnostic bits.
+        ftol: convergence tolerance on chi^2 changes and the Newton decrement (relative to 1 + chi^2).
+
+    Returns:
+        :class:`FitResult`.
+
+    Raises:
+        ValueError: unknown or duplicate paths, non-float or array leaves, sigma <= 0, start values outside the
+            domain of a transform, a bad ``start`` shape, n_starts < 1.
+    """
+    free = _as_list(free, FreeParameter, "free")
+    targets = _as_list(targets, Target, "targets")
+    if not isinstance(n_starts, int) or n_starts < 1:
+        raise ValueError(f"n_starts must be a positive int, got {n_starts!r}")
+    if not isinstance(steps, int) or steps < 0 or not isinstance(polish, int) or polish < 0 or steps + polish < 1:
+        raise ValueError(f"need integer steps >= 0 and polish >= 0 with steps + polish >= 1, got {steps}, {polish}")
+    if ad not in ("auto", "rev", "fwd"):
+        raise ValueError(f"ad must be 'auto', 'rev' or 'fwd', got {ad!r}")
+    if hessian not in ("exact", "gauss-newton"):
+        raise ValueError(f"hessian must be 'exact' or 'gauss-newton', got {hessian!r}")
+    if bad_status is not None and (not isinstance(bad_status, (int, np.integer)) or isinstance(bad_status, bool)):
+        raise ValueError(f"bad_status must be None or an int bit mask, got {bad_status!r}")
+    paths = [f.path for f in free]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"duplicate free parameters: {paths}")
+    base = _floats_to_arrays(base_params)
+    locs = tuple(resolve_path(base, p, what="free parameter") for p in paths)
+    x0 = np.asarray(get_values(base, locs), dtype=float)
+    specs = [f.resolved(float(v)) for f, v in zip(free, x0)]
+    kinds = tuple(k for k, *_ in specs)
+    a = tuple(v[1] for v in specs)
+    b = tuple(v[2] for v in specs)
+    s = tuple(v[3] for v in specs)
+
+    # targets against the prediction's structure (traced once, not compiled)
+    try:
+        pred_shape = jax.eval_shape(chain, base)
+    except Exception as exc:
+        raise ValueError(f"the chain failed on the base parameters: {type(exc).__name__}: {exc}") from exc
+    tlocs, tvals, tsig, tnames = [], [], [], []
+    for t in targets:
+        loc = _target_loc(pred_shape, t.path)
+        leaf = tree_get(pred_shape, loc.leaf)
+        shape = tuple(np.shape(leaf))[len(loc.index):]
+        tlocs.append((loc.leaf, loc.index))
+        try:
+            v = np.broadcast_to(np.asarray(t.value, float), shape)
+            sg = np.broadcast_to(np.asarray(t.sigma, float), shape)
+        except ValueError:
+            raise ValueError(f"Target {t.path!r}: value/sigma of shape {np.shape(t.value)}/{np.shape(t.sigma)} do "
+                             f"not broadcast to the prediction's shape {shape}") from None
+        tvals.append(jnp.asarray(v))
+        tsig.append(jnp.asarray(sg))
+        tnames += [t.path] if shape == () else [t.path + "." + ".".join(map(str, i)) for i in np.ndindex(*shape)]
+
+    # starts
+    dtype = jnp.result_type(float)
+    rng = np.random.default_rng(seed)
+    if start is None or isinstance(start, Mapping):
+        ranges = dict(start or {})
+        unknown = sorted(set(ranges) - set(paths))
+        if unknown:
+            raise ValueError(f"start ranges for {unknown}, which are not free parameters ({paths})")
+        lo_u, hi_u = np.empty(len(paths)), np.empty(len(paths))
+        for j, p in enumerate(paths):
+            if p in ranges:
+                lo, hi = map(float, ranges[p])
+                if not lo <= hi:
+                    raise ValueError(f"start range of {p!r}: need low <= high, got {ranges[p]}")
+                ends = _to_u_np(kinds[j:j + 1], a[j:j + 1], b[j:j + 1], s[j:j + 1], np.array([[lo], [hi]]), [p])
+                lo_u[j], hi_u[j] = ends[0, 0], ends[1, 0]
+            else:
+                try:
+                    lo_u[j], hi_u[j] = _default_start_range(kinds[j], a[j], b[j], s[j], x0[j])
+                except ValueError:
+                    raise ValueError(f"free parameter {p!r} is log-transformed but its base value is {x0[j]} "
+                                     "<= 0; give a positive base value, a start range, or another transform") from None
+        u0 = lo_u + (hi_u - lo_u) * rng.random((n_starts, len(paths)))
+    else:
+        xs = np.asarray(start, dtype=float)
+        if xs.shape != (n_starts, len(paths)):
+            raise ValueError(f"start array must have shape (n_starts, n_free) = {(n_starts, len(paths))}, "
+                             f"got {xs.shape}")
+        u0 = _to_u_np(kinds, a, b, s, xs, paths)
+    x_init = _wrap_np(kinds, a, b, np.stack([_to_phys_np(kinds, a, b, s, u) for u in u0]))
+
+    if ad == "auto":
+        ad = "fwd" if len(paths) <= len(tnames) else "rev"
+    spec = _Spec(chain=chain, locs=locs, kinds=kinds, target_locs=tuple(tlocs), steps=steps, polish=polish,
+                 optimizer=optimizer, learning_rate=float(learning_rate), ad=ad, hessian=hessian,
+                 bad_status=None if bad_status is None else int(bad_status))
+    tr = [jnp.asarray(np.asarray(v, float), dtype=dtype) for v in (a, b, s)]  # traced: new bounds, no recompile
+    # a zero prediction with the chain's structure (the scan carries the best point's prediction): passed in, so
+    # that the program does not trace the chain once more just for its shape
+    pred0 = jax.tree_util.tree_map(lambda z: jnp.zeros(z.shape, z.dtype), pred_shape)
+    out = _core_jit(spec, base, tuple(tvals), tuple(tsig), jnp.asarray(u0, dtype=dtype), *tr, pred0)
+    out = jax.tree_util.tree_map(lambda z: np.asarray(z) if isinstance(z, jax.Array) else z, out)
+
+    i = int(out["best"])
+    u_starts = out["u"]
+    x_starts = _wrap_np(kinds, a, b, out["x"])
+    chi2_starts = out["chi2"]
+    hist, hbest = out["history"], out["history_best"]
+    # convergence: best chi^2 stable over the last few steps and a small Gauss-Newton decrement
+    k = min(5, hbest.shape[1] - 1)
+    tail_ok = (np.abs(hbest[:, -1] - hbest[:, -1 - k]) <= ftol * (1 + np.abs(hbest[:, -1]))) if k > 0 else \
+        np.ones(n_starts, bool)
+    dec_ok = np.abs(out["decrement"]) <= ftol * (1 + chi2_starts)
+    converged_starts = tail_ok & dec_ok & ~out["bad"]
+
+    H = out["hessian"]
+    H = 0.5 * (H + H.T)
+    J = out["jac"]
+    cov_u, laplace_ok = _inverse_psd(H)
+    D = out["dtheta_du"]
+    cov = D[:, None] * cov_u * D[None, :]
+    x_best = x_starts[i]
+    params = set_values(base, locs, jnp.asarray(x_best, dtype=dtype))
+    return FitResult(
+        names=tuple(paths), transforms=kinds, target_names=tuple(tnames), params=params,
+        prediction=out["prediction"], x=x_best, u=u_starts[i], chi2=float(chi2_starts[i]), chi2_starts=chi2_starts,
+        x_starts=x_starts, u_starts=u_starts, x_init=x_init, history=hist, history_best=hbest, hessian_u=H,
+        fisher_u=J.T @ J,
+        cov_u=cov_u, cov=cov, errors_u=np.sqrt(np.clip(np.diag(cov_u), 0, None)),
+        errors=np.sqrt(np.clip(np.diag(cov), 0, None)), laplace_ok=bool(laplace_ok), residuals=out["residuals"],
+        status=int(out["status"][i]), status_starts=out["status"], converged=bool(converged_starts[i]),
+        converged_starts=converged_starts, best_index=i, n_dof=len(tnames) - len(paths))
+
+
+def _to_phys_np(kinds, a, b, s, u):
+    return np.asarray(_to_phys(kinds, a, b, s, jnp.asarray(u)))
+
+
+def _inverse_psd(H: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Inverse of a symmetric matrix if positive definite (relative eigenvalue floor 1e-13), else pseudo-inverse."""
+    if H.size == 0 or not np.all(np.isfinite(H)):
+        return np.full_like(H, np.nan) if H.size else H, False
+    w, V = np.linalg.eigh(H)
+    wmax = np.max(np.abs(w))
+    ok = bool(wmax > 0 and np.min(w) > 1e-13 * wmax)
+    keep = w > 1e-13 * wmax if wmax > 0 else np.zeros_like(w, bool)
+    winv = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
+    return (V * winv) @ V.T, ok
+
+
+def _target_loc(pred_shape, path: str) -> _Loc:
+    """Resolve a target path in the prediction: a leaf (scalar or array) or an element of an array leaf."""
+    try:
+        node = tree_get(pred_shape, path)
+        if hasattr(node, "shape"):
+            if not jnp.issubdtype(node.dtype, jnp.floating):
+                raise ValueError(f"target {path!r} is a {_describe(node)} output; targets must be floating-point")
+            return _Loc(path=path, leaf=path, index=())
+    except ValueError as exc:
+        if "floating-point" in str(exc):
+            raise
+    return resolve_path(pred_shape, path, what="target")
+
+
+def chi2_function(chain: Callable, base_params, free, targets, bad_status: int | None = None) -> Callable:
+    """chi^2 as a function of the PHYSICAL free-parameter vector theta (1-D, ``free`` order): for plots, profiles
+    and external optimizers. Bad points give :data:`BAD_CHI2`, never NaN. Not jitted (wrap it in ``jax.jit``)."""
+    free = _as_list(free, FreeParameter, "free")
+    targets = _as_list(targets, Target, "targets")
+    base = _floats_to_arrays(base_params)
+    locs = tuple(resolve_path(base, f.path, what="free parameter") for f in free)
+    pred_shape = jax.eval_shape(chain, base)
+    tl = [_target_loc(pred_shape, t.path) for t in targets]
+
+    def f(theta):
+        pred = chain(set_values(base, locs, theta))
+        rs = []
+        for loc, t in zip(tl, targets):
+            y = jnp.asarray(tree_get(pred, loc.leaf))
+            y = y[loc.index] if loc.index else y
+            rs.append(jnp.ravel((y - t.value) / t.sigma))
+        r = jnp.concatenate(rs)
+        c = jnp.sum(jnp.where(jnp.isfinite(r), r, 0.0) ** 2)
+        bad = _status_bad(pred, bad_status) | ~jnp.all(jnp.isfinite(r)) | ~(c < BAD_CHI2)
+        return jnp.where(bad, BAD_CHI2, c)
+
+    return f

@@ -1,0 +1,48 @@
+"""Gradient fits of chain parameters to targets with uncertainties (optax multi-start + Levenberg-Marquardt,
+Laplace covariance). See :mod:`jaxgen._fit` for the transforms, the algorithm and the handling of bad points.
+
+Example::
+
+    import jax; jax.config.update("jax_enable_x64", True)
+    from jaxgen.fit import FreeParameter, fit, observed_density_targets
+
+    res = fit(chain, base_params,
+              free=[FreeParameter("phase.0"), FreeParameter("lam"), FreeParameter("m_x")],   # periodic, log, log
+              targets=observed_density_targets("eta_b", "omega_x_h2"),                        # Planck 2018
+              n_starts=8, seed=0)
+    print(res.to_markdown()); res.params; res.cov; res.history   # (n_starts, steps + polish)
+"""
+
+from ._fit import (
+    BAD_CHI2,
+    TRANSFORMS,
+    FitResult,
+    FreeParameter,
+    Target,
+    baryon_yield_target,
+    chi2_function,
+    dm_density_target,
+    fit,
+    get_values,
+    observed_density_targets,
+    resolve_path,
+    scalar_paths,
+    set_values,
+)
+
+__all__ = [
+    "BAD_CHI2",
+    "TRANSFORMS",
+    "FitResult",
+    "FreeParameter",
+    "Target",
+    "baryon_yield_target",
+    "chi2_function",
+    "dm_density_target",
+    "fit",
+    "get_values",
+    "observed_density_targets",
+    "resolve_path",
+    "scalar_paths",
+    "set_values",
+]
