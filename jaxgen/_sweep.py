@@ -72,6 +72,15 @@ def _step(node, part: str, path: str):
         except (ValueError, IndexError):
             raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of a sequence of length "
                              f"{len(node)}") from None
+    if hasattr(node, "shape") and np.ndim(node) > 0:  # an element of an array field, e.g. "phase.0"
+        try:
+            i = int(part)
+        except ValueError:
+            i = None
+        if i is None or not 0 <= i < np.shape(node)[0]:
+            raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of an array of shape "
+                             f"{np.shape(node)}")
+        return node[i]
     if hasattr(node, part):
         return getattr(node, part)
     fields = [f.name for f in dataclasses.fields(node)] if dataclasses.is_dataclass(node) else []
@@ -298,11 +307,33 @@ def _point_builder(design: Design):
         dt = getattr(leaf, "dtype", None)
         dtypes.append(dt if dt is not None and jnp.issubdtype(dt, jnp.floating) else None)
 
+    split = [_array_element(base, p) for p in paths]
+
     def build(v):
         new = [v[j] if dt is None else v[j].astype(dt) for j, dt in enumerate(dtypes)]
-        return eqx.tree_at(lambda t: [tree_get(t, p) for p in paths], base, new, is_leaf=lambda x: x is None)
+        tree = base
+        for (arr_path, idx), val in zip(split, new):  # elements of array fields, e.g. "phase.0"
+            if idx is not None:
+                arr = jnp.asarray(tree_get(tree, arr_path))
+                tree = eqx.tree_at(lambda t, ap=arr_path: tree_get(t, ap), tree, arr.at[idx].set(val.astype(arr.dtype)))
+        plain = [(p, val) for p, (_, idx), val in zip(paths, split, new) if idx is None]
+        if not plain:
+            return tree
+        return eqx.tree_at(lambda t: [tree_get(t, p) for p, _ in plain], tree, [val for _, val in plain],
+                           is_leaf=lambda x: x is None)
 
     return build
+
+
+def _array_element(tree, path: str):
+    """(path of the array field, index tuple) if ``path`` names an element of an array field, else (path, None)."""
+    parts = _split(path)
+    node = tree
+    for i, part in enumerate(parts):
+        if hasattr(node, "shape") and np.ndim(node) > 0:
+            return ".".join(parts[:i]), tuple(int(q) for q in parts[i:])
+        node = _step(node, part, path)
+    return path, None
 
 
 def _result_spec(f, design: Design):

@@ -128,6 +128,19 @@ def test_design_setup_errors():
         run_sweep(f_cp, DESIGN, quiet=True, units={"nope": "GeV"})
 
 
+def test_array_element_axes():
+    """An axis on one element of an array field ("x.1") sweeps that element only; the others stay at the base."""
+    base = {"x": jnp.asarray([1.0, 2.0, 3.0]), "y": 0.5}
+    d = grid_design(base, [Axis("x.1", 10.0, 20.0, n=3), Axis("y", 0.0, 1.0, n=2)])
+    f = lambda p: {"v": p["x"] @ jnp.asarray([1.0, 100.0, 1e4]) + 1e6 * p["y"], "status": jnp.int32(0)}  # noqa: E731
+    out = evaluate_points(f, d)
+    got = np.sort(np.asarray(out["v"]))
+    want = np.sort([1.0 + 100 * a + 3e4 + 1e6 * b for a in (10.0, 15.0, 20.0) for b in (0.0, 1.0)])
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    with pytest.raises(ValueError, match="not a valid index"):
+        random_design(base, [Axis("x.3", 0.0, 1.0)], n=4)
+
+
 # ------------------------------------------------------------------------------------------- chunked evaluation
 def test_chunked_equals_looped_and_one_compile(reference):
     ds = reference.dataset
