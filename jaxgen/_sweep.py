@@ -61,7 +61,7 @@ def _split(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
-def _step(node, part: str, path: str):
+def _step(node, part: str, path: str, index_arrays: bool = False):
     if isinstance(node, dict):
         if part in node:
             return node[part]
@@ -72,7 +72,7 @@ def _step(node, part: str, path: str):
         except (ValueError, IndexError):
             raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of a sequence of length "
                              f"{len(node)}") from None
-    if hasattr(node, "shape") and np.ndim(node) > 0:  # an element of an array field, e.g. "phase.0"
+    if index_arrays and hasattr(node, "shape") and np.ndim(node) > 0:  # an element of an array field, "phase.0"
         try:
             i = int(part)
         except ValueError:
@@ -88,11 +88,12 @@ def _step(node, part: str, path: str):
                      + (f" (fields: {fields})" if fields else ""))
 
 
-def tree_get(tree, path: str):
-    """The node of ``tree`` at dotted field path ``path`` (attributes, dict keys, sequence indices)."""
+def tree_get(tree, path: str, index_arrays: bool = False):
+    """The node of ``tree`` at dotted field path ``path`` (attributes, dict keys, sequence indices; with
+    ``index_arrays`` also integer indices into array leaves, e.g. ``"phase.0"``)."""
     node = tree
     for part in _split(path):
-        node = _step(node, part, path)
+        node = _step(node, part, path, index_arrays)
     return node
 
 
@@ -176,7 +177,7 @@ class Design(eqx.Module):
         if len(set(paths)) != len(paths):
             raise ValueError(f"duplicate parameter paths in design: {paths}")
         for a in self.axes:
-            leaf = tree_get(self.base, a.path)
+            leaf = tree_get(self.base, a.path, index_arrays=True)
             if isinstance(leaf, (bool, np.bool_)) or not (isinstance(leaf, (int, float, np.number))
                                                              or hasattr(leaf, "shape")):
                 raise TypeError(f"parameter {a.path!r} of the base point is {type(leaf).__name__}; a swept field "
@@ -303,7 +304,7 @@ def _point_builder(design: Design):
     paths = design.paths
     dtypes = []
     for p in paths:
-        leaf = tree_get(base, p)
+        leaf = tree_get(base, p, index_arrays=True)
         dt = getattr(leaf, "dtype", None)
         dtypes.append(dt if dt is not None and jnp.issubdtype(dt, jnp.floating) else None)
 
@@ -315,7 +316,8 @@ def _point_builder(design: Design):
         for (arr_path, idx), val in zip(split, new):  # elements of array fields, e.g. "phase.0"
             if idx is not None:
                 arr = jnp.asarray(tree_get(tree, arr_path))
-                tree = eqx.tree_at(lambda t, ap=arr_path: tree_get(t, ap), tree, arr.at[idx].set(val.astype(arr.dtype)))
+                tree = eqx.tree_at(lambda t, ap=arr_path: tree_get(t, ap), tree,
+                                   arr.at[idx].set(val.astype(arr.dtype)))
         plain = [(p, val) for p, (_, idx), val in zip(paths, split, new) if idx is None]
         if not plain:
             return tree
@@ -332,7 +334,7 @@ def _array_element(tree, path: str):
     for i, part in enumerate(parts):
         if hasattr(node, "shape") and np.ndim(node) > 0:
             return ".".join(parts[:i]), tuple(int(q) for q in parts[i:])
-        node = _step(node, part, path)
+        node = _step(node, part, path, True)
     return path, None
 
 
