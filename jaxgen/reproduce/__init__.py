@@ -29,6 +29,7 @@ EXPERIMENTS = [
     "hall_signatures",
     "hall_chain",
     "ardu_chain",
+    "hall_sweep",
     "slha_spectra",
     "fit_sensitivity",
 ]
