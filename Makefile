@@ -26,6 +26,10 @@ $(STAMP): pyproject.toml
 clean:
 	rm -rf $(VENV) report
 
-.PHONY: bench
+.PHONY: bench bench-reduced
+# full suite (tens of minutes on 2 CPU cores); results under report/benchmarks (benchmarks.md, benchmarks.json)
 bench: $(STAMP)
 	$(BIN)/python experiments/run_benchmarks.py --out report/benchmarks
+# reduced suite (smaller N everywhere; < 10 minutes on 2 idle CPU cores, compiles included)
+bench-reduced: $(STAMP)
+	$(BIN)/python experiments/run_benchmarks.py --reduced --out report/benchmarks-reduced

@@ -15,13 +15,14 @@ Measures, in one run on the current default device:
 from __future__ import annotations
 
 import pathlib
-import statistics
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import _common  # noqa: E402
+import _timing  # noqa: E402
 
 N_POINTS = 1_000_000
 N_LOOP = 10_000
@@ -29,32 +30,19 @@ N_SCALAR_STEPS = 100_000
 REPEATS = 7
 
 
-def _time_jit(fn, *args):
+def _time_jit(fn, *args, repeats=REPEATS):
     """(compile seconds, median run seconds) for jax.jit(fn)(*args), compile and run timed separately."""
-    import jax
-
-    t0 = time.perf_counter()
-    compiled = jax.jit(fn).lower(*args).compile()
-    t_compile = time.perf_counter() - t0
-    jax.block_until_ready(compiled(*args))  # warm-up
-    runs = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        runs.append(time.perf_counter() - t0)
-    return t_compile, statistics.median(runs)
+    t = _timing.time_jax(fn, *args, repeats=repeats)
+    return t["compile_s"], t["run_s"]
 
 
 def _time_numpy(fn, *args, repeats=REPEATS):
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(*args)
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
+    return _timing.time_host(fn, *args, repeats=repeats)["run_s"]
 
 
-def main(out: pathlib.Path) -> str:
+def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_scalar_steps: int = N_SCALAR_STEPS,
+         repeats: int = REPEATS) -> str:
+    N_POINTS, N_LOOP, N_SCALAR_STEPS, REPEATS = n_points, n_loop, n_scalar_steps, max(repeats, _timing.REPEATS)
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -75,7 +63,7 @@ def main(out: pathlib.Path) -> str:
         res[f"k1_{dtype}"] = {"compile_s": t_c, "run_s": t_r, "evals_per_s": N_POINTS / t_r}
     t_scipy = _time_numpy(sp.k1, xs)
     res["scipy_k1_ufunc"] = {"run_s": t_scipy, "evals_per_s": N_POINTS / t_scipy}
-    t_loop = _time_numpy(lambda a: [sp.k1(float(v)) for v in a], xs[:: N_POINTS // N_LOOP], repeats=3)
+    t_loop = _time_numpy(lambda a: [sp.k1(float(v)) for v in a], xs[:: N_POINTS // N_LOOP], repeats=REPEATS)
     res["scipy_k1_python_loop"] = {"n": N_LOOP, "run_s": t_loop, "evals_per_s": N_LOOP / t_loop}
     err = np.max(np.abs(np.asarray(jax.jit(kernels.k1)(jnp.asarray(xs))) / sp.k1(xs) - 1))
     res["max_rel_err_vs_scipy_float64"] = float(err)
@@ -128,15 +116,15 @@ def main(out: pathlib.Path) -> str:
 
     acc0 = jnp.zeros((), jnp.float64)
     loops = {"where": loop(kernels.k1), "cond": loop(k1_cond)}
-    best = {}
+    runs = {name: [] for name in loops}
     for name, f in loops.items():
         jax.block_until_ready(f(acc0))
-    for _ in range(REPEATS):  # alternate, keep the best of each (the machine may be shared)
+    for _ in range(REPEATS):  # alternate the two, median of each (the machine may be shared)
         for name, f in loops.items():
             t0 = time.perf_counter()
             jax.block_until_ready(f(acc0))
-            best[name] = min(best.get(name, np.inf), time.perf_counter() - t0)
-    t_where, t_cond = best["where"], best["cond"]
+            runs[name].append(time.perf_counter() - t0)
+    t_where, t_cond = _timing.median(runs["where"]), _timing.median(runs["cond"])
     res["scalar_loop"] = {"steps": N_SCALAR_STEPS, "where_s": t_where, "cond_s": t_cond,
                           "ns_per_call_where": 1e9 * t_where / N_SCALAR_STEPS,
                           "ns_per_call_cond": 1e9 * t_cond / N_SCALAR_STEPS}
@@ -162,12 +150,12 @@ def main(out: pathlib.Path) -> str:
         f"| jit(vmap(grad(grad(k1)))) float64 | {res['grad2_k1_float64']['compile_s']:.2f} | "
         f"{res['grad2_k1_float64']['run_s']:.4f} | - | {res['grad2_k1_float64']['ratio_to_forward']:.2f}x forward |",
         "",
-        f"Max relative error vs scipy (float64, 1e6 points): {err:.2e}.", "",
+        f"Max relative error vs scipy (float64, {N_POINTS:.0e} points): {err:.2e}.", "",
         f"Branch design (arrays): both pieces + select {bc['library_select_s']:.4f} s vs series piece alone "
         f"{bc['small_piece_only_s']:.4f} s and Chebyshev piece alone {bc['large_piece_only_s']:.4f} s "
         f"(ratio to the larger single piece: {bc['ratio_select_to_max_single_piece']:.2f}).", "",
         f"Scalar calls in a compiled loop ({N_SCALAR_STEPS} steps): jnp.where {sl['ns_per_call_where']:.1f} ns/call, "
-        f"lax.cond {sl['ns_per_call_cond']:.1f} ns/call (best of {REPEATS}, alternating).", "",
+        f"lax.cond {sl['ns_per_call_cond']:.1f} ns/call (median of {REPEATS}, alternating).", "",
     ]
     return "\n".join(lines)
 

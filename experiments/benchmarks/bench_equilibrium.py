@@ -14,15 +14,16 @@ Compile and run are timed separately with ``block_until_ready``; the ratio is th
 from __future__ import annotations
 
 import pathlib
-import resource
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
+import _timing  # noqa: E402
 
 
-def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sympy: int = 3) -> str:
+def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sympy: int = 5) -> str:
     _common.setup_jax()
     import jax
     import jax.numpy as jnp
@@ -58,41 +59,28 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
             return eq.evaluate(system, p).outputs[0]
         return jax.vmap(jax.grad(f))(masses, temps)
 
-    t0 = time.perf_counter()
-    jax.block_until_ready(run.lower(masses, temps).compile())
-    t_compile = time.perf_counter() - t0
-    jax.block_until_ready(run(masses, temps))
-    best = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        b, status = jax.block_until_ready(run(masses, temps))
-        best = min(best, time.perf_counter() - t0)
+    tj = _timing.time_jax(run, masses, temps, memory=True)
+    t_compile, best = tj["compile_s"], tj["run_s"]  # best: the median run time (record key kept)
+    b, status = tj["out"]
     rate_jax = n_points / best
+
     @jax.jit
     def run_chunked(masses, temps):
         p = system.params(masses={k: masses[:, i] for i, k in enumerate(pnames)}, temperature=temps)
         r = eq.evaluate_batch(system, p, chunk_size=2048)
         return r.outputs[:, 0], r.status
 
-    jax.block_until_ready(run_chunked(masses, temps))
-    best_chunked = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        bc, _ = jax.block_until_ready(run_chunked(masses, temps))
-        best_chunked = min(best_chunked, time.perf_counter() - t0)
+    tc = _timing.time_jax(run_chunked, masses, temps, memory=True)
+    best_chunked = tc["run_s"]
+    bc, _ = tc["out"]
     rate_chunked = n_points / best_chunked
     assert float(jnp.max(jnp.abs(bc - b))) < 1e-13
     # the k(m/T) kernel alone (6 evaluations per point): the floor of any implementation using it
     kfun = jax.jit(lambda m, t: (kernels.asymmetry_factor(m[:, :5] / t[:, None], "boson"),
                                  kernels.asymmetry_factor(m[:, 5] / t, "fermion")))
-    jax.block_until_ready(kfun(masses, temps))
-    t0 = time.perf_counter()
-    jax.block_until_ready(kfun(masses, temps))
-    rate_k_only = n_points / (time.perf_counter() - t0)
-    jax.block_until_ready(run_grad(masses, temps))
-    t0 = time.perf_counter()
-    jax.block_until_ready(run_grad(masses, temps))
-    t_grad = time.perf_counter() - t0
+    rate_k_only = n_points / _timing.time_jax(kfun, masses, temps)["run_s"]
+    tg = _timing.time_jax(run_grad, masses, temps)
+    t_grad, t_compile_grad = tg["run_s"], tg["compile_s"]
 
     # ---------------- numpy baseline: full n x n system per point
     n = model.n_species
@@ -117,34 +105,40 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     ksp = np.where(sg >= 0, kg[:, np.maximum(sg, 0)], k0)
     rhs = np.zeros(n)
     rhs[-1] = 1.0
-    t0 = time.perf_counter()
-    b_np = np.empty(n_numpy)
-    for i in range(n_numpy):
-        w = dof * ksp[i]
-        a = np.vstack([rind, qy * w, qbl * w])
-        mu = np.linalg.solve(a, rhs)
-        b_np[i] = (qb * w) @ mu
-    t_np = time.perf_counter() - t0
+    def numpy_loop():
+        b_np = np.empty(n_numpy)
+        for i in range(n_numpy):
+            w = dof * ksp[i]
+            a = np.vstack([rind, qy * w, qbl * w])
+            mu = np.linalg.solve(a, rhs)
+            b_np[i] = (qb * w) @ mu
+        return b_np
+
+    tn = _timing.time_host(numpy_loop)
+    b_np, t_np = tn["out"], tn["run_s"]
     rate_np = n_numpy / t_np
     err_np = float(np.max(np.abs(b_np - np.asarray(b[:n_numpy]))))
 
     # ---------------- sympy exact solve
-    t0 = time.perf_counter()
     err_sp = 0.0
+    t_sympy_points = []  # one exact solve per point; the rate is 1 / median per-point time
     for i in range(n_sympy):
+        t0 = time.perf_counter()
         w = [sp.Rational(int(dof[j])) * sp.Rational(float(ksp[i, j])) for j in range(n)]
         a = sp.Matrix([[sp.Rational(int(x)) for x in r] for r in rind]
                       + [[sp.Rational(qy[j]).limit_denominator(6) * w[j] for j in range(n)]]
                       + [[sp.Rational(qbl[j]).limit_denominator(6) * w[j] for j in range(n)]])
         mu = a.LUsolve(sp.Matrix(list(rhs.astype(int))))
         bval = sum(sp.Rational(qb[j]).limit_denominator(6) * w[j] * mu[j] for j in range(n))
+        t_sympy_points.append(time.perf_counter() - t0)
         err_sp = max(err_sp, abs(float(bval) - float(b[i])))
-    t_sp = time.perf_counter() - t0
-    rate_sp = n_sympy / t_sp
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rate_sp = 1.0 / _timing.median(t_sympy_points)
+    peak_mb = _timing.peak_rss_mb()
 
     results = dict(n_species=n, reduced_dim=int(max(system.dims)), mass_parameters=list(pnames), n_points=n_points,
                    device=str(jax.devices()[0]), t_prepare_s=t_prepare, t_compile_s=t_compile, t_run_s=best,
+                   t_compile_grad_s=t_compile_grad, t_compile_chunked_s=tc['compile_s'],
+                   memory_flat=tj['memory'], memory_chunked=tc['memory'],
                    rate_jax_per_s=rate_jax, rate_jax_chunked_per_s=rate_chunked, rate_k_kernel_only_per_s=rate_k_only,
                    ratio_chunked_vs_numpy=rate_chunked / rate_np, rate_numpy_loop_per_s=rate_np, rate_sympy_per_s=rate_sp,
                    ratio_vs_numpy=rate_jax / rate_np, ratio_vs_sympy=rate_jax / rate_sp,
@@ -164,7 +158,9 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
         f"| k(m/T) kernel alone, 6 per point (floor) | {rate_k_only:.3g} | |\n"
         f"| numpy.linalg.solve loop (n = {n}, k precomputed) | {rate_np:.3g} | {rate_jax / rate_np:.3g}x |\n"
         f"| sympy exact solve | {rate_sp:.3g} | {rate_jax / rate_sp:.3g}x |\n\n"
-        f"Set-up (exact nullspace) {t_prepare:.2f} s, compile {t_compile:.2f} s, run {best:.3f} s; gradient "
+        f"Median of {_timing.REPEATS} runs (sympy: median per-point time of {n_sympy} points). "
+        f"Set-up (exact nullspace) {t_prepare:.2f} s, compile {t_compile:.2f} s (gradient {t_compile_grad:.2f} s), "
+        f"run {best:.3f} s; gradient "
         f"(6 masses + T) / forward = {t_grad / best:.2f}; peak RSS {peak_mb:.0f} MB. Max |diff| vs numpy "
         f"{err_np:.1e}, vs sympy {err_sp:.1e}.\n"
     )

@@ -18,27 +18,23 @@ from __future__ import annotations
 import math
 import pathlib
 import sys
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
+import _timing  # noqa: E402
 
 
-def _timed(fn, *args, repeat=3):
-    import jax
-
-    t = time.perf_counter()
-    out = jax.block_until_ready(fn(*args))
-    first = time.perf_counter() - t
-    best = math.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        best = min(best, time.perf_counter() - t)
-    return out, max(first - best, 0.0), best
+def _timed(fn, *args, repeat=_timing.REPEATS):
+    """(output, compile seconds, median run seconds): lower().compile() timed apart, median of >= 5 runs."""
+    t = _timing.time_jax(fn, *args, repeats=max(repeat, _timing.REPEATS))
+    return t["out"], t["compile_s"], t["run_s"]
 
 
-def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff: int = 256) -> str:
+def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff: int = 256,
+         extras: bool = True) -> str:
+    """``extras=False`` (the reduced suite) skips the reverse-mode and jacfwd comparisons through diffrax (the
+    library's gradient path, forward sensitivities under a custom JVP, is always measured): ~60 s of compile."""
     import diffrax
     import equinox as eqx
     import jax
@@ -72,9 +68,8 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
                            method="LSODA", rtol=1e-8, atol=1e-8 * a)
         return sol.y[0, -1]
 
-    t = time.perf_counter()
-    y_ls = np.array([lsoda(widths[i], masses[i]) for i in range(n_lsoda)])
-    dt_ls = time.perf_counter() - t
+    tl = _timing.time_host(lambda: np.array([lsoda(widths[i], masses[i]) for i in range(n_lsoda)]))
+    y_ls, dt_ls = tl["out"], tl["run_s"]
     res["lsoda_points_per_s"] = n_lsoda / dt_ls
     res["lsoda_max_rel_err"] = float(np.max(np.abs(y_ls / exact[:n_lsoda] - 1)))
 
@@ -119,44 +114,51 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     # --- jaxgen diffrax path (no inverse decays: tsit5 on the normalised state) -------------------------------
     so = fi.FreezeInSettings(rtol=1e-8, atol_rel=1e-8, compute_x_half=False)
     f_ode = jax.jit(jax.vmap(lambda p: fi.solve_freezein(p, cos, so)))
-    r_ode, comp_ode, run_ode = _timed(f_ode, params, repeat=1)
+    r_ode, comp_ode, run_ode = _timed(f_ode, params)
     res.update(ode_points_per_s=n_points / run_ode, ode_compile_s=comp_ode,
                ode_max_rel_err=float(np.max(np.abs(np.asarray(r_ode.yield_x) / exact - 1))),
                ode_failures=int(np.sum(np.asarray(r_ode.status) != 0)))
     g_ode = jax.jit(jax.vmap(jax.grad(lambda p: fi.solve_freezein(p, cos, so).yield_x)))
     sub = jax.tree_util.tree_map(lambda a: a[:1000], params)
-    _, _, run_ode_sub = _timed(f_ode, sub, repeat=1)
-    _, comp_gode, run_gode = _timed(g_ode, sub, repeat=1)
-    res.update(ode_grad_over_fwd=run_gode / run_ode_sub, ode_grad_compile_s=comp_gode)
     # forward mode (diffrax.ForwardMode + jax.jacfwd) for the two physical parameters (width, mass)
     sf = fi.FreezeInSettings(rtol=1e-8, atol_rel=1e-8, compute_x_half=False, adjoint="forward")
 
     def y_wm(p, wm):
         return fi.solve_freezein(eqx.tree_at(lambda q: (q.width, q.mass), p, (wm[:1], wm[1:])), cos, sf).yield_x
 
-    jf = jax.jit(jax.vmap(jax.jacfwd(y_wm, argnums=1)))
-    wm = jnp.concatenate([sub.width, sub.mass], axis=1)
-    _, comp_jf, run_jf = _timed(jf, sub, wm, repeat=1)
-    res.update(ode_jacfwd_over_fwd=run_jf / run_ode_sub, ode_jacfwd_compile_s=comp_jf)
+    if extras:
+        _, _, run_ode_sub = _timed(f_ode, sub)
+        _, comp_gode, run_gode = _timed(g_ode, sub)
+        res.update(ode_grad_over_fwd=run_gode / run_ode_sub, ode_grad_compile_s=comp_gode)
+        jf = jax.jit(jax.vmap(jax.jacfwd(y_wm, argnums=1)))
+        wm = jnp.concatenate([sub.width, sub.mass], axis=1)
+        _, comp_jf, run_jf = _timed(jf, sub, wm)
+        res.update(ode_jacfwd_over_fwd=run_jf / run_ode_sub, ode_jacfwd_compile_s=comp_jf)
+    else:
+        res.update(ode_grad_over_fwd=None, ode_grad_compile_s=None, ode_jacfwd_over_fwd=None,
+                   ode_jacfwd_compile_s=None)
     # forward sensitivities carried in ONE augmented solve (jaxgen._freezein.solve_freezein_with_gradients), the
     # whole 1e4 batch: every field (P = 8 scalars), a restricted set, and jax.grad through its custom_jvp
     from jaxgen import _freezein as fi_impl
 
     f_sens = jax.jit(jax.vmap(lambda p: fi_impl.solve_freezein_with_gradients(p, cos, so)))
-    r_sens, comp_sens, run_sens = _timed(f_sens, params, repeat=1)
+    r_sens, comp_sens, run_sens = _timed(f_sens, params)
     f_sens3 = jax.jit(jax.vmap(lambda p: fi_impl.solve_freezein_with_gradients(p, cos, so,
                                                                                 wrt=("mass", "width", "eps"))))
-    _, comp_sens3, run_sens3 = _timed(f_sens3, params, repeat=1)
+    _, comp_sens3, run_sens3 = _timed(f_sens3, params)
     g_cj = jax.jit(jax.vmap(jax.grad(lambda p: fi_impl.solve_freezein_fwd(p, cos, so).yield_x)))
-    _, comp_cj, run_cj = _timed(g_cj, params, repeat=1)
-    g_rev_full = jax.jit(jax.vmap(jax.grad(lambda p: fi.solve_freezein(p, cos, so).yield_x)))
-    g_rev, comp_rev, run_rev = _timed(g_rev_full, params, repeat=1)
+    _, comp_cj, run_cj = _timed(g_cj, params)
     res.update(sens_over_fwd=run_sens / run_ode, sens_compile_s=comp_sens,
                sens3_over_fwd=run_sens3 / run_ode, sens3_compile_s=comp_sens3,
-               sens_customjvp_grad_over_fwd=run_cj / run_ode, sens_customjvp_grad_compile_s=comp_cj,
-               rev_full_over_fwd=run_rev / run_ode, rev_full_compile_s=comp_rev,
-               sens_vs_rev_max_rel=float(np.max(np.abs(np.asarray(r_sens[1].yield_x.width)
-                                                        / np.asarray(g_rev.width) - 1))))
+               sens_customjvp_grad_over_fwd=run_cj / run_ode, sens_customjvp_grad_compile_s=comp_cj)
+    if extras:
+        g_rev_full = jax.jit(jax.vmap(jax.grad(lambda p: fi.solve_freezein(p, cos, so).yield_x)))
+        g_rev, comp_rev, run_rev = _timed(g_rev_full, params)
+        res.update(rev_full_over_fwd=run_rev / run_ode, rev_full_compile_s=comp_rev,
+                   sens_vs_rev_max_rel=float(np.max(np.abs(np.asarray(r_sens[1].yield_x.width)
+                                                            / np.asarray(g_rev.width) - 1))))
+    else:
+        res.update(rev_full_over_fwd=None, rev_full_compile_s=None, sens_vs_rev_max_rel=None)
 
     # --- stiff mixed batch with inverse decays ------------------------------------------------------------------
     si_set = fi.FreezeInSettings(inverse_decays=True, rtol=1e-8, atol_rel=1e-8, compute_x_half=False)
@@ -169,8 +171,8 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     bucket = 16
     f_b = jax.jit(lambda p: fi.solve_freezein_batch(p, cos, si_set, bucket_size=bucket))
     f_v = jax.jit(jax.vmap(lambda p: fi.solve_freezein(p, cos, si_set)))
-    r_b, comp_b, run_b = _timed(f_b, ps, repeat=1)
-    r_v, comp_v, run_v = _timed(f_v, ps, repeat=1)
+    r_b, comp_b, run_b = _timed(f_b, ps)
+    r_v, comp_v, run_v = _timed(f_v, ps)
     key = np.asarray(jax.vmap(lambda p: fi.stiffness_key(p, cos, si_set))(ps))
     steps = np.asarray(r_b.num_steps)
     res.update(stiff_failures=int(np.sum(np.asarray(r_b.status) != 0)),
@@ -201,12 +203,17 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
                                                                / np.array([y for y, _ in refs]) - 1))))
 
     _common.write_record(out, "bench_freezein", {"n_points": n_points, "n_lsoda": n_lsoda, "n_stiff": n_stiff,
-                                                 "bucket_size": bucket, "g_star": G}, res)
+                                                 "bucket_size": bucket, "g_star": G, "extras": extras,
+                                                 "repeats": _timing.REPEATS}, res)
+
+    def fx(key, fmt, unit=""):  # a value or "skipped" (reduced suite)
+        return "skipped" if res.get(key) is None else format(res[key], fmt) + unit
+
     lines = [
         "## Freeze-in benchmark (issue 4)",
         "",
         f"N = {n_points} points (Gamma in [1e-25, 1e-12] GeV, m in [10, 1e4] GeV, constant g_*, MB). "
-        "Machine shared with other engineers: timings taken under load.",
+        f"Median of >= {_timing.REPEATS} runs after a warm-up call; compile (lower().compile()) timed apart.",
         "",
         "| method | points/s | ratio vs LSODA | compile [s] | max rel err vs closed form |",
         "|---|---|---|---|---|",
@@ -226,17 +233,19 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
         f"Quadrature with tabulated g_*(T) (384 nodes): {res['quad_tabulated_points_per_s']:.3g} points/s.",
         f"Gradient/forward (batched reverse mode, d(Y+eta)/d(width, mass, eps, ...)): quadrature "
         f"{res['quad_grad_over_fwd']:.2f}x (compile {res['quad_grad_compile_s']:.2f} s); diffrax path "
-        f"{res['ode_grad_over_fwd']:.2f}x (compile {res['ode_grad_compile_s']:.2f} s); diffrax path forward mode "
-        f"(ForwardMode + jacfwd wrt width and mass) {res['ode_jacfwd_over_fwd']:.2f}x "
-        f"(compile {res['ode_jacfwd_compile_s']:.2f} s).",
+        f"{fx('ode_grad_over_fwd', '.2f', 'x')} (compile {fx('ode_grad_compile_s', '.2f', ' s')}); diffrax path "
+        "forward mode "
+        f"(ForwardMode + jacfwd wrt width and mass) {fx('ode_jacfwd_over_fwd', '.2f', 'x')} "
+        f"(compile {fx('ode_jacfwd_compile_s', '.2f', ' s')}).",
         "",
         f"Forward sensitivities in one augmented solve (N = {n_points}, Tsit5, rtol 1e-8), time over the forward "
         f"solve_freezein of the same batch: all 8 fields {res['sens_over_fwd']:.2f}x (compile "
         f"{res['sens_compile_s']:.2f} s); wrt (mass, width, eps) {res['sens3_over_fwd']:.2f}x (compile "
         f"{res['sens3_compile_s']:.2f} s); jax.grad through its custom_jvp {res['sens_customjvp_grad_over_fwd']:.2f}x "
         f"(compile {res['sens_customjvp_grad_compile_s']:.2f} s); reverse mode through diffrax, same batch "
-        f"{res['rev_full_over_fwd']:.2f}x (compile {res['rev_full_compile_s']:.2f} s); d Y/d Gamma agreement "
-        f"{res['sens_vs_rev_max_rel']:.1e}.",
+        f"{fx('rev_full_over_fwd', '.2f', 'x')} (compile {fx('rev_full_compile_s', '.2f', ' s')}); "
+        "d Y/d Gamma agreement "
+        f"{fx('sens_vs_rev_max_rel', '.1e')}.",
         "",
         f"Stiff mixed batch with inverse decays ({n_stiff} points, Y0/Y_eq in [1e-6, 1e6], Gamma in "
         f"[1e-22, 1e-10] GeV, Kvaerno5): failures {res['stiff_failures']} (LSODA subset failures "

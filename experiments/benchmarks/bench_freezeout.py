@@ -21,15 +21,13 @@ from __future__ import annotations
 import math
 import pathlib
 import sys
-import time
 
 import numpy as np
 
-try:
-    from .. import _common
-except ImportError:  # run as a script
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-    import _common
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _common  # noqa: E402
+import _timing  # noqa: E402
 
 
 def _scipy_point(m, a, b, g=2.0, gs=106.75, m_pl=1.220890e19):
@@ -64,12 +62,8 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
                                 eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
     f = jax.jit(jax.vmap(fo.solve_freezeout))
 
-    t = time.perf_counter()
-    f_c = f.lower(params).compile()
-    compile_fwd = time.perf_counter() - t
-    t = time.perf_counter()
-    res = jax.block_until_ready(f_c(params))
-    run_fwd = time.perf_counter() - t
+    tf = _timing.time_jax(f, params)
+    compile_fwd, run_fwd, res = tf["compile_s"], tf["run_s"], tf["out"]
     rate_jax = n / run_fwd
 
     def loss(mv, av):
@@ -78,17 +72,13 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
         return jnp.sum(jnp.log(jax.vmap(fo.solve_freezeout)(q).y_inf))
 
     g = jax.jit(jax.grad(loss, argnums=(0, 1)))
-    t = time.perf_counter()
-    g_c = g.lower(jnp.asarray(m), jnp.asarray(a)).compile()
-    compile_grad = time.perf_counter() - t
-    t = time.perf_counter()
-    jax.block_until_ready(g_c(jnp.asarray(m), jnp.asarray(a)))
-    run_grad = time.perf_counter() - t
+    tg = _timing.time_jax(g, jnp.asarray(m), jnp.asarray(a))
+    compile_grad, run_grad = tg["compile_s"], tg["run_s"]
 
-    t = time.perf_counter()
-    ref = [_scipy_point(float(m[i]), float(a[i]), float(b[i])) for i in range(n_scipy)]
-    run_scipy = time.perf_counter() - t
-    rate_scipy = n_scipy / run_scipy
+    # per point ~0.1-0.3 s: the loop is timed once, in 5 blocks, median block rate (_timing.time_host_blocks)
+    ts = _timing.time_host_blocks(lambda i: _scipy_point(float(m[i]), float(a[i]), float(b[i])), range(n_scipy))
+    ref, run_scipy = ts["out"], ts["run_s"]
+    rate_scipy = ts["points_per_s"]
     y_ref = np.array([r[0] for r in ref])
     err = np.abs(np.asarray(res.y_inf)[:n_scipy] / y_ref - 1)
     steps = np.asarray(res.num_steps)
@@ -104,9 +94,12 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
         "scipy_failures": int(sum(not r[1] for r in ref)),
         "steps_mean": float(steps.mean()), "steps_max": int(steps.max()), "wasted_work_factor": wasted,
     }
-    _common.write_record(out, "bench_freezeout", {"n": n, "n_scipy": n_scipy, "rtol_scipy": 1e-10}, results)
+    _common.write_record(out, "bench_freezeout", {"n": n, "n_scipy": n_scipy, "rtol_scipy": 1e-10,
+                                                  "repeats": _timing.REPEATS}, results)
     return (
         "## Benchmark: freeze-out\n\n"
+        f"jaxgen: median of {_timing.REPEATS} runs after a warm-up call, compile timed apart (lower().compile()); "
+        f"scipy: median rate of {_timing.REPEATS} blocks of the per-point loop.\n\n"
         f"| | value |\n|---|---|\n"
         f"| jaxgen vmapped (N={n}) | {rate_jax:.3g} points/s |\n"
         f"| scipy Radau loop (N={n_scipy}) | {rate_scipy:.3g} points/s |\n"

@@ -31,7 +31,9 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
+import _timing  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -94,24 +96,20 @@ def _measure(name: str, n: int, chunk: int, n_loop: int, out_dir: pathlib.Path) 
     one = jax.jit(lambda v: f(build(v)))
     vals = design.values(0, n_loop)
     jax.block_until_ready(one(jnp.asarray(vals[0])))
-    t = time.perf_counter()
-    for v in vals:
-        jax.block_until_ready(one(jnp.asarray(v)))
-    res["loop_points_per_s"] = n_loop / (time.perf_counter() - t)
+
+    def loop():
+        for v in vals:
+            jax.block_until_ready(one(jnp.asarray(v)))
+
+    res["loop_points_per_s"] = n_loop / _timing.time_host(loop)["run_s"]
 
     # --- baseline 2: plain jit(vmap(f)) on the whole batch ----------------------------------------------------------
     plain = jax.jit(jax.vmap(lambda v: f(build(v))))
     all_vals = jnp.asarray(design.values())
-    t = time.perf_counter()
-    compiled = plain.lower(all_vals).compile()
-    res["vmap_compile_s"] = time.perf_counter() - t
-    jax.block_until_ready(compiled(all_vals))
-    best = math.inf
-    for _ in range(3):
-        t = time.perf_counter()
-        jax.block_until_ready(compiled(all_vals))
-        best = min(best, time.perf_counter() - t)
-    res["vmap_points_per_s"] = n / best
+    tv = _timing.time_jax(plain, all_vals, memory=True)
+    res["vmap_compile_s"] = tv["compile_s"]
+    res["vmap_points_per_s"] = n / tv["run_s"]
+    res["vmap_memory"] = tv["memory"]
 
     # --- sharding overhead of the chunk function itself (1-device mesh, same chunk) --------------------------------
     mesh = Mesh(np.array(jax.local_devices()[:1]), ("batch",))
@@ -120,26 +118,37 @@ def _measure(name: str, n: int, chunk: int, n_loop: int, out_dir: pathlib.Path) 
     fn_plain = _sweep._make_chunk_fn(f, design, None).lower(cv).compile()
     cvs = jax.device_put(cv, sh)
     fn_sh = _sweep._make_chunk_fn(f, design, sh).lower(cvs).compile()
-    tp, ts = math.inf, math.inf
-    for _ in range(5):
+    jax.block_until_ready(fn_plain(cv))
+    jax.block_until_ready(fn_sh(cvs))
+    tps, tss = [], []
+    for _ in range(max(_timing.REPEATS, 7)):  # alternate the two, median of each
         t = time.perf_counter()
         jax.block_until_ready(fn_plain(cv))
-        tp = min(tp, time.perf_counter() - t)
+        tps.append(time.perf_counter() - t)
         t = time.perf_counter()
         jax.block_until_ready(fn_sh(cvs))
-        ts = min(ts, time.perf_counter() - t)
+        tss.append(time.perf_counter() - t)
+    tp, ts = _timing.median(tps), _timing.median(tss)
     res["chunk_plain_s"], res["chunk_sharded_1dev_s"] = tp, ts
+    res["chunk_memory"] = _timing.memory_analysis(fn_plain)
     res["sharding_overhead_1dev"] = ts / tp
 
     # --- the engine: in memory and to NetCDF --------------------------------------------------------------------
-    run = run_sweep(f, design, chunk_size=chunk, quiet=True)
-    res["sweep_compile_s"] = run.compile_s
-    res["sweep_points_per_s"] = run.points_per_s
-    res["sweep_over_vmap"] = run.points_per_s / res["vmap_points_per_s"]
-    with tempfile.TemporaryDirectory(dir=out_dir) as td:
-        run = run_sweep(f, design, chunk_size=chunk, quiet=True, out=pathlib.Path(td) / "s")
-        res["sweep_netcdf_points_per_s"] = run.points_per_s
-        res["netcdf_bytes_per_point"] = sum(p.stat().st_size for p in (pathlib.Path(td) / "s").glob("*.nc")) / n
+    # run_sweep compiles its chunk function on every call (its compile_s) and times its run itself (run_s): the
+    # median over REPEATS calls of each
+    runs = [run_sweep(f, design, chunk_size=chunk, quiet=True) for _ in range(_timing.REPEATS)]
+    res["sweep_compile_s"] = _timing.median([r.compile_s for r in runs])
+    res["sweep_points_per_s"] = _timing.median([r.points_per_s for r in runs])
+    res["sweep_over_vmap"] = res["sweep_points_per_s"] / res["vmap_points_per_s"]
+    rates = []
+    for i in range(_timing.REPEATS):
+        with tempfile.TemporaryDirectory(dir=out_dir) as td:
+            run = run_sweep(f, design, chunk_size=chunk, quiet=True, out=pathlib.Path(td) / "s")
+            rates.append(run.points_per_s)
+            if i == 0:
+                res["netcdf_bytes_per_point"] = sum(p.stat().st_size
+                                                    for p in (pathlib.Path(td) / "s").glob("*.nc")) / n
+    res["sweep_netcdf_points_per_s"] = _timing.median(rates)
     res["sweep_netcdf_over_vmap"] = res["sweep_netcdf_points_per_s"] / res["vmap_points_per_s"]
     res["sweep_over_loop"] = res["sweep_points_per_s"] / res["loop_points_per_s"]
     return res
@@ -152,9 +161,10 @@ def _devices_subprocess(name, n, chunk, n_dev) -> dict:
             "from jaxgen.sweep import run_sweep; "
             f"f, make = b._problems()[{name!r}]; d = make({n}); "
             f"run_sweep(f, make({chunk}), chunk_size={chunk}, quiet=True); "
-            f"r = run_sweep(f, d, chunk_size={chunk}, quiet=True); "
-            "print(json.dumps({'n_devices': r.n_devices, 'points_per_s': r.points_per_s, "
-            "'compile_s': r.compile_s}))")
+            f"rs = [run_sweep(f, d, chunk_size={chunk}, quiet=True) for _ in range({_timing.REPEATS})]; "
+            "import statistics as st; "
+            "print(json.dumps({'n_devices': rs[0].n_devices, 'points_per_s': st.median(r.points_per_s for r in rs), "
+            "'compile_s': st.median(r.compile_s for r in rs)}))")
     env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=str(REPO),
                XLA_FLAGS=f"--xla_force_host_platform_device_count={n_dev}")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
@@ -165,6 +175,7 @@ def _devices_subprocess(name, n, chunk, n_dev) -> dict:
 def main(out: pathlib.Path, n_cp: int = 2**16, n_h: int = 2**20, chunk_cp: int = 2**13, chunk_h: int = 2**16) -> str:
     import jax
 
+    out.mkdir(parents=True, exist_ok=True)
     results = {"cp": _measure("cp", n_cp, chunk_cp, 200, out), "hubble": _measure("hubble", n_h, chunk_h, 200, out)}
     for name, n, chunk in (("cp", n_cp, chunk_cp), ("hubble", n_h, chunk_h)):
         d1 = _devices_subprocess(name, n, chunk, 1)
@@ -173,10 +184,11 @@ def main(out: pathlib.Path, n_cp: int = 2**16, n_h: int = 2**20, chunk_cp: int =
         results[name]["subprocess_2dev_points_per_s"] = d2["points_per_s"]
         results[name]["two_devices_over_one"] = d2["points_per_s"] / d1["points_per_s"]
     _common.write_record(out, "bench_sweep", {"n_cp": n_cp, "n_h": n_h, "chunk_cp": chunk_cp, "chunk_h": chunk_h,
-                                              "backend": jax.default_backend()}, results)
+                                              "backend": jax.default_backend(), "repeats": _timing.REPEATS},
+                         results)
     lines = ["## Sweep engine benchmark (issue 6, item 3)", "",
              f"Backend {jax.default_backend()}, {os.cpu_count()} CPU cores. Points/s (higher is better); ratios are "
-             "engine / baseline.", "",
+             f"engine / baseline. Medians of {_timing.REPEATS} runs.", "",
              "| function | N | chunk | loop of jit(f) | jit(vmap) one batch | run_sweep (memory) | run_sweep (NetCDF) "
              "| sweep/vmap | NetCDF sweep/vmap | sweep/loop | sharded/plain chunk fn (1 dev) | 2 dev/1 dev |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import math
 import pathlib
-import statistics
 import sys
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import _common  # noqa: E402
+import _timing  # noqa: E402
 
 N_POINTS = 1_000_000
 N_QUAD = 100_000
@@ -37,19 +37,9 @@ REPEATS = 7
 
 
 def _time_jit(fn, *args, repeats=REPEATS):
-    """(compile seconds, median run seconds) for jax.jit(fn)(*args)."""
-    import jax
-
-    t0 = time.perf_counter()
-    compiled = jax.jit(fn).lower(*args).compile()
-    t_compile = time.perf_counter() - t0
-    jax.block_until_ready(compiled(*args))  # warm-up
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        runs.append(time.perf_counter() - t0)
-    return t_compile, statistics.median(runs)
+    """(compile seconds, median run seconds) for jax.jit(fn)(*args) (experiments/benchmarks/_timing.py)."""
+    t = _timing.time_jax(fn, *args, repeats=max(repeats, _timing.REPEATS))
+    return t["compile_s"], t["run_s"]
 
 
 def _scipy_k(z, stat):
@@ -73,7 +63,9 @@ def _bessel_series_k(z, stat):
     return 6 / np.pi ** 2 * np.sum(sign * z[None, :] ** 2 * scipy.special.kn(2, n * z[None, :]), axis=0)
 
 
-def main(out: pathlib.Path) -> str:
+def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_loop: int = N_LOOP,
+         n_param_points: int = N_PARAM_POINTS) -> str:
+    N_POINTS, N_QUAD, N_LOOP, N_PARAM_POINTS = n_points, n_quad, n_loop, n_param_points
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -89,7 +81,7 @@ def main(out: pathlib.Path) -> str:
     for name, fn in (("asymmetry_factor", kernels.asymmetry_factor), ("number_density", kernels.number_density)):
         for stat in ("fermion", "boson"):
             c_fast, r_fast = _time_jit(lambda x: fn(x, stat), z)
-            c_quad, r_quad = _time_jit(lambda x: fn(x, stat, method="quadrature"), zq, repeats=3)
+            c_quad, r_quad = _time_jit(lambda x: fn(x, stat, method="quadrature"), zq, repeats=_timing.REPEATS)
             rate_fast, rate_quad = N_POINTS / r_fast, N_QUAD / r_quad
             key = f"{name}_{stat}"
             results[key] = {"fast_compile_s": c_fast, "fast_evals_per_s": rate_fast,
@@ -120,12 +112,10 @@ def main(out: pathlib.Path) -> str:
     fast_k = {s: np.asarray(jax.jit(lambda x, s=s: kernels.asymmetry_factor(x, s))(z)) for s in ("fermion", "boson")}
     base = {}
     for stat in ("fermion", "boson"):
-        t0 = time.perf_counter()
-        ref = np.array([_scipy_k(x, stat) for x in z_np[:N_LOOP]])
-        t_loop = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        series = _bessel_series_k(z_np, stat)
-        t_series = time.perf_counter() - t0
+        tl = _timing.time_host(lambda: np.array([_scipy_k(x, stat) for x in z_np[:N_LOOP]]))
+        ref, t_loop = tl["out"], tl["run_s"]
+        ts = _timing.time_host(_bessel_series_k, z_np, stat)
+        series, t_series = ts["out"], ts["run_s"]
         base[stat] = {
             "scipy_quad_loop_evals_per_s": N_LOOP / t_loop,
             "fast_vs_scipy_quad_max_rel": float(np.max(np.abs(fast_k[stat][:N_LOOP] / ref - 1))),
@@ -139,7 +129,7 @@ def main(out: pathlib.Path) -> str:
 
     params = {"n_points": N_POINTS, "n_quadrature_points": N_QUAD, "z_range": [1e-3, 100.0], "dtype": "float64",
               "repeats": REPEATS, "n_loop": N_LOOP, "series_terms": N_SERIES_TERMS,
-              "workload": f"{N_SPECIES} species x {N_PARAM_POINTS} points"}
+              "workload": f"{N_SPECIES} species x {N_PARAM_POINTS} points", "n_param_points": N_PARAM_POINTS}
     _common.write_record(out, "bench_thermal", params, results)
 
     g, w = results["gradient"], results["workload_40_species"]
@@ -149,7 +139,8 @@ def main(out: pathlib.Path) -> str:
         "| function | fast [evals/s] | fast compile [s] | quadrature [evals/s] | quadrature compile [s] | "
         "fast/quadrature |",
         "|---|---|---|---|---|---|", *rows, "",
-        f"- Gradient (`jit(vmap(grad(asymmetry_factor)))`, boson, 1e6 points): {g['ratio']:.2f} x the forward pass.",
+        f"- Gradient (`jit(vmap(grad(asymmetry_factor)))`, boson, {N_POINTS:.0e} points): {g['ratio']:.2f} x the "
+        "forward pass.",
         f"- Equilibrium workload, k(z) of {N_SPECIES} species: {w['param_points_per_s']:.3g} parameter points/s "
         f"({w['k_evals_per_s']:.3g} k evaluations/s).",
     ]
