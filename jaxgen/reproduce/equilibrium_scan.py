@@ -1,4 +1,4 @@
-"""MSSM spectrum scan of B/(B-L) and of the asymmetric-DM mass m_X (issue 3 item 7; Hall et al. 2010 Sec. 3).
+"""MSSM spectrum scan of B/(B-L) and of the asymmetric-DM mass m_X (Hall et al. 2010 Sec. 3).
 
 Every light/heavy assignment of the MSSM sfermion types (Q, u, d, L, e; flavour-universal), optionally the Higgsinos,
 with and without lepton-flavour equilibration, is evaluated in ONE vmapped call (mixed reaction masks in one compile).
@@ -143,7 +143,7 @@ def main(out: pathlib.Path) -> str:
     s1, s0 = summary["lfv_on"], summary["lfv_off"]
     g1, g0 = summary["per_generation_lfv_on"], summary["per_generation_lfv_off"]
     return (
-        "## MSSM spectrum scan of B/(B-L) (issue 3 item 7)\n\n"
+        "## MSSM spectrum scan of B/(B-L)\n\n"
         "Flavour-universal sfermion types x Higgsinos light/heavy (64 spectra) x lepton-flavour equilibration on/off, "
         "one vmapped call (2 reaction masks, one compile):\n\n"
         "| LFV | min B/(B-L) | max B/(B-L) | m_X range (GeV, 4.86) | m_X range (GeV, Planck) |\n|---|---|---|---|---|\n"

@@ -1,4 +1,4 @@
-"""Gradient fits and sensitivity analysis of both chains (issue 6 items 1, 2 and the fit/sensitivity parts of 4).
+"""Gradient fits and sensitivity analysis of both chains: fits to the observed densities and sensitivity tables.
 
 1. **Fit of the Hall et al. 2010 chain to Planck 2018** (``jaxgen.fit``): CP phase phi, coupling lambda and m_X of
    the asymmetric freeze-in chain (``jaxgen._scenario_hall``, default settings: Gauss-Legendre freeze-in
@@ -368,7 +368,7 @@ def main(out: pathlib.Path) -> str:
 
     out.mkdir(parents=True, exist_ok=True)
     record: dict = {}
-    lines = ["## Gradient fits and sensitivity analysis (issue 6)", ""]
+    lines = ["## Gradient fits and sensitivity analysis", ""]
     timings = {}
     for name, fn in (("fits", lambda: _hall_fits(out, plt, record)),
                      ("hall_sensitivity", lambda: _hall_sensitivity(out, record)),

@@ -1,4 +1,4 @@
-"""B/(B-L) and the asymmetric-DM mass m_X for the shipped SLHA spectra (issue 7; Hall et al. 2010 Sec. 3).
+"""B/(B-L) and the asymmetric-DM mass m_X for the shipped SLHA spectra (Hall et al. 2010 Sec. 3).
 
 For each example spectrum of ``jaxgen/data/slha`` (heavy, compressed, light_rh): the Boltzmann suppression k(m/T)/k(0)
 of every MSSM species at the sphaleron freeze-out temperature T_sph = 131.7 GeV (D'Onofrio, Rummukainen, Tranberg
@@ -88,7 +88,7 @@ def main(out: pathlib.Path) -> str:
     _common.write_record(out, "slha_spectra", dict(temperature_GeV=slha.T_SPHALERON, dm_to_baryon_planck=float(
         c.PLANCK_2018.dm_to_baryon), dm_to_baryon_hall=4.86, files=[str(examples[n].name) for n in names]), records)
     return (
-        "## SLHA spectra: B/(B-L) and m_X at sphaleron freeze-out (issue 7)\n\n"
+        "## SLHA spectra: B/(B-L) and m_X at sphaleron freeze-out\n\n"
         "The three example spectra shipped in `jaxgen/data/slha` (written for this project; tree-level mass matrices, "
         "illustrative), read with pyslha and mapped onto the MSSM species; every species weighted by its smooth "
         "Boltzmann suppression k(m/T) at T_sph = 131.7 GeV (D'Onofrio et al. 2014), no hard cut; chemical "
