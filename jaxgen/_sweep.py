@@ -31,6 +31,7 @@ import importlib.metadata
 import json
 import math
 import pathlib
+import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,7 @@ __all__ = ["Axis", "Design", "SweepRun", "DESIGN_KINDS", "grid_design", "random_
            "run_sweep", "load_sweep", "evaluate_points", "tree_get", "leaf_names"]
 
 DESIGN_KINDS = ("grid", "random", "sobol")
-FORMAT = "jaxgen-sweep/1"
+FORMAT = "jaxgen-sweep/2"  # /2: every chunk has a checksummed record (chunk_<i>.json)
 _RANDOM_BLOCK = 4096  # random designs draw blocks of this many points from np.random.default_rng([seed, block])
 
 
@@ -409,6 +410,8 @@ class SweepRun(eqx.Module):
         n_devices: devices the chunks were sharded over.
         out: the sweep directory, or None.
         dataset: the results as an ``xarray.Dataset`` when ``out`` is None, else None (use :func:`load_sweep`).
+        chunks_recomputed: indices of this process's chunks that were on disk but failed verification (truncated,
+            corrupted, or without their record) and were therefore recomputed.
     """
 
     n_points: int
@@ -423,6 +426,7 @@ class SweepRun(eqx.Module):
     n_devices: int
     out: pathlib.Path | None
     dataset: Any
+    chunks_recomputed: tuple[int, ...] = ()
 
 
 def _versions() -> dict:
@@ -441,6 +445,67 @@ def _fingerprint(m: dict) -> dict:
             "result_names": m["result_names"], "result_dtypes": m["result_dtypes"], "float_dtype": m["float_dtype"]}
 
 
+class _Progress:
+    """Progress of a sweep on stderr: a tqdm bar on a terminal, plain periodic lines elsewhere (logs, pipes)."""
+
+    MODES = ("auto", "bar", "lines", "none")
+    LINE_EVERY_S = 10.0
+
+    def __init__(self, mode, total, initial, desc):
+        self.mode, self.total, self.done, self.desc = mode, total, initial, desc
+        self.bar = None
+        self.t0 = self.t_last = time.perf_counter()
+        self.n0 = initial
+        if mode == "bar":
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, unit="pt", unit_scale=True, desc=desc, smoothing=0.1)
+        elif mode == "lines":
+            self._line("start")
+
+    @classmethod
+    def start(cls, mode, total, initial, desc):
+        if mode == "auto":
+            mode = "bar" if sys.stderr is not None and sys.stderr.isatty() else "lines"
+        if mode == "bar":
+            try:
+                import tqdm  # noqa: F401
+            except ImportError:  # pragma: no cover - depends on the environment
+                warnings.warn("no progress bar: tqdm is not installed (pip install 'jaxgen[io]'); printing lines "
+                              "instead", stacklevel=3)
+                mode = "lines"
+        return cls(mode, total, initial, desc)
+
+    def _line(self, what):
+        dt = time.perf_counter() - self.t0
+        rate = (self.done - self.n0) / dt if dt > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        msg = f"{self.desc}: {self.done:.3g}/{self.total:.3g} points ({pct:.1f}%)"
+        if what == "start":
+            msg += ", starting" if self.done == 0 else ", resuming"
+        else:
+            msg += f", {rate:.3g} points/s, " + ("done in" if what == "end" else "ETA") + \
+                   (f" {dt:.1f} s" if what == "end" else f" {eta:.1f} s")
+        print(msg, file=sys.stderr, flush=True)
+
+    def update(self, m):
+        self.done += m
+        if self.bar is not None:
+            self.bar.update(m)
+        elif self.mode == "lines":
+            now = time.perf_counter()
+            if now - self.t_last >= self.LINE_EVERY_S and self.done < self.total:
+                self.t_last = now
+                self._line("progress")
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+        elif self.mode == "lines":
+            self._line("end")
+
+
 def run_sweep(
     f: Callable,
     design: Design,
@@ -449,6 +514,8 @@ def run_sweep(
     out: str | pathlib.Path | None = None,
     units: dict[str, str] | None = None,
     quiet: bool = False,
+    progress: str = "auto",
+    result_attrs: dict[str, dict] | None = None,
     devices=None,
     process_index: int | None = None,
     process_count: int | None = None,
@@ -468,7 +535,12 @@ def run_sweep(
             call resumes it; a directory holding a different sweep raises ValueError.  None: keep results in memory
             and return them as ``SweepRun.dataset``.
         units: {result field path: unit string} recorded as NetCDF ``units`` attributes.
-        quiet: no progress bar (otherwise tqdm shows points done, rate and ETA on stderr).
+        quiet: no progress output at all (same as ``progress="none"``).
+        progress: ``"auto"`` (default): a tqdm bar when stderr is a terminal, otherwise one plain line per 10 s
+            (``sweep: 1.2e+05/5.2e+05 points (23.1%), 8.4e+04 points/s, ETA 4.8 s``) so that logs of batch jobs show
+            progress; ``"bar"``, ``"lines"``: force either; ``"none"``: nothing.
+        result_attrs: {result field path: extra NetCDF attributes}, e.g. the bit names of a status field as CF
+            ``flag_masks`` / ``flag_meanings``.
         devices: devices to shard over (default ``jax.local_devices()``).
         process_index, process_count: this process's share of the chunks (default ``jax.process_index()`` and
             ``jax.process_count()``): chunk i is computed by process ``i % process_count``.
@@ -483,6 +555,10 @@ def run_sweep(
     if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
     units = dict(units or {})
+    result_attrs = {k: dict(v) for k, v in (result_attrs or {}).items()}
+    progress_mode = "none" if quiet else progress
+    if progress_mode not in _Progress.MODES:
+        raise ValueError(f"progress must be one of {_Progress.MODES}, got {progress!r}")
     devices = list(jax.local_devices() if devices is None else devices)
     if not devices:
         raise ValueError("no devices to run on")
@@ -494,6 +570,9 @@ def run_sweep(
     for k in units:
         if k not in names:
             raise ValueError(f"units given for unknown result field {k!r}; result fields: {names}")
+    for k in result_attrs:
+        if k not in names:
+            raise ValueError(f"result_attrs given for unknown result field {k!r}; result fields: {names}")
 
     chunk_size = int(chunk_size)
     n_points = design.n_points
@@ -504,21 +583,36 @@ def run_sweep(
                 "function": getattr(f, "__qualname__", repr(f)), "description": description,
                 "float_dtype": str(_float_dtype()), "versions": _versions()}
 
+    mine = [i for i in range(n_chunks) if i % pc == pi]
     done: set[int] = set()
+    recomputed: dict[int, str] = {}
     if out is not None:
         out = pathlib.Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        _io.remove_stale_temporaries(out)  # only this host's dead writers' temp files
         old = _io.read_manifest(out)
-        if old is not None:
-            if _fingerprint(old) != _fingerprint(manifest):
-                raise ValueError(f"{out} holds a different sweep (design, chunk size or result fields differ); "
-                                 "use a new directory, or the same arguments to resume")
-        else:
-            if _io.completed_chunks(out):
+        if old is None:
+            if _io.present_chunks(out):
                 raise ValueError(f"{out} has chunk files but no manifest; use a new directory")
-            _io.write_manifest(out, manifest)
-        _io.remove_stale_temporaries(out)
-        done = _io.completed_chunks(out)
-    mine = [i for i in range(n_chunks) if i % pc == pi]
+            if not _io.create_manifest(out, manifest):  # another process created it first: it must be the same
+                old = _io.read_manifest(out)
+        if old is not None and _fingerprint(old) != _fingerprint(manifest):
+            raise ValueError(f"{out} holds a different sweep (design, chunk size or result fields differ); "
+                             "use a new directory, or the same arguments to resume")
+        # resume: every chunk of this process that is on disk is verified (record, size, SHA-256, point range);
+        # a bad one (truncated, overwritten, or a file whose record was never written) is removed and recomputed
+        for i in sorted(_io.present_chunks(out) & set(mine)):
+            try:
+                _io.verify_chunk(out, i, manifest)
+            except _io.ChunkError as err:
+                recomputed[i] = str(err)
+                _io.remove_chunk(out, i)
+                continue
+            done.add(i)
+        if recomputed:
+            warnings.warn(f"{out}: {len(recomputed)} chunk(s) failed verification and are recomputed: "
+                          + "; ".join(list(recomputed.values())[:3]) + (" ..." if len(recomputed) > 3 else ""),
+                          stacklevel=2)
     todo = [i for i in mine if i not in done]
 
     n_dev = len(devices)
@@ -547,19 +641,10 @@ def run_sweep(
         start, stop, vals, pad = host_values(i)
         return i, start, stop, vals, compiled(jax.device_put(np.asarray(pad, fdt), sharding))
 
-    progress = None
-    if not quiet:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # pragma: no cover - depends on the environment
-            warnings.warn("no progress bar: tqdm is not installed (pip install 'jaxgen[io]'); pass quiet=True to "
-                          "silence this warning", stacklevel=2)
-            quiet = True
-    if not quiet:
-        total = sum(min((i + 1) * chunk_size, n_points) - i * chunk_size for i in mine)
-        progress = tqdm(total=total, initial=total - sum(min((i + 1) * chunk_size, n_points) - i * chunk_size
-                                                         for i in todo),
-                        unit="pt", unit_scale=True, desc=description or "sweep", smoothing=0.1)
+    sizes = {i: min((i + 1) * chunk_size, n_points) - i * chunk_size for i in mine}
+    prog = _Progress.start(progress_mode, total=sum(sizes.values()),
+                               initial=sum(sizes.values()) - sum(sizes[i] for i in todo),
+                               desc=description or "sweep")
     kept: list = []
     n_ok = 0
     n_done = 0
@@ -574,8 +659,7 @@ def run_sweep(
         future, i, m = job
         future.result()  # re-raises a failed write
         n_done += 1
-        if progress is not None:
-            progress.update(m)
+        prog.update(m)
         if on_chunk is not None:
             on_chunk(i, n_done)
 
@@ -594,15 +678,15 @@ def run_sweep(
             res = dict(zip(names, leaves))
             if out is not None:
                 ds = _io.chunk_dataset(np.arange(start, stop), params, res, ok, param_attrs=axis_attrs,
-                                       result_units=units, attrs={**attrs, "chunk_index": i})
+                                       result_units=units, attrs={**attrs, "chunk_index": i},
+                                       result_attrs=result_attrs)
                 if in_write is not None:
                     finish(in_write)
                 in_write = (writer.submit(_io.write_chunk, out, i, ds), i, m)
             else:
                 kept.append((np.arange(start, stop), params, res, ok))
                 n_done += 1
-                if progress is not None:
-                    progress.update(m)
+                prog.update(m)
                 if on_chunk is not None:
                     on_chunk(i, n_done)
         if in_write is not None:
@@ -612,8 +696,7 @@ def run_sweep(
         if writer is not None:
             writer.shutdown(wait=True)
     run_s = time.perf_counter() - t1
-    if progress is not None:
-        progress.close()
+    prog.close()
     n_computed = sum(min((i + 1) * chunk_size, n_points) - i * chunk_size for i in todo)
 
     dataset = None
@@ -623,11 +706,12 @@ def run_sweep(
                                     {p: cat([k[1][p] for k in kept]) for p in design.paths},
                                     {n: cat([k[2][n] for k in kept]) for n in names},
                                     cat([k[3] for k in kept]), param_attrs=axis_attrs, result_units=units,
-                                    attrs={**attrs, "manifest": json.dumps(manifest, sort_keys=True)})
+                                    attrs={**attrs, "manifest": json.dumps(manifest, sort_keys=True)},
+                                    result_attrs=result_attrs)
     return SweepRun(n_points=n_points, n_chunks=n_chunks, chunk_size=chunk_size, chunks_computed=len(todo),
                     chunks_skipped=n_chunks - len(todo), n_ok=n_ok, compile_s=compile_s, run_s=run_s,
                     points_per_s=n_computed / run_s if run_s > 0 else float("nan"), n_devices=n_dev,
-                    out=out, dataset=dataset)
+                    out=out, dataset=dataset, chunks_recomputed=tuple(sorted(recomputed)))
 
 
 def load_sweep(out, *, require_complete: bool = True):

@@ -1,5 +1,6 @@
 """Parameter sweeps at scale: grid / random / Sobol designs over any fields of a parameter PyTree, chunked
-evaluation with one compile, sharded over all local devices, resumable NetCDF output (one atomic file per chunk).
+evaluation with one compile, sharded over all local devices, resumable NetCDF output (one atomic file per chunk,
+verified by its SHA-256 record on resume and on load).
 See :mod:`jaxgen._sweep` and docs/distributed.md.
 
 Example::
@@ -16,7 +17,7 @@ Example::
     ds = load_sweep("sweeps/eps")          # xarray.Dataset over `point`; ds.ok is the status mask
 """
 
-from ._io import chunk_path, completed_chunks, read_manifest
+from ._io import ChunkError, chunk_path, completed_chunks, iter_chunks, read_manifest, verify_chunk
 from ._sweep import (
     DESIGN_KINDS,
     Axis,
@@ -35,12 +36,14 @@ from ._sweep import (
 __all__ = [
     "DESIGN_KINDS",
     "Axis",
+    "ChunkError",
     "Design",
     "SweepRun",
     "chunk_path",
     "completed_chunks",
     "evaluate_points",
     "grid_design",
+    "iter_chunks",
     "leaf_names",
     "load_sweep",
     "random_design",
@@ -48,4 +51,5 @@ __all__ = [
     "run_sweep",
     "sobol_design",
     "tree_get",
+    "verify_chunk",
 ]

@@ -226,7 +226,11 @@ def test_float32_base_point_and_cosmology():
     assert ds["hubble"].attrs["units"] == "GeV" and ds["T"].attrs["units"] == "GeV"
 
 
-def test_progress_bar_and_quiet(capfd):
+def test_progress_bar_lines_and_quiet(capfd):
+    """Default progress: plain lines when stderr is not a terminal (logs of batch jobs), a tqdm bar on request (and on
+    a terminal), nothing with quiet=True."""
+    import re
+
     class R(eqx.Module):
         y: jax.Array
         status: jax.Array
@@ -235,14 +239,20 @@ def test_progress_bar_and_quiet(capfd):
         return R(y=2.0 * p.eps0, status=jnp.int32(0))
 
     d = grid_design(BASE, [Axis("eps0", 0.0, 1.0, n=40)])
-    run_sweep(g, d, chunk_size=16, description="bar-test")
+    run_sweep(g, d, chunk_size=16, description="line-test")  # capfd: stderr is not a terminal -> lines, no bar
+    err = capfd.readouterr().err
+    assert "line-test: 0/40 points (0.0%), starting" in err, err
+    assert re.search(r"line-test: 40/40 points \(100\.0%\), [\d.e+]+ points/s, done in [\d.]+ s", err), err
+    assert "\r" not in err and "|" not in err  # no bar control characters in a log
+    run_sweep(g, d, chunk_size=16, description="bar-test", progress="bar")
     err = capfd.readouterr().err
     # description, count, elapsed<ETA and measured rate, e.g. "bar-test: 100%|###| 40.0/40.0 [00:00<00:00, 10.6kpt/s]"
-    import re
     assert re.search(r"bar-test: 100%.*40\.0/40\.0 \[\d\d:\d\d<\d\d:\d\d, [\d.]+k?pt/s\]", err), err
     run = run_sweep(g, d, chunk_size=16, quiet=True)
     assert capfd.readouterr().err == ""
     np.testing.assert_array_equal(run.dataset["y"].values, 2.0 * np.linspace(0.0, 1.0, 40))
+    with pytest.raises(ValueError, match="progress must be one of"):
+        run_sweep(g, d, chunk_size=16, progress="fancy")
 
 
 # ------------------------------------------------------------------------------------------- NetCDF output
@@ -390,4 +400,171 @@ def test_jax_distributed_two_processes(tmp_path, reference):
     ds = load_sweep(out)
     np.testing.assert_array_equal(ds["point"].values, np.arange(300))
     for k in ("epsilon", "phi_2", "n_open_cuts", "status", "ok"):
+        np.testing.assert_array_equal(ds[k].values, reference.dataset[k].values)
+
+
+# ------------------------------------------------------------------------------------- integrity of chunk files
+def _finished_sweep(tmp_path, name="s"):
+    out = tmp_path / name
+    run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True)
+    return out
+
+
+def test_truncated_chunk_is_recomputed_on_resume_and_named_on_load(tmp_path, reference):
+    from jaxgen.sweep import ChunkError, chunk_path
+
+    out = _finished_sweep(tmp_path)
+    p = chunk_path(out, 2)
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])  # a copy cut short
+    with pytest.raises(ChunkError, match=r"chunk_00000002\.nc: \d+ bytes on disk, \d+ written") as exc:
+        load_sweep(out)
+    assert "Run the same sweep again" in str(exc.value)
+    assert completed_chunks(out, verify=True) == {0, 1, 3, 4}
+    with pytest.warns(UserWarning, match="1 chunk\\(s\\) failed verification"):
+        run = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True)
+    assert run.chunks_recomputed == (2,) and run.chunks_computed == 1
+    ds = load_sweep(out)
+    for k in ("epsilon", "status", "ok", "gh.M2"):
+        np.testing.assert_array_equal(ds[k].values, reference.dataset[k].values)
+
+
+def test_overwritten_bytes_are_detected_and_recomputed(tmp_path, reference):
+    """Random bytes written into the middle of a chunk (same size) fail the SHA-256 check: never served as data."""
+    from jaxgen.sweep import ChunkError, chunk_path, verify_chunk
+
+    out = _finished_sweep(tmp_path)
+    p = chunk_path(out, 1)
+    data = bytearray(p.read_bytes())
+    mid = len(data) // 2
+    data[mid: mid + 400] = np.random.default_rng(3).integers(0, 256, 400, dtype=np.uint8).tobytes()
+    p.write_bytes(bytes(data))
+    with pytest.raises(ChunkError, match="SHA-256"):
+        verify_chunk(out, 1)
+    with pytest.raises(ChunkError, match=r"chunk_00000001\.nc: SHA-256"):
+        load_sweep(out)
+    with pytest.warns(UserWarning, match="failed verification"):
+        run = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True)
+    assert run.chunks_recomputed == (1,)
+    np.testing.assert_array_equal(load_sweep(out)["epsilon"].values, reference.dataset["epsilon"].values)
+
+
+def test_chunk_without_record_and_bad_record_are_not_finished(tmp_path):
+    from jaxgen.sweep import ChunkError, verify_chunk
+    from jaxgen._io import chunk_record_path
+
+    out = _finished_sweep(tmp_path)
+    os.remove(chunk_record_path(out, 0))  # writer killed between the rename and the record
+    chunk_record_path(out, 3).write_text("{trunc")
+    assert completed_chunks(out) == {1, 2, 3, 4} and completed_chunks(out, verify=True) == {1, 2, 4}
+    with pytest.raises(ChunkError, match="no record"):
+        verify_chunk(out, 0)
+    with pytest.raises(ChunkError, match="record chunk_00000003.json is corrupted"):
+        verify_chunk(out, 3)
+    with pytest.raises(ValueError, match="incomplete: 1 of 5"):
+        load_sweep(out)
+    with pytest.warns(UserWarning, match="2 chunk\\(s\\) failed"):
+        run = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True)
+    assert run.chunks_recomputed == (0, 3)
+    assert completed_chunks(out, verify=True) == set(range(5))
+
+
+def test_truncated_manifest_gives_a_clear_error(tmp_path):
+    out = _finished_sweep(tmp_path)
+    m = out / "manifest.json"
+    m.write_text(m.read_text()[:40])
+    with pytest.raises(ValueError, match=r"manifest.json is not a valid sweep manifest .*truncated or corrupted"):
+        load_sweep(out)
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True)
+
+
+def test_stale_temporaries_only_of_dead_writers_on_this_host(tmp_path):
+    """Start-up cleanup removes the temp files of this host's dead processes, and nothing else: not those of a live
+    writer (another process writing the manifest or a chunk right now) and not those of other hosts."""
+    from jaxgen import _io
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        tmp_path.mkdir(exist_ok=True)
+        names = {"dead": f".chunk_00000001.nc.tmp.{_io._HOST}.{dead.pid}.ab12",
+                 "legacy_dead": f".chunk_00000002.nc.tmp.{dead.pid}",
+                 "live": f".manifest.json.tmp.{_io._HOST}.{live.pid}.cd34",
+                 "other_host": f".chunk_00000003.nc.tmp.otherhost.{dead.pid}.ef56",
+                 "mine": _io._tmp_name(tmp_path / "chunk_00000004.nc").name}
+        for n in names.values():
+            (tmp_path / n).write_bytes(b"x")
+        assert _io.remove_stale_temporaries(tmp_path) == 2
+        left = set(os.listdir(tmp_path))
+        assert left == {names["live"], names["other_host"], names["mine"]}
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_create_manifest_once(tmp_path):
+    from jaxgen import _io
+
+    assert _io.create_manifest(tmp_path, {"n_chunks": 1, "a": 1}) is True
+    assert _io.create_manifest(tmp_path, {"n_chunks": 1, "a": 2}) is False  # never replaced
+    assert _io.read_manifest(tmp_path) == {"n_chunks": 1, "a": 1}
+    assert not [e for e in os.listdir(tmp_path) if ".tmp." in e]
+
+
+_PAUSED_WRITER = COMMON + textwrap.dedent("""
+    import os, pathlib, sys, time
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    from jaxgen import _io
+    from jaxgen.sweep import run_sweep
+
+    out, flags = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    real_link = os.link
+
+    def paused_link(src, dst):  # the manifest temp file is complete on disk; wait here until told to go on
+        (flags / "ready").write_text(str(src))
+        t0 = time.time()
+        while not (flags / "go").exists():
+            assert time.time() - t0 < 100
+            time.sleep(0.02)
+        return real_link(src, dst)
+
+    _io.os.link = paused_link
+    run = run_sweep(f_cp, DESIGN, chunk_size=64, out=out, quiet=True, process_index=0, process_count=2)
+    print("RESULT", run.chunks_computed)
+""")
+
+
+def test_second_process_starting_mid_manifest_write(tmp_path, reference):
+    """The interleaving that broke two-process sweeps, forced: process 0 has written its manifest temp file and is
+    about to publish it when process 1 starts.  Process 1 must not delete the live temp file; one manifest is
+    created; both processes finish and the directory equals the one-process sweep."""
+    script, out, flags = tmp_path / "w.py", tmp_path / "race", tmp_path / "flags"
+    flags.mkdir()
+    script.write_text(_PAUSED_WRITER)
+    proc = subprocess.Popen([sys.executable, str(script), str(out), str(flags)], env=_env(), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        t0 = time.time()
+        while not (flags / "ready").exists():
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.time() - t0 < 100, "writer subprocess too slow to start"
+            time.sleep(0.02)
+        live_tmp = pathlib.Path((flags / "ready").read_text())
+        assert live_tmp.exists()
+        r1 = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True, process_index=1, process_count=2)
+        assert live_tmp.exists(), "process 1 deleted the live temp file of process 0"
+        assert r1.chunks_computed == 2
+        (flags / "go").write_text("")
+        so, se = proc.communicate(timeout=100)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, se[-3000:]
+    assert "RESULT 3" in so
+    assert not [e for e in os.listdir(out) if ".tmp." in e]
+    ds = load_sweep(out)
+    for k in ("epsilon", "phi_2", "status", "ok"):
         np.testing.assert_array_equal(ds[k].values, reference.dataset[k].values)
