@@ -96,13 +96,35 @@ default ``temperature_ratio = 1`` gives the largest physical back-reaction (X pr
 
 Status and flags (int32 bit fields; decode either with :func:`status_names`; see ``STATUS_*``):
 
-* ``HallPrediction.status`` holds only the ERROR bits (``STATUS_ERROR_MASK``: bad input, a failed ODE, a
-  non-finite output). ``status == 0`` means the prediction is valid; sweeps (their ``ok`` mask), fits (their penalty)
-  and heat maps use exactly this. A point with ``STATUS_BAD_INPUT`` is evaluated at a safe dummy point and all its
-  float outputs are 0 (never NaN); other points of a batch are unaffected.
-* ``HallPrediction.flags`` holds the PHYSICS DIAGNOSTICS of a valid evaluation (``STATUS_DIAGNOSTIC_MASK``:
-  the sectors thermalise, the symmetric part survives, hidden freeze-out ends before LOSP decay, no CP asymmetry,
-  an inconsistent spectrum ordering). They say what a point means physically, not that it failed.
+* ``HallPrediction.status`` holds only the ERROR bits (``STATUS_ERROR_MASK``). ``status == 0`` means the
+  prediction is valid; sweeps (their ``ok`` mask), fits (their penalty) and heat maps use exactly this.
+* ``HallPrediction.flags`` holds the PHYSICS DIAGNOSTICS of a valid evaluation (``STATUS_DIAGNOSTIC_MASK``).
+  They say what a point means physically, not that it failed.
+
+Where the line is drawn. An ERROR is a point where the chain's own premises fail, so that its numbers are not a
+prediction of the model at all (they may be finite, even plausible-looking, but are wrong):
+
+====================================  ======  ==================================================================
+error bit                             value   condition
+====================================  ======  ==================================================================
+``STATUS_BAD_INPUT``                  1       non-finite input, mass/dof/coupling/width/<sigma v>/boost <= 0,
+                                              c = 0 or |c| > 1; outputs 0 (evaluated at a safe dummy point)
+``STATUS_FREEZEIN_FAILED``            8       the freeze-in ODE failed (``method="ode"``)
+``STATUS_FREEZEOUT_FAILED``           16      the hidden freeze-out ODE failed (``freezeout="ode"``)
+``STATUS_NONFINITE``                  256     an output overflowed; replaced by 0
+``STATUS_UNPHYSICAL_ASYMMETRY``       512     |eps_a| > 1 (eps is a ratio of rates) or |eta_X| > Y_FI
+``STATUS_CLOSED_CHANNEL``             1024    m_X >= m_LOSP or m_X >= m_a: the decay into X is kinematically closed
+``STATUS_OVERPRODUCED``               2048    Y_FI >= Y_X^eq (relativistic MB yield of X + Xbar at T = min m_A):
+                                              X equilibrates with the bath, freeze-in does not apply (this is what
+                                              bounds the outputs at absurd widths, e.g. width_factor = 1e300)
+====================================  ======  ==================================================================
+
+A FLAG is a physical statement about a valid prediction, which a user may accept or cut on (HMW's consistency
+conditions): ``STATUS_THERMALIZED`` (2, T_X/T >= 1 after freeze-in), ``STATUS_SYMMETRIC_SURVIVES`` (4),
+``STATUS_FREEZEOUT_BEFORE_DECAY`` (32), ``STATUS_NO_ASYMMETRY`` (64, eta_X = 0) and ``STATUS_SPECTRUM`` (128, a
+decaying state not heavier than the LOSP: the ordering HMW assume for the on-shell cut, but the decay into X is
+still open and the yield is computed correctly). Error points other than ``STATUS_BAD_INPUT`` keep their (finite)
+computed values for inspection; never use them as predictions. Bit values are stable: new bits are only added.
 """
 
 from __future__ import annotations
@@ -144,6 +166,9 @@ __all__ = [
     "STATUS_NO_ASYMMETRY",
     "STATUS_SPECTRUM",
     "STATUS_NONFINITE",
+    "STATUS_UNPHYSICAL_ASYMMETRY",
+    "STATUS_CLOSED_CHANNEL",
+    "STATUS_OVERPRODUCED",
     "STATUS_MESSAGES",
     "STATUS_ERROR_MASK",
     "STATUS_DIAGNOSTIC_MASK",
@@ -169,23 +194,36 @@ STATUS_NO_ASYMMETRY = 64
 STATUS_SPECTRUM = 128
 #: an output was not finite (overflow at extreme inputs); it was replaced by 0.
 STATUS_NONFINITE = 256
+#: a CP asymmetry outside its physical range: |eps_a| > 1 for a decaying state (eps is a ratio of rates,
+#: (Gamma - Gamma_bar)/(Gamma + Gamma_bar)), or |eta_X| > Y_FI (more net X than X particles).
+STATUS_UNPHYSICAL_ASYMMETRY = 512
+#: a decay into the hidden sector that is kinematically closed: m_X >= m_LOSP or m_X >= m_a for a state a (the
+#: decays LOSP -> X + SM, a -> X + SM need m_X below the decaying mass; the yield would be 0, not Y_FI).
+STATUS_CLOSED_CHANNEL = 1024
+#: Y_FI >= Y_X^eq, the relativistic equilibrium yield of X + Xbar (MB, 45 g/(2 pi^4 g_*s) with g = 2 g_dm at
+#: T = min m_A): X would reach equilibrium with the bath, so freeze-in (HMW's premise Y_FI << Y_eq) does not apply.
+STATUS_OVERPRODUCED = 2048
 
 #: Bits of ``HallPrediction.status`` (errors: the prediction is not valid).
-STATUS_ERROR_MASK = STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED | STATUS_FREEZEOUT_FAILED | STATUS_NONFINITE
+STATUS_ERROR_MASK = (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED | STATUS_FREEZEOUT_FAILED | STATUS_NONFINITE
+                     | STATUS_UNPHYSICAL_ASYMMETRY | STATUS_CLOSED_CHANNEL | STATUS_OVERPRODUCED)
 #: Bits of ``HallPrediction.flags`` (physics diagnostics of a valid prediction).
 STATUS_DIAGNOSTIC_MASK = (STATUS_THERMALIZED | STATUS_SYMMETRIC_SURVIVES | STATUS_FREEZEOUT_BEFORE_DECAY
                           | STATUS_NO_ASYMMETRY | STATUS_SPECTRUM)
 
 STATUS_MESSAGES = {
-    STATUS_BAD_INPUT: "bad input (non-finite, mass/dof/coupling <= 0, or c = 0)",
+    STATUS_BAD_INPUT: "bad input (non-finite, mass/dof/coupling <= 0, or c = 0 or |c| > 1)",
     STATUS_THERMALIZED: "sectors thermalise (thermalization_ratio >= 1)",
     STATUS_SYMMETRIC_SURVIVES: "symmetric X part not annihilated below the threshold",
     STATUS_FREEZEIN_FAILED: "freeze-in ODE failed",
     STATUS_FREEZEOUT_FAILED: "hidden freeze-out ODE failed",
     STATUS_FREEZEOUT_BEFORE_DECAY: "hidden freeze-out finished before LOSP decay",
     STATUS_NO_ASYMMETRY: "no CP asymmetry (eta_X = 0)",
-    STATUS_SPECTRUM: "inconsistent spectrum (m_X >= m_LOSP or m_a <= m_LOSP)",
+    STATUS_SPECTRUM: "inconsistent spectrum ordering (a decaying state not heavier than the LOSP, m_a <= m_LOSP)",
     STATUS_NONFINITE: "non-finite output replaced by 0",
+    STATUS_UNPHYSICAL_ASYMMETRY: "unphysical CP asymmetry (|eps_a| > 1 or |eta_X| > Y_FI)",
+    STATUS_CLOSED_CHANNEL: "decay into X kinematically closed (m_X >= m_LOSP or m_X >= m_a)",
+    STATUS_OVERPRODUCED: "freeze-in overproduction (Y_FI >= Y_X^eq: X thermalises, freeze-in does not apply)",
 }
 
 
@@ -255,7 +293,8 @@ class HallParams(eqx.Module):
         g_dm: internal dof of one X particle (antiparticle not counted; 1 for the scalar phi_X); default 1.
         temperature_ratio: T'/T of the X population for the inverse decays of ``method="ode"`` (> 0); default 1
             (exact detailed balance; see the module docstring). Unused by the quadrature method.
-        b_over_bml: c in B = c (B - L) (HMW eq. 3.1), nonzero; default 28/79 (SM). See the module docstring for c
+        b_over_bml: c in B = c (B - L) (HMW eq. 3.1), 0 < |c| <= 1 (B and L have opposite signs in sphaleron
+            equilibrium, so |B| <= |B - L|; sphalerons off: |B/X| = 1); default 28/79 (SM). See the module docstring for c
             from ``jaxgen.equilibrium``.
         sigma_v_x: s-wave hidden-sector annihilation <sigma v> of X Xbar [GeV^-2]; default 1.885e-9 (the canonical
             2.2e-26 cm^3/s).
@@ -304,7 +343,7 @@ class HallParams(eqx.Module):
         problems = _problems_concrete(self)
         if problems:
             raise ValueError("HallParams: " + "; ".join(problems) + ". Fix these inputs (masses, dof, couplings, "
-                             "widths, <sigma v>, boosts > 0 and finite; b_over_bml nonzero; eps0, phase finite). "
+                             "widths, <sigma v>, boosts > 0 and finite; 0 < |b_over_bml| <= 1; eps0, phase finite). "
                              "In a batch such points are flagged with STATUS_BAD_INPUT instead.")
 
     @classmethod
@@ -334,8 +373,8 @@ def _problems_concrete(p: HallParams) -> list[str]:
             out.append(f"{k} must be finite, got {a}")
         elif k in _POSITIVE and np.any(a <= 0):
             out.append(f"{k} must be > 0, got {a}")
-        elif k in _NONZERO and np.any(a == 0):
-            out.append(f"{k} (c in B = c(B-L)) must be nonzero, got {a}")
+        elif k in _NONZERO and np.any((a == 0) | (np.abs(a) > 1)):
+            out.append(f"{k} (c in B = c(B-L)) must satisfy 0 < |c| <= 1, got {a}")
     return out
 
 
@@ -587,7 +626,7 @@ def _sanitize(params: HallParams):
         if k in _POSITIVE:
             good = good & (v > 0)
         if k in _NONZERO:
-            good = good & (v != 0)
+            good = good & (v != 0) & (jnp.abs(v) <= 1.0)
         ok = ok & jnp.all(good)
         vals[k] = v
     safe = {k: jnp.where(ok, v, jnp.asarray(_DUMMY[k], v.dtype)) for k, v in vals.items()}
@@ -658,6 +697,8 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         status_fi = fi.status
     y_fi, eta_x = fi.yield_x, fi.eta_x
     abs_eta = jnp.abs(eta_x)
+    # relativistic MB equilibrium yield of X + Xbar at the production temperature (validity of freeze-in)
+    y_eq_x = 45.0 * (2.0 * p["g_dm"]) / (2.0 * math.pi**4 * cosmo.g_s(jnp.min(mass)))
 
     # 4-5. baryons and densities
     cc = p["b_over_bml"]
@@ -718,8 +759,11 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         (status_fo != 0, STATUS_FREEZEOUT_FAILED),
         (running < 1.0, STATUS_FREEZEOUT_BEFORE_DECAY),
         (eta_x == 0, STATUS_NO_ASYMMETRY),
-        ((p["m_x"] >= p["m_losp"]) | jnp.any(p["m_a"] <= p["m_losp"]), STATUS_SPECTRUM),
+        (jnp.any(p["m_a"] <= p["m_losp"]), STATUS_SPECTRUM),
         (~finite, STATUS_NONFINITE),
+        ((jnp.max(jnp.abs(eps)) > 1.0) | (abs_eta > y_fi), STATUS_UNPHYSICAL_ASYMMETRY),
+        ((p["m_x"] >= p["m_losp"]) | jnp.any(p["m_x"] >= p["m_a"]), STATUS_CLOSED_CHANNEL),
+        (~(y_fi < y_eq_x), STATUS_OVERPRODUCED),
     ]
     for cond, bit in flags:
         st = st | jnp.where(cond, bit, 0).astype(jnp.int32)

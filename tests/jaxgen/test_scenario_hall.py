@@ -350,6 +350,35 @@ def test_status_flags_and_decoding(paper):
     assert int(r.flags) & STATUS_THERMALIZED and float(r.thermalization_ratio) > 1
 
 
+def test_unphysical_points_are_errors_not_valid(clean):
+    """Points whose premises fail are ERRORS (status != 0), not valid predictions: |eps| > 1 (eps0 = 1e10 gives
+    |eps| = 3.5e7 and eta_B = 86), a decay into X that is kinematically closed (m_X = 1e6 GeV > m_a = 300 GeV), and
+    freeze-in overproduction (width_factor = 1e300: Y_FI = 7e294 > Y_X^eq). The benchmark stays valid and other
+    points of a batch are unchanged; the computed values are kept (finite) for inspection."""
+    cases = [(dict(eps0=1e10), sh.STATUS_UNPHYSICAL_ASYMMETRY), (dict(m_x=1e6), sh.STATUS_CLOSED_CHANNEL),
+             (dict(m_x=150.0), sh.STATUS_CLOSED_CHANNEL),  # m_a > m_X >= m_LOSP: the LOSP cannot decay into X
+             (dict(width_factor=1e300), sh.STATUS_OVERPRODUCED)]
+    for kw, bit in cases:
+        r = single(HallParams.benchmark(**kw), DEFAULT)
+        assert int(r.status) == bit, (kw, int(r.status))
+        assert np.isfinite(float(r.eta_b))
+        assert status_names(bit) and status_names(bit)[0] == sh.STATUS_MESSAGES[bit]
+    assert not (sh.STATUS_SPECTRUM & sh.STATUS_ERROR_MASK)  # the ordering m_a <= m_LOSP stays a flag
+    assert int(single(HallParams.benchmark(m_x=1e6), DEFAULT).flags) & sh.STATUS_SPECTRUM == 0
+    # a batch: the width_factor = 1e300 point and an eps0 = 1e10 point flagged, the others bit-identical
+    b = broadcast_batch(_random_batch())
+    b = eqx.tree_at(lambda q: (q.width_factor, q.eps0), b,
+                    (b.width_factor.at[0, 0].set(1e300), b.eps0.at[1, 0].set(1e10)))
+    r = asymmetric_freezein_batch(b, PAPER)
+    st = np.asarray(r.status)
+    assert st[0] & sh.STATUS_OVERPRODUCED and st[1] & sh.STATUS_UNPHYSICAL_ASYMMETRY and list(st[2:]) == [0, 0]
+    for k in r.__dataclass_fields__:
+        assert np.array_equal(np.asarray(getattr(r, k))[2:], np.asarray(getattr(clean, k))[2:]), k
+    # |c| > 1 is bad input (B and L have opposite signs under sphalerons, so |B| <= |B - L|)
+    with pytest.raises(ValueError, match="b_over_bml"):
+        HallParams.benchmark(b_over_bml=2.0)
+
+
 def test_setup_errors():
     with pytest.raises(ValueError, match="m_a must be > 0"):
         HallParams(m_a=-1.0, lam=1e-9)
