@@ -32,6 +32,7 @@ import difflib
 import importlib
 import json
 import math
+import os
 import pathlib
 import tomllib
 from typing import Any, Callable
@@ -155,6 +156,13 @@ def _table(v):
     return v
 
 
+def _str_table(v):
+    """A table of strings ({ name = "unit" }); nested tables or non-strings are refused."""
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        raise _Bad("a table of strings { result field = \"unit\" }")
+    return dict(v)
+
+
 AXIS_KEYS = {
     "path": Key("path", "string", _REQUIRED, "dotted field path of the scenario's parameters, e.g. \"lam\", "
                 "\"phase.0\" (element 0 of an array field)", _str(), '"lam"'),
@@ -251,7 +259,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
                     "units }] (keys below)", _array_of_tables(AXIS_KEYS, "axes"),
                     '[{ path = "lam", low = 1e-13, high = 1e-10, log = true }]'),
         "units": Key("units", "table", {}, "{ result field = unit } recorded in the NetCDF attributes (defaults: "
-                     "the scenario's units)", _table, '{ eta_b = "1" }'),
+                     "the scenario's units)", _str_table, '{ eta_b = "1" }'),
         "plot": Key("plot", "table", None, "heat map of a result over two axes: { x, y, z, statistic, bins } "
                     "(keys below)", _table, '{ x = "lam", y = "phase.0", z = "eta_b" }'),
     },
@@ -366,13 +374,21 @@ def _flatten(table: dict, prefix: str = "") -> dict:
     return out
 
 
-def _check_number_tree(v, where, src):
+def _check_number_tree(v, where, src, _top=True):
     if _is_num(v):
         if not math.isfinite(v):
             raise ValueError(f"{src}: {where} = {v!r} is not finite; give a finite number")
         return float(v)
     if isinstance(v, list) and v:
-        return [_check_number_tree(x, where, src) for x in v]
+        out = [_check_number_tree(x, where, src, _top=False) for x in v]
+        if _top:
+            try:
+                np.asarray(out, dtype=float)
+            except ValueError:
+                raise ValueError(f"{src}: {where} = {v!r} is invalid: a ragged array (rows of different lengths); "
+                                 f"give a number or a flat list of numbers, e.g. {where.split('.')[-1]} = "
+                                 "[1.0, 2.0]") from None
+        return out
     raise ValueError(f"{src}: {where} = {v!r} is invalid: expected a number or an array of numbers, e.g. "
                      f"{where.split('.')[-1]} = 1.5 or [1.0, 2.0]")
 
@@ -499,7 +515,14 @@ def load_runcard(path: str | pathlib.Path) -> Runcard:
     if not path.is_file():
         raise FileNotFoundError(f"runcard {str(path)!r} not found")
     try:
-        data = tomllib.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); TOML runcards must be "
+                         "UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read ({e.strerror or e}); give a readable runcard file") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{path}: not valid TOML: {e}. Check quotes around strings, '=' between key and value, "
                          "and [section] headers") from None
@@ -571,18 +594,98 @@ def _leaf_paths(tree) -> list[str]:
     return leaf_names(tree)
 
 
+#: the largest integer setting accepted (step and node counts are int32 inside the compiled chains)
+_MAX_INT_SETTING = 10**8
+
+
+def _setting_kinds(field) -> set[str]:
+    """The accepted value kinds of a Settings field ({"int", "float", "str", "bool"}), from its annotation (or the
+    type of its default); an empty set means "not checked here" (the class checks it)."""
+    ann = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
+    kinds = {t.strip() for t in str(ann).split("|")} & {"int", "float", "str", "bool"}
+    if not kinds and field.default is not dataclasses.MISSING and field.default is not None:
+        kinds = {type(field.default).__name__} & {"int", "float", "str", "bool"}
+    return kinds
+
+
+def _check_setting(field, v, where: str, src: str):
+    """Type and range of one ``[scenario].settings`` value (ints in [1, 1e8], floats finite and > 0, strings,
+    bools), before the Settings class sees it (which checks the choices)."""
+    kinds = _setting_kinds(field)
+    if not kinds:
+        return v
+    default = field.default if field.default is not dataclasses.MISSING else None
+    example = default if default is not None else {"int": 48, "float": 1.0, "str": '"..."', "bool": True}[
+        sorted(kinds)[0]]
+    example = json.dumps(example) if not isinstance(example, str) or not example.startswith('"') else example
+    if isinstance(v, bool):
+        ok = "bool" in kinds
+    elif isinstance(v, int):
+        ok = "int" in kinds or "float" in kinds
+    elif isinstance(v, float):
+        ok = "float" in kinds
+    else:
+        ok = isinstance(v, str) and "str" in kinds
+    form = {"int": f"an integer in [1, {_MAX_INT_SETTING:.0e}]", "float": "a positive finite number",
+            "str": "a string", "bool": "true or false"}
+    expected = " or ".join(form[k] for k in sorted(kinds))
+    if ok and isinstance(v, (int, float)) and not isinstance(v, bool):
+        if "int" in kinds and "float" not in kinds:
+            ok = 1 <= v <= _MAX_INT_SETTING
+        else:
+            ok = math.isfinite(v) and v > 0
+    if not ok:
+        raise ValueError(f"{src}: {where} = {v!r} is invalid: expected {expected}. Fix: e.g. "
+                         f"{field.name} = {example}")
+    return float(v) if kinds == {"float"} else v
+
+
 def build_settings(card: Runcard):
-    """The scenario's Settings object from ``[scenario].settings`` (unknown fields -> ValueError with a suggestion)."""
+    """The scenario's Settings object from ``[scenario].settings``: unknown fields -> ValueError with a suggestion;
+    each value's type and range are checked against the field (ints >= 1, floats finite and > 0, strings, bools)
+    before the class checks the choices; every error names the key ``[scenario].settings.<field>`` and the fix."""
     _, Settings, _, _, _ = scenario_api(card.scenario)
     valid = _field_names(Settings)
-    for k in card.settings:
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    kwargs = {}
+    for k, v in card.settings.items():
         if k not in valid:
             raise ValueError(f"{card.source}: unknown key [scenario].settings.{k} for {Settings.__name__}."
                              f"{_suggest(k, valid)}")
+        where = f"[scenario].settings.{k}"
+        if isinstance(v, (dict, list)):
+            raise ValueError(f"{card.source}: {where} = {v!r} is invalid: expected a single value (a string, "
+                             f"number or true/false), not a {'table' if isinstance(v, dict) else 'list'}. Fix: "
+                             f"e.g. {k} = {json.dumps(fields[k].default) if fields[k].default is not None else 1}")
+        kwargs[k] = _check_setting(fields[k], v, where, card.source)
     try:
-        return Settings(**card.settings)
+        return Settings(**kwargs)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{card.source}: [scenario].settings: {e}") from None
+        named = _named_keys(str(e), kwargs)
+        where = f"[scenario].settings.{named[0]} = {kwargs[named[0]]!r}" if named else "[scenario].settings"
+        raise ValueError(f"{card.source}: {where} is invalid: {e}. Fix the value in the runcard (or remove it to "
+                         "use the default)") from None
+
+
+def _names_word(text: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
+
+
+def _named_keys(text: str, keys) -> list[str]:
+    """The keys (dotted paths: their first part) named in an error message, the one the message is about first
+    (quoted, ``Class.name`` or ``name must``), then in order of appearance."""
+    import re
+
+    hits = []
+    for k in keys:
+        name = k.split(".")[0]
+        if not _names_word(text, name):
+            continue
+        pat = rf"['.]{re.escape(name)}(?![\w])|(?<![\w]){re.escape(name)} must"
+        hits.append((0 if re.search(pat, text) else 1, text.find(name), k))
+    return [k for _, _, k in sorted(hits)]
 
 
 def _get_path(tree, path: str):
@@ -663,12 +766,42 @@ def build_params(card: Runcard):
             raise ValueError(f"{card.source}: unknown parameter [parameters].{path} for {Params.__name__}."
                              f"{_suggest(path, _valid_paths(base))}") from None
         new = jnp.asarray(v, dtype=jnp.result_type(float))
-        if old is not None and np.shape(old) != new.shape and (np.ndim(old) == 0 or new.ndim == 0):
-            raise ValueError(f"{card.source}: [parameters].{path} has shape {list(new.shape)} but "
+        if old is not None and np.shape(old) != new.shape and (np.ndim(old) == 0 or new.ndim != np.ndim(old)):
+            raise ValueError(f"{card.source}: [parameters].{path} = {v!r} has shape {list(new.shape)} but "
                              f"{Params.__name__}.{path} has shape {list(np.shape(old))}; give "
-                             + ("a single number" if np.ndim(old) == 0 else f"an array of {np.shape(old)[0]} numbers"))
+                             + ("a single number" if np.ndim(old) == 0 else
+                                f"a flat list of numbers, e.g. {path} = {np.asarray(old).tolist()}"))
         base = _set_path(base, path, new)
+    _check_params(card, base)
     return base
+
+
+def _check_params(card: Runcard, params) -> None:
+    """Run the Params class's own checks on the final single point (values, ranges, array lengths): the point is
+    rebuilt from Python numbers / NumPy arrays, so that checks the class does only on concrete inputs run. A failure
+    becomes ``ValueError`` naming the ``[parameters]`` key and the fix."""
+    cls = type(params)
+    if not dataclasses.is_dataclass(cls):
+        return
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        v = getattr(params, f.name)
+        if hasattr(v, "shape") and hasattr(v, "dtype"):
+            a = np.asarray(v)
+            v = a.item() if a.ndim == 0 else a
+        kwargs[f.name] = v
+    try:
+        cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        named = _named_keys(str(e), card.parameters)
+        if named:
+            k = named[0]
+            raise ValueError(f"{card.source}: [parameters].{k} = {card.parameters[k]!r} is invalid: {e}. Fix "
+                             f"[parameters].{k} in the runcard (or remove it to keep the [scenario].base = "
+                             f"{card.base!r} value)") from None
+        raise ValueError(f"{card.source}: [parameters] do not make a valid {cls.__name__} point: {e}") from None
 
 
 def _explode_arrays(base, paths):
@@ -728,22 +861,35 @@ def validate(card: Runcard) -> list[str]:
             raise ValueError(f"{card.source}: {where} = {path!r} is not a parameter of the {card.scenario!r} "
                              f"scenario.{_suggest(path, valid_in)}") from None
 
-    def check_out(path, where):
+    float_fields = [f for f in pred_fields if f not in _INTEGER_OUTPUTS]
+
+    def check_out(path, where, numeric=True):
         top, _, rest = path.partition(".")
         if pred_fields and (top not in pred_fields or (rest and not rest.isdigit())):
             raise ValueError(f"{card.source}: {where} = {path!r} is not a prediction field of the "
                              f"{card.scenario!r} scenario.{_suggest(path, pred_fields)}")
+        if numeric and top in _INTEGER_OUTPUTS:
+            raise ValueError(f"{card.source}: {where} = {path!r} is an integer bit field (decoded by the scenario's "
+                             "status_names), not a physical output: it has no derivative and cannot be fitted. Fix: "
+                             f"use a float field, e.g. one of {float_fields[:6]}")
 
     if card.sweep is not None:
         for i, a in enumerate(card.sweep["axes"]):
             check_in(a["path"], f"[sweep.axes[{i}]].path")
         if card.sweep["plot"] is not None:
             z = card.sweep["plot"]["z"]
-            check_out(z[:-4] if z.endswith("_out") else z, "[sweep.plot].z")
+            check_out(z[:-4] if z.endswith("_out") else z, "[sweep.plot].z", numeric=False)
+        for k in card.sweep["units"]:
+            base_k = k[:-4] if k.endswith("_out") else k
+            if pred_fields and base_k.split(".")[0] not in pred_fields:
+                raise ValueError(f"{card.source}: [sweep].units names {k!r}, not a result field of the "
+                                 f"{card.scenario!r} scenario.{_suggest(k, pred_fields)} Fix: remove it or use a "
+                                 "result field name")
         done.append("[sweep] paths")
     if card.fit is not None:
         for i, f in enumerate(card.fit["free"]):
             check_in(f["path"], f"[fit.free[{i}]].path")
+            _check_free(card, base, f, i)
         for i, t in enumerate(card.fit["targets"]):
             check_out(t["path"], f"[fit.targets[{i}]].path")
         done.append("[fit] paths")
@@ -754,6 +900,30 @@ def validate(card: Runcard) -> list[str]:
             check_out(p, "[sensitivity].outputs")
         done.append("[sensitivity] paths")
     return done
+
+
+#: prediction fields that are integer bit fields (no derivative; not fit targets or sensitivity outputs)
+_INTEGER_OUTPUTS = ("status", "flags")
+
+
+def _check_free(card: Runcard, base, f: dict, i: int) -> None:
+    """A ``[fit].free`` entry: transform and bounds consistent (jaxgen.fit.FreeParameter's own checks) and a log
+    transform only for a positive starting value."""
+    where = f"[fit.free[{i}]] (path {f['path']!r})"
+    try:
+        fitmod = importlib.import_module("jaxgen._fit")
+    except ImportError:
+        return
+    try:
+        fp = fitmod.FreeParameter(f["path"], transform=f["transform"], lower=f["lower"], upper=f["upper"])
+        value = float(np.asarray(_get_path(base, f["path"])))
+        kind = fp.resolved(value)[0]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{card.source}: {where}: {e}. Fix the transform/lower/upper of this entry (see the "
+                         "[fit].free keys in docs/cli.md)") from None
+    if kind == "log" and not value > 0:
+        raise ValueError(f"{card.source}: {where}: a log transform needs a positive starting value, but the point "
+                         f"has {f['path']} = {value}; set it > 0 in [parameters] or use transform = \"identity\"")
 
 
 def _chain(card: Runcard):
@@ -959,9 +1129,17 @@ def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = Fa
     return {"text": text, "dataset": ds, "written": written, "prediction": pred}
 
 
-def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
+def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False, *,
+                   force_csv: bool = False, allow_large: bool = False) -> dict:
     """``jaxgen sweep``: the runcard's design over the scenario chain, resumable NetCDF chunks in ``<out>/sweep``,
-    a CSV of all points and an optional heat map (``[sweep].plot``)."""
+    a CSV of all points and an optional heat map (``[sweep].plot``).
+
+    The outputs are streamed from the verified chunk files one chunk at a time, so memory stays bounded by the chunk
+    size: ``sweep.csv`` is written atomically and only up to :data:`CSV_MAX_POINTS` points unless ``force_csv``;
+    the returned ``"dataset"`` is the whole sweep only up to that size (else None: read it with
+    ``jaxgen.sweep.load_sweep`` / ``iter_chunks``).  Sweeps above :data:`LARGE_SWEEP_POINTS` points raise a
+    ValueError with the estimated disk use and run time unless ``allow_large``.  The NetCDF ``status`` and
+    ``flags`` variables carry the names of their bits (:func:`status_attributes`)."""
     from . import _sweep
 
     if card.sweep is None:
@@ -1007,30 +1185,184 @@ def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool =
     if sw["plot"] is not None and rename.get(sw["plot"]["z"], sw["plot"]["z"]) not in names:
         raise ValueError(f"{card.source}: [sweep.plot].z = {sw['plot']['z']!r} is not a result field."
                          f"{_suggest(sw['plot']['z'], names0)}")
+    n_points = design.n_points
+    size = sweep_size_estimate(card, pred_shape, n_points, len(axes))
+    if n_points > LARGE_SWEEP_POINTS and not allow_large:
+        raise ValueError(f"{card.source}: the sweep has {n_points:.3g} points, more than {LARGE_SWEEP_POINTS:.0e}: "
+                         f"{size['text']}. Check the design ([sweep].n, or the product of the grid's n), or "
+                         "confirm with `jaxgen sweep --allow-large` (Python: allow_large=True)")
+    status_attrs = status_attributes(card.scenario)
     res = _sweep.run_sweep(chain, design, chunk_size=sw["chunk_size"], out=None if out is None else out / "sweep",
-                           units=units, quiet=quiet, description=card.title or f"{card.scenario} sweep")
-    ds = res.dataset if out is None else _sweep.load_sweep(out / "sweep")
-    ds.attrs.update(_provenance(card))
+                           units=units, quiet=quiet, description=card.title or f"{card.scenario} sweep",
+                           result_attrs={k: v for k, v in status_attrs.items() if k in names})
     written = []
-    text = (f"{card.title or card.scenario + ' sweep'}: {res.n_points} points ({sw['design']}), "
-            f"{res.chunks_computed} chunk(s) computed, {res.chunks_skipped} skipped (resume), ok: "
-            f"{int(np.asarray(ds['ok']).sum())}/{res.n_points}; compile {res.compile_s:.2f} s, "
-            f"{res.points_per_s:.3g} points/s")
-    if out is not None:
-        written.append(out / "sweep")
-        if "csv" in card.output["formats"]:
-            written += write_dataset(ds, out, "sweep", ["csv"])
-        if sw["plot"] is not None and "png" in card.output["formats"]:
-            from . import plotting
-
-            pl = sw["plot"]
-            z = rename.get(pl["z"], pl["z"])
-            written.append(plotting.plot_sweep_heatmap(ds, pl["x"], pl["y"], z,
-                                                       _inside(out, out / "sweep_heatmap.png"),
-                                                       statistic=pl["statistic"], bins=pl["bins"],
-                                                       valid=_valid_mask(card, ds)))
-        written += _write_runcard_copy(card, out)
+    title = card.title or card.scenario + " sweep"
+    if out is None:
+        ds = res.dataset
+        ds.attrs.update(_provenance(card))
+        n_ok = int(np.asarray(ds["ok"]).sum())
+    else:
+        ds, n_ok, written = _sweep_outputs(card, out, res, rename, quiet=quiet, force_csv=force_csv)
+    text = (f"{title}: {res.n_points} points ({sw['design']}), "
+            f"{res.chunks_computed} chunk(s) computed, {res.chunks_skipped} skipped (resume)"
+            + (f", {len(res.chunks_recomputed)} failed verification and recomputed" if res.chunks_recomputed else "")
+            + f", ok: {n_ok}/{res.n_points}; compile {res.compile_s:.2f} s, {res.points_per_s:.3g} points/s")
+    if ds is None:
+        text += f"\n(more than {CSV_MAX_POINTS} points: not loaded into memory; jaxgen.sweep.load_sweep or " \
+                "iter_chunks reads the NetCDF chunks)"
     return {"text": text, "dataset": ds, "written": written, "run": res}
+
+
+#: sweeps above this many points are written as NetCDF only, unless the CSV is asked for (``--csv``): at about
+#: 40 bytes per value a CSV of 1e5 points of a chain with 60 outputs is ~250 MB, and NetCDF is the format that
+#: tools read in pieces.  The result of ``run_sweep_card`` carries the in-memory dataset only up to this size.
+CSV_MAX_POINTS = 100_000
+#: sweeps above this many points need an explicit confirmation (``jaxgen sweep --allow-large``): 1e8 points of the
+#: Hall chain are ~40 GB of NetCDF and ~10 min to hours of compute on 2 CPU cores, depending on the settings.
+LARGE_SWEEP_POINTS = 100_000_000
+#: nominal evaluation rate used only for the run-time estimate of a sweep (points/s on 2 CPU cores; the default
+#: chains run at 4e4-8e5 points/s there, see experiments/benchmarks): an order of magnitude, not a promise.
+_NOMINAL_POINTS_PER_S = 1e5
+
+
+def sweep_size_estimate(card: Runcard, pred_shape, n_points: int, n_axes: int) -> dict:
+    """Estimated disk use and run time of a sweep: bytes per point from the result leaves' shapes and dtypes plus the
+    swept parameters and the ok mask; time at a nominal 1e5 points/s (2 CPU cores)."""
+    import jax
+
+    per_point = n_axes * 8 + 1
+    for leaf in jax.tree_util.tree_leaves(pred_shape):
+        per_point += int(np.prod(leaf.shape, dtype=np.int64)) * np.dtype(leaf.dtype).itemsize
+    nbytes = per_point * n_points
+    seconds = n_points / _NOMINAL_POINTS_PER_S
+    return {"bytes_per_point": per_point, "bytes": nbytes, "seconds": seconds,
+            "text": f"about {nbytes / 1e9:.3g} GB of NetCDF ({per_point} bytes per point) and of order "
+                    f"{seconds / 3600:.3g} h of compute on 2 CPU cores at {_NOMINAL_POINTS_PER_S:.0e} points/s"}
+
+
+def status_attributes(scenario: str) -> dict[str, dict]:
+    """NetCDF attributes naming the bits of a scenario's ``status`` and ``flags`` fields (CF ``flag_masks`` /
+    ``flag_meanings``, plus ``flag_descriptions``), from the ``STATUS_*`` constants and ``STATUS_MESSAGES`` of the
+    scenario module; {} when the module defines none."""
+    try:
+        mod = scenario_api(scenario)[4]
+    except (ValueError, NotAvailableError):
+        return {}
+    messages = getattr(mod, "STATUS_MESSAGES", {}) or {}
+    bits = {}
+    for name in dir(mod):
+        v = getattr(mod, name)
+        if (name.startswith("STATUS_") and isinstance(v, int) and not isinstance(v, bool) and v > 0
+                and v & (v - 1) == 0 and not name.endswith("_MASK")):
+            bits.setdefault(v, name[len("STATUS_"):].lower())
+    if not bits:
+        return {}
+    error_mask = getattr(mod, "STATUS_ERROR_MASK", getattr(mod, "STATUS_INVALID", None))
+
+    def attrs(select):
+        sel = sorted(b for b in bits if select(b))
+        if not sel:
+            return None
+        return {"flag_masks": np.asarray(sel, np.int32), "flag_meanings": " ".join(bits[b] for b in sel),
+                "flag_descriptions": "; ".join(f"{b}: {messages.get(b, bits[b])}" for b in sel)}
+
+    out = {}
+    if error_mask is None:
+        st = attrs(lambda b: True)
+        if st:
+            out["status"] = st
+        return out
+    st, fl = attrs(lambda b: b & int(error_mask)), attrs(lambda b: not b & int(error_mask))
+    if st:
+        out["status"] = st
+    if fl:
+        out["flags"] = fl
+    return out
+
+
+def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet: bool, force_csv: bool):
+    """Stream the finished sweep directory chunk by chunk (one chunk in memory at a time): count ok points, write
+    ``sweep.csv`` (atomically; only up to CSV_MAX_POINTS unless forced), collect the heat map's three columns, and
+    keep the whole dataset only when it is small.  Returns (dataset or None, n_ok, written paths)."""
+    import csv
+    import io
+    import sys
+
+    from . import _io
+
+    sw = card.sweep
+    formats = card.output["formats"]
+    n = res.n_points
+    want_csv = "csv" in formats and (n <= CSV_MAX_POINTS or force_csv)
+    pl = sw["plot"] if (sw["plot"] is not None and "png" in formats) else None
+    keep = n <= CSV_MAX_POINTS
+    say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    written = [out / "sweep"]
+    if "csv" in formats and not want_csv:
+        say(f"{card.source}: {n} points > {CSV_MAX_POINTS}: sweep.csv not written (NetCDF in {out / 'sweep'}); "
+            "pass --csv to write it anyway")
+    if want_csv or pl is not None or keep:
+        say(f"reading the {res.n_chunks} verified chunk(s) of {out / 'sweep'}"
+            + (" and writing sweep.csv" if want_csv else "") + (" and the heat map" if pl is not None else ""))
+    n_ok = 0
+    parts, cols = [], {"x": [], "y": [], "z": [], "valid": []}
+    csv_path = _inside(out, out / "sweep.csv")
+    tmp = csv_path.with_name(f".{csv_path.name}.tmp.{_io._HOST}.{os.getpid()}")
+    fh = open(tmp, "w", newline="") if want_csv else None
+    try:
+        header = None
+        for _, chunk in _io.iter_chunks(out / "sweep"):
+            n_ok += int(np.asarray(chunk["ok"].values).sum())
+            if fh is not None:
+                rows = _csv_rows(chunk)
+                if header is None:
+                    header = rows[0]
+                    csv.writer(fh).writerow(header)
+                buf = io.StringIO()
+                w = csv.writer(buf)
+                for row in rows[1:]:
+                    w.writerow([repr(float(x)) if isinstance(x, float) else x for x in row])
+                fh.write(buf.getvalue())
+            if pl is not None:
+                z = rename.get(pl["z"], pl["z"])
+                cols["x"].append(chunk[pl["x"]])
+                cols["y"].append(chunk[pl["y"]])
+                cols["z"].append(chunk[z])
+                cols["valid"].append(_valid_mask(card, chunk))
+            if keep:
+                parts.append(chunk)
+        if fh is not None:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            fh = None
+            os.replace(tmp, csv_path)
+            written.append(csv_path)
+    finally:
+        if fh is not None:
+            fh.close()
+        if tmp.exists():
+            tmp.unlink()
+    ds = None
+    if keep:
+        import xarray as xr
+
+        ds = xr.concat(parts, dim="point", combine_attrs="drop_conflicts") if len(parts) > 1 else parts[0]
+        ds.attrs.pop("chunk_index", None)
+        ds.attrs.update(_provenance(card))
+    if pl is not None:
+        import xarray as xr
+
+        from . import plotting
+
+        z = rename.get(pl["z"], pl["z"])
+        small = xr.Dataset({pl["x"]: xr.concat(cols["x"], "point"), pl["y"]: xr.concat(cols["y"], "point"),
+                            z: xr.concat(cols["z"], "point")})
+        written.append(plotting.plot_sweep_heatmap(small, pl["x"], pl["y"], z, _inside(out, out / "sweep_heatmap.png"),
+                                                   statistic=pl["statistic"], bins=pl["bins"],
+                                                   valid=np.concatenate(cols["valid"])))
+    written += _write_runcard_copy(card, out)
+    return ds, n_ok, written
 
 
 def _valid_mask(card: Runcard, ds):

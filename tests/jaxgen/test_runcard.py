@@ -182,12 +182,13 @@ def test_build_params_and_settings(toy):
     assert _runcard.build_settings(c).scale == 2e8
     with pytest.raises(ValueError, match=r"unknown parameter \[parameters\]\.lamb for ToyParams\. Did you mean 'lam'"):
         rc.build_params(card(BASE + '[parameters]\nlamb = 1e-9\n'))
-    with pytest.raises(ValueError, match=r"\[parameters\]\.phase has shape \[\] but ToyParams\.phase has shape \[2\]"):
+    with pytest.raises(ValueError, match=r"\[parameters\]\.phase = 1.0 has shape \[\] but ToyParams\.phase has shape \[2\]"):
         rc.build_params(card(BASE + '[parameters]\nphase = 1.0\n'))
     with pytest.raises(ValueError, match=r"unknown key \[scenario\]\.settings\.scal for ToySettings\. Did you mean "
                                          r"'scale'"):
         _runcard.build_settings(card(BASE + 'settings = { scal = 1.0 }\n'))
-    with pytest.raises(ValueError, match=r"\[scenario\]\.settings: ToySettings\.scale must be > 0"):
+    with pytest.raises(ValueError, match=r"\[scenario\]\.settings\.scale = -1\.0 is invalid: expected a positive "
+                                         r"finite number\. Fix: e\.g\. scale = 1"):
         _runcard.build_settings(card(BASE + 'settings = { scale = -1.0 }\n'))
     with pytest.raises(ValueError, match=r"\[sensitivity\]\.outputs = 'eta' is not a prediction field.*'eta_b'"):
         rc.validate(card(BASE + '[sensitivity]\noutputs = ["eta"]\n'))
@@ -287,3 +288,87 @@ def test_sensitivity_runner(toy, tmp_path):
     assert abs(t.get("eta_b", "phase.0") - ph * np.cos(ph) / np.sin(ph)) < 1e-9
     assert (tmp_path / "out" / "sensitivity.md").read_text().startswith("|")
     assert (tmp_path / "out" / "sensitivity.png").exists()
+
+
+# ---------------------------------------------------------------- values, not only keys (the real scenarios)
+SHIPPED = pathlib.Path(_runcard.__file__).parent / "data" / "runcards"
+_HALL_SETTINGS = 'settings = { method = "quadrature", observed = "planck2018" }'
+_ARDU_SETTINGS = 'settings = { nlsp = "slepton_R", washout = "boltzmann" }'
+_BML = "b_minus_l_alpha = [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]"
+
+BAD_VALUES = [  # (shipped runcard, text replaced, replacement, regex of the message: key named, fix said)
+    ("hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0 is invalid: .*lam must be > 0.*Fix"),
+    ("hall_predict.toml", "m_losp = 100.0", "m_losp = -100.0", r"\[parameters\]\.m_losp = -100\.0 is invalid.*Fix"),
+    ("ardu_predict.toml", "m_dirac = 5000.0", "m_dirac = -5.0", r"\[parameters\]\.m_dirac = -5\.0 is invalid: .*>= 0.*Fix"),
+    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = 0 }',
+     r"\[scenario\]\.settings\.n_nodes = 0 is invalid: expected an integer in \[1, .*Fix: e\.g\. n_nodes = 48"),
+    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = -4 }', r"settings\.n_nodes = -4 is invalid"),
+    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = "many" }', r"settings\.n_nodes = 'many' is invalid"),
+    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { observed = {} }',
+     r"\[scenario\]\.settings\.observed = \{\} is invalid: expected a single value.*Fix: e\.g\. observed = \"planck2018\""),
+    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { observed = "planck2019" }',
+     r"\[scenario\]\.settings\.observed = 'planck2019' is invalid: .*Fix"),
+    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { z_end = "x" }',
+     r"\[scenario\]\.settings\.z_end = 'x' is invalid: expected a positive finite number\. Fix: e\.g\. z_end = 300\.0"),
+    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { max_steps = 10.5 }',
+     r"\[scenario\]\.settings\.max_steps = 10\.5 is invalid: expected an integer"),
+    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { z_start = 400.0 }', r"settings\.z_start = 400\.0 is invalid.*z_end"),
+    ("hall_predict.toml", "phase = [-0.10471975511965977]", "phase = [-0.1, 0.2, 0.3]",
+     r"\[parameters\]\.phase = \[-0\.1, 0\.2, 0\.3\] is invalid: .*per-state fields"),
+    ("hall_predict.toml", "m_a = [300.0]", "m_a = [[300.0]]",
+     r"\[parameters\]\.m_a = \[\[300\.0\]\] has shape \[1, 1\] but HallParams\.m_a has shape \[1\]; give a flat list"),
+    ("hall_predict.toml", "m_a = [300.0]", "m_a = [[300.0], [1.0, 2.0]]", r"\[parameters\]\.m_a = .* ragged array"),
+    ("ardu_predict.toml", _BML, "b_minus_l_alpha = [0.5, 0.5]",
+     r"\[parameters\]\.b_minus_l_alpha = \[0\.5, 0\.5\] is invalid: .*length 3"),
+    ("hall_sensitivity.toml", '"symmetric_fraction"]', '"status"]',
+     r"\[sensitivity\]\.outputs = 'status' is an integer bit field.*Fix: use a float field"),
+    ("hall_fit.toml", 'path = "decay_length"', 'path = "flags"', r"\[fit\.targets\[2\]\]\.path = 'flags' is an integer"),
+    ("hall_fit.toml", 'transform = "log", lower = 1e-10, upper = 1e-8', 'transform = "logit", lower = 1e-10',
+     r"\[fit\.free\[0\]\] \(path 'lam'\): .*logit.*needs both.*Fix"),
+    ("hall_fit.toml", 'transform = "log", lower = 1e-10, upper = 1e-8', 'transform = "log", lower = -1.0, upper = 1e-8',
+     r"\[fit\.free\[0\]\] \(path 'lam'\): .*lower > 0"),
+    ("hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { nonsense = "GeV" }',
+     r"\[sweep\]\.units names 'nonsense', not a result field.*Fix"),
+    ("hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { eta_b = 1 }',
+     r"\[sweep\]\.units = \{'eta_b': 1\} is invalid: expected a table of strings"),
+]
+
+
+@pytest.mark.parametrize("name,old,new,match", BAD_VALUES, ids=[f"{b[0]}:{b[2][:30]}" for b in BAD_VALUES])
+def test_check_rejects_bad_values_naming_the_key(name, old, new, match, tmp_path, capsys):
+    from jaxgen import cli
+
+    text = (SHIPPED / name).read_text()
+    assert old in text
+    p = tmp_path / name
+    p.write_text(text.replace(old, new))
+    with pytest.raises(ValueError, match=match):
+        rc.validate(rc.load_runcard(p))
+    assert cli.main(["check", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "jaxgen check: error:" in err and str(p) in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("runner,name,old,new,match", [
+    ("run_predict", "hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0"),
+    ("run_predict", "ardu_predict.toml", _ARDU_SETTINGS, 'settings = { max_steps = 10.5 }', r"settings\.max_steps"),
+    ("run_sensitivity_card", "hall_sensitivity.toml", '"symmetric_fraction"]', '"status"]', r"outputs = 'status'"),
+    ("run_sweep_card", "hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { nonsense = "GeV" }',
+     r"\[sweep\]\.units names 'nonsense'"),
+    ("run_fit_card", "hall_fit.toml", "settings = { method = \"quadrature\" }", "settings = { n_nodes = 0 }",
+     r"settings\.n_nodes = 0"),
+])
+def test_every_runner_rejects_bad_values_before_running(runner, name, old, new, match, tmp_path):
+    p = tmp_path / name
+    p.write_text((SHIPPED / name).read_text().replace(old, new))
+    card = rc.load_runcard(p)
+    with pytest.raises(ValueError, match=match):
+        getattr(rc, runner)(card, out=tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_utf8_runcard_names_the_file(tmp_path):
+    p = tmp_path / "latin1.toml"
+    p.write_bytes('title = "Ardu et al. \u2014 caf\xe9"\n[scenario]\nname = "hall"\n'.encode("latin-1", "replace"))
+    with pytest.raises(ValueError, match=r"latin1\.toml: not a UTF-8 text file .*re-save the file as UTF-8"):
+        rc.load_runcard(p)
