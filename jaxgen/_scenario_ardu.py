@@ -52,6 +52,19 @@ Inherited paper discrepancies (each documented and tested where it is implemente
     sneutrino point (2.42 TeV, tau = 0.20 s < 1 s) needs the bound below 1 s, which the paper does not quote (the
     conservative 1 s value gives 2.0; flagged by STATUS_LIFETIME_BELOW_RANGE).
 
+Status and flags (int32 bit fields, decoded by :func:`status_names`; bit values are stable, new bits only added):
+
+* ``ArduPrediction.status``: ERRORS (the ``STATUS_INVALID`` mask), after which the chain has no valid prediction
+  for the point and the affected fields are finite dummies (0): BAD_INPUT (1), EQUILIBRIUM_FAILED (2),
+  NO_ASYMMETRY (4: no m_3/2 without an NLSP asymmetry), WASHOUT_FAILED (8), FULL_WASHOUT (16: m_3/2 unbounded),
+  HEAVY_GRAVITINO (64: m_3/2 >= m_NLSP, the NLSP -> gravitino decay is closed).  ``status == 0`` is what sweeps,
+  fits and heat maps count as valid.
+* ``ArduPrediction.flags``: PHYSICS DIAGNOSTICS of a prediction, which a user may cut on: NO_DECOUPLING (32:
+  epsilon is an upper bound), LIFETIME_BELOW_RANGE (128) / LIFETIME_ABOVE_RANGE (256: the BBN bound was taken at
+  the edge of the quoted 1-10 s range) and BBN_EXCLUDED (512: bbn_ratio = m_NLSP y_NLSP/bbn_bound > 1, the point
+  is excluded by the hadronic BBN bound).  A BBN-excluded point is a correct prediction of an excluded model, not a
+  failed evaluation, hence a flag.  The paper's own benchmarks are flagged BBN_EXCLUDED (ratios 1.12, 1.73, 2.00).
+
 Units: GeV (masses, temperatures), seconds (lifetimes); yields per entropy density.  Precision: float64 is required
 (the loop-induced Majorana masses are ~1e-17 GeV and <sigma v> ~ M_M^2 underflows in float32); checked at trace time.
 """
@@ -86,6 +99,7 @@ __all__ = [
     "STATUS_HEAVY_GRAVITINO",
     "STATUS_LIFETIME_BELOW_RANGE",
     "STATUS_LIFETIME_ABOVE_RANGE",
+    "STATUS_BBN_EXCLUDED",
     "STATUS_INVALID",
     "ARDU_BENCHMARKS",
     "ArduParams",
@@ -120,6 +134,12 @@ STATUS_LIFETIME_BELOW_RANGE = 128
 """(Informational) tau_NLSP < 1 s, below the quoted BBN range: the 1 s bound is used (conservative)."""
 STATUS_LIFETIME_ABOVE_RANGE = 256
 """(Informational) tau_NLSP > 10 s, above the quoted BBN range: the 10 s bound is used (NOT conservative)."""
+STATUS_BBN_EXCLUDED = 512
+"""(Physics flag, a diagnostic) bbn_ratio = m_NLSP y_NLSP / bbn_bound > 1: the surviving NLSP abundance exceeds the
+hadronic BBN bound the paper quotes (Ardu et al. Sec. 4, ``jaxgen._signatures.bbn_check``: margin = m Y/bound,
+<= 1 allowed), so the point is excluded by BBN.  A valid prediction (status 0) of an excluded point: sweeps that
+want the BBN-allowed region cut on this flag.  The paper's own stau_R benchmark has bbn_ratio = 1.12 (flagged).
+Only set where the NLSP decays to the gravitino (no STATUS_HEAVY_GRAVITINO) and the upstream stages are valid."""
 STATUS_INVALID = (STATUS_BAD_INPUT | STATUS_EQUILIBRIUM_FAILED | STATUS_NO_ASYMMETRY | STATUS_WASHOUT_FAILED
                   | STATUS_FULL_WASHOUT | STATUS_HEAVY_GRAVITINO)
 """Mask of the flags after which a point's predictions (m_3/2 and/or tau_nlsp, bbn_ratio) are dummies (0).
@@ -132,7 +152,7 @@ _STATUS_NAMES = {
     STATUS_NO_ASYMMETRY: "no_asymmetry", STATUS_WASHOUT_FAILED: "washout_failed",
     STATUS_FULL_WASHOUT: "full_washout", STATUS_NO_DECOUPLING: "no_decoupling",
     STATUS_HEAVY_GRAVITINO: "heavy_gravitino", STATUS_LIFETIME_BELOW_RANGE: "lifetime_below_bbn_range",
-    STATUS_LIFETIME_ABOVE_RANGE: "lifetime_above_bbn_range",
+    STATUS_LIFETIME_ABOVE_RANGE: "lifetime_above_bbn_range", STATUS_BBN_EXCLUDED: "bbn_excluded",
 }
 
 
@@ -170,6 +190,18 @@ def _is_python_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _concrete_real(name, v):
+    """A concrete field value as a float numpy array, or TypeError naming the field (strings, complex, None...)."""
+    try:
+        arr = np.asarray(v)
+    except Exception as exc:  # noqa: BLE001 - ragged lists etc.
+        raise TypeError(f"ArduParams.{name} must be a real number or array, got {v!r} ({exc})") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"ArduParams.{name} must be a real number or array (float, GeV for masses), got "
+                        f"{type(v).__name__} {v!r}")
+    return arr.astype(float)
+
+
 class ArduParams(eqx.Module):
     """Continuous inputs of the chain (each an array leaf: differentiable, and batched along a leading axis).
 
@@ -192,8 +224,11 @@ class ArduParams(eqx.Module):
         proton_mass: m_p [GeV] in eq. (25) (default CODATA 0.938272).
         baryon_yield: observed Y_B = n_B/s today (default Planck 2018, 8.63e-11), for y_nlsp.
 
-    Python-number fields are checked at construction (ValueError naming the field and the fix); array values are
-    checked at run time and flagged in ``ArduPrediction.status``.
+    Concrete values of a single point (Python numbers, 0-d arrays, a (3,) ``b_minus_l_alpha``) are checked at
+    construction: non-finite or out-of-range values raise ValueError naming the field, non-numbers TypeError.
+    Batched arrays (a leading batch axis) and traced values (inside jit/vmap) are not: they are checked at run time
+    and flagged in ``ArduPrediction.status`` (STATUS_BAD_INPUT), never aborting the other points.  Build a batch
+    with :meth:`ArduParams.batch` (broadcasts the fields to one leading shape).
     """
 
     b_minus_l_alpha: Any = eqx.field(default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0), converter=_as_array)
@@ -215,12 +250,23 @@ class ArduParams(eqx.Module):
         if len(shape) == 0 or shape[-1] != 3:
             raise ValueError(f"ArduParams.b_minus_l_alpha must have a last axis of length 3 (Y_{{B/3-L_alpha}} for "
                              f"alpha = e, mu, tau), got shape {shape}")
+        d = self.b_minus_l_alpha
+        if not isinstance(d, jax.core.Tracer):
+            arr = _concrete_real("b_minus_l_alpha", d)
+            if arr.ndim == 1 and not np.all(np.isfinite(arr)):
+                raise ValueError(f"ArduParams.b_minus_l_alpha must be finite, got {d!r} (three initial yields "
+                                 "Y_{B/3-L_alpha}, e.g. the default (1/3, 1/3, 1/3))")
         for name in _SCALAR_FIELDS:
             v = getattr(self, name)
-            if not _is_python_number(v):
-                continue
+            if isinstance(v, jax.core.Tracer):
+                continue  # traced (inside jit/vmap): checked at run time, flagged in status
+            arr = _concrete_real(name, v)
+            if arr.ndim != 0:
+                continue  # a batch: invalid points are flagged by the chain (STATUS_BAD_INPUT), not raised
+            v = float(arr)
             if not math.isfinite(v):
-                raise ValueError(f"ArduParams.{name} must be finite, got {v!r}")
+                raise ValueError(f"ArduParams.{name} must be finite, got {v!r} (see the ArduParams docstring for "
+                                 "units and the default)")
             if name in _POSITIVE and v <= 0:
                 raise ValueError(f"ArduParams.{name} must be > 0, got {v!r} (see the ArduParams docstring for units "
                                  "and the default)")
@@ -325,7 +371,7 @@ class ArduPrediction(eqx.Module):
         status: int32 error bits (the STATUS_INVALID bits; 0 = valid; :func:`status_names`).  Points with a
             non-zero status carry finite dummy values (0) in the affected fields, never NaN.
         flags: int32 informational bits (STATUS_NO_DECOUPLING, STATUS_LIFETIME_BELOW_RANGE,
-            STATUS_LIFETIME_ABOVE_RANGE) of a valid or invalid point.
+            STATUS_LIFETIME_ABOVE_RANGE, STATUS_BBN_EXCLUDED: bbn_ratio > 1) of a valid or invalid point.
     """
 
     b_minus_l: Any
@@ -485,6 +531,8 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
                                 STATUS_LIFETIME_BELOW_RANGE, 0)
     status = status | jnp.where(sig_ok & (bbn.status == _sig.STATUS_LIFETIME_ABOVE_RANGE),
                                 STATUS_LIFETIME_ABOVE_RANGE, 0)
+    status = status | jnp.where(sig_ok & (bbn.status != _sig.STATUS_INVALID_INPUT) & (bbn.margin > 1.0),
+                                STATUS_BBN_EXCLUDED, 0)
     status = jnp.where(bad, STATUS_BAD_INPUT, status).astype(jnp.int32)
     tau = jnp.where(sig_ok, bbn.lifetime, 0.0)
     bound = jnp.where(sig_ok, bbn.bound, 0.0)

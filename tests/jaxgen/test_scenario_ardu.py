@@ -154,8 +154,39 @@ def test_table2_gravitino_masses_through_the_chain(boltz):
         else:
             assert float(out.epsilon) == float(out.epsilon_instant) > 0.999
         # tau = 0.41 s (2.09 TeV), 0.20 s (2.42 TeV) < 1 s: the 1 s bound is used and flagged (signatures.py)
-        assert int(out.status) == 0 and status_names(int(out.flags)) == ["lifetime_below_bbn_range"]
+        # and m Y/bound = 1.73 (l_L), 2.00 (sneutrino) > 1: BBN-excluded, a physics flag (valid prediction)
+        assert int(out.status) == 0
+        assert status_names(int(out.flags)) == ["lifetime_below_bbn_range", "bbn_excluded"]
+        assert float(out.bbn_ratio) > 1.0
         assert bool(out.valid)
+
+
+def test_bbn_excluded_flag(boltz):
+    """STATUS_BBN_EXCLUDED (a flag, not an error) exactly where bbn_ratio = m_NLSP y_NLSP/bound > 1; the paper's
+    stau_R benchmark (Tables 3, 4) has bbn_ratio = 1.12: excluded, with status 0."""
+    from jaxgen._scenario_ardu import STATUS_BBN_EXCLUDED
+    assert not STATUS_BBN_EXCLUDED & STATUS_INVALID
+    b = _point(boltz, 0)
+    assert float(b.bbn_ratio) == pytest.approx(1.12, abs=0.01)
+    assert int(b.status) == 0 and int(b.flags) & STATUS_BBN_EXCLUDED and bool(b.valid)
+    assert "bbn_excluded" in status_names(int(b.flags))
+    ratio, flags, st = (np.asarray(boltz.bbn_ratio), np.asarray(boltz.flags), np.asarray(boltz.status))
+    excluded = (flags & STATUS_BBN_EXCLUDED) != 0
+    assert np.array_equal(excluded, (ratio > 1.0) & (st == 0))
+    assert excluded.any() and not excluded.all()
+
+
+def test_nonfinite_concrete_inputs_rejected_at_construction():
+    for kw, field in [(dict(b_minus_l_alpha=(math.nan, 0.3, 0.3)), "b_minus_l_alpha"),
+                      (dict(b_minus_l_alpha=(0.3, math.inf, 0.3)), "b_minus_l_alpha"),
+                      (dict(kappa=math.nan), "kappa"), (dict(m_nlsp=np.float64(math.inf)), "m_nlsp"),
+                      (dict(lambda1=jnp.asarray(math.nan)), "lambda1")]:
+        with pytest.raises(ValueError, match=f"ArduParams.{field} must be finite"):
+            ArduParams(**kw)
+    with pytest.raises(TypeError, match="ArduParams.m_nlsp must be a real number"):
+        ArduParams(m_nlsp="2 TeV")
+    # a batch is not raised on: its bad points are flagged at run time (test_invalid_points_flagged_others_identical)
+    ArduParams(m_nlsp=np.array([2000.0, math.nan]))
 
 
 def test_epsilon_below_one_raises_m32_as_one_over_epsilon(boltz):
