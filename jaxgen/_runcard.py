@@ -1240,6 +1240,33 @@ def sweep_size_estimate(card: Runcard, pred_shape, n_points: int, n_axes: int) -
                     f"{seconds / 3600:.3g} h of compute on 2 CPU cores at {_NOMINAL_POINTS_PER_S:.0e} points/s"}
 
 
+def sweep_points(card: Runcard) -> int:
+    """Number of points of the runcard's sweep design (the grid's product of ``n``, else ``[sweep].n``)."""
+    sw = card.sweep
+    if sw is None:
+        return 0
+    if sw["design"] == "grid":
+        return int(np.prod([int(a["n"]) for a in sw["axes"]], dtype=object))
+    return int(sw["n"])
+
+
+def sweep_warnings(card: Runcard) -> list[str]:
+    """What ``jaxgen check`` says about a sweep's size: the estimate above CSV_MAX_POINTS, a warning above
+    LARGE_SWEEP_POINTS (``jaxgen sweep`` then needs ``--allow-large``)."""
+    import jax
+
+    n = sweep_points(card)
+    if n <= CSV_MAX_POINTS:
+        return []
+    chain, _ = _chain(card)
+    size = sweep_size_estimate(card, jax.eval_shape(chain, build_params(card)), n, len(card.sweep["axes"]))
+    msg = [f"sweep of {n:.3g} points: {size['text']}; sweep.csv is written only with --csv above {CSV_MAX_POINTS}"]
+    if n > LARGE_SWEEP_POINTS:
+        msg.append(f"warning: more than {LARGE_SWEEP_POINTS:.0e} points; `jaxgen sweep` refuses to start without "
+                   "--allow-large")
+    return msg
+
+
 def status_attributes(scenario: str) -> dict[str, dict]:
     """NetCDF attributes naming the bits of a scenario's ``status`` and ``flags`` fields (CF ``flag_masks`` /
     ``flag_meanings``, plus ``flag_descriptions``), from the ``STATUS_*`` constants and ``STATUS_MESSAGES`` of the

@@ -57,8 +57,10 @@ superpartner weighted by its smooth Boltzmann suppression k(m/T), and m_X = (Ome
 examples:
   jaxgen sweep hall_sweep.toml --out sweep_out
   jaxgen sweep hall_sweep.toml --out sweep_out      # again: resumes, finished chunks are skipped
-Writes <out>/sweep/ (manifest.json + one NetCDF file per chunk), <out>/sweep.csv and, with [sweep].plot,
-<out>/sweep_heatmap.png.""",
+Writes <out>/sweep/ (manifest.json + one NetCDF file per chunk with its SHA-256 record; a resume verifies every
+chunk and recomputes bad ones), <out>/sweep.csv (streamed, atomic; above 100000 points only with --csv) and, with
+[sweep].plot, <out>/sweep_heatmap.png. Progress: a bar on a terminal, a plain line every 10 s otherwise. More than
+1e8 points need --allow-large.""",
         "fit": """\
 examples:
   jaxgen fit hall_fit.toml --out fit_out
@@ -139,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output directory (overrides [output].directory; nothing is written without one)")
         s.add_argument("--format", nargs="+", choices=["netcdf", "csv", "png"], default=None,
                        help="override [output].formats")
+        if name == "sweep":
+            s.add_argument("--csv", action="store_true", dest="force_csv",
+                           help="write sweep.csv even above 100000 points (default: NetCDF only there)")
+            s.add_argument("--allow-large", action="store_true",
+                           help="run a sweep of more than 1e8 points (refused without it, with its estimated disk "
+                                "use and run time)")
 
     c = sub.add_parser("check", parents=[common], formatter_class=fmt, epilog=_examples_text("check"),
                        help="validate a runcard without running it", description="Validate a TOML runcard.")
@@ -282,7 +290,10 @@ def _cmd_runcard(args, runner_name: str) -> int:
 
     card = _with_formats(_runcard.load_runcard(args.runcard), args.format)
     runner = getattr(_runcard, runner_name)
-    res = runner(card, out=args.out, quiet=not args.progress)
+    if runner_name == "run_sweep_card":  # progress: a bar on a terminal, periodic plain lines in logs
+        res = runner(card, out=args.out, quiet=args.quiet, force_csv=args.force_csv, allow_large=args.allow_large)
+    else:
+        res = runner(card, out=args.out, quiet=not args.progress)
     print(res["text"])
     for p in res["written"]:
         _say(args, f"wrote {p}")
@@ -310,6 +321,11 @@ def _cmd_check(args) -> int:
             msg.append("checked against the scenario's classes: " + ", ".join(done))
         except _runcard.NotAvailableError as e:
             msg.append(f"(parameter and output names not checked: {e})")
+        if card.sweep is not None:
+            try:
+                msg += _runcard.sweep_warnings(card)
+            except _runcard.NotAvailableError:
+                pass
     sections = [s for s in ("slha", "sweep", "fit", "sensitivity") if getattr(card, s) is not None]
     msg.append(f"sections: {', '.join(['scenario'] + sections + ['output'])}; output directory: "
                f"{card.output['directory'] or '(none: nothing written without --out)'}")

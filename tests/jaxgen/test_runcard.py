@@ -372,3 +372,83 @@ def test_non_utf8_runcard_names_the_file(tmp_path):
     p.write_bytes('title = "Ardu et al. \u2014 caf\xe9"\n[scenario]\nname = "hall"\n'.encode("latin-1", "replace"))
     with pytest.raises(ValueError, match=r"latin1\.toml: not a UTF-8 text file .*re-save the file as UTF-8"):
         rc.load_runcard(p)
+
+
+# ------------------------------------------------------------------ sweep runner at scale (streamed outputs)
+_SWEEP12 = (BASE + '[sweep]\ndesign = "grid"\nchunk_size = 4\naxes = [\n'
+            '  { path = "lam", low = -1e-9, high = 1e-8, n = 4 },\n'
+            '  { path = "m_x", low = 1.0, high = 2.0, n = 3, units = "GeV" } ]\n'
+            'plot = { x = "lam", y = "m_x", z = "eta_b", bins = 3 }\n')
+
+
+@pytest.fixture
+def toy_status(toy, monkeypatch):
+    monkeypatch.setattr(toy, "STATUS_BAD_INPUT", 1, raising=False)
+    monkeypatch.setattr(toy, "STATUS_ERROR_MASK", 1, raising=False)
+    monkeypatch.setattr(toy, "STATUS_MESSAGES", {1: "bad input (lam <= 0)"}, raising=False)
+    return toy
+
+
+def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_path, monkeypatch, capfd):
+    import csv
+    import os
+
+    import xarray as xr
+
+    from jaxgen.sweep import load_sweep
+
+    c = card(_SWEEP12, tmp_path)
+    out = tmp_path / "out"
+    res = rc.run_sweep_card(c, out=out)  # not quiet: progress goes to stderr as plain lines (no terminal here)
+    err = capfd.readouterr().err
+    assert "12/12 points (100.0%)" in err and "reading the 3 verified chunk(s)" in err
+    ds = load_sweep(out / "sweep")
+    rows = list(csv.reader((out / "sweep.csv").open()))
+    assert len(rows) == 13 and rows[0][0] == "point"
+    col = rows[0].index("eta_b")
+    np.testing.assert_array_equal([float(r[col]) for r in rows[1:]], ds["eta_b"].values)
+    assert res["dataset"].sizes["point"] == 12 and int(ds["ok"].sum()) == 9  # lam = -1e-9: status 1 on 3 points
+    with xr.open_dataset(out / "sweep" / "chunk_00000000.nc") as c0:  # the status bits are named in the file
+        assert c0["status"].attrs["flag_meanings"] == "bad_input"
+        assert np.atleast_1d(c0["status"].attrs["flag_masks"]).tolist() == [1]  # netCDF stores a 1-list as a scalar
+        assert "lam <= 0" in c0["status"].attrs["flag_descriptions"]
+    # a failure while writing leaves the previous sweep.csv intact and no temp file: the CSV is atomic
+    before = (out / "sweep.csv").read_bytes()
+    calls = {"n": 0}
+    real = _runcard._csv_rows
+
+    def failing(ds_):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full (simulated)")
+        return real(ds_)
+
+    monkeypatch.setattr(_runcard, "_csv_rows", failing)
+    with pytest.raises(OSError, match="disk full"):
+        rc.run_sweep_card(c, out=out, quiet=True)
+    assert (out / "sweep.csv").read_bytes() == before
+    assert not [e for e in os.listdir(out) if ".tmp." in e]
+
+
+def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_status, tmp_path, monkeypatch,
+                                                                         capsys):
+    from jaxgen import cli
+
+    c = card(_SWEEP12, tmp_path)
+    monkeypatch.setattr(_runcard, "CSV_MAX_POINTS", 5)
+    res = rc.run_sweep_card(c, out=tmp_path / "a", quiet=True)
+    assert res["dataset"] is None and not (tmp_path / "a" / "sweep.csv").exists()
+    assert "not loaded into memory" in res["text"] and (tmp_path / "a" / "sweep_heatmap.png").exists()
+    res = rc.run_sweep_card(c, out=tmp_path / "a", quiet=True, force_csv=True)  # resumes, then writes the CSV
+    assert res["run"].chunks_computed == 0 and len((tmp_path / "a" / "sweep.csv").read_text().splitlines()) == 13
+    monkeypatch.setattr(_runcard, "LARGE_SWEEP_POINTS", 10)
+    with pytest.raises(ValueError, match=r"12 points, more than 1e\+01: about .* GB of NetCDF \(\d+ bytes per point\)"
+                                         r".*--allow-large"):
+        rc.run_sweep_card(c, out=tmp_path / "b", quiet=True)
+    assert not (tmp_path / "b").exists()  # refused before anything is written
+    assert cli.main(["check", str(tmp_path / "card.toml")]) == 0
+    said = capsys.readouterr().out
+    assert "sweep of 12 points" in said and "refuses to start without --allow-large" in said
+    assert cli.main(["sweep", str(tmp_path / "card.toml"), "--out", str(tmp_path / "b"), "-q"]) == 2
+    assert "--allow-large" in capsys.readouterr().err
+    assert cli.main(["sweep", str(tmp_path / "card.toml"), "--out", str(tmp_path / "b"), "-q", "--allow-large"]) == 0
