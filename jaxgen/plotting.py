@@ -117,6 +117,37 @@ def _binned(x, y, z, xedges, yedges, statistic):
     return res.reshape(out.shape)
 
 
+def _tick_label(v: float) -> str:
+    """Compact label of a log-axis tick: 50, 200, 0.02 or 2e-09 (as 2x10^-9)."""
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{v:g}"
+    mant, exp = f"{v:.0e}".split("e")
+    return f"$10^{{{int(exp)}}}$" if mant in ("1", "+1") else f"${mant}\\times10^{{{int(exp)}}}$"
+
+
+def _log_ticks(axis, lo: float, hi: float) -> None:
+    """Major ticks of a log axis over [lo, hi], every one of them labelled (none left blank at the range's ends).
+
+    Up to 3 decades: ticks at 1, 2, 5 x 10^k; wider: at the decades only (minor ticks in between, unlabelled).
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+
+    span = np.log10(hi / lo)
+    subs = (1.0, 2.0, 5.0) if span <= 3.0 else (1.0,)
+    ks = np.arange(np.floor(np.log10(lo)) - 1, np.ceil(np.log10(hi)) + 2)
+    ticks = np.array([s * 10.0**k for k in ks for s in subs])
+    ticks = ticks[(ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))]
+    if span > 3.0 and ticks.size > 8:  # thin the decades to at most ~8 labels
+        step = int(np.ceil(ticks.size / 8))
+        ticks = ticks[::step]
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_label(v)))
+    axis.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10) * 1.0))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean", bins: int = 40,
                        log_x: bool | None = None, log_y: bool | None = None, log_z: bool | None = None,
                        title: str | None = None, valid=None) -> pathlib.Path:
@@ -188,13 +219,10 @@ def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean"
 
     ax.set_xlabel(axlabel(x))
     ax.set_ylabel(axlabel(y))
-    from matplotlib.ticker import LogLocator, NullFormatter
-
-    for lg, axis, setter in ((lx, ax.xaxis, ax.set_xscale), (ly, ax.yaxis, ax.set_yscale)):
-        if lg:
+    for lg, axis, setter, e in ((lx, ax.xaxis, ax.set_xscale, xe), (ly, ax.yaxis, ax.set_yscale, ye)):
+        if lg and e[0] > 0:
             setter("log")
-            axis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
-            axis.set_minor_formatter(NullFormatter())
+            _log_ticks(axis, float(e[0]), float(e[-1]))
     ax.set_title(title or f"{z} over {x}, {y}: {xv.size} points" + (f" ({n_bad} invalid, dropped)" if n_bad else ""),
                  fontsize=9)
     fig.tight_layout()
