@@ -61,7 +61,9 @@ def _rows():
         ("Hall Sec 5.3: T_X,fo (m_X = 1.62 GeV, x_fo = 20)", "few 10 MeV",
          f"{1e3 * f(sg.hidden_freezeout_temperature(1.62)):.0f} MeV; T_X,dec/T_X,fo = "
          f"{f(sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, eta_ref) / sg.hidden_freezeout_temperature(1.62)):.1f}",
-         "freeze-out still running at LOSP decay (> 1), as the paper concludes"),
+         "closed-form estimate: T_X,dec = derived eq. (5.4) above over T_X,fo = m_X/x_fo with a FIXED x_fo = 20 "
+         "(the paper's 'few 10 MeV'); > 1: freeze-out still running at LOSP decay, as the paper concludes. The "
+         "chain section recomputes the ratio with x_f from the hidden freeze-out itself (a different number)"),
         ("Ardu (27) t_NLSP (2 TeV, m_3/2 = 10 GeV)", "1.6 s",
          f"{f(sg.nlsp_lifetime(2000.0, 10.0)):.3f} s (reduced M_Pl); {f(sg.nlsp_lifetime(2000.0, 10.0, c.M_PLANCK)):.1f} s (full)",
          "reduced Planck mass confirmed; printed value 13 % low"),
