@@ -16,7 +16,7 @@ Contents (derivations in docs/derivations/cp_asymmetry.md):
   phi_2 = arg(mu M2 b^*), and eps = eps0 alpha_w sin(phi_2) (eq. 2.7) with the on-shell-cut condition evaluated on the
   exact spectrum.
 
-Limitation (stated as the brief allows): the full one-loop absorptive functions of the MSSM diagrams (vertex and
+Limitation: the full one-loop absorptive functions of the MSSM diagrams (vertex and
 self-energy graphs with W, Z, h cuts, Fig. 3 of Hall et al.) are NOT implemented. eps for a given spectrum is the
 eq. (2.7) parameterization with eps0 supplied by the user; what is computed from the spectrum is the phase phi_2,
 which cuts are kinematically open, and whether the decay can carry an asymmetry at all. :func:`interference_epsilon`
@@ -32,8 +32,11 @@ Discrepancies with the printed paper (each tested in tests/jaxgen/test_cp.py):
    two-body amplitude A, two-body phase space 1/8 pi) unitarity gives
    eps = -Im(A1 A12 A2^*) / (8 pi |A2|^2) and eta_X = eps Y_X = -C_FI (M_Pl/m_B) Im(A1 A12 A2^*) / (128 pi^2),
    i.e. a factor pi larger than the printed 1/(128 pi^3) (and the CP-sign convention of item 1). Implemented: the
-   derivation. Consequence: the "maximal asymmetry of 10^-2" of eq. (1.5) becomes 9.7e-2 (the printed 1/128 pi^3
-   gives 3.1e-2).
+   derivation. C_FI of eqs. (1.1), (1.4), (1.5) is the whole coefficient 1.64 g_B/(g_*s sqrt(g_*rho)) that goes with
+   the REDUCED Planck mass (1.64 = 0.3278 M_Pl/M_Pl,reduced), so :func:`master_formula_eta` uses the reduced Planck
+   mass by default. Consequence: at the reference values of eq. (1.5) (C_FI = 1e-3, |A1| = 1,
+   |A2| = |A12| = 1e-6 sqrt(m_B/100 GeV), sin(phi) = 1) eta_X = 1.9e-2; the printed 1/128 pi^3 gives 6.1e-3, the
+   text's "~ 10^-2".
 3. The printed Im[C0 (C1)^*] = "g2/2 m_W^2 |lambda|^2 Im[mu^* m2^* sin 2beta^*]" follows from the printed C0 (eq. 2.6)
    and C1 only if "g2" is the SU(2) coupling g_2 (a subscript lost in extraction), not g^2. Implemented: g_2 / 2.
 """
@@ -326,17 +329,31 @@ def master_formula_epsilon(A1, A2, A12):
     return jnp.where(ok, -jnp.imag(A1 * A12 * jnp.conj(A2)) / (8.0 * math.pi * jnp.where(ok, den, 1.0)), 0.0)
 
 
-def master_formula_eta(A1, A2, A12, m_B, c_fi, m_planck=c.M_PLANCK):
+def master_formula_eta(A1, A2, A12, m_B, c_fi, m_planck=c.M_PLANCK_REDUCED, *, g_b=None, g_s=None, g_rho=None):
     """X asymmetry eta_X = eps Y_X from eq. (1.4) of Hall et al., re-derived (dimensionless).
 
     Y_X = C_FI M_Pl Gamma / m_B^2 (eq. 1.1) with Gamma = |A2|^2 m_B / (16 pi) and eps from
     :func:`master_formula_epsilon`:  eta_X = -C_FI (M_Pl / m_B) Im(A1 A12 A2^*) / (128 pi^2).
     The printed eq. (1.4) has 128 pi^3 (a factor pi smaller) and the opposite CP-sign convention.
 
-    Args: A1, A2, A12 complex dimensionless; m_B [GeV]; c_fi = C_FI (eq. 1.1, including g_B); m_planck [GeV].
+    Planck-mass convention: Hall et al.'s C_FI = 1.64 g_B/(g_*s sqrt(g_*rho)) (eq. 1.1) is normalised with the
+    REDUCED Planck mass 2.435e18 GeV (the same yield with M_Pl = 1.221e19 GeV has 0.3278 in place of 1.64), so the
+    default ``m_planck`` is the reduced one. Pass ``m_planck=constants.M_PLANCK`` only together with a C_FI built
+    from 0.3278 (:func:`jaxgen.freezein.hall_c_fi` ``("full")``): the product C_FI M_Pl is what matters.
+
+    Args: A1, A2, A12 complex dimensionless; m_B [GeV]; m_planck [GeV];
+        c_fi: C_FI of eq. (1.1). Without g_b, g_s: the whole coefficient 1.64 g_B/(g_*s sqrt(g_*rho)) (of order
+            1e-3, the normalisation of eq. 1.5). With g_b and g_s given: the bare constant (the paper's 1.64), which
+            is then multiplied by g_b/(g_s sqrt(g_rho)) (g_rho defaults to g_s).
     """
     A1, A2, A12 = (jnp.asarray(x) + 0j for x in (A1, A2, A12))
-    return -c_fi * (m_planck / m_B) * jnp.imag(A1 * A12 * jnp.conj(A2)) / (128.0 * math.pi**2)
+    if (g_b is None) != (g_s is None):
+        raise ValueError("give both g_b and g_s (c_fi is then the bare 1.64), or neither (c_fi includes them)")
+    coef = jnp.asarray(c_fi)
+    if g_b is not None:
+        g_rho = g_s if g_rho is None else g_rho
+        coef = coef * jnp.asarray(g_b) / (jnp.asarray(g_s) * jnp.sqrt(jnp.asarray(g_rho)))
+    return -coef * (m_planck / m_B) * jnp.imag(A1 * A12 * jnp.conj(A2)) / (128.0 * math.pi**2)
 
 
 def interference_epsilon(C0, C1, tree_integral, loop_im_integrals):

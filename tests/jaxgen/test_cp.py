@@ -200,18 +200,46 @@ def test_master_formula_eq14_from_unitarity_and_discrepancy():
     np.testing.assert_allclose(cp.master_formula_epsilon(np.conj(A1), np.conj(A2), np.conj(A12)),
                                -cp.master_formula_epsilon(A1, A2, A12), rtol=1e-14)
     # Hall et al. eq. (1.5): C_FI = 1e-3, |A1| = 1, |A2| = |A12| = 1e-6 sqrt(m_B/100 GeV), sin(phi) = 1.
-    # Printed "eta_X ~ 1e-2"; printed eq. (1.4) (1/128 pi^3) gives 3.1e-2; the derivation (1/128 pi^2) gives 9.7e-2.
+    # C_FI = 1.64 g/(g_*s sqrt(g_*rho)) (eq. 1.1) goes with the reduced Planck mass (default of master_formula_eta).
+    # Printed "eta_X ~ 1e-2" (one digit); the printed eq. (1.4) (1/128 pi^3) gives 6.1e-3 (rounds to 1e-2 in
+    # log10); the derivation (1/128 pi^2) gives 1.93e-2, a factor pi larger.
     mB = 400.0
     a = 1e-6 * math.sqrt(mB / 100)
     eta = cp.master_formula_eta(1.0, a, a * np.exp(-0.5j * math.pi), mB, 1e-3)  # Im(A1 A12 A2^*) = -a^2
-    np.testing.assert_allclose(eta, 1e-3 * c.M_PLANCK / mB * a**2 / (128 * math.pi**2), rtol=1e-12)
-    np.testing.assert_allclose(eta, 0.0966, rtol=2e-3)
-    np.testing.assert_allclose(eta, 1e-3 * c.M_PLANCK * 1e-12 / 100 / (128 * math.pi**2), rtol=1e-12)
-    printed = 1e-3 * c.M_PLANCK / mB * a**2 / (128 * math.pi**3)
-    np.testing.assert_allclose(printed, 0.03076, rtol=2e-3)  # order 1e-2 as printed in eq. (1.5)
+    np.testing.assert_allclose(eta, 1e-3 * c.M_PLANCK_REDUCED / mB * a**2 / (128 * math.pi**2), rtol=1e-12)
+    np.testing.assert_allclose(eta, 1.928e-2, rtol=1e-3)
+    np.testing.assert_allclose(eta, 1e-3 * c.M_PLANCK_REDUCED * 1e-12 / 100 / (128 * math.pi**2), rtol=1e-12)
+    printed = 1e-3 * c.M_PLANCK_REDUCED / mB * a**2 / (128 * math.pi**3)
+    np.testing.assert_allclose(printed, 6.136e-3, rtol=1e-3)
+    assert round(math.log10(printed)) == -2  # "~ 1e-2" of eq. (1.5)
     # eta = eps * Y_X with Y_X = C_FI M_Pl Gamma / m_B^2, Gamma = |A2|^2 m_B / 16 pi (eq. 1.1)
     eps = cp.master_formula_epsilon(1.0, a, a * np.exp(-0.5j * math.pi))
-    np.testing.assert_allclose(eta, eps * 1e-3 * c.M_PLANCK * a**2 * mB / (16 * math.pi) / mB**2, rtol=1e-12)
+    np.testing.assert_allclose(eta, eps * 1e-3 * c.M_PLANCK_REDUCED * a**2 * mB / (16 * math.pi) / mB**2, rtol=1e-12)
+
+
+def test_master_formula_eta_planck_mass_conventions():
+    """The paper's bare C_FI = 1.64 (eq. 1.1, reduced Planck mass) with g_B, g_* gives the same eta_X as the
+    freeze-in yield computed independently with the full Planck mass (jaxgen.freezein.freezein_closed_form, 0.3278);
+    the full Planck mass with 1.64 would be sqrt(8 pi) = 5.01x too large."""
+    from jaxgen.freezein import freezein_closed_form
+
+    mB, g_b, g_s = 300.0, 2.0, 100.0
+    A1, A2, A12 = 0.9 * np.exp(0.2j), 3e-7 * np.exp(-0.7j), 5e-7 * np.exp(0.4j)
+    eta = complex(cp.master_formula_eta(A1, A2, A12, mB, 1.64, g_b=g_b, g_s=g_s)).real
+    # independent: eps (unitarity) times Y_X from the closed-form freeze-in yield with the full Planck mass
+    width = abs(A2) ** 2 * mB / (16 * math.pi)
+    y_x = float(freezein_closed_form(mB, width, g_b, g_s=g_s, g_rho=g_s, statistics="mb"))
+    ref = float(cp.master_formula_epsilon(A1, A2, A12)) * y_x
+    assert eta == pytest.approx(ref, rel=3e-3)  # 1.64 is 1.6435 to its printed 3 digits (+-0.005)
+    # whole-coefficient form (c_fi includes g_B/g_*^(3/2)) and full-Planck-mass form with 0.3278 agree
+    c_whole = 1.64 * g_b / g_s**1.5
+    np.testing.assert_allclose(cp.master_formula_eta(A1, A2, A12, mB, c_whole), eta, rtol=1e-12)
+    c_full = 135.0 / (8 * math.pi**3 * math.sqrt(4 * math.pi**3 / 45)) * g_b / g_s**1.5
+    np.testing.assert_allclose(cp.master_formula_eta(A1, A2, A12, mB, c_full, m_planck=c.M_PLANCK), ref, rtol=1e-10)
+    wrong = complex(cp.master_formula_eta(A1, A2, A12, mB, c_whole, m_planck=c.M_PLANCK)).real
+    assert wrong / eta == pytest.approx(math.sqrt(8 * math.pi), rel=1e-12)
+    with pytest.raises(ValueError, match="g_b and g_s"):
+        cp.master_formula_eta(A1, A2, A12, mB, 1.64, g_b=2.0)
 
 
 def test_interference_formula_eq25_sign_and_vanishing():
