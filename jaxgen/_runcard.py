@@ -1100,7 +1100,10 @@ def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = Fa
         f = opts.pop("file")
         if not pathlib.Path(f).exists() and f in example_spectra():
             f = example_spectra()[f]
-        pred = predict_spectrum(f, SlhaSettings(**opts))
+        from ._slha import read_slha
+
+        spec = read_slha(f, strict=opts.get("strict", True))
+        pred = predict_spectrum(spec, SlhaSettings(**opts))
         ds = pred.to_dataset()
         ds.attrs.update(_provenance(card))
         text = pred.table()
@@ -1114,7 +1117,7 @@ def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = Fa
                 written.append(plotting.plot_spectra(
                     [pred], _inside(out, out / f"{stem}_mx.png"), labels=[stem]))
             written += _write_runcard_copy(card, out)
-        return {"text": text, "dataset": ds, "written": written, "prediction": pred}
+        return {"text": text, "dataset": ds, "written": written, "prediction": pred, "skipped": spec.skipped}
     import jax
 
     chain, settings = _chain(card)

@@ -166,7 +166,9 @@ class SlhaSpectrum:
         generator: spectrum generator name and version from SPINFO entries 1, 2 (or "").
         ignored: PDG codes of BLOCK MASS that are known but not used (SM particles, h0, the gravitino) or unknown
             (only with ``strict=False``).
-        blocks: names of all blocks in the file.
+        blocks: names of the blocks read (those jaxgen uses).
+        skipped: headers of the sections skipped because jaxgen does not use them (``"BLOCK MSOFT"``,
+            ``"DECAY 1000006"``, ``"XSECTION"``, ...).
     """
 
     source: str
@@ -178,6 +180,7 @@ class SlhaSpectrum:
     generator: str
     ignored: tuple
     blocks: tuple
+    skipped: tuple = ()
 
     def name(self, code: int) -> str:
         """Conventional name of a PDG code (e.g. ``"~t_1"``)."""
@@ -199,66 +202,125 @@ def _pyslha():
     return pyslha
 
 
+_FORTRAN_NUM = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))[dD]([+-]?\d+)$")
+#: blocks jaxgen reads; every other block (and DECAY / XSECTION sections) is skipped (listed in
+#: ``SlhaSpectrum.skipped``)
+_USED_BLOCKS = ("MASS", *_MIX_BLOCKS, *("IM" + b for b in _MIX_BLOCKS), "HMIX", "MINPAR", "SPINFO")
+#: entries per data line of the numeric blocks jaxgen reads: (number of integer indices, then one value)
+_BLOCK_INDICES = {"MASS": 1, "HMIX": 1, "MINPAR": 1, **{b: 2 for b in _MIX_BLOCKS},
+                  **{"IM" + b: 2 for b in _MIX_BLOCKS}}
+
+
 def _num(tok: str) -> float:
-    return float(tok.replace("d", "e").replace("D", "E"))
+    """A number token of an SLHA file; Fortran exponents (``2.0D+02``, as spectrum generators write them) too."""
+    m = _FORTRAN_NUM.match(tok)
+    return float(f"{m.group(1)}E{m.group(2)}" if m else tok)
 
 
-def _prevalidate(text: str, src: str) -> None:
-    """Structure check of the SLHA text (pyslha silently skips what it does not understand)."""
-    block = None
-    seen_blocks = set()
+def _int(tok: str) -> int:
+    v = int(tok)  # ValueError for a non-integer token
+    return v
+
+
+def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
+    """Structure and content check of the SLHA text (pyslha silently skips or mangles what it does not understand).
+
+    Returns ``(text, skipped)``: the text of the blocks jaxgen reads (``_USED_BLOCKS``; Fortran D exponents rewritten
+    as E) and the headers of the sections skipped (other blocks, DECAY, XSECTION). Raises ``ValueError`` naming the
+    file, the line, the block and the fix for: a header without a name, a line that is neither a header nor data,
+    data outside a block, a data line of a used block with the wrong number of entries or a non-number, a
+    non-finite entry, a used block given twice, an entry given twice (e.g. a PDG code in BLOCK MASS)."""
+    block = None  # the used block being read, or None (skipping / before the first header)
+    in_section = False
+    seen_blocks, seen_keys = {}, {}
+    kept, skipped = [], []
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].rstrip()
         if not line.strip():
             continue
         head = line.lstrip()
-        m = _BLOCK_RE.match(head)
-        if head.lower().startswith("block"):
+        toks = head.split()
+        word = toks[0].lower()
+        if word == "block":
+            m = _BLOCK_RE.match(head)
             if not m:
                 raise ValueError(f"malformed SLHA file {src}, line {lineno}: 'BLOCK' without a block name "
                                  f"({raw.strip()!r}); write e.g. 'BLOCK MASS  # pole masses'")
-            block = m.group(1).upper()
-            if block in seen_blocks and block == "MASS":
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK MASS appears twice; merge them")
-            seen_blocks.add(block)
+            name = m.group(1).upper()
+            in_section = True
+            if name not in _USED_BLOCKS:
+                block = None
+                skipped.append(f"BLOCK {name}")
+                continue
+            if name in seen_blocks:
+                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {name} appears twice (first at "
+                                 f"line {seen_blocks[name]}); merge them into one block")
+            seen_blocks[name] = lineno
+            block = name
+            rest = " ".join(str(_num(t)) if _FORTRAN_NUM.match(t) else t for t in toks[2:])
+            kept.append(f"BLOCK {name}" + (f"  {rest}" if rest else ""))
             continue
-        if _DECAY_RE.match(head):
-            toks = head.split()
-            try:
-                int(toks[1]), _num(toks[2])
-            except (IndexError, ValueError):
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: a DECAY line needs a PDG code and a "
-                                 f"width ('DECAY 1000006 1.2E+00'), got {raw.strip()!r}") from None
-            block = "DECAY"
+        if word in ("decay", "xsection"):
+            if word == "decay":
+                try:
+                    _int(toks[1]), _num(toks[2])
+                except (IndexError, ValueError):
+                    raise ValueError(f"malformed SLHA file {src}, line {lineno}: a DECAY line needs a PDG code and "
+                                     f"a width ('DECAY 1000006 1.2E+00'), got {raw.strip()!r}") from None
+            skipped.append(" ".join(toks[:2]).upper() if word == "decay" else "XSECTION")
+            block, in_section = None, True
             continue
-        toks = head.split()
         if not (line[:1].isspace() or re.match(r"^[+-]?[\d.]", toks[0])):
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: {raw.strip()!r} is neither a BLOCK/DECAY "
-                             "header nor a data line; data lines start with a space and a number, comments with #")
-        if block is None:
+            raise ValueError(f"malformed SLHA file {src}, line {lineno}: {raw.strip()!r} is neither a BLOCK/DECAY/"
+                             "XSECTION header nor a data line; data lines start with a space and a number, "
+                             "comments with #")
+        if not in_section:
             raise ValueError(f"malformed SLHA file {src}, line {lineno}: data line {raw.strip()!r} outside any "
                              "BLOCK; put it under a header such as 'BLOCK MASS'")
-        if block == "MASS":
-            if len(toks) < 2:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK MASS lines are "
-                                 f"'PDG-code mass', got {raw.strip()!r}")
+        if block is None:
+            continue  # a line of a skipped block
+        if block == "SPINFO":
             try:
-                code = int(toks[0])
-            except ValueError:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK MASS needs an integer PDG code "
-                                 f"first, got {toks[0]!r}") from None
-            try:
-                _num(toks[1])
-            except ValueError:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: the mass of PDG code {code} "
-                                 f"({PDG_NAMES.get(code, 'unknown')}) in BLOCK MASS is not a number: {toks[1]!r}"
-                                 ) from None
-        elif block in _MIX_BLOCKS or block in ("HMIX", "MINPAR", "EXTPAR"):
-            try:
-                [_num(t) for t in toks]
-            except ValueError:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} holds numbers only, "
-                                 f"got {raw.strip()!r}") from None
+                _int(toks[0]), toks[1]
+            except (IndexError, ValueError):
+                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK SPINFO lines are 'index text' "
+                                 f"(e.g. '1  SOFTSUSY'), got {raw.strip()!r}; fix the line") from None
+            kept.append(raw.split("#", 1)[0])
+            continue
+        n_idx = _BLOCK_INDICES[block]
+        form = {"MASS": "'PDG-code mass'", "HMIX": "'index value'", "MINPAR": "'index value'"}.get(block,
+                                                                                              "'i j value'")
+        if len(toks) != n_idx + 1:
+            what = "an extra entry" if len(toks) > n_idx + 1 else "too few entries"
+            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} lines are {form}, got "
+                             f"{raw.strip()!r} ({what}); fix the line (comments go after '#')")
+        try:
+            idx = tuple(_int(t) for t in toks[:n_idx])
+        except ValueError:
+            what = "an integer PDG code" if block == "MASS" else "integer indices"
+            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} needs {what} first, got "
+                             f"{raw.strip()!r}") from None
+        key = idx[0] if n_idx == 1 else idx
+        entry = (f"PDG code {key} ({PDG_NAMES.get(key, 'unknown')})" if block == "MASS"
+                 else f"entry {key}" if n_idx == 1 else f"entry ({key[0]}, {key[1]})")
+        try:
+            val = _num(toks[-1])
+        except ValueError:
+            if block == "MASS":
+                raise ValueError(f"malformed SLHA file {src}, line {lineno}: the mass of {entry} in BLOCK MASS is "
+                                 f"not a number: {toks[-1]!r}") from None
+            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} holds numbers only, got "
+                             f"{raw.strip()!r}") from None
+        if block != "MASS" and not math.isfinite(val):
+            raise ValueError(f"BLOCK {block} of {src}, line {lineno}: {entry} is {toks[-1]!r}, not a finite number; "
+                             "fix the spectrum (a mixing matrix or parameter must be finite)")
+        prev = seen_keys.setdefault(block, {})
+        if key in prev:
+            raise ValueError(f"BLOCK {block} of {src}: {entry} is given twice (lines {prev[key]} and {lineno}); "
+                             "keep one line")
+        prev[key] = lineno
+        kept.append("   " + "   ".join([*map(str, idx), repr(val)]))
+    return "\n".join(kept) + "\n", tuple(skipped)
 
 
 def _read_matrix(blocks, name: str, src: str):
@@ -308,11 +370,12 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         if not path.is_file():
             raise FileNotFoundError(f"SLHA file {str(path)!r} not found")
         try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            raise ValueError(f"malformed SLHA file {path}: not a text file") from None
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"malformed SLHA file {path}: not a UTF-8/ASCII text file (byte {e.start}: {e.reason}); "
+                             "SLHA files are plain ASCII: re-save it as text") from None
         src = str(path)
-    _prevalidate(text, src)
+    text, skipped = _prevalidate(text, src)
     try:
         doc = pyslha.readSLHA(text, ignorenomass=True, ignorenobr=True)
     except Exception as exc:  # pyslha.ParseError and friends
@@ -358,7 +421,8 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         sp = blocks["SPINFO"]
         generator = " ".join(str(sp[k]) for k in (1, 2) if k in sp)
     return SlhaSpectrum(source=src, masses=masses, signs=signs, mixing=mixing, mu=mu, tan_beta=tan_beta,
-                        generator=generator, ignored=tuple(sorted(set(ignored))), blocks=tuple(blocks))
+                        generator=generator, ignored=tuple(sorted(set(ignored))), blocks=tuple(blocks),
+                        skipped=skipped)
 
 
 # ---------------------------------------------------------------------------------------------------------------

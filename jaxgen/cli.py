@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "off when stderr is not a terminal")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the Python traceback on errors")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="more detail on stderr (e.g. the SLHA blocks, DECAY and XSECTION sections skipped "
+                             "because jaxgen does not use them)")
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
         prog="jaxgen", parents=[common], formatter_class=fmt,
@@ -214,10 +217,15 @@ def _cmd_predict(args) -> int:
         if len(args.inputs) > 1 or args.example:
             raise ValueError("give either one runcard (*.toml) or SLHA files, not both")
         card = _with_formats(_runcard.load_runcard(toml[0]), args.format)
+        _check_out_dir(card.output_dir(args.out), "--out" if args.out is not None else "[output].directory")
         res = _runcard.run_predict(card, out=args.out, quiet=not args.progress)
         print(res["text"])
         for p in res["written"]:
             _say(args, f"wrote {p}")
+        if args.verbose and card.scenario == "slha" and res["prediction"] is not None:
+            skipped = res.get("skipped") or ()
+            if skipped:
+                _say(args, f"{card.slha['file']}: skipped (not used by jaxgen): {', '.join(skipped)}")
         return 0 if _status_ok(res["dataset"]) else 1
     files = _slha_inputs(args)
     if not files:
@@ -228,11 +236,15 @@ def _cmd_predict(args) -> int:
         higgs_sector=args.higgs_sector, lepton_flavour_equilibrium=not args.no_lfv,
         higgsino_mass=args.higgsino_mass, strict=not args.lenient)
     formats = args.format or ["netcdf", "csv", "png"]
+    _check_out_dir(args.out)
     out = None if args.out is None else args.out.expanduser().resolve()
     preds, rows = [], [["file", "B_over_B_minus_L", "m_X_GeV", "status", "light_species"]]
     stems = []
     for f in files:
-        pred = _slha.predict_spectrum(f, settings)
+        spec = _slha.read_slha(f, strict=settings.strict)
+        if args.verbose and spec.skipped:
+            _say(args, f"{f}: skipped (not used by jaxgen): {', '.join(spec.skipped)}")
+        pred = _slha.predict_spectrum(spec, settings)
         preds.append(pred)
         stem = pathlib.Path(f).stem
         stems.append(stem)
@@ -251,7 +263,7 @@ def _cmd_predict(args) -> int:
         print("summary:")
         for r in rows[1:]:
             print(f"  {pathlib.Path(r[0]).name:<24} B/(B-L) = {float(r[1]):.6f}   m_X = {float(r[2]):.4f} GeV"
-                  f"   status {r[3]}")
+                  f"   status {r[3]} ({_slha_status_name(r[3])})")
     if out is not None:
         import csv
 
@@ -268,6 +280,26 @@ def _cmd_predict(args) -> int:
             p = plotting.plot_spectra(preds, _inside(out, out / "spectra_mx.png"), labels=stems)
             _say(args, f"wrote {p}")
     return 0 if all(int(p.status) == 0 for p in preds) else 1
+
+
+def _slha_status_name(code: int) -> str:
+    from . import equilibrium
+
+    return "ok" if int(code) == 0 else str(equilibrium.STATUS.get(int(code), f"unknown status {int(code)}"))
+
+
+def _check_out_dir(out, where: str = "--out") -> None:
+    """Up-front check of the output directory: an existing file (or a file among its parents) cannot be one."""
+    if out is None:
+        return
+    p = pathlib.Path(out).expanduser()
+    for q in (p, *p.parents):
+        if q.exists() and not q.is_dir():
+            what = "is an existing file" if q == p else f"lies below the existing file {q}"
+            raise ValueError(f"{where} {str(p)!r} {what}, not a directory: results are written into a directory. "
+                             "Fix: give a new or existing directory (e.g. --out results), or remove the file")
+        if q.exists():
+            break
 
 
 def _preset_or_number(v: str):
@@ -289,6 +321,7 @@ def _cmd_runcard(args, runner_name: str) -> int:
     from . import _runcard
 
     card = _with_formats(_runcard.load_runcard(args.runcard), args.format)
+    _check_out_dir(card.output_dir(args.out), "--out" if args.out is not None else "[output].directory")
     runner = getattr(_runcard, runner_name)
     if runner_name == "run_sweep_card":  # progress: a bar on a terminal, periodic plain lines in logs
         res = runner(card, out=args.out, quiet=args.quiet, force_csv=args.force_csv, allow_large=args.allow_large)
@@ -297,7 +330,10 @@ def _cmd_runcard(args, runner_name: str) -> int:
     print(res["text"])
     for p in res["written"]:
         _say(args, f"wrote {p}")
-    return 0
+    problems = res.get("problems") or []
+    for msg in problems:
+        print(f"jaxgen {args.command}: {msg}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _cmd_check(args) -> int:
@@ -340,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     args.quiet = getattr(args, "quiet", False)
     args.progress = not args.quiet and sys.stderr.isatty()  # progress bars only on a terminal
     args.debug = getattr(args, "debug", False)
+    args.verbose = getattr(args, "verbose", False)
     if args.command is None:
         parser.print_help()
         return 2
@@ -359,6 +396,15 @@ def main(argv: list[str] | None = None) -> int:
         msg = textwrap.indent(str(exc), "  ").lstrip()
         print(f"jaxgen {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug: say so plainly instead of a bare traceback
+        if args.debug:
+            raise
+        print(f"jaxgen {args.command}: internal error ({type(exc).__name__}: {exc}). This is a bug in jaxgen, not "
+              "in your input: please report it with the input file; rerun with --debug for the traceback",
+              file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

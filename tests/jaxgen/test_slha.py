@@ -301,3 +301,86 @@ def test_bad_settings():
     with pytest.raises(TypeError, match="unknown SlhaSettings field"):
         slha.predict_spectrum(EXAMPLES["heavy"], temprature=100.0)
     assert math.isclose(slha.dm_to_baryon_value("hall2010"), 4.86)
+
+
+# ---------------------------------------------------------------- fuzz findings (issue: SLHA reading)
+def _line(text, code):
+    return re.search(rf"^ +{code} .*\n", text, flags=re.M).group(0)
+
+
+def test_extra_token_on_mass_line_is_a_clear_error():
+    t = MINIMAL_OK.replace(_line(MINIMAL_OK, 1000006), "   1000006   5.0E+02   7.0   # ~t_1\n")
+    with pytest.raises(ValueError, match=r"line \d+: BLOCK MASS lines are 'PDG-code mass', got '1000006   5\.0E\+02"
+                                         r"   7\.0   # ~t_1' \(an extra entry\); fix the line"):
+        slha.read_slha(t)
+
+
+def test_fortran_d_exponents_are_numbers():
+    text = EXAMPLES["compressed"].read_text()
+    fortran = re.sub(r"(\d)E([+-]\d\d)", r"\1D\2", text)
+    assert fortran != text and "D+02" in fortran
+    a, b = slha.read_slha(text), slha.read_slha(fortran)
+    assert a.masses == b.masses and a.mu == b.mu and a.tan_beta == b.tan_beta
+    for k in a.mixing:
+        np.testing.assert_array_equal(a.mixing[k], b.mixing[k])
+
+
+def test_duplicated_pdg_code_and_entries_are_errors():
+    line = _line(MINIMAL_OK, 1000006)
+    t = MINIMAL_OK.replace(line, line + "   1000006   9.0E+02\n")
+    with pytest.raises(ValueError, match=r"BLOCK MASS of <text>: PDG code 1000006 \(~t_1\) is given twice "
+                                         r"\(lines \d+ and \d+\); keep one line"):
+        slha.read_slha(t)
+    n11 = re.search(r"  1  1  .*# N_11\n", MINIMAL_OK).group(0)
+    with pytest.raises(ValueError, match=r"BLOCK NMIX of <text>: entry \(1, 1\) is given twice"):
+        slha.read_slha(MINIMAL_OK.replace(n11, n11 + n11))
+    with pytest.raises(ValueError, match=r"BLOCK HMIX appears twice"):
+        slha.read_slha(MINIMAL_OK + "Block HMIX\n   1   3.0E+02\n")
+
+
+@pytest.mark.parametrize("block,entry", [("NMIX", "N_11"), ("UMIX", "U_11"), ("VMIX", "V_11")])
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_non_finite_mixing_entry_is_an_error(block, entry, bad):
+    old = re.search(rf"  1  1  .*# {entry}\n", MINIMAL_OK).group(0)
+    with pytest.raises(ValueError, match=rf"BLOCK {block} of <text>, line \d+: entry \(1, 1\) is '{bad}', not a "
+                                         r"finite number"):
+        slha.read_slha(MINIMAL_OK.replace(old, f"  1  1   {bad}   # {entry}\n"))
+
+
+def test_unused_blocks_decays_and_xsections_are_skipped(tmp_path, capsys):
+    extra = ("XSECTION  1.30E+04  2212 2212  2  1000021 1000021  # SLHA3\n"
+             "  0  2  0  0  0  0  3.0D-03  NLL-fast 2.1  # NLO+NLL\n"
+             "DECAY   1000006   1.2D+00   # stop width\n"
+             "     1.00E+00   2   1000022   6\n"
+             "DECAY   1000021   3.0E+00\n     5.0E-01   3   1000022   -")  # a truncated decay table
+    spec = slha.read_slha(MINIMAL_OK + extra)
+    assert spec.masses == slha.read_slha(MINIMAL_OK).masses
+    assert {"XSECTION", "DECAY 1000006", "DECAY 1000021", "BLOCK SMINPUTS", "BLOCK EXTPAR"} <= set(spec.skipped)
+    assert "MASS" in spec.blocks and "SMINPUTS" not in spec.blocks
+    f = tmp_path / "xsec.slha"
+    f.write_text(MINIMAL_OK + extra + "\n")
+    from jaxgen import cli
+
+    assert cli.main(["predict", str(f), "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped" in err and "XSECTION" in err and "DECAY 1000006" in err
+
+
+def test_truncated_files_give_clear_errors():
+    text = EXAMPLES["compressed"].read_text()
+    outcomes = set()
+    for cut in range(0, len(text), 11):
+        try:
+            slha.species_weights(slha.read_slha(text[:cut] + "\n"))
+            outcomes.add("ok")
+        except ValueError as e:
+            assert "<text>" in str(e) and ("line" in str(e) or "BLOCK" in str(e) or "Higgsinos" in str(e)), str(e)
+            outcomes.add("error")
+    assert outcomes == {"ok", "error"}
+
+
+def test_non_text_file_names_the_file(tmp_path):
+    f = tmp_path / "binary.slha"
+    f.write_bytes(b"Block MASS\n  1000006  5.0E+02 \xff\xfe\n")
+    with pytest.raises(ValueError, match=r"malformed SLHA file .*binary\.slha: not a UTF-8/ASCII text file"):
+        slha.read_slha(f)
