@@ -65,6 +65,15 @@ from ._sweep import leaf_names, tree_get
 
 __all__ = [
     "BAD_CHI2",
+    "FIT_OK",
+    "FIT_NOT_CONVERGED",
+    "FIT_AT_BOUND",
+    "FIT_COVARIANCE_SINGULAR",
+    "FIT_CHAIN_INVALID",
+    "FIT_STATUS_MESSAGES",
+    "FIT_STATUS_BITS",
+    "AT_BOUND_TOL",
+    "fit_status_names",
     "TRANSFORMS",
     "FreeParameter",
     "Target",
@@ -82,6 +91,41 @@ __all__ = [
 
 #: chi^2 assigned to points where the chain's status != 0 or a residual is not finite.
 BAD_CHI2 = 1e30
+
+# fit status bits (FitResult.fit_status; 0 = a usable fit; decode with fit_status_names / FitResult.status_names)
+FIT_OK = 0
+#: the best start did not converge (chi^2 still changing over the last steps, or a large Gauss-Newton decrement).
+FIT_NOT_CONVERGED = 1
+#: a bounded parameter (logit, or log with bounds) ended at a bound: within AT_BOUND_TOL of the interval's width
+#: (in the transformed coordinate: ln theta for bounded log) from lower or upper, or a Gauss-Newton step from the
+#: best fit would cross the bound (the optimum lies outside the range). Its error is reported as inf.
+FIT_AT_BOUND = 2
+#: the Laplace Hessian is not positive definite: the covariance is a pseudo-inverse; the errors of the parameters
+#: in its null directions are reported as inf.
+FIT_COVARIANCE_SINGULAR = 4
+#: the best fit is not a valid point of the chain (its status != 0, or no start reached a valid point:
+#: chi^2 = BAD_CHI2); all errors are reported as inf. FitResult.status holds the chain's own status bits.
+FIT_CHAIN_INVALID = 8
+
+FIT_STATUS_MESSAGES = {
+    FIT_NOT_CONVERGED: "FIT_NOT_CONVERGED: the best start did not converge (raise steps/polish, or check the targets)",
+    FIT_AT_BOUND: "FIT_AT_BOUND: a parameter ended at a bound of its range (widen the bounds); its error is inf",
+    FIT_COVARIANCE_SINGULAR: "FIT_COVARIANCE_SINGULAR: the Laplace Hessian is singular (a direction unconstrained "
+                             "by the targets); affected errors are inf",
+    FIT_CHAIN_INVALID: "FIT_CHAIN_INVALID: the best fit is not a valid chain point (chain status != 0 or no valid "
+                       "start); the result is not a fit",
+}
+#: name of each fit status bit.
+FIT_STATUS_BITS = {FIT_NOT_CONVERGED: "FIT_NOT_CONVERGED", FIT_AT_BOUND: "FIT_AT_BOUND",
+                   FIT_COVARIANCE_SINGULAR: "FIT_COVARIANCE_SINGULAR", FIT_CHAIN_INVALID: "FIT_CHAIN_INVALID"}
+#: a bounded parameter is "at a bound" when its position in the (transformed) interval is < AT_BOUND_TOL or
+#: > 1 - AT_BOUND_TOL.
+AT_BOUND_TOL = 1e-3
+
+
+def fit_status_names(code: int) -> list[str]:
+    """Names (``"FIT_NOT_CONVERGED"``, ...) of the bits set in a fit status; ``[]`` for FIT_OK."""
+    return [name for bit, name in FIT_STATUS_BITS.items() if int(code) & bit]
 
 #: Valid ``FreeParameter.transform`` names.
 TRANSFORMS = ("auto", "log", "periodic", "identity", "logit")
@@ -583,10 +627,16 @@ class FitResult(eqx.Module):
             Levenberg-Marquardt trial points, which may be rejected); ``history_best``: its running minimum.
         hessian_u: (n, n) Hessian of chi^2/2 in u at the best fit; ``fisher_u``: its Gauss-Newton part J^T J.
         cov_u, cov: (n, n) Laplace covariance in u and in the physical parameters (D cov_u D, D = dtheta/du).
-        errors_u, errors: (n,) 1-sigma errors (sqrt of the diagonals).
+        errors_u, errors: (n,) 1-sigma errors (sqrt of the diagonals); inf (never a tiny number or NaN) for a
+            parameter at a bound, in a null direction of a singular Hessian, or when the fit is FIT_CHAIN_INVALID.
         laplace_ok: the Hessian is positive definite (else ``cov`` uses its pseudo-inverse and is unreliable).
         residuals: (m,) (prediction - value)/sigma at the best fit.
-        status, status_starts: the chain's status at the best fit / at every start's final point.
+        status, status_starts: the CHAIN's status at the best fit / at every start's final point (0 = valid).
+        fit_status: the FIT's own status bits (0 = FIT_OK, a usable fit): FIT_NOT_CONVERGED, FIT_AT_BOUND,
+            FIT_COVARIANCE_SINGULAR, FIT_CHAIN_INVALID (see the constants); decode with :meth:`status_names`, read
+            :attr:`message`, test :attr:`ok`. A command line should print ``message`` and exit non-zero when not
+            ``ok``.
+        at_bound: (n,) bool, the parameters that ended at a bound of their range (their ``errors`` are inf).
         converged, converged_starts: a valid point, the best chi^2 stable over the last 5 steps and the
             Gauss-Newton decrement (J^T r)^T (J^T J)^-1 (J^T r) (the chi^2 decrease a further full step would give)
             below ftol (1 + chi^2). A start stuck at a local minimum also counts as converged: compare
@@ -622,6 +672,30 @@ class FitResult(eqx.Module):
     converged_starts: np.ndarray
     best_index: int
     n_dof: int
+    fit_status: int = 0
+    at_bound: np.ndarray | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for a usable fit: ``fit_status == FIT_OK``."""
+        return int(self.fit_status) == FIT_OK
+
+    def status_names(self) -> list[str]:
+        """Names of the fit status bits set (``[]`` for a usable fit), e.g. ``["FIT_NOT_CONVERGED", "FIT_AT_BOUND"]``."""
+        return fit_status_names(self.fit_status)
+
+    @property
+    def message(self) -> str:
+        """One line for humans: ``"fit ok"`` or the fit status names with explanations (and the chain status and
+        the parameters at a bound)."""
+        if self.ok:
+            return "fit ok"
+        parts = [FIT_STATUS_MESSAGES[bit] for bit in FIT_STATUS_BITS if int(self.fit_status) & bit]
+        if self.at_bound is not None and np.any(self.at_bound):
+            parts.append("at a bound: " + ", ".join(n for n, b in zip(self.names, self.at_bound) if b))
+        if int(self.status) != 0:
+            parts.append(f"chain status {int(self.status)}")
+        return f"fit status {int(self.fit_status)}: " + "; ".join(parts)
 
     def index(self, path: str) -> int:
         try:
@@ -658,8 +732,9 @@ class FitResult(eqx.Module):
                          f"{units.get(nm, '')} |")
         n_ok = int(np.sum(self.chi2_starts < BAD_CHI2))
         lines += ["", f"chi^2 = {self.chi2:.4g} for {self.n_dof} degrees of freedom; best of {len(self.chi2_starts)} "
-                  f"starts ({n_ok} valid, {int(np.sum(self.converged_starts))} converged); status {self.status}; "
-                  f"Laplace covariance {'ok' if self.laplace_ok else 'SINGULAR (pseudo-inverse)'}."]
+                  f"starts ({n_ok} valid, {int(np.sum(self.converged_starts))} converged); chain status "
+                  f"{self.status}; Laplace covariance {'ok' if self.laplace_ok else 'SINGULAR (pseudo-inverse)'}.",
+                  "", f"**{self.message}**" if not self.ok else "fit status 0 (ok)."]
         return "\n".join(lines)
 
 
@@ -834,36 +909,68 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     H = out["hessian"]
     H = 0.5 * (H + H.T)
     J = out["jac"]
-    cov_u, laplace_ok = _inverse_psd(H)
+    cov_u, laplace_ok, null = _inverse_psd(H)
     D = out["dtheta_du"]
     cov = D[:, None] * cov_u * D[None, :]
     x_best = x_starts[i]
+    errors_u = np.sqrt(np.clip(np.diag(cov_u), 0, None))
+    errors = np.sqrt(np.clip(np.diag(cov), 0, None))
+    # the fit's own status (module constants FIT_*): never report a failed fit as a fit
+    at_bound = _at_bound(kinds, u_starts[i], J, out["residuals"])
+    chain_invalid = bool(out["bad"][i]) or not chi2_starts[i] < BAD_CHI2 or int(out["status"][i]) != 0
+    fit_status = ((0 if converged_starts[i] else FIT_NOT_CONVERGED) | (FIT_AT_BOUND if at_bound.any() else 0)
+                  | (0 if laplace_ok else FIT_COVARIANCE_SINGULAR) | (FIT_CHAIN_INVALID if chain_invalid else 0))
+    unknown = at_bound | null | ~np.isfinite(errors) | ~np.isfinite(errors_u)
+    if chain_invalid:
+        unknown = np.ones_like(unknown)
+    errors = np.where(unknown, np.inf, errors)
+    errors_u = np.where(unknown, np.inf, errors_u)
     params = set_values(base, locs, jnp.asarray(x_best, dtype=dtype))
     return FitResult(
         names=tuple(paths), transforms=kinds, target_names=tuple(tnames), params=params,
         prediction=out["prediction"], x=x_best, u=u_starts[i], chi2=float(chi2_starts[i]), chi2_starts=chi2_starts,
         x_starts=x_starts, u_starts=u_starts, x_init=x_init, history=hist, history_best=hbest, hessian_u=H,
         fisher_u=J.T @ J,
-        cov_u=cov_u, cov=cov, errors_u=np.sqrt(np.clip(np.diag(cov_u), 0, None)),
-        errors=np.sqrt(np.clip(np.diag(cov), 0, None)), laplace_ok=bool(laplace_ok), residuals=out["residuals"],
-        status=int(out["status"][i]), status_starts=out["status"], converged=bool(converged_starts[i]),
-        converged_starts=converged_starts, best_index=i, n_dof=len(tnames) - len(paths))
+        cov_u=cov_u, cov=cov, errors_u=errors_u, errors=errors, laplace_ok=bool(laplace_ok),
+        residuals=out["residuals"], status=int(out["status"][i]), status_starts=out["status"],
+        converged=bool(converged_starts[i]), converged_starts=converged_starts, best_index=i,
+        n_dof=len(tnames) - len(paths), fit_status=int(fit_status), at_bound=at_bound)
+
+
+def _at_bound(kinds, u, J, r) -> np.ndarray:
+    """(n,) bool: a bounded parameter (logit or bounded log; theta = a + (b - a) t, t = sigmoid(u), in ln theta for
+    bounded log) that is at a bound: t within AT_BOUND_TOL of 0 or 1, or the Gauss-Newton step from the best fit,
+    linearised in t (dt = t (1 - t) du, du = -J^+ r), would cross the bound (the unconstrained optimum lies
+    outside the allowed range, so the fit is pinned there)."""
+    u = np.asarray(u, float)
+    t = 0.5 * (1.0 + np.tanh(0.5 * u))  # sigmoid without overflow
+    bounded = np.array([k in ("logit", "loglogit") for k in kinds], bool)
+    J, r = np.asarray(J, float), np.asarray(r, float)
+    if J.size and np.all(np.isfinite(J)) and np.all(np.isfinite(r)) and np.any(J):
+        du = np.linalg.lstsq(J, -r, rcond=None)[0]
+    else:
+        du = np.zeros_like(u)
+    t_new = t + t * (1.0 - t) * du
+    return bounded & ((t < AT_BOUND_TOL) | (t > 1.0 - AT_BOUND_TOL) | (t_new > 1.0) | (t_new < 0.0))
 
 
 def _to_phys_np(kinds, a, b, s, u):
     return np.asarray(_to_phys(kinds, a, b, s, jnp.asarray(u)))
 
 
-def _inverse_psd(H: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Inverse of a symmetric matrix if positive definite (relative eigenvalue floor 1e-13), else pseudo-inverse."""
+def _inverse_psd(H: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray]:
+    """Inverse of a symmetric matrix if positive definite (relative eigenvalue floor 1e-13), else pseudo-inverse;
+    with the (n,) mask of the parameters that have a component (> 1e-6) along a dropped (null) eigenvector."""
+    n = H.shape[0] if H.ndim == 2 else 0
     if H.size == 0 or not np.all(np.isfinite(H)):
-        return np.full_like(H, np.nan) if H.size else H, False
+        return (np.full_like(H, np.inf) if H.size else H), False, np.ones(n, bool)
     w, V = np.linalg.eigh(H)
     wmax = np.max(np.abs(w))
     ok = bool(wmax > 0 and np.min(w) > 1e-13 * wmax)
     keep = w > 1e-13 * wmax if wmax > 0 else np.zeros_like(w, bool)
     winv = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
-    return (V * winv) @ V.T, ok
+    null = np.any(np.abs(V[:, ~keep]) > 1e-6, axis=1) if np.any(~keep) else np.zeros(n, bool)
+    return (V * winv) @ V.T, ok, null
 
 
 def _target_loc(pred_shape, path: str) -> _Loc:

@@ -11,10 +11,23 @@ Example::
               targets=observed_density_targets("eta_b", "omega_x_h2"),                        # Planck 2018
               n_starts=8, seed=0)
     print(res.to_markdown()); res.params; res.cov; res.history   # (n_starts, steps + polish)
+    if not res.ok:                       # fit_status != FIT_OK: not converged, at a bound, singular, invalid
+        print(res.message, res.status_names())   # e.g. ['FIT_NOT_CONVERGED', 'FIT_AT_BOUND']; errors there are inf
+
+``res.status`` is the chain's status at the best fit; ``res.fit_status`` the fit's own bits (``FIT_*``).
 """
 
 from ._fit import (
+    AT_BOUND_TOL,
     BAD_CHI2,
+    FIT_AT_BOUND,
+    FIT_CHAIN_INVALID,
+    FIT_COVARIANCE_SINGULAR,
+    FIT_NOT_CONVERGED,
+    FIT_OK,
+    FIT_STATUS_BITS,
+    FIT_STATUS_MESSAGES,
+    fit_status_names,
     TRANSFORMS,
     FitResult,
     FreeParameter,
@@ -31,7 +44,16 @@ from ._fit import (
 )
 
 __all__ = [
+    "AT_BOUND_TOL",
     "BAD_CHI2",
+    "FIT_AT_BOUND",
+    "FIT_CHAIN_INVALID",
+    "FIT_COVARIANCE_SINGULAR",
+    "FIT_NOT_CONVERGED",
+    "FIT_OK",
+    "FIT_STATUS_BITS",
+    "FIT_STATUS_MESSAGES",
+    "fit_status_names",
     "TRANSFORMS",
     "FitResult",
     "FreeParameter",

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from jaxgen import constants as c
-from jaxgen.fit import (BAD_CHI2, FreeParameter, Target, baryon_yield_target, chi2_function, dm_density_target, fit,
-                        observed_density_targets)
+from jaxgen.fit import (BAD_CHI2, FIT_AT_BOUND, FIT_CHAIN_INVALID, FIT_COVARIANCE_SINGULAR, FIT_NOT_CONVERGED,
+                        FIT_STATUS_MESSAGES, FreeParameter, Target, baryon_yield_target, chi2_function,
+                        dm_density_target, fit, fit_status_names, observed_density_targets)
 
 
 class Params(eqx.Module):
@@ -84,6 +85,8 @@ def test_recovery_from_random_starts(recovery):
     # the issue's recovery test on the analytic chain: (sin phi, lam, m_X) back to <= 1e-6 relative
     for (phase, lam, m_x), res in recovery:
         assert res.converged and res.status == 0 and res.laplace_ok
+        assert res.ok and res.fit_status == 0 and res.status_names() == [] and res.message == "fit ok"
+        assert not res.at_bound.any() and np.all(np.isfinite(res.errors)) and "fit status 0 (ok)" in res.to_markdown()
         assert np.all(res.x_init[1:, 1] != res.x_init[0, 1])  # the starts really differ
         got = dict(zip(res.names, res.x))
         assert abs(math.sin(got["phase.0"]) / math.sin(phase) - 1) <= 1e-6
@@ -277,6 +280,29 @@ def test_all_starts_bad_gives_flags_not_nan():
     res = fit(toy_chain, BASE, FREE, _targets(pred), n_starts=8, start=starts)
     assert res.chi2 == BAD_CHI2 and res.status == 1 and not res.converged and not res.laplace_ok
     assert np.all(np.isfinite(res.history)) and np.all(np.isfinite(res.x_starts))
+    # the fit's own status says it is not a fit; no error is quoted as a (tiny) number
+    assert not res.ok and res.fit_status & FIT_CHAIN_INVALID and res.fit_status & FIT_NOT_CONVERGED
+    assert "FIT_CHAIN_INVALID" in res.status_names() and "FIT_CHAIN_INVALID" in res.message
+    assert np.all(np.isinf(res.errors)) and np.all(np.isinf(res.errors_u))
+    assert "FIT_CHAIN_INVALID" in res.to_markdown()
+
+
+def test_fit_at_bound_is_flagged_with_inf_error():
+    """Data that need sin(phase) = 3 (impossible): the logit phase in (-pi/2, pi/2) is pinned at +pi/2. The fit
+    must say so (FIT_AT_BOUND, named, with a message) and quote an infinite error for that parameter, not a tiny
+    Laplace number; the other parameters keep finite errors. Reuses the recovery compilation."""
+    pred = toy_chain(_point(math.pi / 2, 2.3e-7, 3.1))
+    targets = _targets(pred)
+    targets[0] = Target("eta_b", 3.0 * float(pred.eta_b), 1e-3 * abs(float(pred.eta_b)))
+    res = fit(toy_chain, BASE, FREE, targets, n_starts=8, seed=0,
+              start={"lam": (1e-8, 3e-6), "m_x": (0.3, 30.0)})
+    assert res.status == 0  # the chain is fine at the best fit
+    assert not res.ok and res.fit_status & FIT_AT_BOUND
+    assert "FIT_AT_BOUND" in res.status_names() and "phase.0" in res.message
+    assert list(res.at_bound) == [True, False, False]
+    assert math.isinf(res.error("phase.0")) and np.all(np.isfinite(res.errors[1:]))
+    assert fit_status_names(FIT_AT_BOUND | FIT_NOT_CONVERGED) == ["FIT_NOT_CONVERGED", "FIT_AT_BOUND"]
+    assert fit_status_names(0) == [] and FIT_STATUS_MESSAGES[FIT_COVARIANCE_SINGULAR].startswith("FIT_COV")
 
 
 def test_chi2_function_gradient_vs_finite_differences():
@@ -377,7 +403,7 @@ def test_hall_recovery():
         if k == 0:
             n_compiled = _fit._core_jit._cached._cache_size()
         got = dict(zip(res.names, res.x))
-        assert res.status == 0 and res.converged and res.laplace_ok
+        assert res.status == 0 and res.converged and res.laplace_ok and res.ok
         assert abs(math.sin(got["phase.0"]) / math.sin(ph) - 1) <= 1e-6
         assert abs(got["lam"] / lam - 1) <= 1e-6
         assert abs(got["m_x"] / mx - 1) <= 1e-6
@@ -388,3 +414,28 @@ def test_hall_recovery():
         assert res.error("lam") / lam == pytest.approx(0.5e-3, rel=1e-5)
         assert res.error("m_x") / mx == pytest.approx(math.sqrt(2) * 1e-3, rel=1e-5)
     assert _fit._core_jit._cached._cache_size() == n_compiled  # the later points reused the compilation
+
+
+def test_hall_fit_with_lam_bounds_that_exclude_the_data():
+    """The runcard fit (hall_fit.toml) with lam bounded away from the data. [1e-10, 2e-9]: the data need
+    lam = 2.49e-9, so lam is pinned at the upper bound: FIT_AT_BOUND (and not converged), error inf. [1e-4, 1e-3]
+    (the issue's case: chi^2 = 1.45e22, converged = 0, yet 'status 0; Laplace covariance ok' and an error of 2.9e-65):
+    every point of that range overproduces X (Y_FI > Y_X^eq, STATUS_OVERPRODUCED of the chain), so the fit reports
+    FIT_CHAIN_INVALID | FIT_NOT_CONVERGED and inf errors. One compilation (bounds are traced)."""
+    hall = pytest.importorskip("jaxgen._scenario_hall")
+    base = hall.HallParams.benchmark()
+    targets = [Target("eta_b", 8.627e-11, 5.8e-13), Target("omega_x_h2", 0.12, 0.0012),
+               Target("decay_length", 8.0, 0.4)]
+    out = {}
+    for lo, hi in ((1e-10, 2e-9), (1e-4, 1e-3)):
+        free = [FreeParameter("lam", "log", lo, hi), FreeParameter("phase.0", "periodic", -math.pi, math.pi),
+                FreeParameter("m_x", "log", 0.5, 5.0)]
+        out[lo] = fit(hall.asymmetric_freezein, base, free, targets, n_starts=4, steps=100, polish=20,
+                      hessian="gauss-newton")
+    pinned, wild = out[1e-10], out[1e-4]
+    assert pinned.status == 0 and pinned.fit_status & FIT_AT_BOUND and not pinned.ok
+    assert pinned.at_bound[0] and math.isinf(pinned.error("lam")) and pinned.value("lam") <= 2e-9
+    assert "lam" in pinned.message and "FIT_AT_BOUND" in pinned.to_markdown()
+    assert wild.fit_status & FIT_CHAIN_INVALID and wild.fit_status & FIT_NOT_CONVERGED and not wild.ok
+    assert wild.status & hall.STATUS_OVERPRODUCED
+    assert np.all(np.isinf(wild.errors)) and "Laplace covariance ok" not in wild.to_markdown()
