@@ -621,8 +621,10 @@ def run_sweep(
     sharding = NamedSharding(mesh, PartitionSpec("batch"))
     fdt = _float_dtype()
     t0 = time.perf_counter()
-    compiled = _make_chunk_fn(f, design, sharding).lower(
-        jax.ShapeDtypeStruct((batch, len(design.axes)), fdt, sharding=sharding)).compile()
+    compiled = None
+    if todo or out is None:  # a resume with nothing left to compute does not compile
+        compiled = _make_chunk_fn(f, design, sharding).lower(
+            jax.ShapeDtypeStruct((batch, len(design.axes)), fdt, sharding=sharding)).compile()
     compile_s = time.perf_counter() - t0
 
     axis_attrs = {a.path: {"units": a.units, "log": int(a.log), "low": float(a.low), "high": float(a.high)}

@@ -274,6 +274,7 @@ def test_netcdf_output_metadata_resume_and_mismatch(tmp_path, reference):
     # re-running resumes: nothing to compute
     again = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True, units={"epsilon": "1", "phi_2": "rad"})
     assert again.chunks_computed == 0 and again.chunks_skipped == 5
+    assert again.compile_s < 0.05  # nothing left to compute: no compilation
     # a different sweep in the same directory is refused
     with pytest.raises(ValueError, match="different sweep"):
         run_sweep(f_cp, DESIGN, chunk_size=32, out=out, quiet=True)
