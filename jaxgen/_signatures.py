@@ -29,6 +29,10 @@ both tested in tests/jaxgen/test_signatures.py):
 * Hall eq. (1.4)-text: non-thermalization bound. Requiring that freeze-in heating does not bring T_X up to T
   (T_X/T < 1 from the eq. (5.2) derivation) gives lam < 9.7e-8 sqrt(m_B/100 GeV) (g_X = 10, g_* = 100, g_B = 2);
   the paper quotes 1e-6 sqrt(m_B/100 GeV): same scaling, a prefactor ~10 larger.
+* Hall eq. (4.9): psi_X decays through its neutrino admixture sin^2 theta = (lam v_u)^2/m_psi^2 (W = lam L H_u X)
+  via virtual W, Z; summing the three-body channels gives tau = 1.64e3 s (1e-10/lam)^2 (2 GeV/m_psi)^3 (sin beta = 1):
+  same scalings as the printed 10 s, a prefactor 164x larger (:func:`psi_x_lifetime_lhu`; printed
+  :func:`hall_eq_4_9`). Hall eq. (4.8) (XUDD) is kept as printed: see :func:`psi_x_lifetime_xudd`.
 * Ardu eq. (27): Gamma = m^5 (1 - m_3/2^2/m^2)^4 /(48 pi m_3/2^2 M_P^2) needs the REDUCED Planck mass
   (t = 1.84 s at 2 TeV, 10 GeV); with M_Pl = 1.22e19 GeV it would be 46 s. Printed: 1.6 s (13 % lower).
 * Ardu Sec. 4 (after eq. 27): m Y <= 1e-7 - 1e-8 GeV at m = 2 TeV gives Y <= 5e-11 - 5e-12, not the printed
@@ -62,7 +66,12 @@ __all__ = [
     "losp_decay_length",
     "hall_eq_4_2",
     "psi_x_lifetime_xudd",
+    "hall_eq_4_8",
+    "psi_x_lhu_channel_sum",
+    "psi_x_neutrino_mixing",
+    "psi_x_width_lhu",
     "psi_x_lifetime_lhu",
+    "hall_eq_4_9",
     "hidden_temperature_ratio",
     "hall_eq_5_2",
     "losp_decay_temperature",
@@ -166,24 +175,95 @@ def hall_eq_4_2(eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, ga
 # ---------------------------------------------------------------------------------------------------------------
 def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0,
                         c_had: Any = 0.1) -> jax.Array:
-    """psi_X lifetime [s] for the XUDD operator, Hall et al. 2010 eq. (4.8) (psi_X -> n pi0, p pi-):
+    """psi_X lifetime [s] for the XUDD operator, Hall et al. 2010 eq. (4.8) AS PRINTED (psi_X -> n pi0, p pi-):
 
     tau = 1e4 s (0.2/alpha_s)^4 (M_*/1e9 GeV)^2 (M_susy/500 GeV)^2 (0.1/C)^2 (2 GeV/m_psi)^5.
 
-    Equivalently Gamma = k alpha_s^4 C^2 m_psi^5/(M_*^2 M_susy^2) with k = 0.0321 (inferred from the printed 1e4 s;
-    the paper gives no derivation of k). The powers are dimensionally consistent (Gamma has mass dimension 1), which
-    the tests check. Args: m_psi, m_star (suppression scale M_*), m_susy (squark/gluino mass) in GeV; alpha_s; c_had:
-    hadronic matrix element C (dimensionless as normalised by the paper).
+    Not re-derived, and the only printed formula of this module kept as the default: its prefactor rests on the
+    diagram of the paper's Fig. 6 (not in the text) and on a hadronic matrix element C whose normalisation the paper
+    does not define. What can be derived (docs/derivations/signatures.md, sec. 2.2): with W = X U D D/M_*, a
+    three-quark final state from the Rp-even psi_X needs the two squarks of the vertex psi_X psi_U (squark)^2/M_*
+    to turn into quarks through one gluino, a one-loop triangle, so the amplitude is of order alpha_s/(4 pi M_* M_susy)
+    and Gamma scales as alpha_s^2 (printed: alpha_s^4); at degenerate squarks the gluino dressing of such an operator
+    is expected to cancel (the Fierz identity known from dimension-five proton decay), so the coefficient depends on
+    spectrum details the paper does not give. Equivalently to the printed form, Gamma = k alpha_s^4 C^2
+    m_psi^5/(M_*^2 M_susy^2) with k = 0.0321 (inferred from the printed 1e4 s). Args: m_psi, m_star (suppression
+    scale M_*), m_susy (squark/gluino mass) in GeV; alpha_s; c_had: hadronic matrix element C (dimensionless).
     """
     return (1e4 * (0.2 / _a(alpha_s)) ** 4 * (_a(m_star) / 1e9) ** 2 * (_a(m_susy) / 500.0) ** 2
             * (0.1 / _a(c_had)) ** 2 * (2.0 / _a(m_psi)) ** 5)
 
 
-def psi_x_lifetime_lhu(lam: Any, m_psi: Any) -> jax.Array:
-    """psi_X lifetime [s] for the lambda X L H_u operator, Hall et al. 2010 eq. (4.9) (decay via virtual W, Z):
+#: Hall et al. 2010 eq. (4.8) as printed (same function as :func:`psi_x_lifetime_xudd`, named like the other
+#: printed forms).
+hall_eq_4_8 = psi_x_lifetime_xudd
 
-    tau = 10 s (1e-10/lambda)^2 (2 GeV/m_psi)^3. Prefactor as printed (model-dependent mixing; not re-derived).
+
+def psi_x_lhu_channel_sum(sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
+    """Sum over the open three-body channels of a Dirac neutral lepton that mixes with nu_e (or nu_mu), in units of
+    G_F^2 m^5 sin^2(theta)/(192 pi^3); massless partons u, d, s, e, mu, nu (m_psi between ~1 and ~3 GeV: tau and
+    charm channels closed), Fermi theory (m_psi << m_W), CKM unitarity |V_ud|^2 + |V_us|^2 = 1, no QCD correction.
+
+    With s = sin^2 theta_W and the neutral-current couplings g_L = T3 - Q s, g_R = -Q s (each chirality
+    structure of a massless final state gives the muon-decay rate times g^2):
+    charged current  psi -> e^- (mu^+ nu_mu), e^- (u dbar, u sbar):                1 + 3
+    e^- e^+ nu_e (W and Z exchange interfere, g_L -> g_L + 1):                      (1/2 + s)^2 + s^2
+    neutral current  nu_e nu nubar (identical nu_e: factor 2), mu^+ mu^-:          2/4 + 2/4, (1/2 - s)^2 + s^2
+                     u ubar, d dbar, s sbar (3 colours):                            3[(1/2 - 2s/3)^2 + (2s/3)^2], 2 x 3[(1/2 - s/3)^2 + (s/3)^2]
+    Total 7.253 at s = 0.23129.
     """
+    s = _a(sin2_theta_w)
+    charged = 1.0 + 3.0
+    e_pair = (0.5 + s) ** 2 + s**2
+    mu_pair = (0.5 - s) ** 2 + s**2
+    neutrinos = 1.0
+    up = 3.0 * ((0.5 - 2.0 * s / 3.0) ** 2 + (2.0 * s / 3.0) ** 2)
+    down = 2.0 * 3.0 * ((0.5 - s / 3.0) ** 2 + (s / 3.0) ** 2)
+    return charged + e_pair + mu_pair + neutrinos + up + down
+
+
+def psi_x_neutrino_mixing(lam: Any, m_psi: Any, sin_beta: Any = 1.0) -> jax.Array:
+    """sin^2 theta of psi_X - neutrino mixing from W = lam L H_u X (Hall et al. eq. 2.2) with <H_u^0> = v_u:
+
+    the mass terms m_psi psi_X psi_Xc + lam v_u psi_X nu make psi_X the Dirac partner of
+    cos(theta) psi_Xc + sin(theta) nu with tan(theta) = lam v_u/m_psi, so sin^2 theta = (lam v_u)^2/(m_psi^2 +
+    (lam v_u)^2). v_u = v sin(beta), v = 174.10 GeV (m_W = g v/sqrt 2, the normalisation of Hall eq. 2.6).
+    """
+    mix = _a(lam) * (c.V_HIGGS / math.sqrt(2.0)) * _a(sin_beta)
+    return mix**2 / (_a(m_psi) ** 2 + mix**2)
+
+
+def psi_x_width_lhu(lam: Any, m_psi: Any, sin_beta: Any = 1.0, sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
+    """psi_X width [GeV] for the lam X L H_u operator (derived Hall et al. eq. 4.9): psi_X decays through its
+    neutrino admixture via virtual W, Z (m_psi << m_W, "partonic final states nu f f, l+ f_u f_d"):
+
+    Gamma = sin^2(theta) G_F^2 m_psi^5 N/(192 pi^3) = N G_F^2 (lam v_u)^2 m_psi^3/(192 pi^3)  (theta << 1),
+
+    with sin^2 theta from :func:`psi_x_neutrino_mixing` and N = 7.253 from :func:`psi_x_lhu_channel_sum`. psi_X is
+    a Dirac fermion (it carries U(1)_X; eqs. 4.6-4.7 give it the Dirac mass m_X X X^c), so only psi -> l^- + ...
+    and not its conjugate: a Majorana state would have twice this width.
+    """
+    mix2 = psi_x_neutrino_mixing(lam, m_psi, sin_beta)
+    return (mix2 * c.G_FERMI**2 * _a(m_psi) ** 5 * psi_x_lhu_channel_sum(sin2_theta_w) / (192.0 * math.pi**3))
+
+
+def psi_x_lifetime_lhu(lam: Any, m_psi: Any, sin_beta: Any = 1.0,
+                       sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
+    """psi_X lifetime [s] for the lam X L H_u operator, derived Hall et al. eq. (4.9): hbar/:func:`psi_x_width_lhu`.
+
+    tau = 1.64e3 s (1e-10/lam)^2 (2 GeV/m_psi)^3 (1/sin beta)^2 for theta << 1. The printed eq. (4.9) has the same
+    scalings with 10 s (:func:`hall_eq_4_9`): the printed lifetime is 164x shorter. No convention accounts for it:
+    a Majorana psi_X (x 1/2), v = 246 GeV instead of 174 GeV in the mixing (x 1/2) and hadronic instead of partonic
+    channels (O(1)) together give at most a factor of a few; the printed 10 s would need sin^2 theta 164x larger.
+    Args: lam: coupling of W = lam L H_u X; m_psi [GeV]; sin_beta: v_u/v (default 1, large tan beta, which the
+    paper's formula implicitly assumes: it has no tan beta); sin2_theta_w: weak mixing angle.
+    """
+    return c.GEV_INV_TO_S / psi_x_width_lhu(lam, m_psi, sin_beta, sin2_theta_w)
+
+
+def hall_eq_4_9(lam: Any, m_psi: Any) -> jax.Array:
+    """Hall et al. 2010 eq. (4.9) as printed [s]: tau = 10 s (1e-10/lam)^2 (2 GeV/m_psi)^3. Kept for comparison;
+    use :func:`psi_x_lifetime_lhu` (derived, 1.64e3 s at this normalisation)."""
     return 10.0 * (1e-10 / _a(lam)) ** 2 * (2.0 / _a(m_psi)) ** 3
 
 
@@ -470,6 +550,12 @@ def asymmetric_nlsp_yield(m_32: Any, baryon_yield: Any = c.PLANCK_2018.baryon_yi
                           dm_to_baryon: Any = c.ARDU_2025.dm_to_baryon) -> jax.Array:
     """Surviving NLSP asymmetric yield Delta Y_NLSP that gives the observed DM as gravitinos of mass m_3/2 [GeV]
     (Ardu et al. 2025 eq. 25 inverted; with washout, eq. 26, this is the yield after washout):
-    Delta Y_NLSP = (Omega_DM/Omega_b) m_p Delta Y_B / m_3/2. Default: 4.9e-11 for m_3/2 = 8.3 GeV (Table 2, l_R).
+    Delta Y_NLSP = (Omega_DM/Omega_b) m_p Delta Y_B / m_3/2.
+
+    Default dm_to_baryon = 26.5/4.9 = 5.408 (the ratio behind Table 2's m_3/2) and Delta Y_B = Planck 2018
+    8.63e-11: 5.27e-11 for m_3/2 = 8.3 GeV (Table 2, l_R). The paper's eq. (25) "Omega ratio ~5" gives 4.88e-11;
+    the BBN discussion in docs/derivations/signatures.md (sec. 7) and its test use that value (dm_to_baryon=5.0),
+    the chain ``jaxgen.scenarios.rsymmetric_adm`` takes y_NLSP = (Delta Y_NLSP/Delta Y_B) Delta Y_B from the
+    equilibrium solution (237/388 for l_R), which equals this default at the m_3/2 it predicts with 26.5/4.9.
     """
     return _a(dm_to_baryon) * c.M_PROTON * _a(baryon_yield) / _a(m_32)

@@ -1,4 +1,4 @@
-"""Closed-form signatures of both papers: LOSP decay length (Hall et al. 2010 eq. 4.2), psi_X lifetimes (4.8, 4.9),
+"""Closed-form signatures of both papers: LOSP decay length (Hall et al. 2010 eq. 4.2), psi_X lifetimes (4.8 as printed, 4.9 derived),
 hidden-sector temperatures (5.2-5.4), the non-thermalization bound, the NLSP -> gravitino lifetime (Ardu et al. 2025
 eq. 27) and the hadronic BBN check. See :mod:`jaxgen._signatures` for derivations and documented discrepancies.
 """
@@ -18,6 +18,8 @@ from ._signatures import (
     bbn_hadronic_bound,
     freezeout_running_ratio,
     hall_eq_4_2,
+    hall_eq_4_8,
+    hall_eq_4_9,
     hall_eq_5_2,
     hall_eq_5_3,
     hall_eq_5_4,
@@ -33,7 +35,10 @@ from ._signatures import (
     losp_width_from_relic,
     nlsp_lifetime,
     nlsp_width,
+    psi_x_lhu_channel_sum,
     psi_x_lifetime_lhu,
+    psi_x_neutrino_mixing,
+    psi_x_width_lhu,
     psi_x_lifetime_xudd,
     thermalization_coupling_bound,
     thermalization_ratio,
