@@ -1026,12 +1026,26 @@ def _csv_rows(ds):
         u = v.attrs.get("units", "")
         if a.ndim == 0:
             rows.append([n, a.item(), u])
-        else:
-            coords = None
-            if a.ndim == 1 and v.dims[0] in ds.coords:
-                coords = [str(x) for x in ds.coords[v.dims[0]].values]
-            for j, x in enumerate(a.reshape(-1)):
-                rows.append([f"{n}[{coords[j] if coords else j}]", x.item() if hasattr(x, "item") else x, u])
+            continue
+        # label every axis by its coordinate (e.g. covariance[lam,m_x], jacobian[eta_b,lam]), else the index
+        labels = []
+        for d, size in zip(v.dims, a.shape):
+            c = ds.coords[d].values if d in ds.coords and ds.coords[d].ndim == 1 else None
+            labels.append([str(x) for x in c] if c is not None and len(c) == size else [str(i) for i in range(size)])
+        per = str(v.attrs.get("units_per", "")).split()
+        per_units = []
+        for k, d in enumerate(v.dims):
+            c = per[k] if k < len(per) else "-"
+            per_units.append([str(x) for x in ds.coords[c].values] if c in ds.coords else None)
+        for idx in np.ndindex(*a.shape):
+            x = a[idx]
+            if per_units and any(pu is not None for pu in per_units):
+                parts = [pu[i] for pu, i in zip(per_units, idx) if pu is not None and pu[i] not in ("", "1")]
+                uu = "*".join(parts) if parts else "1"
+            else:
+                uu = u
+            rows.append([f"{n}[{','.join(lab[i] for lab, i in zip(labels, idx))}]",
+                         x.item() if hasattr(x, "item") else x, uu])
     return rows
 
 
@@ -1125,6 +1139,10 @@ def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = Fa
     pred = jax.jit(chain)(params)
     ds = prediction_dataset(pred, _provenance(card, {"settings": repr(settings)}))
     text = f"{card.title or card.scenario} ({card.scenario}; {type(pred).__name__})\n" + _table_text(ds)
+    for field in ("status", "flags"):
+        if field in ds:
+            code = int(np.asarray(ds[field].values).reshape(-1)[0])
+            text += f"\n  {field}: {code} ({_status_text(card, code)})"
     written = []
     if out is not None:
         written = write_dataset(ds, out, "predict", formats)
@@ -1438,7 +1456,8 @@ def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = F
         kw["steps"] = ft["steps"]
     res = fit(chain, base, free, targets, **kw)
     ds = _fit_dataset(res, card)
-    text = f"{card.title or card.scenario + ' fit'}\n" + res.to_markdown()
+    problems = fit_problems(res, card)
+    text = f"{card.title or card.scenario + ' fit'}\n" + fit_table_text(res, card, problems)
     written = []
     if out is not None:
         written = write_dataset(ds, out, "fit", [f for f in card.output["formats"] if f != "png"])
@@ -1453,7 +1472,129 @@ def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = F
                                                      adam_steps=steps if isinstance(steps, int) else None,
                                                      bad_chi2=0.1 * float(bad)))
         written += _write_runcard_copy(card, out)
-    return {"text": text, "dataset": ds, "written": written, "result": res}
+    return {"text": text, "dataset": ds, "written": written, "result": res, "problems": problems}
+
+
+_PARAM_UNIT_HINTS = [("phase", "rad"), ("phi", "rad"), ("lam", "1"), ("lambda", "1"), ("kappa", "1"),
+                     ("b_kappa", "GeV"), ("sigma_v", "GeV^-2"), ("m_", "GeV"), ("mass", "GeV")]
+#: what the fit's internal transforms are called in tables (the optimizer's coordinate)
+_TRANSFORM_LABELS = {"log": "log", "loglogit": "log, bounded", "logit": "bounded", "periodic": "periodic",
+                     "identity": "linear"}
+
+
+def param_units(path: str) -> str:
+    """Units of a Params field from its name (masses GeV, phases rad, couplings 1; ``"1"`` when unknown)."""
+    top = path.split(".")[0]
+    for pre, unit in _PARAM_UNIT_HINTS:
+        if top == pre or top.startswith(pre):
+            return unit
+    return "1"
+
+
+def _fit_target_units(res, card) -> list[str]:
+    names = [str(n) for n in res.target_names]
+    try:
+        table = units_for(res.prediction, names)
+    except (ImportError, TypeError, ValueError):  # no units table: hints from the names
+        table = units_for(None, names)
+    return [table.get(n, "1") for n in names]
+
+
+def fit_problems(res, card) -> list[str]:
+    """Why a fit result is not usable, as messages naming the status (empty for a usable fit): the fit's own
+    status bits (``FitResult.fit_status``, decoded with jaxgen._fit's names and messages), else not converged /
+    the chain's status at the best fit."""
+    fitmod = importlib.import_module("jaxgen._fit")
+    fs = getattr(res, "fit_status", None)
+    out = []
+    if fs is not None and int(fs) != 0:
+        messages = getattr(fitmod, "FIT_STATUS_MESSAGES", {}) or {}
+        bits = getattr(fitmod, "FIT_STATUS_BITS", {}) or {}
+        rest = int(fs)
+        for bit in sorted(set(messages) | set(bits)):
+            if int(fs) & bit:
+                rest &= ~bit
+                msg = messages.get(bit) or bits.get(bit, f"bit {bit}")
+                name = bits.get(bit, "")
+                out.append(msg if not name or msg.startswith(name) else f"{name}: {msg}")
+        if rest:
+            out.append(f"fit status bit(s) {rest} (unknown)")
+        at = getattr(res, "at_bound", None)
+        if at is not None and np.any(np.asarray(at, bool)):
+            out.append("at a bound: " + ", ".join(n for n, a in zip(res.names, np.asarray(at, bool)) if a))
+        names = [bits[b] for b in sorted(bits) if int(fs) & b] or [str(int(fs))]
+        return [f"fit status {int(fs)} ({', '.join(names)}): the fit is not usable"] + [f"  - {m}" for m in out]
+    if fs is None:  # a jaxgen.fit without its own status: derive the essentials
+        if not bool(res.converged):
+            out.append("fit status: NOT CONVERGED (the best start did not converge; raise [fit].steps or check "
+                       "the targets)")
+        free = {f["path"]: f for f in card.fit["free"]}
+        for j, nm in enumerate(res.names):
+            lo, hi = free.get(nm, {}).get("lower"), free.get(nm, {}).get("upper")
+            kind = str(res.transforms[j])
+            if lo is None or hi is None or kind not in ("logit", "loglogit"):
+                continue
+            x = float(np.asarray(res.x)[j])
+            t = ((math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo)) if kind == "loglogit" and x > 0
+                 else (x - lo) / (hi - lo))
+            if not 1e-3 < t < 1 - 1e-3:
+                out.append(f"fit status: AT BOUND: {nm} = {x:.6g} ended at a bound of [{lo:.4g}, {hi:.4g}]; widen "
+                           "the bounds in [fit].free")
+        if int(res.status) != 0:
+            out.append(f"fit status: the best fit is not a valid chain point (chain status {int(res.status)}: "
+                       f"{', '.join(_status_names(card, int(res.status))) or '?'})")
+    return out
+
+
+def _status_names(card, code: int) -> list[str]:
+    try:
+        mod = scenario_api(card.scenario)[4]
+    except (ValueError, NotAvailableError):
+        return []
+    fn = getattr(mod, "status_names", None)
+    if fn is not None:
+        return list(fn(int(code)))
+    messages = getattr(mod, "STATUS_MESSAGES", None) or {}
+    return [m for bit, m in messages.items() if int(code) & int(bit)]
+
+
+def _status_text(card, code: int) -> str:
+    """``"ok"`` or the names of the bits set in a scenario status code."""
+    if int(code) == 0:
+        return "ok"
+    return ", ".join(_status_names(card, int(code))) or f"unknown bits {int(code)}"
+
+
+def fit_table_text(res, card, problems=()) -> str:
+    """The fit result as a plain table: parameter, best fit, 1-sigma error, units, range (no internal transform
+    names), then chi^2, the starts and the fit status by name."""
+    rows = [("parameter", "best fit", "1-sigma", "units", "fitted as")]
+    free = {f["path"]: f for f in card.fit["free"]}
+    for j, nm in enumerate(res.names):
+        f = free.get(nm, {})
+        kind = _TRANSFORM_LABELS.get(str(res.transforms[j]), str(res.transforms[j]))
+        if f.get("lower") is not None and f.get("upper") is not None:
+            kind += f" in [{f['lower']:.4g}, {f['upper']:.4g}]"
+        err = float(np.asarray(res.errors)[j])
+        rows.append((nm, f"{float(np.asarray(res.x)[j]):.6g}", f"{err:.3g}", param_units(nm), kind))
+    tunits = _fit_target_units(res, card)
+    width = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  " + "  ".join(c.ljust(width[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  " + "  ".join("-" * w for w in width))
+    lines += ["", "  target residuals (prediction - value)/sigma:"]
+    for n, r, u in zip(res.target_names, np.asarray(res.residuals, float), tunits):
+        lines.append(f"    {str(n):<20} {r:+.3g}   ({u})" if u not in ("", "1") else f"    {str(n):<20} {r:+.3g}")
+    n_ok = int(np.sum(np.asarray(res.chi2_starts) < float(getattr(importlib.import_module("jaxgen._fit"),
+                                                                   "BAD_CHI2", 1e30))))
+    lines += ["", f"  chi^2 = {float(res.chi2):.4g} for {int(res.n_dof)} degrees of freedom; best of "
+                  f"{len(np.asarray(res.chi2_starts))} starts ({n_ok} valid, "
+                  f"{int(np.sum(np.asarray(res.converged_starts)))} converged)",
+              f"  chain status at the best fit: {int(res.status)} ({_status_text(card, int(res.status))})"]
+    if problems:
+        lines += [f"  {m}" for m in problems]
+    else:
+        lines.append("  fit status 0 (ok)")
+    return "\n".join(lines)
 
 
 def _fit_dataset(res, card):
@@ -1466,12 +1607,18 @@ def _fit_dataset(res, card):
         "error": xr.Variable(("parameter",), np.asarray(res.errors, float),
                              {"long_name": "Laplace 1-sigma error (physical units)"}),
         "covariance": xr.Variable(("parameter", "parameter_2"), np.asarray(res.cov, float)),
-        "transform": xr.Variable(("parameter",), np.asarray(res.transforms, dtype=str)),
+        "transform": xr.Variable(("parameter",), np.asarray([_TRANSFORM_LABELS.get(str(t), str(t))
+                                                             for t in res.transforms], dtype=str)),
         "chi2": xr.Variable((), float(res.chi2), {"units": "1"}),
         "n_dof": xr.Variable((), int(res.n_dof)),
         "converged": xr.Variable((), int(bool(res.converged))),
         "laplace_ok": xr.Variable((), int(bool(res.laplace_ok))),
         "status": xr.Variable((), int(res.status), {"description": "the chain's status at the best fit (0 = ok)"}),
+        **({"fit_status": xr.Variable((), int(res.fit_status), {
+            "description": "the fit's own status bits (0 = ok): " + "; ".join(
+                f"{b} = {n}" for b, n in getattr(importlib.import_module("jaxgen._fit"), "FIT_STATUS_BITS",
+                                                 {}).items())})} if getattr(res, "fit_status", None) is not None
+           else {}),
         "residual": xr.Variable(("target",), np.asarray(res.residuals, float), {"long_name": "(pred - value)/sigma"}),
         "chi2_start": xr.Variable(("start",), np.asarray(res.chi2_starts, float)),
         "x_start": xr.Variable(("start", "parameter"), np.asarray(res.x_starts, float),
@@ -1479,8 +1626,18 @@ def _fit_dataset(res, card):
         "x_init": xr.Variable(("start", "parameter"), np.asarray(res.x_init, float)),
         "history": xr.Variable(("start", "step"), np.asarray(res.history, float), {"long_name": "chi2 per step"}),
     }
+    punits = [param_units(str(n)) for n in res.names]
+    for k in ("best", "error"):
+        data[k].attrs["units_per"] = "parameter_units"
+    data["covariance"].attrs["units_per"] = "parameter_units parameter_units"
+    for k in ("x_start", "x_init"):
+        data[k].attrs["units_per"] = "- parameter_units"
+    data["chi2_start"].attrs["units"] = "1"
+    data["history"].attrs["units"] = "1"
     return xr.Dataset(data, coords={"parameter": names, "parameter_2": names,
-                                    "target": np.asarray(res.target_names, dtype=str)},
+                                    "parameter_units": ("parameter", np.asarray(punits, dtype=str)),
+                                    "target": np.asarray(res.target_names, dtype=str),
+                                    "target_units": ("target", np.asarray(_fit_target_units(res, card), dtype=str))},
                       attrs=_provenance(card, {"free": card.fit["free"], "targets": card.fit["targets"]}))
 
 
