@@ -117,35 +117,63 @@ def _binned(x, y, z, xedges, yedges, statistic):
     return res.reshape(out.shape)
 
 
-def _tick_label(v: float) -> str:
-    """Compact label of a log-axis tick: 50, 200, 0.02 or 2e-09 (as 2x10^-9)."""
+def _tick_label(v: float, sci: bool = False) -> str:
+    """Compact label of a log-axis tick (3 significant digits): 50, 200, 0.02, 43.5, or 2e-09 as 2x10^-9 (always
+    so with ``sci``: the axes spanning many decades)."""
     if v == 0:
         return "0"
-    if 1e-3 <= abs(v) < 1e5:
+    v = float(f"{v:.3g}")
+    if not sci and 1e-3 <= abs(v) < 1e5:
         return f"{v:g}"
-    mant, exp = f"{v:.0e}".split("e")
-    return f"$10^{{{int(exp)}}}$" if mant in ("1", "+1") else f"${mant}\\times10^{{{int(exp)}}}$"
+    mant, exp = f"{v:.2e}".split("e")
+    mant = mant.rstrip("0").rstrip(".")
+    return f"$10^{{{int(exp)}}}$" if mant == "1" else f"${mant}\\times10^{{{int(exp)}}}$"
 
 
-def _log_ticks(axis, lo: float, hi: float) -> None:
-    """Major ticks of a log axis over [lo, hi], every one of them labelled (none left blank at the range's ends).
+def log_tick_values(lo: float, hi: float, ends: bool = True) -> np.ndarray:
+    """Major tick positions of a log axis or log colour scale over [lo, hi] (lo > 0).
 
-    Up to 3 decades: ticks at 1, 2, 5 x 10^k; wider: at the decades only (minor ticks in between, unlabelled).
+    Up to 3 decades: 1, 2, 5 x 10^k; wider: the decades (thinned to at most ~8). ``ends``: the range's ends are
+    ticks too (labelled with 3 significant digits) unless a tick already sits within 20 % of them, so that no end of
+    a heat map's axis or colour bar is left without a number (on a wide axis an end close to a decade is left out:
+    the labels would overlap).
     """
-    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
-
+    lo, hi = float(min(lo, hi)), float(max(lo, hi))
     span = np.log10(hi / lo)
     subs = (1.0, 2.0, 5.0) if span <= 3.0 else (1.0,)
     ks = np.arange(np.floor(np.log10(lo)) - 1, np.ceil(np.log10(hi)) + 2)
     ticks = np.array([s * 10.0**k for k in ks for s in subs])
     ticks = ticks[(ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))]
-    if span > 3.0 and ticks.size > 8:  # thin the decades to at most ~8 labels
-        step = int(np.ceil(ticks.size / 8))
-        ticks = ticks[::step]
-    axis.set_major_locator(FixedLocator(ticks))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_label(v)))
+    if span > 3.0 and ticks.size > 8:
+        ticks = ticks[::int(np.ceil(ticks.size / 8))]
+    if ends:
+        for e in (lo, hi):
+            if not ticks.size or np.min(np.abs(np.log10(ticks / e))) > max(np.log10(1.2), 0.07 * span):
+                ticks = np.append(ticks, e)
+    return np.sort(ticks)
+
+
+def _log_ticks(axis, lo: float, hi: float, ends: bool = True) -> None:
+    """Every major tick of a log axis over [lo, hi] labelled (:func:`log_tick_values`); minor ticks unlabelled."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+
+    sci = np.log10(max(lo, hi) / min(lo, hi)) > 3.0
+    axis.set_major_locator(FixedLocator(log_tick_values(lo, hi, ends)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_label(v, sci)))
     axis.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10) * 1.0))
     axis.set_minor_formatter(NullFormatter())
+
+
+def label_log_colorbar(cb, lo: float | None = None, hi: float | None = None) -> None:
+    """Label a colour bar with a logarithmic norm at :func:`log_tick_values` (its ends included)."""
+    lo = float(cb.norm.vmin if lo is None else lo)
+    hi = float(cb.norm.vmax if hi is None else hi)
+    ticks = log_tick_values(lo, hi)
+    sci = np.log10(max(lo, hi) / min(lo, hi)) > 3.0
+    cb.set_ticks(ticks, labels=[_tick_label(t, sci) for t in ticks])
+    from matplotlib.ticker import NullFormatter
+
+    cb.ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean", bins: int = 40,
@@ -212,6 +240,8 @@ def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean"
     mesh = ax.pcolormesh(xe, ye, H.T, norm=norm, cmap="viridis" if not signed_log else "RdBu_r", shading="flat")
     cb = fig.colorbar(mesh, ax=ax)
     cb.set_label(f"{statistic} of {zlabel}" if statistic != "count" else "points per bin")
+    if norm is not None:
+        label_log_colorbar(cb)
 
     def axlabel(v):
         u = ds[v].attrs.get("units", "")
