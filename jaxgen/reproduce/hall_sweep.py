@@ -35,8 +35,9 @@ and the printed one (:func:`jaxgen.signatures.hall_eq_4_2` at gamma = 1) overlai
 second panel rescales L by (m_LOSP m_a/(100 GeV)^2)(1 GeV/m_X), which collapses the allowed points onto eq. (4.2).
 
 Measured (written into the Markdown and the JSON record): points/s of ``run_sweep`` in memory and with NetCDF
-output, compile time, peak RSS (``resource.getrusage().ru_maxrss``, in a fresh subprocess per chunk size, NetCDF
-output: memory bounded by the chunk size), a plain ``jit(vmap)`` over the same chunks (the sharding/engine
+output, compile time, peak resident memory (VmHWM of /proc/self/status, in a fresh subprocess per chunk size, NetCDF
+output: memory bounded by the chunk size; not ``ru_maxrss``, which Linux carries over from the parent process across
+fork + exec, so a child of the report process would report the report's peak), a plain ``jit(vmap)`` over the same chunks (the sharding/engine
 overhead), status/flag counts, the NaN count, and the default tabulated-g_* settings on a 1e4 subset (throughput and
 agreement with constant g_* = 100).
 
@@ -146,14 +147,15 @@ def _warm_imports() -> None:
     from scipy.stats import qmc  # noqa: F401
 
 
-def _peak_rss_mb() -> float:
+def _ru_maxrss_mb() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)
 
 
 def memory_probe(n: int, chunk_size: int, host_devices: int | None = None) -> dict:
     """In a FRESH subprocess: run_sweep of the first n points with NetCDF output (nothing kept in memory) at this
-    chunk size; returns its points/s, compile time and peak RSS [MB] (ru_maxrss). ``host_devices``: run with
+    chunk size; returns its points/s, compile time, resident memory after the imports and peak [MB] (the child's
+    own VmRSS/VmHWM, :func:`jaxgen.reproduce._common.process_memory_mb`). ``host_devices``: run with
     ``XLA_FLAGS=--xla_force_host_platform_device_count=<k>`` (k virtual CPU devices: the sharded path)."""
     import os
 
@@ -164,8 +166,9 @@ def memory_probe(n: int, chunk_size: int, host_devices: int | None = None) -> di
     try:
         cmd = [sys.executable, "-m", "jaxgen.reproduce.hall_sweep", "--memprobe", "--n", str(n), "--chunk",
                str(chunk_size), "--out", tmp]
+        parent_ru = _ru_maxrss_mb()  # what the child's ru_maxrss starts from (inherited over fork + exec)
         res = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
-        return json.loads(res.stdout.strip().splitlines()[-1])
+        return {**json.loads(res.stdout.strip().splitlines()[-1]), "parent_ru_maxrss_mb_at_start": parent_ru}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -175,12 +178,14 @@ def _memprobe_main(n: int, chunk_size: int, out: pathlib.Path) -> None:
 
     _common.setup_jax()
     _warm_imports()
-    rss0 = _peak_rss_mb()
+    m0 = _common.process_memory_mb()
     run = run_sweep(make_point_fn(make_settings()), make_design(n), chunk_size=chunk_size, out=out / "nc",
                     quiet=True, units=UNITS)
+    m1 = _common.process_memory_mb()
     print(json.dumps({"chunk_size": chunk_size, "n": n, "n_devices": run.n_devices, "points_per_s": run.points_per_s,
-                      "compile_s": run.compile_s, "run_s": run.run_s, "rss_after_import_mb": rss0,
-                      "peak_rss_mb": _peak_rss_mb()}))
+                      "compile_s": run.compile_s, "run_s": run.run_s, "rss_after_import_mb": m0["current"],
+                      "peak_rss_mb": m1["peak"], "memory_source": m1["source"],
+                      "ru_maxrss_mb_inherited": _ru_maxrss_mb()}))
 
 
 def plain_vmap_rate(f, design, chunk_size: int) -> dict:
@@ -243,20 +248,23 @@ def analyse(ds) -> dict:
     rel42 = g["decay_length_relic"][sel] / derived[sel] - 1.0
     rel_allowed = g["decay_length"][allowed] / g["decay_length_relic"][allowed] - 1.0
     mx_check = float(np.max(np.abs(g["m_x_required"][valid] / m_x[valid] - 1.0))) if valid.any() else float("nan")
+    # every bit the chain defines (read from the module: new bits are counted too), errors from status, diagnostics
+    # from flags
     bits = {name: int(((status if bit & sh.STATUS_ERROR_MASK else flags) & bit != 0).sum())
-            for name, bit in [("BAD_INPUT", sh.STATUS_BAD_INPUT), ("FREEZEIN_FAILED", sh.STATUS_FREEZEIN_FAILED),
-                              ("FREEZEOUT_FAILED", sh.STATUS_FREEZEOUT_FAILED), ("NONFINITE", sh.STATUS_NONFINITE),
-                              ("THERMALIZED", sh.STATUS_THERMALIZED),
-                              ("SYMMETRIC_SURVIVES", sh.STATUS_SYMMETRIC_SURVIVES),
-                              ("FREEZEOUT_BEFORE_DECAY", sh.STATUS_FREEZEOUT_BEFORE_DECAY),
-                              ("NO_ASYMMETRY", sh.STATUS_NO_ASYMMETRY), ("SPECTRUM", sh.STATUS_SPECTRUM)]}
+            for name, bit in _common.status_bits(sh)}
+    error_bits = [name for name, bit in _common.status_bits(sh) if bit & sh.STATUS_ERROR_MASK]
+    diagnostic_bits = [name for name, bit in _common.status_bits(sh) if bit & sh.STATUS_DIAGNOSTIC_MASK]
     L = g["decay_length"][allowed]
     return {
         "n": int(len(status)), "n_valid": int(valid.sum()), "n_ok_mask": int(ok.sum()), "n_nan": n_nan,
         "n_nonfinite": n_nonfinite, "n_eta_b_within_tol": int((valid & eta_ok).sum()),
-        "n_eta_b_wrong_sign": int((valid & (g["eta_b"] < 0)).sum()), "n_allowed": int(allowed.sum()),
+        "n_eta_b_wrong_sign": int((valid & (g["eta_b"] < 0)).sum()),
+        "n_valid_sin_phase_positive": int((valid & (np.sin(g["phase"]) > 0)).sum()),
+        "n_sin_phase_positive": int((np.sin(g["phase"]) > 0).sum()),
+        "n_valid_eta_b_positive": int((valid & (g["eta_b"] > 0)).sum()), "n_allowed": int(allowed.sum()),
         "n_allowed_freezeout_before_decay": int((allowed & ((flags & sh.STATUS_FREEZEOUT_BEFORE_DECAY) != 0)).sum()),
-        "bit_counts": bits, "max_rel_m_x_required_vs_m_x": mx_check,
+        "bit_counts": bits, "error_bits": error_bits, "diagnostic_bits": diagnostic_bits,
+        "max_rel_m_x_required_vs_m_x": mx_check,
         "eq42_relic_vs_derived_rel": [float(np.median(np.abs(rel42))), float(np.max(np.abs(rel42)))]
         if rel42.size else [float("nan")] * 2,
         "allowed_L_vs_relic_rel_max": float(np.max(np.abs(rel_allowed))) if rel_allowed.size else float("nan"),
@@ -281,6 +289,7 @@ def make_figure(res: dict, path: pathlib.Path, n: int) -> None:
 
     from jaxgen import constants as c
     from jaxgen import signatures as sg
+    from jaxgen.plotting import label_log_colorbar
 
     a = res["_arrays"]
     eps, L, valid, allowed = a["eps"], a["L"], a["valid"], a["allowed"]
@@ -293,7 +302,11 @@ def make_figure(res: dict, path: pathlib.Path, n: int) -> None:
         if k == 0:
             xe, ye = np.logspace(-12, -2, 101), np.logspace(-8, 8, 101)
             h = ax.hist2d(eps[sel], L[sel], bins=[xe, ye], cmap="Greys", norm=LogNorm(), alpha=0.55)
-            fig.colorbar(h[3], ax=ax, pad=0.01).set_label("valid points per bin (status 0)")
+            cb = fig.colorbar(h[3], ax=ax, pad=0.01)
+            cb.set_label("valid points per bin (status 0)")
+            counts = h[0][np.isfinite(h[0]) & (h[0] > 0)]
+            if counts.size:
+                label_log_colorbar(cb, counts.min(), counts.max())
             y_al = L[allowed]
             ylabel = r"LOSP proper decay length $c\tau$ [m]  ($\beta\gamma$ = 1)"
             for mm, ls in ((100.0, "-"), (2000.0, "--")):
@@ -322,7 +335,9 @@ def make_figure(res: dict, path: pathlib.Path, n: int) -> None:
         ax.grid(True, which="major", alpha=0.25)
         ax.legend(fontsize=7, loc="upper left")
         if k == 1:
-            fig.colorbar(s, ax=ax, pad=0.01).set_label(r"$m_{LOSP}$ [GeV] (allowed points)")
+            cb = fig.colorbar(s, ax=ax, pad=0.01)
+            cb.set_label(r"$m_{LOSP}$ [GeV] (allowed points)")
+            label_log_colorbar(cb)
     axs[0].set_title(f"Hall et al. asym. freeze-in, {n} Sobol points, $g_*$ = 100: allowed = "
                      fr"$\eta_B$ within {100 * ETA_B_TOL:.0f}%, $m_X$ = $m_X^{{req}}$", fontsize=9)
     axs[1].set_title("allowed points rescaled: collapse onto eq. (4.2); orange: 1 mm - 10 m (LHC displaced/"
@@ -468,8 +483,13 @@ def _printed_over_derived() -> float:
 def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
     b = res["bit_counts"]
     fr = res["allowed_L_fractions"]
-    mem = "; ".join(f"chunk {m['chunk_size']}: {m['peak_rss_mb']:.0f} MB ({m['points_per_s']:.3g} points/s)"
-                    for m in t["memory"]) + f" (after imports: {t['memory'][0]['rss_after_import_mb']:.0f} MB)"
+    mem = ("; ".join(f"chunk {m['chunk_size']}: peak {m['peak_rss_mb']:.0f} MB ({m['points_per_s']:.3g} points/s)"
+                     for m in t["memory"])
+           + f" (resident after the imports: {t['memory'][0]['rss_after_import_mb']:.0f} MB; measured as the child's "
+           f"own {t['memory'][0].get('memory_source', 'VmHWM')}, not ru_maxrss, which Linux carries over from the "
+           "parent across fork + exec: report process at the start of the probes "
+           f"{t['memory'][0].get('parent_ru_maxrss_mb_at_start', 0.0):.0f} MB, the children's ru_maxrss "
+           + "/".join(f"{m.get('ru_maxrss_mb_inherited', 0.0):.0f}" for m in t["memory"]) + " MB)")
     lines = [
         "## Allowed LOSP decay length vs eps: Sobol sweep of the asymmetric freeze-in chain (Hall et al. eq. 4.2)",
         "",
@@ -485,15 +505,16 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
         "| quantity | value |", "|---|---|",
         f"| valid points (status 0) | {res['n_valid']} of {res['n']} (ok mask {res['n_ok_mask']}) |",
         f"| NaN / non-finite outputs | {res['n_nan']} / {res['n_nonfinite']} |",
-        f"| eta_B within {100 * ETA_B_TOL:.0f}% (signed) | {res['n_eta_b_within_tol']} (wrong sign: "
-        f"{res['n_eta_b_wrong_sign']}) |",
+        f"| valid points with eta_B > 0 / eta_B < 0 (wrong sign: excluded by the signed window) | "
+        f"{res['n_valid_eta_b_positive']} / {res['n_eta_b_wrong_sign']} (eta_B = -c eta_X has the sign of "
+        f"-sin phi_a: valid points with sin phi_a > 0: {res['n_valid_sin_phase_positive']}; all points with "
+        f"sin phi_a > 0: {res['n_sin_phase_positive']} of {res['n']}, the phase axis being symmetric about 0) |",
+        f"| eta_B within {100 * ETA_B_TOL:.0f}% of Y_B (signed) | {res['n_eta_b_within_tol']} |",
         f"| **allowed points** | **{res['n_allowed']}** (of which hidden freeze-out over before LOSP decay: "
         f"{res['n_allowed_freezeout_before_decay']}) |",
-        "| error bits | " + ", ".join(f"{k} {b[k]}" for k in ("BAD_INPUT", "FREEZEIN_FAILED", "FREEZEOUT_FAILED",
-                                                               "NONFINITE")) + " |",
-        "| diagnostic flags | " + ", ".join(f"{k} {b[k]}" for k in ("THERMALIZED", "SYMMETRIC_SURVIVES",
-                                                                     "FREEZEOUT_BEFORE_DECAY", "NO_ASYMMETRY",
-                                                                     "SPECTRUM")) + " |",
+        "| error bits (status), points with each | " + ", ".join(f"{k} {b[k]}" for k in res["error_bits"]) + " |",
+        "| diagnostic flags (flags), points with each | " + ", ".join(f"{k} {b[k]}" for k in res["diagnostic_bits"])
+        + " |",
         f"| allowed \\|eps_a\\| range | {res['allowed_eps_range'][0]:.2e} - {res['allowed_eps_range'][1]:.2e} |"
         if res["allowed_eps_range"] else "| allowed eps range | none |",
         f"| allowed c tau range [m] | {res['allowed_L_range_m'][0]:.2e} - {res['allowed_L_range_m'][1]:.2e}; "
