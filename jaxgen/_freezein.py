@@ -139,9 +139,73 @@ def _as_scalar(v: Any) -> jax.Array:
     return a.astype(float) if not jnp.issubdtype(a.dtype, jnp.floating) else a
 
 
+def _broadcast_params(obj, name: str, event_ndim: dict[str, int]):
+    """Broadcast the array fields of a Params module to one common batch shape (the shared batch-builder of
+    jaxgen's Params classes: ``FreezeInParams.broadcast``, ``FreezeOutParams.broadcast``, ...).
+
+    ``event_ndim`` maps each field to the number of trailing per-point axes it has (0 for a scalar field, 1 for a
+    per-species vector). The batch shape of a field is its shape without those axes; the batch shapes of all fields
+    are broadcast together (NumPy rules: scalars and size-1 axes broadcast), and so are the per-point (event)
+    shapes of the vector fields. Every field then gets batch_shape + event_shape as a float array (so that
+    ``jax.vmap`` over axis 0 works). A ValueError names the fields whose shapes disagree and says how to fix them.
+    Returns ``(new_obj, batch_shape)``.
+    """
+    shapes = {}
+    for f, ev in event_ndim.items():
+        shape = tuple(np.shape(getattr(obj, f)))
+        if len(shape) < ev:
+            raise ValueError(f"{name}.{f} needs {ev} per-point axis (one entry per species), got shape {shape}")
+        shapes[f] = shape
+    lead = {f: s[:len(s) - event_ndim[f]] for f, s in shapes.items()}
+    event = {f: s[len(s) - event_ndim[f]:] for f, s in shapes.items()}
+
+    def common(parts, what):
+        try:
+            return tuple(np.broadcast_shapes(*parts.values())) if parts else ()
+        except ValueError:
+            sizes = {f: v for f, v in parts.items() if any(d != 1 for d in v)}
+            raise ValueError(f"{name}: the {what} of the fields do not broadcast together: "
+                             + ", ".join(f"{f} {v}" for f, v in sizes.items())
+                             + ". Give every batched field the same leading shape (N,) (scalars and size-1 axes "
+                             "are broadcast), e.g. build the batch with " + name + ".batch(...)") from None
+
+    batch = common(lead, "batch shapes")
+    ev_shapes = {}
+    for f, e in event.items():
+        if event_ndim[f]:
+            ev_shapes[f] = e
+    ev_common = common(ev_shapes, "per-point (species) shapes") if ev_shapes else ()
+    dtype = jnp.result_type(float)
+    new = []
+    for f, ev in event_ndim.items():
+        v = getattr(obj, f)
+        v = jnp.asarray(v) if isinstance(v, jax.core.Tracer) else jnp.asarray(np.asarray(v, dtype=float))
+        if not jnp.issubdtype(v.dtype, jnp.floating):
+            v = v.astype(dtype)
+        new.append(jnp.broadcast_to(v, batch + (ev_common if ev else ())))
+    fields = tuple(event_ndim)
+    return eqx.tree_at(lambda q: tuple(getattr(q, f) for f in fields), obj, tuple(new)), batch
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Parameters, settings, results
 # ---------------------------------------------------------------------------------------------------------------
+_FI_EVENT = dict(mass=1, width=1, dof=1, eps=1, y0=0, m_x=0, g_x=0, temperature_ratio=0)
+
+
+def _check_single_point(params, fn: str) -> None:
+    """Entry check of the one-point functions: per-species fields (n_A,), scalar fields 0-d (under jax.vmap the
+    function sees one point). A batch passed directly gets a ValueError that says what to do."""
+    if not isinstance(params, FreezeInParams):
+        raise TypeError(f"{fn} takes a FreezeInParams, got {type(params).__name__}")
+    bad = {f: tuple(np.shape(getattr(params, f))) for f, ev in _FI_EVENT.items()
+           if np.ndim(getattr(params, f)) != ev}
+    if bad:
+        raise ValueError(f"{fn} takes ONE point (per-species fields (n_A,), scalar fields 0-d); got {bad}. For a "
+                         f"batch use jax.vmap({fn})(params.broadcast()) (FreezeInParams.broadcast/batch give every "
+                         "field the batch axis) or solve_freezein_batch")
+
+
 class FreezeInParams(eqx.Module):
     """Freeze-in parameters (a PyTree: vmap over a leading batch axis, differentiate any field).
 
@@ -156,6 +220,11 @@ class FreezeInParams(eqx.Module):
         temperature_ratio: r = T'/T of the hidden sector for inverse decays (> 0 when they are on); default 1.
 
     Species 0 sets the reference x = m_0/T of trajectories and of ``x_half``.
+
+    Batches: per-species fields (N, n_A) (a 1-D per-species field is the species axis, shared by all points) and
+    scalar fields (N,). :meth:`broadcast` (or :meth:`batch` from scalars/lists) gives every field the batch axis, so
+    that ``jax.vmap(solve_freezein)(params.broadcast())`` works with defaults left scalar; a ValueError names the
+    fields whose shapes disagree.
     """
 
     mass: Any = eqx.field(converter=_as_1d)
@@ -191,6 +260,18 @@ class FreezeInParams(eqx.Module):
     @property
     def n_species(self) -> int:
         return int(jnp.shape(self.mass)[-1])
+
+    def broadcast(self) -> "FreezeInParams":
+        """Every field with the common batch shape: per-species fields (*batch, n_A), scalar fields (*batch,)
+        (ValueError naming the fields whose shapes disagree)."""
+        return _broadcast_params(self, "FreezeInParams", _FI_EVENT)[0]
+
+    @classmethod
+    def batch(cls, **fields) -> "FreezeInParams":
+        """A batch from scalars, lists or arrays: ``FreezeInParams.batch(mass=[[300.0], [500.0]], width=1e-20,
+        dof=2.0, eps=1e-3)`` (two points of one species). Per-species fields are (N, n_A) (1-D: the species axis,
+        shared), scalar fields (N,) or scalars; everything is broadcast (:meth:`broadcast`)."""
+        return cls(**fields).broadcast()
 
     def eps_full(self) -> jax.Array:
         return jnp.broadcast_to(self.eps, jnp.shape(self.mass))
@@ -432,6 +513,7 @@ def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: Freeze
         settings: :class:`FreezeInSettings` (``inverse_decays`` must be False).
     """
     settings = FreezeInSettings() if settings is None else settings
+    _check_single_point(params, "freezein_quadrature")
     if settings.inverse_decays:
         raise ValueError("freezein_quadrature has no inverse decays; use solve_freezein for inverse_decays=True")
     cosmo = _default_cosmology(cosmology)
@@ -570,6 +652,7 @@ def solve_freezein(params: FreezeInParams, cosmology=None, settings: FreezeInSet
     Args / returns: as :func:`freezein_quadrature`; ``num_steps`` is the diffrax step count.
     """
     settings = FreezeInSettings() if settings is None else settings
+    _check_single_point(params, "solve_freezein")
     cosmo = _default_cosmology(cosmology)
     dtype = jnp.result_type(params.mass, params.width)
     ys, es = _scales(params, cosmo, settings)
@@ -631,10 +714,15 @@ def solve_freezein_batch(params: FreezeInParams, cosmology=None, settings: Freez
     Points are ordered by :func:`stiffness_key` and solved ``bucket_size`` lanes at a time (``lax.map`` of a
     vmapped solve via :func:`kernels.bucketed_vmap`), so that lanes that need few steps do not wait in lockstep for
     the stiffest point of the whole batch. One compile per (batch size, settings). Results in input order. Failed
-    points carry a nonzero ``status`` (yields then 0-filled, never NaN) and never abort the batch.
+    points carry a nonzero ``status`` (yields then 0-filled, never NaN) and never abort the batch. Fields without
+    the batch axis (e.g. a default y0) are broadcast first (:meth:`FreezeInParams.broadcast`).
     """
     settings = FreezeInSettings() if settings is None else settings
     cosmo = _default_cosmology(cosmology)
+    params, batch = _broadcast_params(params, "FreezeInParams", _FI_EVENT)
+    if len(batch) != 1:
+        raise ValueError(f"solve_freezein_batch needs one leading batch axis (scalar fields (N,), per-species "
+                         f"fields (N, n_A)); got batch shape {batch}. Use FreezeInParams.batch(...) and reshape")
     key = jax.vmap(lambda p: stiffness_key(p, cosmo, settings))(params)
     return kernels.bucketed_vmap(lambda p: solve_freezein(p, cosmo, settings), params, key, bucket_size)
 

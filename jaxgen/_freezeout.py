@@ -33,11 +33,12 @@ Chen 2011, JCAP 1107:003, "IDC"):
   solve, contracted with the cotangent), instead of reverse mode through checkpointed while loops; one solve and
   plain while loops keep compile times low (forward ~3.5 s, gradient ~6 s on 2 cores, previously 5.9 s / 16.3 s)
   and a gradient costs ~2x a forward pass (previously 5x). No gradient flows into the cosmology tables.
-* Tail x_end -> infinity, analytic: for x > x_end, Y_eq is negligible (e^-x_end) and g_* is frozen, so
-  dY/dx = -(lambda/x^2) Y^2 (symmetric) and d ln(Ybar/(Ybar+eta))/dx = -eta lambda/x^2 (asymmetric), with
-  lambda(x)/x^2 = s <sigma v>/(x H) = lambda0 (a + 6 b/x)/x^2 and int_{x_end}^inf lambda/x^2 dx =
-  lambda0 (a/x_end + 3 b/x_end^2) =: I.  Then 1/Ybar_inf = expm1(eta I)/eta + exp(eta I)/Ybar_end (-> I + 1/Y_end
-  for eta -> 0).
+* Tail x_end -> infinity, exact: for x > x_end, Y_eq is negligible (e^-x_end), so dY/dx = -A(x) Y^2 (symmetric)
+  and d ln(Ybar/(Ybar+eta))/dx = -eta A(x) (asymmetric), A = s <sigma v> (1 + dln g_s/3 dln T)/(x H).  With
+  I = int_{x_end}^inf A dx: 1/Ybar_inf = expm1(eta I)/eta + exp(eta I)/Ybar_end (-> I + 1/Y_end for eta -> 0).
+  I is a quadrature in ln T over the g_* table down to its lowest temperature, plus the frozen form
+  lambda0 (a/x + 3 b/x^2) below it (:func:`_tail_integral`).  g_* must not be frozen at x_end: at T = m/1000 it
+  still changes, and the frozen form made s-wave relics 3e-4 (1 GeV) to 1.3e-3 (1 TeV) too small.
 * Asymmetric freeze-out (IDC eqs. 2.6-2.8): particle X and antiparticle Xbar, each with g internal dof, annihilating
   only with each other: dY/dx = dYbar/dx = -(s<sigma v>/(xH)) f_g (Y Ybar - Y_eq^2), Y - Ybar = eta conserved
   (Y_eq^2 = Y_eq(mu) Y_eq(-mu) exactly for MB statistics). The antiparticle equation is solved in W = ln Ybar:
@@ -69,6 +70,7 @@ import kernels
 
 from . import _constants as c
 from ._cosmology import Cosmology
+from ._freezein import _broadcast_params
 from ._precision import require_x64
 
 __all__ = [
@@ -147,6 +149,10 @@ class FreezeOutParams(eqx.Module):
         eta: conserved asymmetry Y_X - Y_Xbar (used by :func:`solve_asymmetric_freezeout` only).
         y0_ratio: initial yield over its equilibrium value at x_start (default 1).
         statistics: "mb" (default), "fermion" or "boson" (static) for Y_eq.
+
+    Batches: every field with the same leading shape. :meth:`broadcast` (or :meth:`batch` from scalars/lists)
+    gives the fields left scalar (e.g. the defaults ``b``, ``g``, ``eta``, ``y0_ratio``) the batch shape, so that
+    ``jax.vmap(solve_freezeout)(params.broadcast())`` works; a ValueError names the fields whose shapes disagree.
     """
 
     m: Any
@@ -171,6 +177,31 @@ class FreezeOutParams(eqx.Module):
                 raise ValueError(f"FreezeOutParams.{name} must be > 0, got {v!r}")
             if name in ("a", "b", "eta") and np.any(arr < 0):
                 raise ValueError(f"FreezeOutParams.{name} must be >= 0, got {v!r}")
+
+    def broadcast(self) -> "FreezeOutParams":
+        """Every field with the common batch shape (float arrays): ``jax.vmap(solve_freezeout)(p.broadcast())``.
+        ValueError naming the fields whose shapes disagree."""
+        return _broadcast_params(self, "FreezeOutParams", _FO_EVENT)[0]
+
+    @classmethod
+    def batch(cls, **fields) -> "FreezeOutParams":
+        """A batch from scalars, lists or arrays, broadcast together: ``FreezeOutParams.batch(m=[10.0, 100.0],
+        a=1e-9)`` (two points; b, g, eta, y0_ratio keep their defaults for both)."""
+        return cls(**fields).broadcast()
+
+
+_FO_EVENT = dict(m=0, a=0, b=0, g=0, eta=0, y0_ratio=0)
+
+
+def _check_single_point(params, fn: str) -> None:
+    """Entry check: the solvers take ONE point (0-d fields; under jax.vmap each call sees one point)."""
+    if not isinstance(params, FreezeOutParams):
+        raise TypeError(f"{fn} takes a FreezeOutParams, got {type(params).__name__}")
+    bad = {f: tuple(np.shape(getattr(params, f))) for f in _FO_EVENT if np.ndim(getattr(params, f)) != 0}
+    if bad:
+        raise ValueError(f"{fn} takes ONE point (0-d fields); got {bad}. For a batch use "
+                         f"jax.vmap({fn})(params.broadcast()) (FreezeOutParams.broadcast/batch give every field the "
+                         "batch axis)")
 
 
 class FreezeOutSettings(eqx.Module):
@@ -335,6 +366,45 @@ def _lambda0(params: FreezeOutParams, cosmology, x):
     return x * x * cosmology.entropy_density(t) / (x * cosmology.hubble(t))
 
 
+#: composite Gauss-Legendre rule of the tail integral in ln T between the table's lowest temperature and T(x_end)
+_TAIL_PANELS, _TAIL_NODES = 16, 8
+_TAIL_GL = np.polynomial.legendre.leggauss(_TAIL_NODES)
+
+
+def _tail_integral(params: FreezeOutParams, cosmology, x_end):
+    """I = int_{x_end}^inf A(x) dx, A = s <sigma v> (1 + dln g_s/3 dln T)/(x H): after x_end (Y_eq negligible) the
+    equation is dY/dx = -A Y^2, so 1/Y_inf = 1/Y_end + I exactly (and the asymmetric tail uses the same I).
+
+    g_* is NOT frozen at x_end: at T(x_end) = m/1000 it still changes (QCD crossover for m ~ 100 GeV - 10 TeV, e+e-
+    annihilation for m ~ 1 GeV), and freezing it there overestimated I by a few percent, i.e. underestimated an
+    s-wave Y_inf by 3e-4 (m = 1 GeV, 100 GeV) to 1.3e-3 (1 TeV) with the Drees-Hajkarim-Schmitz table (p-wave tails
+    fall as 1/x_end^2 and were 1e-5 off).  So the part above the table's lowest temperature T_min is a composite
+    Gauss-Legendre quadrature in ln T (16 panels x 8 nodes, uniform in ln T over [T_min, T(x_end)]; A dx = A x d ln T),
+    and below T_min, where the cosmology continues g_* as a constant, the exact frozen form
+    lambda0 (a/x + 3 b/x^2) at x_low = max(x_end, m/T_min) is added.  For ``table="constant"`` the frozen form is
+    exact from x_end on."""
+    a, b, m = params.a, params.b, params.m
+    if cosmology.table == "constant":
+        return _lambda0(params, cosmology, x_end) * (a / x_end + 3.0 * b / x_end**2)
+    from ._cosmology import table_range
+
+    dt = m.dtype
+    ln_tmin = jnp.asarray(math.log(table_range(cosmology.table)[0]), dt)
+    ln_tend = jnp.log(m) - math.log(x_end)
+    span = jnp.maximum(ln_tend - ln_tmin, 0.0)
+    nodes, weights = _TAIL_GL
+    frac = (np.arange(_TAIL_PANELS)[:, None] + 0.5 * (nodes[None, :] + 1.0)) / _TAIL_PANELS
+    w = jnp.asarray(np.broadcast_to(0.5 * weights / _TAIL_PANELS, frac.shape).ravel(), dt) * span
+    lnt = ln_tmin + span * jnp.asarray(frac.ravel(), dt)
+    t = jnp.exp(lnt)
+    x = m / t
+    factor = 1.0 + cosmology.dlng_s_dlnT(t) / 3.0
+    rate = cosmology.entropy_density(t) * sigma_v(params, x) * factor / (x * cosmology.hubble(t))
+    upper = jnp.sum(w * rate * x)
+    x_low = jnp.maximum(x_end, m * jnp.exp(-ln_tmin))
+    return upper + _lambda0(params, cosmology, x_low) * (a / x_low + 3.0 * b / x_low**2)
+
+
 def _status(result, value):
     st = jnp.where(result == diffrax.RESULTS.successful._value, STATUS_OK,
                    jnp.where(result == diffrax.RESULTS.max_steps_reached._value, STATUS_MAX_STEPS,
@@ -472,14 +542,14 @@ def solve_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
         Needs float64 (the tolerances are 1e-10 on ln Y); float32 is not supported (RuntimeError).
     """
     require_x64("jaxgen.freezeout.solve_freezeout")
+    _check_single_point(params, "solve_freezeout")
     cosmology = _default_cosmology(cosmology)
     params = _as_float(params)
     params = eqx.tree_at(lambda q: q.eta, params, jnp.zeros_like(params.eta))
     w_end, steps, result, traj = _integrate_with_sensitivities(
         lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings)
     y_end = jnp.exp(w_end)
-    x_end = settings.x_end
-    tail = _lambda0(params, cosmology, x_end) * (params.a / x_end + 3.0 * params.b / x_end**2)
+    tail = _tail_integral(params, cosmology, settings.x_end)
     y_inf = 1.0 / (1.0 / y_end + tail)
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     return FreezeOutResult(y_inf=y_inf, omega_h2=omega, y_end=y_end, num_steps=steps,
@@ -505,12 +575,12 @@ def solve_asymmetric_freezeout(params: FreezeOutParams, cosmology: Cosmology | N
         Needs float64 (eta ~ 1e-10 and tolerances of 1e-10 on ln Ybar).
     """
     require_x64("jaxgen.freezeout.solve_asymmetric_freezeout")
+    _check_single_point(params, "solve_asymmetric_freezeout")
     cosmology = _default_cosmology(cosmology)
     params = _as_float(params)
     w_end, steps, result, traj = _integrate_with_sensitivities(
         lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings)
-    x_end = settings.x_end
-    tail = _lambda0(params, cosmology, x_end) * (params.a / x_end + 3.0 * params.b / x_end**2)
+    tail = _tail_integral(params, cosmology, settings.x_end)
     z = params.eta * tail
     # 1/Ybar_inf = expm1(z)/eta + exp(z)/Ybar_end, in logs so that a fully annihilated Ybar gives 0, not NaN
     ybar_inf = 1.0 / (tail * _exprel(z) + jnp.exp(z - w_end))

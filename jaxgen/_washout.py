@@ -49,6 +49,7 @@ import jax.numpy as jnp
 import kernels
 
 from . import _constants as c
+from ._freezein import _broadcast_params
 from ._cosmology import Cosmology
 
 __all__ = [
@@ -188,6 +189,9 @@ class WashoutParams(eqx.Module):
         statistics (static): NLSP statistics for n_eq and k(z): "mb" (Maxwell-Boltzmann, as the paper) or "boson".
         g_nlsp: NLSP internal degrees of freedom (1 for stau_R).
     All continuous fields are differentiable and may be batched (vmap over a batched WashoutParams).
+    :meth:`broadcast` (or :meth:`batch` from scalars/lists) gives every continuous field the common batch shape,
+    so that ``jax.vmap(washout_factor)(p.broadcast())`` works with defaults left scalar (ValueError naming the
+    fields whose shapes disagree); :func:`washout_factor_batch` does it for you.
     """
 
     m_nlsp: Any
@@ -210,6 +214,20 @@ class WashoutParams(eqx.Module):
                 raise ValueError(f"WashoutParams.{name} must be finite and >= 0, got {v!r}")
         if isinstance(self.m_nlsp, (int, float)) and self.m_nlsp <= 0:
             raise ValueError(f"WashoutParams.m_nlsp must be > 0 (GeV), got {self.m_nlsp!r}")
+
+    def broadcast(self) -> "WashoutParams":
+        """Every continuous field with the common batch shape (float arrays); ValueError naming the fields whose
+        shapes disagree."""
+        return _broadcast_params(self, "WashoutParams", _WO_EVENT)[0]
+
+    @classmethod
+    def batch(cls, **fields) -> "WashoutParams":
+        """A batch from scalars, lists or arrays, broadcast together: ``WashoutParams.batch(m_nlsp=[1e3, 2e3],
+        m_majorana=1.0)``."""
+        return cls(**fields).broadcast()
+
+
+_WO_EVENT = dict(m_nlsp=0, m_majorana=0, m_dirac=0, alpha_em=0, sin2_theta_w=0, g_nlsp=0)
 
 
 def bino_propagator_factor(p: WashoutParams):
@@ -537,6 +555,9 @@ def washout_factor_batch(p: WashoutParams, cosmology: Cosmology | None = None, *
     the solve is vmapped; each result field has that shape.  Keywords as :func:`washout_factor`.  Jit this (with
     the settings closed over) for sweeps."""
     names = ("m_nlsp", "m_majorana", "m_dirac", "alpha_em", "sin2_theta_w", "g_nlsp")
+    if not isinstance(p, WashoutParams):
+        raise TypeError(f"washout_factor_batch takes a WashoutParams, got {type(p).__name__}")
+    _broadcast_params(p, "WashoutParams", _WO_EVENT)  # entry check: ValueError naming mismatched fields
     vals = jnp.broadcast_arrays(*(jnp.asarray(getattr(p, n)) * 1.0 for n in names))
     shape = vals[0].shape
     flat = eqx.tree_at(lambda q: tuple(getattr(q, n) for n in names), p, tuple(v.reshape(-1) for v in vals))

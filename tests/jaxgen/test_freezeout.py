@@ -304,3 +304,25 @@ def test_trajectory_gradient_forward_sensitivities():
     h = 1e-3
     fd = (float(vg(x0 + h)[0]) - float(vg(x0 - h)[0])) / (2 * h)
     assert float(vg(x0)[1]) == pytest.approx(fd, rel=2e-4)
+
+
+def test_batch_helper_broadcasts_defaults_batched_equals_looped():
+    """FreezeOutParams.batch/broadcast: the fields left scalar (b, g, eta, y0_ratio defaults) get the batch axis,
+    so jax.vmap over the solver traces (it raised JAX's bare 'vmap was requested to map its argument along axis 0'
+    before); mismatched fields give a ValueError naming them; batched == looped (estimates: cheap compile)."""
+    p = fo.FreezeOutParams.batch(m=[10.0, 100.0, 1000.0], a=[1e-9, 3e-9, 1e-8])
+    assert all(np.shape(getattr(p, k)) == (3,) for k in ("m", "a", "b", "g", "eta", "y0_ratio"))
+    raw = fo.FreezeOutParams(m=jnp.array([10.0, 100.0, 1000.0]), a=jnp.array([1e-9, 3e-9, 1e-8]))
+    with pytest.raises(ValueError, match="axis 0"):
+        jax.eval_shape(jax.vmap(fo.solve_freezeout), raw)  # the bare JAX error the helper avoids
+    shapes = jax.eval_shape(jax.vmap(fo.solve_freezeout), raw.broadcast())
+    assert shapes.y_inf.shape == (3,)
+    with pytest.raises(ValueError, match=r"solve_freezeout takes ONE point.*broadcast"):
+        fo.solve_freezeout(raw)
+    with pytest.raises(ValueError, match=r"m \(3,\), a \(2,\)"):
+        fo.FreezeOutParams.batch(m=[1.0, 2.0, 3.0], a=[1e-9, 2e-9])
+    got = estimate_batch(p)
+    for i in range(3):
+        one = fo.freezeout_estimate(fo.FreezeOutParams(m=float(p.m[i]), a=float(p.a[i])))
+        np.testing.assert_allclose(got.x_f[i], one.x_f, rtol=1e-13)
+        np.testing.assert_allclose(got.y_inf[i], one.y_inf, rtol=1e-13)

@@ -268,3 +268,19 @@ def test_boltzmann_bad_point_in_batch_is_flagged_not_nan():
     for leaf in (out.epsilon, out.epsilon_instant, out.epsilon_freeze, out.z_b, out.z_f):
         assert np.all(np.isfinite(np.asarray(leaf)))
     assert float(out.epsilon[1]) == 0.0 and 0 < float(out.epsilon[0]) < 1
+
+
+def test_batch_helper_broadcasts_defaults_batched_equals_looped():
+    """WashoutParams.batch/broadcast: fields left scalar (m_dirac, alpha_em, ...) get the batch axis, so a plain
+    jax.vmap works; mismatched fields are named (also at washout_factor_batch's entry); batched == looped."""
+    p = w.WashoutParams.batch(m_nlsp=[1e3, 2e3, 5e3], m_majorana=[1e-2, 1.0, 1e2])
+    assert all(np.shape(getattr(p, k)) == (3,) for k in ("m_nlsp", "m_majorana", "m_dirac", "alpha_em", "g_nlsp"))
+    with pytest.raises(ValueError, match=r"m_nlsp \(3,\), m_majorana \(2,\)"):
+        w.WashoutParams.batch(m_nlsp=[1e3, 2e3, 5e3], m_majorana=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"m_nlsp \(3,\), m_majorana \(2,\)"):
+        w.washout_factor_batch(w.WashoutParams(m_nlsp=jnp.ones(3) * 1e3, m_majorana=jnp.ones(2)))
+    got = jax.vmap(_decouple)(p)
+    for i in range(3):
+        one = _decouple(jax.tree_util.tree_map(lambda a: a[i], p))
+        np.testing.assert_allclose(got.z_b[i], one.z_b, rtol=1e-12)
+        assert int(got.status[i]) == int(one.status)
