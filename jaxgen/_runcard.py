@@ -515,7 +515,7 @@ def load_runcard(path: str | pathlib.Path) -> Runcard:
     if not path.is_file():
         raise FileNotFoundError(f"runcard {str(path)!r} not found")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is harmless
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); TOML runcards must be "
                          "UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None

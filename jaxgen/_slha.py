@@ -272,8 +272,8 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
             continue
         if not (line[:1].isspace() or re.match(r"^[+-]?[\d.]", toks[0])):
             raise ValueError(f"malformed SLHA file {src}, line {lineno}: {raw.strip()!r} is neither a BLOCK/DECAY/"
-                             "XSECTION header nor a data line; data lines start with a space and a number, "
-                             "comments with #")
+                             "XSECTION header nor a data line. Fix the line: headers are 'BLOCK NAME', data lines "
+                             "start with a space and a number, comments with #")
         if not in_section:
             raise ValueError(f"malformed SLHA file {src}, line {lineno}: data line {raw.strip()!r} outside any "
                              "BLOCK; put it under a header such as 'BLOCK MASS'")
@@ -308,9 +308,9 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
         except ValueError:
             if block == "MASS":
                 raise ValueError(f"malformed SLHA file {src}, line {lineno}: the mass of {entry} in BLOCK MASS is "
-                                 f"not a number: {toks[-1]!r}") from None
+                                 f"not a number: {toks[-1]!r}; give the mass in GeV, e.g. '{key}  5.0E+02'") from None
             raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} holds numbers only, got "
-                             f"{raw.strip()!r}") from None
+                             f"{raw.strip()!r}; fix the value of {entry} (e.g. '-3.0E-01')") from None
         if block != "MASS" and not math.isfinite(val):
             raise ValueError(f"BLOCK {block} of {src}, line {lineno}: {entry} is {toks[-1]!r}, not a finite number; "
                              "fix the spectrum (a mixing matrix or parameter must be finite)")
@@ -335,7 +335,8 @@ def _read_matrix(blocks, name: str, src: str):
             i, j = key
             if not (1 <= i <= shape[0] and 1 <= j <= shape[1]):
                 raise ValueError(f"BLOCK {label} of {src}: index ({i}, {j}) outside the {shape[0]}x{shape[1]} "
-                                 "mixing matrix")
+                                 f"mixing matrix; indices run from 1 to {shape[0]} (rows) and {shape[1]} (columns): "
+                                 "fix the line")
             out = out.astype(complex)
             out[i - 1, j - 1] += part * float(val)
     prob = np.abs(out) ** 2
@@ -370,7 +371,7 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         if not path.is_file():
             raise FileNotFoundError(f"SLHA file {str(path)!r} not found")
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is harmless
         except UnicodeDecodeError as e:
             raise ValueError(f"malformed SLHA file {path}: not a UTF-8/ASCII text file (byte {e.start}: {e.reason}); "
                              "SLHA files are plain ASCII: re-save it as text") from None
