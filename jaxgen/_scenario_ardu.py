@@ -273,6 +273,25 @@ class ArduParams(eqx.Module):
             if name in _NON_NEGATIVE and v < 0:
                 raise ValueError(f"ArduParams.{name} must be >= 0 (GeV; a mass magnitude), got {v!r}")
 
+    def broadcast(self) -> "ArduParams":
+        """Every field with the common batch shape (scalar fields (*batch,), b_minus_l_alpha (*batch, 3)), float64
+        arrays, so that ``jax.vmap(rsymmetric_adm)(p.broadcast())`` works with defaults left scalar.  ValueError
+        naming the fields whose shapes disagree."""
+        from ._freezein import _broadcast_params
+
+        return _broadcast_params(self, "ArduParams", _ARDU_EVENT)[0]
+
+    @classmethod
+    def batch(cls, base: "ArduParams | None" = None, **fields) -> "ArduParams":
+        """A batch from scalars, lists or arrays: ``ArduParams.batch(m_nlsp=[2000.0, 3000.0], m_majorana=1.0)``.
+        Fields not given take ``base``'s values (default: the class defaults); everything is broadcast
+        (:meth:`broadcast`)."""
+        if base is not None:
+            vals = {k: getattr(base, k) for k in _ARDU_EVENT}
+            vals.update(fields)
+            fields = vals
+        return cls(**fields).broadcast()
+
     @classmethod
     def benchmark(cls, nlsp: str = "slepton_R", **overrides) -> "ArduParams":
         """The paper's benchmark point for an NLSP kind (Ardu et al. Tables 3, 4; see :data:`ARDU_BENCHMARKS`).
@@ -287,6 +306,8 @@ class ArduParams(eqx.Module):
         kw.update(overrides)
         return cls(**kw)
 
+
+_ARDU_EVENT = dict({k: 0 for k in _SCALAR_FIELDS}, b_minus_l_alpha=1)
 
 _WASHOUT_MODES = ("boltzmann", "instant", "freeze", "none")
 _MAJORANA_MODES = ("loop+thermal", "loop", "thermal", "direct")
@@ -581,10 +602,21 @@ def rsymmetric_adm_batch(params: ArduParams, settings: ArduSettings = ArduSettin
     require_x64("jaxgen.scenarios.rsymmetric_adm_batch")
     if not isinstance(settings, ArduSettings):
         raise TypeError(f"settings must be an ArduSettings, got {type(settings).__name__}")
+    if not isinstance(params, ArduParams):
+        raise TypeError(f"rsymmetric_adm_batch takes an ArduParams, got {type(params).__name__}")
+    for name in _ARDU_EVENT:
+        v = getattr(params, name)
+        if not isinstance(v, jax.core.Tracer):
+            _concrete_real(name, v)  # TypeError naming a non-numeric field
+    if np.shape(params.b_minus_l_alpha)[-1:] != (3,):
+        raise ValueError(f"rsymmetric_adm_batch: b_minus_l_alpha needs a last axis of length 3, got shape "
+                         f"{np.shape(params.b_minus_l_alpha)}")
     params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64), params)
     try:
         _batch_shape(params)
-    except ValueError as exc:
-        raise ValueError(f"rsymmetric_adm_batch: the ArduParams fields do not broadcast together ({exc}); give every "
-                         "batched field the same leading shape") from None
+    except ValueError:
+        from ._freezein import _broadcast_params
+
+        _broadcast_params(params, "ArduParams", _ARDU_EVENT)  # raises, naming the fields that disagree
+        raise
     return _batch_impl(params, settings, cosmology)

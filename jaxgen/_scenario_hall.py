@@ -87,7 +87,8 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
     ``symmetric_fraction`` = 2 Ybar/|eta_X| (HMW: must be < 0.1). T_X,fo = m_X/x_f, and
     ``hidden_freezeout_running`` = T_X,decay/T_X,fo (> 1: the hidden sector still annihilates when the LOSPs decay,
     so relic LOSP decays do not add a symmetric component; HMW Sec. 5.3).
-11. psi_X lifetimes (HMW eqs. 4.8, 4.9), as printed (:func:`jaxgen.signatures.psi_x_lifetime_xudd`, ``_lhu``).
+11. psi_X lifetimes (HMW eqs. 4.8, 4.9): :func:`jaxgen.signatures.psi_x_lifetime_xudd` (eq. 4.8 as printed) and
+    :func:`jaxgen.signatures.psi_x_lifetime_lhu` (eq. 4.9 derived: 1.64e3 s at its normalisation, printed 10 s).
 
 Known limitation (engine, reported): the factorised inverse-decay term of ``solve_freezein`` is exact for T' = T
 (it is detailed balance when X is kinetically at the bath temperature); for T' < T it does not include the
@@ -346,6 +347,27 @@ class HallParams(eqx.Module):
                              "widths, <sigma v>, boosts > 0 and finite; 0 < |b_over_bml| <= 1; eps0, phase finite). "
                              "In a batch such points are flagged with STATUS_BAD_INPUT instead.")
 
+    def broadcast(self) -> "HallParams":
+        """This batch with every field given the batch axis (:func:`broadcast_batch`): scalar fields (N,),
+        per-state fields (N, n_a); then ``jax.vmap(asymmetric_freezein)(p.broadcast())`` works."""
+        return broadcast_batch(self)
+
+    @classmethod
+    def batch(cls, base: "HallParams | None" = None, **fields) -> "HallParams":
+        """A batch from scalars, lists or arrays: ``HallParams.batch(m_a=300.0, lam=[1e-9, 2e-9, 3e-9])`` (three
+        points). Scalar fields are scalars or (N,); per-state fields scalars, (n_a,) (shared by all points: a 1-D
+        per-state field is the state axis) or (N, n_a). Fields not given take ``base``'s values (default: the
+        class defaults; ``m_a`` and ``lam`` are then required). Everything is broadcast (:func:`broadcast_batch`;
+        ValueError naming the fields whose batch sizes disagree)."""
+        if base is not None:
+            vals = {k: getattr(base, k) for k in (*_SPECIES_FIELDS, *_SCALAR_FIELDS)}
+            vals.update(fields)
+            fields = vals
+        missing = [k for k in ("m_a", "lam") if k not in fields]
+        if missing:
+            raise ValueError(f"HallParams.batch needs {missing} (or a base point, e.g. base=HallParams.benchmark())")
+        return broadcast_batch(cls(**fields))
+
     @classmethod
     def benchmark(cls, **overrides) -> "HallParams":
         """The benchmark point of the report (HMW normalisations; any field can be overridden).
@@ -396,7 +418,10 @@ def broadcast_batch(params: HallParams) -> HallParams:
         raise ValueError("broadcast_batch: no batch axis found (scalar fields (N,) or per-state fields (N, n_a)); "
                          "call asymmetric_freezein for a single point")
     if len(set(sizes.values())) != 1:
-        raise ValueError(f"broadcast_batch: inconsistent batch sizes {sizes}")
+        raise ValueError("broadcast_batch: the batch sizes of the fields disagree: "
+                         + ", ".join(f"{k} {jnp.shape(getattr(params, k))}" for k in sizes)
+                         + ". Give every batched field the same leading size N (scalar fields (N,), per-state "
+                         "fields (N, n_a)); scalars and (n_a,) per-state fields are shared by all points")
     n = next(iter(sizes.values()))
     n_a = jnp.shape(params.m_a)[-1]
     new = [jnp.broadcast_to(getattr(params, k), (n,)) for k in _SCALAR_FIELDS]
