@@ -9,7 +9,12 @@
 
 Both predictions carry ``status`` (int32 error bits: 0 = a valid prediction; bad points get finite dummy values,
 never NaN) and ``flags`` (int32 physics-diagnostic bits). Decode with ``hall.status_names`` / ``ardu.status_names``;
-the STATUS_* constants live in the submodules ``jaxgen.scenarios.hall`` and ``jaxgen.scenarios.ardu``.
+the STATUS_* constants live in the submodules ``jaxgen.scenarios.hall`` and ``jaxgen.scenarios.ardu``. The line
+between errors and flags is drawn in each module docstring: an error is a point where the chain's own premises fail
+(bad input, a failed solve, |eps| > 1, a closed decay channel, freeze-in overproduction, complete washout, a heavy
+gravitino...), a flag a physical statement about a valid prediction (thermalization, surviving symmetric part,
+BBN exclusion, ...). Batches: ``HallParams.batch(...)`` / ``ArduParams.batch(...)`` build one from scalars and
+lists (``.broadcast()`` gives every field the batch axis, for ``jax.vmap``).
 
 Example::
 
