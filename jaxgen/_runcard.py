@@ -1660,6 +1660,10 @@ def run_sensitivity_card(card: Runcard, out: pathlib.Path | None = None, quiet: 
     sens = card.sensitivity or {"inputs": None, "outputs": None}
     table = jacobian(chain, base, inputs=sens["inputs"], outputs=sens["outputs"])
     text = table.to_markdown()
+    st = int(getattr(table, "status", 0))
+    problems = [] if st == 0 else [f"the chain's status at the point is {st} ({_status_text(card, st)}): the "
+                                   "Jacobian and elasticities there are not valid (flagged entries are 0)"]
+    text += f"\n\nchain status at the point: {st} ({_status_text(card, st)})"
     ds = table.to_dataset()
     ds.attrs.update(_provenance(card))
     written = []
@@ -1673,4 +1677,4 @@ def run_sensitivity_card(card: Runcard, out: pathlib.Path | None = None, quiet: 
 
             written.append(plotting.plot_sensitivity(table, _inside(out, out / "sensitivity.png")))
         written += _write_runcard_copy(card, out)
-    return {"text": text, "dataset": ds, "written": written, "table": table}
+    return {"text": text, "dataset": ds, "written": written, "table": table, "problems": problems}

@@ -119,3 +119,13 @@ def test_predict_prints_status_names(toy, tmp_path, capsys):
     res = _runcard.run_predict(_runcard.load_runcard(p))
     assert res["text"].splitlines()[-1] == "  status: 0 (ok)"
     assert _runcard._status_text(_runcard.load_runcard(p), 1) == "bad input (lam <= 0)"
+
+
+def test_sensitivity_at_a_bad_point_names_the_status_and_exits_1(toy, tmp_path, capsys):
+    p = tmp_path / "s.toml"
+    p.write_text('[scenario]\nname = "hall"\n[parameters]\nlam = -1e-9\n[sensitivity]\ninputs = ["m_x"]\n'
+                 'outputs = ["omega_x_h2"]\n')
+    assert cli.main(["sensitivity", str(p), "-q"]) == 1
+    cap = capsys.readouterr()
+    assert "chain status at the point: 1 (bad input (lam <= 0))" in cap.out
+    assert "status at the point is 1 (bad input (lam <= 0))" in cap.err
