@@ -179,6 +179,7 @@ def _cmd_reproduce(args) -> int:
         return 0
     if args.out is None:
         raise ValueError("jaxgen reproduce needs --out DIR (the report directory), e.g. --out report")
+    _check_out_dir(args.out)
     return run_report(args.out, only=args.only, quiet=args.quiet)
 
 

@@ -76,6 +76,8 @@ def test_out_naming_an_existing_file_is_refused_up_front(tmp_path, capsys):
     card.write_text(f'[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\n[output]\ndirectory = "{f / "sub"}"\n')
     assert cli.main(["predict", str(card)]) == 2
     assert "[output].directory" in capsys.readouterr().err
+    assert cli.main(["reproduce", "--out", str(f), "--only", "equilibrium_scan"]) == 2
+    assert "is an existing file, not a directory" in capsys.readouterr().err
 
 
 def test_fit_table_units_no_internal_transform_names_and_named_csv(toy, tmp_path, capsys):
