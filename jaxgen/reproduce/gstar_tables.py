@@ -97,6 +97,25 @@ def main(out: pathlib.Path) -> str:
         k = int(np.argmax(np.abs(rel)))
         worst[table] = {"max_rel_diff_g_rho": float(rel[k]), "at_T_GeV": float(temps[inside][k])}
     results["max_difference_vs_saikawa_shirai"] = worst
+
+    # the numbers quoted in the text below, from the same curves
+    ss_rho, ss_s, ss_dl = curves["saikawa_shirai"]
+    others = ("drees_hajkarim_schmitz", "gondolo_gelmini")
+    t_hi = min(table_range(t)[1] for t in TABLE_LABELS)
+
+    def rel_range(lo, hi, tables=others):
+        sel = (temps > lo) & (temps < hi)
+        r = np.concatenate([curves[t][0][sel] / ss_rho[sel] - 1.0 for t in tables])
+        return float(r.min()), float(r.max())
+
+    above_ew = rel_range(200.0, t_hi)
+    mid = rel_range(1.0, 100.0)
+    low = {t: float(np.max(np.abs(curves[t][0][temps < 1e-2] / ss_rho[temps < 1e-2] - 1.0))) for t in others}
+    ss_top = float(ss_rho[temps <= table_range("saikawa_shirai")[1]][-1])
+    sel = (temps > 10.0) & (temps < 12.0)
+    slope_10_12 = float(ss_dl[sel].min())
+    results["text_numbers"] = dict(above_ew_rel=above_ew, rel_1_100_GeV=mid, below_10MeV_max_abs=low,
+                                   saikawa_shirai_top=ss_top, slope_10_12_GeV_min=slope_10_12)
     _common.write_record(out, "gstar_tables", {"T_ref_GeV": list(T_REF), "interpolation": "clamped cubic in ln T"},
                          results)
 
@@ -118,17 +137,19 @@ def main(out: pathlib.Path) -> str:
         "Largest difference in g_*rho from Saikawa-Shirai for 1e-4 < T < 1e4 GeV: "
         + "; ".join(f"{TABLE_LABELS[t]} {100 * w['max_rel_diff_g_rho']:+.1f} % at T = {w['at_T_GeV']:.3g} GeV"
                     for t, w in worst.items())
-        + ". Above the electroweak scale the tables differ by 2-3 % (Saikawa-Shirai includes interaction "
-        "corrections and saturates at 104.4 rather than the ideal-gas 106.75); between 1 and 100 GeV "
-        "Saikawa-Shirai is 6-10 % lower; the largest differences are across the QCD transition, where "
-        "Gondolo-Gelmini models a sharp transition at T_QCD = 150 MeV and the other two follow lattice QCD; below "
-        "10 MeV they agree to 1 % except at e+e- annihilation, where Drees-Hajkarim-Schmitz is shifted to lower T "
-        "(up to 9 %).",
+        + f". Between 200 GeV and {t_hi:.3g} GeV the other two tables are {100 * above_ew[0]:+.1f} % to "
+        f"{100 * above_ew[1]:+.1f} % off Saikawa-Shirai (which includes interaction corrections and reaches "
+        f"{ss_top:.1f} at its top, not the ideal-gas 106.75); between 1 and 100 GeV they are {100 * mid[0]:+.1f} % "
+        f"to {100 * mid[1]:+.1f} % off (Saikawa-Shirai is lower); the largest differences are across the QCD "
+        "transition, where Gondolo-Gelmini models a sharp transition at T_QCD = 150 MeV and the other two follow "
+        "lattice QCD. Below 10 MeV (e+e- annihilation, where Drees-Hajkarim-Schmitz is shifted to lower T) the "
+        "largest differences are " + "; ".join(f"{TABLE_LABELS[t]} {100 * v:.1f} %" for t, v in low.items()) + ".",
         "",
         "The Saikawa-Shirai table has small kinks of its own (where its patches are joined), visible as steps in "
-        "d ln g_*s/d ln T near 0.12, 10, 50, 130 and 160 GeV (up to 0.4 at 0.12 GeV, a few 0.01 elsewhere); "
-        "between 10 and 12 GeV its g_*s even decreases slightly with T (slope -0.009). The spline reproduces the "
-        "table exactly, so these features are the table's, not the interpolation's.",
+        "d ln g_*s/d ln T in the middle panel; between 10 and 12 GeV its smallest slope is "
+        f"{slope_10_12:.3f}" + (" (g_*s decreases slightly with T there)" if slope_10_12 < 0
+                                                    else "") + ". The spline reproduces the table exactly, so "
+        "these features are the table's, not the interpolation's.",
         "",
     ]
     return "\n".join(lines)

@@ -87,6 +87,11 @@ def main(out: pathlib.Path) -> str:
     (out / "slha_spectra.csv").write_text("\n".join(rows) + "\n")
     _common.write_record(out, "slha_spectra", dict(temperature_GeV=slha.T_SPHALERON, dm_to_baryon_planck=float(
         c.PLANCK_2018.dm_to_baryon), dm_to_baryon_hall=4.86, files=[str(examples[n].name) for n in names]), records)
+    r_hall = c.HALL_2010.dm_to_baryon * c.M_PROTON
+    hv = records["heavy"] if "heavy" in records else None
+    heavy_dev = (max(abs(hv["b_over_b_minus_l"] / (28 / 79) - 1), abs(hv["b_over_b_minus_l_light_higgs"] / (8 / 23) - 1))
+                 if hv else float("nan"))
+    lr = records.get("light_rh")
     return (
         "## SLHA spectra: B/(B-L) and m_X at sphaleron freeze-out\n\n"
         "The three example spectra shipped in `jaxgen/data/slha` (written for this project; tree-level mass matrices, "
@@ -94,12 +99,16 @@ def main(out: pathlib.Path) -> str:
         "Boltzmann suppression k(m/T) at T_sph = 131.7 GeV (D'Onofrio et al. 2014), no hard cut; chemical "
         "equilibrium with B - L + X = 0; m_X = (Omega_DM/Omega_b) m_p B/(B-L) (Hall et al. eqs. (3.2)-(3.3)). "
         "Reproduce with `jaxgen predict --example all`.\n\n" + "\n".join(table) + "\n\n"
-        "Reference values: with every superpartner and the heavy Higgs doublet decoupled B/(B-L) = 28/79 = 0.3544 "
-        "(one light doublet, Hall eq. (3.1) with N_H = 1: m_X = 1.62 GeV for 4.86, as printed in eq. (3.2)); with "
-        "both doublets light 8/23 = 0.3478 (eq. (3.3): 1.59 GeV). The `heavy` spectrum is within 0.2 % of these "
-        "limits; light right-handed up squarks and sleptons (`light_rh`) pull B/(B-L) down to a third of 8/23, the "
-        "direction of the smallest MSSM value 0.079 quoted by Hall et al. from Chung, Garbrecht, Tulin 2008 (reached "
-        "with those states massless, see the equilibrium scan section).\n\n"
+        f"Reference values: with every superpartner and the heavy Higgs doublet decoupled B/(B-L) = 28/79 = "
+        f"{28 / 79:.4f} (one light doublet, Hall eq. (3.1) with N_H = 1: m_X = {28 / 79 * r_hall:.3f} GeV for "
+        f"{c.HALL_2010.dm_to_baryon:g}; printed 1.62 GeV in eq. (3.2)); with both doublets light 8/23 = {8 / 23:.4f} "
+        f"(eq. (3.3): {8 / 23 * r_hall:.3f} GeV). "
+        + (f"The `heavy` spectrum is within {100 * heavy_dev:.2f} % of these limits (its own Higgs sector vs 28/79, "
+           "both doublets light vs 8/23); " if hv else "")
+        + (f"light right-handed up squarks and sleptons (`light_rh`) pull B/(B-L) down to "
+           f"{lr['b_over_b_minus_l_light_higgs'] / (8 / 23):.2f} x 8/23 (both doublets light), " if lr else "")
+        + "the direction of the smallest MSSM value 0.079 quoted by Hall et al. from Chung, Garbrecht, Tulin 2008 "
+        "(reached with those states massless, see the equilibrium scan section).\n\n"
         "![m_X across the shipped spectra](slha_spectra_mx.png)\n\n"
         "![B/(B-L) vs freeze-out temperature](slha_spectra_temperature.png)\n"
     )
