@@ -126,7 +126,7 @@ def main(out: pathlib.Path) -> str:
     rows = [
         ("(3.2) m_X, SM c = 28/79", "1.62 GeV", f"{float(pp.m_x_required):.4f} GeV", "ratio 4.86 (hall2010 preset)"),
         ("(4.2) L at eps_a = 1e-5, m_X = 1 GeV, gamma = 2", "10 m", f"{l42:.2f} m",
-         "Omega_DM h^2 = 0.120, beta gamma = sqrt 3; printed prefactor 1.6x larger"),
+         f"Omega_DM h^2 = 0.120, beta gamma = sqrt 3; printed prefactor {10.0 / l42:.2f}x larger"),
         ("(5.2) T_X,i/T_vis", "0.05", f"{float(pp.t_ratio_fi):.4f}", "eps = 1e-3, eta_X = 2.45e-10; one digit"),
         ("(5.3) T_vis at LOSP decay", "15.5 GeV (g_*/100)^(+1/4)", f"{float(pp.t_vis_decay):.2f} GeV",
          f"= {float(pp.t_vis_decay) * math.sqrt(1e19 / c.M_PLANCK):.2f} GeV with M_Pl = 1e19 GeV; exponent -1/4"),
