@@ -28,7 +28,9 @@ both tested in tests/jaxgen/test_signatures.py):
   eq. (5.4) as printed is only consistent with the derived g_*^(-1/4) of eq. (5.3).
 * Hall eq. (1.4)-text: non-thermalization bound. Requiring that freeze-in heating does not bring T_X up to T
   (T_X/T < 1 from the eq. (5.2) derivation) gives lam < 9.7e-8 sqrt(m_B/100 GeV) (g_X = 10, g_* = 100, g_B = 2);
-  the paper quotes 1e-6 sqrt(m_B/100 GeV): same scaling, a prefactor ~10 larger.
+  the paper quotes 1e-6 sqrt(m_B/100 GeV): same scaling, a prefactor ~10 larger. Correspondingly the shortest LOSP
+  lifetime compatible with non-thermalization (Sec. 4.1, printed "greater than 1e-13 s", which is lam = 1e-6 at
+  100 GeV: 1.65e-13 s) is 1.76e-11 s at m = 100 GeV (tau_min ~ 1/m^2).
 * Hall eq. (4.9): psi_X decays through its neutrino admixture sin^2 theta = (lam v_u)^2/m_psi^2 (W = lam L H_u X)
   via virtual W, Z; summing the three-body channels gives tau = 1.64e3 s (1e-10/lam)^2 (2 GeV/m_psi)^3 (sin beta = 1):
   same scalings as the printed 10 s, a prefactor 164x larger (:func:`psi_x_lifetime_lhu`; printed
@@ -37,7 +39,7 @@ both tested in tests/jaxgen/test_signatures.py):
   (t = 1.84 s at 2 TeV, 10 GeV); with M_Pl = 1.22e19 GeV it would be 46 s. Printed: 1.6 s (13 % lower).
 * Ardu Sec. 4 (after eq. 27): m Y <= 1e-7 - 1e-8 GeV at m = 2 TeV gives Y <= 5e-11 - 5e-12, not the printed
   2e-10 - 1e-11. Table 2 "m_NLSP >~ 2 TeV" (l_R) is reproduced to its digit (m Y/bound = 1.02 at 2.10 TeV, where
-  tau = 1 s); for l_L / sneutrino (m_3/2 = 5.3 GeV) tau(2 TeV) = 0.52 s is below the quoted 1-10 s range.
+  tau = 1 s, with eq. (25)'s Omega ratio 5; 1.11 with Table 2's 26.5/4.9); for l_L / sneutrino (m_3/2 = 5.3 GeV) tau(2 TeV) = 0.52 s is below the quoted 1-10 s range.
 """
 
 from __future__ import annotations
