@@ -11,11 +11,13 @@ Newton decoupling solve (about 15 s on 2 idle CPU cores). Seven rows need many c
 Harvey-Turner models, the MSSM extremes, the Hall chain, the SLHA spectra, the Fig. 1 freeze-in ODE, the 41-point
 washout scan and the Ardu chain: about two minutes on 2 loaded cores); they are checked with
 ``JAXGEN_README_FULL=1 .venv/bin/python -m pytest -q tests/test_readme_table.py``. The default run still checks that
-every README row has a template.
+every README row has a template. ``test_derivation_docs_numbers`` does the same for the numbers of
+docs/derivations/*.md that were corrected together with this table.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import pathlib
@@ -180,6 +182,14 @@ def hall_rows() -> dict[str, list[str]]:
     return rows
 
 
+@functools.lru_cache(maxsize=None)
+def _decoupling_1tev() -> tuple[float, float]:
+    """z_b at m = 1 TeV, M_B = 10 TeV (Ardu eq. 5): constant g_* = 100 and Saikawa-Shirai g_*."""
+    p5 = w.WashoutParams(m_nlsp=1e3, m_majorana=1e4)
+    z100 = float(jax.jit(lambda q: w.decoupling(q, Cosmology(table="constant", g_constant=100.0)).z_b)(p5))
+    return z100, float(jax.jit(lambda q: w.decoupling(q).z_b)(p5))
+
+
 def ardu_rows() -> dict[str, list[str]]:
     rows = {}
     mssm_light = _b_over_bml(models.standard_model(3, 1))
@@ -218,9 +228,7 @@ def ardu_rows() -> dict[str, list[str]]:
     five = [float(jaxgen.gravitino_mass(k, dm_to_baryon=5.0)) for k in ("slepton_R", "slepton_L")]
     rows["Ardu (25) Omega ratio"] = ["~5", "26.5/4.9 (as Table 2)", f"~5 gives {fix(five[0], 2)} / {fix(five[1], 2)} GeV"]
     # (5): decoupling at m = 1 TeV, M_B = 10 TeV
-    p5 = w.WashoutParams(m_nlsp=1e3, m_majorana=1e4)
-    z100 = float(jax.jit(lambda q: w.decoupling(q, Cosmology(table="constant", g_constant=100.0)).z_b)(p5))
-    z_ss = float(jax.jit(lambda q: w.decoupling(q).z_b)(p5))
+    z100, z_ss = _decoupling_1tev()
     rows["Ardu (5) decoupling z_b (m = 1 TeV, M_B = 10 TeV)"] = [
         "~23", f"{fix(z100, 2)} (exact Gamma = H, g* = 100; {fix(z_ss, 2)} with Saikawa-Shirai g*)",
         "n_eq prefactor, 1.66 and ln z term; propagator (7) differs at t = -m^2"]
@@ -374,3 +382,39 @@ def test_template_helpers():
     assert frac(28 / 79) == "28/79"
     with pytest.raises(AssertionError):
         frac(math.pi, 100)
+
+
+def test_derivation_docs_numbers():
+    """The numbers that docs/derivations/*.md quote for the points fixed alongside this table, computed here (each
+    phrase must appear verbatim in its document)."""
+    docs = README.parent / "docs" / "derivations"
+    z100, z_ss = _decoupling_1tev()
+    # one compile: the same species get m = T (all squarks and stau_R), m = T for q and stau_R only, or m = 0
+    keys = ("q_s", "u_c_s", "d_c_s", "e_c_tau_s")
+    pred = jax.jit(lambda ms: gravitino_prediction("slepton_R", high_t_masses=dict(zip(keys, ms)),
+                                                   high_t_temperature=1e3))
+    g, g_q, g0 = (pred(jnp.asarray(ms)) for ms in ([1e3] * 4, [1e3, 0.0, 0.0, 1e3], [0.0] * 4))
+    mb = 400.0
+    a = 1e-6 * math.sqrt(mb / 100.0)
+    eta = complex(cp.master_formula_eta(1.0, a, a * np.exp(-0.5j * math.pi), mb, 1e-3)).real
+    t49 = float(sg.psi_x_lifetime_lhu(1e-10, 2.0))
+    lam_max = float(sg.thermalization_coupling_bound(100.0))
+    y_r = float(sg.asymmetric_nlsp_yield(8.3))
+    y5 = float(sg.asymmetric_nlsp_yield(8.3, dm_to_baryon=5.0))
+    want = {
+        "washout.md": [f"exact solution z_b = {fix(z100, 2)}", f"(Saikawa-Shirai g_*: {fix(z_ss, 2)})"],
+        "r_symmetric_equilibrium.md": [
+            f"give R = {fix(float(g.r_charge / g.b_minus_l), 4)} (B - L) instead of "
+            f"-{frac(-float(g0.r_charge / g0.b_minus_l))} = {fix(float(g0.r_charge / g0.b_minus_l), 4)}",
+            f"stau_R alone give {fix(float(g_q.r_charge / g_q.b_minus_l), 4)}"],
+        "cp_asymmetry.md": [f"printed formula {sci(eta / math.pi, 2)}", f"derivation {sci(eta, 2)}"],
+        "signatures.md": [
+            f"tau = {sci(t49, 2)} s (1e-10/lambda)^2", f"| total N | | {float(sg.psi_x_lhu_channel_sum()):.3f} |",
+            f"the printed lifetime is {t49 / 10.0:.0f}x shorter",
+            f"the derived lifetime is {float(sg.psi_x_lifetime_lhu(2.489e-9, 2.0)):.2f} s",
+            f"tau_min = {sci(c.GEV_INV_TO_S / float(sg.losp_width_from_coupling(lam_max, 100.0)), 2)} s",
+            f"(Y = {sci(y5, 2)} for l_R)", f"(Y = {sci(y_r, 2)} at", f"every margin is {100 * (y_r / y5 - 1):.1f} %"],
+    }
+    missing = [f"{name}: {phrase!r}" for name, phrases in want.items() for phrase in phrases
+               if phrase not in _norm((docs / name).read_text())]
+    assert not missing, "numbers in docs/derivations not found as computed:\n" + "\n".join(missing)
