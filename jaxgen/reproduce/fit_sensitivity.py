@@ -38,6 +38,18 @@ def _label(name: str, units: dict) -> str:
     return f"{name} [{units[name]}]" if units.get(name) else name
 
 
+def _plot_table(tab, path: pathlib.Path, title: str, **kwargs) -> None:
+    """``tab.plot`` with the figure title laid out by matplotlib's constrained layout: no empty band between the
+    title and the panels (and no overlap), whatever the figure's height."""
+    import matplotlib.pyplot as plt
+
+    fig = tab.plot(None, **kwargs)
+    fig.suptitle(title, fontsize=10)
+    fig.set_layout_engine("constrained")  # lays out the suptitle with the panels at any figure height
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
 def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     import equinox as eqx
     import jax.numpy as jnp
@@ -62,9 +74,10 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     lam2s = res_d.x_starts[:, 1] ** 2 * np.abs(sphi)
     w, V = np.linalg.eigh(res_d.hessian_u)
 
-    # + a hypothetical LHC measurement of the LOSP (proper) decay length: 5.0 m +- 5 %
+    # + a hypothetical LHC measurement of the LOSP (proper) decay length: (5.00 +- 0.25) m, a 5 % error
     L_meas = 5.0
-    targets_l = targets + [Target("decay_length", L_meas, 0.05 * L_meas)]
+    L_err = 0.05 * L_meas
+    targets_l = targets + [Target("decay_length", L_meas, L_err)]
     t0 = time.perf_counter()
     res = fit(hall.asymmetric_freezein, base, free, targets_l, n_starts=16, seed=2, steps=200, polish=30,
               start=start)
@@ -75,22 +88,22 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     err_sphi = abs(math.cos(phi)) * res.errors[0]
 
     # figure 1: chi^2 (best so far) per start vs step, for both fits
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True, layout="constrained")
     for ax, r, title in ((axes[0], res_d, "densities only (Y_B, $\\Omega_c h^2$)"),
-                         (axes[1], res, "densities + decay length 5.0(25) m")):
+                         (axes[1], res, f"densities + decay length ({L_meas:.2f} $\\pm$ {L_err:.2f}) m")):
         steps = np.arange(1, r.history_best.shape[1] + 1)
         for k in range(r.history_best.shape[0]):
             h = np.clip(r.history_best[k], 1e-30, 1e30)
             ax.semilogy(steps, h, lw=0.9, color="tab:blue" if r.chi2_starts[k] < 1e-6 else "0.6")
         ax.axvline(200.5, color="k", ls=":", lw=0.8)
-        ax.text(205, 1e20, "Levenberg-\nMarquardt", fontsize=7)
+        ax.text(205, 0.97, "Levenberg-\nMarquardt", fontsize=7, va="top",
+                transform=ax.get_xaxis_transform())  # inside the axes: nothing above them to leave a band
         ax.set_xlabel("step (Adam 1-200, then LM)")
         ax.set_title(title, fontsize=9)
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel(r"best $\chi^2$ so far (per start)")
     fig.suptitle("Hall et al. 2010 chain fitted to Planck 2018: 16 random starts each (blue: reached "
                  r"$\chi^2<10^{-6}$; grey: other minima or invalid regions)", fontsize=9)
-    fig.tight_layout()
     fig.savefig(out / "fit_chi2_history.png", dpi=130)
     plt.close(fig)
 
@@ -140,14 +153,16 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
         f"{np.abs(sphi[ok]).max():.3g}. The Gauss-Newton Hessian in u has eigenvalues "
         f"{', '.join(f'{v:.3g}' for v in w)}: one flat direction (Laplace covariance flagged singular: "
         f"laplace_ok = {res_d.laplace_ok}).",
-        f"* **Densities + a hypothetical LOSP decay length L = {L_meas:g} m +- 5 %** (proper c tau; L ~ 1/lambda^2, "
+        f"* **Densities + a hypothetical LOSP decay length L = ({L_meas:.2f} +- {L_err:.2f}) m** (proper c tau, a "
+        f"{100 * L_err / L_meas:.0f} % error; L ~ 1/lambda^2, "
         f"Hall eq. 4.1): unique best fit ({int(np.sum(res.chi2_starts < 1e-6))}/16 starts, chi^2 = {res.chi2:.2g}, "
         f"converged = {res.converged}, {t_l:.1f} s):",
         "",
         res.to_markdown(units={"m_x": "GeV", "phase.0": "rad"}),
         "",
         f"sin(phi) = {math.sin(phi):.5f} +- {err_sphi:.2g}; correlation(phi, lambda) = {res.correlation[0, 1]:.3f}. "
-        f"The 5 % decay-length error sets sigma(lambda)/lambda = 2.5 %, which the baryon yield turns into "
+        f"The {100 * L_err / L_meas:.0f} % decay-length error sets sigma(lambda)/lambda = {res.errors[1] / lam:.1%}, "
+        "which the baryon yield turns into "
         f"sigma(sin phi)/sin phi = {err_sphi / abs(math.sin(phi)):.3f}; m_X is known to "
         f"{res.errors[2] / mx:.2%} (the Omega_c/Omega_b ratio).",
         "",
@@ -160,6 +175,8 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
 
 
 def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
+    import numpy as np
+
     from jaxgen import _scenario_hall as hall
     from jaxgen.sensitivity import compare_tables, jacobian
 
@@ -176,9 +193,9 @@ def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
              "thermalization_ratio", "t_vis_decay", "t_x_decay", "hidden_freezeout_running", "symmetric_fraction",
              "tau_psi_xudd"]
     labels = {n: _label(n, HALL_UNITS) for n in tab.inputs + tab.outputs}
-    tab.plot(out / "hall_elasticities.png", outputs=shown, labels=labels, ncols=4, min_abs=1e-6,
-             title="Hall et al. 2010 chain at its benchmark: elasticities d ln|y| / d ln|x| (inputs with all "
-                   "|E| < 1e-6 omitted)")
+    _plot_table(tab, out / "hall_elasticities.png", outputs=shown, labels=labels, ncols=4, min_abs=1e-6,
+                title="Hall et al. 2010 chain at its benchmark: elasticities d ln|y| / d ln|x| (inputs with all "
+                      "|E| < 1e-6 omitted)")
     try:  # optional NetCDF output (needs the io extra)
         tab.to_dataset().to_netcdf(out / "hall_sensitivity.nc")
     except Exception:  # pragma: no cover - netCDF4 missing
@@ -195,6 +212,8 @@ def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
                                 spread=cmp.spread.tolist(), status=cmp.status.tolist())
     keep = [x for x in tab.inputs if any(tab.elasticity_ok[:, tab.inputs.index(x)]
                                          & (abs(tab.elasticity[:, tab.inputs.index(x)]) > 1e-6))]
+    i_sym = tab.outputs.index("symmetric_fraction")
+    e_sym = float(np.max(np.abs(np.where(tab.elasticity_ok[i_sym], tab.elasticity[i_sym], 0.0))))
     return [
         "### Sensitivity of the Hall et al. chain (benchmark point)",
         "",
@@ -208,7 +227,7 @@ def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
         "",
         "Reading: eta_B ~ lambda^2 eps (elasticity 2 and 1 = phi cot phi); the relic decay length (eq. 4.2) does not "
         "depend on lambda; m_x_required depends on c = B/(B-L) only; the symmetric fraction is exponentially "
-        "sensitive (|E| ~ 10) through the hidden freeze-out.",
+        f"sensitive (largest |E| = {e_sym:.1f}) through the hidden freeze-out.",
         "",
         "![Hall elasticities](hall_elasticities.png)",
         "",
@@ -275,14 +294,24 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     heavy = chain(Spectrum(*(jnp.asarray(v) for v in (1e6,) * 6 + (T_SPH,))))
     light = chain(Spectrum(*(jnp.asarray(v) for v in (0.0,) * 6 + (T_SPH,))))
     labels = {n: _label(n, {**{k: "GeV" for k in tab.inputs}, "m_x_required": "GeV"}) for n in tab.inputs + tab.outputs}
-    tab.plot(out / "mx_spectrum_elasticities.png", outputs=["b_over_bml", "m_x_required", "eta_b"], labels=labels,
-             title="m_X and B/(B-L) vs the MSSM spectrum at T_sph = 131.7 GeV (Hall chain composed with "
+    _plot_table(tab, out / "mx_spectrum_elasticities.png", outputs=["b_over_bml", "m_x_required", "eta_b"],
+                labels=labels, title="m_X and B/(B-L) vs the MSSM spectrum at T_sph = 131.7 GeV (Hall chain composed with "
                    "jaxgen.equilibrium)")
     record["mx_spectrum"] = dict(inputs=list(tab.inputs), input_values=tab.input_values.tolist(),
                                  outputs=list(tab.outputs), output_values=tab.output_values.tolist(),
                                  elasticity=tab.elasticity.tolist(), fd_max_rel_error=fd,
                                  c_heavy=float(heavy.b_over_bml), c_light=float(light.b_over_bml))
     m_sph_unc = 2.3 / T_SPH * abs(tab.get("m_x_required", "t_sph"))
+    # one light sfermion type alone (all other superpartners heavy): c per type
+    single = {}
+    for name in system.mass_parameter_names:
+        if name == "m_higgsino":
+            continue
+        masses = {k: jnp.asarray(0.0 if k == name else 1e6) for k in system.mass_parameter_names}
+        r1 = eq.evaluate(system, system.params(masses=masses, temperature=T_SPH))
+        single[name[3:] if name.startswith("m_s") else name] = float(r1.outputs[0] / r1.outputs[1])
+    lo_t, hi_t = min(single, key=single.get), max(single, key=single.get)
+    record["mx_spectrum"]["c_one_light_type"] = single
     return [
         "### m_X vs the visible spectrum through B/(B-L)",
         "",
@@ -291,8 +320,8 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
         "(`jaxgen.equilibrium`, each species weighted by k(m/T)) -> c = B/(B-L) -> `b_over_bml` of the Hall chain "
         f"-> m_x_required. c runs from {float(heavy.b_over_bml):.5f} (all superpartners heavy: 8/23 = "
         f"{8 / 23:.5f}, Hall eq. 3.3) to {float(light.b_over_bml):.5f} (all massless, = 28/79) for a common mass; "
-        "a non-universal spectrum leaves that interval (one light sfermion type alone gives c = 0.18 (sL) to "
-        "0.53 (sQ)). At the light spectrum below "
+        f"a non-universal spectrum leaves that interval (one light sfermion type alone gives c = {single[lo_t]:.2f} "
+        f"(s{lo_t}) to {single[hi_t]:.2f} (s{hi_t})). At the light spectrum below "
         f"(jacobian {t_j:.1f} s incl. compilation; finite-difference check max error {fd:.2g}):",
         "",
         tab.to_markdown(units={**{k: "GeV" for k in tab.inputs}, "m_x_required": "GeV"}),
@@ -315,15 +344,15 @@ def _ardu_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     t_j = time.perf_counter() - t0
     fd = tab.finite_difference_check()
     labels = {n: _label(n, ARDU_UNITS) for n in tab.inputs + tab.outputs}
-    tab.plot(out / "ardu_elasticities.png", labels=labels, ncols=3, min_abs=1e-6,
-             title="Ardu et al. 2025 chain at the stau_R benchmark (Tables 3, 4): elasticities d ln|y| / d ln|x|")
+    _plot_table(tab, out / "ardu_elasticities.png", labels=labels, ncols=3, min_abs=1e-6,
+                title="Ardu et al. 2025 chain at the stau_R benchmark (Tables 3, 4): elasticities d ln|y| / d ln|x|")
     # a point where the washout matters: an explicit bino Majorana mass ("direct")
     st = ardu.ArduSettings(majorana="direct")
     p2 = ardu.ArduParams.benchmark(m_majorana=0.3)
     tab2 = jacobian(lambda q: ardu.rsymmetric_adm(q, st), p2, outputs=outputs)
     fd2 = tab2.finite_difference_check()
-    tab2.plot(out / "ardu_elasticities_washout.png", labels=labels, ncols=3, min_abs=1e-6,
-              title=f"Ardu et al. chain with M_M = 0.3 GeV (majorana='direct'): epsilon = "
+    _plot_table(tab2, out / "ardu_elasticities_washout.png", labels=labels, ncols=3, min_abs=1e-6,
+                title=f"Ardu et al. chain with M_M = 0.3 GeV (majorana='direct'): epsilon = "
                     f"{tab2.output_values[2]:.3f}")
     record["ardu_sensitivity"] = dict(inputs=list(tab.inputs), outputs=list(tab.outputs),
                                       values=tab.output_values.tolist(), elasticity=tab.elasticity.tolist(),
@@ -342,9 +371,10 @@ def _ardu_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
         "",
         tab.to_markdown(inputs=keep, units=ARDU_UNITS),
         "",
-        "At the benchmark the loop-induced Majorana mass (~1e-17 GeV) leaves epsilon = k(z_start)/k(0) = 0.99937: "
-        "no input moves it (all elasticities < 1e-6), so m_3/2 ~ (Omega_DM/Omega_B) m_p (eq. 25) and "
-        "tau ~ m_3/2^2 m_NLSP^-5 (eq. 27; the -5.0001 includes the phase-space factor (1 - m_3/2^2/m^2)^4).",
+        "At the benchmark the R-breaking Majorana mass (loop + thermal, eqs. (18)-(20); values in the chain section) "
+        f"leaves epsilon = k(z_start)/k(0) = {tab.output_values[2]:.5f}: no input moves it (all elasticities < 1e-6), "
+        "so m_3/2 ~ (Omega_DM/Omega_B) m_p (eq. 25) and tau ~ m_3/2^2 m_NLSP^-5 (eq. 27; the elasticity "
+        f"{tab.get('tau_nlsp', 'm_nlsp'):.4f} includes the phase-space factor (1 - m_3/2^2/m^2)^4).",
         "",
         f"With an explicit bino Majorana mass M_M = 0.3 GeV (`ArduSettings(majorana='direct')`) the washout is "
         f"active (epsilon = {tab2.output_values[2]:.4f}; FD check {fd2:.2g}, limited by the washout ODE's "
