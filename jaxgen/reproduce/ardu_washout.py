@@ -93,7 +93,7 @@ def main(out: pathlib.Path) -> str:
                     label=rf"$\Gamma=H$ estimate, m={m/1e3:.0f} TeV")
         ax.semilogx(mm, np.asarray(r.epsilon_freeze) / np.maximum(np.asarray(r.epsilon), 1e-300), "-",
                     label=rf"$\Gamma_{{wo}}=zH$ estimate, m={m/1e3:.0f} TeV")
-    ax.axhline(1.0, color="k", lw=0.5)
+    ax.axhline(1.0, color="k", lw=0.5, label="estimate = Boltzmann")
     ax.set_ylim(0, 1.5)
     ax.set_xlabel(r"$M_M$ [GeV]")
     ax.set_ylabel(r"estimate / Boltzmann $\epsilon$")
