@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-#: Sections cheap enough for the test suite (about a minute together on 2 CPU cores).
+#: Sections cheap enough for the test suite (about 1-2 minutes together on 2 shared CPU cores).
 CHEAP_SECTIONS = ["constants_table", "gstar_tables", "equilibrium_scan", "ardu_table2", "ardu_washout",
                   "hall_signatures", "slha_spectra"]
 
