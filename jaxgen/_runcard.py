@@ -34,6 +34,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import tomllib
 from typing import Any, Callable
 
@@ -108,10 +109,17 @@ def _int(minimum=None):
     return chk
 
 
-def _float(positive=False):
+#: the largest |value| of a parameter, sweep range end or fit bound: beyond it products in the chains overflow
+#: float64 (no physical input of the scenarios comes near: masses are below the Planck scale, 1.2e19 GeV)
+MAX_ABS_PARAMETER = 1e30
+
+
+def _float(positive=False, max_abs=None):
     def chk(v):
         if not _is_num(v) or not math.isfinite(v) or (positive and v <= 0):
             raise _Bad("a positive finite number" if positive else "a finite number")
+        if max_abs is not None and abs(v) > max_abs:
+            raise _Bad(f"a finite number with |value| <= {max_abs:.0e}")
         return float(v)
     return chk
 
@@ -166,8 +174,10 @@ def _str_table(v):
 AXIS_KEYS = {
     "path": Key("path", "string", _REQUIRED, "dotted field path of the scenario's parameters, e.g. \"lam\", "
                 "\"phase.0\" (element 0 of an array field)", _str(), '"lam"'),
-    "low": Key("low", "number", _REQUIRED, "lower end of the range (field units)", _float(), "1e-13"),
-    "high": Key("high", "number", _REQUIRED, "upper end (>= low; both > 0 with log)", _float(), "1e-10"),
+    "low": Key("low", "number", _REQUIRED, "lower end of the range (field units)", _float(max_abs=MAX_ABS_PARAMETER),
+               "1e-13"),
+    "high": Key("high", "number", _REQUIRED, "upper end (>= low; both > 0 with log)",
+                _float(max_abs=MAX_ABS_PARAMETER), "1e-10"),
     "log": Key("log", "bool", False, "sample uniformly in ln x (and log-scale the plots)", _bool, "true"),
     "n": Key("n", "int >= 1", None, "grid nodes along this axis (design = \"grid\" only)", _int(1), "16"),
     "units": Key("units", "string", "", "unit recorded in the output, e.g. \"GeV\"", _str(), '"GeV"'),
@@ -180,10 +190,10 @@ FREE_KEYS = {
                      "\"periodic\", \"identity\", \"logit\"",
                      _str(["auto", "log", "periodic", "identity", "logit"]), '"log"'),
     "lower": Key("lower", "number", None, "bound in the parameter's units: logit needs both; log takes none or both "
-                 "(then bounded in ln x); periodic: start of the period (default 0); identity: none", _float(),
-                 "1e-13"),
+                 "(then bounded in ln x); periodic: start of the period (default 0); identity: none",
+                 _float(max_abs=MAX_ABS_PARAMETER), "1e-13"),
     "upper": Key("upper", "number", None, "upper bound (periodic: end of the period, default lower + 2 pi)",
-                 _float(), "1e-10"),
+                 _float(max_abs=MAX_ABS_PARAMETER), "1e-10"),
 }
 TARGET_KEYS = {
     "path": Key("path", "string", _REQUIRED, "dotted field path of the prediction to match, e.g. \"eta_b\"",
@@ -378,6 +388,10 @@ def _check_number_tree(v, where, src, _top=True):
     if _is_num(v):
         if not math.isfinite(v):
             raise ValueError(f"{src}: {where} = {v!r} is not finite; give a finite number")
+        if abs(v) > MAX_ABS_PARAMETER:
+            raise ValueError(f"{src}: {where} = {v!r} is invalid: |value| > {MAX_ABS_PARAMETER:.0e} overflows the "
+                             "chains' float64 arithmetic (no physical input comes near); give a value in the "
+                             "parameter's units (GeV, s, ...), e.g. a mass below the Planck scale 1.2e19 GeV")
         return float(v)
     if isinstance(v, list) and v:
         out = [_check_number_tree(x, where, src, _top=False) for x in v]
@@ -521,6 +535,10 @@ def load_runcard(path: str | pathlib.Path) -> Runcard:
                          "UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
     except OSError as e:
         raise ValueError(f"{path}: cannot be read ({e.strerror or e}); give a readable runcard file") from None
+    last = text.rsplit("\n", 1)[-1]
+    if last.strip() and re.match(r"^\s*[\w\"'.-]+\s*=\s*[-+]?(\d|\.\d|inf|nan)", last):
+        raise ValueError(f"{path}: the last line {last.strip()!r} has no line end: the file looks truncated, and a "
+                         "cut number would be read silently. Fix: complete the file (end it with a newline)")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

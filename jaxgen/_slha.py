@@ -234,7 +234,9 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
     in_section = False
     seen_blocks, seen_keys = {}, {}
     kept, skipped = [], []
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    all_lines = text.splitlines()
+    unterminated = bool(text) and not text.endswith(("\n", "\r"))
+    for lineno, raw in enumerate(all_lines, 1):
         line = raw.split("#", 1)[0].rstrip()
         if not line.strip():
             continue
@@ -314,6 +316,10 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
         if block != "MASS" and not math.isfinite(val):
             raise ValueError(f"BLOCK {block} of {src}, line {lineno}: {entry} is {toks[-1]!r}, not a finite number; "
                              "fix the spectrum (a mixing matrix or parameter must be finite)")
+        if unterminated and lineno == len(all_lines):
+            raise ValueError(f"SLHA file {src}, line {lineno}: the last line {raw.strip()!r} (BLOCK {block}) has no "
+                             "line end: the file looks truncated, and a cut number would be read silently. Fix: "
+                             "complete the file (spectrum generators end every line with a newline)")
         prev = seen_keys.setdefault(block, {})
         if key in prev:
             raise ValueError(f"BLOCK {block} of {src}: {entry} is given twice (lines {prev[key]} and {lineno}); "
@@ -408,6 +414,13 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         if code in _IGNORED_CODES:
             ignored.append(code)
     mixing = {name: _read_matrix(blocks, name, src) for name in _MIX_BLOCKS if name in blocks}
+    for group, what in ((("NMIX", "UMIX", "VMIX"), "the neutralino/chargino mixing (Higgsino and gaugino content)"),):
+        have = [b for b in group if b in mixing]
+        if have and len(have) < len(group):
+            missing = [b for b in group if b not in mixing]
+            raise ValueError(f"SLHA file {src} gives BLOCK {', '.join(have)} but not {', '.join(missing)}: jaxgen "
+                             f"reads {what} from all of {', '.join(group)} together (a missing block often means a "
+                             f"truncated file). Fix: add BLOCK {', '.join(missing)}, or remove {', '.join(have)}")
     mu = tan_beta = None
     if "HMIX" in blocks:
         hm = blocks["HMIX"]

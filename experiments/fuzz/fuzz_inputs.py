@@ -75,6 +75,8 @@ class Case:
     data: bytes  # the file's bytes
     field: str = ""  # the key / block mutated (the message should name it)
     invariant: bool = False  # the edit must not change the result
+    line_complete: bytes | None = None  # truncations: the file cut back to its last line end (a cut last line must
+    #                                     not be read silently: the result must equal this file's, or be an error)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -274,6 +276,7 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
                       "dup_key"])
     if how == "truncate":
         b = raw[: rng.randrange(len(raw))]
+        return Case("runcard", base, "text: truncate", b, "", line_complete=b[: b.rfind(b"\n") + 1])
     elif how == "bad_utf8":
         i = rng.randrange(len(raw))
         b = raw[:i] + rng.choice([b"\xff", b"\xc3\x28", b"\xe2\x82", b"\x80"]) + raw[i:]
@@ -394,9 +397,8 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
         del new[i]
         return out(f"delete a line of {b}", new, b)
     if op == "truncate":
-        cut = rng.randrange(len(text))
-        # accepted only if nothing jaxgen reads was cut: then the result must be unchanged
-        return Case("slha", base, "truncate", text[:cut].encode(), "", invariant=True)
+        b = text[: rng.randrange(len(text))].encode()
+        return Case("slha", base, "truncate", b, "", line_complete=b[: b.rfind(b"\n") + 1])
     if op == "encoding":
         raw = text.encode()
         i = rng.randrange(len(raw))
@@ -603,6 +605,14 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
             return ("a", "") if _clear(err, path, case.field, "runcard") else ("c", "unclear: " + err.strip()[:200])
         if rc != 0:
             return "c", f"exit code {rc}: {err.strip()[:150]}"
+        if case.line_complete is not None and case.line_complete != case.data:
+            try:
+                same = tomllib.loads(case.line_complete.decode("utf-8-sig")) == tomllib.loads(
+                    case.data.decode("utf-8-sig"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                same = False
+            if not same:
+                return "d", "a cut last line was read silently (its value differs from the complete lines')"
         if not run_physics or physics is None:
             return "ok*", ""
         from jaxgen import _runcard
@@ -634,6 +644,16 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
         ref = _slha.predict_spectrum(_slha.read_slha(ROOT / "jaxgen" / "data" / "slha" / case.base))
         slha_reference[case.base] = np.array([float(ref.b_over_b_minus_l), float(ref.m_x)])
     outcome = _slha_outcome(pred, slha_reference[case.base], case)
+    if case.line_complete is not None and case.line_complete != case.data and outcome[0] in ("ok", "b"):
+        try:
+            full = _slha.predict_spectrum(_slha.read_slha(case.line_complete.decode("utf-8-sig")
+                                                          if case.line_complete.count(b"\n") else "\n"))
+            same = np.allclose([float(full.b_over_b_minus_l), float(full.m_x)],
+                               [float(pred.b_over_b_minus_l), float(pred.m_x)], rtol=1e-12, equal_nan=True)
+        except ValueError:
+            same = False
+        if not same:
+            return "d", "a cut last line was read silently (the result differs from the complete lines')"
     if via_cli and rc not in (0, 1):
         return "c", f"CLI exit {rc} for an accepted spectrum"
     if via_cli and (rc == 1) != (outcome[0] == "b"):

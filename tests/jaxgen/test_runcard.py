@@ -299,6 +299,11 @@ _BML = "b_minus_l_alpha = [0.3333333333333333, 0.3333333333333333, 0.33333333333
 BAD_VALUES = [  # (shipped runcard, text replaced, replacement, regex of the message: key named, fix said)
     ("hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0 is invalid: .*lam must be > 0.*Fix"),
     ("hall_predict.toml", "m_losp = 100.0", "m_losp = -100.0", r"\[parameters\]\.m_losp = -100\.0 is invalid.*Fix"),
+    # the fuzz: m_nlsp = 1e308 gave NaN outputs with status 0 in the Ardu chain
+    ("ardu_predict.toml", "m_nlsp = 2090.0", "m_nlsp = 1e308",
+     r"\[parameters\]\.m_nlsp = 1e\+308 is invalid: \|value\| > 1e\+30 overflows"),
+    ("ardu_sweep.toml", "low = 500.0, high = 5000.0", "low = 500.0, high = 1e300",
+     r"\[sweep\.axes\[0\]\]\.high = 1e\+300 is invalid: expected a finite number with \|value\| <= 1e\+30"),
     ("ardu_predict.toml", "m_dirac = 5000.0", "m_dirac = -5.0", r"\[parameters\]\.m_dirac = -5\.0 is invalid: .*>= 0.*Fix"),
     ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = 0 }',
      r"\[scenario\]\.settings\.n_nodes = 0 is invalid: expected an integer in \[1, .*Fix: e\.g\. n_nodes = 48"),
@@ -452,3 +457,15 @@ def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_sta
     assert cli.main(["sweep", str(tmp_path / "card.toml"), "--out", str(tmp_path / "b"), "-q"]) == 2
     assert "--allow-large" in capsys.readouterr().err
     assert cli.main(["sweep", str(tmp_path / "card.toml"), "--out", str(tmp_path / "b"), "-q", "--allow-large"]) == 0
+
+
+def test_truncated_runcard_with_a_cut_number_is_refused(tmp_path):
+    text = (SHIPPED / "hall_predict.toml").read_text()
+    cut = text[: text.index("m_losp = 100.0") + len("m_losp = 10")]  # 100.0 -> 10: would be read silently
+    p = tmp_path / "cut.toml"
+    p.write_text(cut)
+    with pytest.raises(ValueError, match=r"cut\.toml: the last line 'm_losp = 10' has no line end: the file looks "
+                                         r"truncated.*Fix"):
+        rc.load_runcard(p)
+    p.write_text(cut + "\n")  # a complete line is read as written
+    assert rc.load_runcard(p).parameters["m_losp"] == 10.0

@@ -384,3 +384,21 @@ def test_non_text_file_names_the_file(tmp_path):
     f.write_bytes(b"Block MASS\n  1000006  5.0E+02 \xff\xfe\n")
     with pytest.raises(ValueError, match=r"malformed SLHA file .*binary\.slha: not a UTF-8/ASCII text file"):
         slha.read_slha(f)
+
+
+def test_partial_neutralino_chargino_mixing_is_an_error_not_a_silent_fallback():
+    # a file cut after NMIX (UMIX, VMIX lost) used to fall back to |mu| silently: B/(B-L) 0.2206 -> 0.2385
+    text = EXAMPLES["compressed"].read_text()
+    cut = text[: text.index("Block UMIX")]
+    with pytest.raises(ValueError, match=r"gives BLOCK NMIX but not UMIX, VMIX: .*truncated file\)\. Fix: add BLOCK "
+                                         r"UMIX, VMIX, or remove NMIX"):
+        slha.read_slha(cut)
+
+
+def test_unterminated_last_data_line_is_an_error():
+    # a cut number on the last line would be read silently (9.6E+01 -> 9.6): a line without line end is refused
+    text = MINIMAL_OK[: MINIMAL_OK.index("Block ALPHA")] + "Block IMNMIX\n   1   1   1.2"
+    with pytest.raises(ValueError, match=r"the last line '1   1   1\.2' \(BLOCK IMNMIX\) has no line end: the file "
+                                         r"looks truncated"):
+        slha.read_slha(text)
+    assert slha.read_slha(MINIMAL_OK.rstrip("\n")).masses == slha.read_slha(MINIMAL_OK).masses  # unused last block
