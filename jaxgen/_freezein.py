@@ -91,6 +91,7 @@ except ModuleNotFoundError:  # pragma: no cover
     _Cosmology = None
 
 __all__ = [
+    "STATUS_BAD_INPUT",
     "FreezeInParams",
     "FreezeInSettings",
     "FreezeInResult",
@@ -110,6 +111,10 @@ __all__ = [
 ]
 
 STATUS_OK = kernels.STATUS_OK
+#: freezein_quadrature: an out-of-domain input of a traced/batched point (non-finite, mass/dof/g_x/temperature_ratio
+#: <= 0, width/y0/m_x < 0, |eps| > 1: eps is a ratio of rates); its outputs are 0 (never NaN). Other codes are
+#: kernels.STATUS_* (kernels.STATUS_NONFINITE: a non-finite result, outputs then 0 as well).
+STATUS_BAD_INPUT = 10
 STATISTICS = ("mb", "fermion", "boson")
 N_QUANTUM_TERMS = 64
 _SQRT_4PI3_45 = math.sqrt(4.0 * math.pi**3 / 45.0)  # = 1.6602, the "1.66" of H = 1.66 sqrt(g) T^2/M_Pl
@@ -127,14 +132,32 @@ def _check_statistics(statistics: Any) -> None:
         raise ValueError(f"statistics must be one of {STATISTICS}, got {statistics!r}")
 
 
-def _as_1d(v: Any) -> jax.Array:
+def _check_real(v: Any, name: str | None) -> None:
+    """TypeError naming the field for values that are not real numbers/arrays (strings, None, complex, dicts)."""
+    if name is None:
+        return
+    if isinstance(v, (jax.core.Tracer, jax.Array)):
+        dt = v.dtype
+    else:
+        try:
+            dt = np.asarray(v).dtype
+        except Exception as exc:  # noqa: BLE001 - ragged lists etc.
+            raise TypeError(f"FreezeInParams.{name} must be a real number or array, got {v!r} ({exc})") from None
+    if dt == bool or not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
+        raise TypeError(f"FreezeInParams.{name} must be a real number or array (GeV for masses and widths), got "
+                        f"{type(v).__name__} {v!r}")
+
+
+def _as_1d(v: Any, name: str | None = None) -> jax.Array:
+    _check_real(v, name)
     a = jnp.asarray(v)
     if not jnp.issubdtype(a.dtype, jnp.floating):
         a = a.astype(float)
     return jnp.atleast_1d(a) if a.ndim == 0 else a
 
 
-def _as_scalar(v: Any) -> jax.Array:
+def _as_scalar(v: Any, name: str | None = None) -> jax.Array:
+    _check_real(v, name)
     a = jnp.asarray(v)
     return a.astype(float) if not jnp.issubdtype(a.dtype, jnp.floating) else a
 
@@ -227,14 +250,14 @@ class FreezeInParams(eqx.Module):
     fields whose shapes disagree.
     """
 
-    mass: Any = eqx.field(converter=_as_1d)
-    width: Any = eqx.field(converter=_as_1d)
-    dof: Any = eqx.field(converter=_as_1d)
-    eps: Any = eqx.field(converter=_as_1d, default=0.0)
-    y0: Any = eqx.field(converter=_as_scalar, default=0.0)
-    m_x: Any = eqx.field(converter=_as_scalar, default=0.0)
-    g_x: Any = eqx.field(converter=_as_scalar, default=2.0)
-    temperature_ratio: Any = eqx.field(converter=_as_scalar, default=1.0)
+    mass: Any = eqx.field(converter=lambda v: _as_1d(v, "mass"))
+    width: Any = eqx.field(converter=lambda v: _as_1d(v, "width"))
+    dof: Any = eqx.field(converter=lambda v: _as_1d(v, "dof"))
+    eps: Any = eqx.field(converter=lambda v: _as_1d(v, "eps"), default=0.0)
+    y0: Any = eqx.field(converter=lambda v: _as_scalar(v, "y0"), default=0.0)
+    m_x: Any = eqx.field(converter=lambda v: _as_scalar(v, "m_x"), default=0.0)
+    g_x: Any = eqx.field(converter=lambda v: _as_scalar(v, "g_x"), default=2.0)
+    temperature_ratio: Any = eqx.field(converter=lambda v: _as_scalar(v, "temperature_ratio"), default=1.0)
 
     def __check_init__(self):
         shapes = {k: jnp.shape(getattr(self, k)) for k in ("mass", "width", "dof")}
@@ -250,6 +273,9 @@ class FreezeInParams(eqx.Module):
                 a = np.asarray(v)
                 if np.any(~np.isfinite(a)) or np.any(a <= 0):
                     raise ValueError(f"FreezeInParams.{k} must be finite and > 0, got {v!r}")
+        v = self.eps
+        if not isinstance(v, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(v))):
+            raise ValueError(f"FreezeInParams.eps must be finite (CP asymmetries, |eps| <= 1), got {v!r}")
         for k in ("y0", "m_x"):
             v = getattr(self, k)
             if not isinstance(v, jax.core.Tracer):
@@ -554,8 +580,21 @@ def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: Freeze
         x_half = params.mass[0] / jnp.exp(0.5 * (lo + hi))
         x_half = jax.lax.stop_gradient(x_half)
     status = jnp.where(jnp.isfinite(y) & jnp.isfinite(eta), kernels.STATUS_OK, kernels.STATUS_NONFINITE)
+    status = jnp.where(_bad_input(params), STATUS_BAD_INPUT, status)
+    ok = status == kernels.STATUS_OK  # failed points: outputs 0, never NaN (values of valid points untouched)
+    y, eta, x_half = (jnp.where(ok, v, jnp.zeros_like(v)) for v in (y, eta, x_half))
     return FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status.astype(jnp.int32),
                           num_steps=jnp.zeros((), jnp.int32))
+
+
+def _bad_input(params: FreezeInParams) -> jax.Array:
+    """True for an out-of-domain point (STATUS_BAD_INPUT): the run-time twin of the constructor checks."""
+    bad = jnp.zeros((), bool)
+    for k in ("mass", "width", "dof", "eps", "y0", "m_x", "g_x", "temperature_ratio"):
+        bad = bad | ~jnp.all(jnp.isfinite(getattr(params, k)))
+    bad = bad | jnp.any(params.mass <= 0) | jnp.any(params.width < 0) | jnp.any(params.dof <= 0)
+    bad = bad | jnp.any(jnp.abs(params.eps) > 1) | (params.y0 < 0) | (params.m_x < 0) | (params.g_x <= 0)
+    return bad | (params.temperature_ratio <= 0)
 
 
 # ---------------------------------------------------------------------------------------------------------------

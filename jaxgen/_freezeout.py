@@ -99,7 +99,7 @@ GEV_M2_TO_CM3_PER_S: float = c.HBARC_GEV_CM**2 * c.C_CM_S
 STATUS_OK = 0  #: the point was integrated to x_end
 STATUS_MAX_STEPS = 1  #: diffrax ran out of steps (raise ``FreezeOutSettings.max_steps``)
 STATUS_SOLVER_FAILED = 2  #: any other diffrax failure (e.g. Newton divergence, step size collapse)
-STATUS_NONFINITE = 3  #: the solver reported success but the result is not finite (bad input such as m <= 0)
+STATUS_NONFINITE = 3  #: the result is not finite, or an out-of-domain (traced/batched) input such as m <= 0
 
 _STATISTICS = ("mb", "fermion", "boson")
 _N_QUANTUM_TERMS = 20  # terms of the K2 series of the quantum number density; truncation < 1e-10 for x >= 1
@@ -138,6 +138,17 @@ def equilibrium_yield(x: Any, g: Any, g_s: Any, statistics: str = "mb") -> jax.A
 # ---------------------------------------------------------------------------------------------------------------
 # Parameters, settings, results
 # ---------------------------------------------------------------------------------------------------------------
+def _seq_to_array(v):
+    """Lists/tuples of numbers become one float array leaf (a batch); everything else passes unchanged (checked by
+    FreezeOutParams.__check_init__, which names the field)."""
+    if isinstance(v, (list, tuple)):
+        try:
+            return np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            return v
+    return v
+
+
 class FreezeOutParams(eqx.Module):
     """One annihilating species.
 
@@ -155,12 +166,12 @@ class FreezeOutParams(eqx.Module):
     ``jax.vmap(solve_freezeout)(params.broadcast())`` works; a ValueError names the fields whose shapes disagree.
     """
 
-    m: Any
-    a: Any
-    b: Any = 0.0
-    g: Any = 2.0
-    eta: Any = 0.0
-    y0_ratio: Any = 1.0
+    m: Any = eqx.field(converter=lambda v: _seq_to_array(v))
+    a: Any = eqx.field(converter=lambda v: _seq_to_array(v))
+    b: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
+    g: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=2.0)
+    eta: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
+    y0_ratio: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=1.0)
     statistics: str = eqx.field(static=True, default="mb")
 
     def __check_init__(self):
@@ -170,9 +181,14 @@ class FreezeOutParams(eqx.Module):
             v = getattr(self, name)
             if isinstance(v, jax.core.Tracer):
                 continue
-            arr = np.asarray(v)
-            if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+            try:
+                arr = np.asarray(v)
+            except Exception:  # noqa: BLE001 - ragged sequences
+                raise TypeError(f"FreezeOutParams.{name} must be a real number or array, got {v!r}") from None
+            if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr) or arr.dtype == bool:
                 raise TypeError(f"FreezeOutParams.{name} must be real, got {v!r}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"FreezeOutParams.{name} must be finite, got {v!r}")
             if name in ("m", "g", "y0_ratio") and np.any(arr <= 0):
                 raise ValueError(f"FreezeOutParams.{name} must be > 0, got {v!r}")
             if name in ("a", "b", "eta") and np.any(arr < 0):
@@ -279,11 +295,13 @@ class AsymmetricFreezeOutResult(eqx.Module):
 
 
 class FreezeOutEstimate(eqx.Module):
-    """Analytic freeze-out estimate: x_f, Y_inf (per species) and omega_h2 (per species)."""
+    """Analytic freeze-out estimate: x_f, Y_inf (per species) and omega_h2 (per species); status 0 ok, or
+    STATUS_NONFINITE for an out-of-domain (traced/batched) input or a non-finite result, whose outputs are 0."""
 
     x_f: jax.Array
     y_inf: jax.Array
     omega_h2: jax.Array
+    status: Any = None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -552,8 +570,14 @@ def solve_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
     tail = _tail_integral(params, cosmology, settings.x_end)
     y_inf = 1.0 / (1.0 / y_end + tail)
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
-    return FreezeOutResult(y_inf=y_inf, omega_h2=omega, y_end=y_end, num_steps=steps,
-                           status=_status(result, y_inf), ys=traj)
+    status = jnp.where(_bad_input(params), STATUS_NONFINITE, _status(result, y_inf)).astype(jnp.int32)
+    y_inf, omega, y_end = (_zero_if_failed(status, v) for v in (y_inf, omega, y_end))
+    return FreezeOutResult(y_inf=y_inf, omega_h2=omega, y_end=y_end, num_steps=steps, status=status, ys=traj)
+
+
+def _zero_if_failed(status, v):
+    """A failed point's outputs: 0 where not finite (never NaN); a valid point's values untouched."""
+    return jnp.where((status != STATUS_OK) & ~jnp.isfinite(v), jnp.zeros_like(v), v)
 
 
 def _exprel(z):
@@ -587,9 +611,10 @@ def solve_asymmetric_freezeout(params: FreezeOutParams, cosmology: Cosmology | N
     y_inf = ybar_inf + params.eta
     omega = (y_inf + ybar_inf) * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     ratio = 2.0 * ybar_inf / params.eta
+    status = jnp.where(_bad_input(params), STATUS_NONFINITE, _status(result, ybar_inf)).astype(jnp.int32)
+    ybar_inf, y_inf, omega, ratio = (_zero_if_failed(status, v) for v in (ybar_inf, y_inf, omega, ratio))
     return AsymmetricFreezeOutResult(ybar_inf=ybar_inf, y_inf=y_inf, omega_h2=omega, symmetric_over_eta=ratio,
-                                     symmetric_removed=ratio < 0.1, num_steps=steps,
-                                     status=_status(result, ybar_inf), ybars=traj)
+                                     symmetric_removed=ratio < 0.1, num_steps=steps, status=status, ybars=traj)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -630,7 +655,20 @@ def freezeout_estimate(params: FreezeOutParams, cosmology: Cosmology | None = No
     lam0 = _lambda0(params, cosmology, x_f)
     y_inf = x_f / (lam0 * (params.a + 3.0 * params.b / x_f))
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
-    return FreezeOutEstimate(x_f=x_f, y_inf=y_inf, omega_h2=omega)
+    ok = ~_bad_input(params) & jnp.isfinite(x_f) & jnp.isfinite(y_inf) & jnp.isfinite(omega)
+    x_f, y_inf, omega = (jnp.where(ok, v, jnp.zeros_like(v)) for v in (x_f, y_inf, omega))
+    return FreezeOutEstimate(x_f=x_f, y_inf=y_inf, omega_h2=omega,
+                             status=jnp.where(ok, STATUS_OK, STATUS_NONFINITE).astype(jnp.int32))
+
+
+def _bad_input(params: FreezeOutParams) -> jax.Array:
+    """Run-time twin of the constructor checks (traced/batched points): non-finite, m, g, y0_ratio <= 0 or a, b,
+    eta < 0."""
+    bad = jnp.zeros(jnp.shape(params.m), bool)
+    for k in ("m", "a", "b", "g", "eta", "y0_ratio"):
+        bad = bad | ~jnp.isfinite(getattr(params, k))
+    return bad | (params.m <= 0) | (params.g <= 0) | (params.y0_ratio <= 0) | (params.a < 0) | (params.b < 0) | (
+        params.eta < 0)
 
 
 def asymmetric_freezeout_estimate(params: FreezeOutParams, cosmology: Cosmology | None = None,

@@ -39,6 +39,8 @@ Derived differences with the printed paper (also in the docstrings below and in 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from typing import Any
 
 import diffrax
@@ -50,6 +52,7 @@ import kernels
 
 from . import _constants as c
 from ._freezein import _broadcast_params
+from ._freezeout import _seq_to_array
 from ._cosmology import Cosmology
 
 __all__ = [
@@ -89,9 +92,12 @@ STATUS_NO_EQUILIBRIUM = 1
 STATUS_NO_DECOUPLING = 2
 """Gamma > H still at z_max (or the washout is still active at z_end): z_b = z_max, epsilon ~ 0."""
 STATUS_BAD_INPUT = 4
-"""A mass is not finite and positive (outputs set to 0, never NaN)."""
+"""An input is out of domain: a mass not finite and positive (m_dirac >= 0), alpha_em, g_nlsp not > 0, sin2_theta_w
+not in (0, 1) (outputs set to 0, never NaN)."""
 STATUS_ODE_FAILED = 8
 """The diffrax solve failed (max steps, step size, non-finite); epsilon set to 0."""
+STATUS_NONFINITE = 16
+"""The decoupling solve gave a non-finite z_b (overflow at extreme inputs, e.g. m_NLSP = 1e300 GeV); outputs 0."""
 
 G_HYPERCHARGE: float = math.sqrt(4.0 * math.pi * c.ALPHA_EM_MZ / (1.0 - c.SIN2_THETA_W))
 """U(1)_Y coupling g' = e/cos(theta_W) at m_Z (SM normalisation, = 0.3575), from ALPHA_EM_MZ and SIN2_THETA_W."""
@@ -194,12 +200,12 @@ class WashoutParams(eqx.Module):
     fields whose shapes disagree); :func:`washout_factor_batch` does it for you.
     """
 
-    m_nlsp: Any
-    m_majorana: Any
-    m_dirac: Any = 0.0
-    alpha_em: Any = c.ALPHA_EM_MZ
-    sin2_theta_w: Any = c.SIN2_THETA_W
-    g_nlsp: Any = 1.0
+    m_nlsp: Any = eqx.field(converter=lambda v: _seq_to_array(v))
+    m_majorana: Any = eqx.field(converter=lambda v: _seq_to_array(v))
+    m_dirac: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
+    alpha_em: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=c.ALPHA_EM_MZ)
+    sin2_theta_w: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=c.SIN2_THETA_W)
+    g_nlsp: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=1.0)
     propagator: str = eqx.field(static=True, default="derived")
     statistics: str = eqx.field(static=True, default="mb")
 
@@ -210,10 +216,24 @@ class WashoutParams(eqx.Module):
             raise ValueError(f"statistics must be one of {_STATS}, got {self.statistics!r}")
         for name in ("m_nlsp", "m_majorana", "m_dirac", "alpha_em", "sin2_theta_w", "g_nlsp"):
             v = getattr(self, name)
-            if isinstance(v, (int, float)) and not (math.isfinite(v) and v >= 0):
+            if isinstance(v, jax.core.Tracer):
+                continue
+            try:
+                arr = np.asarray(v)
+            except Exception:  # noqa: BLE001 - ragged sequences
+                raise TypeError(f"WashoutParams.{name} must be a real number or array, got {v!r}") from None
+            if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+                raise TypeError(f"WashoutParams.{name} must be a real number or array (GeV for masses), got "
+                                f"{type(v).__name__} {v!r}")
+            if arr.ndim == 0 and not (math.isfinite(float(arr)) and float(arr) >= 0):
                 raise ValueError(f"WashoutParams.{name} must be finite and >= 0, got {v!r}")
-        if isinstance(self.m_nlsp, (int, float)) and self.m_nlsp <= 0:
-            raise ValueError(f"WashoutParams.m_nlsp must be > 0 (GeV), got {self.m_nlsp!r}")
+        for name in ("m_nlsp", "alpha_em", "sin2_theta_w", "g_nlsp"):
+            v = getattr(self, name)
+            if not isinstance(v, jax.core.Tracer) and np.ndim(v) == 0 and float(v) <= 0:
+                raise ValueError(f"WashoutParams.{name} must be > 0, got {v!r}")
+        if not isinstance(self.sin2_theta_w, jax.core.Tracer) and np.ndim(self.sin2_theta_w) == 0 and \
+                not float(self.sin2_theta_w) < 1:
+            raise ValueError(f"WashoutParams.sin2_theta_w must lie in (0, 1), got {self.sin2_theta_w!r}")
 
     def broadcast(self) -> "WashoutParams":
         """Every continuous field with the common batch shape (float arrays); ValueError naming the fields whose
@@ -384,9 +404,12 @@ def decoupling(p: WashoutParams, cosmology: Cosmology | None = None, *, z_min=0.
     no_dec = f_hi > 0
     u = jnp.where(no_eq, lo, jnp.where(no_dec, hi, u))
     z_b = jnp.where(bad, 0.0, jnp.exp(u))
+    nonfinite = ~bad & ~(jnp.isfinite(z_b) & jnp.isfinite(p.m_nlsp / jnp.where(bad, 1.0, z_b)))
     status = jnp.where(bad, STATUS_BAD_INPUT,
                        jnp.where(no_eq, STATUS_NO_EQUILIBRIUM, jnp.where(no_dec, STATUS_NO_DECOUPLING, STATUS_OK)))
-    t_b = jnp.where(bad, 0.0, p.m_nlsp / jnp.where(bad, 1.0, z_b))
+    status = jnp.where(nonfinite, STATUS_NONFINITE, status)
+    z_b = jnp.where(nonfinite, 0.0, z_b)
+    t_b = jnp.where(bad | nonfinite, 0.0, p.m_nlsp / jnp.where(bad | nonfinite, 1.0, z_b))
     return Decoupling(z_b=z_b, t_b=t_b, status=status.astype(jnp.int32))
 
 
@@ -396,15 +419,17 @@ def _dtype(p):
 
 def _sanitize(p):
     """Replace non-finite / non-positive masses by safe values (flagged), so that a batch never turns into NaN."""
-    fields = (p.m_nlsp, p.m_majorana)
+    fields = (p.m_nlsp, p.m_majorana, p.alpha_em, p.sin2_theta_w, p.g_nlsp)
     bad = jnp.zeros((), bool)
     for v in fields:
         v = jnp.asarray(v)
         bad = bad | ~jnp.isfinite(v) | (v <= 0)
     bad = bad | ~jnp.isfinite(jnp.asarray(p.m_dirac)) | (jnp.asarray(p.m_dirac) < 0)
-    safe = eqx.tree_at(lambda q: (q.m_nlsp, q.m_majorana, q.m_dirac), p,
+    bad = bad | (jnp.asarray(p.sin2_theta_w) >= 1)
+    safe = eqx.tree_at(lambda q: (q.m_nlsp, q.m_majorana, q.m_dirac, q.alpha_em, q.sin2_theta_w, q.g_nlsp), p,
                        (jnp.where(bad, 1.0e3, p.m_nlsp), jnp.where(bad, 1.0, p.m_majorana),
-                        jnp.where(bad, 0.0, p.m_dirac)))
+                        jnp.where(bad, 0.0, p.m_dirac), jnp.where(bad, c.ALPHA_EM_MZ, p.alpha_em),
+                        jnp.where(bad, c.SIN2_THETA_W, p.sin2_theta_w), jnp.where(bad, 1.0, p.g_nlsp)))
     return safe, bad
 
 
@@ -545,6 +570,10 @@ def washout_factor(p: WashoutParams, cosmology: Cosmology | None = None, *, z_st
     status = jnp.where(bad, STATUS_BAD_INPUT, 0)
     status = status | jnp.where((ode_status != 0) & ~bad, STATUS_ODE_FAILED, 0)
     status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
+    nonfinite = ~bad & ((dec.status == STATUS_NONFINITE) | (fre.status == STATUS_NONFINITE)
+                        | ~jnp.isfinite(eps) | ~jnp.isfinite(eps_inst) | ~jnp.isfinite(eps_fre))
+    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
+    eps, eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps, eps_inst, eps_fre))
     return WashoutResult(epsilon=eps, epsilon_instant=eps_inst, z_b=dec.z_b, epsilon_freeze=eps_fre, z_f=fre.z_b,
                          decoupling_status=dec.status,
                          num_steps=sol.stats["num_accepted_steps"], status=status.astype(jnp.int32))
