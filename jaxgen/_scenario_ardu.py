@@ -57,7 +57,8 @@ Status and flags (int32 bit fields, decoded by :func:`status_names`; bit values 
 * ``ArduPrediction.status``: ERRORS (the ``STATUS_INVALID`` mask), after which the chain has no valid prediction
   for the point and the affected fields are finite dummies (0): BAD_INPUT (1), EQUILIBRIUM_FAILED (2),
   NO_ASYMMETRY (4: no m_3/2 without an NLSP asymmetry), WASHOUT_FAILED (8), FULL_WASHOUT (16: m_3/2 unbounded),
-  HEAVY_GRAVITINO (64: m_3/2 >= m_NLSP, the NLSP -> gravitino decay is closed).  ``status == 0`` is what sweeps,
+  HEAVY_GRAVITINO (64: m_3/2 >= m_NLSP, the NLSP -> gravitino decay is closed), NONFINITE (1024: an output
+  overflowed at extreme inputs and was replaced by 0).  ``status == 0`` is what sweeps,
   fits and heat maps count as valid.
 * ``ArduPrediction.flags``: PHYSICS DIAGNOSTICS of a prediction, which a user may cut on: NO_DECOUPLING (32:
   epsilon is an upper bound), LIFETIME_BELOW_RANGE (128) / LIFETIME_ABOVE_RANGE (256: the BBN bound was taken at
@@ -100,6 +101,7 @@ __all__ = [
     "STATUS_LIFETIME_BELOW_RANGE",
     "STATUS_LIFETIME_ABOVE_RANGE",
     "STATUS_BBN_EXCLUDED",
+    "STATUS_NONFINITE",
     "STATUS_INVALID",
     "ARDU_BENCHMARKS",
     "ArduParams",
@@ -140,8 +142,11 @@ hadronic BBN bound the paper quotes (Ardu et al. Sec. 4, ``jaxgen._signatures.bb
 <= 1 allowed), so the point is excluded by BBN.  A valid prediction (status 0) of an excluded point: sweeps that
 want the BBN-allowed region cut on this flag.  The paper's own stau_R benchmark has bbn_ratio = 1.12 (flagged).
 Only set where the NLSP decays to the gravitino (no STATUS_HEAVY_GRAVITINO) and the upstream stages are valid."""
+STATUS_NONFINITE = 1024
+"""An output was not finite (overflow at extreme inputs, e.g. m_NLSP = 1e300 GeV or lambda_1 = 1e300); every
+non-finite output is replaced by 0 (never NaN)."""
 STATUS_INVALID = (STATUS_BAD_INPUT | STATUS_EQUILIBRIUM_FAILED | STATUS_NO_ASYMMETRY | STATUS_WASHOUT_FAILED
-                  | STATUS_FULL_WASHOUT | STATUS_HEAVY_GRAVITINO)
+                  | STATUS_FULL_WASHOUT | STATUS_HEAVY_GRAVITINO | STATUS_NONFINITE)
 """Mask of the flags after which a point's predictions (m_3/2 and/or tau_nlsp, bbn_ratio) are dummies (0).
 These are the bits of ``ArduPrediction.status`` (0 = a valid prediction; what sweeps, fits and heat maps use); the
 informational bits (NO_DECOUPLING, LIFETIME_BELOW_RANGE, LIFETIME_ABOVE_RANGE) go to ``ArduPrediction.flags``, as in
@@ -153,6 +158,7 @@ _STATUS_NAMES = {
     STATUS_FULL_WASHOUT: "full_washout", STATUS_NO_DECOUPLING: "no_decoupling",
     STATUS_HEAVY_GRAVITINO: "heavy_gravitino", STATUS_LIFETIME_BELOW_RANGE: "lifetime_below_bbn_range",
     STATUS_LIFETIME_ABOVE_RANGE: "lifetime_above_bbn_range", STATUS_BBN_EXCLUDED: "bbn_excluded",
+    STATUS_NONFINITE: "nonfinite_output",
 }
 
 
@@ -182,8 +188,15 @@ _FINITE = ("lambda1", "kappa", "b_kappa")
 
 
 def _as_array(x):
-    """Sequences (e.g. the default tuple) become one numpy array leaf; arrays and tracers pass through."""
-    return x if isinstance(x, (jax.Array, np.ndarray)) else np.asarray(x, dtype=float)
+    """Sequences (e.g. the default tuple) become one numpy array leaf; arrays and tracers pass through. Non-numbers
+    get a TypeError naming the field."""
+    if isinstance(x, (jax.Array, np.ndarray)):
+        return x
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"ArduParams.b_minus_l_alpha must be three real numbers (Y_{{B/3-L_alpha}}, alpha = e, mu, "
+                        f"tau), got {type(x).__name__} {x!r}") from None
 
 
 def _is_python_number(v):
@@ -502,7 +515,8 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
         res = _wo.washout_factor(wp, cosmo, z_start=settings.z_start, z_end=settings.z_end, rtol=settings.rtol,
                                  atol=settings.atol, max_steps=settings.max_steps, solver=settings.solver)
         eps, eps_inst, z_b, eps_fre, z_f = res.epsilon, res.epsilon_instant, res.z_b, res.epsilon_freeze, res.z_f
-        w_status = w_status | jnp.where((res.status & _wo.STATUS_ODE_FAILED) != 0, STATUS_WASHOUT_FAILED, 0)
+        w_status = w_status | jnp.where((res.status & (_wo.STATUS_ODE_FAILED | _wo.STATUS_NONFINITE)) != 0,
+                                        STATUS_WASHOUT_FAILED, 0)
         w_status = w_status | jnp.where((res.status & _wo.STATUS_BAD_INPUT) != 0, STATUS_BAD_INPUT, 0)
         w_status = w_status | jnp.where((res.status & _wo.STATUS_NO_DECOUPLING) != 0, STATUS_NO_DECOUPLING, 0)
     else:
@@ -515,6 +529,8 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
         eps = {"instant": eps_inst, "freeze": eps_fre, "none": jnp.ones((), dtype)}[settings.washout]
         w_status = w_status | jnp.where(fre.status == _wo.STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
         w_status = w_status | jnp.where(dec.status == _wo.STATUS_BAD_INPUT, STATUS_BAD_INPUT, 0)
+        w_status = w_status | jnp.where((dec.status == _wo.STATUS_NONFINITE) | (fre.status == _wo.STATUS_NONFINITE)
+                                        | ~jnp.isfinite(eps), STATUS_WASHOUT_FAILED, 0)
     one = jnp.ones((), dtype)
     z0 = jnp.asarray(settings.z_start, dtype)
     eps = jnp.where(r_exact, one, eps)
@@ -561,15 +577,22 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
 
     good = ~bad
     z = lambda x: jnp.where(good, x, zero).astype(dtype)  # noqa: E731  (bad input: every float output 0)
-    return ArduPrediction(
+    out = dict(
         b_minus_l=z(bl), baryon_high=z(per(gp.baryon_high)), r_charge=z(per(gp.r_charge)),
         nlsp_yield=z(per(gp.nlsp_yield)), baryon_low=z(per(gp.baryon_low)), nlsp_to_baryon=z(gp.nlsp_to_baryon),
         m_majorana=z(m_maj), m_majorana_loop=z(m_loop), m_majorana_thermal=z(m_th), mu_loop=z(mu_loop),
         mu_thermal=z(jnp.abs(th.mu)), s1_suppression=z(th.suppression), z_b=z(z_b),
         surviving_ratio_eq6=z(_wo.surviving_ratio_eq6(z_b)), epsilon=z(eps), epsilon_instant=z(eps_inst),
         epsilon_freeze=z(eps_fre), z_f=z(z_f), m_gravitino=z(m32), y_nlsp=z(y_nlsp), tau_nlsp=z(tau),
-        bbn_bound=z(bound), bbn_ratio=z(ratio), status=(status & STATUS_INVALID).astype(jnp.int32),
-        flags=(status & ~STATUS_INVALID).astype(jnp.int32))
+        bbn_bound=z(bound), bbn_ratio=z(ratio))
+    # an overflow anywhere (extreme inputs): an error, and the non-finite values become 0 (never NaN)
+    finite = jnp.asarray(True)
+    for v in out.values():
+        finite = finite & jnp.isfinite(v)
+    status = status | jnp.where(finite, 0, STATUS_NONFINITE).astype(jnp.int32)
+    out = {k: jnp.where(jnp.isfinite(v), v, zero) for k, v in out.items()}
+    return ArduPrediction(**out, status=(status & STATUS_INVALID).astype(jnp.int32),
+                          flags=(status & ~STATUS_INVALID).astype(jnp.int32))
 
 
 def _batch_shape(params: ArduParams):

@@ -125,7 +125,8 @@ conditions): ``STATUS_THERMALIZED`` (2, T_X/T >= 1 after freeze-in), ``STATUS_SY
 ``STATUS_FREEZEOUT_BEFORE_DECAY`` (32), ``STATUS_NO_ASYMMETRY`` (64, eta_X = 0) and ``STATUS_SPECTRUM`` (128, a
 decaying state not heavier than the LOSP: the ordering HMW assume for the on-shell cut, but the decay into X is
 still open and the yield is computed correctly). Error points other than ``STATUS_BAD_INPUT`` keep their (finite)
-computed values for inspection; never use them as predictions. Bit values are stable: new bits are only added.
+computed values for inspection (except that |eps_a| > 1 makes the freeze-in engine return Y_FI = eta_X = 0, its
+own bad-input convention); never use them as predictions. Bit values are stable: new bits are only added.
 """
 
 from __future__ import annotations
@@ -251,18 +252,40 @@ _NONZERO = ("b_over_bml",)
 _FINITE_ONLY = ("eps0", "phase")
 
 
-def _as_float(x):
+def _real_or_raise(x, name):
+    """TypeError naming the field for values that are not real numbers/arrays (strings, None, complex, dicts)."""
+    try:
+        a = np.asarray(x)
+    except Exception as exc:  # noqa: BLE001 - ragged lists etc.
+        raise TypeError(f"HallParams.{name} must be a real number or array, got {x!r} ({exc})") from None
+    if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise TypeError(f"HallParams.{name} must be a real number or array (see the HallParams docstring for units), "
+                        f"got {type(x).__name__} {x!r}")
+
+
+def _as_float(x, name=None):
     """A float array with a definite (non-weak) dtype, so that replacing a leaf never changes the jit signature."""
     if isinstance(x, jax.core.Tracer):
+        if name is not None and not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
+            raise TypeError(f"HallParams.{name} must be real, got a traced {x.dtype} value")
         return x if jnp.issubdtype(x.dtype, jnp.floating) else x.astype(jnp.result_type(float))
+    if name is not None and not isinstance(x, jax.Array):
+        _real_or_raise(x, name)
+    elif name is not None and not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
+        raise TypeError(f"HallParams.{name} must be real, got an array of dtype {x.dtype}")
     a = jnp.asarray(x)
     dtype = a.dtype if jnp.issubdtype(a.dtype, jnp.floating) else jnp.result_type(float)
     return jnp.asarray(a, dtype=dtype)
 
 
-def _as_species(x):
-    a = _as_float(x)
+def _as_species(x, name=None):
+    a = _as_float(x, name)
     return a[None] if a.ndim == 0 else a
+
+
+def _conv(kind, name):
+    """Converter of one field (names the field in its TypeError)."""
+    return (lambda x: _as_species(x, name)) if kind == "species" else (lambda x: _as_float(x, name))
 
 
 #: The canonical thermal cross-section 2.2e-26 cm^3/s in GeV^-2 (= 1.885e-9; 1 GeV^-2 = 1.1674e-17 cm^3/s).
@@ -308,26 +331,26 @@ class HallParams(eqx.Module):
     points are never checked here (the chain flags them with ``STATUS_BAD_INPUT``).
     """
 
-    m_a: Any = eqx.field(converter=_as_species)
-    lam: Any = eqx.field(converter=_as_float)
-    g_a: Any = eqx.field(converter=_as_species, default=2.0)
-    width_factor: Any = eqx.field(converter=_as_species, default=1.0)
-    eps0: Any = eqx.field(converter=_as_species, default=0.01)
-    phase: Any = eqx.field(converter=_as_species, default=-math.pi / 30.0)
-    m_losp: Any = eqx.field(converter=_as_float, default=100.0)
-    m_x: Any = eqx.field(converter=_as_float, default=_M_X_DEFAULT)
-    g_x: Any = eqx.field(converter=_as_float, default=10.0)
-    g_losp: Any = eqx.field(converter=_as_float, default=2.0)
-    g_dm: Any = eqx.field(converter=_as_float, default=1.0)
-    temperature_ratio: Any = eqx.field(converter=_as_float, default=1.0)
-    b_over_bml: Any = eqx.field(converter=_as_float, default=_SM_C)
-    sigma_v_x: Any = eqx.field(converter=_as_float, default=_SIGMA_V_THERMAL)
-    beta_gamma: Any = eqx.field(converter=_as_float, default=1.0)
-    m_psi: Any = eqx.field(converter=_as_float, default=2.0)
-    alpha_s: Any = eqx.field(converter=_as_float, default=0.2)
-    m_star: Any = eqx.field(converter=_as_float, default=1e9)
-    m_susy: Any = eqx.field(converter=_as_float, default=500.0)
-    c_had: Any = eqx.field(converter=_as_float, default=0.1)
+    m_a: Any = eqx.field(converter=_conv("species", "m_a"))
+    lam: Any = eqx.field(converter=_conv("scalar", "lam"))
+    g_a: Any = eqx.field(converter=_conv("species", "g_a"), default=2.0)
+    width_factor: Any = eqx.field(converter=_conv("species", "width_factor"), default=1.0)
+    eps0: Any = eqx.field(converter=_conv("species", "eps0"), default=0.01)
+    phase: Any = eqx.field(converter=_conv("species", "phase"), default=-math.pi / 30.0)
+    m_losp: Any = eqx.field(converter=_conv("scalar", "m_losp"), default=100.0)
+    m_x: Any = eqx.field(converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
+    g_x: Any = eqx.field(converter=_conv("scalar", "g_x"), default=10.0)
+    g_losp: Any = eqx.field(converter=_conv("scalar", "g_losp"), default=2.0)
+    g_dm: Any = eqx.field(converter=_conv("scalar", "g_dm"), default=1.0)
+    temperature_ratio: Any = eqx.field(converter=_conv("scalar", "temperature_ratio"), default=1.0)
+    b_over_bml: Any = eqx.field(converter=_conv("scalar", "b_over_bml"), default=_SM_C)
+    sigma_v_x: Any = eqx.field(converter=_conv("scalar", "sigma_v_x"), default=_SIGMA_V_THERMAL)
+    beta_gamma: Any = eqx.field(converter=_conv("scalar", "beta_gamma"), default=1.0)
+    m_psi: Any = eqx.field(converter=_conv("scalar", "m_psi"), default=2.0)
+    alpha_s: Any = eqx.field(converter=_conv("scalar", "alpha_s"), default=0.2)
+    m_star: Any = eqx.field(converter=_conv("scalar", "m_star"), default=1e9)
+    m_susy: Any = eqx.field(converter=_conv("scalar", "m_susy"), default=500.0)
+    c_had: Any = eqx.field(converter=_conv("scalar", "c_had"), default=0.1)
 
     def __check_init__(self):
         n = {k: jnp.shape(getattr(self, k))[-1] for k in _SPECIES_FIELDS}
@@ -424,6 +447,12 @@ def broadcast_batch(params: HallParams) -> HallParams:
                          "fields (N, n_a)); scalars and (n_a,) per-state fields are shared by all points")
     n = next(iter(sizes.values()))
     n_a = jnp.shape(params.m_a)[-1]
+    bad = {k: jnp.shape(getattr(params, k)) for k in _SPECIES_FIELDS
+           if jnp.ndim(getattr(params, k)) >= 1 and jnp.shape(getattr(params, k))[-1] not in (n_a, 1)}
+    if bad:
+        raise ValueError(f"broadcast_batch: per-state fields need the last axis n_a = {n_a} (m_a) or 1; got "
+                         + ", ".join(f"{k} {v}" for k, v in bad.items())
+                         + f" (batch size N = {n}). Per-state fields are (N, n_a), (n_a,) or scalars")
     new = [jnp.broadcast_to(getattr(params, k), (n,)) for k in _SCALAR_FIELDS]
     new_s = [jnp.broadcast_to(getattr(params, k), (n, n_a)) for k in _SPECIES_FIELDS]
     return eqx.tree_at(lambda q: [getattr(q, k) for k in (*_SCALAR_FIELDS, *_SPECIES_FIELDS)], params,
