@@ -536,9 +536,11 @@ def load_runcard(path: str | pathlib.Path) -> Runcard:
     except OSError as e:
         raise ValueError(f"{path}: cannot be read ({e.strerror or e}); give a readable runcard file") from None
     last = text.rsplit("\n", 1)[-1]
-    if last.strip() and re.match(r"^\s*[\w\"'.-]+\s*=\s*[-+]?(\d|\.\d|inf|nan)", last):
-        raise ValueError(f"{path}: the last line {last.strip()!r} has no line end: the file looks truncated, and a "
-                         "cut number would be read silently. Fix: complete the file (end it with a newline)")
+    m = re.match(r"^\s*([\w\"'.-]+)\s*=\s*[-+]?(\d|\.\d|inf|nan)", last)
+    if m:
+        raise ValueError(f"{path}: line {text.count(chr(10)) + 1} ({m.group(1)} = ...), the last line "
+                         f"{last.strip()!r}, has no line end: the file looks truncated, and a cut number would be "
+                         "read silently. Fix: complete the file (end it with a newline)")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

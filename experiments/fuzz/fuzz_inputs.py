@@ -121,7 +121,7 @@ def toml_dumps(data: dict) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 _BAD_VALUES = [-1.0, -1, 0, 0.0, float("nan"), float("inf"), float("-inf"), 1e308, -1e-300, 5e-324, "x", "", True,
                False, [], [1.0, 2.0], [[1.0]], [1.0, 2.0, 3.0, 4.0], {}, {"a": 1}, 10.5, 2**63 - 1, -(2**63),
-               [float("nan")], ["a", "b"], 3, "many", [300.0, "x"], [[1.0], [1.0, 2.0]]]
+               [float("nan")], ["a", "b"], 3, "many", [300.0, "x"], [[1.0], [1.0, 2.0]], 1e25, -1e25, 1e-30, 1e12]
 
 
 def _leaves(tree, prefix=()):
@@ -575,6 +575,20 @@ def _slha_outcome(pred, reference, case):
     return ("ok", "")
 
 
+def _flat_toml(tree, prefix=""):
+    """{dotted key: value} of a parsed TOML document (lists of tables by index)."""
+    out = {}
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree)
+    for k, v in items:
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) or (isinstance(v, list) and v and all(isinstance(x, dict) for x in v)):
+            sub = _flat_toml(v, key + ".")
+            out.update(sub)  # an empty table adds no value
+        else:
+            out[key] = v
+    return out
+
+
 def _run_cli(argv):
     from jaxgen import cli
 
@@ -605,14 +619,13 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
             return ("a", "") if _clear(err, path, case.field, "runcard") else ("c", "unclear: " + err.strip()[:200])
         if rc != 0:
             return "c", f"exit code {rc}: {err.strip()[:150]}"
-        if case.line_complete is not None and case.line_complete != case.data:
-            try:
-                same = tomllib.loads(case.line_complete.decode("utf-8-sig")) == tomllib.loads(
-                    case.data.decode("utf-8-sig"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                same = False
-            if not same:
-                return "d", "a cut last line was read silently (its value differs from the complete lines')"
+        if case.line_complete is not None:
+            # a truncated runcard may lack keys (defaults apply), but every value it has must be the original's
+            orig = _flat_toml(tomllib.loads((ROOT / "jaxgen" / "data" / "runcards" / case.base).read_text()))
+            cut = _flat_toml(tomllib.loads(case.data.decode("utf-8-sig")))
+            wrong = [k for k, v in cut.items() if k not in orig or json.dumps(orig[k]) != json.dumps(v)]
+            if wrong:
+                return "d", f"a cut runcard was read silently with changed values: {wrong[:3]}"
         if not run_physics or physics is None:
             return "ok*", ""
         from jaxgen import _runcard

@@ -464,8 +464,8 @@ def test_truncated_runcard_with_a_cut_number_is_refused(tmp_path):
     cut = text[: text.index("m_losp = 100.0") + len("m_losp = 10")]  # 100.0 -> 10: would be read silently
     p = tmp_path / "cut.toml"
     p.write_text(cut)
-    with pytest.raises(ValueError, match=r"cut\.toml: the last line 'm_losp = 10' has no line end: the file looks "
-                                         r"truncated.*Fix"):
+    with pytest.raises(ValueError, match=r"cut\.toml: line \d+ \(m_losp = \.\.\.\), the last line 'm_losp = 10', "
+                                         r"has no line end: the file looks truncated.*Fix"):
         rc.load_runcard(p)
     p.write_text(cut + "\n")  # a complete line is read as written
     assert rc.load_runcard(p).parameters["m_losp"] == 10.0
