@@ -25,8 +25,8 @@ dT/dt = -H T / (1 + (1/3) d ln g_*s/d ln T), so in x = m/T
           = sum_A (45 g_A Gamma_A M_Pl / (4 pi^4 m_A^2)) x_A^3 K1(x_A) [1 + (1/3) dln g_*s/dln T] / (g_*s sqrt(4 pi^3 g_*rho/45)) * B
 
 with H = sqrt(4 pi^3 g_*rho/45) T^2/M_Pl and s = 2 pi^2 g_*s T^3/45. NOTE (sign, documented discrepancy): the factor is
-(1 + (1/3) d ln g_*s/d ln T) = (1 - (1/3) d ln g_*s/d ln x). The brief's "(1 - (1/3) d ln g_s/d ln T)" holds only with
-ln x in place of ln T (tested: ``test_entropy_factor_sign``).
+(1 + (1/3) d ln g_*s/d ln T) = (1 - (1/3) d ln g_*s/d ln x). The form "(1 - (1/3) d ln g_s/d ln T)" sometimes
+quoted holds only with ln x in place of ln T (tested: ``test_entropy_factor_sign``).
 
 Back-reaction (inverse decays). Detailed balance for A <-> X + B_A with MB statistics,
 f_A^eq(E_A) = f_X^eq(E_X) f_B^eq(E_B), gives the collision term gamma_A (1 - Y_X/Y_X^eq) exactly when X has the

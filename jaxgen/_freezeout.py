@@ -15,7 +15,7 @@ Chen 2011, JCAP 1107:003, "IDC"):
 
       dY/dx = -(s <sigma v> / (x H)) (1 + (1/3) d ln g_*s/d ln T) (Y^2 - Y_eq^2).
 
-  Note on the sign: the task brief wrote ``(1 - dln g_s / 3 dln T)``; that is the correct factor only with
+  Note on the sign: the form ``(1 - dln g_s / 3 dln T)`` sometimes quoted is the correct factor only with
   d ln x = -d ln T, i.e. ``1 - (1/3) d ln g_*s/d ln x`` (the form of Gondolo & Gelmini 1991, Nucl. Phys. B360,
   145); in terms of ln T the sign is ``+`` (tested in tests/jaxgen/test_freezeout.py::test_dlngs_sign).
 * Y_eq = g n_eq/(g T^3) T^3 / s = 45 g nhat(x) / (2 pi^2 g_*s) with nhat the number density per degree of freedom in
@@ -26,7 +26,7 @@ Chen 2011, JCAP 1107:003, "IDC"):
   while the species tracks equilibrium (its stiff root stays near u = 0; a solve in W = ln Y suffers order reduction
   while W tracks the moving root ln Y_eq(x): thousands of rejected steps) and ln Y up to a constant after freeze-out,
   with a smooth change between the two. L-stable diffrax.Kvaerno5 with a Newton root finder; tolerances act on
-  logarithms, so atol is a relative accuracy on Y whatever the abundance scale (issue 4 item 5). Defaults (rtol
+  logarithms, so atol is a relative accuracy on Y whatever the abundance scale. Defaults (rtol
   1e-10, atol 3e-10) give ~3.5e-9 relative accuracy vs a tight (rtol 1e-13) solution in about 375 steps (the
   former two-solve scheme needed rtol 1e-11, atol 1e-10 and ~440 steps for ~5e-9).
   Gradients: forward sensitivities under a custom VJP (jax.jacfwd over the six scalar parameters inside the one

@@ -35,7 +35,7 @@ Limits and closed forms (tested in tests/kernels/test_thermal.py):
   smoothly to exactly 0 (with a zero, not NaN, derivative) once e^{-z} underflows.
 * Thermodynamic identity: rho = 3 P - z dP/dz (from s = dP/dT).
 
-Note on the MB normalisation. The task brief for this module quoted k_MB(0) = 6/pi^2. The derivation above gives
+Note on the MB normalisation. A value k_MB(0) = 6/pi^2 is sometimes quoted. The derivation above gives
 k_MB(0) = 12/pi^2: for MB, n - nbar = g T^3 z^2 K2(z)/(2 pi^2) * 2 sinh(mu/T) = g T^2 mu z^2 K2(z)/pi^2 to linear
 order, and z^2 K2(z) -> 2 as z -> 0, so k_MB = 6 z^2 K2/pi^2 -> 12/pi^2 ~ 1.216 (between k_F = 1 and k_B = 2, as
 it should be). We implement the derivation (test ``test_mb_susceptibility_normalisation``).
@@ -332,8 +332,8 @@ def asymmetry_factor(z, statistics, method="fast"):
     r"""Asymmetry susceptibility k(z), dimensionless: n - nbar = g T^2 mu k(z)/6 to linear order in mu.
 
     k(z) = 6/pi^2 int_0^inf p^2 (-df/dE) dp = 6/pi^2 int p^2 e^E/(e^E +- 1)^2 dp. Normalised so that k_F(0) = 1 and
-    k_B(0) = 2; k_MB(z) = 6 z^2 K2(z)/pi^2 = 12 n_MB(z), so k_MB(0) = 12/pi^2 (the brief's 6/pi^2 misses the factor
-    2 from sinh(mu/T) ~ mu/T in n - nbar = 2 n_MB sinh(mu/T); see the module docstring). Near z = 0,
+    k_B(0) = 2; k_MB(z) = 6 z^2 K2(z)/pi^2 = 12 n_MB(z), so k_MB(0) = 12/pi^2 (the sometimes-quoted 6/pi^2 misses the
+    factor 2 from sinh(mu/T) ~ mu/T in n - nbar = 2 n_MB sinh(mu/T); see the module docstring). Near z = 0,
     k_B = 2 - 3z/pi + O(z^2 log z). Falls smoothly to 0 (as e^{-z} z^{3/2}) for heavy species. This is the function
     the chemical-equilibrium engine calls for every species (the default ``method="fast"`` costs a frexp, 8
     table gathers, an 8-term Horner sum and one exp per point). Arguments as in :func:`number_density`.

@@ -180,6 +180,17 @@ _HALL_FIELDS = ("yield_fi", "eta_x", "eta_b", "omega_x_h2", "omega_b_h2", "dm_to
                 "symmetric_fraction")
 
 
+def _tau_psi_lhu(lam, m_psi, c):
+    """psi_X lifetime through psi_X - nu mixing (derived Hall eq. 4.9, sin beta = 1), in plain Python: sin^2 theta =
+    (lam v_u)^2/(m^2 + (lam v_u)^2), Gamma = sin^2 theta G_F^2 m^5 N/(192 pi^3), N = 7.253 partonic channels."""
+    s = c.SIN2_THETA_W
+    n = (4.0 + (0.5 + s) ** 2 + s**2 + (0.5 - s) ** 2 + s**2 + 1.0 + 3.0 * ((0.5 - 2 * s / 3) ** 2 + (2 * s / 3) ** 2)
+         + 6.0 * ((0.5 - s / 3) ** 2 + (s / 3) ** 2))
+    mix = lam * c.V_HIGGS / math.sqrt(2.0)
+    width = mix**2 / (m_psi**2 + mix**2) * c.G_FERMI**2 * m_psi**5 * n / (192.0 * math.pi**3)
+    return c.GEV_INV_TO_S / width
+
+
 def hall_point_scipy(q: dict, kind: str, settings) -> dict:
     """The Hall chain for ONE point in plain Python/numpy/scipy, for a constant g_* (the baseline a physicist would
     write): scipy.integrate.quad of the freeze-in integrand x^3 K1(x) (scipy.special.k1) and of the heating
@@ -259,7 +270,7 @@ def hall_point_scipy(q: dict, kind: str, settings) -> dict:
                 omega_b_h2=c.M_PROTON * abs(eta_b) * s0_rho, dm_to_baryon=q["m_x"] / (abs(cc) * c.M_PROTON),
                 m_x_required=abs(cc) * c.M_PROTON * obs.dm_to_baryon, decay_length=length,
                 losp_lifetime=c.GEV_INV_TO_S / gl, decay_length_relic=length * abs(eta_x) / eta_obs,
-                tau_psi_lhu=10 * (1e-10 / q["lam"]) ** 2 * (2 / q["m_psi"]) ** 3,
+                tau_psi_lhu=_tau_psi_lhu(q["lam"], q["m_psi"], c),
                 tau_psi_xudd=(1e4 * (0.2 / q["alpha_s"]) ** 4 * (q["m_star"] / 1e9) ** 2 * (q["m_susy"] / 500) ** 2
                               * (0.1 / q["c_had"]) ** 2 * (2 / q["m_psi"]) ** 5),
                 t_ratio_fi=xi, t_vis_decay=t_dec, t_x_decay=t_x_dec, t_x_fo=t_x_fo,
