@@ -131,7 +131,8 @@ def main(out: pathlib.Path) -> str:
         ax.set_xlabel("B/(B-L)")
         ax.set_ylabel("spectra")
         ax.set_title(f"MSSM, each sfermion light/heavy (2^{nbits} = {2 ** nbits} points)")
-        ax.legend(fontsize=7, loc="upper right")
+        ax.set_ylim(0, 1.45 * ax.get_ylim()[1])  # headroom: the legend sits above the histograms, not on them
+        ax.legend(fontsize=7, loc="upper center", ncol=2, framealpha=1.0)
         fig.tight_layout()
         fig.savefig(out / "equilibrium_scan_hist.png", dpi=120)
         plt.close(fig)
