@@ -115,8 +115,9 @@ def _hall_target(settings=None):
             neg |= r[k] < 0
         return (eps > 1) | (ex > y * (1 + 1e-9)) | (y > 1) | (np.abs(r["eta_b"]) > 1) | neg
 
-    return Target("HallParams -> asymmetric_freezein_batch", sh.HallParams, base, fields, {k: 1 for k in fields},
-                  run, absurd)
+    label = f"{settings.method}, freeze-out {settings.freezeout}"
+    return Target(f"HallParams -> asymmetric_freezein_batch ({label})", sh.HallParams, base, fields,
+                  {k: 1 for k in fields}, run, absurd)
 
 
 def _ardu_target(settings=None):
@@ -425,6 +426,8 @@ def run_fuzz(targets: list[Target] | None = None, seed: int = 0, n_batch: int = 
     t0 = time.perf_counter()
     counts, examples = {}, {}
     for t in targets:
+        if t.name in counts:
+            raise ValueError(f"duplicate target name {t.name!r}")
         counts[t.name], examples[t.name] = fuzz_target(t, rng, n_batch, n_batches, construct, shapes)
     n = sum(sum(c.values()) for c in counts.values())
     return FuzzReport(counts, examples, n, time.perf_counter() - t0)
@@ -446,6 +449,7 @@ def main(argv=None):
         ode = default_targets(full=True)[len(cheap):]
         rep = run_fuzz(cheap, seed=args.seed, n_batch=512, n_batches=4)
         rep2 = run_fuzz(ode, seed=args.seed + 1, n_batch=128, n_batches=2)
+        assert not set(rep.counts) & set(rep2.counts)
         rep = FuzzReport({**rep.counts, **rep2.counts}, {**rep.examples, **rep2.examples},
                          rep.n_inputs + rep2.n_inputs, rep.seconds + rep2.seconds)
     md = [f"# API fuzz ({'quick' if args.quick else 'full'} run)", "",
