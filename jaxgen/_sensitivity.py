@@ -333,7 +333,7 @@ class SensitivityTable(eqx.Module):
         ncols = max(1, min(ncols, len(oi)))
         nrows = math.ceil(len(oi) / ncols)
         fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.2, 0.28 * len(ii) * nrows + 1.4 * nrows),
-                                 squeeze=False, sharey=True)
+                                 squeeze=False, sharey=True, layout="constrained")  # no empty band under a title
         ypos = np.arange(len(ii))
         for k, i in enumerate(oi):
             ax = axes[k // ncols][k % ncols]
@@ -357,10 +357,6 @@ class SensitivityTable(eqx.Module):
             axes[k // ncols][k % ncols].axis("off")
         if title:
             fig.suptitle(title, fontsize=10)
-            height = fig.get_size_inches()[1]
-            fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))  # keep the panel titles clear of the suptitle
-        else:
-            fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=130)
             plt.close(fig)

@@ -264,3 +264,17 @@ def test_ardu_chain_elasticities():
               ("epsilon", "m_nlsp"): 0.0}
     for (o, i), e in expect.items():
         assert tab.get(o, i) == pytest.approx(e, rel=1e-9, abs=1e-12), (o, i)
+
+
+def test_plot_title_leaves_no_empty_band(table):
+    """The suptitle sits just above the panel titles (constrained layout): no empty band between them."""
+    import matplotlib.pyplot as plt
+
+    fig = table.plot(None, title="toy")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    sup = next(t for t in fig.texts if t.get_text() == "toy").get_window_extent(r)
+    top = max(ax.title.get_window_extent(r).y1 for ax in fig.axes if ax.get_title())
+    gap = (sup.y0 - top) / fig.bbox.height
+    plt.close(fig)
+    assert 0.0 <= gap < 0.05, gap
