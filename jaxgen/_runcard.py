@@ -1374,6 +1374,7 @@ def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet
             + (" and writing sweep.csv" if want_csv else "") + (" and the heat map" if pl is not None else ""))
     n_ok = 0
     parts, cols = [], {"x": [], "y": [], "z": [], "valid": []}
+    _io.remove_stale_temporaries(out)  # e.g. the sweep.csv temp file of a run killed while writing it
     csv_path = _inside(out, out / "sweep.csv")
     tmp = csv_path.with_name(f".{csv_path.name}.tmp.{_io._HOST}.{os.getpid()}")
     fh = open(tmp, "w", newline="") if want_csv else None

@@ -433,6 +433,18 @@ def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_p
         rc.run_sweep_card(c, out=out, quiet=True)
     assert (out / "sweep.csv").read_bytes() == before
     assert not [e for e in os.listdir(out) if ".tmp." in e]
+    # the temp file of a run killed (SIGKILL) while writing sweep.csv is removed by the next run
+    import subprocess
+    import sys
+
+    from jaxgen import _io
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (out / f".sweep.csv.tmp.{_io._HOST}.{dead.pid}").write_text("")
+    monkeypatch.setattr(_runcard, "_csv_rows", real)
+    rc.run_sweep_card(c, out=out, quiet=True)
+    assert not [e for e in os.listdir(out) if ".tmp." in e] and (out / "sweep.csv").read_bytes() == before
 
 
 def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_status, tmp_path, monkeypatch,
