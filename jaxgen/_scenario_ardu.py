@@ -83,6 +83,7 @@ import numpy as np
 from . import _constants as c
 from . import _signatures as _sig
 from . import _washout as _wo
+from ._checks import check_int_setting, check_real_setting
 from ._cosmology import TABLES as _COSMO_TABLES
 from ._cosmology import Cosmology
 from ._gravitino import gravitino_prediction
@@ -369,6 +370,9 @@ class ArduSettings(eqx.Module):
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"ArduSettings.{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
+        for name in ("z_start", "z_end", "rtol", "atol"):
+            check_real_setting("ArduSettings", name, getattr(self, name))
+        check_int_setting("ArduSettings", "max_steps", self.max_steps)
         if not 0 < self.z_start < self.z_end:
             raise ValueError(f"ArduSettings needs 0 < z_start < z_end, got {self.z_start}, {self.z_end}")
         if not (self.rtol > 0 and self.atol > 0 and self.max_steps > 0):

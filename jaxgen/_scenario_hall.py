@@ -141,6 +141,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _constants as c
+from ._checks import check_int_setting, check_real_setting
 from ._cosmology import Cosmology, TABLES, omega_h2_to_yield, yield_to_omega_h2
 from ._cp import epsilon_eq27
 from ._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, solve_freezein
@@ -507,6 +508,10 @@ class HallSettings(eqx.Module):
     ode_adjoint: str = eqx.field(static=True, default="recursive")
 
     def __check_init__(self):
+        for name in ("g_star", "energy_fraction", "symmetric_threshold", "x_fi", "ode_rtol", "ode_atol_rel"):
+            check_real_setting("HallSettings", name, getattr(self, name))
+        check_int_setting("HallSettings", "n_nodes", self.n_nodes, minimum=2, allow_none=True)
+        check_int_setting("HallSettings", "ode_max_steps", self.ode_max_steps)
         if self.method not in ("quadrature", "ode"):
             raise ValueError(f"HallSettings.method must be 'quadrature' or 'ode', got {self.method!r}")
         if self.table not in TABLES:

@@ -347,3 +347,13 @@ def test_setup_errors_are_actionable():
     assert ArduParams.benchmark("sneutrino").m_dirac == 6500.0 and ArduParams.benchmark("sneutrino").m_nlsp == 2420.0
     assert math.isclose(BENCH.m_s1 ** 2, 500e6)
     assert M32_R == pytest.approx(c.DM_TO_BARYON_ARDU_2025 * c.M_PROTON * 388 / 237, rel=1e-14)
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(max_steps=10.5), TypeError, r"ArduSettings\.max_steps must be an integer >= 1, got 10\.5"),
+    (dict(z_end="x"), TypeError, r"ArduSettings\.z_end must be a real number, got 'x'"),
+    (dict(rtol=-1.0), ValueError, r"ArduSettings\.rtol must be a finite number > 0"),
+])
+def test_settings_types_are_checked_with_the_field_named(kw, err, match):
+    with pytest.raises(err, match=match):
+        ArduSettings(**kw)

@@ -437,3 +437,16 @@ def test_quadrature_vs_ode_non_thermal():
     assert abs(dev[1]) < 1e-6
     assert abs(dev[1] / dev[0] / 1e-4 - 1) < 0.1  # lam^2 scaling of the back-reaction
     assert abs(dev_eta[1]) < 2e-6
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(n_nodes=10.5), TypeError, r"HallSettings\.n_nodes must be an integer >= 2 or None, got 10\.5"),
+    (dict(n_nodes="many"), TypeError, r"HallSettings\.n_nodes must be an integer"),
+    (dict(n_nodes=0), ValueError, r"HallSettings\.n_nodes must be an integer >= 2, got 0"),
+    (dict(ode_max_steps=10.5), TypeError, r"HallSettings\.ode_max_steps must be an integer"),
+    (dict(x_fi="x"), TypeError, r"HallSettings\.x_fi must be a real number, got 'x'"),
+    (dict(g_star=float("nan")), ValueError, r"HallSettings\.g_star must be a finite number > 0"),
+])
+def test_settings_types_are_checked_with_the_field_named(kw, err, match):
+    with pytest.raises(err, match=match):
+        HallSettings(**kw)
