@@ -133,10 +133,16 @@ TRANSFORMS = ("auto", "log", "periodic", "identity", "logit")
 _TWO_PI = 2.0 * math.pi
 
 
+#: how each internal transform of a free parameter reads in tables (the internal names are not for users)
+TRANSFORM_LABELS = {"log": "log", "loglogit": "log, bounded", "logit": "bounded", "periodic": "periodic",
+                    "identity": "linear"}
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # paths: dotted field paths with array elements ("phase.0", "m.1.2")
 # ----------------------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
+
 class _Loc:
     """Where a scalar lives: the leaf at ``leaf`` (a tree_get path) and an index into it (``()`` for a scalar)."""
 
@@ -726,9 +732,10 @@ class FitResult(eqx.Module):
     def to_markdown(self, units: Mapping[str, str] | None = None, digits: int = 6) -> str:
         """Best fit +- 1 sigma per parameter, then chi^2, dof, convergence."""
         units = dict(units or {})
-        lines = ["| parameter | transform | best fit | 1-sigma (Laplace) | units |", "|---|---|---|---|---|"]
+        lines = ["| parameter | fitted as | best fit | 1-sigma (Laplace) | units |", "|---|---|---|---|---|"]
         for j, nm in enumerate(self.names):
-            lines.append(f"| `{nm}` | {self.transforms[j]} | {self.x[j]:.{digits}g} | {self.errors[j]:.3g} | "
+            kind = TRANSFORM_LABELS.get(str(self.transforms[j]), str(self.transforms[j]))
+            lines.append(f"| `{nm}` | {kind} | {self.x[j]:.{digits}g} | {self.errors[j]:.3g} | "
                          f"{units.get(nm, '')} |")
         n_ok = int(np.sum(self.chi2_starts < BAD_CHI2))
         lines += ["", f"chi^2 = {self.chi2:.4g} for {self.n_dof} degrees of freedom; best of {len(self.chi2_starts)} "

@@ -1499,8 +1499,6 @@ def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = F
 _PARAM_UNIT_HINTS = [("phase", "rad"), ("phi", "rad"), ("lam", "1"), ("lambda", "1"), ("kappa", "1"),
                      ("b_kappa", "GeV"), ("sigma_v", "GeV^-2"), ("m_", "GeV"), ("mass", "GeV")]
 #: what the fit's internal transforms are called in tables (the optimizer's coordinate)
-_TRANSFORM_LABELS = {"log": "log", "loglogit": "log, bounded", "logit": "bounded", "periodic": "periodic",
-                     "identity": "linear"}
 
 
 def param_units(path: str) -> str:
@@ -1589,11 +1587,13 @@ def _status_text(card, code: int) -> str:
 def fit_table_text(res, card, problems=()) -> str:
     """The fit result as a plain table: parameter, best fit, 1-sigma error, units, range (no internal transform
     names), then chi^2, the starts and the fit status by name."""
+    from ._fit import TRANSFORM_LABELS
+
     rows = [("parameter", "best fit", "1-sigma", "units", "fitted as")]
     free = {f["path"]: f for f in card.fit["free"]}
     for j, nm in enumerate(res.names):
         f = free.get(nm, {})
-        kind = _TRANSFORM_LABELS.get(str(res.transforms[j]), str(res.transforms[j]))
+        kind = TRANSFORM_LABELS.get(str(res.transforms[j]), str(res.transforms[j]))
         if f.get("lower") is not None and f.get("upper") is not None:
             kind += f" in [{f['lower']:.4g}, {f['upper']:.4g}]"
         err = float(np.asarray(res.errors)[j])
@@ -1622,13 +1622,15 @@ def _fit_dataset(res, card):
     """A FitResult (jaxgen.fit) as an xarray.Dataset: best fit, errors, covariance, per-start results, history."""
     import xarray as xr
 
+    from ._fit import TRANSFORM_LABELS
+
     names = np.asarray(res.names, dtype=str)
     data = {
         "best": xr.Variable(("parameter",), np.asarray(res.x, float), {"long_name": "best-fit physical value"}),
         "error": xr.Variable(("parameter",), np.asarray(res.errors, float),
                              {"long_name": "Laplace 1-sigma error (physical units)"}),
         "covariance": xr.Variable(("parameter", "parameter_2"), np.asarray(res.cov, float)),
-        "transform": xr.Variable(("parameter",), np.asarray([_TRANSFORM_LABELS.get(str(t), str(t))
+        "transform": xr.Variable(("parameter",), np.asarray([TRANSFORM_LABELS.get(str(t), str(t))
                                                              for t in res.transforms], dtype=str)),
         "chi2": xr.Variable((), float(res.chi2), {"units": "1"}),
         "n_dof": xr.Variable((), int(res.n_dof)),

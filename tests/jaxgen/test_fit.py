@@ -439,3 +439,14 @@ def test_hall_fit_with_lam_bounds_that_exclude_the_data():
     assert wild.fit_status & FIT_CHAIN_INVALID and wild.fit_status & FIT_NOT_CONVERGED and not wild.ok
     assert wild.status & hall.STATUS_OVERPRODUCED
     assert np.all(np.isinf(wild.errors)) and "Laplace covariance ok" not in wild.to_markdown()
+
+
+def test_markdown_names_transforms_for_users(recovery):
+    """The fit table says how a parameter was fitted in words, never the internal transform name ("loglogit")."""
+    from jaxgen import _fit
+
+    res = recovery[0][1]
+    md = res.to_markdown()
+    assert "| parameter | fitted as |" in md and "loglogit" not in md and "identity" not in md
+    for t in res.transforms:
+        assert f"| {_fit.TRANSFORM_LABELS[str(t)]} |" in md
