@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_int_setting", "check_real_setting"]
+__all__ = ["check_int_setting", "check_real_setting", "concrete_real"]
 
 
 def check_int_setting(owner: str, name: str, value, *, minimum: int = 1, allow_none: bool = False) -> None:
@@ -30,3 +30,18 @@ def check_real_setting(owner: str, name: str, value, *, positive: bool = True) -
         raise TypeError(f"{owner}.{name} must be a real number, got {value!r} ({type(value).__name__})")
     if not math.isfinite(value) or (positive and not value > 0):
         raise ValueError(f"{owner}.{name} must be a finite number" + (" > 0" if positive else "") + f", got {value}")
+
+
+def concrete_real(owner: str, name: str, value, hint: str = ""):
+    """A concrete (non-traced) Params field as a float numpy array, or a TypeError naming the field: strings, None,
+    booleans, complex numbers, dicts and ragged lists are refused.  ``hint`` is appended to the message (units)."""
+    import numpy as np
+
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - ragged lists and other unconvertible objects
+        raise TypeError(f"{owner}.{name} must be a real number or array, got {value!r} ({exc})") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{owner}.{name} must be a real number or array{hint}, got {type(value).__name__} "
+                        f"{value!r}")
+    return arr.astype(float)

@@ -69,6 +69,7 @@ import optimistix as optx
 import kernels
 
 from . import _constants as c
+from ._checks import concrete_real
 from ._cosmology import Cosmology
 from ._freezein import _broadcast_params
 from ._precision import require_x64
@@ -181,12 +182,7 @@ class FreezeOutParams(eqx.Module):
             v = getattr(self, name)
             if isinstance(v, jax.core.Tracer):
                 continue
-            try:
-                arr = np.asarray(v)
-            except Exception:  # noqa: BLE001 - ragged sequences
-                raise TypeError(f"FreezeOutParams.{name} must be a real number or array, got {v!r}") from None
-            if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr) or arr.dtype == bool:
-                raise TypeError(f"FreezeOutParams.{name} must be real, got {v!r}")
+            arr = concrete_real("FreezeOutParams", name, v)
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"FreezeOutParams.{name} must be finite, got {v!r}")
             if name in ("m", "g", "y0_ratio") and np.any(arr <= 0):

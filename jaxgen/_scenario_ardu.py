@@ -83,7 +83,7 @@ import numpy as np
 from . import _constants as c
 from . import _signatures as _sig
 from . import _washout as _wo
-from ._checks import check_int_setting, check_real_setting
+from ._checks import check_int_setting, check_real_setting, concrete_real
 from ._cosmology import TABLES as _COSMO_TABLES
 from ._cosmology import Cosmology
 from ._gravitino import gravitino_prediction
@@ -206,14 +206,7 @@ def _is_python_number(v):
 
 def _concrete_real(name, v):
     """A concrete field value as a float numpy array, or TypeError naming the field (strings, complex, None...)."""
-    try:
-        arr = np.asarray(v)
-    except Exception as exc:  # noqa: BLE001 - ragged lists etc.
-        raise TypeError(f"ArduParams.{name} must be a real number or array, got {v!r} ({exc})") from None
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"ArduParams.{name} must be a real number or array (float, GeV for masses), got "
-                        f"{type(v).__name__} {v!r}")
-    return arr.astype(float)
+    return concrete_real("ArduParams", name, v, " (float, GeV for masses)")
 
 
 class ArduParams(eqx.Module):

@@ -141,7 +141,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _constants as c
-from ._checks import check_int_setting, check_real_setting
+from ._checks import check_int_setting, check_real_setting, concrete_real
 from ._cosmology import Cosmology, TABLES, omega_h2_to_yield, yield_to_omega_h2
 from ._cp import epsilon_eq27
 from ._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, solve_freezein
@@ -255,13 +255,7 @@ _FINITE_ONLY = ("eps0", "phase")
 
 def _real_or_raise(x, name):
     """TypeError naming the field for values that are not real numbers/arrays (strings, None, complex, dicts)."""
-    try:
-        a = np.asarray(x)
-    except Exception as exc:  # noqa: BLE001 - ragged lists etc.
-        raise TypeError(f"HallParams.{name} must be a real number or array, got {x!r} ({exc})") from None
-    if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-        raise TypeError(f"HallParams.{name} must be a real number or array (see the HallParams docstring for units), "
-                        f"got {type(x).__name__} {x!r}")
+    concrete_real("HallParams", name, x, " (see the HallParams docstring for units)")
 
 
 def _as_float(x, name=None):

@@ -51,6 +51,7 @@ import jax.numpy as jnp
 import kernels
 
 from . import _constants as c
+from ._checks import concrete_real
 from ._freezein import _broadcast_params
 from ._freezeout import _seq_to_array
 from ._cosmology import Cosmology
@@ -218,13 +219,7 @@ class WashoutParams(eqx.Module):
             v = getattr(self, name)
             if isinstance(v, jax.core.Tracer):
                 continue
-            try:
-                arr = np.asarray(v)
-            except Exception:  # noqa: BLE001 - ragged sequences
-                raise TypeError(f"WashoutParams.{name} must be a real number or array, got {v!r}") from None
-            if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-                raise TypeError(f"WashoutParams.{name} must be a real number or array (GeV for masses), got "
-                                f"{type(v).__name__} {v!r}")
+            arr = concrete_real("WashoutParams", name, v, " (GeV for masses)")
             if arr.ndim == 0 and not (math.isfinite(float(arr)) and float(arr) >= 0):
                 raise ValueError(f"WashoutParams.{name} must be finite and >= 0, got {v!r}")
         for name in ("m_nlsp", "alpha_em", "sin2_theta_w", "g_nlsp"):
