@@ -1,9 +1,10 @@
-"""Closed-form signatures of both papers: LOSP decay length (Hall et al. 2010 eq. 4.2), psi_X lifetimes (4.8 as printed, 4.9 derived),
+"""Closed-form signatures of both papers: LOSP decay length (Hall et al. 2010 eq. 4.2), psi_X lifetimes (4.8, 4.9 derived),
 hidden-sector temperatures (5.2-5.4), the non-thermalization bound, the NLSP -> gravitino lifetime (Ardu et al. 2025
 eq. 27) and the hadronic BBN check. See :mod:`jaxgen._signatures` for derivations and documented discrepancies.
 """
 
 from ._signatures import (
+    ALPHA_1_MZ,
     C_FREEZE_IN,
     STATUS_INVALID_INPUT,
     STATUS_LIFETIME_ABOVE_RANGE,
@@ -40,8 +41,12 @@ from ._signatures import (
     psi_x_neutrino_mixing,
     psi_x_width_lhu,
     psi_x_lifetime_xudd,
+    psi_x_width_xudd,
+    psi_x_xudd_coefficient,
     thermalization_coupling_bound,
     thermalization_ratio,
+    xudd_triangle,
+    xudd_triangle_splitting,
 )
 from ._signatures import __all__ as _all
 

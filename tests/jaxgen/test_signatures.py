@@ -73,21 +73,117 @@ def test_lambda_1e_6_is_lifetime_1e_13_s():
 
 
 # ----------------------------------------------------------------------------------------------- eqs. 4.8, 4.9
-def test_psi_x_xudd_printed_and_dimensions():
-    # Hall et al. eq. (4.8), kept as printed: 1e4 s at the reference point (alpha_s = 0.2, M_* = 1e9 GeV,
+def test_psi_x_xudd_printed_eq_4_8_and_dimensions():
+    # Hall et al. eq. (4.8) as printed: 1e4 s at the reference point (alpha_s = 0.2, M_* = 1e9 GeV,
     # M_susy = 500 GeV, C = 0.1, m_psi = 2 GeV).
-    assert float(sg.psi_x_lifetime_xudd(2.0)) == pytest.approx(1e4, rel=1e-12)
-    assert sg.hall_eq_4_8 is sg.psi_x_lifetime_xudd
-    # Dimension check of eq. (4.8): Gamma ~ alpha_s^4 C^2 m^5/(M_*^2 M_susy^2) has mass dimension 1, so scaling all
-    # masses by s scales tau by 1/s.
+    assert float(sg.hall_eq_4_8(2.0)) == pytest.approx(1e4, rel=1e-12)
+    assert sg.hall_eq_4_8 is not sg.psi_x_lifetime_xudd
+    # Dimension check of the printed form: Gamma ~ alpha_s^4 C^2 m^5/(M_*^2 M_susy^2), all masses x s -> tau / s.
     s = 3.7
-    t1 = sg.psi_x_lifetime_xudd(2.0, 0.2, 1e9, 500.0, 0.1)
-    t2 = sg.psi_x_lifetime_xudd(2.0 * s, 0.2, 1e9 * s, 500.0 * s, 0.1)
+    t1 = sg.hall_eq_4_8(2.0, 0.2, 1e9, 500.0, 0.1)
+    t2 = sg.hall_eq_4_8(2.0 * s, 0.2, 1e9 * s, 500.0 * s, 0.1)
     assert float(t2 * s / t1) == pytest.approx(1.0, rel=1e-12)
-    # Inferred width coefficient k (documented in the docstring): k = 0.0321.
-    gamma = c.GEV_INV_TO_S / 1e4
-    k = gamma / (0.2**4 * 0.1**2 * 2.0**5 / (1e9**2 * 500.0**2))
+    # Printed width coefficient: Gamma = k alpha_s^4 C^2 m^5/(M_*^2 M_susy^2), k = 0.0321.
+    k = (c.GEV_INV_TO_S / 1e4) / (0.2**4 * 0.1**2 * 2.0**5 / (1e9**2 * 500.0**2))
     assert k == pytest.approx(0.0321, rel=2e-3)
+
+
+def test_xudd_dressing_ingredients():
+    """Independent checks of the three ingredients of the eq. (4.8) derivation: (i) the colour factor
+    eps_abc (Tb^A)_bb' (Tb^A)_cc' = -(2/3) eps_ab'c' for antitriplet generators Tb = -T^*, the same for every pair of
+    indices; (ii) the two-component Fierz identity (z1 z2)(z3 z4) + (z1 z3)(z4 z2) + (z1 z4)(z2 z3) = 0 that makes
+    the gluino dressing cancel at degenerate squarks; (iii) the triangle H against its closed form and limits."""
+    import itertools
+    lam = np.zeros((8, 3, 3), complex)
+    for n, (i, j) in enumerate([(0, 1), (0, 2), (1, 2)]):
+        lam[[0, 3, 5][n]][i, j] = lam[[0, 3, 5][n]][j, i] = 1
+        lam[[1, 4, 6][n]][i, j], lam[[1, 4, 6][n]][j, i] = -1j, 1j
+    lam[2] = np.diag([1, -1, 0])
+    lam[7] = np.diag([1, 1, -2]) / math.sqrt(3)
+    tb = -(lam / 2).conj()
+    np.testing.assert_allclose(np.einsum("aij,bji->ab", lam / 2, lam / 2), 0.5 * np.eye(8), atol=1e-14)
+    eps = np.zeros((3, 3, 3))
+    for p in itertools.permutations(range(3)):
+        eps[p] = np.linalg.det(np.eye(3)[list(p)])
+    for spec in ("abc,bB,cC->aBC", "abc,aA,cC->AbC", "abc,aA,bB->ABc"):
+        r = sum(np.einsum(spec, eps, tb[k], tb[k]) for k in range(8))
+        np.testing.assert_allclose(r, -(2 / 3) * eps, atol=1e-14)
+    rng = np.random.default_rng(1)
+    e2 = np.array([[0, 1], [-1, 0]])
+    z = [rng.normal(size=2) + 1j * rng.normal(size=2) for _ in range(4)]
+    pr = lambda x, y: x @ e2 @ y  # noqa: E731
+    f = pr(z[0], z[1]) * pr(z[2], z[3]) + pr(z[0], z[2]) * pr(z[3], z[1]) + pr(z[0], z[3]) * pr(z[1], z[2])
+    assert abs(f) < 1e-13 and abs(pr(z[0], z[1]) * pr(z[2], z[3])) > 1e-2
+    a, b, cc = 1.0, 1.44, 1.96
+    closed = (a * math.log(a) / ((a - b) * (a - cc)) + b * math.log(b) / ((b - a) * (b - cc))
+              + cc * math.log(cc) / ((cc - a) * (cc - b)))
+    assert float(sg.xudd_triangle(1.0, 1.2, 1.4)) == pytest.approx(closed, rel=1e-12)
+    quad = integrate.quad(lambda x: x / ((x + 4.0) * (x + 0.25) * (x + 9.0)), 0, np.inf)[0]
+    assert float(sg.xudd_triangle(2.0, 0.5, 3.0)) == pytest.approx(quad, rel=1e-9)
+    assert float(sg.xudd_triangle(500.0, 500.0, 500.0)) == pytest.approx(1 / (2 * 500.0**2), rel=1e-12)
+    # splitting integral = difference of two triangles, -> (u - d)/(6 M^4) near degeneracy, exactly 0 at it
+    d = float(sg.xudd_triangle_splitting(700.0, 400.0, 900.0))
+    assert d == pytest.approx(float(sg.xudd_triangle(700.0, 400.0, 400.0) - sg.xudd_triangle(700.0, 900.0, 400.0)),
+                              rel=1e-10)
+    du = 1e-4 * 500.0**2
+    assert float(sg.xudd_triangle_splitting(500.0, 500.0, math.sqrt(500.0**2 + du))) == pytest.approx(
+        du / (6 * 500.0**4), rel=2e-4)
+    assert float(sg.xudd_triangle_splitting(500.0, 500.0, 500.0)) == 0.0
+
+
+def test_psi_x_xudd_derived_vs_printed_eq_4_8():
+    """Hall et al. eq. (4.8): printed 1e4 s (one digit). Derived (docs/derivations/signatures.md sec. 2.2): with all
+    sparticles at M_susy the gluino dressing cancels (Fierz), the bino gives G = alpha_1/(12 pi M_* M_susy), and
+    with <B M|u(d s)|0> = C m_psi^2, Gamma = G^2 C^2 m_psi^5/(32 pi): tau = 7.105e8 s at the printed normalisation.
+
+    DISCREPANCY: the derived lifetime is 7.1e4 x the printed one and does not depend on alpha_s (printed alpha_s^-4)."""
+    tau = float(sg.psi_x_lifetime_xudd(2.0))  # old call signature: (m_psi, alpha_s, m_star, m_susy, c_had)
+    assert float(sg.psi_x_lifetime_xudd(2.0, 0.2, 1e9, 500.0, 0.1)) == tau
+    alpha_1 = (1 / 127.930) / (1 - 0.23129)
+    g = alpha_1 / (12 * math.pi * 1e9 * 500.0)
+    width = g**2 * 0.1**2 * 2.0**5 / (32 * math.pi)
+    assert tau == pytest.approx(6.582119569e-25 / width, rel=1e-9)
+    assert tau == pytest.approx(7.105e8, rel=1e-3)
+    printed = float(sg.hall_eq_4_8(2.0))
+    assert tau / printed == pytest.approx(7.105e4, rel=1e-3)
+    assert not 5e3 <= tau < 1.5e4  # outside the printed one-digit 1e4 s
+    # gluino alone at degenerate squarks: exactly zero (the Fierz cancellation), so tau = inf
+    assert float(sg.psi_x_xudd_coefficient(alpha_1=0.0)) == 0.0
+    assert math.isinf(float(sg.psi_x_lifetime_xudd(2.0, alpha_1=0.0)))
+    # split squarks, gluino only: G = -(2/3) alpha_s m_g (H(m_g, m_d, m_d) - H(m_g, m_u, m_d))/(2 pi M_*)
+    gq = float(sg.psi_x_xudd_coefficient(0.2, 1e9, 500.0, m_squark_u=550.0, alpha_1=0.0))
+    by_hand = -(2 / 3) * 0.2 * 500.0 * float(sg.xudd_triangle(500.0, 500.0, 500.0)
+                                             - sg.xudd_triangle(500.0, 550.0, 500.0)) / (2 * math.pi * 1e9)
+    assert gq == pytest.approx(by_hand, rel=1e-9)
+    assert float(sg.psi_x_lifetime_xudd(2.0, m_squark_u=550.0, alpha_1=0.0)) == pytest.approx(1.140e8, rel=1e-3)
+
+
+def test_psi_x_xudd_scalings_and_kinematics():
+    """Exponents of the derived eq. (4.8) (log-derivatives by jax.grad): M_*^2, M_susy^2 (all sparticle masses
+    scaled together), C^-2, m_psi^-5 (massless kinematics) as printed; alpha_s^0 at degenerate squarks and
+    alpha_s^-2 for the gluino part at split squarks, where the printed power is -4. Two-body kinematics: a closed
+    channel has zero width, Lambda pi0 at 2 GeV has 1.125x the massless lifetime."""
+    def logtau(la, lm, ls, lc, lp):
+        return jnp.log(sg.psi_x_lifetime_xudd(jnp.exp(lp), jnp.exp(la), jnp.exp(lm), jnp.exp(ls), jnp.exp(lc)))
+    g = jax.grad(logtau, argnums=(0, 1, 2, 3, 4))(math.log(0.12), math.log(3e8), math.log(800.0), math.log(0.05),
+                                                   math.log(3.0))
+    for got, want in zip(g, (0.0, 2.0, 2.0, -2.0, -5.0)):
+        assert float(got) == pytest.approx(want, abs=1e-9)
+    gs = jax.grad(lambda la: jnp.log(sg.psi_x_lifetime_xudd(2.0, jnp.exp(la), m_squark_u=600.0, alpha_1=0.0)))
+    assert float(gs(math.log(0.2))) == pytest.approx(-2.0, abs=1e-9)
+    # printed exponents, for contrast
+    gp = jax.grad(lambda la: jnp.log(sg.hall_eq_4_8(2.0, jnp.exp(la))))(math.log(0.2))
+    assert float(gp) == pytest.approx(-4.0, abs=1e-12)
+    # bino decoupling: m_B >> m (squarks) gives m_B H(m_B, m, m) -> (ln(m_B^2/m^2) - 1)/m_B instead of 1/(2 m)
+    ratio = float(sg.psi_x_lifetime_xudd(2.0, m_bino=5e4) / sg.psi_x_lifetime_xudd(2.0))
+    assert ratio == pytest.approx((1 / (2 * 500.0) / ((math.log(1e4) - 1) / 5e4)) ** 2, rel=0.05)
+    m_l, m_pi = 1.115683, 0.134977
+    p = math.sqrt((4 - (m_l + m_pi) ** 2) * (4 - (m_l - m_pi) ** 2)) / 4
+    phase = 2 * p * (4 + m_l**2 - m_pi**2) / 2.0**3  # = 1 for massless products
+    t_l = float(sg.psi_x_lifetime_xudd(2.0, m_baryon=m_l, m_meson=m_pi))
+    assert t_l / float(sg.psi_x_lifetime_xudd(2.0)) == pytest.approx(1 / phase, rel=1e-12)
+    assert 1 / phase == pytest.approx(1.125, rel=1e-3)
+    assert float(sg.psi_x_width_xudd(1.2, m_baryon=m_l, m_meson=m_pi)) == 0.0
 
 
 def test_psi_x_lhu_channel_sum_by_hand():
