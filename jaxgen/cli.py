@@ -79,6 +79,45 @@ running it.""",
     }[kind]
 
 
+def compile_cache_dir() -> pathlib.Path:
+    """Where the ``jaxgen`` command keeps compiled code: ``$JAXGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxgen``, else
+    ``~/.cache/jaxgen``, in a subfolder per jax/jaxlib version (XLA executables are not portable across them)."""
+    import os
+
+    import jax
+    import jaxlib
+
+    root = os.environ.get("JAXGEN_CACHE_DIR")
+    if not root:
+        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                            "jaxgen")
+    return pathlib.Path(root) / f"xla-jax{jax.__version__}-jaxlib{jaxlib.__version__}"
+
+
+def enable_compile_cache() -> pathlib.Path | None:
+    """Turn on JAX's persistent compilation cache for this process (the command line only: the library itself never
+    changes the global JAX configuration).  Every compiled executable is stored, so a second ``jaxgen predict``,
+    ``sweep`` or ``fit`` of the same kind loads it instead of compiling again (tracing and lowering still run).
+    ``JAXGEN_COMPILE_CACHE=0`` or ``--no-compile-cache`` turns it off; an unusable directory is skipped with a
+    message, never an error.  Returns the directory, or None when off."""
+    import os
+
+    import jax
+
+    if os.environ.get("JAXGEN_COMPILE_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    path = compile_cache_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"jaxgen: compilation cache off ({path}: {exc.strerror or exc})", file=sys.stderr)
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``jaxgen`` command."""
     from . import __version__
@@ -89,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "off when stderr is not a terminal")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the Python traceback on errors")
+    common.add_argument("--no-compile-cache", action="store_true", default=argparse.SUPPRESS,
+                        help="do not use the persistent compilation cache (default: compiled code is kept in "
+                             "$JAXGEN_CACHE_DIR, else $XDG_CACHE_HOME/jaxgen or ~/.cache/jaxgen, so that a second "
+                             "run of the same kind compiles less; JAXGEN_COMPILE_CACHE=0 also turns it off)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="more detail on stderr (e.g. the SLHA blocks, DECAY and XSECTION sections skipped "
                              "because jaxgen does not use them)")
@@ -384,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # entry point: physics in float64
+    if not getattr(args, "no_compile_cache", False):
+        enable_compile_cache()
     from ._runcard import NotAvailableError
 
     handlers = {"reproduce": _cmd_reproduce, "predict": _cmd_predict, "check": _cmd_check,

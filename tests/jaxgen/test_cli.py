@@ -130,3 +130,24 @@ def test_console_script_subprocess(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "B/(B-L) = 0.122351" in r.stdout and "m_X     = 0.6158 GeV" in r.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # nothing outside the output directory
+
+
+def test_persistent_compile_cache(tmp_path, monkeypatch):
+    """`jaxgen` keeps compiled code in $JAXGEN_CACHE_DIR (per jax/jaxlib version) and a second run loads it;
+    JAXGEN_COMPILE_CACHE=0 (as in this test session, see conftest.py) turns it off."""
+    import jax
+    import jaxlib
+
+    env = dict(os.environ, JAXGEN_COMPILE_CACHE="1", JAXGEN_CACHE_DIR=str(tmp_path / "cache"), JAX_PLATFORMS="cpu")
+    r = subprocess.run([sys.executable, "-m", "jaxgen", "predict", "--example", "heavy", "-q"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    sub = tmp_path / "cache" / f"xla-jax{jax.__version__}-jaxlib{jaxlib.__version__}"
+    entries = list(sub.iterdir())
+    assert len(entries) >= 3 and any(e.name.endswith("-cache") for e in entries)
+    monkeypatch.setenv("JAXGEN_CACHE_DIR", str(tmp_path / "c2"))
+    assert cli.compile_cache_dir() == tmp_path / "c2" / sub.name
+    assert cli.enable_compile_cache() is None and not (tmp_path / "c2").exists()  # JAXGEN_COMPILE_CACHE=0 here
+    monkeypatch.delenv("JAXGEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cli.compile_cache_dir() == tmp_path / "xdg" / "jaxgen" / sub.name
