@@ -235,13 +235,28 @@ def psi_x_xudd_coefficient(alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 
     (hypercharges -2/3, 1/3, 1/3) does not. Degenerate spectrum (all = M_susy): G = alpha_1/(12 pi M_* M_susy).
     Masses default to m_susy; gaugino masses real and positive.
     """
+    return _xudd_g_mstar(alpha_s, m_susy, m_gluino, m_bino, m_squark_u, m_squark_d, alpha_1) / _a(m_star)
+
+
+def _xudd_g_mstar(alpha_s, m_susy, m_gluino=None, m_bino=None, m_squark_u=None, m_squark_d=None, alpha_1=ALPHA_1_MZ):
+    """G M_* [GeV^-1] (see :func:`psi_x_xudd_coefficient`; kept apart so that float32 lifetimes do not underflow)."""
     m_g = m_susy if m_gluino is None else m_gluino
     m_b = m_susy if m_bino is None else m_bino
     m_u = m_susy if m_squark_u is None else m_squark_u
     m_d = m_susy if m_squark_d is None else m_squark_d
     gluino = -(2.0 / 3.0) * _a(alpha_s) * _a(m_g) * xudd_triangle_splitting(m_g, m_d, m_u)
     bino = _a(alpha_1) * _a(m_b) * (xudd_triangle(m_b, m_d, m_d) / 9.0 + 2.0 * xudd_triangle(m_b, m_u, m_d) / 9.0)
-    return (gluino + bino) / (2.0 * math.pi * _a(m_star))
+    return (gluino + bino) / (2.0 * math.pi)
+
+
+def _xudd_rate_factor(m_psi, c_had, m_baryon, m_meson):
+    """Gamma/|G|^2 [GeV^5] of psi_X -> B M (see :func:`psi_x_width_xudd`); 0 for a closed channel."""
+    m = _a(m_psi)
+    mb2, mm2 = _a(m_baryon) ** 2, _a(m_meson) ** 2
+    lam = (m**2 - mb2 - mm2) ** 2 - 4.0 * mb2 * mm2
+    p = 0.5 * jnp.sqrt(jnp.where(lam > 0, lam, 0.0)) / m
+    w = _a(c_had) * m**2
+    return w**2 * p * (m**2 + mb2 - mm2) / (16.0 * math.pi * m**2)
 
 
 def psi_x_width_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0, c_had: Any = 0.1,
@@ -256,13 +271,8 @@ def psi_x_width_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: 
     Default kinematics massless (the printed m_psi^-5 at fixed C); m_baryon, m_meson [GeV] give one channel's
     phase space (e.g. Lambda pi0: 1.1157, 0.1350); a closed channel gets width 0.
     """
-    m = _a(m_psi)
-    mb2, mm2 = _a(m_baryon) ** 2, _a(m_meson) ** 2
-    lam = (m**2 - mb2 - mm2) ** 2 - 4.0 * mb2 * mm2
-    p = 0.5 * jnp.sqrt(jnp.where(lam > 0, lam, 0.0)) / m
-    w = _a(c_had) * m**2
-    g = psi_x_xudd_coefficient(alpha_s, m_star, m_susy, **spectrum)
-    return g**2 * w**2 * p * (m**2 + mb2 - mm2) / (16.0 * math.pi * m**2)
+    g = _xudd_g_mstar(alpha_s, m_susy, **spectrum) / _a(m_star)
+    return g**2 * _xudd_rate_factor(m_psi, c_had, m_baryon, m_meson)
 
 
 def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0,
@@ -276,8 +286,8 @@ def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_sus
     three squark pairs carry the same colour factor -2/3 and cancel exactly by the Fierz identity
     (X u)(d s) + (X d)(s u) + (X s)(u d) = 0 when the squarks are degenerate: what survives is the squark splitting
     (gluino: H(m_g, m_d, m_d) - H(m_g, m_u, m_d) -> (m_u^2 - m_d^2)/(6 M^4) instead of a single pair's 1/(2 M^2);
-    :func:`psi_x_xudd_coefficient`) and the bino, whose hypercharges differ. Hadronic: <B M|u(d s)|0> = C m_psi^2 (defines C), two-body width as for
-    p -> e+ pi0 crossed to psi_X -> B M. At the printed normalisation (alpha_s = 0.2, M_* = 1e9 GeV, all sparticles
+    :func:`psi_x_xudd_coefficient`) and the bino, whose hypercharges differ. Hadronic: <B M|u(d s)|0> = C m_psi^2
+    (defines C), two-body width as for p -> e+ pi0 crossed to psi_X -> B M. At the printed normalisation (alpha_s = 0.2, M_* = 1e9 GeV, all sparticles
     at M_susy = 500 GeV, C = 0.1, m_psi = 2 GeV, massless kinematics):
 
     tau = 7.10e8 s (M_*/1e9 GeV)^2 (M_susy/500 GeV)^2 (0.1/C)^2 (2 GeV/m_psi)^5 (0.010168/alpha_1)^2,
@@ -288,7 +298,8 @@ def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_sus
     is kept. Args: masses in GeV; c_had: C; m_baryon, m_meson: one channel's kinematics (default massless);
     spectrum: m_gluino, m_bino, m_squark_u, m_squark_d (default m_susy), alpha_1.
     """
-    return c.GEV_INV_TO_S / psi_x_width_xudd(m_psi, alpha_s, m_star, m_susy, c_had, m_baryon, m_meson, **spectrum)
+    inv = _a(m_star) / _xudd_g_mstar(alpha_s, m_susy, **spectrum)  # 1/G, computed so that float32 does not underflow
+    return c.GEV_INV_TO_S * inv**2 / _xudd_rate_factor(m_psi, c_had, m_baryon, m_meson)
 
 
 def hall_eq_4_8(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0, c_had: Any = 0.1) -> jax.Array:

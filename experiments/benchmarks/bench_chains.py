@@ -271,8 +271,11 @@ def hall_point_scipy(q: dict, kind: str, settings) -> dict:
                 m_x_required=abs(cc) * c.M_PROTON * obs.dm_to_baryon, decay_length=length,
                 losp_lifetime=c.GEV_INV_TO_S / gl, decay_length_relic=length * abs(eta_x) / eta_obs,
                 tau_psi_lhu=_tau_psi_lhu(q["lam"], q["m_psi"], c),
-                tau_psi_xudd=(1e4 * (0.2 / q["alpha_s"]) ** 4 * (q["m_star"] / 1e9) ** 2 * (q["m_susy"] / 500) ** 2
-                              * (0.1 / q["c_had"]) ** 2 * (2 / q["m_psi"]) ** 5),
+                # derived Hall eq. 4.8, all sparticles at m_susy: bino dressing G = alpha_1/(12 pi M_* M_susy),
+                # Gamma = G^2 C^2 m_psi^5/(32 pi) (the gluino dressing cancels for degenerate squarks)
+                tau_psi_xudd=c.GEV_INV_TO_S * 32 * math.pi / (
+                    (c.ALPHA_EM_MZ / (1 - c.SIN2_THETA_W) / (12 * math.pi * q["m_star"] * q["m_susy"])) ** 2
+                    * q["c_had"] ** 2 * q["m_psi"] ** 5),
                 t_ratio_fi=xi, t_vis_decay=t_dec, t_x_decay=t_x_dec, t_x_fo=t_x_fo,
                 hidden_freezeout_running=t_x_dec / t_x_fo, thermalization_ratio=xi**2,
                 symmetric_fraction=min(2 * ybar / max(abs(eta_x), 2.2250738585072014e-308), 1e30))

@@ -120,10 +120,12 @@ def test_hall_dm_mass_eqs_3_2_to_3_4(paper):
 
 
 def test_psi_lifetimes_eqs_4_8_4_9(paper):
-    """HMW eqs. (4.8), (4.9) at their normalisation: 1e4 s (XUDD, as printed) and, for lambda X L H_u at
-    lam = 1e-10, the derived eq. (4.9) of jaxgen.signatures (1.64e3 s; printed 10 s, kept as hall_eq_4_9)."""
+    """HMW eqs. (4.8), (4.9) at their normalisation: the derived eq. (4.8) of jaxgen.signatures (XUDD, all sparticles
+    at M_susy = 500 GeV: bino dressing, 7.105e8 s; printed 1e4 s, kept as hall_eq_4_8) and, for lambda X L H_u at
+    lam = 1e-10, the derived eq. (4.9) (1.64e3 s; printed 10 s, kept as hall_eq_4_9)."""
     r = _at(paper, 3)
-    assert r.tau_psi_xudd == pytest.approx(1e4, rel=1e-12)
+    assert r.tau_psi_xudd == pytest.approx(float(sg.psi_x_lifetime_xudd(2.0)), rel=1e-12)
+    assert r.tau_psi_xudd == pytest.approx(7.105e8, rel=1e-3)
     assert r.tau_psi_lhu == pytest.approx(float(sg.psi_x_lifetime_lhu(1e-10, 2.0)), rel=1e-12)
     assert r.tau_psi_lhu == pytest.approx(1.64e3, rel=1e-2)
 
