@@ -87,8 +87,9 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
     ``symmetric_fraction`` = 2 Ybar/|eta_X| (HMW: must be < 0.1). T_X,fo = m_X/x_f, and
     ``hidden_freezeout_running`` = T_X,decay/T_X,fo (> 1: the hidden sector still annihilates when the LOSPs decay,
     so relic LOSP decays do not add a symmetric component; HMW Sec. 5.3).
-11. psi_X lifetimes (HMW eqs. 4.8, 4.9): :func:`jaxgen.signatures.psi_x_lifetime_xudd` (eq. 4.8 as printed) and
-    :func:`jaxgen.signatures.psi_x_lifetime_lhu` (eq. 4.9 derived: 1.64e3 s at its normalisation, printed 10 s).
+11. psi_X lifetimes (HMW eqs. 4.8, 4.9), both derived: :func:`jaxgen.signatures.psi_x_lifetime_xudd` (eq. 4.8:
+    7.1e8 s at its normalisation, printed 1e4 s; bino-dressed X U D S, no alpha_s dependence for degenerate squarks)
+    and :func:`jaxgen.signatures.psi_x_lifetime_lhu` (eq. 4.9: 1.64e3 s at its normalisation, printed 10 s).
 
 Known limitation (engine, reported): the factorised inverse-decay term of ``solve_freezein`` is exact for T' = T
 (it is detailed balance when X is kinetically at the bath temperature); for T' < T it does not include the
