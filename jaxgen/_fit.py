@@ -61,7 +61,13 @@ import numpy as np
 import optax
 
 from . import _constants
-from ._sweep import leaf_names, tree_get
+from ._paths import Loc as _Loc
+from ._paths import describe as _describe
+from ._paths import floats_to_arrays as _floats_to_arrays
+from ._paths import get_status as _get_status
+from ._paths import is_float_like as _is_float_like
+from ._paths import status_value as _status_value
+from ._paths import get_values, resolve_path, scalar_paths, set_values, tree_get  # re-exported by jaxgen.fit
 
 __all__ = [
     "BAD_CHI2",
@@ -136,128 +142,6 @@ _TWO_PI = 2.0 * math.pi
 #: how each internal transform of a free parameter reads in tables (the internal names are not for users)
 TRANSFORM_LABELS = {"log": "log", "loglogit": "log, bounded", "logit": "bounded", "periodic": "periodic",
                     "identity": "linear"}
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# paths: dotted field paths with array elements ("phase.0", "m.1.2")
-# ----------------------------------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-
-class _Loc:
-    """Where a scalar lives: the leaf at ``leaf`` (a tree_get path) and an index into it (``()`` for a scalar)."""
-
-    path: str
-    leaf: str
-    index: tuple[int, ...]
-
-
-def _is_float_like(x) -> bool:
-    if isinstance(x, (bool, np.bool_)):
-        return False
-    if isinstance(x, (float, np.floating)):
-        return True
-    dt = getattr(x, "dtype", None)
-    return dt is not None and jnp.issubdtype(dt, jnp.floating)
-
-
-def _describe(x) -> str:
-    dt = getattr(x, "dtype", None)
-    return f"{type(x).__name__} of dtype {dt}" if dt is not None else type(x).__name__
-
-
-def resolve_path(tree, path: str, *, what: str = "parameter", require_float: bool = True) -> _Loc:
-    """Resolve a dotted path to one scalar: a scalar leaf (``"lam"``, ``"gh.M2"``) or an array element
-    (``"phase.0"``, ``"m.1.2"``, C order). Raises ValueError naming the problem and the fix."""
-    if not isinstance(path, str) or not path:
-        raise ValueError(f"a {what} path must be a non-empty dotted string like 'lam' or 'phase.0', got {path!r}")
-    parts = path.split(".")
-    last_err = None
-    for cut in range(len(parts), 0, -1):  # longest field path first, then trailing integer indices
-        head, tail = ".".join(parts[:cut]), parts[cut:]
-        if tail and not all(t.lstrip("-").isdigit() for t in tail):
-            continue
-        try:
-            node = tree_get(tree, head)
-        except ValueError as exc:
-            last_err = exc
-            continue
-        shape = np.shape(node) if hasattr(node, "shape") else ()
-        index = tuple(int(t) for t in tail)
-        if len(index) != len(shape):
-            if not tail and len(shape) > 0:
-                raise ValueError(f"{what} {path!r} is an array of shape {shape}; name one element, e.g. "
-                                 f"{path + '.' + '.'.join('0' * len(shape))!r}")
-            if tail and hasattr(node, "shape"):
-                raise ValueError(f"{what} {path!r}: {len(index)} index(es) for an array of shape {shape}")
-            continue
-        for i, n in zip(index, shape):
-            if not 0 <= i < n:
-                raise ValueError(f"{what} {path!r}: index {i} out of range for an array of shape {shape}")
-        if require_float and not _is_float_like(node):
-            raise ValueError(f"{what} {path!r} is a {_describe(node)}; only floating-point leaves can be varied "
-                             "(give the field a float value, e.g. 2.0 instead of 2, or make it a static field)")
-        return _Loc(path=path, leaf=head, index=index)
-    fields = ""
-    try:
-        fields = f" (leaves: {leaf_names(tree)})"
-    except Exception:  # pragma: no cover - informational only
-        pass
-    raise ValueError(f"unknown {what} path {path!r}: {last_err}{fields}")
-
-
-def scalar_paths(tree, *, exclude: Sequence[str] = ("status",)) -> list[str]:
-    """Paths of every floating-point scalar in ``tree``: scalar leaves by name, array leaves element by element
-    (``"phase.0"``, ``"phase.1"``). Leaves whose last name part is in ``exclude`` are skipped."""
-    out = []
-    leaves = jax.tree_util.tree_leaves(tree)
-    for name, leaf in zip(leaf_names(tree), leaves):
-        if name.split(".")[-1] in exclude or not _is_float_like(leaf):
-            continue
-        shape = np.shape(leaf) if hasattr(leaf, "shape") else ()
-        if shape == ():
-            out.append(name)
-        else:
-            out += [name + "." + ".".join(map(str, idx)) for idx in np.ndindex(*shape)]
-    return out
-
-
-def get_values(tree, locs: Sequence[_Loc]) -> jax.Array:
-    """The scalars at ``locs`` stacked into a 1-D array."""
-    vals = []
-    for loc in locs:
-        node = jnp.asarray(tree_get(tree, loc.leaf))
-        vals.append(node[loc.index] if loc.index else node)
-    return jnp.stack(vals) if vals else jnp.zeros((0,))
-
-
-def set_values(tree, locs: Sequence[_Loc], values) -> Any:
-    """``tree`` with the scalars at ``locs`` replaced by ``values`` (1-D, same order); works under jit/vmap/grad.
-
-    Several elements of one array leaf are set together; every other leaf is unchanged (``equinox.tree_at``)."""
-    groups: dict[str, list[tuple[tuple[int, ...], Any]]] = {}
-    for j, loc in enumerate(locs):
-        groups.setdefault(loc.leaf, []).append((loc.index, values[j]))
-    leaves, new = [], []
-    for leaf, items in groups.items():
-        old = tree_get(tree, leaf)
-        if items[0][0] == ():
-            v = items[-1][1]
-            dtype = getattr(old, "dtype", None)
-            new.append(jnp.asarray(v, dtype=dtype) if dtype is not None else v)
-        else:
-            arr = jnp.asarray(old)
-            for idx, v in items:
-                arr = arr.at[idx].set(jnp.asarray(v, dtype=arr.dtype))
-            new.append(arr)
-        leaves.append(leaf)
-    if not leaves:
-        return tree
-    return eqx.tree_at(lambda t: [tree_get(t, p) for p in leaves], tree, new, is_leaf=lambda x: x is None)
-
-
-def _floats_to_arrays(tree):
-    """Python floats -> 0-d arrays (default float dtype), so that they are traced, not static, under filter_jit."""
-    return jax.tree_util.tree_map(lambda x: jnp.asarray(x) if isinstance(x, float) else x, tree)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -477,13 +361,6 @@ class _Spec:
     bad_status: int | None
 
 
-def _get_status(pred):
-    st = getattr(pred, "status", None)
-    if st is None and isinstance(pred, Mapping):
-        st = pred.get("status")
-    return st
-
-
 def _status_bad(pred, bad_status: int | None = None) -> jax.Array:
     """True where the chain's status marks the point as invalid: any nonzero status (``bad_status=None``), or any of
     the bits in the mask ``bad_status``."""
@@ -494,14 +371,6 @@ def _status_bad(pred, bad_status: int | None = None) -> jax.Array:
     if bad_status is None:
         return jnp.any(st != 0)
     return jnp.any((st.astype(jnp.int32) & jnp.int32(bad_status)) != 0)
-
-
-def _status_value(pred) -> jax.Array:
-    st = _get_status(pred)
-    if st is None:
-        return jnp.asarray(0, dtype=jnp.int32)
-    st = jnp.asarray(st)
-    return jnp.max(jnp.abs(st)).astype(jnp.int32) if st.ndim else st.astype(jnp.int32)
 
 
 def _make_fns(spec: _Spec, base, tvals, tsig, a, b, s):

@@ -40,6 +40,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._paths import explode_arrays as _explode_arrays
+from ._paths import get_indexed as _get_path
+from ._paths import leaf_names as _leaf_paths
+from ._paths import set_path as _set_path
+from ._paths import suggest as _suggest
+
 __all__ = [
     "SCHEMA",
     "SCENARIOS",
@@ -307,11 +313,6 @@ SCENARIOS = {
     "hall": ("jaxgen._scenario_hall", "HallParams", "HallSettings", "asymmetric_freezein", "HallPrediction"),
     "ardu": ("jaxgen._scenario_ardu", "ArduParams", "ArduSettings", "rsymmetric_adm", "ArduPrediction"),
 }
-
-
-def _suggest(key, valid):
-    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
-    return f" Did you mean {close[0]!r}?" if close else f" Valid keys: {', '.join(sorted(valid)) or '(none)'}."
 
 
 def _where(section, key):
@@ -608,12 +609,6 @@ def _field_names(obj) -> list[str]:
     return []
 
 
-def _leaf_paths(tree) -> list[str]:
-    from ._sweep import leaf_names
-
-    return leaf_names(tree)
-
-
 #: the largest integer setting accepted (step and node counts are int32 inside the compiled chains)
 _MAX_INT_SETTING = 10**8
 
@@ -708,41 +703,6 @@ def _named_keys(text: str, keys) -> list[str]:
     return [k for _, _, k in sorted(hits)]
 
 
-def _get_path(tree, path: str):
-    """tree_get that also indexes 1-d array leaves: ``"phase.0"`` is element 0 of the array field ``phase``."""
-    from ._sweep import tree_get
-
-    try:
-        return tree_get(tree, path)
-    except ValueError:
-        parent, _, last = path.rpartition(".")
-        if parent and last.isdigit():
-            node = tree_get(tree, parent)
-            if hasattr(node, "shape") and np.ndim(node) == 1:
-                if int(last) >= np.shape(node)[0]:
-                    raise ValueError(f"parameter path {path!r}: index {last} out of range for {parent!r} of "
-                                     f"length {np.shape(node)[0]}") from None
-                return node[int(last)]
-        raise
-
-
-def _set_path(tree, path: str, value):
-    import equinox as eqx
-
-    from ._sweep import tree_get
-
-    try:
-        tree_get(tree, path)
-        return eqx.tree_at(lambda t: tree_get(t, path), tree, value, is_leaf=lambda x: x is None)
-    except ValueError:
-        parent, _, last = path.rpartition(".")
-        node = tree_get(tree, parent)
-        import jax.numpy as jnp
-
-        new = jnp.asarray(node, dtype=jnp.result_type(float)).at[int(last)].set(value)
-        return eqx.tree_at(lambda t: tree_get(t, parent), tree, new)
-
-
 def _valid_paths(tree) -> list[str]:
     import jax
 
@@ -822,40 +782,6 @@ def _check_params(card: Runcard, params) -> None:
                              f"[parameters].{k} in the runcard (or remove it to keep the [scenario].base = "
                              f"{card.base!r} value)") from None
         raise ValueError(f"{card.source}: [parameters] do not make a valid {cls.__name__} point: {e}") from None
-
-
-def _explode_arrays(base, paths):
-    """For sweeps over array elements (``"phase.0"``): the base point with those 1-d array fields as tuples of
-    scalars (the sweep engine varies scalar fields), and ``restore(params)`` that stacks them back."""
-    import equinox as eqx
-    import jax.numpy as jnp
-
-    from ._sweep import tree_get
-
-    parents = []
-    for p in paths:
-        parent, _, last = p.rpartition(".")
-        if not (parent and last.isdigit()):
-            continue
-        try:
-            tree_get(base, p)
-            continue
-        except ValueError:
-            pass
-        node = tree_get(base, parent)
-        if hasattr(node, "shape") and np.ndim(node) == 1 and parent not in parents:
-            parents.append(parent)
-    new = base
-    for parent in parents:
-        arr = jnp.asarray(tree_get(base, parent), dtype=jnp.result_type(float))
-        new = eqx.tree_at(lambda t, q=parent: tree_get(t, q), new, tuple(arr[i] for i in range(arr.shape[0])))
-
-    def restore(params):
-        for parent in parents:
-            params = eqx.tree_at(lambda t, q=parent: tree_get(t, q), params, jnp.stack(tree_get(params, parent)))
-        return params
-
-    return new, restore
 
 
 def validate(card: Runcard) -> list[str]:

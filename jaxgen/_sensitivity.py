@@ -33,8 +33,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._fit import _floats_to_arrays, _is_float_like, _Loc, _status_value, resolve_path, scalar_paths, set_values
-from ._sweep import leaf_names, tree_get
+from ._paths import Loc as _Loc
+from ._paths import expand_path as _expand_one
+from ._paths import floats_to_arrays as _floats_to_arrays
+from ._paths import is_float_like as _is_float_like
+from ._paths import status_value as _status_value
+from ._paths import get_values, leaf_names, scalar_paths, set_values, tree_get
 
 __all__ = [
     "SensitivityTable",
@@ -67,21 +71,6 @@ def _expand_inputs(params, inputs) -> list[_Loc]:
     return locs
 
 
-def _expand_one(tree, path: str, what: str, require_float: bool = True) -> list[_Loc]:
-    """A path naming a scalar, an array element, or a whole array leaf (expanded into its elements)."""
-    try:
-        node = tree_get(tree, path)
-    except ValueError:
-        node = None
-    if node is not None and hasattr(node, "shape") and len(node.shape) > 0:
-        if require_float and not _is_float_like(node):
-            raise ValueError(f"{what} {path!r} is an array of dtype {node.dtype}; only floating-point leaves have "
-                             "derivatives")
-        return [_Loc(path=path + "." + ".".join(map(str, i)), leaf=path, index=tuple(i))
-                for i in np.ndindex(*node.shape)]
-    return [resolve_path(tree, path, what=what, require_float=require_float)]
-
-
 def _expand_outputs(pred_shape, outputs) -> list[_Loc]:
     if outputs is None:
         outputs = scalar_paths(pred_shape)
@@ -109,18 +98,10 @@ def _float_leaf_names(pred) -> list[str]:
     return [n for n, leaf in zip(leaf_names(pred), jax.tree_util.tree_leaves(pred)) if _is_float_like(leaf)]
 
 
-def _values(tree, locs: Sequence[_Loc]) -> jax.Array:
-    vals = []
-    for loc in locs:
-        y = jnp.asarray(tree_get(tree, loc.leaf))
-        vals.append(y[loc.index] if loc.index else y)
-    return jnp.stack(vals)
-
-
 def _make_f(chain, params, in_locs, out_locs):
     def f(x):
         pred = chain(set_values(params, in_locs, x))
-        return _values(pred, out_locs), _status_value(pred)
+        return get_values(pred, out_locs, allow_empty=False), _status_value(pred)
 
     return f
 
@@ -390,7 +371,7 @@ def jacobian(chain: Callable, params, inputs: Sequence[str] | str | None = None,
         raise ValueError(f"mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     params = _floats_to_arrays(params)
     in_locs = tuple(_expand_inputs(params, inputs))
-    x0 = _values(params, in_locs)
+    x0 = get_values(params, in_locs, allow_empty=False)
     if isinstance(outputs, str):
         outputs = [outputs]
     if mode == "auto":
@@ -406,7 +387,7 @@ def jacobian(chain: Callable, params, inputs: Sequence[str] | str | None = None,
             raise ValueError(f"the chain failed on these parameters: {type(exc).__name__}: {exc}") from exc
         out_locs = _checked_outputs(pred, outputs)
         rows = dict(zip(_float_leaf_names(pred), J_leaves))
-        y = _values(pred, out_locs)
+        y = get_values(pred, out_locs, allow_empty=False)
         J = jnp.stack([rows[loc.leaf][loc.index] if loc.index else rows[loc.leaf] for loc in out_locs])
         status = _status_value(pred)
     else:
@@ -448,7 +429,7 @@ def finite_difference_jacobian(chain: Callable, params, inputs=None, outputs=Non
         out_locs = tuple(outputs)
     else:
         out_locs = _checked_outputs(jax.eval_shape(chain, params), outputs)
-    x0 = np.asarray(_values(params, in_locs), float)
+    x0 = np.asarray(get_values(params, in_locs, allow_empty=False), float)
     h = rel_step * np.where(x0 == 0, 1.0, np.abs(x0))
     n = len(x0)
     E = np.eye(n) * h[None, :]
@@ -553,7 +534,7 @@ def compare_choices(chains: Mapping[str, Callable], params, outputs: Sequence[st
         locs = _checked_outputs(pred, outputs)
         if out_names is None:
             out_names = tuple(l.path for l in locs)
-        vals.append(np.asarray(_values(pred, locs), float))
+        vals.append(np.asarray(get_values(pred, locs, allow_empty=False), float))
         stats.append(int(_status_value(pred)))
     V = np.stack(vals)
     S = np.asarray(stats, np.int32)

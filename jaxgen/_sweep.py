@@ -44,6 +44,9 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _io
+from ._paths import array_element as _array_element
+from ._paths import leaf_names, tree_get
+from ._paths import split_path as _split
 
 __all__ = ["Axis", "Design", "SweepRun", "DESIGN_KINDS", "grid_design", "random_design", "sobol_design",
            "run_sweep", "load_sweep", "evaluate_points", "tree_get", "leaf_names"]
@@ -51,69 +54,6 @@ __all__ = ["Axis", "Design", "SweepRun", "DESIGN_KINDS", "grid_design", "random_
 DESIGN_KINDS = ("grid", "random", "sobol")
 FORMAT = "jaxgen-sweep/2"  # /2: every chunk has a checksummed record (chunk_<i>.json)
 _RANDOM_BLOCK = 4096  # random designs draw blocks of this many points from np.random.default_rng([seed, block])
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# field paths
-# ----------------------------------------------------------------------------------------------------------------
-def _split(path: str) -> tuple[str, ...]:
-    if not isinstance(path, str) or not path or any(p == "" for p in path.split(".")):
-        raise ValueError(f"a parameter path must be a non-empty dotted string like 'lam' or 'gh.M2', got {path!r}")
-    return tuple(path.split("."))
-
-
-def _step(node, part: str, path: str, index_arrays: bool = False):
-    if isinstance(node, dict):
-        if part in node:
-            return node[part]
-        raise ValueError(f"parameter path {path!r}: no key {part!r} in dict (keys: {sorted(map(str, node))})")
-    if isinstance(node, (tuple, list)) and not hasattr(node, "_fields"):
-        try:
-            return node[int(part)]
-        except (ValueError, IndexError):
-            raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of a sequence of length "
-                             f"{len(node)}") from None
-    if index_arrays and hasattr(node, "shape") and np.ndim(node) > 0:  # an element of an array field, "phase.0"
-        try:
-            i = int(part)
-        except ValueError:
-            i = None
-        if i is None or not 0 <= i < np.shape(node)[0]:
-            raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of an array of shape "
-                             f"{np.shape(node)}")
-        return node[i]
-    if hasattr(node, part):
-        return getattr(node, part)
-    fields = [f.name for f in dataclasses.fields(node)] if dataclasses.is_dataclass(node) else []
-    raise ValueError(f"parameter path {path!r}: {type(node).__name__} has no field {part!r}"
-                     + (f" (fields: {fields})" if fields else ""))
-
-
-def tree_get(tree, path: str, index_arrays: bool = False):
-    """The node of ``tree`` at dotted field path ``path`` (attributes, dict keys, sequence indices; with
-    ``index_arrays`` also integer indices into array leaves, e.g. ``"phase.0"``)."""
-    node = tree
-    for part in _split(path):
-        node = _step(node, part, path, index_arrays)
-    return node
-
-
-def _key_name(k) -> str:
-    if isinstance(k, jax.tree_util.GetAttrKey):
-        return k.name
-    if isinstance(k, jax.tree_util.DictKey):
-        return str(k.key)
-    if isinstance(k, jax.tree_util.SequenceKey):
-        return str(k.idx)
-    if isinstance(k, jax.tree_util.FlattenedIndexKey):
-        return str(k.key)
-    return str(k)
-
-
-def leaf_names(tree) -> list[str]:
-    """Dotted field paths of the leaves of ``tree`` (the same convention as design paths)."""
-    leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
-    return [".".join(_key_name(k) for k in kp) or "value" for kp, _ in leaves]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -326,17 +266,6 @@ def _point_builder(design: Design):
                            is_leaf=lambda x: x is None)
 
     return build
-
-
-def _array_element(tree, path: str):
-    """(path of the array field, index tuple) if ``path`` names an element of an array field, else (path, None)."""
-    parts = _split(path)
-    node = tree
-    for i, part in enumerate(parts):
-        if hasattr(node, "shape") and np.ndim(node) > 0:
-            return ".".join(parts[:i]), tuple(int(q) for q in parts[i:])
-        node = _step(node, part, path, True)
-    return path, None
 
 
 def _result_spec(f, design: Design):
