@@ -43,27 +43,75 @@ and global attributes: design kind, seed, parameter names, chunk index, versions
 
 from __future__ import annotations
 
+import datetime
 import errno
 import hashlib
+import importlib.metadata
 import json
 import os
 import pathlib
+import platform
 import re
 import secrets
 import socket
+import sys
 from typing import Any
 
 import numpy as np
 
 __all__ = ["MANIFEST_NAME", "ChunkError", "atomic_write_text", "chunk_dataset", "chunk_path", "chunk_record_path",
-           "completed_chunks", "create_manifest", "iter_chunks", "load_sweep", "read_manifest",
-           "present_chunks", "remove_chunk", "remove_stale_temporaries", "verify_chunk", "write_chunk", "write_manifest"]
+           "completed_chunks", "create_manifest", "iter_chunks", "load_sweep", "package_versions", "read_manifest",
+           "present_chunks", "remove_chunk", "remove_stale_temporaries", "run_versions", "verify_chunk", "write_chunk",
+           "write_manifest", "write_record"]
 
 MANIFEST_NAME = "manifest.json"
 _CHUNK_RE = re.compile(r"^chunk_(\d{8})\.nc$")
 _HOST = socket.gethostname().replace(".", "_") or "host"
 # .<final name>.tmp.<host>.<pid>.<hex>; the legacy form .<final name>.tmp.<pid> is recognised too
 _TMP_RE = re.compile(r"^\.(?P<final>.+)\.tmp\.(?:(?P<host>[^.]+)\.)?(?P<pid>\d+)(?:\.(?P<tag>[0-9a-f]+))?$")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# provenance: package versions recorded in outputs
+# ----------------------------------------------------------------------------------------------------------------
+def package_versions() -> dict:
+    """Versions of jaxgen and the packages its outputs depend on (None where not installed), as recorded in sweep
+    manifests and in the ``versions`` attribute of datasets written by the SLHA and runcard tools."""
+    out = {}
+    for pkg in ("jaxgen", "jax", "jaxlib", "equinox", "numpy", "scipy", "xarray", "netCDF4"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def run_versions() -> dict:
+    """The exact versions, platform and devices an output (a report record) was made with."""
+    out = {"python": sys.version.split()[0], "platform": platform.platform(),
+           "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    for pkg in ("jaxgen", "jax", "jaxlib", "diffrax", "equinox", "optax", "numpy", "scipy"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = None
+    try:
+        import jax
+
+        out["devices"] = [str(d) for d in jax.devices()]
+    except Exception as exc:  # pragma: no cover - informational only
+        out["devices"] = repr(exc)
+    out["cpu_count"] = os.cpu_count()
+    return out
+
+
+def write_record(out: pathlib.Path, name: str, parameters: dict, results: dict) -> pathlib.Path:
+    """Write ``<name>.json`` with the parameters, the results and the versions used (:func:`run_versions`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps({"name": name, "parameters": parameters, "results": results,
+                                "versions": run_versions()}, indent=2, default=float))
+    return path
 
 
 class ChunkError(ValueError):

@@ -917,9 +917,9 @@ def units_for(pred, names) -> dict:
 
 
 def _provenance(card: Runcard | None, extra: dict | None = None) -> dict:
-    from ._sweep import _versions
+    from ._io import package_versions
 
-    attrs = {"software": "jaxgen", "versions": json.dumps(_versions())}
+    attrs = {"software": "jaxgen", "versions": json.dumps(package_versions())}
     if card is not None:
         attrs.update({"title": card.title, "runcard": card.source, "scenario": card.scenario,
                       "runcard_toml": json.dumps(card.raw, default=str)})

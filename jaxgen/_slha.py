@@ -730,7 +730,7 @@ class SpectrumPrediction(eqx.Module):
             raise ImportError("Datasets need xarray (the 'io' extra): pip install 'jaxgen[io]'") from exc
         import json
 
-        from ._sweep import _versions
+        from ._io import package_versions
 
         sp = {"dims": ("species",)}
         data = {
@@ -755,7 +755,7 @@ class SpectrumPrediction(eqx.Module):
         attrs = {"title": "jaxgen SLHA prediction", "source": self.source, "generator": self.generator,
                  "method": "jaxgen.slha.predict_spectrum (Hall et al. 2010 Sec. 3, eqs. (3.1)-(3.3))",
                  "notes": json.dumps(list(self.notes)), "ignored_pdg_codes": json.dumps(list(self.ignored)),
-                 "settings": json.dumps(dict(self.settings), default=str), "versions": json.dumps(_versions())}
+                 "settings": json.dumps(dict(self.settings), default=str), "versions": json.dumps(package_versions())}
         return xr.Dataset(data, coords={"species": np.asarray(self.species, dtype=str)}, attrs=attrs)
 
 

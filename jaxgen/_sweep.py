@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import json
 import math
 import pathlib
@@ -44,6 +43,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _io
+from ._io import package_versions
 from ._paths import array_element as _array_element
 from ._paths import leaf_names, tree_get
 from ._paths import split_path as _split
@@ -358,16 +358,6 @@ class SweepRun(eqx.Module):
     chunks_recomputed: tuple[int, ...] = ()
 
 
-def _versions() -> dict:
-    out = {}
-    for pkg in ("jaxgen", "jax", "jaxlib", "equinox", "numpy", "scipy", "xarray", "netCDF4"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
 def _fingerprint(m: dict) -> dict:
     d = dict(m["design"])
     return {"format": m["format"], "design": d, "chunk_size": m["chunk_size"], "n_points": m["n_points"],
@@ -510,7 +500,7 @@ def run_sweep(
                 "n_chunks": n_chunks, "result_names": names,
                 "result_dtypes": [str(x.dtype) for x in spec_leaves], "units": units,
                 "function": getattr(f, "__qualname__", repr(f)), "description": description,
-                "float_dtype": str(_float_dtype()), "versions": _versions()}
+                "float_dtype": str(_float_dtype()), "versions": package_versions()}
 
     mine = [i for i in range(n_chunks) if i % pc == pi]
     done: set[int] = set()
