@@ -8,13 +8,11 @@ into ``out`` and returns a Markdown section for the report. Each is also runnabl
 from __future__ import annotations
 
 import argparse
-import datetime
-import importlib.metadata
-import json
-import os
 import pathlib
-import platform
 import sys
+
+from .._io import run_versions as versions  # noqa: F401  (the provenance of report records)
+from .._io import write_record  # noqa: F401
 
 
 def setup_jax() -> None:
@@ -22,34 +20,6 @@ def setup_jax() -> None:
     import jax
 
     jax.config.update("jax_enable_x64", True)
-
-
-def versions() -> dict:
-    """The exact versions, platform and devices an output was made with."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform(),
-           "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    for pkg in ("jaxgen", "jax", "jaxlib", "diffrax", "equinox", "optax", "numpy", "scipy"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = None
-    try:
-        import jax
-
-        out["devices"] = [str(d) for d in jax.devices()]
-    except Exception as exc:  # pragma: no cover - informational only
-        out["devices"] = repr(exc)
-    out["cpu_count"] = os.cpu_count()
-    return out
-
-
-def write_record(out: pathlib.Path, name: str, parameters: dict, results: dict) -> pathlib.Path:
-    """Write ``<name>.json`` with the parameters, the results and the versions used."""
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}.json"
-    path.write_text(json.dumps({"name": name, "parameters": parameters, "results": results,
-                                "versions": versions()}, indent=2, default=float))
-    return path
 
 
 def cli(main) -> None:
