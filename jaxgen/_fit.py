@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import equinox as eqx
 import jax
@@ -65,7 +65,6 @@ from ._paths import Loc as _Loc
 from ._paths import describe as _describe
 from ._paths import floats_to_arrays as _floats_to_arrays
 from ._paths import get_status as _get_status
-from ._paths import is_float_like as _is_float_like
 from ._paths import status_value as _status_value
 from ._paths import get_values, resolve_path, scalar_paths, set_values, tree_get  # re-exported by jaxgen.fit
 

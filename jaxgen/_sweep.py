@@ -25,7 +25,6 @@ record them in the output.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
