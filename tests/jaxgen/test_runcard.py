@@ -260,7 +260,6 @@ def test_sweep_runner_array_elements_rename_and_resume(toy, tmp_path):
 
 def test_fit_runner_recovers_truth(toy, tmp_path):
     """Data made from known (lam, m_x) at phase_0 = -0.3 are fitted back from random starts (jaxgen.fit)."""
-    pytest.importorskip("jaxgen.fit")
     lam, m_x = 3e-9, 2.2
     truth = toy_chain(ToyParams(lam=lam, m_x=m_x))
     text = (BASE + '[fit]\nn_starts = 3\nsteps = 60\nfree = [\n'
@@ -278,7 +277,6 @@ def test_fit_runner_recovers_truth(toy, tmp_path):
 
 
 def test_sensitivity_runner(toy, tmp_path):
-    pytest.importorskip("jaxgen.sensitivity")
     text = BASE + '[sensitivity]\ninputs = ["lam", "m_x", "phase.0"]\noutputs = ["eta_b", "omega_x_h2"]\n'
     res = rc.run_sensitivity_card(card(text, tmp_path), out=tmp_path / "out")
     t = res["table"]
