@@ -11,8 +11,22 @@ import argparse
 import pathlib
 import sys
 
-from .._io import run_versions as versions  # noqa: F401  (the provenance of report records)
-from .._io import write_record  # noqa: F401
+
+
+# The provenance helpers live in jaxgen._io; they are imported when called, so that this module has no module-level
+# package import and the memory probe (process_memory_mb) can run in a bare interpreter (runpy.run_path).
+def versions() -> dict:
+    """The exact versions, platform and devices a report record was made with (:func:`jaxgen._io.run_versions`)."""
+    from .._io import run_versions
+
+    return run_versions()
+
+
+def write_record(out: pathlib.Path, name: str, parameters: dict, results: dict) -> pathlib.Path:
+    """Write ``<name>.json`` with parameters, results and versions (:func:`jaxgen._io.write_record`)."""
+    from .._io import write_record as _write
+
+    return _write(out, name, parameters, results)
 
 
 def setup_jax() -> None:

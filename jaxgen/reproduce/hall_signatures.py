@@ -51,7 +51,7 @@ def _rows():
         ("Hall (4.8) tau_psiX (XUDD) at ref.", "1e4 s",
          f"{f(sg.psi_x_lifetime_xudd(2.0)):.3g} s (derived); {f(sg.hall_eq_4_8(2.0)):.3g} s (as printed)",
          "derived: gaugino-dressed X U D S/M_* (the gluino part cancels for degenerate squarks, the bino survives: "
-         "no alpha_s dependence), C from <B M|u(ds)|0> = C m_psi^2 (jaxgen.signatures.psi_x_lifetime_xudd); "
+         "no alpha_s dependence), C defined by the matrix element of u(ds) between the vacuum and B M, = C m_psi^2 (jaxgen.signatures.psi_x_lifetime_xudd); "
          f"{f(sg.psi_x_lifetime_xudd(2.0)) / f(sg.hall_eq_4_8(2.0)):.3g}x the printed value"),
         ("Hall (4.9) tau_psiX (XLHu) at ref.", "10 s",
          f"{f(sg.psi_x_lifetime_lhu(1e-10, 2.0)):.3g} s (derived); {f(sg.hall_eq_4_9(1e-10, 2.0)):.3g} s (as printed)",
