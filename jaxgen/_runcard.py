@@ -1302,7 +1302,7 @@ def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet
     parts, cols = [], {"x": [], "y": [], "z": [], "valid": []}
     _io.remove_stale_temporaries(out)  # e.g. the sweep.csv temp file of a run killed while writing it
     csv_path = _inside(out, out / "sweep.csv")
-    tmp = csv_path.with_name(f".{csv_path.name}.tmp.{_io._HOST}.{os.getpid()}")
+    tmp = _io._tmp_name(csv_path)  # owner-named, like every temp file of a sweep directory
     fh = open(tmp, "w", newline="") if want_csv else None
     try:
         header = None

@@ -61,6 +61,8 @@ def main(argv=None):
     ap.add_argument("--out", type=pathlib.Path, default=pathlib.Path("/tmp/jaxgen_corruption"))
     ap.add_argument("--report", type=pathlib.Path, default=ROOT / "experiments/sweeps/results/corruption.md")
     a = ap.parse_args(argv)
+    if -(-a.n // a.chunk) < 6:
+        ap.error(f"--n {a.n} / --chunk {a.chunk} gives fewer than 6 chunks; the damages use chunks 1, 3 and 5")
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -84,6 +86,16 @@ def main(argv=None):
     ref = {k: fresh[k].values.copy() for k in ("eta_b", "omega_x_h2", "status", "ok", "lam")}
     rows.append(("fresh sweep", f"{p.stdout.strip().splitlines()[0]} ({dt:.1f} s wall incl. start-up)", "-"))
 
+    def load_outcome():
+        """What load_sweep says about the damaged directory: the error it raises (it must raise)."""
+        try:
+            load_sweep(sw)
+        except ChunkError as e:  # a corrupted chunk, named
+            return f"ChunkError: {str(e)[:160]}..."
+        except ValueError as e:  # an incomplete sweep (a chunk without its record is not finished)
+            return f"ValueError: {str(e)[:160]}..."
+        return "LOADED (bad)"
+
     def same():
         ds = load_sweep(sw)
         return all(np.array_equal(ds[k].values, v) for k, v in ref.items())
@@ -91,11 +103,7 @@ def main(argv=None):
     # 2: truncated chunk
     c = chunk_path(sw, 3)
     c.write_bytes(c.read_bytes()[: c.stat().st_size // 2])
-    try:
-        load_sweep(sw)
-        load_msg = "LOADED (bad)"
-    except ChunkError as e:
-        load_msg = f"ChunkError: {str(e)[:160]}..."
+    load_msg = load_outcome()
     line, dt = resume("truncated")
     rows.append(("chunk 3 cut to half its size", load_msg, f"{line}; identical to fresh: {same()}"))
 
@@ -105,21 +113,13 @@ def main(argv=None):
     mid = len(data) // 2
     data[mid: mid + 4000] = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
     c.write_bytes(bytes(data))
-    try:
-        load_sweep(sw)
-        load_msg = "LOADED (bad)"
-    except ChunkError as e:
-        load_msg = f"ChunkError: {str(e)[:160]}..."
+    load_msg = load_outcome()
     line, dt = resume("bytes")
     rows.append(("4000 random bytes into the middle of chunk 5", load_msg, f"{line}; identical to fresh: {same()}"))
 
     # 4: record removed
     os.remove(sw / "chunk_00000001.json")
-    try:
-        load_sweep(sw)
-        load_msg = "LOADED (bad)"
-    except ValueError as e:
-        load_msg = f"ValueError: {str(e)[:160]}..."
+    load_msg = load_outcome()
     line, dt = resume("record")
     rows.append(("record of chunk 1 deleted", load_msg, f"{line}; identical to fresh: {same()}"))
 
