@@ -49,7 +49,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from kernels._takagi import svd_ascending, takagi
+from jaxgen_kernels._takagi import svd_ascending, takagi
 
 from . import _constants as c
 

@@ -40,8 +40,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import kernels
-from kernels import exact_nullspace, exact_solve_in_basis, solve_small
+import jaxgen_kernels as kernels
+from jaxgen_kernels import exact_nullspace, exact_solve_in_basis, solve_small
 
 from .models._core import Model
 

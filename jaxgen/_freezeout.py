@@ -66,7 +66,7 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
-import kernels
+import jaxgen_kernels as kernels
 
 from . import _constants as c
 from ._checks import concrete_real

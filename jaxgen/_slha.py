@@ -60,7 +60,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import kernels
+import jaxgen_kernels as kernels
 
 from . import _constants as c
 from . import equilibrium as _eq

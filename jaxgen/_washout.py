@@ -48,7 +48,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-import kernels
+import jaxgen_kernels as kernels
 
 from . import _constants as c
 from ._checks import concrete_real

@@ -48,8 +48,8 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_sc
     import numpy as np
     import scipy.special as sp
 
-    import kernels
-    from kernels import _bessel
+    import jaxgen_kernels as kernels
+    from jaxgen_kernels import _bessel
 
     out.mkdir(parents=True, exist_ok=True)
     device = str(jax.devices()[0])

@@ -30,7 +30,7 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     import numpy as np
     import sympy as sp
 
-    import kernels
+    import jaxgen_kernels as kernels
     from jaxgen import equilibrium as eq
     from jaxgen import models
 

@@ -43,7 +43,7 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     import scipy.integrate as si
     import scipy.special as sp
 
-    import kernels
+    import jaxgen_kernels as kernels
     from jaxgen import constants as c
     from jaxgen import freezein as fi
     from jaxgen.cosmology import Cosmology

@@ -70,7 +70,7 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_lo
     import jax.numpy as jnp
     import numpy as np
 
-    import kernels
+    import jaxgen_kernels as kernels
 
     rng = np.random.default_rng(0)
     z_np = np.exp(rng.uniform(math.log(1e-3), math.log(100.0), N_POINTS))

@@ -59,7 +59,7 @@ from typing import Iterable, Mapping, Sequence
 import equinox as eqx
 import numpy as np
 
-from kernels import exact_nullspace
+from jaxgen_kernels import exact_nullspace
 
 __all__ = ["Species", "Reaction", "Model", "parse_charge", "STATISTICS"]
 

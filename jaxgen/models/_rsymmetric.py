@@ -501,7 +501,7 @@ def stage_weights(stage: EquilibriumStage, k=None, masses: dict | None = None, t
     if masses:
         if temperature is None:
             raise ValueError("masses given without temperature (GeV)")
-        import kernels
+        import jaxgen_kernels as kernels
 
         for name, m in masses.items():
             i = stage.index(name)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import kernels
+import jaxgen_kernels as kernels
 from jaxgen import constants as c
 from jaxgen import equilibrium as eq
 from jaxgen import models

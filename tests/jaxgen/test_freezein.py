@@ -10,7 +10,7 @@ import pytest
 import scipy.integrate as si
 import scipy.special as sp
 
-import kernels
+import jaxgen_kernels as kernels
 from jaxgen import constants as c
 from jaxgen import freezein as fi
 from jaxgen.cosmology import Cosmology

@@ -280,7 +280,7 @@ def test_quantum_equilibrium_yield_matches_thermal_kernels():
     import jax.numpy as jnp
     import numpy as np
 
-    import kernels
+    import jaxgen_kernels as kernels
     from jaxgen import freezeout as fo
 
     x = jnp.array([1.0, 2.0, 5.0, 20.0, 100.0])

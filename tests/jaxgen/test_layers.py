@@ -27,8 +27,8 @@ KERNELS, PHYSICS, SCENARIOS, ANALYSIS, OUTPUT, DRIVERS, ENTRY = 0, 1, 2, 3, 4.0,
 
 LAYERS = {
     # 0 kernels
-    "kernels": KERNELS, "kernels._bessel": KERNELS, "kernels._linalg": KERNELS, "kernels._ode": KERNELS,
-    "kernels._takagi": KERNELS, "kernels._thermal": KERNELS,
+    "jaxgen_kernels": KERNELS, "jaxgen_kernels._bessel": KERNELS, "jaxgen_kernels._linalg": KERNELS,
+    "jaxgen_kernels._ode": KERNELS, "jaxgen_kernels._takagi": KERNELS, "jaxgen_kernels._thermal": KERNELS,
     # 1 physics (and the shared helpers)
     "jaxgen._constants": PHYSICS, "jaxgen.constants": PHYSICS,
     "jaxgen._cosmology": PHYSICS, "jaxgen.cosmology": PHYSICS,
@@ -42,6 +42,7 @@ LAYERS = {
     "jaxgen._signatures": PHYSICS, "jaxgen.signatures": PHYSICS,
     "jaxgen._hidden_sector": PHYSICS, "jaxgen._gravitino": PHYSICS,
     "jaxgen._checks": PHYSICS, "jaxgen._precision": PHYSICS, "jaxgen._paths": PHYSICS, "jaxgen._io": PHYSICS,
+    "jaxgen._units": PHYSICS,
     # 2 scenarios
     "jaxgen._scenario_hall": SCENARIOS, "jaxgen._scenario_ardu": SCENARIOS, "jaxgen.scenarios": SCENARIOS,
     # 3 analysis (peers)
@@ -67,11 +68,12 @@ COMPONENTS = {"jaxgen._fit": "fit", "jaxgen.fit": "fit", "jaxgen._sensitivity": 
 
 
 def modules() -> dict[str, tuple[pathlib.Path, bool]]:
-    """Every module under jaxgen/ and kernels/: dotted name -> (file, is a package __init__)."""
+    """Every module under jaxgen/ and kernels/ (import package jaxgen_kernels): dotted name -> (file, is a package
+    __init__)."""
     out = {}
-    for top in ("jaxgen", "kernels"):
+    for top, package in (("jaxgen", "jaxgen"), ("kernels", "jaxgen_kernels")):
         for f in sorted((ROOT / top).rglob("*.py")):
-            parts = list(f.relative_to(ROOT).with_suffix("").parts)
+            parts = [package] + list(f.relative_to(ROOT / top).with_suffix("").parts)
             is_pkg = parts[-1] == "__init__"
             out[".".join(parts[:-1] if is_pkg else parts)] = (f, is_pkg)
     return out
@@ -98,7 +100,7 @@ def imports(name: str) -> list[tuple[str, str | None, int]]:
             for a in node.names:
                 sub = f"{mod}.{a.name}"
                 out.append((sub, None, node.lineno) if sub in MODULES else (mod, a.name, node.lineno))
-    return [(m, n, line) for m, n, line in out if m.split(".")[0] in ("jaxgen", "kernels")]
+    return [(m, n, line) for m, n, line in out if m.split(".")[0] in ("jaxgen", "jaxgen_kernels", "kernels")]
 
 
 def _private(name: str | None) -> bool:
@@ -141,7 +143,7 @@ def test_no_upward_or_peer_imports():
 
 
 def test_kernels_never_import_jaxgen():
-    for mod in (m for m in MODULES if m.split(".")[0] == "kernels"):
+    for mod in (m for m in MODULES if m.split(".")[0] == "jaxgen_kernels"):
         assert not [t for t, _, _ in imports(mod) if t.split(".")[0] == "jaxgen"], mod
 
 

@@ -15,8 +15,8 @@ import pytest
 import scipy.special as sp
 from jax.test_util import check_grads
 
-import kernels
-from kernels import _bessel
+import jaxgen_kernels as kernels
+from jaxgen_kernels import _bessel
 
 NAMES = ("k0", "k1", "k2", "k0e", "k1e", "k2e")
 ORDER = {"k0": 0, "k1": 1, "k2": 2, "k0e": 0, "k1e": 1, "k2e": 2}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from kernels import exact_nullspace, exact_rank, exact_rref, exact_solve_in_basis, reduced_solve, solve_small
+from jaxgen_kernels import exact_nullspace, exact_rank, exact_rref, exact_solve_in_basis, reduced_solve, solve_small
 
 
 def test_exact_rref_and_nullspace_vs_sympy():

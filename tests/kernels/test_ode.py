@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import kernels
+import jaxgen_kernels as kernels
 
 
 def _decay(lam, max_steps=4096, solver="kvaerno5"):

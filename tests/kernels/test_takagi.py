@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
-from kernels._takagi import svd_ascending, takagi
+from jaxgen_kernels._takagi import svd_ascending, takagi
 
 RNG = np.random.default_rng(1234)
 

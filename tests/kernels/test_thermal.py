@@ -18,8 +18,8 @@ import scipy.integrate
 import scipy.special
 from jax.test_util import check_grads
 
-import kernels
-from kernels import _thermal
+import jaxgen_kernels as kernels
+from jaxgen_kernels import _thermal
 
 STATS = ("fermion", "boson", "mb")
 KINDS = ("n", "rho", "P", "s", "k")
