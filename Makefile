@@ -20,7 +20,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[all,test]"
+	$(BIN)/python -m pip install -e ".[all,test,lint]"
 	touch $(STAMP)
 
 clean:
