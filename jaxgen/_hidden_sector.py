@@ -1,5 +1,12 @@
 """Hidden-sector temperature after freeze-in (Hall, March-Russell & West 2010, Section 5.3, eq. (5.2)).
 
+The one home of the hidden-sector temperature formulas: the Boltzmann-equation version (:func:`hidden_temperature`),
+the derived closed forms (:func:`hidden_temperature_closed_form` from the decay width,
+:func:`hidden_temperature_from_yield` from the freeze-in yield, :func:`hidden_temperature_ratio` from eta_X/eps as
+used by the signatures) and the printed eq. (5.2) (:func:`hall_eq_5_2`). ``jaxgen.freezeout`` and
+``jaxgen.signatures`` re-export these same functions. The LOSP-decay temperatures (eqs. 5.3, 5.4) build on
+:func:`hidden_temperature_ratio` and live with the LOSP width in :mod:`jaxgen._signatures`.
+
 Units: GeV; x = m_A/T (T the visible temperature).
 
 Derivation (done here; Hall et al. only quote the result). A bath particle A (mass m_A, g_A dof, in equilibrium at
@@ -35,6 +42,7 @@ rounds to 0.05; a 7% difference). See tests/jaxgen/test_hidden_sector.py.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import diffrax
@@ -53,6 +61,7 @@ __all__ = [
     "hidden_temperature",
     "hidden_temperature_closed_form",
     "hidden_temperature_from_yield",
+    "hidden_temperature_ratio",
     "hall_eq_5_2",
 ]
 
@@ -142,10 +151,28 @@ def hidden_temperature(params: HiddenHeatingParams, cosmology: Cosmology | None 
     return HiddenTemperatureResult(ratio=ratio, comoving_energy=r, status=status)
 
 
+def hidden_temperature_ratio(eps: Any, eta_x: Any, g_x: Any = 10.0, g_star: Any = 100.0,
+                             energy_fraction: Any = 0.5) -> jax.Array:
+    """T_X,i/T_vis just after freeze-in (derived Hall et al. eq. 5.2), closed form.
+
+    (T_X/T)^4 = (20 f/3)(g_*/g_X) Y_FI with Y_FI = eta_X/eps (eq. 1.4) and f the fraction of the parent mass carried
+    by X in the parent rest frame (1/2 for two massless products). Assumes MB parent, constant g_*, initially cold
+    hidden sector that thermalises internally and redshifts as radiation. For f = 1/2, eps = 1e-3, g_X = 10,
+    g_* = 100 and eta_X = 2.45e-10 it gives 0.0535 (printed: 0.05). The Boltzmann-equation version is
+    :func:`hidden_temperature`.
+
+    Args: eps: CP asymmetry per decay. eta_x: X asymmetry yield (n_X - n_Xbar)/s. g_x: relativistic hidden dof.
+    g_star: visible g_* during freeze-in. energy_fraction: f.
+    """
+    return (20.0 * jnp.asarray(energy_fraction) / 3.0 * jnp.asarray(g_star) / jnp.asarray(g_x)
+            * jnp.asarray(eta_x) / jnp.asarray(eps)) ** 0.25
+
+
 def hidden_temperature_from_yield(y_fi: Any, g_hidden: Any = 10.0, g_s: Any = 106.75,
                                   energy_fraction: Any = 0.5) -> jax.Array:
-    """T_X/T = [(20 f/3) (g_*s/g_X) Y_FI]^(1/4) (constant g_*, MB; module docstring)."""
-    return (20.0 * energy_fraction / 3.0 * g_s / g_hidden * y_fi) ** 0.25
+    """T_X/T = [(20 f/3) (g_*s/g_X) Y_FI]^(1/4) (constant g_*, MB; module docstring): :func:`hidden_temperature_ratio`
+    with eta_X/eps = Y_FI (the same arithmetic: division by eps = 1 is exact)."""
+    return hidden_temperature_ratio(1.0, y_fi, g_hidden, g_s, energy_fraction)
 
 
 def hidden_temperature_closed_form(params: HiddenHeatingParams, g_star: Any = 106.75) -> jax.Array:
@@ -156,6 +183,32 @@ def hidden_temperature_closed_form(params: HiddenHeatingParams, g_star: Any = 10
     return val**0.25
 
 
-def hall_eq_5_2(epsilon: Any, g_hidden: Any = 10.0, g_star: Any = 100.0, prefactor: float = 0.05) -> jax.Array:
-    """Hall et al. 2010 eq. (5.2) as printed: T_X,i/T_vis = 0.05 (1e-3/eps)^(1/4) (10/g_X)^(1/4) (g_*/100)^(1/4)."""
-    return prefactor * (1e-3 / epsilon) ** 0.25 * (10.0 / g_hidden) ** 0.25 * (g_star / 100.0) ** 0.25
+def _renamed(new_value, old_value, new: str, old: str, default=None):
+    """The value of a keyword renamed from ``old`` to ``new`` (DeprecationWarning when the old name is used)."""
+    if old_value is None:
+        return default if new_value is None else new_value
+    if new_value is not None:
+        raise TypeError(f"hall_eq_5_2: give {new!r} or its old name {old!r}, not both")
+    warnings.warn(f"hall_eq_5_2: the keyword {old!r} is deprecated; use {new!r}", DeprecationWarning, stacklevel=3)
+    return old_value
+
+
+def hall_eq_5_2(eps: Any = None, g_x: Any = None, g_star: Any = 100.0, prefactor: Any = 0.05, *,
+                epsilon: Any = None, g_hidden: Any = None) -> jax.Array:
+    """Hall et al. 2010 eq. (5.2) as printed: T_X,i/T_vis = 0.05 (1e-3/eps)^(1/4) (10/g_X)^(1/4) (g_*/100)^(1/4).
+
+    The one implementation, re-exported as ``jaxgen.signatures.hall_eq_5_2`` and ``jaxgen.freezeout.hall_eq_5_2``.
+    Derived value: :func:`hidden_temperature_ratio` (0.0535 at the printed point).
+
+    Args:
+        eps: CP asymmetry per decay (required). g_x: relativistic hidden dof g_X (default 10). g_star: visible g_*
+            (default 100). prefactor: the printed 0.05.
+        epsilon, g_hidden: the former keyword names of ``eps`` and ``g_x`` in ``jaxgen.freezeout`` (deprecated,
+            DeprecationWarning; same numbers).
+    """
+    eps = _renamed(eps, epsilon, "eps", "epsilon")
+    if eps is None:
+        raise TypeError("hall_eq_5_2: missing the CP asymmetry eps, e.g. hall_eq_5_2(1e-3)")
+    g_x = _renamed(g_x, g_hidden, "g_x", "g_hidden", default=10.0)
+    return (prefactor * (1e-3 / jnp.asarray(eps)) ** 0.25 * (10.0 / jnp.asarray(g_x)) ** 0.25
+            * (jnp.asarray(g_star) / 100.0) ** 0.25)

@@ -57,6 +57,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _constants as c
+from ._hidden_sector import hall_eq_5_2, hidden_temperature_ratio
 
 __all__ = [
     "C_FREEZE_IN",
@@ -380,25 +381,7 @@ def hall_eq_4_9(lam: Any, m_psi: Any) -> jax.Array:
 # ---------------------------------------------------------------------------------------------------------------
 # Hall et al. 2010, Section 5.3: temperatures
 # ---------------------------------------------------------------------------------------------------------------
-def hidden_temperature_ratio(eps: Any, eta_x: Any, g_x: Any = 10.0, g_star: Any = 100.0,
-                             energy_fraction: Any = 0.5) -> jax.Array:
-    """T_X,i/T_vis just after freeze-in (derived Hall et al. eq. 5.2), closed form.
-
-    (T_X/T)^4 = (20 f/3)(g_*/g_X) Y_FI with Y_FI = eta_X/eps (eq. 1.4) and f the fraction of the parent mass carried
-    by X in the parent rest frame (1/2 for two massless products). Assumes MB parent, constant g_*, initially cold
-    hidden sector that thermalises internally and redshifts as radiation. For f = 1/2, eps = 1e-3, g_X = 10,
-    g_* = 100 and eta_X = 2.45e-10 it gives 0.0535 (printed: 0.05). The Boltzmann-equation version is
-    jaxgen._hidden_sector.
-
-    Args: eps: CP asymmetry per decay. eta_x: X asymmetry yield (n_X - n_Xbar)/s. g_x: relativistic hidden dof.
-    g_star: visible g_* during freeze-in. energy_fraction: f.
-    """
-    return (20.0 * _a(energy_fraction) / 3.0 * _a(g_star) / _a(g_x) * _a(eta_x) / _a(eps)) ** 0.25
-
-
-def hall_eq_5_2(eps: Any, g_x: Any = 10.0, g_star: Any = 100.0) -> jax.Array:
-    """Hall et al. 2010 eq. (5.2) as printed: T_X,i/T_vis = 0.05 (1e-3/eps)^(1/4)(10/g_X)^(1/4)(g_*/100)^(1/4)."""
-    return 0.05 * (1e-3 / _a(eps)) ** 0.25 * (10.0 / _a(g_x)) ** 0.25 * (_a(g_star) / 100.0) ** 0.25
+# hidden_temperature_ratio (derived eq. 5.2) and hall_eq_5_2 (printed) live in jaxgen._hidden_sector (imported above).
 
 
 def losp_decay_temperature(lam: Any, m_losp: Any, g_star: Any = 100.0, planck_mass: Any = c.M_PLANCK) -> jax.Array:

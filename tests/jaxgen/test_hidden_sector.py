@@ -109,3 +109,33 @@ def test_bad_input():
         fo.HiddenHeatingParams(m_parent=100.0, width=1e-15, energy_fraction=1.5)
     with pytest.raises(ValueError, match="width"):
         fo.HiddenHeatingParams(m_parent=100.0, width=-1.0)
+
+
+def test_one_home_for_eq_5_2():
+    """jaxgen.freezeout and jaxgen.signatures re-export the one implementation of each eq. (5.2) formula."""
+    import warnings
+
+    from jaxgen import _hidden_sector as hs
+    from jaxgen import signatures as sg
+
+    assert sg.hall_eq_5_2 is fo.hall_eq_5_2 is hs.hall_eq_5_2
+    assert sg.hidden_temperature_ratio is fo.hidden_temperature_ratio is hs.hidden_temperature_ratio
+    assert float(sg.hall_eq_5_2(1e-3)) == 0.05
+    ref = 0.05 * (1e-3 / 2e-4) ** 0.25 * (10.0 / 4.0) ** 0.25 * (80.0 / 100.0) ** 0.25
+    assert float(sg.hall_eq_5_2(2e-4, 4.0, 80.0)) == pytest.approx(ref, rel=1e-15)
+    # the old jaxgen.freezeout keywords still work (deprecated), with the same numbers
+    with pytest.warns(DeprecationWarning, match="epsilon"):
+        old = fo.hall_eq_5_2(epsilon=2e-4, g_x=4.0, g_star=80.0)
+    assert float(old) == float(sg.hall_eq_5_2(2e-4, 4.0, 80.0))
+    with pytest.warns(DeprecationWarning, match="g_hidden"):
+        assert float(fo.hall_eq_5_2(2e-4, g_hidden=4.0, g_star=80.0)) == float(sg.hall_eq_5_2(2e-4, 4.0, 80.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(fo.hall_eq_5_2(1e-3, 10.0, 100.0, 0.05)) == 0.05
+    with pytest.raises(TypeError, match="not both"):
+        fo.hall_eq_5_2(1e-3, epsilon=1e-3)
+    with pytest.raises(TypeError, match="eps"):
+        fo.hall_eq_5_2()
+    # the yield form is the eta_X/eps form at eps = 1 (same arithmetic)
+    assert float(fo.hidden_temperature_from_yield(3e-7, 7.0, 90.0)) == float(
+        sg.hidden_temperature_ratio(1.0, 3e-7, 7.0, 90.0))
