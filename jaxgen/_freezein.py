@@ -84,6 +84,7 @@ import numpy as np
 import jaxgen_kernels as kernels
 
 from . import _constants as c
+from ._units import units_field
 
 try:  # the cosmology module is written concurrently; fall back to constant g_* until it lands
     from ._cosmology import Cosmology as _Cosmology
@@ -250,14 +251,14 @@ class FreezeInParams(eqx.Module):
     fields whose shapes disagree.
     """
 
-    mass: Any = eqx.field(converter=lambda v: _as_1d(v, "mass"))
-    width: Any = eqx.field(converter=lambda v: _as_1d(v, "width"))
-    dof: Any = eqx.field(converter=lambda v: _as_1d(v, "dof"))
-    eps: Any = eqx.field(converter=lambda v: _as_1d(v, "eps"), default=0.0)
-    y0: Any = eqx.field(converter=lambda v: _as_scalar(v, "y0"), default=0.0)
-    m_x: Any = eqx.field(converter=lambda v: _as_scalar(v, "m_x"), default=0.0)
-    g_x: Any = eqx.field(converter=lambda v: _as_scalar(v, "g_x"), default=2.0)
-    temperature_ratio: Any = eqx.field(converter=lambda v: _as_scalar(v, "temperature_ratio"), default=1.0)
+    mass: Any = units_field("GeV", converter=lambda v: _as_1d(v, "mass"))
+    width: Any = units_field("GeV", converter=lambda v: _as_1d(v, "width"))
+    dof: Any = units_field("1", converter=lambda v: _as_1d(v, "dof"))
+    eps: Any = units_field("1", converter=lambda v: _as_1d(v, "eps"), default=0.0)
+    y0: Any = units_field("1", converter=lambda v: _as_scalar(v, "y0"), default=0.0)
+    m_x: Any = units_field("GeV", converter=lambda v: _as_scalar(v, "m_x"), default=0.0)
+    g_x: Any = units_field("1", converter=lambda v: _as_scalar(v, "g_x"), default=2.0)
+    temperature_ratio: Any = units_field("1", converter=lambda v: _as_scalar(v, "temperature_ratio"), default=1.0)
 
     def __check_init__(self):
         shapes = {k: jnp.shape(getattr(self, k)) for k in ("mass", "width", "dof")}
@@ -367,14 +368,14 @@ class FreezeInResult(eqx.Module):
         eta: saved eta_X(x) or None.
     """
 
-    yield_x: jax.Array
-    eta_x: jax.Array
-    x_half: jax.Array
-    status: jax.Array
-    num_steps: jax.Array
-    x: Any = None
-    y: Any = None
-    eta: Any = None
+    yield_x: jax.Array = units_field("1")
+    eta_x: jax.Array = units_field("1")
+    x_half: jax.Array = units_field("1")
+    status: jax.Array = units_field("1")
+    num_steps: jax.Array = units_field("1")
+    x: Any = units_field("1", default=None)
+    y: Any = units_field("1", default=None)
+    eta: Any = units_field("1", default=None)
 
 
 def _default_cosmology(cosmology):

@@ -73,6 +73,7 @@ from ._checks import concrete_real
 from ._cosmology import Cosmology
 from ._freezein import _broadcast_params
 from ._precision import require_x64
+from ._units import units_field
 
 __all__ = [
     "GEV_M2_TO_CM3_PER_S",
@@ -167,12 +168,12 @@ class FreezeOutParams(eqx.Module):
     ``jax.vmap(solve_freezeout)(params.broadcast())`` works; a ValueError names the fields whose shapes disagree.
     """
 
-    m: Any = eqx.field(converter=lambda v: _seq_to_array(v))
-    a: Any = eqx.field(converter=lambda v: _seq_to_array(v))
-    b: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
-    g: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=2.0)
-    eta: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
-    y0_ratio: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=1.0)
+    m: Any = units_field("GeV", converter=lambda v: _seq_to_array(v))
+    a: Any = units_field("GeV^-2", converter=lambda v: _seq_to_array(v))
+    b: Any = units_field("GeV^-2", converter=lambda v: _seq_to_array(v), default=0.0)
+    g: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=2.0)
+    eta: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=0.0)
+    y0_ratio: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=1.0)
     statistics: str = eqx.field(static=True, default="mb")
 
     def __check_init__(self):
@@ -261,12 +262,12 @@ class FreezeOutResult(eqx.Module):
         ys: Y at ``settings.save_x`` (or None).
     """
 
-    y_inf: jax.Array
-    omega_h2: jax.Array
-    y_end: jax.Array
-    num_steps: jax.Array
-    status: jax.Array
-    ys: jax.Array | None = None
+    y_inf: jax.Array = units_field("1")
+    omega_h2: jax.Array = units_field("1")
+    y_end: jax.Array = units_field("1")
+    num_steps: jax.Array = units_field("1")
+    status: jax.Array = units_field("1")
+    ys: jax.Array | None = units_field("1", default=None)
 
 
 class AsymmetricFreezeOutResult(eqx.Module):
@@ -280,24 +281,24 @@ class AsymmetricFreezeOutResult(eqx.Module):
         num_steps, status: as in :class:`FreezeOutResult`. ybars: Ybar at ``settings.save_x`` (or None).
     """
 
-    ybar_inf: jax.Array
-    y_inf: jax.Array
-    omega_h2: jax.Array
-    symmetric_over_eta: jax.Array
-    symmetric_removed: jax.Array
-    num_steps: jax.Array
-    status: jax.Array
-    ybars: jax.Array | None = None
+    ybar_inf: jax.Array = units_field("1")
+    y_inf: jax.Array = units_field("1")
+    omega_h2: jax.Array = units_field("1")
+    symmetric_over_eta: jax.Array = units_field("1")
+    symmetric_removed: jax.Array = units_field("1")
+    num_steps: jax.Array = units_field("1")
+    status: jax.Array = units_field("1")
+    ybars: jax.Array | None = units_field("1", default=None)
 
 
 class FreezeOutEstimate(eqx.Module):
     """Analytic freeze-out estimate: x_f, Y_inf (per species) and omega_h2 (per species); status 0 ok, or
     STATUS_NONFINITE for an out-of-domain (traced/batched) input or a non-finite result, whose outputs are 0."""
 
-    x_f: jax.Array
-    y_inf: jax.Array
-    omega_h2: jax.Array
-    status: Any = None
+    x_f: jax.Array = units_field("1")
+    y_inf: jax.Array = units_field("1")
+    omega_h2: jax.Array = units_field("1")
+    status: Any = units_field("1", default=None)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ from ._cosmology import TABLES as _COSMO_TABLES
 from ._cosmology import Cosmology
 from ._gravitino import gravitino_prediction
 from ._precision import require_x64
+from ._units import units_field
 from .models import _rsymmetric as _rs
 
 __all__ = [
@@ -238,19 +239,19 @@ class ArduParams(eqx.Module):
     with :meth:`ArduParams.batch` (broadcasts the fields to one leading shape).
     """
 
-    b_minus_l_alpha: Any = eqx.field(default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0), converter=_as_array)
-    m_nlsp: Any = 2090.0
-    m_dirac: Any = 5000.0
-    lambda1: Any = 1e-3
-    kappa: Any = 1e-6
-    b_kappa: Any = 2000.0
-    m_s1: Any = _M_S1_BENCHMARK
-    m_majorana: Any = 0.0
-    t_over_m_thermal: Any = 1.0
-    g1: Any = _wo.G_HYPERCHARGE
-    dm_to_baryon: Any = c.DM_TO_BARYON_ARDU_2025
-    proton_mass: Any = c.M_PROTON
-    baryon_yield: Any = c.PLANCK_2018.baryon_yield
+    b_minus_l_alpha: Any = units_field("1", default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0), converter=_as_array)
+    m_nlsp: Any = units_field("GeV", default=2090.0)
+    m_dirac: Any = units_field("GeV", default=5000.0)
+    lambda1: Any = units_field("1", default=1e-3)
+    kappa: Any = units_field("1", default=1e-6)
+    b_kappa: Any = units_field("GeV", default=2000.0)
+    m_s1: Any = units_field("GeV", default=_M_S1_BENCHMARK)
+    m_majorana: Any = units_field("GeV", default=0.0)
+    t_over_m_thermal: Any = units_field("1", default=1.0)
+    g1: Any = units_field("1", default=_wo.G_HYPERCHARGE)
+    dm_to_baryon: Any = units_field("1", default=c.DM_TO_BARYON_ARDU_2025)
+    proton_mass: Any = units_field("GeV", default=c.M_PROTON)
+    baryon_yield: Any = units_field("1", default=c.PLANCK_2018.baryon_yield)
 
     def __check_init__(self):
         shape = np.shape(self.b_minus_l_alpha)
@@ -405,31 +406,31 @@ class ArduPrediction(eqx.Module):
             STATUS_LIFETIME_ABOVE_RANGE, STATUS_BBN_EXCLUDED: bbn_ratio > 1) of a valid or invalid point.
     """
 
-    b_minus_l: Any
-    baryon_high: Any
-    r_charge: Any
-    nlsp_yield: Any
-    baryon_low: Any
-    nlsp_to_baryon: Any
-    m_majorana: Any
-    m_majorana_loop: Any
-    m_majorana_thermal: Any
-    mu_loop: Any
-    mu_thermal: Any
-    s1_suppression: Any
-    z_b: Any
-    surviving_ratio_eq6: Any
-    epsilon: Any
-    epsilon_instant: Any
-    epsilon_freeze: Any
-    z_f: Any
-    m_gravitino: Any
-    y_nlsp: Any
-    tau_nlsp: Any
-    bbn_bound: Any
-    bbn_ratio: Any
-    status: Any
-    flags: Any
+    b_minus_l: Any = units_field("1")
+    baryon_high: Any = units_field("1")
+    r_charge: Any = units_field("1")
+    nlsp_yield: Any = units_field("1")
+    baryon_low: Any = units_field("1")
+    nlsp_to_baryon: Any = units_field("1")
+    m_majorana: Any = units_field("GeV")
+    m_majorana_loop: Any = units_field("GeV")
+    m_majorana_thermal: Any = units_field("GeV")
+    mu_loop: Any = units_field("GeV")
+    mu_thermal: Any = units_field("GeV")
+    s1_suppression: Any = units_field("1")
+    z_b: Any = units_field("1")
+    surviving_ratio_eq6: Any = units_field("1")
+    epsilon: Any = units_field("1")
+    epsilon_instant: Any = units_field("1")
+    epsilon_freeze: Any = units_field("1")
+    z_f: Any = units_field("1")
+    m_gravitino: Any = units_field("GeV")
+    y_nlsp: Any = units_field("1")
+    tau_nlsp: Any = units_field("s")
+    bbn_bound: Any = units_field("GeV")
+    bbn_ratio: Any = units_field("1")
+    status: Any = units_field("1")
+    flags: Any = units_field("1")
 
     @property
     def valid(self):

@@ -149,6 +149,7 @@ from ._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, so
 from ._freezeout import (FreezeOutParams, FreezeOutSettings, asymmetric_freezeout_estimate, freezeout_estimate,
                          solve_asymmetric_freezeout)
 from ._precision import require_x64
+from ._units import units_field
 from ._signatures import (losp_decay_temperature, losp_width_from_coupling, psi_x_lifetime_lhu,
                           psi_x_lifetime_xudd)
 
@@ -327,26 +328,26 @@ class HallParams(eqx.Module):
     points are never checked here (the chain flags them with ``STATUS_BAD_INPUT``).
     """
 
-    m_a: Any = eqx.field(converter=_conv("species", "m_a"))
-    lam: Any = eqx.field(converter=_conv("scalar", "lam"))
-    g_a: Any = eqx.field(converter=_conv("species", "g_a"), default=2.0)
-    width_factor: Any = eqx.field(converter=_conv("species", "width_factor"), default=1.0)
-    eps0: Any = eqx.field(converter=_conv("species", "eps0"), default=0.01)
-    phase: Any = eqx.field(converter=_conv("species", "phase"), default=-math.pi / 30.0)
-    m_losp: Any = eqx.field(converter=_conv("scalar", "m_losp"), default=100.0)
-    m_x: Any = eqx.field(converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
-    g_x: Any = eqx.field(converter=_conv("scalar", "g_x"), default=10.0)
-    g_losp: Any = eqx.field(converter=_conv("scalar", "g_losp"), default=2.0)
-    g_dm: Any = eqx.field(converter=_conv("scalar", "g_dm"), default=1.0)
-    temperature_ratio: Any = eqx.field(converter=_conv("scalar", "temperature_ratio"), default=1.0)
-    b_over_bml: Any = eqx.field(converter=_conv("scalar", "b_over_bml"), default=_SM_C)
-    sigma_v_x: Any = eqx.field(converter=_conv("scalar", "sigma_v_x"), default=_SIGMA_V_THERMAL)
-    beta_gamma: Any = eqx.field(converter=_conv("scalar", "beta_gamma"), default=1.0)
-    m_psi: Any = eqx.field(converter=_conv("scalar", "m_psi"), default=2.0)
-    alpha_s: Any = eqx.field(converter=_conv("scalar", "alpha_s"), default=0.2)
-    m_star: Any = eqx.field(converter=_conv("scalar", "m_star"), default=1e9)
-    m_susy: Any = eqx.field(converter=_conv("scalar", "m_susy"), default=500.0)
-    c_had: Any = eqx.field(converter=_conv("scalar", "c_had"), default=0.1)
+    m_a: Any = units_field("GeV", converter=_conv("species", "m_a"))
+    lam: Any = units_field("1", converter=_conv("scalar", "lam"))
+    g_a: Any = units_field("1", converter=_conv("species", "g_a"), default=2.0)
+    width_factor: Any = units_field("1", converter=_conv("species", "width_factor"), default=1.0)
+    eps0: Any = units_field("1", converter=_conv("species", "eps0"), default=0.01)
+    phase: Any = units_field("rad", converter=_conv("species", "phase"), default=-math.pi / 30.0)
+    m_losp: Any = units_field("GeV", converter=_conv("scalar", "m_losp"), default=100.0)
+    m_x: Any = units_field("GeV", converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
+    g_x: Any = units_field("1", converter=_conv("scalar", "g_x"), default=10.0)
+    g_losp: Any = units_field("1", converter=_conv("scalar", "g_losp"), default=2.0)
+    g_dm: Any = units_field("1", converter=_conv("scalar", "g_dm"), default=1.0)
+    temperature_ratio: Any = units_field("1", converter=_conv("scalar", "temperature_ratio"), default=1.0)
+    b_over_bml: Any = units_field("1", converter=_conv("scalar", "b_over_bml"), default=_SM_C)
+    sigma_v_x: Any = units_field("GeV^-2", converter=_conv("scalar", "sigma_v_x"), default=_SIGMA_V_THERMAL)
+    beta_gamma: Any = units_field("1", converter=_conv("scalar", "beta_gamma"), default=1.0)
+    m_psi: Any = units_field("GeV", converter=_conv("scalar", "m_psi"), default=2.0)
+    alpha_s: Any = units_field("1", converter=_conv("scalar", "alpha_s"), default=0.2)
+    m_star: Any = units_field("GeV", converter=_conv("scalar", "m_star"), default=1e9)
+    m_susy: Any = units_field("GeV", converter=_conv("scalar", "m_susy"), default=500.0)
+    c_had: Any = units_field("1", converter=_conv("scalar", "c_had"), default=0.1)
 
     def __check_init__(self):
         n = {k: jnp.shape(getattr(self, k))[-1] for k in _SPECIES_FIELDS}
@@ -557,28 +558,28 @@ class HallPrediction(eqx.Module):
         flags: int32 physics-diagnostic bits (``STATUS_DIAGNOSTIC_MASK``; :func:`status_names`).
     """
 
-    yield_fi: jax.Array
-    eta_x: jax.Array
-    eta_b: jax.Array
-    epsilon: jax.Array
-    omega_x_h2: jax.Array
-    omega_b_h2: jax.Array
-    dm_to_baryon: jax.Array
-    m_x_required: jax.Array
-    decay_length: jax.Array
-    losp_lifetime: jax.Array
-    decay_length_relic: jax.Array
-    tau_psi_lhu: jax.Array
-    tau_psi_xudd: jax.Array
-    t_ratio_fi: jax.Array
-    t_vis_decay: jax.Array
-    t_x_decay: jax.Array
-    t_x_fo: jax.Array
-    hidden_freezeout_running: jax.Array
-    thermalization_ratio: jax.Array
-    symmetric_fraction: jax.Array
-    status: jax.Array
-    flags: jax.Array
+    yield_fi: jax.Array = units_field("1")
+    eta_x: jax.Array = units_field("1")
+    eta_b: jax.Array = units_field("1")
+    epsilon: jax.Array = units_field("1")
+    omega_x_h2: jax.Array = units_field("1")
+    omega_b_h2: jax.Array = units_field("1")
+    dm_to_baryon: jax.Array = units_field("1")
+    m_x_required: jax.Array = units_field("GeV")
+    decay_length: jax.Array = units_field("m")
+    losp_lifetime: jax.Array = units_field("s")
+    decay_length_relic: jax.Array = units_field("m")
+    tau_psi_lhu: jax.Array = units_field("s")
+    tau_psi_xudd: jax.Array = units_field("s")
+    t_ratio_fi: jax.Array = units_field("1")
+    t_vis_decay: jax.Array = units_field("GeV")
+    t_x_decay: jax.Array = units_field("GeV")
+    t_x_fo: jax.Array = units_field("GeV")
+    hidden_freezeout_running: jax.Array = units_field("1")
+    thermalization_ratio: jax.Array = units_field("1")
+    symmetric_fraction: jax.Array = units_field("1")
+    status: jax.Array = units_field("1")
+    flags: jax.Array = units_field("1")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from . import _constants as c
 from ._checks import concrete_real
 from ._freezein import _broadcast_params
 from ._freezeout import _seq_to_array
+from ._units import units_field
 from ._cosmology import Cosmology
 
 __all__ = [
@@ -161,9 +162,9 @@ class ThermalMasses(eqx.Module):
         suppression: the S_1 factor of :func:`s1_suppression` (dimensionless).
     """
 
-    m1: Any
-    mu: Any
-    suppression: Any
+    m1: Any = units_field("GeV")
+    mu: Any = units_field("GeV")
+    suppression: Any = units_field("1")
 
 
 def thermal_r_breaking_masses(temperature, lambda1, kappa, m_s1=None, b_kappa=None, kind="boltzmann"):
@@ -201,12 +202,12 @@ class WashoutParams(eqx.Module):
     fields whose shapes disagree); :func:`washout_factor_batch` does it for you.
     """
 
-    m_nlsp: Any = eqx.field(converter=lambda v: _seq_to_array(v))
-    m_majorana: Any = eqx.field(converter=lambda v: _seq_to_array(v))
-    m_dirac: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=0.0)
-    alpha_em: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=c.ALPHA_EM_MZ)
-    sin2_theta_w: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=c.SIN2_THETA_W)
-    g_nlsp: Any = eqx.field(converter=lambda v: _seq_to_array(v), default=1.0)
+    m_nlsp: Any = units_field("GeV", converter=lambda v: _seq_to_array(v))
+    m_majorana: Any = units_field("GeV", converter=lambda v: _seq_to_array(v))
+    m_dirac: Any = units_field("GeV", converter=lambda v: _seq_to_array(v), default=0.0)
+    alpha_em: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=c.ALPHA_EM_MZ)
+    sin2_theta_w: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=c.SIN2_THETA_W)
+    g_nlsp: Any = units_field("1", converter=lambda v: _seq_to_array(v), default=1.0)
     propagator: str = eqx.field(static=True, default="derived")
     statistics: str = eqx.field(static=True, default="mb")
 
@@ -333,9 +334,9 @@ class Decoupling(eqx.Module):
             STATUS_NO_DECOUPLING (z_b = z_max) or STATUS_BAD_INPUT (z_b = 0).
     """
 
-    z_b: Any
-    t_b: Any
-    status: Any
+    z_b: Any = units_field("1")
+    t_b: Any = units_field("GeV")
+    status: Any = units_field("1")
 
 
 def _log_gamma_over_h(logz, p, cosmo):
@@ -493,14 +494,14 @@ class WashoutResult(eqx.Module):
             still in equilibrium at z_end; epsilon is then an upper bound).  Failed points have epsilon = 0.
     """
 
-    epsilon: Any
-    epsilon_instant: Any
-    z_b: Any
-    epsilon_freeze: Any
-    z_f: Any
-    decoupling_status: Any
-    num_steps: Any
-    status: Any
+    epsilon: Any = units_field("1")
+    epsilon_instant: Any = units_field("1")
+    z_b: Any = units_field("1")
+    epsilon_freeze: Any = units_field("1")
+    z_f: Any = units_field("1")
+    decoupling_status: Any = units_field("1")
+    num_steps: Any = units_field("1")
+    status: Any = units_field("1")
 
 
 def _rhs(z, w, args):
