@@ -16,7 +16,8 @@ Algorithm (the structure of the issue's Performance section):
    potentials are mu = N xi, and the conserved charges are exactly the vectors of null(R_mask) (a charge q is
    conserved iff q . nu_r = 0 for every active reaction). Diagnostics (under-determined / not conserved / redundant)
    are exact and raised as ValueError with the species and charges named.
-2. In the jitted hot path: k(m/T) for each distinct (mass parameter, statistics) group, the d x d matrix
+2. In the jitted hot path: k(m/T) for each distinct (mass parameter, statistics) group (or the susceptibility k
+   itself for the species given by k, ``prepare(..., k_parameters=...)`` / ``solve(..., k=...)``), the d x d matrix
    M = sum_g k_g A_g + A_0 with A_g = sum_{i in g} g_i C[:, i] N[i, :] precomputed, an unrolled d x d solve
    (``kernels.solve_small``), and mu = N xi. The requested output charges are likewise sum_g k_g B_g xi.
    A batch of mixed masks is padded to the largest d and indexed by an integer ``config``: one compile.
@@ -59,8 +60,8 @@ __all__ = [
 
 STATUS = {
     0: "ok",
-    1: "non-finite input (mass, temperature or charge value)",
-    2: "invalid input (temperature <= 0, negative mass, or config index out of range)",
+    1: "non-finite input (mass, k, temperature or charge value)",
+    2: "invalid input (temperature <= 0, negative mass or k, or config index out of range)",
     3: "singular or ill-conditioned reduced system (e.g. every carrier of a conserved charge is Boltzmann-suppressed)",
     4: "non-finite result",
 }
@@ -165,12 +166,15 @@ class EquilibriumParams(eqx.Module):
         temperature: () GeV.
         charges: (C,) values of the conserved charges in ``system.charge_names`` order (any common linear unit).
         config: () int32 index of the reaction mask in ``system.masks``.
+        k: (K,) susceptibilities k_i (dimensionless; 1 for a massless fermion, 2 for a massless boson) of the
+            species in ``system.k_parameter_names`` order, or None when the system has none.
     """
 
     masses: jax.Array
     temperature: jax.Array
     charges: jax.Array
     config: jax.Array
+    k: jax.Array | None = None
 
 
 class EquilibriumResult(eqx.Module):
@@ -241,6 +245,10 @@ class EquilibriumSystem(eqx.Module):
     out_group: np.ndarray  # (K, G, O, D)
     dofs: np.ndarray  # (n,)
     k_massless: np.ndarray  # (n,)
+    #: species whose susceptibility k is an input (``EquilibriumParams.k`` order); their groups have
+    #: ``group_param`` -1 and ``group_k`` the index into ``k`` (-1 for the mass groups)
+    k_parameter_names: tuple = eqx.field(static=True, default=())
+    group_k: tuple = eqx.field(static=True, default=())
 
     # ----------------------------------------------------------- host helpers
     def config_index(self, mask) -> int:
@@ -257,13 +265,26 @@ class EquilibriumSystem(eqx.Module):
         return np.array([self.masks.index(tuple(bool(x) for x in row)) for row in masks], dtype=np.int32)
 
     def params(self, masses: Mapping[str, object] | None = None, temperature=1.0,
-               conserved: Mapping[str, object] | None = None, config=0) -> EquilibriumParams:
-        """Build ``EquilibriumParams`` from names; values may be arrays with a common leading batch shape."""
+               conserved: Mapping[str, object] | None = None, config=0,
+               k: Mapping[str, object] | None = None) -> EquilibriumParams:
+        """Build ``EquilibriumParams`` from names; values may be arrays with a common leading batch shape.
+
+        ``k``: species -> susceptibility k (dimensionless), one value for each of ``k_parameter_names``.
+        """
         masses = dict(masses or {})
         unknown = [k for k in masses if k not in self.mass_parameter_names]
         if unknown:
             raise ValueError(f"unknown mass parameters {unknown}; this system has {self.mass_parameter_names} "
                              f"(pass mass_parameters= to prepare to vary others)")
+        kin = dict(k or {})
+        unknown = [s for s in kin if s not in self.k_parameter_names]
+        if unknown:
+            raise ValueError(f"k given for {unknown}, which are not k parameters of this system "
+                             f"{self.k_parameter_names} (pass k_parameters= to prepare to give their k)")
+        missing = [s for s in self.k_parameter_names if s not in kin]
+        if missing:
+            raise ValueError(f"no k value given for the k parameter(s) {missing}; pass k={{species: value}}")
+        kvals = [jnp.asarray(kin[s]) for s in self.k_parameter_names]
         conserved = {str(k).replace(" ", ""): v for k, v in (conserved or {}).items()}
         unknown = [k for k in conserved if k not in self.charge_names]
         if unknown:
@@ -277,17 +298,19 @@ class EquilibriumSystem(eqx.Module):
         mvals = [jnp.asarray(masses.get(nm, d)) for nm, d in zip(self.mass_parameter_names, self.mass_defaults)]
         t = jnp.asarray(temperature)
         cfg = jnp.asarray(config, dtype=jnp.int32)
-        shape = jnp.broadcast_shapes(t.shape, cfg.shape, *[v.shape for v in vals], *[v.shape for v in mvals])
-        dtype = jnp.result_type(float, t, *vals, *mvals)
+        shape = jnp.broadcast_shapes(t.shape, cfg.shape, *[v.shape for v in vals], *[v.shape for v in mvals],
+                                     *[v.shape for v in kvals])
+        dtype = jnp.result_type(float, t, *vals, *mvals, *kvals)
         stack = lambda xs, n: (jnp.stack([jnp.broadcast_to(x, shape).astype(dtype) for x in xs], axis=-1)
                                if xs else jnp.zeros(shape + (0,), dtype))
         return EquilibriumParams(masses=stack(mvals, len(mvals)), temperature=jnp.broadcast_to(t, shape).astype(dtype),
-                                 charges=stack(vals, len(vals)), config=jnp.broadcast_to(cfg, shape))
+                                 charges=stack(vals, len(vals)), config=jnp.broadcast_to(cfg, shape),
+                                 k=stack(kvals, len(kvals)) if self.k_parameter_names else None)
 
 
 def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), masks=None,
             mass_parameters: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
-            outputs: Sequence[str] = ()) -> EquilibriumSystem:
+            outputs: Sequence[str] = (), k_parameters: Sequence[str] = ()) -> EquilibriumSystem:
     """Set up (on the host, exactly) the reduced equilibrium problem; raises ValueError on ill-posed input.
 
     Args:
@@ -303,6 +326,10 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
             a non-zero default become fixed parameters of the same name). Default: only the non-zero defaults.
         outputs: charge expressions evaluated in the hot path (``result.outputs``; ``result.charge`` falls back to
             the asymmetries for other names).
+        k_parameters: species whose susceptibility k (the weight of g_i mu_i in the asymmetry, k(m/T) for a single
+            state; e.g. a mixing-weighted mean over mass eigenstates) is given directly, ``params.k``. It replaces
+            the mass-derived k (their ``Species.mass`` is not used); a species cannot be both a mass and a k
+            parameter.
 
     Returns:
         ``EquilibriumSystem``.
@@ -338,8 +365,21 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
             if s in assigned:
                 raise ValueError(f"species {s!r} is assigned to two mass parameters ({assigned[s]!r}, {p!r})")
             assigned[s] = p
+    knames = tuple(str(s) for s in k_parameters)
+    if isinstance(k_parameters, str):
+        raise TypeError("k_parameters must be a sequence of species names, not a string")
+    unknown = [s for s in knames if s not in model.species_names]
+    if unknown:
+        raise ValueError(f"k given for unknown species {unknown}; model {model.name!r} has {model.species_names}")
+    dup = sorted({s for s in knames if knames.count(s) > 1})
+    if dup:
+        raise ValueError(f"species {dup} listed twice in k_parameters")
+    both = sorted(s for s in knames if s in assigned)
+    if both:
+        raise ValueError(f"species {both} given both a mass and k; give one of them (k replaces the mass-derived "
+                         "k, so drop the mass)")
     for s in model.species:
-        if s.name not in assigned and s.mass > 0:
+        if s.name not in assigned and s.name not in knames and s.mass > 0:
             if s.name in mp:
                 raise ValueError(f"mass parameter name {s.name!r} clashes with a species with a default mass")
             mp[s.name] = [s.name]
@@ -349,16 +389,19 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
     for p in pnames:
         ms = {model.species[model.index(s)].mass for s in mp[p]}
         pdefaults.append(ms.pop() if len(ms) == 1 else 0.0)
-    groups: list[tuple[int, str]] = []
+    groups: list[tuple[int, str, int]] = []  # (mass parameter or -1, statistics, k parameter or -1)
     species_group = []
     for s in model.species:
         if s.name in assigned:
-            key = (pnames.index(assigned[s.name]), s.statistics)
-            if key not in groups:
-                groups.append(key)
-            species_group.append(groups.index(key))
+            key = (pnames.index(assigned[s.name]), s.statistics, -1)
+        elif s.name in knames:
+            key = (-1, s.statistics, knames.index(s.name))
         else:
             species_group.append(-1)
+            continue
+        if key not in groups:
+            groups.append(key)
+        species_group.append(groups.index(key))
     G = len(groups)
     dofs = model.dofs
     k0 = np.array([_k_at_zero(s.statistics) for s in model.species])
@@ -424,7 +467,8 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
         mass_parameter_names=pnames, mass_defaults=tuple(pdefaults), output_names=out_names,
         group_param=tuple(g[0] for g in groups), group_statistics=tuple(g[1] for g in groups),
         species_group=tuple(species_group), dims=tuple(dims), null=null, select=select, a_const=a_const,
-        a_group=a_group, out_const=out_const, out_group=out_group, dofs=np.asarray(dofs, float), k_massless=k0)
+        a_group=a_group, out_const=out_const, out_group=out_group, dofs=np.asarray(dofs, float), k_massless=k0,
+        k_parameter_names=knames, group_k=tuple(g[2] for g in groups))
 
 
 def _lincomb(base, coeffs, mats):
@@ -439,15 +483,22 @@ def _lincomb(base, coeffs, mats):
     return out
 
 
-def _group_k(system: EquilibriumSystem, masses, temperature):
-    """k(m/T) for each (mass parameter, statistics) group: one kernel call per statistics."""
+def _group_k(system: EquilibriumSystem, masses, temperature, k=None):
+    """k(m/T) for each (mass parameter, statistics) group (one kernel call per statistics), and the given k of the
+    k-parameter groups."""
     G = len(system.group_param)
     dtype = temperature.dtype
     if G == 0:
         return jnp.zeros((0,), dtype)
     out = [None] * G
+    group_k = system.group_k or (-1,) * G
+    for g in range(G):
+        if group_k[g] >= 0:
+            out[g] = k[group_k[g]]
     for stat in sorted(set(system.group_statistics)):
-        idx = [g for g in range(G) if system.group_statistics[g] == stat]
+        idx = [g for g in range(G) if system.group_statistics[g] == stat and group_k[g] < 0]
+        if not idx:
+            continue
         z = jnp.stack([masses[system.group_param[g]] for g in idx]) / temperature
         kv = kernels.asymmetry_factor(z, stat)
         for j, g in enumerate(idx):
@@ -457,24 +508,34 @@ def _group_k(system: EquilibriumSystem, masses, temperature):
 
 def evaluate(system: EquilibriumSystem, params: EquilibriumParams) -> EquilibriumResult:
     """Equilibrium for ONE point (pure; ``jax.vmap`` it, or use ``evaluate_batch``). Differentiable in masses,
-    temperature and charge values.
+    k, temperature and charge values.
     """
-    dtype = jnp.result_type(params.temperature, params.masses, params.charges, float)
+    n_k = len(system.k_parameter_names)
+    if n_k and (params.k is None or jnp.shape(params.k)[-1:] != (n_k,)):
+        raise ValueError(f"this system takes k for {system.k_parameter_names}: params.k must have shape ({n_k},), "
+                         f"got {None if params.k is None else jnp.shape(params.k)}; build it with system.params(k=...)")
+    if not n_k and params.k is not None and jnp.shape(params.k)[-1] != 0:
+        raise ValueError("params.k given, but this system has no k parameters (prepare(..., k_parameters=...))")
+    dtype = jnp.result_type(params.temperature, params.masses, params.charges, float,
+                            *(() if params.k is None else (params.k,)))
     t = jnp.asarray(params.temperature, dtype)
     masses = jnp.asarray(params.masses, dtype)
     charges = jnp.asarray(params.charges, dtype)
+    kin = jnp.zeros((0,), dtype) if params.k is None else jnp.asarray(params.k, dtype)
     cfg = jnp.asarray(params.config, jnp.int32)
     K = len(system.masks)
-    finite = jnp.isfinite(t) & jnp.all(jnp.isfinite(masses)) & jnp.all(jnp.isfinite(charges))
-    valid = (t > 0) & jnp.all(masses >= 0) & (cfg >= 0) & (cfg < K)
+    finite = (jnp.isfinite(t) & jnp.all(jnp.isfinite(masses)) & jnp.all(jnp.isfinite(charges))
+              & jnp.all(jnp.isfinite(kin)))
+    valid = (t > 0) & jnp.all(masses >= 0) & jnp.all(kin >= 0) & (cfg >= 0) & (cfg < K)
     good_in = finite & valid
     # safe substitutes keep gradients of good points clean
     t_s = jnp.where(good_in, t, 1.0)
     m_s = jnp.where(good_in, masses, 0.0)
     c_s = jnp.where(good_in, charges, 0.0)
+    k_s = jnp.where(good_in, kin, 1.0)
     cfg_s = jnp.clip(cfg, 0, K - 1)
 
-    kg = _group_k(system, m_s, t_s)
+    kg = _group_k(system, m_s, t_s, k_s)
     if K == 1:  # static: no per-point gather of the precomputed matrices
         pick = lambda arr: jnp.asarray(arr, dtype)[0]
     else:
@@ -540,12 +601,13 @@ def evaluate_batch(system: EquilibriumSystem, params: EquilibriumParams,
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_prepare(model, conserved_names, mask, mass_names, outputs):
-    return prepare(model, conserved=conserved_names, masks=[mask], mass_parameters=list(mass_names), outputs=outputs)
+def _cached_prepare(model, conserved_names, mask, mass_names, outputs, k_names=()):
+    return prepare(model, conserved=conserved_names, masks=[mask], mass_parameters=list(mass_names), outputs=outputs,
+                   k_parameters=k_names)
 
 
 def solve(model: Model, conserved: Mapping[str, object], temperature=1.0, masses: Mapping[str, object] | None = None,
-          mask=None, outputs: Sequence[str] = ()) -> EquilibriumResult:
+          mask=None, outputs: Sequence[str] = (), k: Mapping[str, object] | None = None) -> EquilibriumResult:
     """Solve chemical equilibrium for a model (convenience form; cached set-up, jitted evaluation).
 
     Args:
@@ -556,23 +618,39 @@ def solve(model: Model, conserved: Mapping[str, object], temperature=1.0, masses
         masses: species -> mass in GeV (arrays ok); others use ``Species.mass`` (default 0, massless).
         mask: reaction mask (tuple of bool, mapping reaction -> bool) or None for all reactions on.
         outputs: charges to compute in the hot path (optional; ``result.charge`` works for any charge anyway).
+        k: species -> susceptibility k (dimensionless, arrays ok, differentiable), an alternative to ``masses``
+            for those species: it replaces their mass-derived k(m/T) (e.g. a mixing-weighted k of several mass
+            eigenstates). ``k = kernels.asymmetry_factor(m/T, statistics)`` gives the ``masses`` result. A species
+            may be given a mass or k, not both.
 
     Returns:
         ``EquilibriumResult`` with ``.charge(name)``, ``.asymmetry(species)``, ``.ratio(a, b)``, ``.status``.
 
     Raises:
-        ValueError: under-determined, inconsistent or redundant constraints (with the species/charges named).
+        ValueError: under-determined, inconsistent or redundant constraints (with the species/charges named); a
+            species given both a mass and k, or an unknown species in ``k``.
 
     Inside ``jax.jit``/``grad``/``vmap`` pass the model, charge names, mask and mass names statically; only the values
     are traced. For sweeps prefer ``prepare`` + ``evaluate_batch`` (mixed masks in one compile).
     """
     if not isinstance(conserved, Mapping):
         raise TypeError("conserved must be a mapping {charge: value}, e.g. {'B-L': 1.0}")
-    conserved = {str(k).replace(" ", ""): v for k, v in conserved.items()}
+    conserved = {str(c).replace(" ", ""): v for c, v in conserved.items()}
     masses = dict(masses or {})
+    if isinstance(k, str) or (k is not None and not isinstance(k, Mapping)):
+        raise TypeError("k must be a mapping {species: k value}, e.g. {'sQ1': 0.8}")
+    kin = {str(s): v for s, v in (k or {}).items()}
+    unknown = [s for s in kin if s not in model.species_names]
+    if unknown:
+        raise ValueError(f"k given for unknown species {unknown}; model {model.name!r} has {model.species_names}")
+    both = sorted(set(kin) & set(masses))
+    if both:
+        raise ValueError(f"species {both} given both a mass and k; give one of them (k replaces the mass-derived k, "
+                         "so drop the mass)")
     m = model._mask(mask)
-    system = _cached_prepare(model, tuple(conserved), m, tuple(masses), tuple(o.replace(" ", "") for o in outputs))
-    params = system.params(masses=masses, temperature=temperature, conserved=conserved, config=0)
+    system = _cached_prepare(model, tuple(conserved), m, tuple(masses), tuple(o.replace(" ", "") for o in outputs),
+                             tuple(kin))
+    params = system.params(masses=masses, temperature=temperature, conserved=conserved, config=0, k=kin)
     return evaluate_batch(system, params)
 
 

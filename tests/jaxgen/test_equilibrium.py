@@ -285,3 +285,67 @@ def test_float32():
     r32 = eq.evaluate_batch(BATCH_SYSTEM, p32)
     assert r32.outputs.dtype == jnp.float32 and int(r32.status) == 0
     np.testing.assert_allclose(np.asarray(r32.outputs), np.asarray(r64.outputs), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- susceptibilities k as inputs
+_K_MASSES = {"Q3": 90.0, "u3": 140.0, "H": 60.0}  # a heavy top doublet, top singlet and Higgs in the SM
+
+
+def _k_of(species, m, t):
+    stat = SM.species[SM.index(species)].statistics
+    return kernels.asymmetry_factor(jnp.asarray(m) / t, stat)
+
+
+def test_solve_with_k_equals_masses_and_mixes_with_them():
+    """k = kernels.asymmetry_factor(m/T) gives the masses result (same arithmetic, bit for bit here); k and masses
+    can be mixed, and a species given both, or an unknown species, is a clear ValueError."""
+    t = 100.0
+    ref = eq.solve(SM, {"B-L": 1.0}, temperature=t, masses=_K_MASSES, outputs=("B",))
+    kk = {s: _k_of(s, m, t) for s, m in _K_MASSES.items()}
+    res = eq.solve(SM, {"B-L": 1.0}, temperature=t, k=kk, outputs=("B",))
+    assert int(res.status) == 0
+    np.testing.assert_allclose(np.asarray(res.mu), np.asarray(ref.mu), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(np.asarray(res.outputs), np.asarray(ref.outputs), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(np.asarray(res.k), np.asarray(ref.k), rtol=1e-15, atol=0)
+    mixed = eq.solve(SM, {"B-L": 1.0}, temperature=t, masses={"Q3": 90.0}, k={"u3": kk["u3"], "H": kk["H"]},
+                     outputs=("B",))
+    np.testing.assert_allclose(np.asarray(mixed.outputs), np.asarray(ref.outputs), rtol=1e-14)
+    with pytest.raises(ValueError, match=r"both a mass and k"):
+        eq.solve(SM, {"B-L": 1.0}, temperature=t, masses={"Q3": 90.0}, k={"Q3": 0.5})
+    with pytest.raises(ValueError, match=r"unknown species \['stop'\]"):
+        eq.solve(SM, {"B-L": 1.0}, temperature=t, k={"stop": 0.5})
+    with pytest.raises(ValueError, match="both a mass and k"):
+        eq.prepare(SM, ["B-L"], mass_parameters=["Q3"], k_parameters=["Q3"])
+    system = eq.prepare(SM, ["B-L"], k_parameters=["Q3"])
+    with pytest.raises(ValueError, match="no k value"):
+        system.params(conserved={"B-L": 1.0})
+    bad = eq.evaluate(system, system.params(conserved={"B-L": 1.0}, k={"Q3": -0.5}))
+    assert int(bad.status) == 2 and not np.isfinite(float(bad.mu[0]))
+
+
+def test_k_gradient_and_batch():
+    """d(B/(B-L))/dk against central finite differences; a batch of k (broadcast with the temperature) equals the
+    loop over points."""
+    system = eq.prepare(SM, {"B-L": 1.0}, mass_parameters=["Q3"], k_parameters=["u3", "H"], outputs=("B",))
+
+    def b_of(ku3, kh, m=90.0, t=100.0):
+        p = system.params(masses={"Q3": m}, temperature=t, k={"u3": ku3, "H": kh})
+        return eq.evaluate(system, p).outputs[0]
+
+    f = jax.jit(b_of)
+    g = jax.jit(jax.grad(b_of, argnums=(0, 1)))
+    x = (0.6, 1.3)
+    grad = [float(v) for v in g(*x)]
+    h = 1e-6
+    fd = [(float(f(x[0] + h, x[1])) - float(f(x[0] - h, x[1]))) / (2 * h),
+          (float(f(x[0], x[1] + h)) - float(f(x[0], x[1] - h))) / (2 * h)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-7)
+    assert all(abs(v) > 1e-4 for v in grad)
+    ku3 = jnp.linspace(0.1, 1.0, 4)
+    temps = jnp.asarray([80.0, 120.0, 150.0, 200.0])
+    batch = eq.evaluate_batch(system, system.params(masses={"Q3": 90.0}, temperature=temps,
+                                                    k={"u3": ku3, "H": 1.5}))
+    loop = [float(f(float(a), 1.5, 90.0, float(b))) for a, b in zip(ku3, temps)]
+    np.testing.assert_allclose(np.asarray(batch.outputs[:, 0]), loop, rtol=1e-14)
+    assert batch.k.shape == (4, SM.n_species)
+    np.testing.assert_allclose(np.asarray(batch.k[:, SM.index("u3")]), np.asarray(ku3), rtol=0)
