@@ -50,11 +50,14 @@ class Row:
     tests: list
     implemented: str  # the "implemented by" cell
     line: int
+    refs: list = dataclasses.field(default_factory=list)  # public names cited in the other cells
+    docs: list = dataclasses.field(default_factory=list)  # (file, section or None) of docs/derivations pointers
 
 
 _EQ_CELL = re.compile(r"^\((\d+(?:\.\d+)?)\)$")
 _NAME = re.compile(r"`([A-Za-z_][\w.]*)`")
 _TEST = re.compile(r"`(tests/[\w/]+\.py)::([\w:]+)`")
+_DOC = re.compile(r"docs/derivations/([\w-]+\.md)(?: sec\. (\d+(?:\.\d+)?))?")
 
 
 def _paper_of_heading(heading: str) -> str | None:
@@ -87,7 +90,7 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
             problems.append(f"{where}: {len(cells)} cells, expected 5 (eq. | what it says | implemented by | "
                             f"derived vs printed | tests); a '|' inside a cell splits it: write 'abs' or '/' instead")
             continue
-        label, _, implemented, _, tests_cell = cells
+        label, what, implemented, derived, tests_cell = cells
         m = _EQ_CELL.match(label)
         eq = m.group(1) if m else None
         if label.startswith("(") and eq is None:
@@ -115,7 +118,9 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
         stray = [n for n in _NAME.findall(tests_cell) if not n.startswith("tests/")]
         if stray and not tests:
             problems.append(f"{where} {label}: tests cell {tests_cell!r} is not `tests/<file>.py::test_name`")
-        rows.append(Row(paper, label, eq, functions, tests, implemented, i))
+        refs = [n for n in _NAME.findall(what + " " + derived) if n.split(".")[0] in PUBLIC_ROOTS]
+        docs = [(f, sec or None) for f, sec in _DOC.findall(" ".join(cells))]
+        rows.append(Row(paper, label, eq, functions, tests, implemented, i, refs, docs))
     return rows, problems
 
 
@@ -200,7 +205,7 @@ test_reference_problems.__test__ = False  # a helper, not a pytest test
 def function_problems(rows: list[Row]) -> list[str]:
     problems = []
     for r in rows:
-        for name in r.functions:
+        for name in r.functions + r.refs:
             try:
                 obj = resolve(name)
             except Exception as exc:  # noqa: BLE001 - report every kind of failure with its row
@@ -208,6 +213,21 @@ def function_problems(rows: list[Row]) -> list[str]:
                 continue
             if obj is None:
                 problems.append(f"docs/equations.md:{r.line} {r.label}: `{name}` resolves to None")
+    return problems
+
+
+def derivation_problems(rows: list[Row], root: Path = ROOT) -> list[str]:
+    """Every ``docs/derivations/<file>.md sec. N`` pointer names an existing file with a section N heading."""
+    problems = []
+    for r in rows:
+        for file, sec in r.docs:
+            path = root / "docs" / "derivations" / file
+            if not path.is_file():
+                problems.append(f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} does not exist: fix "
+                                f"the pointer")
+            elif sec is not None and not re.search(r"^#{2,4} " + re.escape(sec) + r"[. ]", path.read_text(), re.M):
+                problems.append(f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} has no section "
+                                f"{sec} (a heading '## {sec}. ...'): fix the section number")
     return problems
 
 
@@ -330,6 +350,12 @@ def test_every_test_reference_names_an_existing_test(index_rows):
     assert not problems, "docs/equations.md names tests that do not exist:\n" + "\n".join(problems)
 
 
+def test_every_derivation_pointer_names_an_existing_section(index_rows):
+    assert sum(len(r.docs) for r in index_rows) > 20
+    problems = derivation_problems(index_rows)
+    assert not problems, "\n".join(problems)
+
+
 def test_every_equation_cited_by_the_package_is_indexed(index_rows):
     cites = package_citations()
     assert {p for p, *_ in cites} == {"HMW", "Ardu"}, "the citation scan found no citations of one paper"
@@ -354,7 +380,8 @@ _BAD_TABLE = """\
 
 | eq. | what it says | implemented by | derived vs printed | tests |
 |---|---|---|---|---|
-| (18) | bino mass | `jaxgen.washout.bino_majorana_mass_loop` | | `tests/jaxgen/no_such_file.py::test_x` |
+| (18) | bino mass | `jaxgen.washout.bino_majorana_mass_loop` | docs/derivations/washout.md sec. 1 | `tests/jaxgen/no_such_file.py::test_x` |
+| (19) | mu | `jaxgen.washout.higgsino_mu_loop` | see `jaxgen.washout.no_such_name`, docs/derivations/washout.md sec. 9, docs/derivations/nothing.md | `tests/jaxgen/test_washout.py::test_loop_mu_term_eq19_paper_number` |
 """
 
 
@@ -376,6 +403,10 @@ def test_parser_and_checks_catch_a_bad_table():
     assert "private name '_freezein'" in funcs
     assert "has no attribute 'no_such_function'" in funcs
     assert "jaxgen.washout.bino_majorana_mass_loop" not in funcs  # a good name passes
+    assert "has no attribute 'no_such_name'" in funcs  # names in the other cells resolve too
+    docs = "\n".join(derivation_problems(rows))
+    assert "washout.md has no section 9" in docs and "nothing.md does not exist" in docs
+    assert "section 1" not in docs  # a good pointer passes
     refs = "\n".join(test_reference_problems(rows))
     assert "has no test function 'test_no_such_test'" in refs
     assert "no_such_file.py does not exist" in refs
