@@ -115,9 +115,9 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
         elif not tests:
             problems.append(f"{where} {label}: implemented by {functions} but names no test: add "
                             f"`tests/jaxgen/test_x.py::test_name` to its tests cell")
-        stray = [n for n in _NAME.findall(tests_cell) if not n.startswith("tests/")]
-        if stray and not tests:
-            problems.append(f"{where} {label}: tests cell {tests_cell!r} is not `tests/<file>.py::test_name`")
+        for item in re.findall(r"`([^`]*)`", tests_cell):
+            if not re.fullmatch(r"tests/[\w/]+\.py::[\w:]+", item):
+                problems.append(f"{where} {label}: {item!r} in the tests cell is not `tests/<file>.py::test_name`")
         refs = [n for n in _NAME.findall(what + " " + derived) if n.split(".")[0] in PUBLIC_ROOTS]
         docs = [(f, sec or None) for f, sec in _DOC.findall(" ".join(cells))]
         rows.append(Row(paper, label, eq, functions, tests, implemented, i, refs, docs))
@@ -374,7 +374,7 @@ _BAD_TABLE = """\
 | (19) | wrong paper | not implemented: | | |
 | (9.9) | no such equation | not implemented: a made-up equation | | |
 | (1.3) | a | b | c |
-| (1.4) | no function | the master formula | | |
+| (1.4) | no function | the master formula | | `tests/jaxgen/test_cp.py` |
 
 ## Ardu, Queiroz Correa & Vives 2025
 
@@ -391,6 +391,7 @@ def test_parser_and_checks_catch_a_bad_table():
     text = "\n".join(problems)
     assert "4 cells, expected 5" in text  # the (1.3) row
     assert "(1.4): 'implemented by' names no public function" in text
+    assert "(1.4): 'tests/jaxgen/test_cp.py' in the tests cell is not" in text
     assert "(1.2): implemented by" in text and "names no test" in text
     assert "(19) is not an HMW equation number" in text
     assert "(19): 'not implemented' needs its reason" in text
