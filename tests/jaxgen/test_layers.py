@@ -34,7 +34,7 @@ LAYERS = {
     "jaxgen._cosmology": PHYSICS, "jaxgen.cosmology": PHYSICS,
     "jaxgen.models": PHYSICS, "jaxgen.models._core": PHYSICS, "jaxgen.models._hidden": PHYSICS,
     "jaxgen.models._mssm": PHYSICS, "jaxgen.models._rsymmetric": PHYSICS, "jaxgen.models._sm": PHYSICS,
-    "jaxgen._equilibrium": PHYSICS, "jaxgen.equilibrium": PHYSICS,
+    "jaxgen._equilibrium": PHYSICS, "jaxgen.equilibrium": PHYSICS, "jaxgen._equilibrium_stages": PHYSICS,
     "jaxgen._freezein": PHYSICS, "jaxgen.freezein": PHYSICS,
     "jaxgen._freezeout": PHYSICS, "jaxgen.freezeout": PHYSICS,
     "jaxgen._washout": PHYSICS, "jaxgen.washout": PHYSICS,

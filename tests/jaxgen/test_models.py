@@ -103,3 +103,31 @@ def test_hidden_sector_worked_example():
     res = eq.solve(model, {"B-L+X": 0.0, "X": -1.0})
     assert abs(float(res.ratio("X", "B-L")) + 1.0) < 1e-12
     assert abs(float(res.asymmetry("chi")) + 1.0) < 1e-12
+
+
+def test_stage_engine_lives_in_the_equilibrium_layer():
+    """The staged solve is jaxgen.equilibrium's (jaxgen._equilibrium_stages); jaxgen.models keeps the stage
+    definitions and the old names as aliases of the same objects."""
+    from fractions import Fraction
+
+    import jax.numpy as jnp
+    import numpy as np
+
+    from jaxgen import _equilibrium_stages as st
+    from jaxgen import equilibrium as eq
+    from jaxgen import models as mdl
+    from jaxgen.models import _rsymmetric as rs
+
+    for name in ("EquilibriumStage", "StageSolution", "solve_stage", "stage_weights"):
+        assert getattr(mdl, name) is getattr(eq, name) is getattr(st, name) is getattr(rs, name), name
+    assert isinstance(mdl.low_temperature_model(), eq.EquilibriumStage)
+    # a generic two-species stage: a <-> b in equilibrium (mu_a = mu_b), B conserved
+    sp = [st.StageSpecies("a", 1.0, False, {"B": Fraction(1)}), st.StageSpecies("b", 2.0, True, {"B": Fraction(1)})]
+    stage = eq.build_stage(sp, {"ab": [{"a": 1, "b": -1}]}, ["B"], ("B",), "toy")
+    sol = eq.solve_stage(stage, jnp.asarray([5.0]))
+    # weights g k: a 1, b 4 -> mu = 5/5 = 1, asymmetries 1 and 4
+    np.testing.assert_allclose(np.asarray(sol.asymmetry), [1.0, 4.0], rtol=1e-14)
+    with pytest.raises(ValueError, match="toy: under-determined"):
+        eq.build_stage(sp, {}, ["B"], ("B",), "toy")
+    with pytest.raises(ValueError, match="not conserved by the reactions"):
+        eq.build_stage(sp, {"a_decay": [{"a": 1}]}, ["B"], ("B",), "toy")
