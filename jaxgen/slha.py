@@ -1,6 +1,7 @@
-"""SLHA spectra in: B/(B-L) at sphaleron freeze-out and the asymmetric-DM mass for an MSSM spectrum.
+"""SLHA spectra in: B/(B-L) at sphaleron freeze-out and the asymmetric-DM mass m_X for an MSSM spectrum.
 
-See :mod:`jaxgen._slha` for the PDG-code mapping, the approximations and the physics (Hall et al. 2010, Sec. 3).
+The reader is :mod:`jaxgen._slha_reader` (SLHA 1/2 files, the strict structural checks, the shipped examples); the
+physics is :mod:`jaxgen._spectrum` (the PDG-code mapping, the approximations, Hall et al. 2010, Sec. 3).
 Needs the ``io`` extra (pyslha). Example::
 
     import jax; jax.config.update("jax_enable_x64", True)
@@ -9,7 +10,12 @@ Needs the ``io`` extra (pyslha). Example::
     print(pred.table())          # per-species k(m/T), light/heavy, B/(B-L), m_X
 """
 
-from . import _slha
-from ._slha import *  # noqa: F401,F403
+from . import _slha_reader, _spectrum
+from ._slha_reader import *  # noqa: F401,F403
+from ._spectrum import *  # noqa: F401,F403
 
-__all__ = [*_slha.__all__]
+# the order of the former single module's __all__
+__all__ = ["T_SPHALERON", "HIGGS_SECTORS", "PDG_NAMES", "SlhaSpectrum", "SlhaSettings", "SpectrumPrediction",
+           "read_slha", "species_weights", "predict_spectrum", "dm_to_baryon_value", "example_spectra",
+           "example_spectrum"]
+assert sorted(__all__) == sorted([*_slha_reader.__all__, *_spectrum.__all__])

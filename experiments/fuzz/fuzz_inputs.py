@@ -524,7 +524,7 @@ class _Physics:
         from jaxgen import _runcard
 
         if card.scenario == "slha":
-            from jaxgen import _slha
+            from jaxgen import slha as _slha
 
             opts = dict(card.slha)
             f = opts.pop("file")
@@ -635,7 +635,7 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
         except Exception as e:  # accepted by check, then failed: a raw error
             return "c", f"accepted by check, then {type(e).__name__}: {e}"[:200]
     # SLHA
-    from jaxgen import _slha
+    from jaxgen import slha as _slha
 
     if via_cli:
         rc, exc, out, err = _run_cli(["predict", str(path), "-q"])

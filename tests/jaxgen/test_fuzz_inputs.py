@@ -35,7 +35,8 @@ def test_generator_is_seeded_and_covers_the_mutation_kinds():
 
 
 def test_classifier_catches_raw_errors_silent_nans_and_unclear_messages(tmp_path, monkeypatch):
-    from jaxgen import _runcard, _slha
+    from jaxgen import _runcard
+    from jaxgen import slha as _slha
 
     card = fz.RUNCARDS[0]
     case = fz.Case("runcard", card.name, "planted", card.read_bytes())

@@ -50,7 +50,7 @@ LAYERS = {
     "jaxgen._sensitivity": ANALYSIS, "jaxgen.sensitivity": ANALYSIS,
     "jaxgen._sweep": ANALYSIS, "jaxgen.sweep": ANALYSIS,
     # 4 top
-    "jaxgen._slha": OUTPUT, "jaxgen.slha": OUTPUT, "jaxgen.plotting": OUTPUT,
+    "jaxgen._slha_reader": OUTPUT, "jaxgen._spectrum": OUTPUT, "jaxgen.slha": OUTPUT, "jaxgen.plotting": OUTPUT,
     "jaxgen._runcard": DRIVERS, "jaxgen.runcard": DRIVERS,
     "jaxgen.reproduce": DRIVERS, "jaxgen.reproduce._common": DRIVERS, "jaxgen.reproduce.ardu_chain": DRIVERS,
     "jaxgen.reproduce.ardu_table2": DRIVERS, "jaxgen.reproduce.ardu_washout": DRIVERS,
@@ -148,7 +148,7 @@ def test_kernels_never_import_jaxgen():
 
 
 @pytest.mark.parametrize("source, bad", [
-    ("from ._sweep import _versions\n", "jaxgen._slha"),  # a private name of a higher layer
+    ("from ._sweep import _versions\n", "jaxgen._spectrum"),  # a private name of a higher layer
     ("from .reproduce import hall_figure1\n", "jaxgen.plotting"),  # upward (the old plotting -> reproduce cycle)
     ("def f():\n    from ._fit import resolve_path\n", "jaxgen._sensitivity"),  # a peer, inside a function
 ])

@@ -69,7 +69,7 @@ def _mat(blocks, name, n):
 
 
 def independent_species_masses(text, T=T_SPH, higgs="spectrum"):
-    """{species: m_eff} from first principles (see the module docstring of jaxgen._slha for the physics)."""
+    """{species: m_eff} from first principles (see the module docstring of jaxgen._spectrum for the physics)."""
     b = _blocks(text)
     m = {k[0]: abs(v) for k, v in b["MASS"].items()}
     kb = lambda x: _k(x, "boson", T)  # noqa: E731
@@ -402,3 +402,20 @@ def test_unterminated_last_data_line_is_an_error():
                                          r"looks truncated"):
         slha.read_slha(text)
     assert slha.read_slha(MINIMAL_OK.rstrip("\n")).masses == slha.read_slha(MINIMAL_OK).masses  # unused last block
+
+
+def test_reader_and_physics_split_units():
+    """jaxgen.slha re-exports the reader (jaxgen._slha_reader) and the physics (jaxgen._spectrum); the numeric
+    settings and prediction fields declare their units."""
+    from jaxgen import _slha_reader, _spectrum
+    from jaxgen._units import field_units
+
+    assert slha.read_slha is _slha_reader.read_slha and slha.predict_spectrum is _spectrum.predict_spectrum
+    assert set(slha.__all__) == {"T_SPHALERON", "HIGGS_SECTORS", "PDG_NAMES", "SlhaSpectrum", "SlhaSettings",
+                                 "SpectrumPrediction", "read_slha", "species_weights", "predict_spectrum",
+                                 "dm_to_baryon_value", "example_spectra", "example_spectrum"}
+    u = field_units(slha.SpectrumPrediction)
+    assert u["mass"] == u["m_x"] == u["temperature"] == "GeV"
+    assert u["k"] == u["b_over_b_minus_l"] == u["baryon_to_x"] == u["dm_to_baryon"] == u["status"] == "1"
+    s = field_units(slha.SlhaSettings)
+    assert s == {"temperature": "GeV", "dm_to_baryon": "1", "light_threshold": "1", "higgsino_mass": "GeV"}
