@@ -178,9 +178,7 @@ def observed(name: str = "planck2018") -> ObservedDensities:
     try:
         return _PRESETS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown observed-density preset {name!r}; choose one of {sorted(_PRESETS)}"
-        ) from None
+        raise ValueError(f"unknown observed-density preset {name!r}; choose one of {sorted(_PRESETS)}") from None
 
 
 #: DM-to-baryon ratio presets (dimensionless).

@@ -49,6 +49,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 
@@ -115,7 +116,7 @@ def _clamped_spline_coefficients(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return coef
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_table(table: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tabulated (T [GeV], g_*s, g_*rho) of ``table`` as float64 NumPy arrays, ascending in T, T > 0 only."""
     fname, it, igs, igr = _TABLE_FILES[table]
@@ -133,7 +134,7 @@ def _load_table(table: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return temp, g_s, g_rho
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spline(table: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(knots u_i = ln T_i, coefficients of g_*s, coefficients of g_*rho), float64 NumPy arrays."""
     temp, g_s, g_rho = _load_table(table)
@@ -172,7 +173,7 @@ def _as_temperature(temperature: Any) -> jax.Array:
     return t.astype(_float_dtype(t))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cell_index(table: str) -> tuple[np.ndarray, float, float]:
     """O(1) knot lookup for ``table``: (lut, u_0, 1/h) with cells of width h = (smallest knot spacing)/2 in u = ln T.
 
@@ -191,8 +192,9 @@ def _cell_index(table: str) -> tuple[np.ndarray, float, float]:
 
 
 @jax.jit
-def _spline_eval_core(knots: jax.Array, coef: jax.Array, lut: jax.Array, u0: jax.Array, inv_h: jax.Array,
-                      u: jax.Array) -> tuple[jax.Array, jax.Array]:
+def _spline_eval_core(
+    knots: jax.Array, coef: jax.Array, lut: jax.Array, u0: jax.Array, inv_h: jax.Array, u: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     n = knots.shape[0]
     uc = jnp.clip(u, knots[0], knots[-1])
     j = jnp.clip(jnp.floor((uc - u0) * inv_h).astype(jnp.int32), 0, lut.shape[0] - 1)
@@ -217,8 +219,9 @@ def _spline_eval(table: str, which: int, u: jax.Array) -> tuple[jax.Array, jax.A
     knots, *coefs = _spline(table)
     lut, u0, inv_h = _cell_index(table)
     dtype = np.dtype(u.dtype)
-    return _spline_eval_core(knots.astype(dtype), coefs[which - 1].astype(dtype), lut, np.asarray(u0, dtype),
-                             np.asarray(inv_h, dtype), u)
+    return _spline_eval_core(
+        knots.astype(dtype), coefs[which - 1].astype(dtype), lut, np.asarray(u0, dtype), np.asarray(inv_h, dtype), u
+    )
 
 
 def _safe_log_temperature(t: jax.Array) -> jax.Array:
@@ -292,9 +295,7 @@ def _as_species_tuple(extra: Any) -> tuple[ExtraSpecies, ...]:
         raise TypeError(f"Cosmology.extra must be an ExtraSpecies or a sequence of them, got {extra!r}") from None
     for e in out:
         if not isinstance(e, ExtraSpecies):
-            raise TypeError(
-                f"Cosmology.extra must contain ExtraSpecies(mass, dof, statistics) objects, got {e!r}"
-            )
+            raise TypeError(f"Cosmology.extra must contain ExtraSpecies(mass, dof, statistics) objects, got {e!r}")
     return out
 
 

@@ -18,11 +18,10 @@ Arrays in, arrays out; no physics, no jaxgen import.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 import jax.numpy as jnp
-import numpy as np
 
 __all__ = [
     "exact_rref",
@@ -202,9 +201,11 @@ def _solve_closed_form(a, b, scale_ok, tiny):
         c01 = e[1][2] * e[2][0] - e[1][0] * e[2][2]
         c02 = e[1][0] * e[2][1] - e[1][1] * e[2][0]
         det = e[0][0] * c00 + e[0][1] * c01 + e[0][2] * c02
-        adj = [[c00, e[0][2] * e[2][1] - e[0][1] * e[2][2], e[0][1] * e[1][2] - e[0][2] * e[1][1]],
-               [c01, e[0][0] * e[2][2] - e[0][2] * e[2][0], e[0][2] * e[1][0] - e[0][0] * e[1][2]],
-               [c02, e[0][1] * e[2][0] - e[0][0] * e[2][1], e[0][0] * e[1][1] - e[0][1] * e[1][0]]]
+        adj = [
+            [c00, e[0][2] * e[2][1] - e[0][1] * e[2][2], e[0][1] * e[1][2] - e[0][2] * e[1][1]],
+            [c01, e[0][0] * e[2][2] - e[0][2] * e[2][0], e[0][2] * e[1][0] - e[0][0] * e[1][2]],
+            [c02, e[0][1] * e[2][0] - e[0][0] * e[2][1], e[0][0] * e[1][1] - e[0][1] * e[1][0]],
+        ]
     norms = 1.0
     for i in range(d):
         norms = norms * jnp.sqrt(sum(e[i][j] * e[i][j] for j in range(d)))

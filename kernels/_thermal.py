@@ -99,7 +99,7 @@ STATISTICS = ("fermion", "boson", "mb")
 _METHODS = ("fast", "quadrature")
 _KINDS = ("n", "rho", "P", "s", "k")
 
-_PI2 = math.pi ** 2
+_PI2 = math.pi**2
 _ZETA3 = 1.2020569031595942853997381615114
 
 # Exact z = 0 values (per dof) and the slopes dF/dz at z = 0+ (only k_B has one: -3/pi).
@@ -196,10 +196,10 @@ _E_MAX = 11  # last octave [2^10, 2^11)
 _N_INT = _N_SUB * (_E_MAX - _E_MIN + 1)  # 280 intervals
 _N_POLY = 8  # coefficients per interval (degree 7)
 _Z_MIN = 2.0 ** (_E_MIN - 1)  # ~6.0e-8
-_Z_MAX = 2.0 ** _E_MAX  # 2048
+_Z_MAX = 2.0**_E_MAX  # 2048
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _poly_table(kind, statistics):
     """(_N_POLY, _N_INT) float64 NumPy monomial coefficients (in the local t in [-1, 1]) of ln(e^z F(z)) on each
     interval: Chebyshev interpolation at the Chebyshev-Gauss nodes of values from the reference quadrature, then

@@ -59,8 +59,9 @@ def test_planck_masses():
     # reduced Planck mass M_Pl/sqrt(8 pi) = 2.435323e18 GeV (PDG 2024: 2.435 323(27)e18 GeV).
     assert c.M_PLANCK_REDUCED == pytest.approx(c.M_PLANCK / math.sqrt(8.0 * math.pi), rel=1e-15)
     assert c.M_PLANCK_REDUCED == pytest.approx(2.435323e18, rel=1e-6)
-    assert c.M_PLANCK_REDUCED == pytest.approx(math.sqrt(HBAR_J_S * C_M_S / (8 * math.pi * G_NEWTON)) / GEV_KG,
-                                               rel=2e-5)
+    assert c.M_PLANCK_REDUCED == pytest.approx(
+        math.sqrt(HBAR_J_S * C_M_S / (8 * math.pi * G_NEWTON)) / GEV_KG, rel=2e-5
+    )
 
 
 def test_particle_and_electroweak_inputs():

@@ -37,8 +37,13 @@ N_SMALL = 16
 
 
 def _outputs(cosmo, temperature):
-    return (cosmo.g_rho(temperature), cosmo.g_s(temperature), cosmo.dlng_s_dlnT(temperature),
-            cosmo.hubble(temperature), cosmo.entropy_density(temperature))
+    return (
+        cosmo.g_rho(temperature),
+        cosmo.g_s(temperature),
+        cosmo.dlng_s_dlnT(temperature),
+        cosmo.hubble(temperature),
+        cosmo.entropy_density(temperature),
+    )
 
 
 _all_outputs = jax.jit(_outputs)
@@ -81,14 +86,35 @@ def test_reproduces_table_and_matches_independent_spline(table):
 def test_raw_table_parsing():
     """Spot checks of the parsed files against rows read by eye (README of jaxgen/data/gstar)."""
     t, gs, gr = _cosmology._load_table("saikawa_shirai")
-    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (528, 1e-5, 3.93094, 3.38308, 1.46812e6, 104.43,
-                                                                   104.435)
+    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (
+        528,
+        1e-5,
+        3.93094,
+        3.38308,
+        1.46812e6,
+        104.43,
+        104.435,
+    )
     t, gs, gr = _cosmology._load_table("drees_hajkarim_schmitz")  # descending in the file, T = 0 row dropped
-    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (275, 0.199526e-4, 3.93872, 3.38387, 0.125892e5,
-                                                                   106.83, 106.83)
+    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (
+        275,
+        0.199526e-4,
+        3.93872,
+        3.38387,
+        0.125892e5,
+        106.83,
+        106.83,
+    )
     t, gs, gr = _cosmology._load_table("gondolo_gelmini")  # T = 0 row dropped
-    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (275, 1.995263e-05, 3.913901, 3.367225,
-                                                                   1.258925e4, 105.7499, 105.7491)
+    assert (t.size, t[0], gs[0], gr[0], t[-1], gs[-1], gr[-1]) == (
+        275,
+        1.995263e-05,
+        3.913901,
+        3.367225,
+        1.258925e4,
+        105.7499,
+        105.7491,
+    )
     assert table_range("drees_hajkarim_schmitz") == (0.199526e-4, 0.125892e5)
     assert np.all(np.diff(t) > 0)
 
@@ -190,8 +216,7 @@ def test_hubble_and_entropy_hand_computation():
     ss = COSMO["saikawa_shirai"]
     t = 0.15
     g_rho, g_s = float(ss.g_rho(t)), float(ss.g_s(t))
-    assert float(ss.hubble(t)) == pytest.approx(math.sqrt(4 * math.pi**3 * g_rho / 45) * t**2 / c.M_PLANCK,
-                                                rel=1e-14)
+    assert float(ss.hubble(t)) == pytest.approx(math.sqrt(4 * math.pi**3 * g_rho / 45) * t**2 / c.M_PLANCK, rel=1e-14)
     assert float(ss.entropy_density(t)) == pytest.approx(2 * math.pi**2 / 45 * g_s * t**3, rel=1e-14)
     assert g_s != g_rho
 
@@ -295,8 +320,9 @@ def test_batched_equals_looped():
     # a batch of cosmologies: vmap over g_constant
     gs = jnp.array([10.0, 50.0, 106.75])
     vm = jax.vmap(lambda g: Cosmology("constant", g_constant=g).hubble(5.0))(gs)
-    np.testing.assert_allclose(vm, [float(Cosmology("constant", g_constant=float(g)).hubble(5.0)) for g in gs],
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        vm, [float(Cosmology("constant", g_constant=float(g)).hubble(5.0)) for g in gs], rtol=1e-15
+    )
 
 
 def test_float32():
@@ -337,10 +363,12 @@ def _quad_g(z, stat):
     """
     sign = {"fermion": 1.0, "boson": -1.0, "mb": 0.0}[stat]
     f = lambda e: np.exp(-e) / (1.0 + sign * np.exp(-e))  # noqa: E731
-    rho = integrate.quad(lambda y: y**2 * np.hypot(y, z) * f(np.hypot(y, z)), 0, np.inf, epsabs=0, epsrel=1e-13,
-                         limit=200)[0] / (2 * math.pi**2)
-    p = integrate.quad(lambda y: y**4 / np.hypot(y, z) * f(np.hypot(y, z)), 0, np.inf, epsabs=0, epsrel=1e-13,
-                       limit=200)[0] / (6 * math.pi**2)
+    rho = integrate.quad(
+        lambda y: y**2 * np.hypot(y, z) * f(np.hypot(y, z)), 0, np.inf, epsabs=0, epsrel=1e-13, limit=200
+    )[0] / (2 * math.pi**2)
+    p = integrate.quad(
+        lambda y: y**4 / np.hypot(y, z) * f(np.hypot(y, z)), 0, np.inf, epsabs=0, epsrel=1e-13, limit=200
+    )[0] / (6 * math.pi**2)
     return rho * 30 / math.pi**2, (rho + p) * 45 / (2 * math.pi**2)
 
 

@@ -70,8 +70,12 @@ SCIPY_K2_MAX = 650.0
 
 def _scipy_ref(name, x):
     return {
-        "k0": lambda: sp.k0(x), "k1": lambda: sp.k1(x), "k2": lambda: sp.kn(2, x),
-        "k0e": lambda: sp.k0e(x), "k1e": lambda: sp.k1e(x), "k2e": lambda: sp.kve(2, x),
+        "k0": lambda: sp.k0(x),
+        "k1": lambda: sp.k1(x),
+        "k2": lambda: sp.kn(2, x),
+        "k0e": lambda: sp.k0e(x),
+        "k1e": lambda: sp.k1e(x),
+        "k2e": lambda: sp.kve(2, x),
     }[name]()
 
 
@@ -130,11 +134,39 @@ def test_scipy_k2_inaccurate_near_underflow():
     assert abs(float(JIT["k2"](700.0)) / _mp_ref("k2", 700.0) - 1) < 1e-15
 
 
-SPOT = np.unique(np.concatenate([
-    [1e-8, 1.0000001e-8, 1e-6, 1e-3, 0.1, 0.5, 1.0, 1.5, 1.999999, np.nextafter(2.0, 0.0), 2.0,
-     np.nextafter(2.0, 3.0), 2.000001, 2.5, 3.0, 5.0, 9.55, 10.0, 20.0, 50.0, 100.0, 300.0, 699.0, 700.0],
-    np.logspace(-7.5, np.log10(650.0), 26),
-]))
+SPOT = np.unique(
+    np.concatenate(
+        [
+            [
+                1e-8,
+                1.0000001e-8,
+                1e-6,
+                1e-3,
+                0.1,
+                0.5,
+                1.0,
+                1.5,
+                1.999999,
+                np.nextafter(2.0, 0.0),
+                2.0,
+                np.nextafter(2.0, 3.0),
+                2.000001,
+                2.5,
+                3.0,
+                5.0,
+                9.55,
+                10.0,
+                20.0,
+                50.0,
+                100.0,
+                300.0,
+                699.0,
+                700.0,
+            ],
+            np.logspace(-7.5, np.log10(650.0), 26),
+        ]
+    )
+)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -268,8 +300,14 @@ def _recurrence_derivative(name, x):
     k0, k1 = sp.k0(x), sp.k1(x)
     k0e, k1e = sp.k0e(x), sp.k1e(x)
     k2, k2e = sp.kv(2, x), sp.kve(2, x)
-    return {"k0": -k1, "k1": -k0 - k1 / x, "k2": -k1 - 2 * k2 / x,
-            "k0e": k0e - k1e, "k1e": k1e - k0e - k1e / x, "k2e": k2e - k1e - 2 * k2e / x}[name]
+    return {
+        "k0": -k1,
+        "k1": -k0 - k1 / x,
+        "k2": -k1 - 2 * k2 / x,
+        "k0e": k0e - k1e,
+        "k1e": k1e - k0e - k1e / x,
+        "k2e": k2e - k1e - 2 * k2e / x,
+    }[name]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -293,7 +331,7 @@ def test_unscaled_grad_near_700_vs_mpmath():
     x = np.linspace(650.0, 700.0, 6)
     for name in ("k0", "k1", "k2"):
         with mp.workdps(30):
-            ref = np.array([float(mp.diff(lambda z: mp.besselk(ORDER[name], z), mp.mpf(xi))) for xi in x])
+            ref = np.array([float(mp.diff(lambda z, n=ORDER[name]: mp.besselk(n, z), mp.mpf(xi))) for xi in x])
         assert _rel(GRAD[name](x), ref).max() <= 1e-13, name
 
 

@@ -19,8 +19,7 @@ def test_exact_rref_and_nullspace_vs_sympy():
         rref, piv = exact_rref(a.tolist())
         srref, spiv = sp.Matrix(a.tolist()).rref()
         assert list(spiv) == piv
-        assert [[sp.Rational(x.numerator, x.denominator) for x in row] for row in rref] == \
-            srref[: len(piv), :].tolist()
+        assert [[sp.Rational(x.numerator, x.denominator) for x in row] for row in rref] == srref[: len(piv), :].tolist()
         null = exact_nullspace(a.tolist())
         assert len(null) == 7 - exact_rank(a.tolist()) == 4
         for v in null:

@@ -73,15 +73,29 @@ def test_svd_reconstruction_unitarity_order_gauge_batched():
 
 def test_takagi_gradients_vs_finite_differences():
     a = _rand_sym(4)
-    check_grads(_takagi_flat, (jnp.asarray(a.real), jnp.asarray(a.imag)), order=1, modes=["fwd", "rev"],
-                eps=1e-6, atol=1e-5, rtol=1e-5)
+    check_grads(
+        _takagi_flat,
+        (jnp.asarray(a.real), jnp.asarray(a.imag)),
+        order=1,
+        modes=["fwd", "rev"],
+        eps=1e-6,
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 def test_svd_gradients_vs_finite_differences():
     for dim in (2, 3):
         a = _rand(dim)
-        check_grads(_svd_flat, (jnp.asarray(a.real), jnp.asarray(a.imag)), order=1, modes=["fwd", "rev"],
-                    eps=1e-6, atol=1e-5, rtol=1e-5)
+        check_grads(
+            _svd_flat,
+            (jnp.asarray(a.real), jnp.asarray(a.imag)),
+            order=1,
+            modes=["fwd", "rev"],
+            eps=1e-6,
+            atol=1e-5,
+            rtol=1e-5,
+        )
 
 
 def test_degenerate_and_rank_deficient_gradients_finite():
