@@ -44,6 +44,7 @@ import numpy as np
 import jaxgen_kernels as kernels
 from jaxgen_kernels import exact_nullspace, exact_solve_in_basis, solve_small
 
+from ._units import units_field
 from .models._core import Model
 
 __all__ = [
@@ -170,11 +171,11 @@ class EquilibriumParams(eqx.Module):
             species in ``system.k_parameter_names`` order, or None when the system has none.
     """
 
-    masses: jax.Array
-    temperature: jax.Array
-    charges: jax.Array
-    config: jax.Array
-    k: jax.Array | None = None
+    masses: jax.Array = units_field("GeV")
+    temperature: jax.Array = units_field("GeV")
+    charges: jax.Array = units_field("1")
+    config: jax.Array = units_field("1")
+    k: jax.Array | None = units_field("1", default=None)
 
 
 class EquilibriumResult(eqx.Module):
@@ -190,12 +191,12 @@ class EquilibriumResult(eqx.Module):
         rcond: (...,) reciprocal-condition estimate of the reduced d x d system.
     """
 
-    mu: jax.Array
-    asymmetries: jax.Array
-    k: jax.Array
-    outputs: jax.Array
-    status: jax.Array
-    rcond: jax.Array
+    mu: jax.Array = units_field("1")
+    asymmetries: jax.Array = units_field("1")
+    k: jax.Array = units_field("1")
+    outputs: jax.Array = units_field("1")
+    status: jax.Array = units_field("1")
+    rcond: jax.Array = units_field("1")
     model: Model = eqx.field(static=True)
     output_names: tuple = eqx.field(static=True, default=())
 

@@ -54,6 +54,7 @@ import numpy as np
 from . import _constants as c
 from ._cosmology import Cosmology
 from ._freezeout import log_equilibrium_yield
+from ._units import units_field
 
 __all__ = [
     "HiddenHeatingParams",
@@ -78,11 +79,11 @@ class HiddenHeatingParams(eqx.Module):
         statistics: of A, "mb" (default), "fermion" or "boson" (static).
     """
 
-    m_parent: Any
-    width: Any
-    g_parent: Any = 2.0
-    g_hidden: Any = 10.0
-    energy_fraction: Any = 0.5
+    m_parent: Any = units_field("GeV")
+    width: Any = units_field("GeV")
+    g_parent: Any = units_field("1", default=2.0)
+    g_hidden: Any = units_field("1", default=10.0)
+    energy_fraction: Any = units_field("1", default=0.5)
     statistics: str = eqx.field(static=True, default="mb")
 
     def __check_init__(self):
@@ -105,9 +106,9 @@ class HiddenHeatingParams(eqx.Module):
 class HiddenTemperatureResult(eqx.Module):
     """T_X/T_vis after freeze-in (at x_end), the comoving energy R = rho_X/s^(4/3) and a status (0 = ok)."""
 
-    ratio: jax.Array
-    comoving_energy: jax.Array
-    status: jax.Array
+    ratio: jax.Array = units_field("1")
+    comoving_energy: jax.Array = units_field("1")  # rho_X/s^(4/3): GeV^4/GeV^4
+    status: jax.Array = units_field("1")
 
 
 def hidden_temperature(params: HiddenHeatingParams, cosmology: Cosmology | None = None, *, x_start: float = 1e-3,
