@@ -14,8 +14,4 @@ from . import _slha_reader, _spectrum
 from ._slha_reader import *  # noqa: F401,F403
 from ._spectrum import *  # noqa: F401,F403
 
-# the order of the former single module's __all__
-__all__ = ["T_SPHALERON", "HIGGS_SECTORS", "PDG_NAMES", "SlhaSpectrum", "SlhaSettings", "SpectrumPrediction",
-           "read_slha", "species_weights", "predict_spectrum", "dm_to_baryon_value", "example_spectra",
-           "example_spectrum"]
-assert sorted(__all__) == sorted([*_slha_reader.__all__, *_spectrum.__all__])
+__all__ = [*_slha_reader.__all__, *_spectrum.__all__]
