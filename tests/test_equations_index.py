@@ -87,8 +87,10 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
             continue  # the header row (followed by the separator)
         where = f"docs/equations.md:{i}"
         if len(cells) != 5:
-            problems.append(f"{where}: {len(cells)} cells, expected 5 (eq. | what it says | implemented by | "
-                            f"derived vs printed | tests); a '|' inside a cell splits it: write 'abs' or '/' instead")
+            problems.append(
+                f"{where}: {len(cells)} cells, expected 5 (eq. | what it says | implemented by | "
+                f"derived vs printed | tests); a '|' inside a cell splits it: write 'abs' or '/' instead"
+            )
             continue
         label, what, implemented, derived, tests_cell = cells
         m = _EQ_CELL.match(label)
@@ -97,11 +99,13 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
             problems.append(f"{where}: first cell {label!r} is not an equation number like (4.2) or (19)")
         if eq is not None:
             if paper == "HMW" and not re.fullmatch(r"\d\.\d+", eq):
-                problems.append(f"{where}: {label} is not an HMW equation number (x.y); Ardu rows go under the "
-                                f"Ardu heading")
+                problems.append(
+                    f"{where}: {label} is not an HMW equation number (x.y); Ardu rows go under the Ardu heading"
+                )
             if paper == "Ardu" and "." in eq:
-                problems.append(f"{where}: {label} is not an Ardu equation number (an integer); HMW rows go under "
-                                f"the Hall heading")
+                problems.append(
+                    f"{where}: {label} is not an Ardu equation number (an integer); HMW rows go under the Hall heading"
+                )
         functions = [n for n in _NAME.findall(implemented) if n.split(".")[0] in PUBLIC_ROOTS]
         tests = [f"{p}::{t}" for p, t in _TEST.findall(tests_cell)]
         not_implemented = implemented.lower().startswith("not implemented")
@@ -110,11 +114,15 @@ def parse_index(text: str) -> tuple[list[Row], list[str]]:
             if len(reason.split()) < 2:
                 problems.append(f"{where} {label}: 'not implemented' needs its reason: 'not implemented: <why>'")
         elif not functions:
-            problems.append(f"{where} {label}: 'implemented by' names no public function (`jaxgen.x.y` in "
-                            f"backticks) and does not say 'not implemented: <reason>'")
+            problems.append(
+                f"{where} {label}: 'implemented by' names no public function (`jaxgen.x.y` in "
+                f"backticks) and does not say 'not implemented: <reason>'"
+            )
         elif not tests:
-            problems.append(f"{where} {label}: implemented by {functions} but names no test: add "
-                            f"`tests/jaxgen/test_x.py::test_name` to its tests cell")
+            problems.append(
+                f"{where} {label}: implemented by {functions} but names no test: add "
+                f"`tests/jaxgen/test_x.py::test_name` to its tests cell"
+            )
         for item in re.findall(r"`([^`]*)`", tests_cell):
             if not re.fullmatch(r"tests/[\w/]+\.py::[\w:]+", item):
                 problems.append(f"{where} {label}: {item!r} in the tests cell is not `tests/<file>.py::test_name`")
@@ -132,17 +140,23 @@ def coverage_problems(rows: list[Row]) -> list[str]:
         for r in rows:
             if r.paper == paper and r.eq is not None:
                 if r.eq in seen:
-                    problems.append(f"docs/equations.md:{r.line}: {paper} eq. ({r.eq}) is listed twice (also line "
-                                    f"{seen[r.eq]}): merge the rows")
+                    problems.append(
+                        f"docs/equations.md:{r.line}: {paper} eq. ({r.eq}) is listed twice (also line "
+                        f"{seen[r.eq]}): merge the rows"
+                    )
                 seen.setdefault(r.eq, r.line)
         for eq in expected:
             if eq not in seen:
-                problems.append(f"docs/equations.md: {PAPER_NAMES[paper]} eq. ({eq}) has no row: add "
-                                f"'| ({eq}) | ... |' to the {paper} table (implemented by, or 'not implemented: why')")
+                problems.append(
+                    f"docs/equations.md: {PAPER_NAMES[paper]} eq. ({eq}) has no row: add "
+                    f"'| ({eq}) | ... |' to the {paper} table (implemented by, or 'not implemented: why')"
+                )
         for eq, line in seen.items():
             if eq not in expected:
-                problems.append(f"docs/equations.md:{line}: {paper} has no eq. ({eq}) (numbered equations: "
-                                f"{expected[0]} ... {expected[-1]}): fix the number or remove the row")
+                problems.append(
+                    f"docs/equations.md:{line}: {paper} has no eq. ({eq}) (numbered equations: "
+                    f"{expected[0]} ... {expected[-1]}): fix the number or remove the row"
+                )
     return problems
 
 
@@ -151,8 +165,10 @@ def resolve(dotted: str):
     parts = dotted.split(".")
     private = [p for p in parts if p.startswith("_")]
     if private:
-        raise LookupError(f"`{dotted}` goes through the private name {private[0]!r}: name the public re-export "
-                          f"(e.g. jaxgen.<module>.<function>) instead; private modules are being moved")
+        raise LookupError(
+            f"`{dotted}` goes through the private name {private[0]!r}: name the public re-export "
+            f"(e.g. jaxgen.<module>.<function>) instead; private modules are being moved"
+        )
     if parts[0] not in PUBLIC_ROOTS:
         raise LookupError(f"`{dotted}` is not under {PUBLIC_ROOTS}")
     obj = importlib.import_module(parts[0])
@@ -188,14 +204,18 @@ def test_reference_problems(rows: list[Row], root: Path = ROOT) -> list[str]:
             file, name = ref.split("::", 1)
             path = root / file
             if not path.is_file():
-                problems.append(f"docs/equations.md:{r.line} {r.label}: test file {file} does not exist: fix the "
-                                f"path in the tests cell")
+                problems.append(
+                    f"docs/equations.md:{r.line} {r.label}: test file {file} does not exist: fix the "
+                    f"path in the tests cell"
+                )
                 continue
             if file not in cache:
                 cache[file] = _test_names(path)
             if name not in cache[file] or not name.split("::")[-1].startswith("test"):
-                problems.append(f"docs/equations.md:{r.line} {r.label}: {file} has no test function {name!r}: "
-                                f"fix the name in the tests cell (renamed or removed?)")
+                problems.append(
+                    f"docs/equations.md:{r.line} {r.label}: {file} has no test function {name!r}: "
+                    f"fix the name in the tests cell (renamed or removed?)"
+                )
     return problems
 
 
@@ -208,7 +228,7 @@ def function_problems(rows: list[Row]) -> list[str]:
         for name in r.functions + r.refs:
             try:
                 obj = resolve(name)
-            except Exception as exc:  # noqa: BLE001 - report every kind of failure with its row
+            except Exception as exc:
                 problems.append(f"docs/equations.md:{r.line} {r.label}: {exc}")
                 continue
             if obj is None:
@@ -223,11 +243,14 @@ def derivation_problems(rows: list[Row], root: Path = ROOT) -> list[str]:
         for file, sec in r.docs:
             path = root / "docs" / "derivations" / file
             if not path.is_file():
-                problems.append(f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} does not exist: fix "
-                                f"the pointer")
+                problems.append(
+                    f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} does not exist: fix the pointer"
+                )
             elif sec is not None and not re.search(r"^#{2,4} " + re.escape(sec) + r"[. ]", path.read_text(), re.M):
-                problems.append(f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} has no section "
-                                f"{sec} (a heading '## {sec}. ...'): fix the section number")
+                problems.append(
+                    f"docs/equations.md:{r.line} {r.label}: docs/derivations/{file} has no section "
+                    f"{sec} (a heading '## {sec}. ...'): fix the section number"
+                )
     return problems
 
 
@@ -238,8 +261,10 @@ _NUM = r"\(?\d+(?:\.\d+)?\)?"
 _SEP = r"\s*(?:-|–|,|/|and|or|to|through)\s*"
 _CITE = re.compile(r"\b(?:[Ee]qs?|[Ee]qns?|[Ee]quations?)(?:\.\s*|\s+)(" + _NUM + r"(?:" + _SEP + _NUM + r")*)")
 #: a citation whose nearest preceding source name (same line) is one of these cites another paper or book
-_FOREIGN = re.compile(r"Kolb|Turner|IDC|Iminniyaz|Gondolo|Saikawa|Drees|Chung|Garbrecht|Tulin|Kawasaki|Moroi|Feng|"
-                      r"Harvey|Ref\.|ref\.|\[\d+\]")
+_FOREIGN = re.compile(
+    r"Kolb|Turner|IDC|Iminniyaz|Gondolo|Saikawa|Drees|Chung|Garbrecht|Tulin|Kawasaki|Moroi|Feng|"
+    r"Harvey|Ref\.|ref\.|\[\d+\]"
+)
 _OURS = re.compile(r"Hall|HMW|March-Russell|Ardu|paper")
 
 
@@ -252,7 +277,12 @@ def _expand(body: str) -> list[str]:
             continue
         if in_range and prev is not None:
             a, b = prev, tok
-            if "." in a and "." in b and a.split(".")[0] == b.split(".")[0] and int(b.split(".")[1]) > int(a.split(".")[1]):
+            if (
+                "." in a
+                and "." in b
+                and a.split(".")[0] == b.split(".")[0]
+                and int(b.split(".")[1]) > int(a.split(".")[1])
+            ):
                 sec = a.split(".")[0]
                 out += [f"{sec}.{i}" for i in range(int(a.split(".")[1]) + 1, int(b.split(".")[1]) + 1)]
             elif "." not in a and "." not in b and 0 < int(b) - int(a) < 30:
@@ -276,8 +306,8 @@ def cited_equations(text: str, ardu_module: bool) -> list[tuple[str, str, int, s
     for m in _CITE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
-        before = text[max(line_start, m.start() - 80): m.start()]
-        after = text[m.end(): m.end() + 25]
+        before = text[max(line_start, m.start() - 80) : m.start()]
+        after = text[m.end() : m.end() + 25]
         foreign = list(_FOREIGN.finditer(before))
         ours = list(_OURS.finditer(before))
         if foreign and (not ours or foreign[-1].start() > ours[-1].start()):
@@ -288,7 +318,7 @@ def cited_equations(text: str, ardu_module: bool) -> list[tuple[str, str, int, s
         line = text.count("\n", 0, m.start()) + 1
         if "." in nums[0]:
             found += [("HMW", n, line, m.group(0)) for n in nums if "." in n]
-        elif ardu_module or "Ardu" in text[line_start: line_end if line_end >= 0 else None]:
+        elif ardu_module or "Ardu" in text[line_start : line_end if line_end >= 0 else None]:
             found += [("Ardu", n, line, m.group(0)) for n in nums if "." not in n]
     return found
 
@@ -315,9 +345,11 @@ def citation_problems(rows: list[Row], citations) -> list[str]:
             reported.add((paper, n))
             others = sum(1 for c in citations if c[:2] == (paper, n)) - 1
             more = f" (and {others} more)" if others else ""
-            problems.append(f"{where} cites {PAPER_NAMES[paper]} eq. ({n}) ({cite!r}){more}, which docs/equations.md "
-                            f"does not list: add a '| ({n}) | ... |' row to the {paper} table, or fix the citation if "
-                            f"the paper has no such equation")
+            problems.append(
+                f"{where} cites {PAPER_NAMES[paper]} eq. ({n}) ({cite!r}){more}, which docs/equations.md "
+                f"does not list: add a '| ({n}) | ... |' row to the {paper} table, or fix the citation if "
+                f"the paper has no such equation"
+            )
     return problems
 
 
@@ -414,19 +446,30 @@ def test_parser_and_checks_catch_a_bad_table():
     assert "test_closed_form_matches_derivation" not in refs  # a good reference passes
     # a citation that is not indexed is reported with its place and the fix
     cites = cited_equations('"""Ardu et al. module."""\n# Hall eq. (4.2) and eqs. (3.1)-(3.3); eq. (18)-(20)\n', True)
-    assert [(p, n) for p, n, *_ in cites] == [("HMW", "4.2"), ("HMW", "3.1"), ("HMW", "3.2"), ("HMW", "3.3"),
-                                              ("Ardu", "18"), ("Ardu", "19"), ("Ardu", "20")]
+    assert [(p, n) for p, n, *_ in cites] == [
+        ("HMW", "4.2"),
+        ("HMW", "3.1"),
+        ("HMW", "3.2"),
+        ("HMW", "3.3"),
+        ("Ardu", "18"),
+        ("Ardu", "19"),
+        ("Ardu", "20"),
+    ]
     missing = "\n".join(citation_problems(rows, [(p, n, f"x.py:{line}", c) for p, n, line, c in cites]))
-    assert "x.py:2 cites Hall, March-Russell & West 2010 eq. (4.2)" in missing and "add a '| (4.2) | ... |' row" in missing
+    assert (
+        "x.py:2 cites Hall, March-Russell & West 2010 eq. (4.2)" in missing and "add a '| (4.2) | ... |' row" in missing
+    )
     assert "eq. (1.1)" not in missing and "Ardu, Queiroz Correa & Vives 2025 eq. (18)" not in missing
 
 
 def test_citation_scan_skips_other_sources():
-    text = ('"""Module."""\n'
-            "# <sigma v> = a + 6 b / x (Kolb & Turner eq. 5.46 convention); IDC eqs. 2.6-2.8\n"
-            "# Chung, Garbrecht, Tulin 2008 (eqs. 33-40 of their ref. [14])\n"
-            "# Harvey & Turner 1990; Hall et al. 2010, Sec. 3 and eq. (3.1)\n"
-            "# eq. (7) here cites no paper of the index: this module does not name the R-symmetric one\n")
+    text = (
+        '"""Module."""\n'
+        "# <sigma v> = a + 6 b / x (Kolb & Turner eq. 5.46 convention); IDC eqs. 2.6-2.8\n"
+        "# Chung, Garbrecht, Tulin 2008 (eqs. 33-40 of their ref. [14])\n"
+        "# Harvey & Turner 1990; Hall et al. 2010, Sec. 3 and eq. (3.1)\n"
+        "# eq. (7) here cites no paper of the index: this module does not name the R-symmetric one\n"
+    )
     assert [(p, n) for p, n, *_ in cited_equations(text, ardu_module=False)] == [("HMW", "3.1")]
     assert ("Ardu", "7") in [(p, n) for p, n, *_ in cited_equations(text, ardu_module=True)]
     # names such as eq42_relic or epsilon_eq27 are not citations
