@@ -39,6 +39,11 @@ Each chunk file holds, along the dimension ``point`` (coordinate = global point 
       (attributes ``flag_masks`` and ``flag_meanings``, CF conventions) where the caller passes them;
     - ``ok`` (int8): 1 where ``status == 0`` and every floating output is finite (the status mask of the sweep);
 and global attributes: design kind, seed, parameter names, chunk index, versions (JSON strings).
+
+Single results (a prediction, a fit, a sensitivity table) are written by :func:`write_dataset` as ``<stem>.nc`` and
+``<stem>.csv`` inside an output directory (:func:`inside` refuses any path outside it); :func:`prediction_dataset`
+turns a prediction PyTree into a Dataset whose ``units`` attributes come from the field metadata of its class
+(:func:`units_for`, :mod:`jaxgen._units`), with the provenance attributes of :func:`provenance`.
 """
 
 from __future__ import annotations
@@ -60,8 +65,9 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MANIFEST_NAME", "ChunkError", "atomic_write_text", "chunk_dataset", "chunk_path", "chunk_record_path",
-           "completed_chunks", "create_manifest", "iter_chunks", "load_sweep", "package_versions", "read_manifest",
-           "present_chunks", "remove_chunk", "remove_stale_temporaries", "run_versions", "verify_chunk", "write_chunk",
+           "completed_chunks", "create_manifest", "csv_rows", "inside", "iter_chunks", "load_sweep", "package_versions",
+           "param_units", "prediction_dataset", "present_chunks", "provenance", "read_manifest", "remove_chunk",
+           "remove_stale_temporaries", "run_versions", "units_for", "verify_chunk", "write_chunk", "write_dataset",
            "write_manifest", "write_record"]
 
 MANIFEST_NAME = "manifest.json"
@@ -501,3 +507,159 @@ def load_sweep(out: pathlib.Path, *, require_complete: bool = True):
     ds.attrs.pop("chunk_index", None)
     ds.attrs["manifest"] = json.dumps(manifest, sort_keys=True)
     return ds
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# datasets of single results: units from field metadata, provenance, CSV rows, writing into an output directory
+# ----------------------------------------------------------------------------------------------------------------
+#: integer bit fields of the predictions: dimensionless ("1") whether or not their class declares it
+INTEGER_FIELDS = ("status", "flags")
+
+
+def _unit_at(obj: Any, path: str) -> str | None:
+    """The declared unit of a dotted leaf path of a dataclass (instance or class): ``"m_a.0"`` takes the unit of
+    field ``m_a``; a path through a nested dataclass field (``"gh.M2"``) takes the unit of the inner field."""
+    from ._units import field_units
+
+    cur = obj
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if part.isdigit():
+            continue
+        units = field_units(cur) if cur is not None else {}
+        rest = parts[i + 1:]
+        if part in units and all(r.isdigit() for r in rest):
+            return units[part]
+        if not rest or isinstance(cur, type):
+            return None
+        cur = getattr(cur, part, None)
+    return None
+
+
+def units_for(pred: Any, names) -> dict[str, str]:
+    """{name: unit} of the dotted leaf paths ``names`` of a prediction (instance or class), read from the field
+    metadata of its class (:func:`jaxgen._units.field_units`): ``"m_a.0"`` takes the unit of field ``m_a``;
+    ``status`` and ``flags`` are ``"1"``. A field without a declared unit gets ``""`` (unknown), never a guess."""
+    out = {}
+    for n in names:
+        u = _unit_at(pred, str(n))
+        if u is None and str(n).split(".")[0] in INTEGER_FIELDS:
+            u = "1"
+        out[n] = "" if u is None else u
+    return out
+
+
+def param_units(path: str, params: Any) -> str:
+    """Unit of a dotted parameter path (``"phase.0"``) of a Params object or class, from its field metadata
+    (``""`` when the field declares none)."""
+    u = _unit_at(params, str(path))
+    return "" if u is None else u
+
+
+def provenance(card: Any = None, extra: dict | None = None) -> dict:
+    """Provenance attributes of an output: software and versions; with a runcard (anything with ``title``,
+    ``source``, ``scenario`` and ``raw``) its title, file, scenario and TOML; plus ``extra`` (non-scalars as JSON)."""
+    attrs = {"software": "jaxgen", "versions": json.dumps(package_versions())}
+    if card is not None:
+        attrs.update({"title": card.title, "runcard": card.source, "scenario": card.scenario,
+                      "runcard_toml": json.dumps(card.raw, default=str)})
+    for k, v in (extra or {}).items():
+        attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
+    return attrs
+
+
+def prediction_dataset(pred: Any, attrs: dict | None = None, units: dict | None = None):
+    """A prediction PyTree (one point, or a batch along a leading axis) as an ``xarray.Dataset``: one variable per
+    leaf (dotted field path), ``units`` attributes from the class's field metadata (overridden by ``units``),
+    provenance ``attrs``."""
+    import jax
+
+    from ._paths import leaf_names
+
+    xr = _xr()
+    names = leaf_names(pred)
+    leaves = jax.tree_util.tree_leaves(pred)
+    units = {**units_for(pred, names), **(units or {})}
+    data = {}
+    for n, leaf in zip(names, leaves):
+        v = np.asarray(leaf)
+        if v.dtype == np.bool_:
+            v = v.astype(np.int8)
+        dims = tuple(f"{n}_dim{k}" for k in range(v.ndim))
+        data[n] = xr.Variable(dims, v, {"units": units.get(n, "")})
+    return xr.Dataset(data, attrs=dict(attrs or {}))
+
+
+def csv_rows(ds) -> list[list]:
+    """Rows for CSV: a single point -> (quantity, value, units); a sweep (dim 'point') -> one row per point."""
+    if "point" in ds.dims:
+        cols, arrays = ["point"], [ds["point"].values]
+        for n, v in ds.data_vars.items():
+            a = np.asarray(v.values)
+            if a.ndim == 1:
+                cols.append(n)
+                arrays.append(a)
+            else:
+                flat = a.reshape(a.shape[0], -1)
+                for j in range(flat.shape[1]):
+                    cols.append(f"{n}[{j}]")
+                    arrays.append(flat[:, j])
+        rows = [cols] + [[arr[i] for arr in arrays] for i in range(len(arrays[0]))]
+        return rows
+    rows = [["quantity", "value", "units"]]
+    for n, v in ds.data_vars.items():
+        a = np.asarray(v.values)
+        u = v.attrs.get("units", "")
+        if a.ndim == 0:
+            rows.append([n, a.item(), u])
+            continue
+        # label every axis by its coordinate (e.g. covariance[lam,m_x], jacobian[eta_b,lam]), else the index
+        labels = []
+        for d, size in zip(v.dims, a.shape):
+            c = ds.coords[d].values if d in ds.coords and ds.coords[d].ndim == 1 else None
+            labels.append([str(x) for x in c] if c is not None and len(c) == size else [str(i) for i in range(size)])
+        per = str(v.attrs.get("units_per", "")).split()
+        per_units = []
+        for k in range(len(v.dims)):
+            c = per[k] if k < len(per) else "-"
+            per_units.append([str(x) for x in ds.coords[c].values] if c in ds.coords else None)
+        for idx in np.ndindex(*a.shape):
+            x = a[idx]
+            if per_units and any(pu is not None for pu in per_units):
+                parts = [pu[i] for pu, i in zip(per_units, idx) if pu is not None and pu[i] not in ("", "1")]
+                uu = "*".join(parts) if parts else "1"
+            else:
+                uu = u
+            rows.append([f"{n}[{','.join(lab[i] for lab, i in zip(labels, idx))}]",
+                         x.item() if hasattr(x, "item") else x, uu])
+    return rows
+
+
+def inside(out: pathlib.Path, path: pathlib.Path) -> pathlib.Path:
+    """``path`` resolved, if it lies inside the output directory ``out``; else ValueError (nothing is written
+    outside the output directory)."""
+    path = pathlib.Path(path).resolve()
+    if pathlib.Path(out).resolve() not in (path, *path.parents):
+        raise ValueError(f"refusing to write {path}: outside the output directory {out}")
+    return path
+
+
+def write_dataset(ds, out: pathlib.Path, stem: str, formats) -> list[pathlib.Path]:
+    """Write ``ds`` as ``<out>/<stem>.nc`` (NetCDF) and/or ``<out>/<stem>.csv``; returns the paths written."""
+    import csv
+
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "netcdf" in formats:
+        p = inside(out, out / f"{stem}.nc")
+        ds.to_netcdf(p, engine="netcdf4")
+        written.append(p)
+    if "csv" in formats:
+        p = inside(out, out / f"{stem}.csv")
+        with open(p, "w", newline="") as fh:
+            w = csv.writer(fh)
+            for row in csv_rows(ds):
+                w.writerow([repr(float(x)) if isinstance(x, float) else x for x in row])
+        written.append(p)
+    return written

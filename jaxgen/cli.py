@@ -227,7 +227,7 @@ def _cmd_reproduce(args) -> int:
 
 
 def _slha_inputs(args) -> list:
-    from ._slha import example_spectra
+    from .slha import example_spectra
 
     ex = example_spectra()
     files = []
@@ -250,86 +250,60 @@ def _slha_inputs(args) -> list:
 
 
 def _cmd_predict(args) -> int:
-    from . import _runcard, _slha
+    from . import _io, runcard
+    from .runcard import _runners
 
     if args.list_examples:
-        for name, path in _slha.example_spectra().items():
+        from .slha import example_spectra
+
+        for name, path in example_spectra().items():
             print(f"{name:<12} {path}")
         return 0
     toml = [f for f in args.inputs if str(f).endswith(".toml")]
     if toml:
         if len(args.inputs) > 1 or args.example:
             raise ValueError("give either one runcard (*.toml) or SLHA files, not both")
-        card = _with_formats(_runcard.load_runcard(toml[0]), args.format)
+        card = _with_formats(runcard.load_runcard(toml[0]), args.format)
         _check_out_dir(card.output_dir(args.out), "--out" if args.out is not None else "[output].directory")
-        res = _runcard.run_predict(card, out=args.out, quiet=not args.progress)
+        res = runcard.run_predict(card, out=args.out, quiet=not args.progress)
         print(res["text"])
         for p in res["written"]:
             _say(args, f"wrote {p}")
-        if args.verbose and card.scenario == "slha" and res["prediction"] is not None:
-            skipped = res.get("skipped") or ()
-            if skipped:
-                _say(args, f"{card.slha['file']}: skipped (not used by jaxgen): {', '.join(skipped)}")
-        return 0 if _status_ok(res["dataset"]) else 1
+        if args.verbose and res.get("skipped"):
+            _say(args, f"{card.slha['file']}: skipped (not used by jaxgen): {', '.join(res['skipped'])}")
+        return 0 if res["ok"] else 1
     files = _slha_inputs(args)
     if not files:
         raise ValueError("nothing to predict: give SLHA files, a runcard (*.toml) or --example NAME|all "
                          "(see jaxgen predict --help)")
-    settings = _slha.SlhaSettings(
+    entry = runcard.get_scenario("slha")  # the registry's SLHA entry: the same code as an "slha" runcard
+    settings = entry.settings(
         temperature=args.temperature, dm_to_baryon=_preset_or_number(args.dm_to_baryon),
         higgs_sector=args.higgs_sector, lepton_flavour_equilibrium=not args.no_lfv,
         higgsino_mass=args.higgsino_mass, strict=not args.lenient)
     formats = args.format or ["netcdf", "csv", "png"]
     _check_out_dir(args.out)
     out = None if args.out is None else args.out.expanduser().resolve()
-    preds, rows = [], [["file", "B_over_B_minus_L", "m_X_GeV", "status", "light_species"]]
-    stems = []
+    attrs = _io.provenance(None, {"command": "jaxgen predict " + " ".join(sys.argv[1:])})
+    preds, stems, ok = [], [], True
     for f in files:
-        spec = _slha.read_slha(f, strict=settings.strict)
-        if args.verbose and spec.skipped:
-            _say(args, f"{f}: skipped (not used by jaxgen): {', '.join(spec.skipped)}")
-        pred = _slha.predict_spectrum(spec, settings)
-        preds.append(pred)
-        stem = pathlib.Path(f).stem
-        stems.append(stem)
-        print(pred.table())
+        res = _runners.predict_spectrum_file(f, settings, out=out, formats=formats, attrs=attrs)
+        if args.verbose and res["skipped"]:
+            _say(args, f"{f}: skipped (not used by jaxgen): {', '.join(res['skipped'])}")
+        preds.append(res["prediction"])
+        stems.append(res["stem"])
+        ok = ok and res["ok"]
+        print(res["text"])
         print()
-        light = " ".join(s for s, l in zip(pred.species, pred.light) if bool(l))
-        rows.append([str(f), repr(float(pred.b_over_b_minus_l)), repr(float(pred.m_x)), int(pred.status), light])
-        if out is not None:
-            from ._runcard import _provenance, write_dataset
-
-            ds = pred.to_dataset()
-            ds.attrs.update(_provenance(None, {"command": "jaxgen predict " + " ".join(sys.argv[1:])}))
-            for p in write_dataset(ds, out, stem, formats):
-                _say(args, f"wrote {p}")
-    if len(preds) > 1:
-        print("summary:")
-        for r in rows[1:]:
-            print(f"  {pathlib.Path(r[0]).name:<24} B/(B-L) = {float(r[1]):.6f}   m_X = {float(r[2]):.4f} GeV"
-                  f"   status {r[3]} ({_slha_status_name(r[3])})")
-    if out is not None:
-        import csv
-
-        from ._runcard import _inside
-
-        out.mkdir(parents=True, exist_ok=True)
-        if "csv" in formats:
-            with open(_inside(out, out / "spectra.csv"), "w", newline="") as fh:
-                csv.writer(fh).writerows(rows)
-            _say(args, f"wrote {out / 'spectra.csv'}")
-        if "png" in formats:
-            from . import plotting
-
-            p = plotting.plot_spectra(preds, _inside(out, out / "spectra_mx.png"), labels=stems)
+        for p in res["written"]:
             _say(args, f"wrote {p}")
-    return 0 if all(int(p.status) == 0 for p in preds) else 1
-
-
-def _slha_status_name(code: int) -> str:
-    from . import equilibrium
-
-    return "ok" if int(code) == 0 else str(equilibrium.STATUS.get(int(code), f"unknown status {int(code)}"))
+    rows, summary = _runners.spectra_summary(files, preds)
+    if summary:
+        print(summary)
+    if out is not None:
+        for p in _runners.write_spectra_summary(out, rows, preds, stems, formats):
+            _say(args, f"wrote {p}")
+    return 0 if ok else 1
 
 
 def _check_out_dir(out, where: str = "--out") -> None:
@@ -353,20 +327,12 @@ def _preset_or_number(v: str):
         return v
 
 
-def _status_ok(ds) -> bool:
-    import numpy as np
-
-    if "status" in ds:
-        return bool(np.all(np.asarray(ds["status"].values) == 0))
-    return True
-
-
 def _cmd_runcard(args, runner_name: str) -> int:
-    from . import _runcard
+    from . import runcard
 
-    card = _with_formats(_runcard.load_runcard(args.runcard), args.format)
+    card = _with_formats(runcard.load_runcard(args.runcard), args.format)
     _check_out_dir(card.output_dir(args.out), "--out" if args.out is not None else "[output].directory")
-    runner = getattr(_runcard, runner_name)
+    runner = getattr(runcard, runner_name)
     if runner_name == "run_sweep_card":  # progress: a bar on a terminal, periodic plain lines in logs
         res = runner(card, out=args.out, quiet=args.quiet, force_csv=args.force_csv, allow_large=args.allow_large)
     else:
@@ -383,7 +349,8 @@ def _cmd_runcard(args, runner_name: str) -> int:
 def _cmd_check(args) -> int:
     import importlib.resources
 
-    from . import _runcard
+    from . import runcard
+    from .runcard import _registry, _sweep_card
 
     if args.list_examples:
         root = importlib.resources.files("jaxgen") / "data" / "runcards"
@@ -393,18 +360,18 @@ def _cmd_check(args) -> int:
         return 0
     if args.runcard is None:
         raise ValueError("jaxgen check needs a runcard (or --list-examples)")
-    card = _runcard.load_runcard(args.runcard)
+    card = runcard.load_runcard(args.runcard)
     msg = [f"{args.runcard}: valid runcard for scenario {card.scenario!r}"]
-    if card.scenario in _runcard.SCENARIOS:
+    if not _registry.is_predict_only(card.scenario):  # an "slha" card is checked completely when it is read
         try:
-            done = _runcard.validate(card)
+            done = runcard.validate(card)
             msg.append("checked against the scenario's classes: " + ", ".join(done))
-        except _runcard.NotAvailableError as e:
+        except runcard.NotAvailableError as e:
             msg.append(f"(parameter and output names not checked: {e})")
         if card.sweep is not None:
             try:
-                msg += _runcard.sweep_warnings(card)
-            except _runcard.NotAvailableError:
+                msg += _sweep_card.sweep_warnings(card)
+            except runcard.NotAvailableError:
                 pass
     sections = [s for s in ("slha", "sweep", "fit", "sensitivity") if getattr(card, s) is not None]
     msg.append(f"sections: {', '.join(['scenario'] + sections + ['output'])}; output directory: "
@@ -429,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     jax.config.update("jax_enable_x64", True)  # entry point: physics in float64
     if not getattr(args, "no_compile_cache", False):
         enable_compile_cache()
-    from ._runcard import NotAvailableError
+    from .runcard import NotAvailableError
 
     handlers = {"reproduce": _cmd_reproduce, "predict": _cmd_predict, "check": _cmd_check,
                 "sweep": lambda a: _cmd_runcard(a, "run_sweep_card"), "fit": lambda a: _cmd_runcard(a, "run_fit_card"),

@@ -158,7 +158,7 @@ def _field_name(path) -> str:
 
 def _scenario_fields(name: str):
     """(Params fields, Settings fields, Prediction fields) of a scenario (for adding keys)."""
-    from jaxgen import _runcard
+    from jaxgen import runcard as _runcard
 
     if name not in _runcard.SCENARIOS:
         return [], [], []
@@ -490,7 +490,7 @@ class _Physics:
     def _fn(self, card, settings, params):
         import jax
 
-        from jaxgen import _runcard
+        from jaxgen import runcard as _runcard
 
         _, _, f, _, _ = _runcard.scenario_api(card.scenario)
         shapes = tuple((np.shape(x), str(np.asarray(x).dtype)) for x in jax.tree_util.tree_leaves(params))
@@ -502,26 +502,28 @@ class _Physics:
         return lambda p: self.compiled[key](p, settings)
 
     def points(self, card, base):
-        from jaxgen import _runcard
+        from jaxgen import _paths
+        from jaxgen import runcard as _runcard
 
         pts = [("point", base)]
         if card.sweep is not None:
             for a in card.sweep["axes"]:
                 for end in ("low", "high"):
-                    pts.append((f"{a['path']}={a[end]:.3g}", _runcard._set_path(base, a["path"], float(a[end]))))
+                    pts.append((f"{a['path']}={a[end]:.3g}", _paths.set_path(base, a["path"], float(a[end]))))
         if card.fit is not None:
             for fp in card.fit["free"]:
                 for end in ("lower", "upper"):
                     if fp[end] is not None:
                         pts.append((f"{fp['path']}={fp[end]:.3g}",
-                                    _runcard._set_path(base, fp["path"], float(fp[end]))))
+                                    _paths.set_path(base, fp["path"], float(fp[end]))))
         return pts
 
     def classify(self, card, case: Case):
         """("ok" | "ok*" | "b" | "d", detail) for an accepted runcard."""
         import jax
 
-        from jaxgen import _runcard
+        from jaxgen import _paths
+        from jaxgen import runcard as _runcard
 
         if card.scenario == "slha":
             from jaxgen import slha as _slha
@@ -540,13 +542,13 @@ class _Physics:
             if fn is None:
                 return ("ok*", "compile budget used up")
             pred = jax.device_get(fn(p))
-            names = _runcard._leaf_paths(pred)
+            names = _paths.leaf_names(pred)
             leaves = dict(zip(names, jax.tree_util.tree_leaves(pred)))
             status = int(np.asarray(leaves.get("status", 0)))
             nonfinite = [n for n, v in leaves.items() if np.asarray(v).dtype.kind == "f"
                          and not np.all(np.isfinite(np.asarray(v)))]
             if status != 0:
-                names_st = _runcard._status_text(card, status)
+                names_st = _runcard.get_scenario(card.scenario).status_text(status)
                 worst = ("b", f"{label}: status {status} ({names_st})") if worst[0] == "ok" else worst
             elif nonfinite:
                 return ("d", f"{label}: status 0 but non-finite {nonfinite[:3]}")
@@ -628,7 +630,7 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
                 return "d", f"a cut runcard was read silently with changed values: {wrong[:3]}"
         if not run_physics or physics is None:
             return "ok*", ""
-        from jaxgen import _runcard
+        from jaxgen import runcard as _runcard
 
         try:
             return physics.classify(_runcard.load_runcard(path), case)

@@ -10,10 +10,12 @@ import sys
 
 import pytest
 
-from jaxgen import _runcard, cli, slha
+import jaxgen
+from jaxgen import cli, slha
+from jaxgen.runcard import _registry
 
 EXAMPLES = slha.example_spectra()
-RUNCARDS = pathlib.Path(_runcard.__file__).parent / "data" / "runcards"
+RUNCARDS = pathlib.Path(jaxgen.__file__).parent / "data" / "runcards"
 SUBCOMMANDS = ["reproduce", "predict", "sweep", "fit", "sensitivity", "check"]
 
 
@@ -98,7 +100,10 @@ def test_bad_slha_file_message(tmp_path, capsys):
 
 
 def test_not_available_subcommand_is_clear(monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(_runcard.SCENARIOS, "hall", ("jaxgen._no_such_chain", "P", "S", "f", "R"))
+    import importlib
+
+    monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._Lazy(
+        "hall", "missing", "jaxgen._no_such_chain.f", lambda: importlib.import_module("jaxgen._no_such_chain")))
     card = tmp_path / "c.toml"
     card.write_text('[scenario]\nname = "hall"\n[sensitivity]\ninputs = ["lam"]\n')
     assert cli.main(["sensitivity", str(card)]) == 2

@@ -11,7 +11,10 @@ import equinox as eqx
 import jax.numpy as jnp
 import pytest
 
-from jaxgen import _runcard, cli
+from jaxgen import cli
+from jaxgen import runcard as rc
+from jaxgen._units import units_field
+from jaxgen.runcard import _registry
 
 
 def _arr(x):
@@ -19,9 +22,9 @@ def _arr(x):
 
 
 class ToyParams(eqx.Module):
-    lam: Any = eqx.field(default=2e-9, converter=_arr)
-    phase: Any = eqx.field(default=(-0.3, 0.2), converter=_arr)
-    m_x: Any = eqx.field(default=1.5, converter=_arr)
+    lam: Any = units_field("1", default=2e-9, converter=_arr)
+    phase: Any = units_field("rad", default=(-0.3, 0.2), converter=_arr)
+    m_x: Any = units_field("GeV", default=1.5, converter=_arr)
 
 
 class ToySettings(eqx.Module):
@@ -29,10 +32,10 @@ class ToySettings(eqx.Module):
 
 
 class ToyPrediction(eqx.Module):
-    eta_b: Any
-    omega_x_h2: Any
-    m_x_required: Any
-    status: Any
+    eta_b: Any = units_field("1")
+    omega_x_h2: Any = units_field("1")
+    m_x_required: Any = units_field("GeV")
+    status: Any = units_field("1")
 
 
 def toy_chain(p, s=ToySettings()):
@@ -48,8 +51,9 @@ def toy(monkeypatch):
     mod.ToyParams, mod.ToySettings, mod.toy_chain, mod.ToyPrediction = ToyParams, ToySettings, toy_chain, ToyPrediction
     mod.status_names = lambda code: ["bad input (lam <= 0)"] if int(code) & 1 else []
     monkeypatch.setitem(sys.modules, "jaxgen_toy_cli_scenario", mod)
-    monkeypatch.setitem(_runcard.SCENARIOS, "hall",
-                        ("jaxgen_toy_cli_scenario", "ToyParams", "ToySettings", "toy_chain", "ToyPrediction"))
+    monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._ENTRIES["hall"])  # restored after the test
+    rc.register_scenario("hall", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=ToyPrediction,
+                         description="analytic toy chain", status_module=mod, replace=True)
     return mod
 
 
@@ -118,9 +122,9 @@ def test_predict_prints_status_names(toy, tmp_path, capsys):
     p.write_text('[scenario]\nname = "hall"\n[parameters]\nlam = 3e-9\n')
     assert cli.main(["predict", str(p), "-q"]) == 0
     assert "status: 0 (ok)" in capsys.readouterr().out
-    res = _runcard.run_predict(_runcard.load_runcard(p))
+    res = rc.run_predict(rc.load_runcard(p))
     assert res["text"].splitlines()[-1] == "  status: 0 (ok)"
-    assert _runcard._status_text(_runcard.load_runcard(p), 1) == "bad input (lam <= 0)"
+    assert rc.get_scenario("hall").status_text(1) == "bad input (lam <= 0)"
 
 
 def test_sensitivity_at_a_bad_point_names_the_status_and_exits_1(toy, tmp_path, capsys):

@@ -35,7 +35,7 @@ def test_generator_is_seeded_and_covers_the_mutation_kinds():
 
 
 def test_classifier_catches_raw_errors_silent_nans_and_unclear_messages(tmp_path, monkeypatch):
-    from jaxgen import _runcard
+    from jaxgen import runcard as _runcard
     from jaxgen import slha as _slha
 
     card = fz.RUNCARDS[0]

@@ -51,7 +51,9 @@ LAYERS = {
     "jaxgen._sweep": ANALYSIS, "jaxgen.sweep": ANALYSIS,
     # 4 top
     "jaxgen._slha_reader": OUTPUT, "jaxgen._spectrum": OUTPUT, "jaxgen.slha": OUTPUT, "jaxgen.plotting": OUTPUT,
-    "jaxgen._runcard": DRIVERS, "jaxgen.runcard": DRIVERS,
+    "jaxgen.runcard": DRIVERS, "jaxgen.runcard._schema": DRIVERS, "jaxgen.runcard._build": DRIVERS,
+    "jaxgen.runcard._registry": DRIVERS, "jaxgen.runcard._runners": DRIVERS, "jaxgen.runcard._sweep_card": DRIVERS,
+    "jaxgen.runcard._fit_tables": DRIVERS,
     "jaxgen.reproduce": DRIVERS, "jaxgen.reproduce._common": DRIVERS, "jaxgen.reproduce.ardu_chain": DRIVERS,
     "jaxgen.reproduce.ardu_table2": DRIVERS, "jaxgen.reproduce.ardu_washout": DRIVERS,
     "jaxgen.reproduce.constants_table": DRIVERS, "jaxgen.reproduce.equilibrium_scan": DRIVERS,

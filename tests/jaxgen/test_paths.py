@@ -39,7 +39,8 @@ def point():
 def test_public_names_are_one_implementation():
     import jaxgen.fit
     import jaxgen.sweep
-    from jaxgen import _fit, _runcard, _sensitivity, _sweep
+    from jaxgen import _fit, _sensitivity, _sweep
+    from jaxgen.runcard import _build as _runcard
 
     assert jaxgen.sweep.tree_get is tree_get and jaxgen.sweep.leaf_names is leaf_names
     assert jaxgen.fit.resolve_path is resolve_path and jaxgen.fit.set_values is set_values

@@ -1,6 +1,7 @@
 """Tests of jaxgen.runcard: TOML schema validation (errors name the key, the expected form and the fix), parameter
 building, and the predict / sweep / fit / sensitivity runners on a small analytic toy scenario (cheap to compile)
-that stands in for the real chains (registered under the name "hall" for the duration of a test)."""
+that stands in for the real chains (registered under the name "hall" for the duration of a test). The scenario
+registry and the units read from field metadata: tests/jaxgen/test_runcard_registry.py."""
 
 import pathlib
 import sys
@@ -13,10 +14,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxgen
+from jaxgen import _io
 from jaxgen import runcard as rc
-from jaxgen import _runcard
+from jaxgen._units import units_field
+from jaxgen.runcard import _registry, _sweep_card
 
-RUNCARDS = sorted((pathlib.Path(_runcard.__file__).parent / "data" / "runcards").glob("*.toml"))
+PACKAGE = pathlib.Path(jaxgen.__file__).parent
+RUNCARDS = sorted((PACKAGE / "data" / "runcards").glob("*.toml"))
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
@@ -26,9 +31,9 @@ def _arr(x):
 
 
 class ToyParams(eqx.Module):
-    lam: Any = eqx.field(default=1e-9, converter=_arr)
-    phase: Any = eqx.field(default=(-0.3, 0.2), converter=_arr)
-    m_x: Any = eqx.field(default=1.5, converter=_arr)
+    lam: Any = units_field("1", default=1e-9, converter=_arr)
+    phase: Any = units_field("rad", default=(-0.3, 0.2), converter=_arr)
+    m_x: Any = units_field("GeV", default=1.5, converter=_arr)
 
     @classmethod
     def benchmark(cls, **kw):
@@ -44,13 +49,13 @@ class ToySettings(eqx.Module):
 
 
 class ToyPrediction(eqx.Module):
-    eta_b: Any
-    omega_x_h2: Any
-    m_x: Any
-    m_x_required: Any
-    decay_length: Any
-    epsilon: Any
-    status: Any
+    eta_b: Any = units_field("1")
+    omega_x_h2: Any = units_field("1")
+    m_x: Any = units_field("GeV")
+    m_x_required: Any = units_field("GeV")
+    decay_length: Any = units_field("m")
+    epsilon: Any = units_field("1")
+    status: Any = units_field("1")
 
 
 def toy_chain(p, s=ToySettings()):
@@ -67,8 +72,9 @@ def toy(monkeypatch):
     mod = types.ModuleType("jaxgen_toy_scenario")
     mod.ToyParams, mod.ToySettings, mod.toy_chain, mod.ToyPrediction = ToyParams, ToySettings, toy_chain, ToyPrediction
     monkeypatch.setitem(sys.modules, "jaxgen_toy_scenario", mod)
-    monkeypatch.setitem(_runcard.SCENARIOS, "hall",
-                        ("jaxgen_toy_scenario", "ToyParams", "ToySettings", "toy_chain", "ToyPrediction"))
+    monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._ENTRIES["hall"])  # restored after the test
+    rc.register_scenario("hall", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=ToyPrediction,
+                         description="analytic toy chain", status_module=mod, replace=True)
     return mod
 
 
@@ -139,7 +145,7 @@ def test_toml_syntax_error_and_missing_file(tmp_path):
 
 def test_defaults_filled_and_paths(tmp_path):
     (tmp_path / "spec").mkdir()
-    spec = (pathlib.Path(_runcard.__file__).parent / "data" / "slha" / "heavy.slha").read_text()
+    spec = (PACKAGE / "data" / "slha" / "heavy.slha").read_text()
     (tmp_path / "spec" / "s.slha").write_text(spec)
     c = card('[scenario]\nname = "slha"\n[slha]\nfile = "spec/s.slha"\n', tmp_path)
     assert c.slha["file"] == str((tmp_path / "spec" / "s.slha").resolve())  # relative to the runcard's folder
@@ -179,17 +185,17 @@ def test_build_params_and_settings(toy):
     c = card(BASE + 'base = "benchmark"\nsettings = { scale = 2e8 }\n[parameters]\nm_x = 2.5\n"phase.1" = 0.7\n')
     p = rc.build_params(c)
     assert float(p.lam) == 2e-9 and float(p.m_x) == 2.5 and np.allclose(p.phase, [-0.3, 0.7])
-    assert _runcard.build_settings(c).scale == 2e8
+    assert rc.build_settings(c).scale == 2e8
     with pytest.raises(ValueError, match=r"unknown parameter \[parameters\]\.lamb for ToyParams\. Did you mean 'lam'"):
         rc.build_params(card(BASE + '[parameters]\nlamb = 1e-9\n'))
     with pytest.raises(ValueError, match=r"\[parameters\]\.phase = 1.0 has shape \[\] but ToyParams\.phase has shape \[2\]"):
         rc.build_params(card(BASE + '[parameters]\nphase = 1.0\n'))
     with pytest.raises(ValueError, match=r"unknown key \[scenario\]\.settings\.scal for ToySettings\. Did you mean "
                                          r"'scale'"):
-        _runcard.build_settings(card(BASE + 'settings = { scal = 1.0 }\n'))
+        rc.build_settings(card(BASE + 'settings = { scal = 1.0 }\n'))
     with pytest.raises(ValueError, match=r"\[scenario\]\.settings\.scale = -1\.0 is invalid: expected a positive "
                                          r"finite number\. Fix: e\.g\. scale = 1"):
-        _runcard.build_settings(card(BASE + 'settings = { scale = -1.0 }\n'))
+        rc.build_settings(card(BASE + 'settings = { scale = -1.0 }\n'))
     with pytest.raises(ValueError, match=r"\[sensitivity\]\.outputs = 'eta' is not a prediction field.*'eta_b'"):
         rc.validate(card(BASE + '[sensitivity]\noutputs = ["eta"]\n'))
     with pytest.raises(ValueError, match=r"\[fit\.free\[0\]\]\.path = 'phase\.5' is not a parameter"):
@@ -198,7 +204,10 @@ def test_build_params_and_settings(toy):
 
 
 def test_not_available_scenario(monkeypatch):
-    monkeypatch.setitem(_runcard.SCENARIOS, "ardu", ("jaxgen._no_such_module", "A", "B", "c", "D"))
+    import importlib
+
+    monkeypatch.setitem(_registry._ENTRIES, "ardu", _registry._Lazy(
+        "ardu", "missing", "jaxgen._no_such_module.c", lambda: importlib.import_module("jaxgen._no_such_module")))
     with pytest.raises(rc.NotAvailableError, match=r"'ardu' scenario chain .* is not available yet"):
         rc.run_predict(card('[scenario]\nname = "ardu"\n'))
 
@@ -227,7 +236,7 @@ def test_predict_runner_writes_only_into_out(toy, tmp_path, monkeypatch):
     rows = (out / "predict.csv").read_text().splitlines()
     assert rows[0] == "quantity,value,units" and any(r.startswith("epsilon[1],") for r in rows)
     with pytest.raises(ValueError, match="outside the output directory"):
-        _runcard._inside(out, out / ".." / "escape.txt")
+        _io.inside(out, out / ".." / "escape.txt")
 
 
 def test_sweep_runner_array_elements_rename_and_resume(toy, tmp_path):
@@ -289,7 +298,7 @@ def test_sensitivity_runner(toy, tmp_path):
 
 
 # ---------------------------------------------------------------- values, not only keys (the real scenarios)
-SHIPPED = pathlib.Path(_runcard.__file__).parent / "data" / "runcards"
+SHIPPED = PACKAGE / "data" / "runcards"
 _HALL_SETTINGS = 'settings = { method = "quadrature", observed = "planck2018" }'
 _ARDU_SETTINGS = 'settings = { nlsp = "slepton_R", washout = "boltzmann" }'
 _BML = "b_minus_l_alpha = [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]"
@@ -418,7 +427,7 @@ def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_p
     # a failure while writing leaves the previous sweep.csv intact and no temp file: the CSV is atomic
     before = (out / "sweep.csv").read_bytes()
     calls = {"n": 0}
-    real = _runcard._csv_rows
+    real = _io.csv_rows
 
     def failing(ds_):
         calls["n"] += 1
@@ -426,7 +435,7 @@ def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_p
             raise OSError("disk full (simulated)")
         return real(ds_)
 
-    monkeypatch.setattr(_runcard, "_csv_rows", failing)
+    monkeypatch.setattr(_io, "csv_rows", failing)
     with pytest.raises(OSError, match="disk full"):
         rc.run_sweep_card(c, out=out, quiet=True)
     assert (out / "sweep.csv").read_bytes() == before
@@ -435,12 +444,10 @@ def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_p
     import subprocess
     import sys
 
-    from jaxgen import _io
-
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (out / f".sweep.csv.tmp.{_io._HOST}.{dead.pid}").write_text("")
-    monkeypatch.setattr(_runcard, "_csv_rows", real)
+    monkeypatch.setattr(_io, "csv_rows", real)
     rc.run_sweep_card(c, out=out, quiet=True)
     assert not [e for e in os.listdir(out) if ".tmp." in e] and (out / "sweep.csv").read_bytes() == before
 
@@ -450,13 +457,13 @@ def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_sta
     from jaxgen import cli
 
     c = card(_SWEEP12, tmp_path)
-    monkeypatch.setattr(_runcard, "CSV_MAX_POINTS", 5)
+    monkeypatch.setattr(_sweep_card, "CSV_MAX_POINTS", 5)
     res = rc.run_sweep_card(c, out=tmp_path / "a", quiet=True)
     assert res["dataset"] is None and not (tmp_path / "a" / "sweep.csv").exists()
     assert "not loaded into memory" in res["text"] and (tmp_path / "a" / "sweep_heatmap.png").exists()
     res = rc.run_sweep_card(c, out=tmp_path / "a", quiet=True, force_csv=True)  # resumes, then writes the CSV
     assert res["run"].chunks_computed == 0 and len((tmp_path / "a" / "sweep.csv").read_text().splitlines()) == 13
-    monkeypatch.setattr(_runcard, "LARGE_SWEEP_POINTS", 10)
+    monkeypatch.setattr(_sweep_card, "LARGE_SWEEP_POINTS", 10)
     with pytest.raises(ValueError, match=r"12 points, more than 1e\+01: about .* GB of NetCDF \(\d+ bytes per point\)"
                                          r".*--allow-large"):
         rc.run_sweep_card(c, out=tmp_path / "b", quiet=True)

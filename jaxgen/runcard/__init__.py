@@ -1,0 +1,77 @@
+"""TOML runcards for the ``jaxgen`` command: schema, validation, and the runners behind ``predict``, ``sweep``,
+``fit`` and ``sensitivity``.
+
+A runcard is a TOML file (read with :mod:`tomllib`) with the sections below; the full reference (every key, type,
+default and meaning) is generated from :data:`SCHEMA` by :func:`reference_markdown` and printed in docs/cli.md.
+Example (``jaxgen/data/runcards/hall_sweep.toml``)::
+
+    title = "Hall et al. 2010: eta_B over coupling and CP phase"
+    [scenario]
+    name = "hall"                 # "hall" | "ardu" | "slha"
+    [parameters]                  # fields of HallParams (dotted paths for nested fields); others keep defaults
+    m_x = 1.6
+    [sweep]
+    design = "sobol"
+    n = 1024
+    axes = [ { path = "lam", low = 1e-13, high = 1e-10, log = true },
+             { path = "phase.0", low = 0.0, high = 3.14159 } ]
+    [output]
+    directory = "hall_sweep_out"
+
+Validation: a bad key or value raises ``ValueError`` naming the key (``[sweep].axes[1].low``), the expected form and
+the fix (the closest valid key, via :mod:`difflib`). Paths: input files (``[slha].file``) are relative to the
+runcard's folder; the output directory is relative to the current working directory (or given on the command line
+with ``--out``, which wins). Every file a runner writes lies inside the output directory; without one, nothing is
+written. Units: GeV, seconds, metres as declared per field (field metadata, :mod:`jaxgen._units`) by each scenario's
+classes; datasets, CSV files and tables read them from there.
+
+Scenarios come from a registry (:mod:`jaxgen.runcard._registry`): ``"hall"``, ``"ardu"`` and the predict-only
+``"slha"``; :func:`register_scenario` adds one, :func:`get_scenario` returns its record, :func:`scenario_names`
+lists them. Example::
+
+    from jaxgen import runcard
+    card = runcard.load_runcard("hall_predict.toml")   # ValueError naming the key, the expected form and the fix
+    result = runcard.run_predict(card, out="out")       # {"text", "dataset", "written", "prediction", "ok"}
+
+Layout of the package: ``_schema`` (keys, checkers, :class:`Runcard`, parsing, the reference), ``_build`` (Settings
+and Params from a card, :func:`validate`), ``_registry`` (the scenarios), ``_runners`` (predict, fit, sensitivity,
+SLHA spectra), ``_sweep_card`` (sweep), ``_fit_tables`` (fit tables and datasets); datasets, units and provenance
+live in :mod:`jaxgen._io`.
+"""
+
+from .._io import prediction_dataset, write_dataset
+
+# also importable from here (documented above, not in __all__): Scenario, get_scenario, register_scenario,
+# scenario_names (the registry) and build_settings
+from ._build import build_params, build_settings, validate  # noqa: F401
+from ._registry import (  # noqa: F401
+    SCENARIOS,
+    NotAvailableError,
+    Scenario,
+    get_scenario,
+    register_scenario,
+    scenario_api,
+    scenario_names,
+)
+from ._runners import run_fit_card, run_predict, run_sensitivity_card
+from ._schema import SCHEMA, Runcard, load_runcard, parse_runcard, reference_markdown
+from ._sweep_card import run_sweep_card
+
+__all__ = [
+    "SCHEMA",
+    "SCENARIOS",
+    "Runcard",
+    "load_runcard",
+    "parse_runcard",
+    "reference_markdown",
+    "scenario_api",
+    "build_params",
+    "prediction_dataset",
+    "write_dataset",
+    "run_predict",
+    "run_sweep_card",
+    "run_fit_card",
+    "run_sensitivity_card",
+    "NotAvailableError",
+    "validate",
+]
