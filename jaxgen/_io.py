@@ -576,7 +576,10 @@ def prediction_dataset(pred: Any, attrs: dict | None = None, units: dict | None 
 
     from ._paths import leaf_names
 
-    xr = _xr()
+    try:
+        import xarray as xr
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("Datasets need xarray (the 'io' extra): pip install 'jaxgen[io]'") from exc
     names = leaf_names(pred)
     leaves = jax.tree_util.tree_leaves(pred)
     units = {**units_for(pred, names), **(units or {})}
