@@ -27,16 +27,36 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["split_path", "tree_get", "key_name", "leaf_names", "array_element", "Loc", "is_float_like",
-           "describe", "resolve_path", "expand_path", "scalar_paths", "get_values", "set_values", "get_indexed",
-           "set_path", "explode_arrays", "floats_to_arrays", "get_status", "status_value", "suggest"]
+__all__ = [
+    "split_path",
+    "tree_get",
+    "key_name",
+    "leaf_names",
+    "array_element",
+    "Loc",
+    "is_float_like",
+    "describe",
+    "resolve_path",
+    "expand_path",
+    "scalar_paths",
+    "get_values",
+    "set_values",
+    "get_indexed",
+    "set_path",
+    "explode_arrays",
+    "floats_to_arrays",
+    "get_status",
+    "status_value",
+    "suggest",
+]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -58,22 +78,26 @@ def _step(node, part: str, path: str, index_arrays: bool = False):
         try:
             return node[int(part)]
         except (ValueError, IndexError):
-            raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of a sequence of length "
-                             f"{len(node)}") from None
+            raise ValueError(
+                f"parameter path {path!r}: {part!r} is not a valid index of a sequence of length {len(node)}"
+            ) from None
     if index_arrays and hasattr(node, "shape") and np.ndim(node) > 0:  # an element of an array field, "phase.0"
         try:
             i = int(part)
         except ValueError:
             i = None
         if i is None or not 0 <= i < np.shape(node)[0]:
-            raise ValueError(f"parameter path {path!r}: {part!r} is not a valid index of an array of shape "
-                             f"{np.shape(node)}")
+            raise ValueError(
+                f"parameter path {path!r}: {part!r} is not a valid index of an array of shape {np.shape(node)}"
+            )
         return node[i]
     if hasattr(node, part):
         return getattr(node, part)
     fields = [f.name for f in dataclasses.fields(node)] if dataclasses.is_dataclass(node) else []
-    raise ValueError(f"parameter path {path!r}: {type(node).__name__} has no field {part!r}"
-                     + (f" (fields: {fields})" if fields else ""))
+    raise ValueError(
+        f"parameter path {path!r}: {type(node).__name__} has no field {part!r}"
+        + (f" (fields: {fields})" if fields else "")
+    )
 
 
 def tree_get(tree, path: str, index_arrays: bool = False):
@@ -163,8 +187,10 @@ def resolve_path(tree, path: str, *, what: str = "parameter", require_float: boo
         index = tuple(int(t) for t in tail)
         if len(index) != len(shape):
             if not tail and len(shape) > 0:
-                raise ValueError(f"{what} {path!r} is an array of shape {shape}; name one element, e.g. "
-                                 f"{path + '.' + '.'.join('0' * len(shape))!r}")
+                raise ValueError(
+                    f"{what} {path!r} is an array of shape {shape}; name one element, e.g. "
+                    f"{path + '.' + '.'.join('0' * len(shape))!r}"
+                )
             if tail and hasattr(node, "shape"):
                 raise ValueError(f"{what} {path!r}: {len(index)} index(es) for an array of shape {shape}")
             continue
@@ -172,8 +198,10 @@ def resolve_path(tree, path: str, *, what: str = "parameter", require_float: boo
             if not 0 <= i < n:
                 raise ValueError(f"{what} {path!r}: index {i} out of range for an array of shape {shape}")
         if require_float and not is_float_like(node):
-            raise ValueError(f"{what} {path!r} is a {describe(node)}; only floating-point leaves can be varied "
-                             "(give the field a float value, e.g. 2.0 instead of 2, or make it a static field)")
+            raise ValueError(
+                f"{what} {path!r} is a {describe(node)}; only floating-point leaves can be varied "
+                "(give the field a float value, e.g. 2.0 instead of 2, or make it a static field)"
+            )
         return Loc(path=path, leaf=head, index=index)
     fields = ""
     try:
@@ -191,10 +219,12 @@ def expand_path(tree, path: str, what: str, require_float: bool = True) -> list[
         node = None
     if node is not None and hasattr(node, "shape") and len(node.shape) > 0:
         if require_float and not is_float_like(node):
-            raise ValueError(f"{what} {path!r} is an array of dtype {node.dtype}; only floating-point leaves have "
-                             "derivatives")
-        return [Loc(path=path + "." + ".".join(map(str, i)), leaf=path, index=tuple(i))
-                for i in np.ndindex(*node.shape)]
+            raise ValueError(
+                f"{what} {path!r} is an array of dtype {node.dtype}; only floating-point leaves have derivatives"
+            )
+        return [
+            Loc(path=path + "." + ".".join(map(str, i)), leaf=path, index=tuple(i)) for i in np.ndindex(*node.shape)
+        ]
     return [resolve_path(tree, path, what=what, require_float=require_float)]
 
 
@@ -262,8 +292,10 @@ def get_indexed(tree, path: str):
             node = tree_get(tree, parent)
             if hasattr(node, "shape") and np.ndim(node) == 1:
                 if int(last) >= np.shape(node)[0]:
-                    raise ValueError(f"parameter path {path!r}: index {last} out of range for {parent!r} of "
-                                     f"length {np.shape(node)[0]}") from None
+                    raise ValueError(
+                        f"parameter path {path!r}: index {last} out of range for {parent!r} of "
+                        f"length {np.shape(node)[0]}"
+                    ) from None
                 return node[int(last)]
         raise
 

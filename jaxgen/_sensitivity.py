@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 import pathlib
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -36,9 +37,9 @@ import numpy as np
 from ._paths import Loc as _Loc
 from ._paths import expand_path as _expand_one
 from ._paths import floats_to_arrays as _floats_to_arrays
+from ._paths import get_values, leaf_names, scalar_paths, set_values, tree_get
 from ._paths import is_float_like as _is_float_like
 from ._paths import status_value as _status_value
-from ._paths import get_values, leaf_names, scalar_paths, set_values, tree_get
 
 __all__ = [
     "SensitivityTable",
@@ -64,7 +65,7 @@ def _expand_inputs(params, inputs) -> list[_Loc]:
     locs: list[_Loc] = []
     for p in inputs:
         locs += _expand_one(params, p, "input")
-    names = [l.path for l in locs]
+    names = [loc.path for loc in locs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"duplicate inputs: {dup}")
@@ -89,8 +90,9 @@ def _checked_outputs(pred, outputs) -> tuple[_Loc, ...]:
     for loc in out_locs:
         leaf = tree_get(pred, loc.leaf)
         if not _is_float_like(leaf):
-            raise ValueError(f"output {loc.path!r} has dtype {leaf.dtype}; only floating-point outputs have "
-                             "derivatives")
+            raise ValueError(
+                f"output {loc.path!r} has dtype {leaf.dtype}; only floating-point outputs have derivatives"
+            )
     return out_locs
 
 
@@ -112,7 +114,7 @@ def _jac_all_fwd(chain, params, in_locs, x0):
 
     def f(x):
         pred = chain(set_values(params, in_locs, x))
-        return tuple(jnp.asarray(l) for l in jax.tree_util.tree_leaves(pred) if _is_float_like(l)), pred
+        return tuple(jnp.asarray(v) for v in jax.tree_util.tree_leaves(pred) if _is_float_like(v)), pred
 
     J, pred = jax.jacfwd(f, has_aux=True)(x0)
     return pred, J
@@ -206,8 +208,9 @@ class SensitivityTable(eqx.Module):
     def ranked(self, output: str, n: int | None = None) -> list[tuple[str, float]]:
         """Inputs ranked by |elasticity| of one output (defined entries only), largest first."""
         i = self._i(output, "output")
-        items = [(self.inputs[j], float(self.elasticity[i, j])) for j in range(len(self.inputs))
-                 if self.elasticity_ok[i, j]]
+        items = [
+            (self.inputs[j], float(self.elasticity[i, j])) for j in range(len(self.inputs)) if self.elasticity_ok[i, j]
+        ]
         items.sort(key=lambda t: -abs(t[1]))
         return items[:n] if n else items
 
@@ -215,11 +218,14 @@ class SensitivityTable(eqx.Module):
     def finite_difference_jacobian(self, rel_step: float = 1e-3, order: int = 4) -> np.ndarray:
         """(n_out, n_in) finite-difference Jacobian (:func:`finite_difference_jacobian`: central 5-point stencil,
         steps h_j = rel_step |x_j|, one-sided where one side has an invalid status; NaN where both sides do)."""
-        return finite_difference_jacobian(self.chain, self.params, self.in_locs, self.out_locs, rel_step, order,
-                                          bad_status=self.bad_status)
+        jac = finite_difference_jacobian(
+            self.chain, self.params, self.in_locs, self.out_locs, rel_step, order, bad_status=self.bad_status
+        )
+        return cast(np.ndarray, jac)  # return_ok=False: the Jacobian alone
 
-    def finite_difference_errors(self, rel_step: float = 1e-3, atol: float = 1e-6, order: int = 4,
-                                 include_zero_inputs: bool = False) -> np.ndarray:
+    def finite_difference_errors(
+        self, rel_step: float = 1e-3, atol: float = 1e-6, order: int = 4, include_zero_inputs: bool = False
+    ) -> np.ndarray:
         """(n_out, n_in) |E_ad - E_fd| / (|E_ad| + atol) in elasticity units E = J s_x / s_y, s = |value| (1 where
         the value is 0): scale-free, and entries below ``atol`` (default 1e-6, well above the rounding floor
         eps/rel_step) are compared absolutely. Entries without a usable difference (see ``jacobian_ok`` and the
@@ -238,16 +244,23 @@ class SensitivityTable(eqx.Module):
             use &= ~self.zero_input[None, :]
         return np.where(use, err, 0.0)
 
-    def finite_difference_check(self, rel_step: float = 1e-3, atol: float = 1e-6, order: int = 4,
-                                include_zero_inputs: bool = False) -> float:
+    def finite_difference_check(
+        self, rel_step: float = 1e-3, atol: float = 1e-6, order: int = 4, include_zero_inputs: bool = False
+    ) -> float:
         """Max relative error of the AD Jacobian against finite differences (see ``finite_difference_errors``)."""
         if not _status_ok(self.status, self.bad_status):
             raise ValueError(f"the chain's status is {self.status} at this point; finite differences are meaningless")
         return float(np.max(self.finite_difference_errors(rel_step, atol, order, include_zero_inputs), initial=0.0))
 
     # ------------------------------------------------------------------ output
-    def to_markdown(self, kind: str = "elasticity", digits: int = 3, outputs: Sequence[str] | None = None,
-                    inputs: Sequence[str] | None = None, units: Mapping[str, str] | None = None) -> str:
+    def to_markdown(
+        self,
+        kind: str = "elasticity",
+        digits: int = 3,
+        outputs: Sequence[str] | None = None,
+        inputs: Sequence[str] | None = None,
+        units: Mapping[str, str] | None = None,
+    ) -> str:
         """Markdown table: one row per output (with its value), one column per input (with its value);
         entries are elasticities (default) or Jacobian entries; undefined entries print as '--'."""
         if kind not in ("elasticity", "jacobian"):
@@ -261,16 +274,18 @@ class SensitivityTable(eqx.Module):
         def u(n):
             return f" [{units[n]}]" if units.get(n) else ""
 
-        head = ["output", "value"] + [f"`{self.inputs[j]}`{u(self.inputs[j])} = {self.input_values[j]:.4g}"
-                                      for j in ii]
+        head = ["output", "value"] + [f"`{self.inputs[j]}`{u(self.inputs[j])} = {self.input_values[j]:.4g}" for j in ii]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for i in oi:
             cells = [f"`{self.outputs[i]}`{u(self.outputs[i])}", f"{self.output_values[i]:.4g}"]
             cells += [f"{M[i, j] + 0.0:.{digits}g}" if ok[i, j] else "--" for j in ii]  # + 0.0: no "-0"
             lines.append("| " + " | ".join(cells) + " |")
         what = "d ln|y| / d ln|x|" if kind == "elasticity" else "dy/dx (units of y per unit of x)"
-        lines += ["", f"Entries: {what}; '--' = undefined (zero input or output, or invalid status). "
-                      f"Chain status {self.status}; Jacobian by {self.mode}-mode AD."]
+        lines += [
+            "",
+            f"Entries: {what}; '--' = undefined (zero input or output, or invalid status). "
+            f"Chain status {self.status}; Jacobian by {self.mode}-mode AD.",
+        ]
         return "\n".join(lines)
 
     def to_dataset(self):
@@ -280,18 +295,28 @@ class SensitivityTable(eqx.Module):
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataset needs xarray (pip install 'jaxgen[io]')") from exc
         return xr.Dataset(
-            {"jacobian": (("output", "input"), self.jacobian, {"long_name": "dy/dx", "units": "y per unit x"}),
-             "jacobian_ok": (("output", "input"), self.jacobian_ok),
-             "elasticity": (("output", "input"), self.elasticity,
-                            {"long_name": "d ln|y| / d ln|x|", "units": "1"}),
-             "elasticity_ok": (("output", "input"), self.elasticity_ok),
-             "input_value": (("input",), self.input_values), "output_value": (("output",), self.output_values)},
+            {
+                "jacobian": (("output", "input"), self.jacobian, {"long_name": "dy/dx", "units": "y per unit x"}),
+                "jacobian_ok": (("output", "input"), self.jacobian_ok),
+                "elasticity": (("output", "input"), self.elasticity, {"long_name": "d ln|y| / d ln|x|", "units": "1"}),
+                "elasticity_ok": (("output", "input"), self.elasticity_ok),
+                "input_value": (("input",), self.input_values),
+                "output_value": (("output",), self.output_values),
+            },
             coords={"output": list(self.outputs), "input": list(self.inputs)},
-            attrs={"status": int(self.status), "mode": self.mode, "producer": "jaxgen.sensitivity.jacobian"})
+            attrs={"status": int(self.status), "mode": self.mode, "producer": "jaxgen.sensitivity.jacobian"},
+        )
 
-    def plot(self, path: str | pathlib.Path | None = None, outputs: Sequence[str] | None = None,
-             inputs: Sequence[str] | None = None, labels: Mapping[str, str] | None = None, ncols: int = 3,
-             title: str | None = None, min_abs: float = 0.0):
+    def plot(
+        self,
+        path: str | pathlib.Path | None = None,
+        outputs: Sequence[str] | None = None,
+        inputs: Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        ncols: int = 3,
+        title: str | None = None,
+        min_abs: float = 0.0,
+    ):
         """Horizontal bar chart of the elasticities, one panel per output (inputs on the vertical axis).
 
         Undefined entries are marked 'n/a'; inputs with |E| < ``min_abs`` for every shown output are dropped.
@@ -309,12 +334,19 @@ class SensitivityTable(eqx.Module):
         oi = [self._i(o, "output") for o in (outputs or self.outputs)]
         ii = [self._i(x, "input") for x in (inputs or self.inputs)]
         if min_abs > 0:
-            ii = [j for j in ii if any(self.elasticity_ok[i, j] and abs(self.elasticity[i, j]) >= min_abs
-                                       for i in oi)] or ii
+            ii = [
+                j for j in ii if any(self.elasticity_ok[i, j] and abs(self.elasticity[i, j]) >= min_abs for i in oi)
+            ] or ii
         ncols = max(1, min(ncols, len(oi)))
         nrows = math.ceil(len(oi) / ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.2, 0.28 * len(ii) * nrows + 1.4 * nrows),
-                                 squeeze=False, sharey=True, layout="constrained")  # no empty band under a title
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(3.6 * ncols + 1.2, 0.28 * len(ii) * nrows + 1.4 * nrows),
+            squeeze=False,
+            sharey=True,
+            layout="constrained",
+        )  # no empty band under a title
         ypos = np.arange(len(ii))
         for k, i in enumerate(oi):
             ax = axes[k // ncols][k % ncols]
@@ -344,9 +376,15 @@ class SensitivityTable(eqx.Module):
         return fig
 
 
-def jacobian(chain: Callable, params, inputs: Sequence[str] | str | None = None,
-             outputs: Sequence[str] | str | None = None, *, mode: str = "auto",
-             bad_status: int | None = None) -> SensitivityTable:
+def jacobian(
+    chain: Callable,
+    params,
+    inputs: Sequence[str] | str | None = None,
+    outputs: Sequence[str] | str | None = None,
+    *,
+    mode: str = "auto",
+    bad_status: int | None = None,
+) -> SensitivityTable:
     """Jacobian and log-elasticities of ``chain``'s outputs with respect to its inputs at ``params``.
 
     Args:
@@ -401,15 +439,37 @@ def jacobian(chain: Callable, params, inputs: Sequence[str] | str | None = None,
     st_ok = bool(_status_ok(status, bad_status))
     J_ok = np.isfinite(J) & st_ok
     E, E_ok, zin, zout = _elasticity(J, x, y, st_ok)
-    return SensitivityTable(inputs=tuple(l.path for l in in_locs), outputs=tuple(l.path for l in out_locs),
-                            input_values=x, output_values=y, jacobian=np.where(np.isfinite(J), J, 0.0),
-                            jacobian_ok=J_ok, elasticity=E, elasticity_ok=E_ok, zero_input=zin, zero_output=zout,
-                            status=status, mode=mode, bad_status=bad_status, chain=chain, params=params,
-                            in_locs=in_locs, out_locs=out_locs)
+    return SensitivityTable(
+        inputs=tuple(loc.path for loc in in_locs),
+        outputs=tuple(loc.path for loc in out_locs),
+        input_values=x,
+        output_values=y,
+        jacobian=np.where(np.isfinite(J), J, 0.0),
+        jacobian_ok=J_ok,
+        elasticity=E,
+        elasticity_ok=E_ok,
+        zero_input=zin,
+        zero_output=zout,
+        status=status,
+        mode=mode,
+        bad_status=bad_status,
+        chain=chain,
+        params=params,
+        in_locs=in_locs,
+        out_locs=out_locs,
+    )
 
 
-def finite_difference_jacobian(chain: Callable, params, inputs=None, outputs=None, rel_step: float = 1e-3,
-                               order: int = 4, return_ok: bool = False, bad_status: int | None = None):
+def finite_difference_jacobian(
+    chain: Callable,
+    params,
+    inputs=None,
+    outputs=None,
+    rel_step: float = 1e-3,
+    order: int = 4,
+    return_ok: bool = False,
+    bad_status: int | None = None,
+):
     """(n_out, n_in) finite-difference Jacobian with steps h_j = rel_step |x_j| (rel_step where x_j = 0).
 
     ``order=4`` (default): the central 5-point stencil [8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))] / (12 h),
@@ -438,8 +498,8 @@ def finite_difference_jacobian(chain: Callable, params, inputs=None, outputs=Non
     ys, st = np.asarray(ys, float), np.asarray(st)
     ok = _status_ok(st, bad_status) & np.all(np.isfinite(ys), axis=1)
     y0 = ys[0]
-    yp, ym, yp2, ym2 = (ys[1 + k * n: 1 + (k + 1) * n] for k in range(4))
-    okp, okm, okp2, okm2 = (ok[1 + k * n: 1 + (k + 1) * n] for k in range(4))
+    yp, ym, yp2, ym2 = (ys[1 + k * n : 1 + (k + 1) * n] for k in range(4))
+    okp, okm, okp2, okm2 = (ok[1 + k * n : 1 + (k + 1) * n] for k in range(4))
     hh = h[:, None]
     with np.errstate(invalid="ignore", over="ignore"):
         central2 = (yp - ym) / (2 * hh)
@@ -451,8 +511,7 @@ def finite_difference_jacobian(chain: Callable, params, inputs=None, outputs=Non
         central, both = central4, plus & minus
     else:
         central, both = central2, okp & okm & ok[0]
-    J = np.where(both[:, None], central,
-                 np.where(plus[:, None], forward, np.where(minus[:, None], backward, np.nan)))
+    J = np.where(both[:, None], central, np.where(plus[:, None], forward, np.where(minus[:, None], backward, np.nan)))
     usable = both | plus | minus
     return (J.T, usable) if return_ok else J.T
 
@@ -492,8 +551,10 @@ class ChoiceComparison(eqx.Module):
         for i, o in enumerate(self.outputs):
             u = f" [{units[o]}]" if units.get(o) else ""
             cells = [f"`{o}`{u}"]
-            cells += [f"{self.values[k, i]:.{digits}g}" if self.valid[k, i] else f"-- (status {self.status[k]})"
-                      for k in range(len(self.choices))]
+            cells += [
+                f"{self.values[k, i]:.{digits}g}" if self.valid[k, i] else f"-- (status {self.status[k]})"
+                for k in range(len(self.choices))
+            ]
             cells += [f"{np.max(np.abs(self.relative_deviation[:, i])):.3g}", f"{self.spread[i]:.3g}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines += ["", f"Reference: {ref}."]
@@ -505,16 +566,26 @@ class ChoiceComparison(eqx.Module):
             import xarray as xr
         except ImportError as exc:  # pragma: no cover
             raise ImportError("to_dataset needs xarray (pip install 'jaxgen[io]')") from exc
-        return xr.Dataset({"value": (("choice", "output"), self.values), "valid": (("choice", "output"), self.valid),
-                           "status": (("choice",), self.status),
-                           "relative_deviation": (("choice", "output"), self.relative_deviation),
-                           "spread": (("output",), self.spread)},
-                          coords={"choice": list(self.choices), "output": list(self.outputs)},
-                          attrs={"reference": self.choices[self.reference]})
+        return xr.Dataset(
+            {
+                "value": (("choice", "output"), self.values),
+                "valid": (("choice", "output"), self.valid),
+                "status": (("choice",), self.status),
+                "relative_deviation": (("choice", "output"), self.relative_deviation),
+                "spread": (("output",), self.spread),
+            },
+            coords={"choice": list(self.choices), "output": list(self.outputs)},
+            attrs={"reference": self.choices[self.reference]},
+        )
 
 
-def compare_choices(chains: Mapping[str, Callable], params, outputs: Sequence[str] | str | None = None,
-                    reference: str | None = None, bad_status: int | None = None) -> ChoiceComparison:
+def compare_choices(
+    chains: Mapping[str, Callable],
+    params,
+    outputs: Sequence[str] | str | None = None,
+    reference: str | None = None,
+    bad_status: int | None = None,
+) -> ChoiceComparison:
     """Evaluate ``chains[name](params)`` for each discrete choice and compare the outputs (one jit per choice).
 
     ``reference`` (default: the first choice) is the denominator of ``relative_deviation``. ``bad_status``: None
@@ -533,9 +604,10 @@ def compare_choices(chains: Mapping[str, Callable], params, outputs: Sequence[st
         pred = eqx.filter_jit(chains[nm])(params)
         locs = _checked_outputs(pred, outputs)
         if out_names is None:
-            out_names = tuple(l.path for l in locs)
+            out_names = tuple(loc.path for loc in locs)
         vals.append(np.asarray(get_values(pred, locs, allow_empty=False), float))
         stats.append(int(_status_value(pred)))
+    assert out_names is not None  # set by the first choice (there is at least one)
     V = np.stack(vals)
     S = np.asarray(stats, np.int32)
     st_ok = _status_ok(S, bad_status)
@@ -549,8 +621,16 @@ def compare_choices(chains: Mapping[str, Callable], params, outputs: Sequence[st
         mn = np.where(any_good, np.min(np.where(good, V, np.inf), axis=0), 0.0)
         mean = np.sum(np.where(good, V, 0.0), axis=0) / np.maximum(good.sum(axis=0), 1)
         spread = np.where(mean != 0, (mx - mn) / np.abs(np.where(mean != 0, mean, 1.0)), 0.0)
-    return ChoiceComparison(choices=tuple(names), outputs=out_names, values=V, valid=good, status=S,
-                            reference=ref, relative_deviation=rel, spread=spread)
+    return ChoiceComparison(
+        choices=tuple(names),
+        outputs=out_names,
+        values=V,
+        valid=good,
+        status=S,
+        reference=ref,
+        relative_deviation=rel,
+        spread=spread,
+    )
 
 
 def gstar_table_names(include_constant: bool = False) -> tuple[str, ...]:
@@ -560,10 +640,17 @@ def gstar_table_names(include_constant: bool = False) -> tuple[str, ...]:
     return tuple(t for t in TABLES if include_constant or t != "constant")
 
 
-def compare_tables(chain: Callable, params, tables: Sequence[str] | None = None,
-                   outputs: Sequence[str] | str | None = None, *, keyword: str = "cosmology",
-                   reference: str | None = None, bad_status: int | None = None,
-                   **cosmology_kwargs) -> ChoiceComparison:
+def compare_tables(
+    chain: Callable,
+    params,
+    tables: Sequence[str] | None = None,
+    outputs: Sequence[str] | str | None = None,
+    *,
+    keyword: str = "cosmology",
+    reference: str | None = None,
+    bad_status: int | None = None,
+    **cosmology_kwargs,
+) -> ChoiceComparison:
     """Compare a chain's predictions for each g_* table: ``chain(params, cosmology=Cosmology(table=t))``.
 
     ``tables`` default: every tabulation (Saikawa-Shirai, Drees-Hajkarim-Schmitz, Gondolo-Gelmini; see

@@ -32,8 +32,9 @@ import pathlib
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -47,8 +48,20 @@ from ._paths import array_element as _array_element
 from ._paths import leaf_names, tree_get
 from ._paths import split_path as _split
 
-__all__ = ["Axis", "Design", "SweepRun", "DESIGN_KINDS", "grid_design", "random_design", "sobol_design",
-           "run_sweep", "load_sweep", "evaluate_points", "tree_get", "leaf_names"]
+__all__ = [
+    "Axis",
+    "Design",
+    "SweepRun",
+    "DESIGN_KINDS",
+    "grid_design",
+    "random_design",
+    "sobol_design",
+    "run_sweep",
+    "load_sweep",
+    "evaluate_points",
+    "tree_get",
+    "leaf_names",
+]
 
 DESIGN_KINDS = ("grid", "random", "sobol")
 FORMAT = "jaxgen-sweep/2"  # /2: every chunk has a checksummed record (chunk_<i>.json)
@@ -118,19 +131,38 @@ class Design(eqx.Module):
             raise ValueError(f"duplicate parameter paths in design: {paths}")
         for a in self.axes:
             leaf = tree_get(self.base, a.path, index_arrays=True)
-            if isinstance(leaf, (bool, np.bool_)) or not (isinstance(leaf, (int, float, np.number))
-                                                             or hasattr(leaf, "shape")):
-                raise TypeError(f"parameter {a.path!r} of the base point is {type(leaf).__name__}; a swept field "
-                                "must be a numeric scalar (Python float or 0-d array)")
+            if isinstance(leaf, (bool, np.bool_)) or not (
+                isinstance(leaf, (int, float, np.number)) or hasattr(leaf, "shape")
+            ):
+                raise TypeError(
+                    f"parameter {a.path!r} of the base point is {type(leaf).__name__}; a swept field "
+                    "must be a numeric scalar (Python float or 0-d array)"
+                )
             if np.ndim(leaf) != 0:
-                raise ValueError(f"parameter {a.path!r} of the base point has shape {np.shape(leaf)}; only scalar "
-                                 "fields can be swept (sweep an element with a path like 'field.0')")
+                raise ValueError(
+                    f"parameter {a.path!r} of the base point has shape {np.shape(leaf)}; only scalar "
+                    "fields can be swept (sweep an element with a path like 'field.0')"
+                )
         if self.n_points < 1:
             raise ValueError(f"a design needs n_points >= 1, got {self.n_points}")
 
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(a.path for a in self.axes)
+
+    def _grid_shape(self) -> tuple[int, ...]:
+        """Nodes per axis of a grid design (every axis needs ``n``)."""
+        shape = tuple(a.n for a in self.axes if a.n is not None)
+        if len(shape) != len(self.axes):
+            missing = [a.path for a in self.axes if a.n is None]
+            raise ValueError(f"a grid design needs n (the number of grid nodes) on every Axis; missing on {missing}")
+        return shape
+
+    def _seed(self) -> int:
+        """The seed of a random or Sobol design."""
+        if self.seed is None:
+            raise ValueError(f"a {self.kind} design needs an int seed, got None")
+        return int(self.seed)
 
     def unit_values(self, start: int, stop: int) -> np.ndarray:
         """Points ``start..stop-1`` in the unit cube (grid: node positions in [0, 1])."""
@@ -139,18 +171,19 @@ class Design(eqx.Module):
             raise ValueError(f"index range [{start}, {stop}) outside the design's {self.n_points} points")
         k = len(self.axes)
         if self.kind == "grid":
-            shape = tuple(a.n for a in self.axes)
+            shape = self._grid_shape()
             idx = np.unravel_index(np.arange(start, stop), shape)  # C order: the last axis varies fastest
             return np.stack([i / max(n - 1, 1) for i, n in zip(idx, shape)], axis=-1).astype(np.float64)
         if self.kind == "random":
             b0, b1 = start // _RANDOM_BLOCK, (stop - 1) // _RANDOM_BLOCK if stop > start else start // _RANDOM_BLOCK
-            blocks = [np.random.default_rng([int(self.seed), b]).random((_RANDOM_BLOCK, k)) for b in range(b0, b1 + 1)]
+            seed = self._seed()
+            blocks = [np.random.default_rng([seed, b]).random((_RANDOM_BLOCK, k)) for b in range(b0, b1 + 1)]
             u = np.concatenate(blocks, axis=0)
             off = start - b0 * _RANDOM_BLOCK
-            return u[off: off + (stop - start)]
+            return u[off : off + (stop - start)]
         from scipy.stats import qmc  # sobol: scrambled, seeded, fast-forwarded to `start`
 
-        eng = qmc.Sobol(d=k, scramble=True, rng=np.random.default_rng(int(self.seed)))
+        eng = qmc.Sobol(d=k, scramble=True, rng=np.random.default_rng(self._seed()))
         if start:
             eng.fast_forward(start)
         with warnings.catch_warnings():
@@ -163,9 +196,9 @@ class Design(eqx.Module):
         u = self.unit_values(start, stop)
         if self.kind == "grid":
             cols = []
-            for j, a in enumerate(self.axes):
-                nodes = (np.geomspace(a.low, a.high, a.n) if a.log else np.linspace(a.low, a.high, a.n))
-                cols.append(nodes[np.rint(u[:, j] * max(a.n - 1, 1)).astype(np.int64)])
+            for j, (a, n) in enumerate(zip(self.axes, self._grid_shape())):
+                nodes = np.geomspace(a.low, a.high, n) if a.log else np.linspace(a.low, a.high, n)
+                cols.append(nodes[np.rint(u[:, j] * max(n - 1, 1)).astype(np.int64)])
             return np.stack(cols, axis=-1)
         return np.stack([a.transform(u[:, j]) for j, a in enumerate(self.axes)], axis=-1)
 
@@ -181,10 +214,25 @@ class Design(eqx.Module):
             h.update(np.ascontiguousarray(arr).tobytes())
             base_values[name] = arr.tolist() if arr.size <= 64 else f"<array {arr.shape} {arr.dtype}>"
         h.update(str(jax.tree_util.tree_structure(self.base)).encode())
-        return {"kind": self.kind, "seed": self.seed, "n_points": self.n_points,
-                "axes": [{"path": a.path, "low": float(a.low), "high": float(a.high), "log": bool(a.log),
-                          "n": a.n, "units": a.units} for a in self.axes],
-                "base_type": type(self.base).__name__, "base": base_values, "base_sha256": h.hexdigest()}
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "n_points": self.n_points,
+            "axes": [
+                {
+                    "path": a.path,
+                    "low": float(a.low),
+                    "high": float(a.high),
+                    "log": bool(a.log),
+                    "n": a.n,
+                    "units": a.units,
+                }
+                for a in self.axes
+            ],
+            "base_type": type(self.base).__name__,
+            "base": base_values,
+            "base_sha256": h.hexdigest(),
+        }
 
 
 def _check_axes(axes) -> tuple[Axis, ...]:
@@ -211,7 +259,7 @@ def grid_design(base, axes) -> Design:
     for a in axes:
         if a.n is None:
             raise ValueError(f"grid_design: Axis {a.path!r} needs n (the number of grid nodes)")
-    return Design("grid", base, axes, int(np.prod([a.n for a in axes])), None)
+    return Design("grid", base, axes, int(np.prod([a.n for a in axes if a.n is not None])), None)
 
 
 def random_design(base, axes, n: int, seed: int = 0) -> Design:
@@ -256,13 +304,13 @@ def _point_builder(design: Design):
         for (arr_path, idx), val in zip(split, new):  # elements of array fields, e.g. "phase.0"
             if idx is not None:
                 arr = jnp.asarray(tree_get(tree, arr_path))
-                tree = eqx.tree_at(lambda t, ap=arr_path: tree_get(t, ap), tree,
-                                   arr.at[idx].set(val.astype(arr.dtype)))
+                tree = eqx.tree_at(lambda t, ap=arr_path: tree_get(t, ap), tree, arr.at[idx].set(val.astype(arr.dtype)))
         plain = [(p, val) for p, (_, idx), val in zip(paths, split, new) if idx is None]
         if not plain:
             return tree
-        return eqx.tree_at(lambda t: [tree_get(t, p) for p, _ in plain], tree, [val for _, val in plain],
-                           is_leaf=lambda x: x is None)
+        return eqx.tree_at(
+            lambda t: [tree_get(t, p) for p, _ in plain], tree, [val for _, val in plain], is_leaf=lambda x: x is None
+        )
 
     return build
 
@@ -277,8 +325,10 @@ def _result_spec(f, design: Design):
     names = leaf_names(out)
     leaves = jax.tree_util.tree_leaves(out)
     if "status" not in names:
-        raise ValueError(f"f must return a PyTree with an integer `status` field (0 = ok); got leaves {names}. "
-                         "Wrap f, e.g. lambda p: MyResult(value=g(p), status=jnp.int32(0)).")
+        raise ValueError(
+            f"f must return a PyTree with an integer `status` field (0 = ok); got leaves {names}. "
+            "Wrap f, e.g. lambda p: MyResult(value=g(p), status=jnp.int32(0))."
+        )
     st = leaves[names.index("status")]
     if st.shape != () or not jnp.issubdtype(st.dtype, jnp.integer):
         raise ValueError(f"`status` must be a scalar integer per point, got shape {st.shape} dtype {st.dtype}")
@@ -359,8 +409,15 @@ class SweepRun(eqx.Module):
 
 def _fingerprint(m: dict) -> dict:
     d = dict(m["design"])
-    return {"format": m["format"], "design": d, "chunk_size": m["chunk_size"], "n_points": m["n_points"],
-            "result_names": m["result_names"], "result_dtypes": m["result_dtypes"], "float_dtype": m["float_dtype"]}
+    return {
+        "format": m["format"],
+        "design": d,
+        "chunk_size": m["chunk_size"],
+        "n_points": m["n_points"],
+        "result_names": m["result_names"],
+        "result_dtypes": m["result_dtypes"],
+        "float_dtype": m["float_dtype"],
+    }
 
 
 class _Progress:
@@ -389,8 +446,10 @@ class _Progress:
             try:
                 import tqdm  # noqa: F401
             except ImportError:  # pragma: no cover - depends on the environment
-                warnings.warn("no progress bar: tqdm is not installed (pip install 'jaxgen[io]'); printing lines "
-                              "instead", stacklevel=3)
+                warnings.warn(
+                    "no progress bar: tqdm is not installed (pip install 'jaxgen[io]'); printing lines instead",
+                    stacklevel=3,
+                )
                 mode = "lines"
         return cls(mode, total, initial, desc)
 
@@ -403,8 +462,11 @@ class _Progress:
         if what == "start":
             msg += ", starting" if self.done == 0 else ", resuming"
         else:
-            msg += f", {rate:.3g} points/s, " + ("done in" if what == "end" else "ETA") + \
-                   (f" {dt:.1f} s" if what == "end" else f" {eta:.1f} s")
+            msg += (
+                f", {rate:.3g} points/s, "
+                + ("done in" if what == "end" else "ETA")
+                + (f" {dt:.1f} s" if what == "end" else f" {eta:.1f} s")
+            )
         print(msg, file=sys.stderr, flush=True)
 
     def update(self, m):
@@ -495,11 +557,20 @@ def run_sweep(
     chunk_size = int(chunk_size)
     n_points = design.n_points
     n_chunks = -(-n_points // chunk_size)
-    manifest = {"format": FORMAT, "design": design.metadata(), "chunk_size": chunk_size, "n_points": n_points,
-                "n_chunks": n_chunks, "result_names": names,
-                "result_dtypes": [str(x.dtype) for x in spec_leaves], "units": units,
-                "function": getattr(f, "__qualname__", repr(f)), "description": description,
-                "float_dtype": str(_float_dtype()), "versions": package_versions()}
+    manifest = {
+        "format": FORMAT,
+        "design": design.metadata(),
+        "chunk_size": chunk_size,
+        "n_points": n_points,
+        "n_chunks": n_chunks,
+        "result_names": names,
+        "result_dtypes": [str(x.dtype) for x in spec_leaves],
+        "units": units,
+        "function": getattr(f, "__qualname__", repr(f)),
+        "description": description,
+        "float_dtype": str(_float_dtype()),
+        "versions": package_versions(),
+    }
 
     mine = [i for i in range(n_chunks) if i % pc == pi]
     done: set[int] = set()
@@ -515,8 +586,10 @@ def run_sweep(
             if not _io.create_manifest(out, manifest):  # another process created it first: it must be the same
                 old = _io.read_manifest(out)
         if old is not None and _fingerprint(old) != _fingerprint(manifest):
-            raise ValueError(f"{out} holds a different sweep (design, chunk size or result fields differ); "
-                             "use a new directory, or the same arguments to resume")
+            raise ValueError(
+                f"{out} holds a different sweep (design, chunk size or result fields differ); "
+                "use a new directory, or the same arguments to resume"
+            )
         # resume: every chunk of this process that is on disk is verified (record, size, SHA-256, point range);
         # a bad one (truncated, overwritten, or a file whose record was never written) is removed and recomputed
         for i in sorted(_io.present_chunks(out) & set(mine)):
@@ -528,9 +601,12 @@ def run_sweep(
                 continue
             done.add(i)
         if recomputed:
-            warnings.warn(f"{out}: {len(recomputed)} chunk(s) failed verification and are recomputed: "
-                          + "; ".join(list(recomputed.values())[:3]) + (" ..." if len(recomputed) > 3 else ""),
-                          stacklevel=2)
+            warnings.warn(
+                f"{out}: {len(recomputed)} chunk(s) failed verification and are recomputed: "
+                + "; ".join(list(recomputed.values())[:3])
+                + (" ..." if len(recomputed) > 3 else ""),
+                stacklevel=2,
+            )
     todo = [i for i in mine if i not in done]
 
     n_dev = len(devices)
@@ -541,15 +617,27 @@ def run_sweep(
     t0 = time.perf_counter()
     compiled = None
     if todo or out is None:  # a resume with nothing left to compute does not compile
-        compiled = _make_chunk_fn(f, design, sharding).lower(
-            jax.ShapeDtypeStruct((batch, len(design.axes)), fdt, sharding=sharding)).compile()
+        compiled = (
+            _make_chunk_fn(f, design, sharding)
+            .lower(jax.ShapeDtypeStruct((batch, len(design.axes)), fdt, sharding=sharding))
+            .compile()
+        )
     compile_s = time.perf_counter() - t0
 
-    axis_attrs = {a.path: {"units": a.units, "log": int(a.log), "low": float(a.low), "high": float(a.high)}
-                  for a in design.axes}
-    attrs = {"format": FORMAT, "design_kind": design.kind, "seed": -1 if design.seed is None else design.seed,
-             "parameters": list(design.paths), "n_points": n_points, "chunk_size": chunk_size,
-             "description": description, "versions": manifest["versions"], "float_dtype": str(fdt)}
+    axis_attrs = {
+        a.path: {"units": a.units, "log": int(a.log), "low": float(a.low), "high": float(a.high)} for a in design.axes
+    }
+    attrs = {
+        "format": FORMAT,
+        "design_kind": design.kind,
+        "seed": -1 if design.seed is None else design.seed,
+        "parameters": list(design.paths),
+        "n_points": n_points,
+        "chunk_size": chunk_size,
+        "description": description,
+        "versions": manifest["versions"],
+        "float_dtype": str(fdt),
+    }
 
     def host_values(i):
         start, stop = i * chunk_size, min((i + 1) * chunk_size, n_points)
@@ -559,12 +647,16 @@ def run_sweep(
 
     def dispatch(i):
         start, stop, vals, pad = host_values(i)
+        assert compiled is not None  # compiled whenever there is a chunk to dispatch
         return i, start, stop, vals, compiled(jax.device_put(np.asarray(pad, fdt), sharding))
 
     sizes = {i: min((i + 1) * chunk_size, n_points) - i * chunk_size for i in mine}
-    prog = _Progress.start(progress_mode, total=sum(sizes.values()),
-                               initial=sum(sizes.values()) - sum(sizes[i] for i in todo),
-                               desc=description or "sweep")
+    prog = _Progress.start(
+        progress_mode,
+        total=sum(sizes.values()),
+        initial=sum(sizes.values()) - sum(sizes[i] for i in todo),
+        desc=description or "sweep",
+    )
     kept: list = []
     n_ok = 0
     n_done = 0
@@ -587,6 +679,7 @@ def run_sweep(
     try:
         pending = dispatch(todo[0]) if todo else None
         for k in range(len(todo)):
+            assert pending is not None
             i, start, stop, vals, result = pending
             pending = dispatch(todo[k + 1]) if k + 1 < len(todo) else None  # overlap next chunk with this one
             leaves, ok = jax.device_get(result)
@@ -597,11 +690,19 @@ def run_sweep(
             params = {p: vals[:, j].astype(fdt) for j, p in enumerate(design.paths)}
             res = dict(zip(names, leaves))
             if out is not None:
-                ds = _io.chunk_dataset(np.arange(start, stop), params, res, ok, param_attrs=axis_attrs,
-                                       result_units=units, attrs={**attrs, "chunk_index": i},
-                                       result_attrs=result_attrs)
+                ds = _io.chunk_dataset(
+                    np.arange(start, stop),
+                    params,
+                    res,
+                    ok,
+                    param_attrs=axis_attrs,
+                    result_units=units,
+                    attrs={**attrs, "chunk_index": i},
+                    result_attrs=result_attrs,
+                )
                 if in_write is not None:
                     finish(in_write)
+                assert writer is not None  # created whenever out is given
                 in_write = (writer.submit(_io.write_chunk, out, i, ds), i, m)
             else:
                 kept.append((np.arange(start, stop), params, res, ok))
@@ -622,16 +723,31 @@ def run_sweep(
     dataset = None
     if out is None and kept:
         cat = lambda parts: np.concatenate(parts, axis=0)  # noqa: E731
-        dataset = _io.chunk_dataset(cat([k[0] for k in kept]),
-                                    {p: cat([k[1][p] for k in kept]) for p in design.paths},
-                                    {n: cat([k[2][n] for k in kept]) for n in names},
-                                    cat([k[3] for k in kept]), param_attrs=axis_attrs, result_units=units,
-                                    attrs={**attrs, "manifest": json.dumps(manifest, sort_keys=True)},
-                                    result_attrs=result_attrs)
-    return SweepRun(n_points=n_points, n_chunks=n_chunks, chunk_size=chunk_size, chunks_computed=len(todo),
-                    chunks_skipped=n_chunks - len(todo), n_ok=n_ok, compile_s=compile_s, run_s=run_s,
-                    points_per_s=n_computed / run_s if run_s > 0 else float("nan"), n_devices=n_dev,
-                    out=out, dataset=dataset, chunks_recomputed=tuple(sorted(recomputed)))
+        dataset = _io.chunk_dataset(
+            cat([k[0] for k in kept]),
+            {p: cat([k[1][p] for k in kept]) for p in design.paths},
+            {n: cat([k[2][n] for k in kept]) for n in names},
+            cat([k[3] for k in kept]),
+            param_attrs=axis_attrs,
+            result_units=units,
+            attrs={**attrs, "manifest": json.dumps(manifest, sort_keys=True)},
+            result_attrs=result_attrs,
+        )
+    return SweepRun(
+        n_points=n_points,
+        n_chunks=n_chunks,
+        chunk_size=chunk_size,
+        chunks_computed=len(todo),
+        chunks_skipped=n_chunks - len(todo),
+        n_ok=n_ok,
+        compile_s=compile_s,
+        run_s=run_s,
+        points_per_s=n_computed / run_s if run_s > 0 else float("nan"),
+        n_devices=n_dev,
+        out=out,
+        dataset=dataset,
+        chunks_recomputed=tuple(sorted(recomputed)),
+    )
 
 
 def load_sweep(out, *, require_complete: bool = True):

@@ -31,8 +31,9 @@ import pytest
 
 import jaxgen
 from jaxgen import constants as c
-from jaxgen import cp, equilibrium, models, signatures as sg, washout as w
-from jaxgen import freezein
+from jaxgen import cp, equilibrium, freezein, models
+from jaxgen import signatures as sg
+from jaxgen import washout as w
 from jaxgen._gravitino import gravitino_prediction
 from jaxgen.cosmology import Cosmology
 
@@ -67,7 +68,7 @@ def readme_rows() -> dict[str, list[str]]:
     i = lines.index(HEADER)
     assert re.fullmatch(r"\|(---\|)+", lines[i + 1].replace(" ", ""))
     rows = {}
-    for line in lines[i + 2:]:
+    for line in lines[i + 2 :]:
         if not line.startswith("|"):
             break
         cells = [_norm(x) for x in line.strip().strip("|").split(" | ")]
@@ -97,18 +98,28 @@ def hall_rows() -> dict[str, list[str]]:
     c_sm = _b_over_bml(models.standard_model(3, 1))
     assert b_over_x == pytest.approx(-c_sm, rel=1e-12)
     rows["Hall (3.2) m_X, SM"] = [
-        "1.62 GeV", f"{fix(_m_x(c_sm), 3)} GeV",
+        "1.62 GeV",
+        f"{fix(_m_x(c_sm), 3)} GeV",
         f"{frac(c_sm)} m_p {c.HALL_2010.dm_to_baryon:.2f}; Hall writes B = ({frac(c_sm)}) X, with B-L+X = 0 it is "
-        f"B = {frac(b_over_x)[0]}({frac(-b_over_x)}) X"]
+        f"B = {frac(b_over_x)[0]}({frac(-b_over_x)}) X",
+    ]
     c_heavy = _b_over_bml(models.standard_model(3, 2))
     rows["Hall (3.3) m_X, MSSM with heavy superpartners"] = ["1.59 GeV", f"{fix(_m_x(c_heavy), 3)} GeV", frac(c_heavy)]
     rows["Hall (3.4) m_X, sphalerons off"] = ["4.56 GeV", f"{fix(_m_x(1.0), 3)} GeV", ""]
     # (1.1), (1.2)
     rows["Hall (1.1) C_FI"] = [
-        "1.64", f"{fix(freezein.hall_c_fi('full'), 5)} (M_Pl) = {fix(freezein.hall_c_fi('reduced'), 4)} (reduced M_Pl)",
-        "holds only with the reduced Planck mass; the g in C_FI is that of the decaying particle, not g_X"]
-    omega_coeff = float(freezein.freezein_closed_form(1.0, 1.0, 1.0, 1.0)) * c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2
-    rows["Hall (1.2) Omega h^2 coefficient"] = ["1.09e27", sci(omega_coeff, 3), "printed value from rounded C_FI and M_Pl"]
+        "1.64",
+        f"{fix(freezein.hall_c_fi('full'), 5)} (M_Pl) = {fix(freezein.hall_c_fi('reduced'), 4)} (reduced M_Pl)",
+        "holds only with the reduced Planck mass; the g in C_FI is that of the decaying particle, not g_X",
+    ]
+    omega_coeff = (
+        float(freezein.freezein_closed_form(1.0, 1.0, 1.0, 1.0)) * c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2
+    )
+    rows["Hall (1.2) Omega h^2 coefficient"] = [
+        "1.09e27",
+        sci(omega_coeff, 3),
+        "printed value from rounded C_FI and M_Pl",
+    ]
     # (1.4), (1.5)
     mb = 400.0
     a = 1e-6 * math.sqrt(mb / 100.0)
@@ -117,9 +128,11 @@ def hall_rows() -> dict[str, list[str]]:
     assert pref * 128 * math.pi**2 == pytest.approx(1.0, rel=1e-12)
     printed = 1e-3 * c.M_PLANCK_REDUCED / mb * a**2 / (128 * math.pi**3)
     rows["Hall (1.4) eta_X prefactor"] = [
-        "1/(128 pi^3)", f"1/(128 pi^{round(math.log(1 / (128 * pref)) / math.log(math.pi))})",
+        "1/(128 pi^3)",
+        f"1/(128 pi^{round(math.log(1 / (128 * pref)) / math.log(math.pi))})",
         f"unitarity derivation; at the reference values of eq. (1.5) (C_FI = 1e-3 with the reduced Planck mass, the "
-        f"convention of C_FI = 1.64) eta_X = {sci(eta, 2)}; the printed form gives {sci(printed, 2)} (\"~1e-2\")"]
+        f'convention of C_FI = 1.64) eta_X = {sci(eta, 2)}; the printed form gives {sci(printed, 2)} ("~1e-2")',
+    ]
     # (2.5): eps = k Im(C0 C1^*) Im(A0 A1^*)/(|C0|^2 A0^2) with k = -2
     c0, c1, a0, a1 = 0.7 * np.exp(0.2j), 0.05 * np.exp(-0.9j), 1.3, 0.4 * np.exp(0.6j)
     eps = float(cp.interference_epsilon(c0, jnp.array([c1]), a0**2, jnp.array([np.imag(a0 * np.conj(a1))])))
@@ -138,34 +151,43 @@ def hall_rows() -> dict[str, list[str]]:
     rows["Hall (4.2) LOSP decay length"] = [
         f"{float(sg.hall_eq_4_2(**ref42, gamma=2.0)):.0f} m (gamma = 2)",
         f"{fix(l_gamma2, 2)} m (beta gamma = sqrt 3), c tau = {fix(float(sg.losp_decay_length(**ref42)), 2)} m",
-        f"prefactor {float(sg.hall_eq_4_2(**ref42)) / l_gamma2:.1f}x smaller; lab length uses beta gamma"]
+        f"prefactor {float(sg.hall_eq_4_2(**ref42)) / l_gamma2:.1f}x smaller; lab length uses beta gamma",
+    ]
     # non-thermalization bound and the shortest LOSP lifetime
     lam_max = float(sg.thermalization_coupling_bound(100.0))
     assert float(sg.thermalization_coupling_bound(400.0)) / lam_max == pytest.approx(2.0, rel=1e-12)
     rows["Hall non-thermalization bound"] = [
         f"lambda < {sci(float(sg.hall_thermalization_bound(100.0)), 0)} sqrt(m_B/100 GeV)",
-        f"{sci(lam_max, 1)} sqrt(m_B/100 GeV)", "from T_X/T < 1"]
+        f"{sci(lam_max, 1)} sqrt(m_B/100 GeV)",
+        "from T_X/T < 1",
+    ]
     tau = lambda lam: c.GEV_INV_TO_S / float(sg.losp_width_from_coupling(lam, 100.0))  # noqa: E731
     rows["Hall Sec. 4.1 shortest LOSP lifetime without thermalization (m = 100 GeV)"] = [
-        "1e-13 s", f"{sci(tau(lam_max), 2)} s",
+        "1e-13 s",
+        f"{sci(tau(lam_max), 2)} s",
         f"at the derived bound lambda = {sci(lam_max, 1)}; the printed 1e-13 s is the printed bound lambda = "
         f"{sci(float(sg.hall_thermalization_bound(100.0)), 0)} ({sci(tau(1e-6), 2)} s with Gamma = lambda^2 m/(8 pi), "
-        "the pairing that fixes this width convention)"]
+        "the pairing that fixes this width convention)",
+    ]
     # (4.8), (4.9)
     t48 = float(sg.psi_x_lifetime_xudd(2.0))
     assert float(sg.psi_x_lifetime_xudd(2.0, 0.1)) == pytest.approx(t48, rel=1e-12)  # "independent of alpha_s"
     assert math.isinf(float(sg.psi_x_lifetime_xudd(2.0, alpha_1=0.0)))  # gluino alone cancels at degeneracy
     rows["Hall (4.8) psi_X lifetime, XUDD"] = [
-        f"{sci(float(sg.hall_eq_4_8(2.0)), 0)} s", f"{sci(t48, 2)} s",
+        f"{sci(float(sg.hall_eq_4_8(2.0)), 0)} s",
+        f"{sci(t48, 2)} s",
         "gaugino dressing of X U D S/M_*: the gluino loop cancels for degenerate squarks (Fierz), the bino survives; "
         f"C defined by <B M|u(d s)|0> = C m_psi^2; {sci(t48 / float(sg.hall_eq_4_8(2.0)), 1)}x the printed lifetime, "
-        "independent of alpha_s (printed alpha_s^-4)"]
+        "independent of alpha_s (printed alpha_s^-4)",
+    ]
     t49 = float(sg.psi_x_lifetime_lhu(1e-10, 2.0))
     rows["Hall (4.9) psi_X lifetime, lambda X L H_u (lambda = 1e-10, m_psi = 2 GeV)"] = [
-        f"{float(sg.hall_eq_4_9(1e-10, 2.0)):.0f} s", f"{sci(t49, 2)} s",
+        f"{float(sg.hall_eq_4_9(1e-10, 2.0)):.0f} s",
+        f"{sci(t49, 2)} s",
         f"psi_X-nu mixing lambda v_u/m_psi (sin beta = 1), three-body W/Z decays "
         f"({float(sg.psi_x_lhu_channel_sum()):.2f} muon-decay units): {t49 / float(sg.hall_eq_4_9(1e-10, 2.0)):.0f}x "
-        "the printed lifetime, same scalings"]
+        "the printed lifetime, same scalings",
+    ]
     # (5.2)-(5.4)
     r52 = float(sg.hidden_temperature_ratio(1e-3, ETA_X_REF, 10.0, 100.0))
     assert round(r52, 2) == float(sg.hall_eq_5_2(1e-3))
@@ -173,20 +195,24 @@ def hall_rows() -> dict[str, list[str]]:
     rows["Hall (5.3) T_vis at LOSP decay"] = [
         f"{float(sg.hall_eq_5_3(1e-8, 100.0)):.1f} GeV (g*/100)^(+1/4)",
         f"{fix(float(sg.losp_decay_temperature(1e-8, 100.0)), 2)} GeV (g*/100)^(-1/4)",
-        f"{float(sg.losp_decay_temperature(1e-8, 100.0, planck_mass=1e19)):.1f} needs M_Pl = 1e19 GeV; exponent sign"]
+        f"{float(sg.losp_decay_temperature(1e-8, 100.0, planck_mass=1e19)):.1f} needs M_Pl = 1e19 GeV; exponent sign",
+    ]
     rows["Hall (5.4) T_X at LOSP decay"] = [
         f"{1e3 * float(sg.hall_eq_5_4(1e-8, 100.0, 1e-3)):.0f} MeV",
         f"{1e3 * float(sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF)):.0f} MeV",
-        "product of (5.2) and (5.3)"]
+        "product of (5.2) and (5.3)",
+    ]
     # Sec. 2.1 sign: B and X of opposite sign, eta_B = -c eta_X
     assert b_over_x < 0
     rows["Hall Sec. 2.1, sign of X per decay"] = [
-        '"X number opposite to L number"', "eta_B = -c eta_X",
-        "the text contradicts eq. (1.3) and U(1)_{L-X}; jaxgen follows eq. (1.3); no printed number changes"]
+        '"X number opposite to L number"',
+        "eta_B = -c eta_X",
+        "the text contradicts eq. (1.3) and U(1)_{L-X}; jaxgen follows eq. (1.3); no printed number changes",
+    ]
     return rows
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoupling_1tev() -> tuple[float, float]:
     """z_b at m = 1 TeV, M_B = 10 TeV (Ardu eq. 5): constant g_* = 100 and Saikawa-Shirai g_*."""
     p5 = w.WashoutParams(m_nlsp=1e3, m_majorana=1e4)
@@ -199,17 +225,23 @@ def ardu_rows() -> dict[str, list[str]]:
     mssm_light = _b_over_bml(models.standard_model(3, 1))
     mssm_heavy = _b_over_bml(models.standard_model(3, 2))
     rows["Ardu (3) MSSM B/(B-L)"] = [
-        "20/53 if read literally", f"{frac(mssm_light)} (light), {frac(mssm_heavy)} (heavy superpartners)",
-        "Higgs sign slip in (3) and (45)"]
+        "20/53 if read literally",
+        f"{frac(mssm_light)} (light), {frac(mssm_heavy)} (heavy superpartners)",
+        "Higgs sign slip in (3) and (45)",
+    ]
     g_r = gravitino_prediction("slepton_R")
     g_l = gravitino_prediction("slepton_L")
     rows["Ardu Table 2 m_3/2, right-handed slepton NLSP"] = [
-        "8.3 GeV", f"{fix(float(g_r.m_gravitino), 3)} GeV",
+        "8.3 GeV",
+        f"{fix(float(g_r.m_gravitino), 3)} GeV",
         f"Delta Y_NLSP/Delta Y_B = {frac(float(g_r.nlsp_to_baryon))}; Omega ratio "
-        f"{frac(c.DM_TO_BARYON_ARDU_2025, 100).replace('265/49', '26.5/4.9')}"]
+        f"{frac(c.DM_TO_BARYON_ARDU_2025, 100).replace('265/49', '26.5/4.9')}",
+    ]
     rows["Ardu Table 2 m_3/2, left-handed slepton / sneutrino"] = [
-        "5.3 GeV", f"{fix(float(g_l.m_gravitino), 3)} GeV",
-        f"ratio {frac(float(g_l.nlsp_to_baryon))} (anti-sleptons survive)"]
+        "5.3 GeV",
+        f"{fix(float(g_l.m_gravitino), 3)} GeV",
+        f"ratio {frac(float(g_l.nlsp_to_baryon))} (anti-sleptons survive)",
+    ]
     assert float(gravitino_prediction("sneutrino").m_gravitino) == pytest.approx(float(g_l.m_gravitino), rel=1e-12)
     # eq. (24) read literally ("+4 mu_H" with the Y = -1/2 doublet's mu_H): an independent sympy solve, as in
     # tests/jaxgen/test_rsymmetric.py (the library implements the derivation, n_higgs_low = 1)
@@ -227,24 +259,40 @@ def ardu_rows() -> dict[str, list[str]]:
         lit.append(float(c.DM_TO_BARYON_ARDU_2025 * c.M_PROTON / abs(nn / bb.subs(sol))))
     assert float(g_r.nlsp_yield) == pytest.approx(6 / 23, rel=1e-12)  # the N used above
     assert float(g_l.nlsp_yield) == pytest.approx(-6 / 23, rel=1e-12)
-    rows["Ardu (24)"] = ["+4 mu_H", "derived with one light doublet",
-                         f"read literally gives {fix(lit[0], 2)} / {fix(lit[1], 2)} GeV"]
+    rows["Ardu (24)"] = [
+        "+4 mu_H",
+        "derived with one light doublet",
+        f"read literally gives {fix(lit[0], 2)} / {fix(lit[1], 2)} GeV",
+    ]
     five = [float(jaxgen.gravitino_mass(k, dm_to_baryon=5.0)) for k in ("slepton_R", "slepton_L")]
-    rows["Ardu (25) Omega ratio"] = ["~5", "26.5/4.9 (as Table 2)", f"~5 gives {fix(five[0], 2)} / {fix(five[1], 2)} GeV"]
+    rows["Ardu (25) Omega ratio"] = [
+        "~5",
+        "26.5/4.9 (as Table 2)",
+        f"~5 gives {fix(five[0], 2)} / {fix(five[1], 2)} GeV",
+    ]
     # (5): decoupling at m = 1 TeV, M_B = 10 TeV
     z100, z_ss = _decoupling_1tev()
     rows["Ardu (5) decoupling z_b (m = 1 TeV, M_B = 10 TeV)"] = [
-        "~23", f"{fix(z100, 2)} (exact Gamma = H, g* = 100; {fix(z_ss, 2)} with Saikawa-Shirai g*)",
-        "n_eq prefactor, 1.66 and ln z term; propagator (7) differs at t = -m^2"]
+        "~23",
+        f"{fix(z100, 2)} (exact Gamma = H, g* = 100; {fix(z_ss, 2)} with Saikawa-Shirai g*)",
+        "n_eq prefactor, 1.66 and ln z term; propagator (7) differs at t = -m^2",
+    ]
     rows["Ardu (18) bino Majorana mass"] = [
-        "~1e-10 M_D", f"{sci(float(w.bino_majorana_mass_loop(lambda1=1.0, kappa=1e-3, b_kappa=1.0)), 1)} M_D", ""]
+        "~1e-10 M_D",
+        f"{sci(float(w.bino_majorana_mass_loop(lambda1=1.0, kappa=1e-3, b_kappa=1.0)), 1)} M_D",
+        "",
+    ]
     rows["Ardu (27) NLSP lifetime (2 TeV, 10 GeV)"] = [
-        f"{float(sg.ardu_eq_27(2000.0, 10.0)):.1f} s", f"{fix(float(sg.nlsp_lifetime(2000.0, 10.0)), 3)} s",
-        "reduced Planck mass"]
+        f"{float(sg.ardu_eq_27(2000.0, 10.0)):.1f} s",
+        f"{fix(float(sg.nlsp_lifetime(2000.0, 10.0)), 3)} s",
+        "reduced Planck mass",
+    ]
     b1, b10 = (float(sg.bbn_hadronic_bound(t)[0]) for t in (1.0, 10.0))
     rows["Ardu Sec. 4 Y bound at 2 TeV"] = [
-        "2e-10 - 1e-11", f"{sci(b1 / 2000.0, 0)} - {sci(b10 / 2000.0, 0)}",
-        f"m Y <= {sci(b1, 0)} - {sci(b10, 0)} GeV"]
+        "2e-10 - 1e-11",
+        f"{sci(b1 / 2000.0, 0)} - {sci(b10 / 2000.0, 0)}",
+        f"m Y <= {sci(b1, 0)} - {sci(b10, 0)} GeV",
+    ]
     return rows
 
 
@@ -259,7 +307,10 @@ def full_rows() -> dict[str, list[str]]:
             got = _b_over_bml(models.standard_model(ng, nh))
             err = max(err, abs(got - (8 * ng + 4 * nh) / (22 * ng + 13 * nh)))
     rows["Hall (3.1) Harvey-Turner B/(B-L)"] = [
-        "(8N_G+4N_H)/(22N_G+13N_H)", f"exact to {sci(err, 0)}, N_G, N_H = 1..4", ""]
+        "(8N_G+4N_H)/(22N_G+13N_H)",
+        f"exact to {sci(err, 0)}, N_G, N_H = 1..4",
+        "",
+    ]
     # Sec. 3: Chung-Garbrecht-Tulin extremes (same spectra as tests/jaxgen/test_equilibrium.py)
     mssm = models.mssm()
     spart = models.mssm_superpartners(mssm, higgsinos=True)
@@ -270,8 +321,10 @@ def full_rows() -> dict[str, list[str]]:
 
     c_max, c_min = c_for({"sQ", "sd"}), c_for({"su", "sL", "se"})
     rows["Hall Sec. 3, MSSM range of B/X (Chung-Garbrecht-Tulin)"] = [
-        "0.079 - 0.606", f"{fix(c_min, 4)} ({frac(c_min)}) - {fix(c_max, 4)} ({frac(c_max)})",
-        f"same spectra as quoted; m_X = {fix(_m_x(c_min), 3)} - {fix(_m_x(c_max), 3)} GeV"]
+        "0.079 - 0.606",
+        f"{fix(c_min, 4)} ({frac(c_min)}) - {fix(c_max, 4)} ({frac(c_max)})",
+        f"same spectra as quoted; m_X = {fix(_m_x(c_min), 3)} - {fix(_m_x(c_max), 3)} GeV",
+    ]
     # the Hall chain at its benchmark (Saikawa-Shirai g*)
     pred = jax.jit(jaxgen.scenarios.asymmetric_freezein)(jaxgen.scenarios.HallParams.benchmark())
     assert int(pred.status) == 0
@@ -279,7 +332,8 @@ def full_rows() -> dict[str, list[str]]:
         "(eq. 4.2: L ~ 10 m)",
         f"eta_B = {sci(float(pred.eta_b), 3)}, Omega h^2 = {fix(float(pred.omega_x_h2), 3)}, "
         f"L = {fix(float(pred.decay_length), 1)} m",
-        "Planck 2018 reproduced by the chain with Saikawa-Shirai g*; `jaxgen.scenarios`"]
+        "Planck 2018 reproduced by the chain with Saikawa-Shirai g*; `jaxgen.scenarios`",
+    ]
     # SLHA examples
     from jaxgen import slha
 
@@ -288,36 +342,53 @@ def full_rows() -> dict[str, list[str]]:
     assert all(int(preds[k].status) == 0 for k in names)
     rows["m_X from SLHA spectra (T_sph = 131.7 GeV, Planck 2018)"] = [
         "0.079 - 0.606 range (Hall Sec. 3)",
-        ", ".join(f"{k} {fix(float(preds[k].m_x), 3)}" for k in names) + " GeV (B/(B-L) = "
-        + ", ".join(fix(float(preds[k].b_over_b_minus_l), 3) for k in names) + ")",
-        "`jaxgen predict jaxgen/data/slha/*.slha`"]
+        ", ".join(f"{k} {fix(float(preds[k].m_x), 3)}" for k in names)
+        + " GeV (B/(B-L) = "
+        + ", ".join(fix(float(preds[k].b_over_b_minus_l), 3) for k in names)
+        + ")",
+        "`jaxgen predict jaxgen/data/slha/*.slha`",
+    ]
     # (6): the printed eq. (6) at z = 23, and the Boltzmann/instant ratio in strong washout (the scan of
     # jaxgen/reproduce/ardu_washout.py: m = 1 TeV, M_M = 1e-6 - 1e4 GeV, 41 points, eps < 1e-3)
     n = 41
     mm = np.logspace(-6, 4, n)
     r = jax.jit(lambda q: w.washout_factor_batch(q, solver="kvaerno5", rtol=1e-7, atol=1e-9))(
-        w.WashoutParams(m_nlsp=jnp.full(n, 1e3), m_majorana=jnp.asarray(mm)))
+        w.WashoutParams(m_nlsp=jnp.full(n, 1e3), m_majorana=jnp.asarray(mm))
+    )
     eps = np.asarray(r.epsilon)
     strong = (eps < 1e-3) & (eps > 0) & (np.asarray(r.status) == 0)
     ratio = eps[strong] / np.asarray(r.epsilon_instant)[strong]
     assert math.exp(-23.0) == pytest.approx(1e-10, rel=0.03)
     rows["Ardu (6) surviving fraction at z ~ 23"] = [
-        "~1e-10", sci(float(w.surviving_ratio_eq6(23.0)), 1),
+        "~1e-10",
+        sci(float(w.surviving_ratio_eq6(23.0)), 1),
         f"~1e-10 is e^-23; the Boltzmann solution is {ratio.min():.1f}-{ratio.max():.1f}x larger than the instant "
-        "estimate when washout is strong"]
+        "estimate when washout is strong",
+    ]
     # Fig. 1: x at half of the freeze-in yield, the report's three feeble widths (jaxgen/reproduce/hall_figure1.py)
     widths = [1e-17, 1e-16, 1e-15]
     n = len(widths)
     xs = (0.1, 100.0)
-    fp = freezein.FreezeInParams(mass=jnp.full((n, 1), 100.0), width=jnp.asarray(widths)[:, None],
-                                 dof=jnp.full((n, 1), 2.0), eps=jnp.zeros((n, 1)), y0=jnp.zeros(n),
-                                 m_x=jnp.zeros(n), g_x=jnp.full(n, 2.0), temperature_ratio=jnp.ones(n))
-    fs = freezein.FreezeInSettings(inverse_decays=True, t_min=math.log(xs[0]), t_max=math.log(xs[1]), n_save=2,
-                                   compute_x_half=True)
+    fp = freezein.FreezeInParams(
+        mass=jnp.full((n, 1), 100.0),
+        width=jnp.asarray(widths)[:, None],
+        dof=jnp.full((n, 1), 2.0),
+        eps=jnp.zeros((n, 1)),
+        y0=jnp.zeros(n),
+        m_x=jnp.zeros(n),
+        g_x=jnp.full(n, 2.0),
+        temperature_ratio=jnp.ones(n),
+    )
+    fs = freezein.FreezeInSettings(
+        inverse_decays=True, t_min=math.log(xs[0]), t_max=math.log(xs[1]), n_save=2, compute_x_half=True
+    )
     const = Cosmology(table="constant", g_constant=106.75)
     xh = np.asarray(jax.jit(jax.vmap(lambda q: freezein.solve_freezein(q, const, fs)))(fp).x_half)
-    rows["Hall Fig. 1"] = ["freeze-in dominated at x ~ 2-5", f"x_half = {fix(xh.min(), 1)}-{fix(xh.max(), 1)}",
-                           "`report/hall_figure1/`"]
+    rows["Hall Fig. 1"] = [
+        "freeze-in dominated at x ~ 2-5",
+        f"x_half = {fix(xh.min(), 1)}-{fix(xh.max(), 1)}",
+        "`report/hall_figure1/`",
+    ]
     # Tables 3/4 benchmarks through the Ardu chain (Boltzmann washout)
     from jaxgen import scenarios
 
@@ -331,10 +402,12 @@ def full_rows() -> dict[str, list[str]]:
     k_start = float(w.instant_washout_factor(scenarios.ArduSettings().z_start))
     assert eps[0] == pytest.approx(k_start, abs=1e-5) and eps[1] == eps[0]
     rows["Ardu Tables 3/4 benchmarks through the chain (Boltzmann washout)"] = [
-        "8.3 / 5.3 / 5.3 GeV", " / ".join(fix(x, 3) for x in m32) + " GeV",
+        "8.3 / 5.3 / 5.3 GeV",
+        " / ".join(fix(x, 3) for x in m32) + " GeV",
         f"the engine's no-washout epsilon is {fix(eps[0], 5)} (k(z_start)/k(0) = {fix(k_start, 5)}); BBN ratio "
         f"m Y/bound {fix(bbn[0], 2)} (l_R), {fix(bbn[1], 2)}, {fix(bbn[2], 2)}: the paper's own points sit at or above "
-        "the bound it quotes"]
+        "the bound it quotes",
+    ]
     return rows
 
 
@@ -395,8 +468,9 @@ def test_derivation_docs_numbers():
     z100, z_ss = _decoupling_1tev()
     # one compile: the same species get m = T (all squarks and stau_R), m = T for q and stau_R only, or m = 0
     keys = ("q_s", "u_c_s", "d_c_s", "e_c_tau_s")
-    pred = jax.jit(lambda ms: gravitino_prediction("slepton_R", high_t_masses=dict(zip(keys, ms)),
-                                                   high_t_temperature=1e3))
+    pred = jax.jit(
+        lambda ms: gravitino_prediction("slepton_R", high_t_masses=dict(zip(keys, ms)), high_t_temperature=1e3)
+    )
     g, g_q, g0 = (pred(jnp.asarray(ms)) for ms in ([1e3] * 4, [1e3, 0.0, 0.0, 1e3], [0.0] * 4))
     mb = 400.0
     a = 1e-6 * math.sqrt(mb / 100.0)
@@ -410,15 +484,24 @@ def test_derivation_docs_numbers():
         "r_symmetric_equilibrium.md": [
             f"give R = {fix(float(g.r_charge / g.b_minus_l), 4)} (B - L) instead of "
             f"-{frac(-float(g0.r_charge / g0.b_minus_l))} = {fix(float(g0.r_charge / g0.b_minus_l), 4)}",
-            f"stau_R alone give {fix(float(g_q.r_charge / g_q.b_minus_l), 4)}"],
+            f"stau_R alone give {fix(float(g_q.r_charge / g_q.b_minus_l), 4)}",
+        ],
         "cp_asymmetry.md": [f"printed formula {sci(eta / math.pi, 2)}", f"derivation {sci(eta, 2)}"],
         "signatures.md": [
-            f"tau = {sci(t49, 2)} s (1e-10/lambda)^2", f"| total N | | {float(sg.psi_x_lhu_channel_sum()):.3f} |",
+            f"tau = {sci(t49, 2)} s (1e-10/lambda)^2",
+            f"| total N | | {float(sg.psi_x_lhu_channel_sum()):.3f} |",
             f"the printed lifetime is {t49 / 10.0:.0f}x shorter",
             f"the derived lifetime is {float(sg.psi_x_lifetime_lhu(2.489e-9, 2.0)):.2f} s",
             f"tau_min = {sci(c.GEV_INV_TO_S / float(sg.losp_width_from_coupling(lam_max, 100.0)), 2)} s",
-            f"(Y = {sci(y5, 2)} for l_R)", f"(Y = {sci(y_r, 2)} at", f"every margin is {100 * (y_r / y5 - 1):.1f} %"],
+            f"(Y = {sci(y5, 2)} for l_R)",
+            f"(Y = {sci(y_r, 2)} at",
+            f"every margin is {100 * (y_r / y5 - 1):.1f} %",
+        ],
     }
-    missing = [f"{name}: {phrase!r}" for name, phrases in want.items() for phrase in phrases
-               if phrase not in _norm((docs / name).read_text())]
+    missing = [
+        f"{name}: {phrase!r}"
+        for name, phrases in want.items()
+        for phrase in phrases
+        if phrase not in _norm((docs / name).read_text())
+    ]
     assert not missing, "numbers in docs/derivations not found as computed:\n" + "\n".join(missing)

@@ -10,9 +10,26 @@ import numpy as np
 import pytest
 
 from jaxgen import _paths
-from jaxgen._paths import (Loc, array_element, expand_path, explode_arrays, floats_to_arrays, get_indexed, get_status,
-                           get_values, is_float_like, leaf_names, resolve_path, scalar_paths, set_path, set_values,
-                           split_path, status_value, suggest, tree_get)
+from jaxgen._paths import (
+    Loc,
+    array_element,
+    expand_path,
+    explode_arrays,
+    floats_to_arrays,
+    get_indexed,
+    get_status,
+    get_values,
+    is_float_like,
+    leaf_names,
+    resolve_path,
+    scalar_paths,
+    set_path,
+    set_values,
+    split_path,
+    status_value,
+    suggest,
+    tree_get,
+)
 
 
 class Inner(eqx.Module):
@@ -31,9 +48,15 @@ class P(eqx.Module):
 
 
 def point():
-    return P(lam=jnp.asarray(0.5), phase=jnp.asarray([0.1, 0.2, 0.3]), m=jnp.arange(6.0).reshape(2, 3),
-             gh=Inner(M2=jnp.asarray(600.0), mu=900.0), n=3, masses=(jnp.asarray(1.0), jnp.asarray(2.0)),
-             couplings={"y": jnp.asarray(0.7)})
+    return P(
+        lam=jnp.asarray(0.5),
+        phase=jnp.asarray([0.1, 0.2, 0.3]),
+        m=jnp.arange(6.0).reshape(2, 3),
+        gh=Inner(M2=jnp.asarray(600.0), mu=900.0),
+        n=3,
+        masses=(jnp.asarray(1.0), jnp.asarray(2.0)),
+        couplings={"y": jnp.asarray(0.7)},
+    )
 
 
 def test_public_names_are_one_implementation():
@@ -48,10 +71,12 @@ def test_public_names_are_one_implementation():
     assert _fit._Loc is Loc and _sensitivity._Loc is Loc and _sweep.tree_get is tree_get
     assert _runcard._suggest is suggest and _runcard._get_path is get_indexed and _runcard._set_path is set_path
     # the old copies are gone: whatever of these names a module still has is the _paths object
-    for mod, names in ((_sweep, ("_split", "_step", "_array_element", "_key_name")),
-                       (_fit, ("_Loc", "_is_float_like", "_floats_to_arrays", "_get_status", "_status_value")),
-                       (_sensitivity, ("_expand_one", "_values", "_status_value")),
-                       (_runcard, ("_get_path", "_set_path", "_explode_arrays", "_leaf_paths", "_suggest"))):
+    for mod, names in (
+        (_sweep, ("_split", "_step", "_array_element", "_key_name")),
+        (_fit, ("_Loc", "_is_float_like", "_floats_to_arrays", "_get_status", "_status_value")),
+        (_sensitivity, ("_expand_one", "_values", "_status_value")),
+        (_runcard, ("_get_path", "_set_path", "_explode_arrays", "_leaf_paths", "_suggest")),
+    ):
         for n in names:
             obj = getattr(mod, n, None)
             assert obj is None or obj.__module__ == "jaxgen._paths", (mod.__name__, n)
@@ -101,11 +126,15 @@ def test_resolve_path_and_its_errors():
     assert resolve_path(p, "phase.2") == Loc("phase.2", "phase", (2,))
     assert resolve_path(p, "m.1.2") == Loc("m.1.2", "m", (1, 2))
     assert resolve_path(p, "masses.1") == Loc("masses.1", "masses.1", ())
-    with pytest.raises(ValueError, match=r"unknown free parameter path 'lamda': .*no field 'lamda'.*\(leaves: \["
-                                         r"'lam', 'phase'"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown free parameter path 'lamda': .*no field 'lamda'.*\(leaves: \["
+        r"'lam', 'phase'",
+    ):
         resolve_path(p, "lamda", what="free parameter")
-    with pytest.raises(ValueError, match="parameter 'phase' is an array of shape \\(3,\\); name one element, e.g. "
-                                         "'phase.0'"):
+    with pytest.raises(
+        ValueError, match="parameter 'phase' is an array of shape \\(3,\\); name one element, e.g. 'phase.0'"
+    ):
         resolve_path(p, "phase")
     with pytest.raises(ValueError, match="'m' is an array of shape \\(2, 3\\); name one element, e.g. 'm.0.0'"):
         resolve_path(p, "m")
@@ -122,16 +151,31 @@ def test_resolve_path_and_its_errors():
 
 def test_expand_and_scalar_paths():
     p = point()
-    assert [l.path for l in expand_path(p, "phase", "input")] == ["phase.0", "phase.1", "phase.2"]
-    assert [l.index for l in expand_path(p, "m", "input")] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    assert [loc.path for loc in expand_path(p, "phase", "input")] == ["phase.0", "phase.1", "phase.2"]
+    assert [loc.index for loc in expand_path(p, "m", "input")] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
     assert expand_path(p, "phase.1", "input") == [Loc("phase.1", "phase", (1,))]
     q = eqx.tree_at(lambda t: t.phase, p, jnp.arange(3))
     with pytest.raises(ValueError, match="input 'phase' is an array of dtype int.*only floating-point leaves have"):
         expand_path(q, "phase", "input")
     with pytest.raises(ValueError, match="unknown output path 'y9'"):
         expand_path(p, "y9", "output")
-    assert scalar_paths(p) == ["lam", "phase.0", "phase.1", "phase.2", "m.0.0", "m.0.1", "m.0.2", "m.1.0",
-                               "m.1.1", "m.1.2", "gh.M2", "gh.mu", "masses.0", "masses.1", "couplings.y"]
+    assert scalar_paths(p) == [
+        "lam",
+        "phase.0",
+        "phase.1",
+        "phase.2",
+        "m.0.0",
+        "m.0.1",
+        "m.0.2",
+        "m.1.0",
+        "m.1.1",
+        "m.1.2",
+        "gh.M2",
+        "gh.mu",
+        "masses.0",
+        "masses.1",
+        "couplings.y",
+    ]
     assert "gh.mu" not in scalar_paths(p, exclude=("mu",))
 
 
@@ -156,7 +200,7 @@ def test_set_values_under_jit_vmap_grad_and_batched_leaves():
 
     def f(x):
         q = set_values(p, locs, x)
-        return jnp.sum(q.phase ** 2) * q.lam
+        return jnp.sum(q.phase**2) * q.lam
 
     x = jnp.asarray([2.0, 3.0])
     np.testing.assert_allclose(jax.jit(f)(x), (0.01 + 4.0 + 0.09) * 3.0, rtol=1e-15)
@@ -186,8 +230,7 @@ def test_get_indexed_set_path_explode():
     np.testing.assert_array_equal(q.phase, [1.0, 2.0, 3.0])
     assert float(set_path(p, "gh.M2", jnp.asarray(7.0)).gh.M2) == 7.0
     e, restore = explode_arrays(p, ["phase.1", "lam"])
-    assert isinstance(e.phase, tuple) and len(e.phase) == 3 and leaf_names(e)[1:4] == ["phase.0", "phase.1",
-                                                                                      "phase.2"]
+    assert isinstance(e.phase, tuple) and len(e.phase) == 3 and leaf_names(e)[1:4] == ["phase.0", "phase.1", "phase.2"]
     np.testing.assert_array_equal(restore(e).phase, p.phase)
     same, _ = explode_arrays(p, ["lam", "masses.1"])
     assert same is p

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from jaxgen.cosmology import TABLES, Cosmology
-from jaxgen.sensitivity import (compare_choices, compare_tables, finite_difference_jacobian, gstar_table_names,
-                                jacobian)
+from jaxgen.sensitivity import compare_choices, compare_tables, finite_difference_jacobian, gstar_table_names, jacobian
 
 
 class P(eqx.Module):
@@ -35,8 +34,13 @@ def chain(p: P) -> Out:
     # y1 = 3 a^2 b^-1/2, y2 = a sin(phi_0), y3 = exp(-b/a), y4 = a phi_1 (= 0 at phi_1 = 0); status 1 for a < 0
     bad = p.a < 0
     nan = jnp.where(bad, jnp.nan, 1.0)
-    return Out(3 * p.a**2 / jnp.sqrt(p.b) * nan, p.a * jnp.sin(p.phase[0]), jnp.exp(-p.b / p.a) * nan,
-               p.a * p.phase[1], jnp.where(bad, 1, 0).astype(jnp.int32))
+    return Out(
+        3 * p.a**2 / jnp.sqrt(p.b) * nan,
+        p.a * jnp.sin(p.phase[0]),
+        jnp.exp(-p.b / p.a) * nan,
+        p.a * p.phase[1],
+        jnp.where(bad, 1, 0).astype(jnp.int32),
+    )
 
 
 PT = P(a=jnp.asarray(1.7), b=jnp.asarray(2.5), phase=jnp.array([0.4, 0.0]), k=jnp.asarray(3))
@@ -47,10 +51,14 @@ OUTPUTS = ("y1", "y2", "y3", "y4")
 def _analytic():
     a, b, ph = 1.7, 2.5, 0.4
     y = np.array([3 * a**2 / math.sqrt(b), a * math.sin(ph), math.exp(-b / a), 0.0])
-    J = np.array([[6 * a / math.sqrt(b), -1.5 * a**2 * b**-1.5, 0, 0],
-                  [math.sin(ph), 0, a * math.cos(ph), 0],
-                  [b / a**2 * y[2], -y[2] / a, 0, 0],
-                  [0, 0, 0, a]])
+    J = np.array(
+        [
+            [6 * a / math.sqrt(b), -1.5 * a**2 * b**-1.5, 0, 0],
+            [math.sin(ph), 0, a * math.cos(ph), 0],
+            [b / a**2 * y[2], -y[2] / a, 0, 0],
+            [0, 0, 0, a],
+        ]
+    )
     E = np.array([[2, -0.5, 0, 0], [1, 0, ph / math.tan(ph), 0], [b / a, -b / a, 0, 0], [0, 0, 0, 0]], float)
     return y, J, E
 
@@ -200,8 +208,9 @@ def test_compare_tables():
     assert gstar_table_names() == tuple(t for t in TABLES if t != "constant")
     cmp = compare_tables(gstar_chain, T(jnp.asarray(500.0)), outputs=["g_s", "hubble"])
     assert cmp.choices == gstar_table_names() and cmp.reference == 0
-    direct = np.array([[float(Cosmology(table=t).g_s(500.0)), float(Cosmology(table=t).hubble(500.0))]
-                       for t in cmp.choices])
+    direct = np.array(
+        [[float(Cosmology(table=t).g_s(500.0)), float(Cosmology(table=t).hubble(500.0))] for t in cmp.choices]
+    )
     np.testing.assert_allclose(cmp.values, direct, rtol=1e-14)
     np.testing.assert_allclose(cmp.relative_deviation, direct / direct[0] - 1, rtol=1e-12, atol=1e-15)
     spread = (direct.max(0) - direct.min(0)) / direct.mean(0)
@@ -228,29 +237,49 @@ def test_compare_choices_flags_bad_choice():
 # the real chains at their benchmark points: elasticities of the power laws they are built from
 # ------------------------------------------------------------------------------------------------------------
 def test_hall_chain_elasticities():
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
+
     p = hall.HallParams.benchmark()
-    tab = jacobian(hall.asymmetric_freezein, p, inputs=["lam", "phase.0", "m_x", "b_over_bml", "m_losp"],
-                   outputs=["eta_b", "omega_x_h2", "decay_length", "m_x_required", "dm_to_baryon"])
+    tab = jacobian(
+        hall.asymmetric_freezein,
+        p,
+        inputs=["lam", "phase.0", "m_x", "b_over_bml", "m_losp"],
+        outputs=["eta_b", "omega_x_h2", "decay_length", "m_x_required", "dm_to_baryon"],
+    )
     assert tab.status == 0 and tab.mode == "fwd"
     phi = float(p.phase[0])
     expect = {  # Hall et al. 2010 eqs. (1.1), (2.7), (3.1)-(3.2), (4.1) via the chain's items 1-6
-        ("eta_b", "lam"): 2.0, ("eta_b", "phase.0"): phi / math.tan(phi), ("eta_b", "b_over_bml"): 1.0,
-        ("eta_b", "m_x"): 0.0, ("omega_x_h2", "m_x"): 1.0, ("omega_x_h2", "b_over_bml"): 0.0,
-        ("omega_x_h2", "lam"): 2.0, ("decay_length", "lam"): -2.0, ("decay_length", "m_losp"): -1.0,
-        ("decay_length", "m_x"): 0.0, ("m_x_required", "b_over_bml"): 1.0, ("m_x_required", "lam"): 0.0,
-        ("dm_to_baryon", "m_x"): 1.0, ("dm_to_baryon", "b_over_bml"): -1.0, ("dm_to_baryon", "lam"): 0.0,
+        ("eta_b", "lam"): 2.0,
+        ("eta_b", "phase.0"): phi / math.tan(phi),
+        ("eta_b", "b_over_bml"): 1.0,
+        ("eta_b", "m_x"): 0.0,
+        ("omega_x_h2", "m_x"): 1.0,
+        ("omega_x_h2", "b_over_bml"): 0.0,
+        ("omega_x_h2", "lam"): 2.0,
+        ("decay_length", "lam"): -2.0,
+        ("decay_length", "m_losp"): -1.0,
+        ("decay_length", "m_x"): 0.0,
+        ("m_x_required", "b_over_bml"): 1.0,
+        ("m_x_required", "lam"): 0.0,
+        ("dm_to_baryon", "m_x"): 1.0,
+        ("dm_to_baryon", "b_over_bml"): -1.0,
+        ("dm_to_baryon", "lam"): 0.0,
     }
     for (o, i), e in expect.items():
         assert tab.get(o, i) == pytest.approx(e, rel=1e-9, abs=1e-12), (o, i)
 
 
 def test_ardu_chain_elasticities():
-    from jaxgen import _scenario_ardu as ardu
+    from jaxgen.scenarios import ardu as ardu
+
     st = ardu.ArduSettings(washout="none")  # epsilon = 1 (Table 2); the cheapest compile
     ch = functools.partial(ardu.rsymmetric_adm, settings=st)
-    tab = jacobian(ch, ardu.ArduParams.benchmark(), inputs=["m_nlsp", "dm_to_baryon", "proton_mass", "lambda1"],
-                   outputs=["m_gravitino", "tau_nlsp", "epsilon"])
+    tab = jacobian(
+        ch,
+        ardu.ArduParams.benchmark(),
+        inputs=["m_nlsp", "dm_to_baryon", "proton_mass", "lambda1"],
+        outputs=["m_gravitino", "tau_nlsp", "epsilon"],
+    )
     assert tab.status == 0
     # Ardu et al. 2025 eq. (25): m_3/2 = (Omega_DM/Omega_B) m_p |Delta Y_B / Delta Y_NLSP| / epsilon;
     # eq. (27) with the phase-space factor of jaxgen.signatures.nlsp_width: Gamma = m^5 (1 - r^2)^4 /
@@ -258,10 +287,16 @@ def test_ardu_chain_elasticities():
     # d ln tau/d ln m_3/2 = 2 + 8 r^2/(1 - r^2)
     r2 = (tab.output_values[0] / 2090.0) ** 2
     ps = 8 * r2 / (1 - r2)  # 1.26e-4
-    expect = {("m_gravitino", "dm_to_baryon"): 1.0, ("m_gravitino", "proton_mass"): 1.0,
-              ("m_gravitino", "m_nlsp"): 0.0, ("m_gravitino", "lambda1"): 0.0, ("tau_nlsp", "m_nlsp"): -5.0 - ps,
-              ("tau_nlsp", "dm_to_baryon"): 2.0 + ps, ("tau_nlsp", "proton_mass"): 2.0 + ps,
-              ("epsilon", "m_nlsp"): 0.0}
+    expect = {
+        ("m_gravitino", "dm_to_baryon"): 1.0,
+        ("m_gravitino", "proton_mass"): 1.0,
+        ("m_gravitino", "m_nlsp"): 0.0,
+        ("m_gravitino", "lambda1"): 0.0,
+        ("tau_nlsp", "m_nlsp"): -5.0 - ps,
+        ("tau_nlsp", "dm_to_baryon"): 2.0 + ps,
+        ("tau_nlsp", "proton_mass"): 2.0 + ps,
+        ("epsilon", "m_nlsp"): 0.0,
+    }
     for (o, i), e in expect.items():
         assert tab.get(o, i) == pytest.approx(e, rel=1e-9, abs=1e-12), (o, i)
 

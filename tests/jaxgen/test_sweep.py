@@ -19,8 +19,17 @@ from scipy.stats import qmc
 
 from jaxgen._gravitino import gravitino_prediction
 from jaxgen.cosmology import Cosmology
-from jaxgen.sweep import (Axis, completed_chunks, evaluate_points, grid_design, load_sweep, random_design,
-                          read_manifest, run_sweep, sobol_design, tree_get)
+from jaxgen.sweep import (
+    Axis,
+    completed_chunks,
+    evaluate_points,
+    grid_design,
+    load_sweep,
+    random_design,
+    read_manifest,
+    run_sweep,
+    tree_get,
+)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -45,7 +54,7 @@ COMMON = textwrap.dedent("""
                                  Axis("eps0", -0.1, 0.1)], n=300, seed=7)
 """)
 _ns: dict = {}
-exec(COMMON, _ns)  # noqa: S102
+exec(COMMON, _ns)
 Point, BASE, f_cp, DESIGN = _ns["Point"], _ns["BASE"], _ns["f_cp"], _ns["DESIGN"]
 CHUNK = 64  # 300 points -> 5 chunks, the last one padded (44 real points)
 
@@ -87,8 +96,7 @@ def test_random_design_seeded_split_invariant_and_log_uniform():
     np.testing.assert_array_equal(v, random_design(BASE, axes, n=10000, seed=3).values())
     assert not np.array_equal(v, random_design(BASE, axes, n=10000, seed=4).values())
     # lazily generated ranges (crossing the internal 4096-point block boundary) equal the full draw
-    np.testing.assert_array_equal(np.concatenate([d.values(0, 4000), d.values(4000, 4100), d.values(4100, 10000)]),
-                                  v)
+    np.testing.assert_array_equal(np.concatenate([d.values(0, 4000), d.values(4000, 4100), d.values(4100, 10000)]), v)
     assert v[:, 0].min() >= 10.0 and v[:, 0].max() <= 1e4 and abs(v[:, 1]).max() <= 0.1
     # log-uniform: ln(M2) uniform on [ln 10, ln 1e4] -> mean of log10 = 2.5, sd = 3/sqrt(12) (5 sigma bound)
     lg = np.log10(v[:, 0])
@@ -186,8 +194,7 @@ def test_status_mask_flags_invalid_points_without_aborting():
     np.testing.assert_array_equal(ds["ok"].values, (w <= 1).astype(np.int8))
     good = w <= 1
     # m_3/2 proportional to 1/epsilon (eq. (26))
-    np.testing.assert_allclose(ds["m_gravitino"].values[good] * w[good],
-                               ds["m_gravitino"].values[0] * w[0], rtol=1e-12)
+    np.testing.assert_allclose(ds["m_gravitino"].values[good] * w[good], ds["m_gravitino"].values[0] * w[0], rtol=1e-12)
     assert np.all(ds["m_gravitino"].values[~good] == 0)
 
     # a non-finite output with status 0 is flagged too (ok = 0), neighbours unaffected
@@ -221,7 +228,7 @@ def test_float32_base_point_and_cosmology():
     t32 = d.values()[:, 0].astype(np.float32)
     np.testing.assert_allclose(ds["hubble"].values, np.asarray(jax.jit(jax.vmap(cosmo.hubble))(t32)), rtol=1e-6)
     # H = sqrt(4 pi^3 g/45) T^2 / M_Pl with g = 106.75 (float32 precision)
-    h64 = np.sqrt(4 * np.pi ** 3 * 106.75 / 45) * d.values()[:, 0] ** 2 / 1.22089e19
+    h64 = np.sqrt(4 * np.pi**3 * 106.75 / 45) * d.values()[:, 0] ** 2 / 1.22089e19
     np.testing.assert_allclose(ds["hubble"].values, h64, rtol=3e-6)
     assert ds["hubble"].attrs["units"] == "GeV" and ds["T"].attrs["units"] == "GeV"
 
@@ -259,8 +266,16 @@ def test_progress_bar_lines_and_quiet(capfd):
 def test_netcdf_output_metadata_resume_and_mismatch(tmp_path, reference):
     out = tmp_path / "sweep"
     done = []
-    run = run_sweep(f_cp, DESIGN, chunk_size=CHUNK, out=out, quiet=True, units={"epsilon": "1", "phi_2": "rad"},
-                    on_chunk=lambda i, n: done.append(i), description="cp test")
+    run = run_sweep(
+        f_cp,
+        DESIGN,
+        chunk_size=CHUNK,
+        out=out,
+        quiet=True,
+        units={"epsilon": "1", "phi_2": "rad"},
+        on_chunk=lambda i, n: done.append(i),
+        description="cp test",
+    )
     assert run.dataset is None and done == [0, 1, 2, 3, 4] and completed_chunks(out) == set(range(5))
     ds = load_sweep(out)
     for k in ("epsilon", "status", "ok", "gh.M2", "eps0"):
@@ -321,8 +336,7 @@ def test_four_devices_identical_to_one(tmp_path, reference):
     script = tmp_path / "run.py"
     script.write_text(_SCRIPT)
     res = tmp_path / "four.npz"
-    subprocess.run([sys.executable, str(script), "devices", str(res)], env=_env(4), check=True, timeout=120,
-                   cwd=REPO)
+    subprocess.run([sys.executable, str(script), "devices", str(res)], env=_env(4), check=True, timeout=120, cwd=REPO)
     four = np.load(res)
     assert int(four["n_local"]) == 4 and int(four["n_devices"]) == 4
     ds = reference.dataset
@@ -336,8 +350,13 @@ def test_kill_and_resume_loses_or_duplicates_nothing(tmp_path, reference):
     script.write_text(_SCRIPT)
     out = tmp_path / "killed"
     n_chunks = -(-300 // 16)  # 19
-    proc = subprocess.Popen([sys.executable, str(script), "kill", str(out)], env=_env(), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "kill", str(out)],
+        env=_env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         t0 = time.time()
         while len(completed_chunks(out)) < 4:
@@ -364,19 +383,23 @@ def test_kill_and_resume_loses_or_duplicates_nothing(tmp_path, reference):
         np.testing.assert_array_equal(ds[k].values, reference.dataset[k].values)
 
 
-_DISTRIBUTED = textwrap.dedent("""
+_DISTRIBUTED = (
+    textwrap.dedent("""
     import sys
     import jax
     pid, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     # must come before anything touches the XLA backend (importing jaxgen creates arrays)
     jax.distributed.initialize(coordinator_address=f"localhost:{port}", num_processes=2, process_id=pid)
     jax.config.update("jax_enable_x64", True)
-""") + COMMON + textwrap.dedent("""
+""")
+    + COMMON
+    + textwrap.dedent("""
     from jaxgen.sweep import run_sweep
     run = run_sweep(f_cp, DESIGN, chunk_size=64, out=out, quiet=True)
     print("RESULT", jax.process_index(), jax.process_count(), len(jax.local_devices()), run.n_devices,
           run.chunks_computed)
 """)
+)
 
 
 def test_jax_distributed_two_processes(tmp_path, reference):
@@ -390,10 +413,19 @@ def test_jax_distributed_two_processes(tmp_path, reference):
     script = tmp_path / "dist.py"
     script.write_text(_DISTRIBUTED)
     out = tmp_path / "dist"
-    procs = [subprocess.Popen([sys.executable, str(script), str(i), str(port), str(out)], env=_env(2), cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(i), str(port), str(out)],
+            env=_env(2),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     logs = [p.communicate(timeout=120) for p in procs]
-    for p, (so, se) in zip(procs, logs):
+    for p, (_so, se) in zip(procs, logs):
         assert p.returncode == 0, se[-3000:]
     lines = sorted(next(ln for ln in so.splitlines() if ln.startswith("RESULT")) for so, _ in logs)
     # process index, count, local devices, devices sharded over, chunks computed (5 chunks: 0,2,4 and 1,3)
@@ -438,7 +470,7 @@ def test_overwritten_bytes_are_detected_and_recomputed(tmp_path, reference):
     p = chunk_path(out, 1)
     data = bytearray(p.read_bytes())
     mid = len(data) // 2
-    data[mid: mid + 400] = np.random.default_rng(3).integers(0, 256, 400, dtype=np.uint8).tobytes()
+    data[mid : mid + 400] = np.random.default_rng(3).integers(0, 256, 400, dtype=np.uint8).tobytes()
     p.write_bytes(bytes(data))
     with pytest.raises(ChunkError, match="SHA-256"):
         verify_chunk(out, 1)
@@ -451,8 +483,8 @@ def test_overwritten_bytes_are_detected_and_recomputed(tmp_path, reference):
 
 
 def test_chunk_without_record_and_bad_record_are_not_finished(tmp_path):
-    from jaxgen.sweep import ChunkError, verify_chunk
     from jaxgen._io import chunk_record_path
+    from jaxgen.sweep import ChunkError, verify_chunk
 
     out = _finished_sweep(tmp_path)
     os.remove(chunk_record_path(out, 0))  # writer killed between the rename and the record
@@ -490,11 +522,13 @@ def test_stale_temporaries_only_of_dead_writers_on_this_host(tmp_path):
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         tmp_path.mkdir(exist_ok=True)
-        names = {"dead": f".chunk_00000001.nc.tmp.{_io._HOST}.{dead.pid}.ab12",
-                 "legacy_dead": f".chunk_00000002.nc.tmp.{dead.pid}",
-                 "live": f".manifest.json.tmp.{_io._HOST}.{live.pid}.cd34",
-                 "other_host": f".chunk_00000003.nc.tmp.otherhost.{dead.pid}.ef56",
-                 "mine": _io._tmp_name(tmp_path / "chunk_00000004.nc").name}
+        names = {
+            "dead": f".chunk_00000001.nc.tmp.{_io._HOST}.{dead.pid}.ab12",
+            "legacy_dead": f".chunk_00000002.nc.tmp.{dead.pid}",
+            "live": f".manifest.json.tmp.{_io._HOST}.{live.pid}.cd34",
+            "other_host": f".chunk_00000003.nc.tmp.otherhost.{dead.pid}.ef56",
+            "mine": _io._tmp_name(tmp_path / "chunk_00000004.nc").name,
+        }
         for n in names.values():
             (tmp_path / n).write_bytes(b"x")
         assert _io.remove_stale_temporaries(tmp_path) == 2
@@ -545,8 +579,14 @@ def test_second_process_starting_mid_manifest_write(tmp_path, reference):
     script, out, flags = tmp_path / "w.py", tmp_path / "race", tmp_path / "flags"
     flags.mkdir()
     script.write_text(_PAUSED_WRITER)
-    proc = subprocess.Popen([sys.executable, str(script), str(out), str(flags)], env=_env(), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(out), str(flags)],
+        env=_env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         t0 = time.time()
         while not (flags / "ready").exists():
