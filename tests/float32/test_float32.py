@@ -215,6 +215,20 @@ def test_float32_matches_float64(case, references):
     assert not bad, f"{case} (tolerance {TOL[case]:g}): " + "; ".join(bad)
 
 
+def test_takagi_float32_reconstruction():
+    """kernels.takagi / svd_ascending in complex64 (docs/derivations/cp_asymmetry.md: reconstruction to 2e-5)."""
+    rng = np.random.default_rng(5)
+    g = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    a = ((g + g.T) / 2).astype(np.complex64)  # complex symmetric
+    s, n = kernels.takagi(jnp.asarray(a))
+    assert s.dtype == jnp.float32 and n.dtype == jnp.complex64
+    np.testing.assert_allclose(np.conj(n) @ a @ n.conj().T, np.diag(s), atol=2e-5 * float(s.max()))
+    b = (rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))).astype(np.complex64)
+    s, u, v = kernels.svd_ascending(jnp.asarray(b))
+    assert s.dtype == jnp.float32 and np.all(np.diff(np.asarray(s)) >= 0)
+    np.testing.assert_allclose(np.conj(u) @ b @ v.conj().T, np.diag(s), atol=2e-5 * float(s.max()))
+
+
 def test_float64_only_entry_points_refuse_float32():
     """The solvers documented as float64-only raise RuntimeError (naming the function and the fix) with x64 off."""
     from jaxgen import freezeout, scenarios
