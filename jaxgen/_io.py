@@ -64,11 +64,35 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MANIFEST_NAME", "ChunkError", "atomic_write_text", "chunk_dataset", "chunk_path", "chunk_record_path",
-           "completed_chunks", "create_manifest", "csv_rows", "inside", "iter_chunks", "load_sweep", "package_versions",
-           "param_units", "prediction_dataset", "present_chunks", "provenance", "read_manifest", "remove_chunk",
-           "remove_stale_temporaries", "run_versions", "units_for", "verify_chunk", "write_chunk", "write_dataset",
-           "write_manifest", "write_record"]
+__all__ = [
+    "MANIFEST_NAME",
+    "ChunkError",
+    "atomic_write_text",
+    "chunk_dataset",
+    "chunk_path",
+    "chunk_record_path",
+    "completed_chunks",
+    "create_manifest",
+    "csv_rows",
+    "inside",
+    "iter_chunks",
+    "load_sweep",
+    "package_versions",
+    "param_units",
+    "prediction_dataset",
+    "present_chunks",
+    "provenance",
+    "read_manifest",
+    "remove_chunk",
+    "remove_stale_temporaries",
+    "run_versions",
+    "units_for",
+    "verify_chunk",
+    "write_chunk",
+    "write_dataset",
+    "write_manifest",
+    "write_record",
+]
 
 MANIFEST_NAME = "manifest.json"
 _CHUNK_RE = re.compile(r"^chunk_(\d{8})\.nc$")
@@ -94,8 +118,11 @@ def package_versions() -> dict:
 
 def run_versions() -> dict:
     """The exact versions, platform and devices an output (a report record) was made with."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform(),
-           "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    out: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
     for pkg in ("jaxgen", "jax", "jaxlib", "diffrax", "equinox", "optax", "numpy", "scipy"):
         try:
             out[pkg] = importlib.metadata.version(pkg)
@@ -115,8 +142,13 @@ def write_record(out: pathlib.Path, name: str, parameters: dict, results: dict) 
     """Write ``<name>.json`` with the parameters, the results and the versions used (:func:`run_versions`)."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.json"
-    path.write_text(json.dumps({"name": name, "parameters": parameters, "results": results,
-                                "versions": run_versions()}, indent=2, default=float))
+    path.write_text(
+        json.dumps(
+            {"name": name, "parameters": parameters, "results": results, "versions": run_versions()},
+            indent=2,
+            default=float,
+        )
+    )
     return path
 
 
@@ -128,8 +160,9 @@ def _xr():
     try:
         import xarray as xr
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("NetCDF sweep output needs the 'io' extra: pip install 'jaxgen[io]' "
-                          "(xarray, netCDF4, tqdm)") from exc
+        raise ImportError(
+            "NetCDF sweep output needs the 'io' extra: pip install 'jaxgen[io]' (xarray, netCDF4, tqdm)"
+        ) from exc
     return xr
 
 
@@ -248,9 +281,11 @@ def read_manifest(out: pathlib.Path) -> dict | None:
     try:
         man = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a valid sweep manifest ({exc}); the file is truncated or corrupted. If "
-                         "the chunk files are intact, restore manifest.json from a copy; otherwise start the sweep "
-                         "in a new directory") from None
+        raise ValueError(
+            f"{path} is not a valid sweep manifest ({exc}); the file is truncated or corrupted. If "
+            "the chunk files are intact, restore manifest.json from a copy; otherwise start the sweep "
+            "in a new directory"
+        ) from None
     if not isinstance(man, dict) or "n_chunks" not in man:
         raise ValueError(f"{path} is not a jaxgen sweep manifest (no 'n_chunks' entry); use a new directory")
     return man
@@ -293,9 +328,17 @@ def remove_stale_temporaries(out: pathlib.Path) -> int:
     return n
 
 
-def chunk_dataset(point_index: np.ndarray, params: dict[str, np.ndarray], results: dict[str, np.ndarray],
-                  ok: np.ndarray, *, param_attrs: dict[str, dict], result_units: dict[str, str],
-                  attrs: dict[str, Any], result_attrs: dict[str, dict] | None = None):
+def chunk_dataset(
+    point_index: np.ndarray,
+    params: dict[str, np.ndarray],
+    results: dict[str, np.ndarray],
+    ok: np.ndarray,
+    *,
+    param_attrs: dict[str, dict],
+    result_units: dict[str, str],
+    attrs: dict[str, Any],
+    result_attrs: dict[str, dict] | None = None,
+):
     """Build the xarray Dataset of one chunk (see the module docstring for the layout).
 
     ``result_attrs``: extra attributes per result variable, e.g. the bit names of a status field
@@ -314,9 +357,12 @@ def chunk_dataset(point_index: np.ndarray, params: dict[str, np.ndarray], result
         if name in result_units:
             var_attrs["units"] = result_units[name]
         data_vars[name] = xr.Variable(dims, v, attrs=var_attrs)
-    data_vars["ok"] = xr.Variable(("point",), np.asarray(ok, np.int8),
-                                  attrs={"description": "1 where status == 0 and all floating outputs are finite"})
-    clean = {}
+    data_vars["ok"] = xr.Variable(
+        ("point",),
+        np.asarray(ok, np.int8),
+        attrs={"description": "1 where status == 0 and all floating outputs are finite"},
+    )
+    clean: dict[str, Any] = {}
     for k, v in attrs.items():
         clean[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
     return xr.Dataset(data_vars, coords={"point": ("point", np.asarray(point_index, np.int64))}, attrs=clean)
@@ -350,9 +396,15 @@ def write_chunk(out: pathlib.Path, chunk_index: int, ds) -> pathlib.Path:
             os.fsync(fh.fileno())
         digest, size = _file_digest(tmp)
         points = np.asarray(ds["point"].values)
-        record = {"chunk_index": int(chunk_index), "file": path.name, "sha256": digest, "size": size,
-                  "n_points": int(points.size), "first_point": int(points[0]) if points.size else -1,
-                  "last_point": int(points[-1]) if points.size else -1}
+        record = {
+            "chunk_index": int(chunk_index),
+            "file": path.name,
+            "sha256": digest,
+            "size": size,
+            "n_points": int(points.size),
+            "first_point": int(points[0]) if points.size else -1,
+            "last_point": int(points[-1]) if points.size else -1,
+        }
         _unlink(rec)
         os.replace(tmp, path)
     except BaseException:
@@ -384,8 +436,7 @@ def verify_chunk(out: pathlib.Path, chunk_index: int, manifest: dict | None = No
     try:
         record = json.loads(rec.read_text())
     except FileNotFoundError:
-        raise ChunkError(f"{path.name}: no record {rec.name} (the writer stopped before finishing the chunk)") \
-            from None
+        raise ChunkError(f"{path.name}: no record {rec.name} (the writer stopped before finishing the chunk)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ChunkError(f"{path.name}: its record {rec.name} is corrupted ({exc})") from None
     if not isinstance(record, dict) or not {"sha256", "size", "n_points"} <= set(record):
@@ -395,15 +446,19 @@ def verify_chunk(out: pathlib.Path, chunk_index: int, manifest: dict | None = No
         raise ChunkError(f"{path.name}: {size} bytes on disk, {record['size']} written (truncated or overwritten)")
     digest, _ = _file_digest(path)
     if digest != record["sha256"]:
-        raise ChunkError(f"{path.name}: SHA-256 {digest[:12]}... differs from the recorded {record['sha256'][:12]}... "
-                         "(the file was modified or corrupted after it was written)")
+        raise ChunkError(
+            f"{path.name}: SHA-256 {digest[:12]}... differs from the recorded {record['sha256'][:12]}... "
+            "(the file was modified or corrupted after it was written)"
+        )
     want = _expected_range(manifest, chunk_index)
     if want is not None:
         start, stop = want
         got = (record.get("first_point"), record.get("last_point"), record["n_points"])
         if got != (start, stop - 1, stop - start):
-            raise ChunkError(f"{path.name}: holds points {got[0]}..{got[1]} ({got[2]}), the manifest assigns "
-                             f"{start}..{stop - 1} ({stop - start})")
+            raise ChunkError(
+                f"{path.name}: holds points {got[0]}..{got[1]} ({got[2]}), the manifest assigns "
+                f"{start}..{stop - 1} ({stop - start})"
+            )
     return record
 
 
@@ -457,8 +512,10 @@ def _open_chunk(xr, out: pathlib.Path, i: int, manifest: dict, variables=None):
 
 
 def _bad_chunk_message(out: pathlib.Path, err: ChunkError) -> str:
-    return (f"sweep in {out}: {err}. Run the same sweep again: it verifies every chunk and recomputes the bad ones "
-            "(or delete that chunk's .nc and .json files and resume)")
+    return (
+        f"sweep in {out}: {err}. Run the same sweep again: it verifies every chunk and recomputes the bad ones "
+        "(or delete that chunk's .nc and .json files and resume)"
+    )
 
 
 def iter_chunks(out: pathlib.Path, variables=None, *, require_complete: bool = True):
@@ -474,9 +531,11 @@ def iter_chunks(out: pathlib.Path, variables=None, *, require_complete: bool = T
     done = sorted(completed_chunks(out))
     missing = sorted(set(range(manifest["n_chunks"])) - set(done))
     if missing and require_complete:
-        raise ValueError(f"sweep in {out} is incomplete: {len(missing)} of {manifest['n_chunks']} chunks missing "
-                         f"(first: {missing[:5]}); run the same sweep again to resume it, or pass "
-                         "require_complete=False")
+        raise ValueError(
+            f"sweep in {out} is incomplete: {len(missing)} of {manifest['n_chunks']} chunks missing "
+            f"(first: {missing[:5]}); run the same sweep again to resume it, or pass "
+            "require_complete=False"
+        )
     if not done:
         raise ValueError(f"sweep in {out} has no finished chunk yet")
     for i in done:
@@ -527,7 +586,7 @@ def _unit_at(obj: Any, path: str) -> str | None:
         if part.isdigit():
             continue
         units = field_units(cur) if cur is not None else {}
-        rest = parts[i + 1:]
+        rest = parts[i + 1 :]
         if part in units and all(r.isdigit() for r in rest):
             return units[part]
         if not rest or isinstance(cur, type):
@@ -559,10 +618,16 @@ def param_units(path: str, params: Any) -> str:
 def provenance(card: Any = None, extra: dict | None = None) -> dict:
     """Provenance attributes of an output: software and versions; with a runcard (anything with ``title``,
     ``source``, ``scenario`` and ``raw``) its title, file, scenario and TOML; plus ``extra`` (non-scalars as JSON)."""
-    attrs = {"software": "jaxgen", "versions": json.dumps(package_versions())}
+    attrs: dict[str, Any] = {"software": "jaxgen", "versions": json.dumps(package_versions())}
     if card is not None:
-        attrs.update({"title": card.title, "runcard": card.source, "scenario": card.scenario,
-                      "runcard_toml": json.dumps(card.raw, default=str)})
+        attrs.update(
+            {
+                "title": card.title,
+                "runcard": card.source,
+                "scenario": card.scenario,
+                "runcard_toml": json.dumps(card.raw, default=str),
+            }
+        )
     for k, v in (extra or {}).items():
         attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
     return attrs
@@ -596,7 +661,8 @@ def prediction_dataset(pred: Any, attrs: dict | None = None, units: dict | None 
 def csv_rows(ds) -> list[list]:
     """Rows for CSV: a single point -> (quantity, value, units); a sweep (dim 'point') -> one row per point."""
     if "point" in ds.dims:
-        cols, arrays = ["point"], [ds["point"].values]
+        cols: list = ["point"]
+        arrays = [ds["point"].values]
         for n, v in ds.data_vars.items():
             a = np.asarray(v.values)
             if a.ndim == 1:
@@ -609,7 +675,7 @@ def csv_rows(ds) -> list[list]:
                     arrays.append(flat[:, j])
         rows = [cols] + [[arr[i] for arr in arrays] for i in range(len(arrays[0]))]
         return rows
-    rows = [["quantity", "value", "units"]]
+    rows: list[list] = [["quantity", "value", "units"]]
     for n, v in ds.data_vars.items():
         a = np.asarray(v.values)
         u = v.attrs.get("units", "")
@@ -633,8 +699,9 @@ def csv_rows(ds) -> list[list]:
                 uu = "*".join(parts) if parts else "1"
             else:
                 uu = u
-            rows.append([f"{n}[{','.join(lab[i] for lab, i in zip(labels, idx))}]",
-                         x.item() if hasattr(x, "item") else x, uu])
+            rows.append(
+                [f"{n}[{','.join(lab[i] for lab, i in zip(labels, idx))}]", x.item() if hasattr(x, "item") else x, uu]
+            )
     return rows
 
 

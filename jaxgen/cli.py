@@ -89,8 +89,9 @@ def compile_cache_dir() -> pathlib.Path:
 
     root = os.environ.get("JAXGEN_CACHE_DIR")
     if not root:
-        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-                            "jaxgen")
+        root = os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "jaxgen"
+        )
     return pathlib.Path(root) / f"xla-jax{jax.__version__}-jaxlib{jaxlib.__version__}"
 
 
@@ -123,79 +124,165 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="no progress bars or status lines (results are still printed); progress bars are also "
-                             "off when stderr is not a terminal")
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the Python traceback on errors")
-    common.add_argument("--no-compile-cache", action="store_true", default=argparse.SUPPRESS,
-                        help="do not use the persistent compilation cache (default: compiled code is kept in "
-                             "$JAXGEN_CACHE_DIR, else $XDG_CACHE_HOME/jaxgen or ~/.cache/jaxgen, so that a second "
-                             "run of the same kind compiles less; JAXGEN_COMPILE_CACHE=0 also turns it off)")
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="more detail on stderr (e.g. the SLHA blocks, DECAY and XSECTION sections skipped "
-                             "because jaxgen does not use them)")
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress bars or status lines (results are still printed); progress bars are also "
+        "off when stderr is not a terminal",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the Python traceback on errors"
+    )
+    common.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="do not use the persistent compilation cache (default: compiled code is kept in "
+        "$JAXGEN_CACHE_DIR, else $XDG_CACHE_HOME/jaxgen or ~/.cache/jaxgen, so that a second "
+        "run of the same kind compiles less; JAXGEN_COMPILE_CACHE=0 also turns it off)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="more detail on stderr (e.g. the SLHA blocks, DECAY and XSECTION sections skipped "
+        "because jaxgen does not use them)",
+    )
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
-        prog="jaxgen", parents=[common], formatter_class=fmt,
+        prog="jaxgen",
+        parents=[common],
+        formatter_class=fmt,
         description="jaxgen: differentiable joint genesis of the baryon asymmetry and dark matter (Hall et al. 2010 "
-                    "asymmetric freeze-in; Ardu et al. 2025 R-symmetric ADM). Units: GeV.",
-        epilog=_EPILOG_MAIN)
+        "asymmetric freeze-in; Ardu et al. 2025 R-symmetric ADM). Units: GeV.",
+        epilog=_EPILOG_MAIN,
+    )
     p.add_argument("--version", action="version", version=f"jaxgen {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("reproduce", parents=[common], formatter_class=fmt, epilog=_examples_text("reproduce"),
-                       help="the main job: reproduce both papers' headline results into a report directory",
-                       description="Reproduce the headline results of Hall et al. 2010 and Ardu et al. 2025 and "
-                                   "write a Markdown report with tables, figures, CSV/NetCDF data and versions.")
+    r = sub.add_parser(
+        "reproduce",
+        parents=[common],
+        formatter_class=fmt,
+        epilog=_examples_text("reproduce"),
+        help="the main job: reproduce both papers' headline results into a report directory",
+        description="Reproduce the headline results of Hall et al. 2010 and Ardu et al. 2025 and "
+        "write a Markdown report with tables, figures, CSV/NetCDF data and versions.",
+    )
     r.add_argument("--out", type=pathlib.Path, default=None, help="report directory (required unless --list)")
     r.add_argument("--only", nargs="+", metavar="SECTION", help="run only these sections (see --list)")
     r.add_argument("--list", action="store_true", help="list the report sections and exit")
 
-    pr = sub.add_parser("predict", parents=[common], formatter_class=fmt, epilog=_examples_text("predict"),
-                        help="a prediction from SLHA spectra or a runcard",
-                        description="Predict B/(B-L) and the asymmetric-DM mass m_X from SLHA spectra, or evaluate "
-                                    "a scenario point from a TOML runcard.")
-    pr.add_argument("inputs", nargs="*", metavar="FILE",
-                    help="SLHA spectra (*.slha, *.spc, ...) or one runcard (*.toml)")
-    pr.add_argument("--example", action="append", metavar="NAME", default=[],
-                    help="a shipped SLHA example (heavy, compressed, light_rh) or 'all'; repeatable")
+    pr = sub.add_parser(
+        "predict",
+        parents=[common],
+        formatter_class=fmt,
+        epilog=_examples_text("predict"),
+        help="a prediction from SLHA spectra or a runcard",
+        description="Predict B/(B-L) and the asymmetric-DM mass m_X from SLHA spectra, or evaluate "
+        "a scenario point from a TOML runcard.",
+    )
+    pr.add_argument(
+        "inputs", nargs="*", metavar="FILE", help="SLHA spectra (*.slha, *.spc, ...) or one runcard (*.toml)"
+    )
+    pr.add_argument(
+        "--example",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="a shipped SLHA example (heavy, compressed, light_rh) or 'all'; repeatable",
+    )
     pr.add_argument("--list-examples", action="store_true", help="list the shipped SLHA examples and exit")
     pr.add_argument("--out", type=pathlib.Path, default=None, help="output directory (nothing is written without it)")
-    pr.add_argument("--format", nargs="+", choices=["netcdf", "csv", "png"], default=None,
-                    help="what to write into --out (default: netcdf csv png; a runcard's [output].formats)")
+    pr.add_argument(
+        "--format",
+        nargs="+",
+        choices=["netcdf", "csv", "png"],
+        default=None,
+        help="what to write into --out (default: netcdf csv png; a runcard's [output].formats)",
+    )
     g = pr.add_argument_group("SLHA options (ignored for runcards; the runcard's [slha] section sets them)")
-    g.add_argument("--temperature", type=float, default=131.7, metavar="GEV",
-                   help="sphaleron freeze-out temperature in GeV (default 131.7, D'Onofrio et al. 2014)")
-    g.add_argument("--dm-to-baryon", default="planck2018", metavar="X",
-                   help="Omega_DM/Omega_b: planck2018 (5.364, default), hall2010 (4.86), ardu2025 (5.408) or a number")
-    g.add_argument("--higgs-sector", choices=["spectrum", "light"], default="spectrum",
-                   help="heavy Higgs doublet from the spectrum (default) or both doublets massless (Hall eq. (3.3))")
-    g.add_argument("--no-lfv", action="store_true",
-                   help="lepton-flavour-changing reactions out of equilibrium (flavour-universal B/3 - L_alpha)")
-    g.add_argument("--higgsino-mass", type=float, default=None, metavar="GEV",
-                   help="override the Higgsino mass (default: NMIX/UMIX/VMIX or |mu| from HMIX)")
+    g.add_argument(
+        "--temperature",
+        type=float,
+        default=131.7,
+        metavar="GEV",
+        help="sphaleron freeze-out temperature in GeV (default 131.7, D'Onofrio et al. 2014)",
+    )
+    g.add_argument(
+        "--dm-to-baryon",
+        default="planck2018",
+        metavar="X",
+        help="Omega_DM/Omega_b: planck2018 (5.364, default), hall2010 (4.86), ardu2025 (5.408) or a number",
+    )
+    g.add_argument(
+        "--higgs-sector",
+        choices=["spectrum", "light"],
+        default="spectrum",
+        help="heavy Higgs doublet from the spectrum (default) or both doublets massless (Hall eq. (3.3))",
+    )
+    g.add_argument(
+        "--no-lfv",
+        action="store_true",
+        help="lepton-flavour-changing reactions out of equilibrium (flavour-universal B/3 - L_alpha)",
+    )
+    g.add_argument(
+        "--higgsino-mass",
+        type=float,
+        default=None,
+        metavar="GEV",
+        help="override the Higgsino mass (default: NMIX/UMIX/VMIX or |mu| from HMIX)",
+    )
     g.add_argument("--lenient", action="store_true", help="ignore unknown PDG codes in BLOCK MASS instead of failing")
 
-    for name, helptext in (("sweep", "a parameter sweep from a runcard ([sweep] section)"),
-                           ("fit", "a gradient fit from a runcard ([fit] section)"),
-                           ("sensitivity", "Jacobians and elasticities from a runcard ([sensitivity] section)")):
-        s = sub.add_parser(name, parents=[common], formatter_class=fmt, epilog=_examples_text(name), help=helptext,
-                           description=helptext[0].upper() + helptext[1:] + ". Runcard reference: docs/cli.md.")
+    for name, helptext in (
+        ("sweep", "a parameter sweep from a runcard ([sweep] section)"),
+        ("fit", "a gradient fit from a runcard ([fit] section)"),
+        ("sensitivity", "Jacobians and elasticities from a runcard ([sensitivity] section)"),
+    ):
+        s = sub.add_parser(
+            name,
+            parents=[common],
+            formatter_class=fmt,
+            epilog=_examples_text(name),
+            help=helptext,
+            description=helptext[0].upper() + helptext[1:] + ". Runcard reference: docs/cli.md.",
+        )
         s.add_argument("runcard", type=pathlib.Path, help="TOML runcard")
-        s.add_argument("--out", type=pathlib.Path, default=None,
-                       help="output directory (overrides [output].directory; nothing is written without one)")
-        s.add_argument("--format", nargs="+", choices=["netcdf", "csv", "png"], default=None,
-                       help="override [output].formats")
+        s.add_argument(
+            "--out",
+            type=pathlib.Path,
+            default=None,
+            help="output directory (overrides [output].directory; nothing is written without one)",
+        )
+        s.add_argument(
+            "--format", nargs="+", choices=["netcdf", "csv", "png"], default=None, help="override [output].formats"
+        )
         if name == "sweep":
-            s.add_argument("--csv", action="store_true", dest="force_csv",
-                           help="write sweep.csv even above 100000 points (default: NetCDF only there)")
-            s.add_argument("--allow-large", action="store_true",
-                           help="run a sweep of more than 1e8 points (refused without it, with its estimated disk "
-                                "use and run time)")
+            s.add_argument(
+                "--csv",
+                action="store_true",
+                dest="force_csv",
+                help="write sweep.csv even above 100000 points (default: NetCDF only there)",
+            )
+            s.add_argument(
+                "--allow-large",
+                action="store_true",
+                help="run a sweep of more than 1e8 points (refused without it, with its estimated disk "
+                "use and run time)",
+            )
 
-    c = sub.add_parser("check", parents=[common], formatter_class=fmt, epilog=_examples_text("check"),
-                       help="validate a runcard without running it", description="Validate a TOML runcard.")
+    c = sub.add_parser(
+        "check",
+        parents=[common],
+        formatter_class=fmt,
+        epilog=_examples_text("check"),
+        help="validate a runcard without running it",
+        description="Validate a TOML runcard.",
+    )
     c.add_argument("runcard", type=pathlib.Path, nargs="?", help="TOML runcard")
     c.add_argument("--list-examples", action="store_true", help="list the shipped example runcards and exit")
     return p
@@ -270,17 +357,22 @@ def _cmd_predict(args) -> int:
         for p in res["written"]:
             _say(args, f"wrote {p}")
         if args.verbose and res.get("skipped"):
-            _say(args, f"{card.slha['file']}: skipped (not used by jaxgen): {', '.join(res['skipped'])}")
+            _say(args, f"{(card.slha or {}).get('file')}: skipped (not used by jaxgen): {', '.join(res['skipped'])}")
         return 0 if res["ok"] else 1
     files = _slha_inputs(args)
     if not files:
-        raise ValueError("nothing to predict: give SLHA files, a runcard (*.toml) or --example NAME|all "
-                         "(see jaxgen predict --help)")
+        raise ValueError(
+            "nothing to predict: give SLHA files, a runcard (*.toml) or --example NAME|all (see jaxgen predict --help)"
+        )
     entry = runcard.get_scenario("slha")  # the registry's SLHA entry: the same code as an "slha" runcard
     settings = entry.settings(
-        temperature=args.temperature, dm_to_baryon=_preset_or_number(args.dm_to_baryon),
-        higgs_sector=args.higgs_sector, lepton_flavour_equilibrium=not args.no_lfv,
-        higgsino_mass=args.higgsino_mass, strict=not args.lenient)
+        temperature=args.temperature,
+        dm_to_baryon=_preset_or_number(args.dm_to_baryon),
+        higgs_sector=args.higgs_sector,
+        lepton_flavour_equilibrium=not args.no_lfv,
+        higgsino_mass=args.higgsino_mass,
+        strict=not args.lenient,
+    )
     formats = args.format or ["netcdf", "csv", "png"]
     _check_out_dir(args.out)
     out = None if args.out is None else args.out.expanduser().resolve()
@@ -314,8 +406,10 @@ def _check_out_dir(out, where: str = "--out") -> None:
     for q in (p, *p.parents):
         if q.exists() and not q.is_dir():
             what = "is an existing file" if q == p else f"lies below the existing file {q}"
-            raise ValueError(f"{where} {str(p)!r} {what}, not a directory: results are written into a directory. "
-                             "Fix: give a new or existing directory (e.g. --out results), or remove the file")
+            raise ValueError(
+                f"{where} {str(p)!r} {what}, not a directory: results are written into a directory. "
+                "Fix: give a new or existing directory (e.g. --out results), or remove the file"
+            )
         if q.exists():
             break
 
@@ -374,8 +468,10 @@ def _cmd_check(args) -> int:
             except runcard.NotAvailableError:
                 pass
     sections = [s for s in ("slha", "sweep", "fit", "sensitivity") if getattr(card, s) is not None]
-    msg.append(f"sections: {', '.join(['scenario'] + sections + ['output'])}; output directory: "
-               f"{card.output['directory'] or '(none: nothing written without --out)'}")
+    msg.append(
+        f"sections: {', '.join(['scenario'] + sections + ['output'])}; output directory: "
+        f"{card.output['directory'] or '(none: nothing written without --out)'}"
+    )
     print("\n".join(msg))
     return 0
 
@@ -398,9 +494,14 @@ def main(argv: list[str] | None = None) -> int:
         enable_compile_cache()
     from .runcard import NotAvailableError
 
-    handlers = {"reproduce": _cmd_reproduce, "predict": _cmd_predict, "check": _cmd_check,
-                "sweep": lambda a: _cmd_runcard(a, "run_sweep_card"), "fit": lambda a: _cmd_runcard(a, "run_fit_card"),
-                "sensitivity": lambda a: _cmd_runcard(a, "run_sensitivity_card")}
+    handlers = {
+        "reproduce": _cmd_reproduce,
+        "predict": _cmd_predict,
+        "check": _cmd_check,
+        "sweep": lambda a: _cmd_runcard(a, "run_sweep_card"),
+        "fit": lambda a: _cmd_runcard(a, "run_fit_card"),
+        "sensitivity": lambda a: _cmd_runcard(a, "run_sensitivity_card"),
+    }
     try:
         return int(handlers[args.command](args) or 0)
     except (ValueError, FileNotFoundError, NotAvailableError, ImportError) as exc:
@@ -414,9 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly instead of a bare traceback
         if args.debug:
             raise
-        print(f"jaxgen {args.command}: internal error ({type(exc).__name__}: {exc}). This is a bug in jaxgen, not "
-              "in your input: please report it with the input file; rerun with --debug for the traceback",
-              file=sys.stderr)
+        print(
+            f"jaxgen {args.command}: internal error ({type(exc).__name__}: {exc}). This is a bug in jaxgen, not "
+            "in your input: please report it with the input file; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -33,10 +33,10 @@ lists them. Example::
     card = runcard.load_runcard("hall_predict.toml")   # ValueError naming the key, the expected form and the fix
     result = runcard.run_predict(card, out="out")       # {"text", "dataset", "written", "prediction", "ok"}
 
-Layout of the package: ``_schema`` (keys, checkers, :class:`Runcard`, parsing, the reference), ``_build`` (Settings
-and Params from a card, :func:`validate`), ``_registry`` (the scenarios), ``_runners`` (predict, fit, sensitivity,
-SLHA spectra), ``_sweep_card`` (sweep), ``_fit_tables`` (fit tables and datasets); datasets, units and provenance
-live in :mod:`jaxgen._io`.
+Layout of the package: ``_schema`` (keys, checkers, :class:`Runcard`, the reference), ``_parse`` (reading a card),
+``_build`` (Settings and Params from a card, :func:`validate`), ``_registry`` (the scenarios), ``_runners``
+(predict, fit, sensitivity, SLHA spectra), ``_sweep_card`` (sweep), ``_fit_tables`` (fit tables and datasets);
+datasets, units and provenance live in :mod:`jaxgen._io`.
 """
 
 from .._io import prediction_dataset, write_dataset
@@ -44,6 +44,7 @@ from .._io import prediction_dataset, write_dataset
 # also importable from here (documented above, not in __all__): Scenario, get_scenario, register_scenario,
 # scenario_names (the registry) and build_settings
 from ._build import build_params, build_settings, validate  # noqa: F401
+from ._parse import load_runcard, parse_runcard
 from ._registry import (  # noqa: F401
     SCENARIOS,
     NotAvailableError,
@@ -54,7 +55,7 @@ from ._registry import (  # noqa: F401
     scenario_names,
 )
 from ._runners import run_fit_card, run_predict, run_sensitivity_card
-from ._schema import SCHEMA, Runcard, load_runcard, parse_runcard, reference_markdown
+from ._schema import SCHEMA, Runcard, reference_markdown
 from ._sweep_card import run_sweep_card
 
 __all__ = [

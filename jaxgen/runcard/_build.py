@@ -47,8 +47,9 @@ def _check_setting(field, v, where: str, src: str):
     if not kinds:
         return v
     default = field.default if field.default is not dataclasses.MISSING else None
-    example = default if default is not None else {"int": 48, "float": 1.0, "str": '"..."', "bool": True}[
-        sorted(kinds)[0]]
+    example = (
+        default if default is not None else {"int": 48, "float": 1.0, "str": '"..."', "bool": True}[sorted(kinds)[0]]
+    )
     example = json.dumps(example) if not isinstance(example, str) or not example.startswith('"') else example
     if isinstance(v, bool):
         ok = "bool" in kinds
@@ -58,8 +59,12 @@ def _check_setting(field, v, where: str, src: str):
         ok = "float" in kinds
     else:
         ok = isinstance(v, str) and "str" in kinds
-    form = {"int": f"an integer in [1, {_MAX_INT_SETTING:.0e}]", "float": "a positive finite number",
-            "str": "a string", "bool": "true or false"}
+    form = {
+        "int": f"an integer in [1, {_MAX_INT_SETTING:.0e}]",
+        "float": "a positive finite number",
+        "str": "a string",
+        "bool": "true or false",
+    }
     expected = " or ".join(form[k] for k in sorted(kinds))
     if ok and isinstance(v, (int, float)) and not isinstance(v, bool):
         if "int" in kinds and "float" not in kinds:
@@ -67,8 +72,7 @@ def _check_setting(field, v, where: str, src: str):
         else:
             ok = math.isfinite(v) and v > 0
     if not ok:
-        raise ValueError(f"{src}: {where} = {v!r} is invalid: expected {expected}. Fix: e.g. "
-                         f"{field.name} = {example}")
+        raise ValueError(f"{src}: {where} = {v!r} is invalid: expected {expected}. Fix: e.g. {field.name} = {example}")
     return float(v) if kinds == {"float"} else v
 
 
@@ -82,21 +86,25 @@ def build_settings(card: Runcard):
     kwargs = {}
     for k, v in card.settings.items():
         if k not in valid:
-            raise ValueError(f"{card.source}: unknown key [scenario].settings.{k} for {Settings.__name__}."
-                             f"{_suggest(k, valid)}")
+            raise ValueError(
+                f"{card.source}: unknown key [scenario].settings.{k} for {Settings.__name__}.{_suggest(k, valid)}"
+            )
         where = f"[scenario].settings.{k}"
         if isinstance(v, (dict, list)):
-            raise ValueError(f"{card.source}: {where} = {v!r} is invalid: expected a single value (a string, "
-                             f"number or true/false), not a {'table' if isinstance(v, dict) else 'list'}. Fix: "
-                             f"e.g. {k} = {json.dumps(fields[k].default) if fields[k].default is not None else 1}")
+            raise ValueError(
+                f"{card.source}: {where} = {v!r} is invalid: expected a single value (a string, "
+                f"number or true/false), not a {'table' if isinstance(v, dict) else 'list'}. Fix: "
+                f"e.g. {k} = {json.dumps(fields[k].default) if fields[k].default is not None else 1}"
+            )
         kwargs[k] = _check_setting(fields[k], v, where, card.source)
     try:
         return Settings(**kwargs)
     except (TypeError, ValueError) as e:
         named = _named_keys(str(e), kwargs)
         where = f"[scenario].settings.{named[0]} = {kwargs[named[0]]!r}" if named else "[scenario].settings"
-        raise ValueError(f"{card.source}: {where} is invalid: {e}. Fix the value in the runcard (or remove it to "
-                         "use the default)") from None
+        raise ValueError(
+            f"{card.source}: {where} is invalid: {e}. Fix the value in the runcard (or remove it to use the default)"
+        ) from None
 
 
 def _names_word(text: str, name: str) -> bool:
@@ -141,17 +149,24 @@ def build_params(card: Runcard):
     Params = _params_class(card)
     if card.base == "benchmark":
         if not hasattr(Params, "benchmark"):
-            raise ValueError(f"{card.source}: [scenario].base = \"benchmark\" but {Params.__name__} has no "
-                             "benchmark(); use base = \"default\"")
+            raise ValueError(
+                f'{card.source}: [scenario].base = "benchmark" but {Params.__name__} has no '
+                'benchmark(); use base = "default"'
+            )
         kwargs = {k: card.settings[k] for k in inspect.signature(Params.benchmark).parameters if k in card.settings}
         base = Params.benchmark(**kwargs)  # e.g. ArduParams.benchmark(nlsp=...) takes nlsp from the settings
     else:
-        required = [f.name for f in dataclasses.fields(Params)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        required = [
+            f.name
+            for f in dataclasses.fields(Params)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         missing = [k for k in required if k not in card.parameters]
         if missing:
-            raise ValueError(f"{card.source}: {Params.__name__} has no default for {missing}: give them in "
-                             f"[parameters] (e.g. {missing[0]} = ...), or start from [scenario] base = \"benchmark\"")
+            raise ValueError(
+                f"{card.source}: {Params.__name__} has no default for {missing}: give them in "
+                f'[parameters] (e.g. {missing[0]} = ...), or start from [scenario] base = "benchmark"'
+            )
         try:
             base = Params(**{k: jnp.asarray(card.parameters[k], dtype=jnp.result_type(float)) for k in required})
         except (TypeError, ValueError) as e:
@@ -160,14 +175,21 @@ def build_params(card: Runcard):
         try:
             old = _get_path(base, path)
         except ValueError:
-            raise ValueError(f"{card.source}: unknown parameter [parameters].{path} for {Params.__name__}."
-                             f"{_suggest(path, _valid_paths(base))}") from None
+            raise ValueError(
+                f"{card.source}: unknown parameter [parameters].{path} for {Params.__name__}."
+                f"{_suggest(path, _valid_paths(base))}"
+            ) from None
         new = jnp.asarray(v, dtype=jnp.result_type(float))
         if old is not None and np.shape(old) != new.shape and (np.ndim(old) == 0 or new.ndim != np.ndim(old)):
-            raise ValueError(f"{card.source}: [parameters].{path} = {v!r} has shape {list(new.shape)} but "
-                             f"{Params.__name__}.{path} has shape {list(np.shape(old))}; give "
-                             + ("a single number" if np.ndim(old) == 0 else
-                                f"a flat list of numbers, e.g. {path} = {np.asarray(old).tolist()}"))
+            raise ValueError(
+                f"{card.source}: [parameters].{path} = {v!r} has shape {list(new.shape)} but "
+                f"{Params.__name__}.{path} has shape {list(np.shape(old))}; give "
+                + (
+                    "a single number"
+                    if np.ndim(old) == 0
+                    else f"a flat list of numbers, e.g. {path} = {np.asarray(old).tolist()}"
+                )
+            )
         base = _set_path(base, path, new)
     _check_params(card, base)
     return base
@@ -195,9 +217,11 @@ def _check_params(card: Runcard, params) -> None:
         named = _named_keys(str(e), card.parameters)
         if named:
             k = named[0]
-            raise ValueError(f"{card.source}: [parameters].{k} = {card.parameters[k]!r} is invalid: {e}. Fix "
-                             f"[parameters].{k} in the runcard (or remove it to keep the [scenario].base = "
-                             f"{card.base!r} value)") from None
+            raise ValueError(
+                f"{card.source}: [parameters].{k} = {card.parameters[k]!r} is invalid: {e}. Fix "
+                f"[parameters].{k} in the runcard (or remove it to keep the [scenario].base = "
+                f"{card.base!r} value)"
+            ) from None
         raise ValueError(f"{card.source}: [parameters] do not make a valid {cls.__name__} point: {e}") from None
 
 
@@ -224,20 +248,26 @@ def validate(card: Runcard) -> list[str]:
         try:
             _get_path(base, path)
         except ValueError:
-            raise ValueError(f"{card.source}: {where} = {path!r} is not a parameter of the {card.scenario!r} "
-                             f"scenario.{_suggest(path, valid_in)}") from None
+            raise ValueError(
+                f"{card.source}: {where} = {path!r} is not a parameter of the {card.scenario!r} "
+                f"scenario.{_suggest(path, valid_in)}"
+            ) from None
 
     float_fields = [f for f in pred_fields if f not in _INTEGER_OUTPUTS]
 
     def check_out(path, where, numeric=True):
         top, _, rest = path.partition(".")
         if pred_fields and (top not in pred_fields or (rest and not rest.isdigit())):
-            raise ValueError(f"{card.source}: {where} = {path!r} is not a prediction field of the "
-                             f"{card.scenario!r} scenario.{_suggest(path, pred_fields)}")
+            raise ValueError(
+                f"{card.source}: {where} = {path!r} is not a prediction field of the "
+                f"{card.scenario!r} scenario.{_suggest(path, pred_fields)}"
+            )
         if numeric and top in _INTEGER_OUTPUTS:
-            raise ValueError(f"{card.source}: {where} = {path!r} is an integer bit field (decoded by the scenario's "
-                             "status_names), not a physical output: it has no derivative and cannot be fitted. Fix: "
-                             f"use a float field, e.g. one of {float_fields[:6]}")
+            raise ValueError(
+                f"{card.source}: {where} = {path!r} is an integer bit field (decoded by the scenario's "
+                "status_names), not a physical output: it has no derivative and cannot be fitted. Fix: "
+                f"use a float field, e.g. one of {float_fields[:6]}"
+            )
 
     if card.sweep is not None:
         for i, a in enumerate(card.sweep["axes"]):
@@ -248,9 +278,11 @@ def validate(card: Runcard) -> list[str]:
         for k in card.sweep["units"]:
             base_k = k[:-4] if k.endswith("_out") else k
             if pred_fields and base_k.split(".")[0] not in pred_fields:
-                raise ValueError(f"{card.source}: [sweep].units names {k!r}, not a result field of the "
-                                 f"{card.scenario!r} scenario.{_suggest(k, pred_fields)} Fix: remove it or use a "
-                                 "result field name")
+                raise ValueError(
+                    f"{card.source}: [sweep].units names {k!r}, not a result field of the "
+                    f"{card.scenario!r} scenario.{_suggest(k, pred_fields)} Fix: remove it or use a "
+                    "result field name"
+                )
         done.append("[sweep] paths")
     if card.fit is not None:
         for i, f in enumerate(card.fit["free"]):
@@ -285,22 +317,29 @@ def _check_free(card: Runcard, base, f: dict, i: int) -> None:
         value = float(np.asarray(_get_path(base, f["path"])))
         kind = fp.resolved(value)[0]
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{card.source}: {where}: {e}. Fix the transform/lower/upper of this entry (see the "
-                         "[fit].free keys in docs/cli.md)") from None
+        raise ValueError(
+            f"{card.source}: {where}: {e}. Fix the transform/lower/upper of this entry (see the "
+            "[fit].free keys in docs/cli.md)"
+        ) from None
     if kind == "log" and not value > 0:
-        raise ValueError(f"{card.source}: {where}: a log transform needs a positive starting value, but the point "
-                         f"has {f['path']} = {value}; set it > 0 in [parameters] or use transform = \"identity\"")
+        raise ValueError(
+            f"{card.source}: {where}: a log transform needs a positive starting value, but the point "
+            f'has {f["path"]} = {value}; set it > 0 in [parameters] or use transform = "identity"'
+        )
 
 
-def _params_class(card: Runcard):
+def _params_class(card: Runcard) -> type:
     """The Params class of the card's scenario; a clear ValueError for a predict-only scenario (no Params)."""
     entry = get_scenario(card.scenario)
-    if entry.predict_only:
+    params = entry.params
+    if params is None:
         with_params = [n for n in scenario_names() if not is_predict_only(n)]
-        raise ValueError(f"{card.source}: the {entry.name!r} scenario ({entry.description}) is predict-only: it has "
-                         "no parameter PyTree to build, sweep, fit or differentiate. Fix: use `jaxgen predict` "
-                         f"with it, or another scenario ({', '.join(map(repr, with_params))})")
-    return entry.params
+        raise ValueError(
+            f"{card.source}: the {entry.name!r} scenario ({entry.description}) is predict-only: it has "
+            "no parameter PyTree to build, sweep, fit or differentiate. Fix: use `jaxgen predict` "
+            f"with it, or another scenario ({', '.join(map(repr, with_params))})"
+        )
+    return params
 
 
 def chain_of(card: Runcard):
@@ -314,5 +353,3 @@ def chain_of(card: Runcard):
 
     chain.__qualname__ = f"{f.__module__}.{f.__name__}"
     return chain, settings
-
-

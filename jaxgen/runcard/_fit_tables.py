@@ -64,8 +64,9 @@ def fit_problems(res, card) -> list[str]:
         return [f"fit status {int(fs)} ({', '.join(names)}): the fit is not usable"] + [f"  - {m}" for m in out]
     if fs is None:  # a jaxgen.fit without its own status: derive the essentials
         if not bool(res.converged):
-            out.append("fit status: NOT CONVERGED (the best start did not converge; raise [fit].steps or check "
-                       "the targets)")
+            out.append(
+                "fit status: NOT CONVERGED (the best start did not converge; raise [fit].steps or check the targets)"
+            )
         free = {f["path"]: f for f in card.fit["free"]}
         for j, nm in enumerate(res.names):
             lo, hi = free.get(nm, {}).get("lower"), free.get(nm, {}).get("upper")
@@ -73,17 +74,22 @@ def fit_problems(res, card) -> list[str]:
             if lo is None or hi is None or kind not in ("logit", "loglogit"):
                 continue
             x = float(np.asarray(res.x)[j])
-            t = ((math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo)) if kind == "loglogit" and x > 0
-                 else (x - lo) / (hi - lo))
+            t = (
+                (math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo))
+                if kind == "loglogit" and x > 0
+                else (x - lo) / (hi - lo)
+            )
             if not 1e-3 < t < 1 - 1e-3:
-                out.append(f"fit status: AT BOUND: {nm} = {x:.6g} ended at a bound of [{lo:.4g}, {hi:.4g}]; widen "
-                           "the bounds in [fit].free")
+                out.append(
+                    f"fit status: AT BOUND: {nm} = {x:.6g} ended at a bound of [{lo:.4g}, {hi:.4g}]; widen "
+                    "the bounds in [fit].free"
+                )
         if int(res.status) != 0:
-            out.append(f"fit status: the best fit is not a valid chain point (chain status {int(res.status)}: "
-                       f"{', '.join(status_names(card.scenario, int(res.status))) or '?'})")
+            out.append(
+                f"fit status: the best fit is not a valid chain point (chain status {int(res.status)}: "
+                f"{', '.join(status_names(card.scenario, int(res.status))) or '?'})"
+            )
     return out
-
-
 
 
 def fit_table_text(res, card, problems=()) -> str:
@@ -108,19 +114,21 @@ def fit_table_text(res, card, problems=()) -> str:
     lines += ["", "  target residuals (prediction - value)/sigma:"]
     for n, r, u in zip(res.target_names, np.asarray(res.residuals, float), tunits):
         lines.append(f"    {str(n):<20} {r:+.3g}   ({u})" if u not in ("", "1") else f"    {str(n):<20} {r:+.3g}")
-    n_ok = int(np.sum(np.asarray(res.chi2_starts) < float(getattr(importlib.import_module("jaxgen._fit"),
-                                                                   "BAD_CHI2", 1e30))))
-    lines += ["", f"  chi^2 = {float(res.chi2):.4g} for {int(res.n_dof)} degrees of freedom; best of "
-                  f"{len(np.asarray(res.chi2_starts))} starts ({n_ok} valid, "
-                  f"{int(np.sum(np.asarray(res.converged_starts)))} converged)",
-              f"  chain status at the best fit: {int(res.status)} ({status_text(card.scenario, int(res.status))})"]
+    n_ok = int(
+        np.sum(np.asarray(res.chi2_starts) < float(getattr(importlib.import_module("jaxgen._fit"), "BAD_CHI2", 1e30)))
+    )
+    lines += [
+        "",
+        f"  chi^2 = {float(res.chi2):.4g} for {int(res.n_dof)} degrees of freedom; best of "
+        f"{len(np.asarray(res.chi2_starts))} starts ({n_ok} valid, "
+        f"{int(np.sum(np.asarray(res.converged_starts)))} converged)",
+        f"  chain status at the best fit: {int(res.status)} ({status_text(card.scenario, int(res.status))})",
+    ]
     if problems:
         lines += [f"  {m}" for m in problems]
     else:
         lines.append("  fit status 0 (ok)")
     return "\n".join(lines)
-
-
 
 
 def fit_dataset(res, card: Runcard):
@@ -132,25 +140,40 @@ def fit_dataset(res, card: Runcard):
     names = np.asarray(res.names, dtype=str)
     data = {
         "best": xr.Variable(("parameter",), np.asarray(res.x, float), {"long_name": "best-fit physical value"}),
-        "error": xr.Variable(("parameter",), np.asarray(res.errors, float),
-                             {"long_name": "Laplace 1-sigma error (physical units)"}),
+        "error": xr.Variable(
+            ("parameter",), np.asarray(res.errors, float), {"long_name": "Laplace 1-sigma error (physical units)"}
+        ),
         "covariance": xr.Variable(("parameter", "parameter_2"), np.asarray(res.cov, float)),
-        "transform": xr.Variable(("parameter",), np.asarray([TRANSFORM_LABELS.get(str(t), str(t))
-                                                             for t in res.transforms], dtype=str)),
+        "transform": xr.Variable(
+            ("parameter",), np.asarray([TRANSFORM_LABELS.get(str(t), str(t)) for t in res.transforms], dtype=str)
+        ),
         "chi2": xr.Variable((), float(res.chi2), {"units": "1"}),
         "n_dof": xr.Variable((), int(res.n_dof)),
         "converged": xr.Variable((), int(bool(res.converged))),
         "laplace_ok": xr.Variable((), int(bool(res.laplace_ok))),
         "status": xr.Variable((), int(res.status), {"description": "the chain's status at the best fit (0 = ok)"}),
-        **({"fit_status": xr.Variable((), int(res.fit_status), {
-            "description": "the fit's own status bits (0 = ok): " + "; ".join(
-                f"{b} = {n}" for b, n in getattr(importlib.import_module("jaxgen._fit"), "FIT_STATUS_BITS",
-                                                 {}).items())})} if getattr(res, "fit_status", None) is not None
-           else {}),
+        **(
+            {
+                "fit_status": xr.Variable(
+                    (),
+                    int(res.fit_status),
+                    {
+                        "description": "the fit's own status bits (0 = ok): "
+                        + "; ".join(
+                            f"{b} = {n}"
+                            for b, n in getattr(importlib.import_module("jaxgen._fit"), "FIT_STATUS_BITS", {}).items()
+                        )
+                    },
+                )
+            }
+            if getattr(res, "fit_status", None) is not None
+            else {}
+        ),
         "residual": xr.Variable(("target",), np.asarray(res.residuals, float), {"long_name": "(pred - value)/sigma"}),
         "chi2_start": xr.Variable(("start",), np.asarray(res.chi2_starts, float)),
-        "x_start": xr.Variable(("start", "parameter"), np.asarray(res.x_starts, float),
-                               {"long_name": "final point of each start"}),
+        "x_start": xr.Variable(
+            ("start", "parameter"), np.asarray(res.x_starts, float), {"long_name": "final point of each start"}
+        ),
         "x_init": xr.Variable(("start", "parameter"), np.asarray(res.x_init, float)),
         "history": xr.Variable(("start", "step"), np.asarray(res.history, float), {"long_name": "chi2 per step"}),
     }
@@ -162,10 +185,14 @@ def fit_dataset(res, card: Runcard):
         data[k].attrs["units_per"] = "- parameter_units"
     data["chi2_start"].attrs["units"] = "1"
     data["history"].attrs["units"] = "1"
-    return xr.Dataset(data, coords={"parameter": names, "parameter_2": names,
-                                    "parameter_units": ("parameter", np.asarray(punits, dtype=str)),
-                                    "target": np.asarray(res.target_names, dtype=str),
-                                    "target_units": ("target", np.asarray(fit_target_units(res, card), dtype=str))},
-                      attrs=_io.provenance(card, {"free": card.fit["free"], "targets": card.fit["targets"]}))
-
-
+    return xr.Dataset(
+        data,
+        coords={
+            "parameter": names,
+            "parameter_2": names,
+            "parameter_units": ("parameter", np.asarray(punits, dtype=str)),
+            "target": np.asarray(res.target_names, dtype=str),
+            "target_units": ("target", np.asarray(fit_target_units(res, card), dtype=str)),
+        },
+        attrs=_io.provenance(card, {"free": (card.fit or {}).get("free"), "targets": (card.fit or {}).get("targets")}),
+    )

@@ -28,8 +28,17 @@ from typing import Any
 
 from .._units import field_units
 
-__all__ = ["NotAvailableError", "Scenario", "SCENARIOS", "register_scenario", "get_scenario", "scenario_names",
-           "scenario_api", "status_names", "status_text"]
+__all__ = [
+    "NotAvailableError",
+    "Scenario",
+    "SCENARIOS",
+    "register_scenario",
+    "get_scenario",
+    "scenario_names",
+    "scenario_api",
+    "status_names",
+    "status_text",
+]
 
 
 class NotAvailableError(RuntimeError):
@@ -89,27 +98,37 @@ class Scenario:
         return ", ".join(names) or f"unknown bits {int(code)}"
 
 
-def _make(name, params, settings, chain, prediction, description, status_module=None, status_names=None,
-          reader=None) -> Scenario:
+def _make(
+    name, params, settings, chain, prediction, description, status_module=None, status_names=None, reader=None
+) -> Scenario:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_scenario: name must be an identifier-like string such as 'toy', got {name!r}")
     if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
-        raise ValueError(f"register_scenario({name!r}): description must be one non-empty line, got "
-                         f"{description!r}")
-    for what, cls in (("settings", settings), ("prediction", prediction)) + ((("params", params),) if params
-                                                                             is not None else ()):
+        raise ValueError(f"register_scenario({name!r}): description must be one non-empty line, got {description!r}")
+    for what, cls in (("settings", settings), ("prediction", prediction)) + (
+        (("params", params),) if params is not None else ()
+    ):
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-            raise ValueError(f"register_scenario({name!r}): {what} must be a dataclass (equinox Module) class, got "
-                             f"{cls!r}")
+            raise ValueError(
+                f"register_scenario({name!r}): {what} must be a dataclass (equinox Module) class, got {cls!r}"
+            )
     if not callable(chain):
-        raise ValueError(f"register_scenario({name!r}): chain must be callable (chain(params, settings)), got "
-                         f"{chain!r}")
-    return Scenario(name=name, params=params, settings=settings, chain=chain, prediction=prediction,
-                    description=description.strip(), units=types.MappingProxyType(field_units(prediction)),
-                    param_units=types.MappingProxyType(field_units(params) if params is not None else {}),
-                    status_module=status_module,
-                    status_names=status_names if status_names is not None else _default_status_names(status_module),
-                    reader=reader)
+        raise ValueError(
+            f"register_scenario({name!r}): chain must be callable (chain(params, settings)), got {chain!r}"
+        )
+    return Scenario(
+        name=name,
+        params=params,
+        settings=settings,
+        chain=chain,
+        prediction=prediction,
+        description=description.strip(),
+        units=types.MappingProxyType(field_units(prediction)),
+        param_units=types.MappingProxyType(field_units(params) if params is not None else {}),
+        status_module=status_module,
+        status_names=status_names if status_names is not None else _default_status_names(status_module),
+        reader=reader,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,8 +147,10 @@ class _Lazy:
             try:
                 kw = self.loader()
             except (ImportError, AttributeError) as exc:
-                raise NotAvailableError(f"the {self.name!r} scenario chain ({self.target}) is not available yet in "
-                                        f"this jaxgen installation ({type(exc).__name__}: {exc})") from None
+                raise NotAvailableError(
+                    f"the {self.name!r} scenario chain ({self.target}) is not available yet in "
+                    f"this jaxgen installation ({type(exc).__name__}: {exc})"
+                ) from None
             self._cache["entry"] = _make(self.name, description=self.description, **kw)
         return self._cache["entry"]
 
@@ -142,14 +163,24 @@ def _submodule(package, name: str):
 
 def _hall() -> dict:
     sc = importlib.import_module("jaxgen.scenarios")
-    return dict(params=sc.HallParams, settings=sc.HallSettings, chain=sc.asymmetric_freezein,
-                prediction=sc.HallPrediction, status_module=_submodule(sc, "hall"))
+    return dict(
+        params=sc.HallParams,
+        settings=sc.HallSettings,
+        chain=sc.asymmetric_freezein,
+        prediction=sc.HallPrediction,
+        status_module=_submodule(sc, "hall"),
+    )
 
 
 def _ardu() -> dict:
     sc = importlib.import_module("jaxgen.scenarios")
-    return dict(params=sc.ArduParams, settings=sc.ArduSettings, chain=sc.rsymmetric_adm,
-                prediction=sc.ArduPrediction, status_module=_submodule(sc, "ardu"))
+    return dict(
+        params=sc.ArduParams,
+        settings=sc.ArduSettings,
+        chain=sc.rsymmetric_adm,
+        prediction=sc.ArduPrediction,
+        status_module=_submodule(sc, "ardu"),
+    )
 
 
 def _slha() -> dict:
@@ -159,32 +190,62 @@ def _slha() -> dict:
     def status_names(code: int) -> list[str]:
         return [] if int(code) == 0 else [str(equilibrium.STATUS.get(int(code), f"unknown status {int(code)}"))]
 
-    return dict(params=None, settings=slha.SlhaSettings, chain=slha.predict_spectrum,
-                prediction=slha.SpectrumPrediction, status_names=status_names, reader=slha.read_slha)
+    return dict(
+        params=None,
+        settings=slha.SlhaSettings,
+        chain=slha.predict_spectrum,
+        prediction=slha.SpectrumPrediction,
+        status_names=status_names,
+        reader=slha.read_slha,
+    )
 
 
 #: name -> Scenario, or a lazy entry resolved (and cached) on first use; in registration order
 _ENTRIES: dict[str, Scenario | _Lazy] = {
-    "hall": _Lazy("hall", "Hall, March-Russell & West 2010: asymmetric freeze-in (eta_B, Omega_X h^2, LOSP decays)",
-                  "jaxgen.scenarios.asymmetric_freezein", _hall),
-    "ardu": _Lazy("ardu", "Ardu, Queiroz Correa & Vives 2025: R-symmetric asymmetric dark matter",
-                  "jaxgen.scenarios.rsymmetric_adm", _ardu),
-    "slha": _Lazy("slha", "B/(B-L) at sphaleron freeze-out and the asymmetric-DM mass m_X from an SLHA spectrum",
-                  "jaxgen.slha.predict_spectrum", _slha, predict_only=True),
+    "hall": _Lazy(
+        "hall",
+        "Hall, March-Russell & West 2010: asymmetric freeze-in (eta_B, Omega_X h^2, LOSP decays)",
+        "jaxgen.scenarios.asymmetric_freezein",
+        _hall,
+    ),
+    "ardu": _Lazy(
+        "ardu",
+        "Ardu, Queiroz Correa & Vives 2025: R-symmetric asymmetric dark matter",
+        "jaxgen.scenarios.rsymmetric_adm",
+        _ardu,
+    ),
+    "slha": _Lazy(
+        "slha",
+        "B/(B-L) at sphaleron freeze-out and the asymmetric-DM mass m_X from an SLHA spectrum",
+        "jaxgen.slha.predict_spectrum",
+        _slha,
+        predict_only=True,
+    ),
 }
 
 
-def register_scenario(name: str, *, params: type | None, settings: type, chain: Callable, prediction: type,
-                      description: str, status_module: types.ModuleType | None = None,
-                      status_names: Callable[[int], list[str]] | None = None, reader: Callable | None = None,
-                      replace: bool = False) -> Scenario:
+def register_scenario(
+    name: str,
+    *,
+    params: type | None,
+    settings: type,
+    chain: Callable,
+    prediction: type,
+    description: str,
+    status_module: types.ModuleType | None = None,
+    status_names: Callable[[int], list[str]] | None = None,
+    reader: Callable | None = None,
+    replace: bool = False,
+) -> Scenario:
     """Register a scenario under ``name`` (then ``[scenario] name = "<name>"`` in a runcard runs it) and return its
     record. ``chain(params, settings)`` maps a Params PyTree to a Prediction PyTree; the units of both classes are
     read from their field metadata. ``params=None`` makes a predict-only scenario. An existing name is an error
     unless ``replace=True``."""
     if name in _ENTRIES and not replace:
-        raise ValueError(f"register_scenario: a scenario {name!r} is registered already; pass replace=True to "
-                         "replace it, or choose another name")
+        raise ValueError(
+            f"register_scenario: a scenario {name!r} is registered already; pass replace=True to "
+            "replace it, or choose another name"
+        )
     entry = _make(name, params, settings, chain, prediction, description, status_module, status_names, reader)
     _ENTRIES[name] = entry
     return entry
@@ -207,8 +268,10 @@ def get_scenario(name: str) -> Scenario:
     try:
         e = _ENTRIES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown scenario {name!r}; choose one of {list(_ENTRIES)} (or register one with "
-                         "jaxgen.runcard.register_scenario)") from None
+        raise ValueError(
+            f"unknown scenario {name!r}; choose one of {list(_ENTRIES)} (or register one with "
+            "jaxgen.runcard.register_scenario)"
+        ) from None
     return e.load() if isinstance(e, _Lazy) else e
 
 

@@ -19,8 +19,15 @@ from ._fit_tables import fit_dataset, fit_problems, fit_table_text
 from ._registry import NotAvailableError, get_scenario, status_text
 from ._schema import Runcard
 
-__all__ = ["run_predict", "run_fit_card", "run_sensitivity_card", "predict_spectrum_file", "spectra_summary",
-           "write_spectra_summary", "dataset_ok"]
+__all__ = [
+    "run_predict",
+    "run_fit_card",
+    "run_sensitivity_card",
+    "predict_spectrum_file",
+    "spectra_summary",
+    "write_spectra_summary",
+    "dataset_ok",
+]
 
 
 def _status_text(card: Runcard, code: int) -> str:
@@ -58,27 +65,38 @@ def dataset_ok(ds) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # SLHA spectra (the predict-only "slha" scenario)
 # ---------------------------------------------------------------------------------------------------------------
-def predict_spectrum_file(file, settings=None, *, out: pathlib.Path | None = None, formats=("netcdf", "csv"),
-                          attrs: dict | None = None) -> dict:
+def predict_spectrum_file(
+    file, settings=None, *, out: pathlib.Path | None = None, formats=("netcdf", "csv"), attrs: dict | None = None
+) -> dict:
     """B/(B-L) and m_X of one SLHA file through the registry's ``"slha"`` entry (``jaxgen.slha.read_slha`` and
     ``predict_spectrum`` with ``settings``, a SlhaSettings; default: its defaults). With ``out``: writes
     ``<out>/<stem>.nc`` / ``.csv`` (``formats``). Returns {"text": the table, "dataset", "written", "prediction",
     "skipped": the SLHA blocks not used, "stem", "ok"}."""
     entry = get_scenario("slha")
     settings = entry.settings() if settings is None else settings
-    spec = entry.reader(file, strict=settings.strict)
+    reader = entry.reader
+    if reader is None:
+        raise ValueError(f"the {entry.name!r} scenario has no input reader: it does not predict from a file")
+    spec = reader(file, strict=settings.strict)
     pred = entry.chain(spec, settings)
     ds = pred.to_dataset()
     ds.attrs.update(attrs or {})
     stem = pathlib.Path(str(file)).stem
     written = [] if out is None else _io.write_dataset(ds, out, stem, formats)
-    return {"text": pred.table(), "dataset": ds, "written": written, "prediction": pred,
-            "skipped": tuple(spec.skipped), "stem": stem, "ok": int(pred.status) == 0}
+    return {
+        "text": pred.table(),
+        "dataset": ds,
+        "written": written,
+        "prediction": pred,
+        "skipped": tuple(spec.skipped),
+        "stem": stem,
+        "ok": int(pred.status) == 0,
+    }
 
 
 def spectra_summary(files, preds) -> tuple[list[list], str]:
     """(rows of spectra.csv, the printed summary) of several spectrum predictions (the summary only for > 1)."""
-    rows = [["file", "B_over_B_minus_L", "m_X_GeV", "status", "light_species"]]
+    rows: list[list] = [["file", "B_over_B_minus_L", "m_X_GeV", "status", "light_species"]]
     for f, pred in zip(files, preds):
         light = " ".join(s for s, lt in zip(pred.species, pred.light) if bool(lt))
         rows.append([str(f), repr(float(pred.b_over_b_minus_l)), repr(float(pred.m_x)), int(pred.status), light])
@@ -87,8 +105,10 @@ def spectra_summary(files, preds) -> tuple[list[list], str]:
         entry = get_scenario("slha")
         lines = ["summary:"]
         for r in rows[1:]:
-            lines.append(f"  {pathlib.Path(r[0]).name:<24} B/(B-L) = {float(r[1]):.6f}   m_X = {float(r[2]):.4f} GeV"
-                         f"   status {r[3]} ({entry.status_text(int(r[3]))})")
+            lines.append(
+                f"  {pathlib.Path(r[0]).name:<24} B/(B-L) = {float(r[1]):.6f}   m_X = {float(r[2]):.4f} GeV"
+                f"   status {r[3]} ({entry.status_text(int(r[3]))})"
+            )
         text = "\n".join(lines)
     return rows, text
 
@@ -114,8 +134,8 @@ def _predict_slha_card(card: Runcard, out: pathlib.Path | None) -> dict:
     from ..slha import example_spectra
 
     formats = card.output["formats"]
-    opts = dict(card.slha)
-    f = opts.pop("file")
+    opts = dict(card.slha or {})
+    f = str(opts.pop("file"))
     if not pathlib.Path(f).exists() and f in example_spectra():
         f = example_spectra()[f]
     entry = get_scenario("slha")
@@ -124,8 +144,11 @@ def _predict_slha_card(card: Runcard, out: pathlib.Path | None) -> dict:
         if "png" in formats:
             from .. import plotting
 
-            res["written"].append(plotting.plot_spectra(
-                [res["prediction"]], _io.inside(out, out / f"{res['stem']}_mx.png"), labels=[res["stem"]]))
+            res["written"].append(
+                plotting.plot_spectra(
+                    [res["prediction"]], _io.inside(out, out / f"{res['stem']}_mx.png"), labels=[res["stem"]]
+                )
+            )
         res["written"] += write_runcard_copy(card, out)
     return res
 
@@ -143,8 +166,10 @@ def run_predict(card: Runcard, out: pathlib.Path | None = None, quiet: bool = Fa
     formats = card.output["formats"]
     if get_scenario(card.scenario).predict_only:
         if card.scenario != "slha":
-            raise ValueError(f"{card.source}: the predict-only scenario {card.scenario!r} has no runcard runner; "
-                             "register it with params to run it from a runcard")
+            raise ValueError(
+                f"{card.source}: the predict-only scenario {card.scenario!r} has no runcard runner; "
+                "register it with params to run it from a runcard"
+            )
         return _predict_slha_card(card, out)
     import jax
 
@@ -169,8 +194,10 @@ def _fit_api():
         fitmod = importlib.import_module("jaxgen.fit")
         return fitmod.FreeParameter, fitmod.Target, fitmod.fit
     except (ImportError, AttributeError) as exc:
-        raise NotAvailableError(f"`jaxgen fit` needs jaxgen.fit (FreeParameter, Target, fit), which is not "
-                                f"available yet in this installation ({type(exc).__name__}: {exc})") from None
+        raise NotAvailableError(
+            f"`jaxgen fit` needs jaxgen.fit (FreeParameter, Target, fit), which is not "
+            f"available yet in this installation ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
@@ -183,8 +210,7 @@ def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = F
     chain, _ = chain_of(card)
     base = build_params(card)
     ft = card.fit
-    free = [FreeParameter(f["path"], transform=f["transform"], lower=f["lower"], upper=f["upper"])
-            for f in ft["free"]]
+    free = [FreeParameter(f["path"], transform=f["transform"], lower=f["lower"], upper=f["upper"]) for f in ft["free"]]
     targets = [Target(t["path"], t["value"], t["sigma"]) for t in ft["targets"]]
     kw = dict(n_starts=ft["n_starts"], seed=ft["seed"])
     if ft["steps"] is not None:
@@ -203,9 +229,14 @@ def run_fit_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = F
 
             steps = kw.get("steps", inspect.signature(fit).parameters["steps"].default)
             bad = getattr(importlib.import_module("jaxgen._fit"), "BAD_CHI2", 1e29)
-            written.append(plotting.plot_fit_history(res.history, _io.inside(out, out / "fit_history.png"),
-                                                     adam_steps=steps if isinstance(steps, int) else None,
-                                                     bad_chi2=0.1 * float(bad)))
+            written.append(
+                plotting.plot_fit_history(
+                    res.history,
+                    _io.inside(out, out / "fit_history.png"),
+                    adam_steps=steps if isinstance(steps, int) else None,
+                    bad_chi2=0.1 * float(bad),
+                )
+            )
         written += write_runcard_copy(card, out)
     return {"text": text, "dataset": ds, "written": written, "result": res, "problems": problems}
 
@@ -215,8 +246,10 @@ def _sensitivity_api():
         mod = importlib.import_module("jaxgen.sensitivity")
         return mod.jacobian
     except (ImportError, AttributeError) as exc:
-        raise NotAvailableError(f"`jaxgen sensitivity` needs jaxgen.sensitivity.jacobian, which is not available "
-                                f"yet in this installation ({type(exc).__name__}: {exc})") from None
+        raise NotAvailableError(
+            f"`jaxgen sensitivity` needs jaxgen.sensitivity.jacobian, which is not available "
+            f"yet in this installation ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def run_sensitivity_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False) -> dict:
@@ -230,8 +263,14 @@ def run_sensitivity_card(card: Runcard, out: pathlib.Path | None = None, quiet: 
     table = jacobian(chain, base, inputs=sens["inputs"], outputs=sens["outputs"])
     text = table.to_markdown()
     st = int(getattr(table, "status", 0))
-    problems = [] if st == 0 else [f"the chain's status at the point is {st} ({_status_text(card, st)}): the "
-                                   "Jacobian and elasticities there are not valid (flagged entries are 0)"]
+    problems = (
+        []
+        if st == 0
+        else [
+            f"the chain's status at the point is {st} ({_status_text(card, st)}): the "
+            "Jacobian and elasticities there are not valid (flagged entries are 0)"
+        ]
+    )
     text += f"\n\nchain status at the point: {st} ({_status_text(card, st)})"
     ds = table.to_dataset()
     ds.attrs.update(_io.provenance(card))

@@ -18,12 +18,25 @@ from ._registry import NotAvailableError, get_scenario
 from ._runners import write_runcard_copy
 from ._schema import Runcard
 
-__all__ = ["run_sweep_card", "CSV_MAX_POINTS", "LARGE_SWEEP_POINTS", "sweep_size_estimate", "sweep_points",
-           "sweep_warnings", "status_attributes"]
+__all__ = [
+    "run_sweep_card",
+    "CSV_MAX_POINTS",
+    "LARGE_SWEEP_POINTS",
+    "sweep_size_estimate",
+    "sweep_points",
+    "sweep_warnings",
+    "status_attributes",
+]
 
 
-def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool = False, *,
-                   force_csv: bool = False, allow_large: bool = False) -> dict:
+def run_sweep_card(
+    card: Runcard,
+    out: pathlib.Path | None = None,
+    quiet: bool = False,
+    *,
+    force_csv: bool = False,
+    allow_large: bool = False,
+) -> dict:
     """``jaxgen sweep``: the runcard's design over the scenario chain, resumable NetCDF chunks in ``<out>/sweep``,
     a CSV of all points and an optional heat map (``[sweep].plot``).
 
@@ -47,8 +60,10 @@ def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool =
         try:
             _get_path(base0, a["path"])
         except ValueError:
-            raise ValueError(f"{card.source}: [sweep.axes[{i}]].path = {a['path']!r} is not a parameter."
-                             f"{_suggest(a['path'], _valid_paths(base0))}") from None
+            raise ValueError(
+                f"{card.source}: [sweep.axes[{i}]].path = {a['path']!r} is not a parameter."
+                f"{_suggest(a['path'], _valid_paths(base0))}"
+            ) from None
         axes.append(_sweep.Axis(a["path"], a["low"], a["high"], log=a["log"], n=a["n"], units=a["units"]))
     base, restore = _explode_arrays(base0, [a.path for a in axes])
     import jax
@@ -74,20 +89,31 @@ def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool =
     for k, v in sw["units"].items():
         if k not in rename and k not in names:
             raise ValueError(f"{card.source}: [sweep].units names {k!r}, not a result field.{_suggest(k, names)}")
-        units[rename.get(k, k)] = v
+        units[str(rename.get(k, k))] = v
     if sw["plot"] is not None and rename.get(sw["plot"]["z"], sw["plot"]["z"]) not in names:
-        raise ValueError(f"{card.source}: [sweep.plot].z = {sw['plot']['z']!r} is not a result field."
-                         f"{_suggest(sw['plot']['z'], names0)}")
+        raise ValueError(
+            f"{card.source}: [sweep.plot].z = {sw['plot']['z']!r} is not a result field."
+            f"{_suggest(sw['plot']['z'], names0)}"
+        )
     n_points = design.n_points
     size = sweep_size_estimate(card, pred_shape, n_points, len(axes))
     if n_points > LARGE_SWEEP_POINTS and not allow_large:
-        raise ValueError(f"{card.source}: the sweep has {n_points:.3g} points, more than {LARGE_SWEEP_POINTS:.0e}: "
-                         f"{size['text']}. Check the design ([sweep].n, or the product of the grid's n), or "
-                         "confirm with `jaxgen sweep --allow-large` (Python: allow_large=True)")
+        raise ValueError(
+            f"{card.source}: the sweep has {n_points:.3g} points, more than {LARGE_SWEEP_POINTS:.0e}: "
+            f"{size['text']}. Check the design ([sweep].n, or the product of the grid's n), or "
+            "confirm with `jaxgen sweep --allow-large` (Python: allow_large=True)"
+        )
     status_attrs = status_attributes(card.scenario)
-    res = _sweep.run_sweep(chain, design, chunk_size=sw["chunk_size"], out=None if out is None else out / "sweep",
-                           units=units, quiet=quiet, description=card.title or f"{card.scenario} sweep",
-                           result_attrs={k: v for k, v in status_attrs.items() if k in names})
+    res = _sweep.run_sweep(
+        chain,
+        design,
+        chunk_size=sw["chunk_size"],
+        out=None if out is None else out / "sweep",
+        units=units,
+        quiet=quiet,
+        description=card.title or f"{card.scenario} sweep",
+        result_attrs={k: v for k, v in status_attrs.items() if k in names},
+    )
     written = []
     title = card.title or card.scenario + " sweep"
     if out is None:
@@ -96,13 +122,17 @@ def run_sweep_card(card: Runcard, out: pathlib.Path | None = None, quiet: bool =
         n_ok = int(np.asarray(ds["ok"]).sum())
     else:
         ds, n_ok, written = _sweep_outputs(card, out, res, rename, quiet=quiet, force_csv=force_csv)
-    text = (f"{title}: {res.n_points} points ({sw['design']}), "
-            f"{res.chunks_computed} chunk(s) computed, {res.chunks_skipped} skipped (resume)"
-            + (f", {len(res.chunks_recomputed)} failed verification and recomputed" if res.chunks_recomputed else "")
-            + f", ok: {n_ok}/{res.n_points}; compile {res.compile_s:.2f} s, {res.points_per_s:.3g} points/s")
+    text = (
+        f"{title}: {res.n_points} points ({sw['design']}), "
+        f"{res.chunks_computed} chunk(s) computed, {res.chunks_skipped} skipped (resume)"
+        + (f", {len(res.chunks_recomputed)} failed verification and recomputed" if res.chunks_recomputed else "")
+        + f", ok: {n_ok}/{res.n_points}; compile {res.compile_s:.2f} s, {res.points_per_s:.3g} points/s"
+    )
     if ds is None:
-        text += f"\n(more than {CSV_MAX_POINTS} points: not loaded into memory; jaxgen.sweep.load_sweep or " \
-                "iter_chunks reads the NetCDF chunks)"
+        text += (
+            f"\n(more than {CSV_MAX_POINTS} points: not loaded into memory; jaxgen.sweep.load_sweep or "
+            "iter_chunks reads the NetCDF chunks)"
+        )
     return {"text": text, "dataset": ds, "written": written, "run": res}
 
 
@@ -128,9 +158,13 @@ def sweep_size_estimate(card: Runcard, pred_shape, n_points: int, n_axes: int) -
         per_point += int(np.prod(leaf.shape, dtype=np.int64)) * np.dtype(leaf.dtype).itemsize
     nbytes = per_point * n_points
     seconds = n_points / _NOMINAL_POINTS_PER_S
-    return {"bytes_per_point": per_point, "bytes": nbytes, "seconds": seconds,
-            "text": f"about {nbytes / 1e9:.3g} GB of NetCDF ({per_point} bytes per point) and of order "
-                    f"{seconds / 3600:.3g} h of compute on 2 CPU cores at {_NOMINAL_POINTS_PER_S:.0e} points/s"}
+    return {
+        "bytes_per_point": per_point,
+        "bytes": nbytes,
+        "seconds": seconds,
+        "text": f"about {nbytes / 1e9:.3g} GB of NetCDF ({per_point} bytes per point) and of order "
+        f"{seconds / 3600:.3g} h of compute on 2 CPU cores at {_NOMINAL_POINTS_PER_S:.0e} points/s",
+    }
 
 
 def sweep_points(card: Runcard) -> int:
@@ -149,14 +183,15 @@ def sweep_warnings(card: Runcard) -> list[str]:
     import jax
 
     n = sweep_points(card)
-    if n <= CSV_MAX_POINTS:
+    if n <= CSV_MAX_POINTS or card.sweep is None:
         return []
     chain, _ = chain_of(card)
     size = sweep_size_estimate(card, jax.eval_shape(chain, build_params(card)), n, len(card.sweep["axes"]))
     msg = [f"sweep of {n:.3g} points: {size['text']}; sweep.csv is written only with --csv above {CSV_MAX_POINTS}"]
     if n > LARGE_SWEEP_POINTS:
-        msg.append(f"warning: more than {LARGE_SWEEP_POINTS:.0e} points; `jaxgen sweep` refuses to start without "
-                   "--allow-large")
+        msg.append(
+            f"warning: more than {LARGE_SWEEP_POINTS:.0e} points; `jaxgen sweep` refuses to start without --allow-large"
+        )
     return msg
 
 
@@ -174,9 +209,15 @@ def status_attributes(scenario: str) -> dict[str, dict]:
     bits = {}
     for name in dir(mod):
         v = getattr(mod, name)
-        if (name.startswith("STATUS_") and isinstance(v, int) and not isinstance(v, bool) and v > 0
-                and v & (v - 1) == 0 and not name.endswith("_MASK")):
-            bits.setdefault(v, name[len("STATUS_"):].lower())
+        if (
+            name.startswith("STATUS_")
+            and isinstance(v, int)
+            and not isinstance(v, bool)
+            and v > 0
+            and v & (v - 1) == 0
+            and not name.endswith("_MASK")
+        ):
+            bits.setdefault(v, name[len("STATUS_") :].lower())
     if not bits:
         return {}
     error_mask = getattr(mod, "STATUS_ERROR_MASK", getattr(mod, "STATUS_INVALID", None))
@@ -185,8 +226,11 @@ def status_attributes(scenario: str) -> dict[str, dict]:
         sel = sorted(b for b in bits if select(b))
         if not sel:
             return None
-        return {"flag_masks": np.asarray(sel, np.int32), "flag_meanings": " ".join(bits[b] for b in sel),
-                "flag_descriptions": "; ".join(f"{b}: {messages.get(b, bits[b])}" for b in sel)}
+        return {
+            "flag_masks": np.asarray(sel, np.int32),
+            "flag_meanings": " ".join(bits[b] for b in sel),
+            "flag_descriptions": "; ".join(f"{b}: {messages.get(b, bits[b])}" for b in sel),
+        }
 
     out = {}
     if error_mask is None:
@@ -210,8 +254,7 @@ def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet
     import io
     import sys
 
-
-    sw = card.sweep
+    sw = card.sweep or {}
     formats = card.output["formats"]
     n = res.n_points
     want_csv = "csv" in formats and (n <= CSV_MAX_POINTS or force_csv)
@@ -220,11 +263,16 @@ def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet
     say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     written = [out / "sweep"]
     if "csv" in formats and not want_csv:
-        say(f"{card.source}: {n} points > {CSV_MAX_POINTS}: sweep.csv not written (NetCDF in {out / 'sweep'}); "
-            "pass --csv to write it anyway")
+        say(
+            f"{card.source}: {n} points > {CSV_MAX_POINTS}: sweep.csv not written (NetCDF in {out / 'sweep'}); "
+            "pass --csv to write it anyway"
+        )
     if want_csv or pl is not None or keep:
-        say(f"reading the {res.n_chunks} verified chunk(s) of {out / 'sweep'}"
-            + (" and writing sweep.csv" if want_csv else "") + (" and the heat map" if pl is not None else ""))
+        say(
+            f"reading the {res.n_chunks} verified chunk(s) of {out / 'sweep'}"
+            + (" and writing sweep.csv" if want_csv else "")
+            + (" and the heat map" if pl is not None else "")
+        )
     n_ok = 0
     parts, cols = [], {"x": [], "y": [], "z": [], "valid": []}
     _io.remove_stale_temporaries(out)  # e.g. the sweep.csv temp file of a run killed while writing it
@@ -278,11 +326,25 @@ def _sweep_outputs(card: Runcard, out: pathlib.Path, res, rename: dict, *, quiet
         from .. import plotting
 
         z = rename.get(pl["z"], pl["z"])
-        small = xr.Dataset({pl["x"]: xr.concat(cols["x"], "point"), pl["y"]: xr.concat(cols["y"], "point"),
-                            z: xr.concat(cols["z"], "point")})
-        written.append(plotting.plot_sweep_heatmap(small, pl["x"], pl["y"], z, _io.inside(out, out / "sweep_heatmap.png"),
-                                                   statistic=pl["statistic"], bins=pl["bins"],
-                                                   valid=np.concatenate(cols["valid"])))
+        small = xr.Dataset(
+            {
+                pl["x"]: xr.concat(cols["x"], "point"),
+                pl["y"]: xr.concat(cols["y"], "point"),
+                z: xr.concat(cols["z"], "point"),
+            }
+        )
+        written.append(
+            plotting.plot_sweep_heatmap(
+                small,
+                pl["x"],
+                pl["y"],
+                z,
+                _io.inside(out, out / "sweep_heatmap.png"),
+                statistic=pl["statistic"],
+                bins=pl["bins"],
+                valid=np.concatenate(cols["valid"]),
+            )
+        )
     written += write_runcard_copy(card, out)
     return ds, n_ok, written
 
@@ -301,4 +363,3 @@ def _valid_mask(card: Runcard, ds):
         if a.dtype.kind == "f" and a.ndim >= 1 and a.shape[0] == st.shape[0]:
             finite &= np.all(np.isfinite(a.reshape(a.shape[0], -1)), axis=1)
     return ((st & int(mask)) == 0) & finite
-

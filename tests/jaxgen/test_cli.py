@@ -51,8 +51,22 @@ def test_predict_each_shipped_spectrum(name, tmp_path, capsys):
 
 
 def test_predict_all_examples_options_and_summary(tmp_path, capsys):
-    rc = cli.main(["-q", "predict", "--example", "all", "--dm-to-baryon", "hall2010", "--higgs-sector", "light",
-                   "--out", str(tmp_path), "--format", "csv"])
+    rc = cli.main(
+        [
+            "-q",
+            "predict",
+            "--example",
+            "all",
+            "--dm-to-baryon",
+            "hall2010",
+            "--higgs-sector",
+            "light",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "csv",
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0 and "summary:" in text and "Omega_DM/Omega_b = 4.86" in text
     rows = list(csv.reader(open(tmp_path / "spectra.csv")))[1:]
@@ -67,18 +81,21 @@ def test_predict_slha_runcard(tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} == {"compressed.nc", "runcard.toml"}
 
 
-@pytest.mark.parametrize("argv, match", [
-    (["predict", "no_such_file.slha"], "no such file: 'no_such_file.slha'"),
-    (["predict"], "nothing to predict"),
-    (["predict", "--example", "nope"], "unknown example 'nope'"),
-    (["predict", "--example", "heavy", "--temperature", "-5"], "temperature must be a positive number"),
-    (["predict", "--example", "heavy", "--dm-to-baryon", "wmap"], "unknown observed-density preset 'wmap'"),
-    (["reproduce"], "needs --out DIR"),
-    (["reproduce", "--out", "{tmp}/r", "--only", "nonsense"], "unknown experiment"),
-    (["sweep", "{tmp}/missing.toml"], "runcard '.*missing.toml' not found"),
-    (["sweep", "{tmp}/bad.toml"], r"unknown key \[sweep\]\.desing\. Did you mean 'design'\?"),
-    (["check", "{tmp}/bad.toml"], r"unknown key \[sweep\]\.desing"),
-])
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["predict", "no_such_file.slha"], "no such file: 'no_such_file.slha'"),
+        (["predict"], "nothing to predict"),
+        (["predict", "--example", "nope"], "unknown example 'nope'"),
+        (["predict", "--example", "heavy", "--temperature", "-5"], "temperature must be a positive number"),
+        (["predict", "--example", "heavy", "--dm-to-baryon", "wmap"], "unknown observed-density preset 'wmap'"),
+        (["reproduce"], "needs --out DIR"),
+        (["reproduce", "--out", "{tmp}/r", "--only", "nonsense"], "unknown experiment"),
+        (["sweep", "{tmp}/missing.toml"], "runcard '.*missing.toml' not found"),
+        (["sweep", "{tmp}/bad.toml"], r"unknown key \[sweep\]\.desing\. Did you mean 'design'\?"),
+        (["check", "{tmp}/bad.toml"], r"unknown key \[sweep\]\.desing"),
+    ],
+)
 def test_errors_exit_2_with_message(argv, match, tmp_path, capsys):
     (tmp_path / "bad.toml").write_text('[scenario]\nname = "hall"\n[sweep]\ndesing = "grid"\naxes = []\n')
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
@@ -92,8 +109,11 @@ def test_errors_exit_2_with_message(argv, match, tmp_path, capsys):
 
 def test_bad_slha_file_message(tmp_path, capsys):
     bad = tmp_path / "bad.slha"
-    bad.write_text(EXAMPLES["heavy"].read_text().replace("Block MASS  # Mass spectrum\n",
-                                                          "Block MASS  # Mass spectrum\n   2000012  1.0E+02\n"))
+    bad.write_text(
+        EXAMPLES["heavy"]
+        .read_text()
+        .replace("Block MASS  # Mass spectrum\n", "Block MASS  # Mass spectrum\n   2000012  1.0E+02\n")
+    )
     assert cli.main(["predict", str(bad)]) == 2
     assert "unknown PDG code 2000012 in BLOCK MASS" in capsys.readouterr().err
     assert cli.main(["-q", "predict", str(bad), "--lenient"]) == 0
@@ -102,8 +122,13 @@ def test_bad_slha_file_message(tmp_path, capsys):
 def test_not_available_subcommand_is_clear(monkeypatch, tmp_path, capsys):
     import importlib
 
-    monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._Lazy(
-        "hall", "missing", "jaxgen._no_such_chain.f", lambda: importlib.import_module("jaxgen._no_such_chain")))
+    monkeypatch.setitem(
+        _registry._ENTRIES,
+        "hall",
+        _registry._Lazy(
+            "hall", "missing", "jaxgen._no_such_chain.f", lambda: importlib.import_module("jaxgen._no_such_chain")
+        ),
+    )
     card = tmp_path / "c.toml"
     card.write_text('[scenario]\nname = "hall"\n[sensitivity]\ninputs = ["lam"]\n')
     assert cli.main(["sensitivity", str(card)]) == 2
@@ -130,8 +155,14 @@ def test_console_script_subprocess(tmp_path):
     exe = pathlib.Path(sys.executable).parent / "jaxgen"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "jaxgen"]
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    r = subprocess.run(cmd + ["-q", "predict", "--example", "light_rh", "--out", str(tmp_path / "o"), "--format",
-                              "csv"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    r = subprocess.run(
+        cmd + ["-q", "predict", "--example", "light_rh", "--out", str(tmp_path / "o"), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "B/(B-L) = 0.122351" in r.stdout and "m_X     = 0.6158 GeV" in r.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # nothing outside the output directory
@@ -144,8 +175,13 @@ def test_persistent_compile_cache(tmp_path, monkeypatch):
     import jaxlib
 
     env = dict(os.environ, JAXGEN_COMPILE_CACHE="1", JAXGEN_CACHE_DIR=str(tmp_path / "cache"), JAX_PLATFORMS="cpu")
-    r = subprocess.run([sys.executable, "-m", "jaxgen", "predict", "--example", "heavy", "-q"], env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "jaxgen", "predict", "--example", "heavy", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     sub = tmp_path / "cache" / f"xla-jax{jax.__version__}-jaxlib{jaxlib.__version__}"
     entries = list(sub.iterdir())

@@ -41,8 +41,12 @@ class ToyPrediction(eqx.Module):
 def toy_chain(p, s=ToySettings()):
     eta_b = s.scale * p.lam**2 * jnp.sin(-p.phase[0])
     bad = ~(p.lam > 0)
-    return ToyPrediction(eta_b=jnp.where(bad, 0.0, eta_b), omega_x_h2=p.m_x * eta_b * 3.6e8,
-                         m_x_required=1.784 * jnp.ones_like(p.m_x), status=jnp.where(bad, 1, 0).astype(jnp.int32))
+    return ToyPrediction(
+        eta_b=jnp.where(bad, 0.0, eta_b),
+        omega_x_h2=p.m_x * eta_b * 3.6e8,
+        m_x_required=1.784 * jnp.ones_like(p.m_x),
+        status=jnp.where(bad, 1, 0).astype(jnp.int32),
+    )
 
 
 @pytest.fixture
@@ -52,19 +56,29 @@ def toy(monkeypatch):
     mod.status_names = lambda code: ["bad input (lam <= 0)"] if int(code) & 1 else []
     monkeypatch.setitem(sys.modules, "jaxgen_toy_cli_scenario", mod)
     monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._ENTRIES["hall"])  # restored after the test
-    rc.register_scenario("hall", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=ToyPrediction,
-                         description="analytic toy chain", status_module=mod, replace=True)
+    rc.register_scenario(
+        "hall",
+        params=ToyParams,
+        settings=ToySettings,
+        chain=toy_chain,
+        prediction=ToyPrediction,
+        description="analytic toy chain",
+        status_module=mod,
+        replace=True,
+    )
     return mod
 
 
 def _fit_card(tmp_path, lower=1e-10, upper=1e-8):
     truth = toy_chain(ToyParams(lam=3e-9, m_x=2.2))
     p = tmp_path / "fit.toml"
-    p.write_text('[scenario]\nname = "hall"\n[fit]\nn_starts = 3\nsteps = 60\nfree = [\n'
-                 f'  {{ path = "lam", transform = "log", lower = {lower!r}, upper = {upper!r} }},\n'
-                 '  { path = "m_x", transform = "log", lower = 0.5, upper = 5.0 } ]\n'
-                 f'targets = [ {{ path = "eta_b", value = {float(truth.eta_b)!r}, sigma = 1e-13 }},\n'
-                 f'  {{ path = "omega_x_h2", value = {float(truth.omega_x_h2)!r}, sigma = 1e-4 }} ]\n')
+    p.write_text(
+        '[scenario]\nname = "hall"\n[fit]\nn_starts = 3\nsteps = 60\nfree = [\n'
+        f'  {{ path = "lam", transform = "log", lower = {lower!r}, upper = {upper!r} }},\n'
+        '  { path = "m_x", transform = "log", lower = 0.5, upper = 5.0 } ]\n'
+        f'targets = [ {{ path = "eta_b", value = {float(truth.eta_b)!r}, sigma = 1e-13 }},\n'
+        f'  {{ path = "omega_x_h2", value = {float(truth.omega_x_h2)!r}, sigma = 1e-4 }} ]\n'
+    )
     return p
 
 
@@ -108,8 +122,9 @@ def test_fit_at_a_bound_prints_the_status_by_name_and_exits_1(toy, tmp_path, cap
 
 def test_sensitivity_csv_names_rows_and_columns(toy, tmp_path, capsys):
     p = tmp_path / "s.toml"
-    p.write_text('[scenario]\nname = "hall"\n[sensitivity]\ninputs = ["lam", "m_x"]\noutputs = ["eta_b", '
-                 '"omega_x_h2"]\n')
+    p.write_text(
+        '[scenario]\nname = "hall"\n[sensitivity]\ninputs = ["lam", "m_x"]\noutputs = ["eta_b", "omega_x_h2"]\n'
+    )
     out = tmp_path / "out"
     assert cli.main(["sensitivity", str(p), "--out", str(out), "--format", "csv", "-q"]) == 0
     names = [r[0] for r in csv.reader((out / "sensitivity.csv").open())]
@@ -129,8 +144,10 @@ def test_predict_prints_status_names(toy, tmp_path, capsys):
 
 def test_sensitivity_at_a_bad_point_names_the_status_and_exits_1(toy, tmp_path, capsys):
     p = tmp_path / "s.toml"
-    p.write_text('[scenario]\nname = "hall"\n[parameters]\nlam = -1e-9\n[sensitivity]\ninputs = ["m_x"]\n'
-                 'outputs = ["omega_x_h2"]\n')
+    p.write_text(
+        '[scenario]\nname = "hall"\n[parameters]\nlam = -1e-9\n[sensitivity]\ninputs = ["m_x"]\n'
+        'outputs = ["omega_x_h2"]\n'
+    )
     assert cli.main(["sensitivity", str(p), "-q"]) == 1
     cap = capsys.readouterr()
     assert "chain status at the point: 1 (bad input (lam <= 0))" in cap.out

@@ -23,8 +23,13 @@ class Pred(eqx.Module):
 
 
 def _pred():
-    return Pred(m_x=np.asarray(1.5), tau=np.asarray(2e-3), epsilon=np.asarray([0.1, -0.2]),
-                label_free=np.asarray(3.0), status=np.asarray(0, np.int32))
+    return Pred(
+        m_x=np.asarray(1.5),
+        tau=np.asarray(2e-3),
+        epsilon=np.asarray([0.1, -0.2]),
+        label_free=np.asarray(3.0),
+        status=np.asarray(0, np.int32),
+    )
 
 
 def test_prediction_dataset_units_and_provenance():
@@ -42,15 +47,20 @@ def test_csv_rows_of_a_point_and_of_labelled_arrays():
     assert rows[0] == ["quantity", "value", "units"] and ["m_x", 1.5, "GeV"] in rows
     assert ["epsilon[1]", -0.2, "1"] in rows
     names = np.asarray(["lam", "m_x"])
-    ds = xr.Dataset({"covariance": xr.Variable(("parameter", "parameter_2"), np.eye(2),
-                                               {"units_per": "parameter_units parameter_units"})},
-                    coords={"parameter": names, "parameter_2": names,
-                            "parameter_units": ("parameter", np.asarray(["1", "GeV"]))})
+    ds = xr.Dataset(
+        {
+            "covariance": xr.Variable(
+                ("parameter", "parameter_2"), np.eye(2), {"units_per": "parameter_units parameter_units"}
+            )
+        },
+        coords={"parameter": names, "parameter_2": names, "parameter_units": ("parameter", np.asarray(["1", "GeV"]))},
+    )
     by = {r[0]: r for r in _io.csv_rows(ds)[1:]}
     assert by["covariance[lam,m_x]"][2] == "GeV" and by["covariance[m_x,m_x]"][2] == "GeV*GeV"
     assert by["covariance[lam,lam]"][2] == "1"
-    sweep = xr.Dataset({"x": ("point", np.arange(3.0)), "v": (("point", "v_dim1"), np.ones((3, 2)))},
-                       coords={"point": np.arange(3)})
+    sweep = xr.Dataset(
+        {"x": ("point", np.arange(3.0)), "v": (("point", "v_dim1"), np.ones((3, 2)))}, coords={"point": np.arange(3)}
+    )
     rows = _io.csv_rows(sweep)
     assert rows[0] == ["point", "x", "v[0]", "v[1]"] and len(rows) == 4
 

@@ -53,7 +53,7 @@ LAYERS = {
     "jaxgen._slha_reader": OUTPUT, "jaxgen._spectrum": OUTPUT, "jaxgen.slha": OUTPUT, "jaxgen.plotting": OUTPUT,
     "jaxgen.runcard": DRIVERS, "jaxgen.runcard._schema": DRIVERS, "jaxgen.runcard._build": DRIVERS,
     "jaxgen.runcard._registry": DRIVERS, "jaxgen.runcard._runners": DRIVERS, "jaxgen.runcard._sweep_card": DRIVERS,
-    "jaxgen.runcard._fit_tables": DRIVERS,
+    "jaxgen.runcard._fit_tables": DRIVERS, "jaxgen.runcard._parse": DRIVERS,
     "jaxgen.reproduce": DRIVERS, "jaxgen.reproduce._common": DRIVERS, "jaxgen.reproduce.ardu_chain": DRIVERS,
     "jaxgen.reproduce.ardu_table2": DRIVERS, "jaxgen.reproduce.ardu_washout": DRIVERS,
     "jaxgen.reproduce.constants_table": DRIVERS, "jaxgen.reproduce.equilibrium_scan": DRIVERS,

@@ -62,9 +62,15 @@ def toy_chain(p, s=ToySettings()):
     """eta_b = scale lam^2 sin(-phase_0); omega ~ m_x eta_b; decay length 1e-17/lam^2 m; status 1 if lam <= 0."""
     eta_b = s.scale * p.lam**2 * jnp.sin(-p.phase[0])
     bad = ~(p.lam > 0)
-    return ToyPrediction(eta_b=jnp.where(bad, 0.0, eta_b), omega_x_h2=p.m_x * eta_b * 3.6e8, m_x=p.m_x,
-                         m_x_required=1.784 * jnp.ones_like(p.m_x), decay_length=1e-17 / jnp.where(bad, 1.0, p.lam)**2,
-                         epsilon=jnp.sin(p.phase), status=jnp.where(bad, 1, 0).astype(jnp.int32))
+    return ToyPrediction(
+        eta_b=jnp.where(bad, 0.0, eta_b),
+        omega_x_h2=p.m_x * eta_b * 3.6e8,
+        m_x=p.m_x,
+        m_x_required=1.784 * jnp.ones_like(p.m_x),
+        decay_length=1e-17 / jnp.where(bad, 1.0, p.lam) ** 2,
+        epsilon=jnp.sin(p.phase),
+        status=jnp.where(bad, 1, 0).astype(jnp.int32),
+    )
 
 
 @pytest.fixture
@@ -73,8 +79,16 @@ def toy(monkeypatch):
     mod.ToyParams, mod.ToySettings, mod.toy_chain, mod.ToyPrediction = ToyParams, ToySettings, toy_chain, ToyPrediction
     monkeypatch.setitem(sys.modules, "jaxgen_toy_scenario", mod)
     monkeypatch.setitem(_registry._ENTRIES, "hall", _registry._ENTRIES["hall"])  # restored after the test
-    rc.register_scenario("hall", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=ToyPrediction,
-                         description="analytic toy chain", status_module=mod, replace=True)
+    rc.register_scenario(
+        "hall",
+        params=ToyParams,
+        settings=ToySettings,
+        chain=toy_chain,
+        prediction=ToyPrediction,
+        description="analytic toy chain",
+        status_module=mod,
+        replace=True,
+    )
     return mod
 
 
@@ -90,47 +104,86 @@ BASE = '[scenario]\nname = "hall"\n'
 
 
 # ---------------------------------------------------------------- schema errors
-@pytest.mark.parametrize("text, match", [
-    ('[scenario]\nname = "hal"\n', r"\[scenario\]\.name = 'hal' is invalid: expected one of 'hall', 'ardu', 'slha' "
-                                   r"\(did you mean 'hall'\?\)\. Fix: e\.g\. name = \"hall\""),
-    ('[scenario]\n', r"missing key \[scenario\]\.name \(string: .*add e\.g\. name = \"hall\""),
-    ('title = "x"\n', r"missing section \[scenario\]"),
-    (BASE + '[sweeps]\nn = 1\n', r"unknown section \[sweeps\]\. Did you mean 'sweep'\?"),
-    ('titel = "x"\n' + BASE, r"unknown top-level key 'titel'\. Did you mean 'title'\?"),
-    (BASE + 'titel = "x"\n', r"unknown key \[scenario\]\.titel\. Valid keys: base, name, settings"),
-    (BASE + '[sweep]\ndesing = "grid"\naxes = []\n', r"unknown key \[sweep\]\.desing\. Did you mean 'design'\?"),
-    (BASE + '[sweep]\nn = "many"\naxes = []\n', r"\[sweep\]\.n = 'many' is invalid: expected an integer >= 1\. "
-                                                r"Fix: e\.g\. n = 1024"),
-    (BASE + '[sweep]\nn = 0\naxes = []\n', r"\[sweep\]\.n = 0 is invalid: expected an integer >= 1"),
-    (BASE + '[sweep]\ndesign = "sobel"\nn = 4\naxes = []\n', r"did you mean 'sobol'"),
-    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 2.0, high = 1.0 }]\n', r"low = 2\.0 > high = 1\.0; swap"),
-    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0, log = true }]\n',
-     r"log = true needs low > 0"),
-    (BASE + '[sweep]\ndesign = "grid"\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n',
-     r"design = \"grid\" needs n .* n = 16"),
-    (BASE + '[sweep]\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n', r"\[sweep\]\.n is missing"),
-    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", lo = 0.0, high = 1.0 }]\n',
-     r"unknown key \[sweep\.axes\[0\]\]\.lo\. Did you mean 'low'\?"),
-    (BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\nplot = { x = "lam", y = "m_x", '
-            'z = "eta_b" }\n', r"\[sweep\.plot\]\.y = 'm_x' is not a swept axis"),
-    (BASE + '[fit]\nfree = [{ path = "lam" }]\ntargets = [{ path = "eta_b", value = 1.0, sigma = 0.0 }]\n',
-     r"\[fit\.targets\[0\]\]\.sigma = 0\.0 is invalid: expected a positive finite number"),
-    (BASE + '[fit]\nfree = [{ path = "lam", lower = 2.0, upper = 1.0 }]\ntargets = [{ path = "eta_b", value = 1.0, '
-            'sigma = 1.0 }]\n', r"lower = 2\.0 must be < upper = 1\.0"),
-    (BASE + '[fit]\nfree = [{ path = "lam", transform = "logarithmic" }]\ntargets = []\n',
-     r"expected one of 'auto', 'log', 'periodic', 'identity', 'logit'"),
-    (BASE + '[parameters]\nlam = "big"\n', r"\[parameters\]\.lam = 'big' is invalid: expected a number or an array"),
-    (BASE + '[output]\nformats = ["hdf5"]\n', r"'hdf5' is not one"),
-    (BASE + '[slha]\nfile = "heavy"\n', r"\[slha\] only goes with \[scenario\] name = \"slha\""),
-    ('[scenario]\nname = "slha"\n', r"needs an \[slha\] section"),
-    ('[scenario]\nname = "slha"\n[slha]\nfile = "nope.slha"\n', r"\[slha\]\.file = 'nope\.slha': no such file"),
-    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\n[sweep]\nn = 2\naxes = [{path = "x", low = 0.0, '
-     'high = 1.0}]\n', r"\[sweep\] is not available for the \"slha\" scenario"),
-    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nlight_threshold = 1.5\n',
-     r"\[slha\]: SlhaSettings\.light_threshold must be in \(0, 1\)"),
-    ('[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nhiggs_sector = "lite"\n',
-     r"\[slha\]\.higgs_sector = 'lite' is invalid: expected one of 'spectrum', 'light' \(did you mean 'light'\?\)"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        (
+            '[scenario]\nname = "hal"\n',
+            r"\[scenario\]\.name = 'hal' is invalid: expected one of 'hall', 'ardu', 'slha' "
+            r"\(did you mean 'hall'\?\)\. Fix: e\.g\. name = \"hall\"",
+        ),
+        ("[scenario]\n", r"missing key \[scenario\]\.name \(string: .*add e\.g\. name = \"hall\""),
+        ('title = "x"\n', r"missing section \[scenario\]"),
+        (BASE + "[sweeps]\nn = 1\n", r"unknown section \[sweeps\]\. Did you mean 'sweep'\?"),
+        ('titel = "x"\n' + BASE, r"unknown top-level key 'titel'\. Did you mean 'title'\?"),
+        (BASE + 'titel = "x"\n', r"unknown key \[scenario\]\.titel\. Valid keys: base, name, settings"),
+        (BASE + '[sweep]\ndesing = "grid"\naxes = []\n', r"unknown key \[sweep\]\.desing\. Did you mean 'design'\?"),
+        (
+            BASE + '[sweep]\nn = "many"\naxes = []\n',
+            r"\[sweep\]\.n = 'many' is invalid: expected an integer >= 1\. "
+            r"Fix: e\.g\. n = 1024",
+        ),
+        (BASE + "[sweep]\nn = 0\naxes = []\n", r"\[sweep\]\.n = 0 is invalid: expected an integer >= 1"),
+        (BASE + '[sweep]\ndesign = "sobel"\nn = 4\naxes = []\n', r"did you mean 'sobol'"),
+        (
+            BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 2.0, high = 1.0 }]\n',
+            r"low = 2\.0 > high = 1\.0; swap",
+        ),
+        (
+            BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0, log = true }]\n',
+            r"log = true needs low > 0",
+        ),
+        (
+            BASE + '[sweep]\ndesign = "grid"\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n',
+            r"design = \"grid\" needs n .* n = 16",
+        ),
+        (BASE + '[sweep]\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\n', r"\[sweep\]\.n is missing"),
+        (
+            BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", lo = 0.0, high = 1.0 }]\n',
+            r"unknown key \[sweep\.axes\[0\]\]\.lo\. Did you mean 'low'\?",
+        ),
+        (
+            BASE + '[sweep]\nn = 4\naxes = [{ path = "lam", low = 0.0, high = 1.0 }]\nplot = { x = "lam", y = "m_x", '
+            'z = "eta_b" }\n',
+            r"\[sweep\.plot\]\.y = 'm_x' is not a swept axis",
+        ),
+        (
+            BASE + '[fit]\nfree = [{ path = "lam" }]\ntargets = [{ path = "eta_b", value = 1.0, sigma = 0.0 }]\n',
+            r"\[fit\.targets\[0\]\]\.sigma = 0\.0 is invalid: expected a positive finite number",
+        ),
+        (
+            BASE
+            + '[fit]\nfree = [{ path = "lam", lower = 2.0, upper = 1.0 }]\ntargets = [{ path = "eta_b", value = 1.0, '
+            "sigma = 1.0 }]\n",
+            r"lower = 2\.0 must be < upper = 1\.0",
+        ),
+        (
+            BASE + '[fit]\nfree = [{ path = "lam", transform = "logarithmic" }]\ntargets = []\n',
+            r"expected one of 'auto', 'log', 'periodic', 'identity', 'logit'",
+        ),
+        (
+            BASE + '[parameters]\nlam = "big"\n',
+            r"\[parameters\]\.lam = 'big' is invalid: expected a number or an array",
+        ),
+        (BASE + '[output]\nformats = ["hdf5"]\n', r"'hdf5' is not one"),
+        (BASE + '[slha]\nfile = "heavy"\n', r"\[slha\] only goes with \[scenario\] name = \"slha\""),
+        ('[scenario]\nname = "slha"\n', r"needs an \[slha\] section"),
+        ('[scenario]\nname = "slha"\n[slha]\nfile = "nope.slha"\n', r"\[slha\]\.file = 'nope\.slha': no such file"),
+        (
+            '[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\n[sweep]\nn = 2\naxes = [{path = "x", low = 0.0, '
+            "high = 1.0}]\n",
+            r"\[sweep\] is not available for the \"slha\" scenario",
+        ),
+        (
+            '[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nlight_threshold = 1.5\n',
+            r"\[slha\]: SlhaSettings\.light_threshold must be in \(0, 1\)",
+        ),
+        (
+            '[scenario]\nname = "slha"\n[slha]\nfile = "heavy"\nhiggs_sector = "lite"\n',
+            r"\[slha\]\.higgs_sector = 'lite' is invalid: expected one of 'spectrum', 'light' \(did you mean 'light'\?\)",
+        ),
+    ],
+)
 def test_schema_errors(text, match):
     with pytest.raises(ValueError, match=match):
         card(text)
@@ -138,7 +191,7 @@ def test_schema_errors(text, match):
 
 def test_toml_syntax_error_and_missing_file(tmp_path):
     with pytest.raises(ValueError, match=r"not valid TOML: .*line 2"):
-        card('[scenario]\nname = hall\n', tmp_path)
+        card("[scenario]\nname = hall\n", tmp_path)
     with pytest.raises(FileNotFoundError, match="not found"):
         rc.load_runcard(tmp_path / "missing.toml")
 
@@ -187,27 +240,41 @@ def test_build_params_and_settings(toy):
     assert float(p.lam) == 2e-9 and float(p.m_x) == 2.5 and np.allclose(p.phase, [-0.3, 0.7])
     assert rc.build_settings(c).scale == 2e8
     with pytest.raises(ValueError, match=r"unknown parameter \[parameters\]\.lamb for ToyParams\. Did you mean 'lam'"):
-        rc.build_params(card(BASE + '[parameters]\nlamb = 1e-9\n'))
-    with pytest.raises(ValueError, match=r"\[parameters\]\.phase = 1.0 has shape \[\] but ToyParams\.phase has shape \[2\]"):
-        rc.build_params(card(BASE + '[parameters]\nphase = 1.0\n'))
-    with pytest.raises(ValueError, match=r"unknown key \[scenario\]\.settings\.scal for ToySettings\. Did you mean "
-                                         r"'scale'"):
-        rc.build_settings(card(BASE + 'settings = { scal = 1.0 }\n'))
-    with pytest.raises(ValueError, match=r"\[scenario\]\.settings\.scale = -1\.0 is invalid: expected a positive "
-                                         r"finite number\. Fix: e\.g\. scale = 1"):
-        rc.build_settings(card(BASE + 'settings = { scale = -1.0 }\n'))
+        rc.build_params(card(BASE + "[parameters]\nlamb = 1e-9\n"))
+    with pytest.raises(
+        ValueError, match=r"\[parameters\]\.phase = 1.0 has shape \[\] but ToyParams\.phase has shape \[2\]"
+    ):
+        rc.build_params(card(BASE + "[parameters]\nphase = 1.0\n"))
+    with pytest.raises(
+        ValueError,
+        match=r"unknown key \[scenario\]\.settings\.scal for ToySettings\. Did you mean "
+        r"'scale'",
+    ):
+        rc.build_settings(card(BASE + "settings = { scal = 1.0 }\n"))
+    with pytest.raises(
+        ValueError,
+        match=r"\[scenario\]\.settings\.scale = -1\.0 is invalid: expected a positive "
+        r"finite number\. Fix: e\.g\. scale = 1",
+    ):
+        rc.build_settings(card(BASE + "settings = { scale = -1.0 }\n"))
     with pytest.raises(ValueError, match=r"\[sensitivity\]\.outputs = 'eta' is not a prediction field.*'eta_b'"):
         rc.validate(card(BASE + '[sensitivity]\noutputs = ["eta"]\n'))
     with pytest.raises(ValueError, match=r"\[fit\.free\[0\]\]\.path = 'phase\.5' is not a parameter"):
-        rc.validate(card(BASE + '[fit]\nfree = [{path = "phase.5"}]\ntargets = [{path = "eta_b", value = 1.0, '
-                                'sigma = 1.0}]\n'))
+        rc.validate(
+            card(BASE + '[fit]\nfree = [{path = "phase.5"}]\ntargets = [{path = "eta_b", value = 1.0, sigma = 1.0}]\n')
+        )
 
 
 def test_not_available_scenario(monkeypatch):
     import importlib
 
-    monkeypatch.setitem(_registry._ENTRIES, "ardu", _registry._Lazy(
-        "ardu", "missing", "jaxgen._no_such_module.c", lambda: importlib.import_module("jaxgen._no_such_module")))
+    monkeypatch.setitem(
+        _registry._ENTRIES,
+        "ardu",
+        _registry._Lazy(
+            "ardu", "missing", "jaxgen._no_such_module.c", lambda: importlib.import_module("jaxgen._no_such_module")
+        ),
+    )
     with pytest.raises(rc.NotAvailableError, match=r"'ardu' scenario chain .* is not available yet"):
         rc.run_predict(card('[scenario]\nname = "ardu"\n'))
 
@@ -217,7 +284,7 @@ def test_predict_runner_writes_only_into_out(toy, tmp_path, monkeypatch):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    c = card('title = "toy"\n' + BASE + '[parameters]\nlam = 1e-9\n', tmp_path)
+    c = card('title = "toy"\n' + BASE + "[parameters]\nlam = 1e-9\n", tmp_path)
     res = rc.run_predict(c)  # no output directory: nothing written
     assert res["written"] == [] and not any(cwd.iterdir())
     eta = 1e8 * 1e-18 * np.sin(0.3)
@@ -240,11 +307,13 @@ def test_predict_runner_writes_only_into_out(toy, tmp_path, monkeypatch):
 
 
 def test_sweep_runner_array_elements_rename_and_resume(toy, tmp_path):
-    text = (BASE + '[sweep]\ndesign = "grid"\nchunk_size = 6\naxes = [\n'
-            '  { path = "lam", low = 1e-10, high = 1e-8, log = true, n = 4 },\n'
-            '  { path = "phase.0", low = -1.5, high = -0.1, n = 3, units = "rad" },\n'
-            '  { path = "m_x", low = 1.0, high = 2.0, n = 2, units = "GeV" } ]\n'
-            'plot = { x = "lam", y = "phase.0", z = "eta_b", bins = 3 }\n')
+    text = (
+        BASE + '[sweep]\ndesign = "grid"\nchunk_size = 6\naxes = [\n'
+        '  { path = "lam", low = 1e-10, high = 1e-8, log = true, n = 4 },\n'
+        '  { path = "phase.0", low = -1.5, high = -0.1, n = 3, units = "rad" },\n'
+        '  { path = "m_x", low = 1.0, high = 2.0, n = 2, units = "GeV" } ]\n'
+        'plot = { x = "lam", y = "phase.0", z = "eta_b", bins = 3 }\n'
+    )
     c = card(text, tmp_path)
     out = tmp_path / "out"
     res = rc.run_sweep_card(c, out=out, quiet=True)
@@ -271,11 +340,13 @@ def test_fit_runner_recovers_truth(toy, tmp_path):
     """Data made from known (lam, m_x) at phase_0 = -0.3 are fitted back from random starts (jaxgen.fit)."""
     lam, m_x = 3e-9, 2.2
     truth = toy_chain(ToyParams(lam=lam, m_x=m_x))
-    text = (BASE + '[fit]\nn_starts = 3\nsteps = 60\nfree = [\n'
-            '  { path = "lam", transform = "log", lower = 1e-10, upper = 1e-8 },\n'
-            '  { path = "m_x", transform = "log", lower = 0.5, upper = 5.0 } ]\n'
-            f'targets = [ {{ path = "eta_b", value = {float(truth.eta_b)!r}, sigma = 1e-13 }},\n'
-            f'  {{ path = "omega_x_h2", value = {float(truth.omega_x_h2)!r}, sigma = 1e-4 }} ]\n')
+    text = (
+        BASE + "[fit]\nn_starts = 3\nsteps = 60\nfree = [\n"
+        '  { path = "lam", transform = "log", lower = 1e-10, upper = 1e-8 },\n'
+        '  { path = "m_x", transform = "log", lower = 0.5, upper = 5.0 } ]\n'
+        f'targets = [ {{ path = "eta_b", value = {float(truth.eta_b)!r}, sigma = 1e-13 }},\n'
+        f'  {{ path = "omega_x_h2", value = {float(truth.omega_x_h2)!r}, sigma = 1e-4 }} ]\n'
+    )
     out = tmp_path / "out"
     res = rc.run_fit_card(card(text, tmp_path), out=out)
     ds = res["dataset"]
@@ -304,45 +375,125 @@ _ARDU_SETTINGS = 'settings = { nlsp = "slepton_R", washout = "boltzmann" }'
 _BML = "b_minus_l_alpha = [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]"
 
 BAD_VALUES = [  # (shipped runcard, text replaced, replacement, regex of the message: key named, fix said)
-    ("hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0 is invalid: .*lam must be > 0.*Fix"),
+    (
+        "hall_predict.toml",
+        "lam = 2.489e-9",
+        "lam = -1.0",
+        r"\[parameters\]\.lam = -1\.0 is invalid: .*lam must be > 0.*Fix",
+    ),
     ("hall_predict.toml", "m_losp = 100.0", "m_losp = -100.0", r"\[parameters\]\.m_losp = -100\.0 is invalid.*Fix"),
     # the fuzz: m_nlsp = 1e308 gave NaN outputs with status 0 in the Ardu chain
-    ("ardu_predict.toml", "m_nlsp = 2090.0", "m_nlsp = 1e308",
-     r"\[parameters\]\.m_nlsp = 1e\+308 is invalid: \|value\| > 1e\+30 overflows"),
-    ("ardu_sweep.toml", "low = 500.0, high = 5000.0", "low = 500.0, high = 1e300",
-     r"\[sweep\.axes\[0\]\]\.high = 1e\+300 is invalid: expected a finite number with \|value\| <= 1e\+30"),
-    ("ardu_predict.toml", "m_dirac = 5000.0", "m_dirac = -5.0", r"\[parameters\]\.m_dirac = -5\.0 is invalid: .*>= 0.*Fix"),
-    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = 0 }',
-     r"\[scenario\]\.settings\.n_nodes = 0 is invalid: expected an integer in \[1, .*Fix: e\.g\. n_nodes = 48"),
-    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = -4 }', r"settings\.n_nodes = -4 is invalid"),
+    (
+        "ardu_predict.toml",
+        "m_nlsp = 2090.0",
+        "m_nlsp = 1e308",
+        r"\[parameters\]\.m_nlsp = 1e\+308 is invalid: \|value\| > 1e\+30 overflows",
+    ),
+    (
+        "ardu_sweep.toml",
+        "low = 500.0, high = 5000.0",
+        "low = 500.0, high = 1e300",
+        r"\[sweep\.axes\[0\]\]\.high = 1e\+300 is invalid: expected a finite number with \|value\| <= 1e\+30",
+    ),
+    (
+        "ardu_predict.toml",
+        "m_dirac = 5000.0",
+        "m_dirac = -5.0",
+        r"\[parameters\]\.m_dirac = -5\.0 is invalid: .*>= 0.*Fix",
+    ),
+    (
+        "hall_predict.toml",
+        _HALL_SETTINGS,
+        "settings = { n_nodes = 0 }",
+        r"\[scenario\]\.settings\.n_nodes = 0 is invalid: expected an integer in \[1, .*Fix: e\.g\. n_nodes = 48",
+    ),
+    ("hall_predict.toml", _HALL_SETTINGS, "settings = { n_nodes = -4 }", r"settings\.n_nodes = -4 is invalid"),
     ("hall_predict.toml", _HALL_SETTINGS, 'settings = { n_nodes = "many" }', r"settings\.n_nodes = 'many' is invalid"),
-    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { observed = {} }',
-     r"\[scenario\]\.settings\.observed = \{\} is invalid: expected a single value.*Fix: e\.g\. observed = \"planck2018\""),
-    ("hall_predict.toml", _HALL_SETTINGS, 'settings = { observed = "planck2019" }',
-     r"\[scenario\]\.settings\.observed = 'planck2019' is invalid: .*Fix"),
-    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { z_end = "x" }',
-     r"\[scenario\]\.settings\.z_end = 'x' is invalid: expected a positive finite number\. Fix: e\.g\. z_end = 300\.0"),
-    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { max_steps = 10.5 }',
-     r"\[scenario\]\.settings\.max_steps = 10\.5 is invalid: expected an integer"),
-    ("ardu_predict.toml", _ARDU_SETTINGS, 'settings = { z_start = 400.0 }', r"settings\.z_start = 400\.0 is invalid.*z_end"),
-    ("hall_predict.toml", "phase = [-0.10471975511965977]", "phase = [-0.1, 0.2, 0.3]",
-     r"\[parameters\]\.phase = \[-0\.1, 0\.2, 0\.3\] is invalid: .*per-state fields"),
-    ("hall_predict.toml", "m_a = [300.0]", "m_a = [[300.0]]",
-     r"\[parameters\]\.m_a = \[\[300\.0\]\] has shape \[1, 1\] but HallParams\.m_a has shape \[1\]; give a flat list"),
+    (
+        "hall_predict.toml",
+        _HALL_SETTINGS,
+        "settings = { observed = {} }",
+        r"\[scenario\]\.settings\.observed = \{\} is invalid: expected a single value.*Fix: e\.g\. observed = \"planck2018\"",
+    ),
+    (
+        "hall_predict.toml",
+        _HALL_SETTINGS,
+        'settings = { observed = "planck2019" }',
+        r"\[scenario\]\.settings\.observed = 'planck2019' is invalid: .*Fix",
+    ),
+    (
+        "ardu_predict.toml",
+        _ARDU_SETTINGS,
+        'settings = { z_end = "x" }',
+        r"\[scenario\]\.settings\.z_end = 'x' is invalid: expected a positive finite number\. Fix: e\.g\. z_end = 300\.0",
+    ),
+    (
+        "ardu_predict.toml",
+        _ARDU_SETTINGS,
+        "settings = { max_steps = 10.5 }",
+        r"\[scenario\]\.settings\.max_steps = 10\.5 is invalid: expected an integer",
+    ),
+    (
+        "ardu_predict.toml",
+        _ARDU_SETTINGS,
+        "settings = { z_start = 400.0 }",
+        r"settings\.z_start = 400\.0 is invalid.*z_end",
+    ),
+    (
+        "hall_predict.toml",
+        "phase = [-0.10471975511965977]",
+        "phase = [-0.1, 0.2, 0.3]",
+        r"\[parameters\]\.phase = \[-0\.1, 0\.2, 0\.3\] is invalid: .*per-state fields",
+    ),
+    (
+        "hall_predict.toml",
+        "m_a = [300.0]",
+        "m_a = [[300.0]]",
+        r"\[parameters\]\.m_a = \[\[300\.0\]\] has shape \[1, 1\] but HallParams\.m_a has shape \[1\]; give a flat list",
+    ),
     ("hall_predict.toml", "m_a = [300.0]", "m_a = [[300.0], [1.0, 2.0]]", r"\[parameters\]\.m_a = .* ragged array"),
-    ("ardu_predict.toml", _BML, "b_minus_l_alpha = [0.5, 0.5]",
-     r"\[parameters\]\.b_minus_l_alpha = \[0\.5, 0\.5\] is invalid: .*length 3"),
-    ("hall_sensitivity.toml", '"symmetric_fraction"]', '"status"]',
-     r"\[sensitivity\]\.outputs = 'status' is an integer bit field.*Fix: use a float field"),
-    ("hall_fit.toml", 'path = "decay_length"', 'path = "flags"', r"\[fit\.targets\[2\]\]\.path = 'flags' is an integer"),
-    ("hall_fit.toml", 'transform = "log", lower = 1e-10, upper = 1e-8', 'transform = "logit", lower = 1e-10',
-     r"\[fit\.free\[0\]\] \(path 'lam'\): .*logit.*needs both.*Fix"),
-    ("hall_fit.toml", 'transform = "log", lower = 1e-10, upper = 1e-8', 'transform = "log", lower = -1.0, upper = 1e-8',
-     r"\[fit\.free\[0\]\] \(path 'lam'\): .*lower > 0"),
-    ("hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { nonsense = "GeV" }',
-     r"\[sweep\]\.units names 'nonsense', not a result field.*Fix"),
-    ("hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { eta_b = 1 }',
-     r"\[sweep\]\.units = \{'eta_b': 1\} is invalid: expected a table of strings"),
+    (
+        "ardu_predict.toml",
+        _BML,
+        "b_minus_l_alpha = [0.5, 0.5]",
+        r"\[parameters\]\.b_minus_l_alpha = \[0\.5, 0\.5\] is invalid: .*length 3",
+    ),
+    (
+        "hall_sensitivity.toml",
+        '"symmetric_fraction"]',
+        '"status"]',
+        r"\[sensitivity\]\.outputs = 'status' is an integer bit field.*Fix: use a float field",
+    ),
+    (
+        "hall_fit.toml",
+        'path = "decay_length"',
+        'path = "flags"',
+        r"\[fit\.targets\[2\]\]\.path = 'flags' is an integer",
+    ),
+    (
+        "hall_fit.toml",
+        'transform = "log", lower = 1e-10, upper = 1e-8',
+        'transform = "logit", lower = 1e-10',
+        r"\[fit\.free\[0\]\] \(path 'lam'\): .*logit.*needs both.*Fix",
+    ),
+    (
+        "hall_fit.toml",
+        'transform = "log", lower = 1e-10, upper = 1e-8',
+        'transform = "log", lower = -1.0, upper = 1e-8',
+        r"\[fit\.free\[0\]\] \(path 'lam'\): .*lower > 0",
+    ),
+    (
+        "hall_sweep.toml",
+        "chunk_size = 2048",
+        'chunk_size = 2048\nunits = { nonsense = "GeV" }',
+        r"\[sweep\]\.units names 'nonsense', not a result field.*Fix",
+    ),
+    (
+        "hall_sweep.toml",
+        "chunk_size = 2048",
+        "chunk_size = 2048\nunits = { eta_b = 1 }",
+        r"\[sweep\]\.units = \{'eta_b': 1\} is invalid: expected a table of strings",
+    ),
 ]
 
 
@@ -361,15 +512,28 @@ def test_check_rejects_bad_values_naming_the_key(name, old, new, match, tmp_path
     assert "jaxgen check: error:" in err and str(p) in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("runner,name,old,new,match", [
-    ("run_predict", "hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0"),
-    ("run_predict", "ardu_predict.toml", _ARDU_SETTINGS, 'settings = { max_steps = 10.5 }', r"settings\.max_steps"),
-    ("run_sensitivity_card", "hall_sensitivity.toml", '"symmetric_fraction"]', '"status"]', r"outputs = 'status'"),
-    ("run_sweep_card", "hall_sweep.toml", "chunk_size = 2048", 'chunk_size = 2048\nunits = { nonsense = "GeV" }',
-     r"\[sweep\]\.units names 'nonsense'"),
-    ("run_fit_card", "hall_fit.toml", "settings = { method = \"quadrature\" }", "settings = { n_nodes = 0 }",
-     r"settings\.n_nodes = 0"),
-])
+@pytest.mark.parametrize(
+    "runner,name,old,new,match",
+    [
+        ("run_predict", "hall_predict.toml", "lam = 2.489e-9", "lam = -1.0", r"\[parameters\]\.lam = -1\.0"),
+        ("run_predict", "ardu_predict.toml", _ARDU_SETTINGS, "settings = { max_steps = 10.5 }", r"settings\.max_steps"),
+        ("run_sensitivity_card", "hall_sensitivity.toml", '"symmetric_fraction"]', '"status"]', r"outputs = 'status'"),
+        (
+            "run_sweep_card",
+            "hall_sweep.toml",
+            "chunk_size = 2048",
+            'chunk_size = 2048\nunits = { nonsense = "GeV" }',
+            r"\[sweep\]\.units names 'nonsense'",
+        ),
+        (
+            "run_fit_card",
+            "hall_fit.toml",
+            'settings = { method = "quadrature" }',
+            "settings = { n_nodes = 0 }",
+            r"settings\.n_nodes = 0",
+        ),
+    ],
+)
 def test_every_runner_rejects_bad_values_before_running(runner, name, old, new, match, tmp_path):
     p = tmp_path / name
     p.write_text((SHIPPED / name).read_text().replace(old, new))
@@ -387,10 +551,12 @@ def test_non_utf8_runcard_names_the_file(tmp_path):
 
 
 # ------------------------------------------------------------------ sweep runner at scale (streamed outputs)
-_SWEEP12 = (BASE + '[sweep]\ndesign = "grid"\nchunk_size = 4\naxes = [\n'
-            '  { path = "lam", low = -1e-9, high = 1e-8, n = 4 },\n'
-            '  { path = "m_x", low = 1.0, high = 2.0, n = 3, units = "GeV" } ]\n'
-            'plot = { x = "lam", y = "m_x", z = "eta_b", bins = 3 }\n')
+_SWEEP12 = (
+    BASE + '[sweep]\ndesign = "grid"\nchunk_size = 4\naxes = [\n'
+    '  { path = "lam", low = -1e-9, high = 1e-8, n = 4 },\n'
+    '  { path = "m_x", low = 1.0, high = 2.0, n = 3, units = "GeV" } ]\n'
+    'plot = { x = "lam", y = "m_x", z = "eta_b", bins = 3 }\n'
+)
 
 
 @pytest.fixture
@@ -452,8 +618,7 @@ def test_sweep_runner_streams_csv_atomically_with_status_names(toy_status, tmp_p
     assert not [e for e in os.listdir(out) if ".tmp." in e] and (out / "sweep.csv").read_bytes() == before
 
 
-def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_status, tmp_path, monkeypatch,
-                                                                         capsys):
+def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_status, tmp_path, monkeypatch, capsys):
     from jaxgen import cli
 
     c = card(_SWEEP12, tmp_path)
@@ -464,8 +629,11 @@ def test_sweep_runner_csv_opt_in_above_size_and_large_sweep_confirmation(toy_sta
     res = rc.run_sweep_card(c, out=tmp_path / "a", quiet=True, force_csv=True)  # resumes, then writes the CSV
     assert res["run"].chunks_computed == 0 and len((tmp_path / "a" / "sweep.csv").read_text().splitlines()) == 13
     monkeypatch.setattr(_sweep_card, "LARGE_SWEEP_POINTS", 10)
-    with pytest.raises(ValueError, match=r"12 points, more than 1e\+01: about .* GB of NetCDF \(\d+ bytes per point\)"
-                                         r".*--allow-large"):
+    with pytest.raises(
+        ValueError,
+        match=r"12 points, more than 1e\+01: about .* GB of NetCDF \(\d+ bytes per point\)"
+        r".*--allow-large",
+    ):
         rc.run_sweep_card(c, out=tmp_path / "b", quiet=True)
     assert not (tmp_path / "b").exists()  # refused before anything is written
     assert cli.main(["check", str(tmp_path / "card.toml")]) == 0
@@ -481,8 +649,11 @@ def test_truncated_runcard_with_a_cut_number_is_refused(tmp_path):
     cut = text[: text.index("m_losp = 100.0") + len("m_losp = 10")]  # 100.0 -> 10: would be read silently
     p = tmp_path / "cut.toml"
     p.write_text(cut)
-    with pytest.raises(ValueError, match=r"cut\.toml: line \d+ \(m_losp = \.\.\.\), the last line 'm_losp = 10', "
-                                         r"has no line end: the file looks truncated.*Fix"):
+    with pytest.raises(
+        ValueError,
+        match=r"cut\.toml: line \d+ \(m_losp = \.\.\.\), the last line 'm_losp = 10', "
+        r"has no line end: the file looks truncated.*Fix",
+    ):
         rc.load_runcard(p)
     p.write_text(cut + "\n")  # a complete line is read as written
     assert rc.load_runcard(p).parameters["m_losp"] == 10.0

@@ -49,9 +49,13 @@ class Unlabelled(eqx.Module):
 def toy_chain(p, s=None):
     s = ToySettings() if s is None else s
     bad = ~(p.lam > 0)
-    return ToyPrediction(eta_b=s.scale * p.lam**2 * jnp.sin(-p.phase[0]), m_x_required=1.784 * jnp.ones_like(p.m_x),
-                         decay_length=1e-17 / jnp.where(bad, 1.0, p.lam) ** 2, epsilon=jnp.sin(p.phase),
-                         status=jnp.where(bad, 1, 0).astype(jnp.int32))
+    return ToyPrediction(
+        eta_b=s.scale * p.lam**2 * jnp.sin(-p.phase[0]),
+        m_x_required=1.784 * jnp.ones_like(p.m_x),
+        decay_length=1e-17 / jnp.where(bad, 1.0, p.lam) ** 2,
+        epsilon=jnp.sin(p.phase),
+        status=jnp.where(bad, 1, 0).astype(jnp.int32),
+    )
 
 
 @pytest.fixture
@@ -69,9 +73,17 @@ def test_known_scenarios():
     assert "slha" not in rc.SCENARIOS and "nope" not in rc.SCENARIOS
     hall, ardu = rc.get_scenario("hall"), rc.get_scenario("ardu")
     assert (hall.params, hall.settings, hall.chain, hall.prediction) == (
-        scenarios.HallParams, scenarios.HallSettings, scenarios.asymmetric_freezein, scenarios.HallPrediction)
+        scenarios.HallParams,
+        scenarios.HallSettings,
+        scenarios.asymmetric_freezein,
+        scenarios.HallPrediction,
+    )
     assert (ardu.params, ardu.settings, ardu.chain, ardu.prediction) == (
-        scenarios.ArduParams, scenarios.ArduSettings, scenarios.rsymmetric_adm, scenarios.ArduPrediction)
+        scenarios.ArduParams,
+        scenarios.ArduSettings,
+        scenarios.rsymmetric_adm,
+        scenarios.ArduPrediction,
+    )
     for e in (hall, ardu):
         assert isinstance(e, rc.Scenario) and not e.predict_only and "\n" not in e.description
         assert dict(e.units) == field_units(e.prediction) and dict(e.param_units) == field_units(e.params)
@@ -80,7 +92,11 @@ def test_known_scenarios():
         with pytest.raises(dataclasses.FrozenInstanceError):
             e.name = "other"
     assert rc.SCENARIOS["hall"] is hall and rc.scenario_api("hall")[:4] == (
-        hall.params, hall.settings, hall.chain, hall.prediction)
+        hall.params,
+        hall.settings,
+        hall.chain,
+        hall.prediction,
+    )
 
 
 def test_unknown_scenario_names_the_known_ones():
@@ -96,15 +112,24 @@ def test_slha_entry_is_predict_only():
     e = rc.get_scenario("slha")
     assert e.predict_only and e.params is None and e.param_units == {}
     assert (e.settings, e.chain, e.prediction, e.reader) == (
-        slha.SlhaSettings, slha.predict_spectrum, slha.SpectrumPrediction, slha.read_slha)
+        slha.SlhaSettings,
+        slha.predict_spectrum,
+        slha.SpectrumPrediction,
+        slha.read_slha,
+    )
     assert e.status_text(0) == "ok" and e.status_text(2).startswith("invalid input")
     card = {"scenario": {"name": "slha"}, "slha": {"file": "heavy"}}
-    for sec in ({"sweep": {"n": 2, "axes": [{"path": "x", "low": 0.0, "high": 1.0}]}},
-                {"fit": {"free": [{"path": "x"}], "targets": [{"path": "m_x", "value": 1.0, "sigma": 1.0}]}},
-                {"sensitivity": {}}):
-            with pytest.raises(ValueError, match=r"not available for the \"slha\" scenario \(only `jaxgen predict`\): "
-                                                 r"it has no parameter PyTree"):
-                rc.parse_runcard({**card, **sec})
+    for sec in (
+        {"sweep": {"n": 2, "axes": [{"path": "x", "low": 0.0, "high": 1.0}]}},
+        {"fit": {"free": [{"path": "x"}], "targets": [{"path": "m_x", "value": 1.0, "sigma": 1.0}]}},
+        {"sensitivity": {}},
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"not available for the \"slha\" scenario \(only `jaxgen predict`\): "
+            r"it has no parameter PyTree",
+        ):
+            rc.parse_runcard({**card, **sec})
     c = rc.parse_runcard(card)
     with pytest.raises(ValueError, match=r"'slha' scenario .* is predict-only: it has no parameter PyTree .*Fix"):
         rc.build_params(c)
@@ -128,21 +153,40 @@ def test_runcard_package_imports_scenarios_only_through_public_modules():
 
 # ---------------------------------------------------------------- registering a scenario
 def test_register_a_toy_scenario_and_run_predict_from_a_dict_card(registry, tmp_path):
-    entry = rc.register_scenario("toy", params=ToyParams, settings=ToySettings, chain=toy_chain,
-                                 prediction=ToyPrediction, description="an analytic toy chain")
+    entry = rc.register_scenario(
+        "toy",
+        params=ToyParams,
+        settings=ToySettings,
+        chain=toy_chain,
+        prediction=ToyPrediction,
+        description="an analytic toy chain",
+    )
     assert rc.get_scenario("toy") is entry and "toy" in rc.scenario_names() and "toy" in rc.SCENARIOS
     assert entry.units["decay_length"] == "m" and entry.param_units["phase"] == "rad"
     with pytest.raises(ValueError, match=r"a scenario 'toy' is registered already; pass replace=True"):
-        rc.register_scenario("toy", params=ToyParams, settings=ToySettings, chain=toy_chain,
-                             prediction=ToyPrediction, description="again")
+        rc.register_scenario(
+            "toy",
+            params=ToyParams,
+            settings=ToySettings,
+            chain=toy_chain,
+            prediction=ToyPrediction,
+            description="again",
+        )
     with pytest.raises(ValueError, match="description must be one non-empty line"):
-        rc.register_scenario("toy2", params=ToyParams, settings=ToySettings, chain=toy_chain,
-                             prediction=ToyPrediction, description="")
+        rc.register_scenario(
+            "toy2", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=ToyPrediction, description=""
+        )
     with pytest.raises(ValueError, match="prediction must be a dataclass"):
-        rc.register_scenario("toy2", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=dict,
-                             description="x")
-    card = rc.parse_runcard({"title": "toy run", "scenario": {"name": "toy", "settings": {"scale": 2e8}},
-                             "parameters": {"lam": 1e-9, "phase": [-0.5, 0.1]}})
+        rc.register_scenario(
+            "toy2", params=ToyParams, settings=ToySettings, chain=toy_chain, prediction=dict, description="x"
+        )
+    card = rc.parse_runcard(
+        {
+            "title": "toy run",
+            "scenario": {"name": "toy", "settings": {"scale": 2e8}},
+            "parameters": {"lam": 1e-9, "phase": [-0.5, 0.1]},
+        }
+    )
     res = rc.run_predict(card, out=tmp_path / "out")
     ds = res["dataset"]
     assert res["ok"] and abs(float(ds["eta_b"]) - 2e8 * 1e-18 * np.sin(0.5)) < 1e-22
@@ -153,12 +197,25 @@ def test_register_a_toy_scenario_and_run_predict_from_a_dict_card(registry, tmp_
 
 
 def test_a_predict_only_registration_refuses_sweeps(registry):
-    rc.register_scenario("spectrum_only", params=None, settings=ToySettings, chain=toy_chain,
-                         prediction=ToyPrediction, description="predict only")
-    with pytest.raises(ValueError, match=r"\[sweep\] is not available for the \"spectrum_only\" scenario.*use "
-                                         r"scenario \"hall\" or \"ardu\""):
-        rc.parse_runcard({"scenario": {"name": "spectrum_only"},
-                          "sweep": {"n": 2, "axes": [{"path": "lam", "low": 0.0, "high": 1.0}]}})
+    rc.register_scenario(
+        "spectrum_only",
+        params=None,
+        settings=ToySettings,
+        chain=toy_chain,
+        prediction=ToyPrediction,
+        description="predict only",
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"\[sweep\] is not available for the \"spectrum_only\" scenario.*use "
+        r"scenario \"hall\" or \"ardu\"",
+    ):
+        rc.parse_runcard(
+            {
+                "scenario": {"name": "spectrum_only"},
+                "sweep": {"n": 2, "axes": [{"path": "lam", "low": 0.0, "high": 1.0}]},
+            }
+        )
 
 
 def test_a_scenario_that_cannot_be_imported_is_not_available(registry):
@@ -167,15 +224,23 @@ def test_a_scenario_that_cannot_be_imported_is_not_available(registry):
 
     registry._ENTRIES["gone"] = registry._Lazy("gone", "a missing chain", "jaxgen_missing.chain", missing)
     assert "gone" in rc.scenario_names()  # listed without importing it
-    with pytest.raises(rc.NotAvailableError, match=r"'gone' scenario chain \(jaxgen_missing\.chain\) is not "
-                                                   r"available yet"):
+    with pytest.raises(
+        rc.NotAvailableError,
+        match=r"'gone' scenario chain \(jaxgen_missing\.chain\) is not "
+        r"available yet",
+    ):
         rc.get_scenario("gone")
 
 
 # ---------------------------------------------------------------- units from field metadata
 def test_units_come_from_field_metadata_never_from_names():
     assert _io.units_for(ToyPrediction, ["decay_length", "epsilon.1", "m_x_required", "status", "flags"]) == {
-        "decay_length": "m", "epsilon.1": "1", "m_x_required": "GeV", "status": "1", "flags": "1"}
+        "decay_length": "m",
+        "epsilon.1": "1",
+        "m_x_required": "GeV",
+        "status": "1",
+        "flags": "1",
+    }
     assert _io.units_for(Unlabelled, ["m_y", "status"]) == {"m_y": "", "status": "1"}  # m_* is not guessed as GeV
     assert _io.param_units("phase.0", ToyParams) == "rad" and _io.param_units("m_x", ToyParams()) == "GeV"
     assert _io.param_units("nope", ToyParams) == ""
