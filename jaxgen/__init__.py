@@ -29,16 +29,31 @@ def __getattr__(name: str):
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
-    raise AttributeError(f"module 'jaxgen' has no attribute {name!r}; submodules: "
-                         f"{sorted(set(__all__) | set(_LAZY_SUBMODULES))}")
+    raise AttributeError(
+        f"module 'jaxgen' has no attribute {name!r}; submodules: {sorted(set(__all__) | set(_LAZY_SUBMODULES))}"
+    )
 
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY_SUBMODULES))
 
+
 __all__ = [
-    "constants", "cosmology", "cp", "equilibrium", "freezein", "freezeout", "models", "scenarios", "signatures",
+    "constants",
+    "cosmology",
+    "cp",
+    "equilibrium",
+    "freezein",
+    "freezeout",
+    "models",
+    "scenarios",
+    "signatures",
     "washout",
-    "NLSP_CHOICES", "GravitinoPrediction", "gravitino_mass", "gravitino_prediction",
-    "require_x64", "x64_enabled", "__version__",
+    "NLSP_CHOICES",
+    "GravitinoPrediction",
+    "gravitino_mass",
+    "gravitino_prediction",
+    "require_x64",
+    "x64_enabled",
+    "__version__",
 ]

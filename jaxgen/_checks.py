@@ -18,8 +18,11 @@ def check_int_setting(owner: str, name: str, value, *, minimum: int = 1, allow_n
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}.{name} must be an integer >= {minimum}"
-                        + (" or None" if allow_none else "") + f", got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{owner}.{name} must be an integer >= {minimum}"
+            + (" or None" if allow_none else "")
+            + f", got {value!r} ({type(value).__name__})"
+        )
     if value < minimum:
         raise ValueError(f"{owner}.{name} must be an integer >= {minimum}, got {value}")
 
@@ -28,7 +31,7 @@ def check_real_setting(owner: str, name: str, value, *, positive: bool = True) -
     """``value`` must be a finite real number (not a string or bool), > 0 if ``positive``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}.{name} must be a real number, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value) or (positive and not value > 0):
+    if not math.isfinite(value) or (positive and not float(value) > 0):
         raise ValueError(f"{owner}.{name} must be a finite number" + (" > 0" if positive else "") + f", got {value}")
 
 
@@ -39,9 +42,8 @@ def concrete_real(owner: str, name: str, value, hint: str = ""):
 
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # noqa: BLE001 - ragged lists and other unconvertible objects
+    except Exception as exc:  # ragged lists and other unconvertible objects
         raise TypeError(f"{owner}.{name} must be a real number or array, got {value!r} ({exc})") from None
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{owner}.{name} must be a real number or array{hint}, got {type(value).__name__} "
-                        f"{value!r}")
+        raise TypeError(f"{owner}.{name} must be a real number or array{hint}, got {type(value).__name__} {value!r}")
     return arr.astype(float)

@@ -45,7 +45,8 @@ def _check_nlsp(nlsp):
     if not isinstance(nlsp, str) or nlsp not in _rs.NLSP_TYPES:
         raise ValueError(
             f"unknown NLSP {nlsp!r}; choose one of {list(NLSP_CHOICES)}: "
-            + "; ".join(f"{k!r}: {v['text']}" for k, v in _rs.NLSP_TYPES.items()))
+            + "; ".join(f"{k!r}: {v['text']}" for k, v in _rs.NLSP_TYPES.items())
+        )
 
 
 class GravitinoPrediction(eqx.Module):
@@ -74,7 +75,7 @@ class GravitinoPrediction(eqx.Module):
     status: jnp.ndarray
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stages(reactions_off, n_higgs_low):
     return _rs.high_temperature_stage(reactions_off), _rs.low_temperature_model(n_higgs_low)
 
@@ -166,9 +167,15 @@ def gravitino_prediction(
     shape = jnp.broadcast_shapes(m32.shape, r_charge.shape)
     bc = lambda x: jnp.broadcast_to(x, shape)  # noqa: E731
     return GravitinoPrediction(
-        b_minus_l=bc(hs.charge("B-L")), baryon_high=bc(hs.charge("B")), r_charge=bc(r_charge),
-        nlsp_yield=bc(n_nlsp), baryon_low=bc(baryon_low), nlsp_to_baryon=bc(ratio), m_gravitino=bc(m32),
-        status=bc(status))
+        b_minus_l=bc(hs.charge("B-L")),
+        baryon_high=bc(hs.charge("B")),
+        r_charge=bc(r_charge),
+        nlsp_yield=bc(n_nlsp),
+        baryon_low=bc(baryon_low),
+        nlsp_to_baryon=bc(ratio),
+        m_gravitino=bc(m32),
+        status=bc(status),
+    )
 
 
 def gravitino_mass(nlsp: str, dm_to_baryon=c.DM_TO_BARYON_ARDU_2025, washout=1.0, **kwargs) -> jnp.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import pathlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -59,31 +59,47 @@ def plot_spectra(predictions: Sequence, path, labels: Sequence[str] | None = Non
         raise ValueError("plot_spectra needs at least one prediction")
     labels = list(labels) if labels is not None else [pathlib.Path(p.source).stem for p in preds]
     species = preds[0].species
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.55 * len(preds) + 2.6),
-                                   gridspec_kw={"width_ratios": [2.6, 1]})
+    fig, (ax1, ax2) = plt.subplots(
+        1, 2, figsize=(12, 1.2 + 0.55 * len(preds) + 2.6), gridspec_kw={"width_ratios": [2.6, 1]}
+    )
     supp = np.array([np.asarray(p.suppression, float) for p in preds])
     im = ax1.imshow(supp, vmin=0.0, vmax=1.0, cmap="magma", aspect="auto")
     thr = dict(preds[0].settings).get("light_threshold", 0.5)
     for i in range(supp.shape[0]):
         for j in range(supp.shape[1]):
             v = supp[i, j]
-            ax1.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                     color="black" if v > 0.55 else "white", fontweight="bold" if v >= thr else "normal")
+            ax1.text(
+                j,
+                i,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color="black" if v > 0.55 else "white",
+                fontweight="bold" if v >= thr else "normal",
+            )
     ax1.set_xticks(np.arange(len(species)))
     ax1.set_xticklabels(species, rotation=60, fontsize=8)
     ax1.set_yticks(np.arange(len(preds)))
     ax1.set_yticklabels(labels, fontsize=8)
-    ax1.set_title(f"Boltzmann suppression k(m/T)/k(0) at T = {float(preds[0].temperature):.4g} GeV "
-                  f"(bold: light, >= {thr:g})", fontsize=9)
+    ax1.set_title(
+        f"Boltzmann suppression k(m/T)/k(0) at T = {float(preds[0].temperature):.4g} GeV (bold: light, >= {thr:g})",
+        fontsize=9,
+    )
     cb = fig.colorbar(im, ax=ax1, fraction=0.03, pad=0.01)
     cb.set_label("k(m/T) / k(0)  (1 = massless)", fontsize=8)
     mx = np.array([float(p.m_x) for p in preds])
     ratio = float(preds[0].dm_to_baryon)
     bars = ax2.bar(np.arange(len(preds)), mx, color="C0", alpha=0.8)
     for b, p in zip(bars, preds):
-        ax2.text(b.get_x() + b.get_width() / 2, b.get_height(),
-                 f"{float(p.m_x):.3f} GeV\nB/(B-L)={float(p.b_over_b_minus_l):.3f}", ha="center", va="bottom",
-                 fontsize=7)
+        ax2.text(
+            b.get_x() + b.get_width() / 2,
+            b.get_height(),
+            f"{float(p.m_x):.3f} GeV\nB/(B-L)={float(p.b_over_b_minus_l):.3f}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     for cval, lab, ls in ((8 / 23, "8/23", "--"), (28 / 79, "28/79", ":")):
         ax2.axhline(cval * ratio * c.M_PROTON, color="k", ls=ls, lw=1, label=f"B/(B-L) = {lab}")
     ax2.set_xticks(np.arange(len(preds)))
@@ -147,7 +163,7 @@ def log_tick_values(lo: float, hi: float, ends: bool = True) -> np.ndarray:
     ticks = np.array([s * 10.0**k for k in ks for s in subs])
     ticks = ticks[(ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))]
     if span > 3.0 and ticks.size > 8:
-        ticks = ticks[::int(np.ceil(ticks.size / 8))]
+        ticks = ticks[:: int(np.ceil(ticks.size / 8))]
     if ends:
         for e in (lo, hi):
             if not ticks.size or np.min(np.abs(np.log10(ticks / e))) > max(np.log10(1.2), 0.07 * span):
@@ -160,9 +176,9 @@ def _log_ticks(axis, lo: float, hi: float, ends: bool = True) -> None:
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
     sci = np.log10(max(lo, hi) / min(lo, hi)) > 3.0
-    axis.set_major_locator(FixedLocator(log_tick_values(lo, hi, ends)))
+    axis.set_major_locator(FixedLocator(list(log_tick_values(lo, hi, ends))))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_label(v, sci)))
-    axis.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10) * 1.0))
+    axis.set_minor_locator(LogLocator(base=10.0, subs=[float(s) for s in range(2, 10)]))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -178,9 +194,20 @@ def label_log_colorbar(cb, lo: float | None = None, hi: float | None = None) -> 
     cb.ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean", bins: int = 40,
-                       log_x: bool | None = None, log_y: bool | None = None, log_z: bool | None = None,
-                       title: str | None = None, valid=None) -> pathlib.Path:
+def plot_sweep_heatmap(
+    ds,
+    x: str,
+    y: str,
+    z: str,
+    path,
+    statistic: str = "mean",
+    bins: int = 40,
+    log_x: bool | None = None,
+    log_y: bool | None = None,
+    log_z: bool | None = None,
+    title: str | None = None,
+    valid=None,
+) -> pathlib.Path:
     """Heat map of result ``z`` over swept parameters ``x``, ``y`` of a sweep Dataset (``jaxgen.sweep``).
 
     Points with ``ok == 0`` are dropped (their count is given in the title), or, if ``valid`` (a boolean array
@@ -200,8 +227,9 @@ def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean"
         raise ValueError(f"statistic must be mean, median, min, max or count, got {statistic!r}")
     xv, yv, zv = (np.asarray(ds[v].values, float) for v in (x, y, z))
     if zv.ndim != 1:
-        raise ValueError(f"plot_sweep_heatmap: {z!r} must be one value per point, has shape {zv.shape}; pick an "
-                         "element variable")
+        raise ValueError(
+            f"plot_sweep_heatmap: {z!r} must be one value per point, has shape {zv.shape}; pick an element variable"
+        )
     if valid is not None:
         ok = np.asarray(valid, bool).copy()
     else:
@@ -229,8 +257,12 @@ def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean"
     if log_z is None:
         pos = finite[finite > 0]
         log_z = bool(finite.size and np.all(finite > 0) and pos.max() / pos.min() > 100)
-        signed_log = bool(finite.size and np.any(finite < 0) and np.any(finite > 0)
-                          and np.nanmax(np.abs(finite)) / max(np.nanmin(np.abs(finite[finite != 0])), 1e-300) > 1e3)
+        signed_log = bool(
+            finite.size
+            and np.any(finite < 0)
+            and np.any(finite > 0)
+            and np.nanmax(np.abs(finite)) / max(np.nanmin(np.abs(finite[finite != 0])), 1e-300) > 1e3
+        )
     else:
         signed_log = False
     if log_z:
@@ -255,8 +287,9 @@ def plot_sweep_heatmap(ds, x: str, y: str, z: str, path, statistic: str = "mean"
         if lg and e[0] > 0:
             setter("log")
             _log_ticks(axis, float(e[0]), float(e[-1]))
-    ax.set_title(title or f"{z} over {x}, {y}: {xv.size} points" + (f" ({n_bad} invalid, dropped)" if n_bad else ""),
-                 fontsize=9)
+    ax.set_title(
+        title or f"{z} over {x}, {y}: {xv.size} points" + (f" ({n_bad} invalid, dropped)" if n_bad else ""), fontsize=9
+    )
     fig.tight_layout()
     return _save(fig, path)
 
@@ -305,14 +338,24 @@ def plot_fit_history(history, path, adam_steps: int | None = None, bad_chi2: flo
         ax.plot(steps, np.clip(h[j], 1e-300, None), lw=1.1, alpha=0.85, label=f"start {j}" if h.shape[0] <= 8 else None)
     if adam_steps is not None and 0 < adam_steps < h.shape[1]:
         ax.axvline(adam_steps + 0.5, color="grey", ls="--", lw=1)
-        ax.text(adam_steps, np.nanmax(h) if np.any(np.isfinite(h)) else 1.0, "Adam | LM ", fontsize=8,
-                color="grey", va="top", ha="right")
+        ax.text(
+            adam_steps,
+            np.nanmax(h) if np.any(np.isfinite(h)) else 1.0,
+            "Adam | LM ",
+            fontsize=8,
+            color="grey",
+            va="top",
+            ha="right",
+        )
     ax.set_yscale("log")
     ax.set_xlabel("optimizer step (Adam, then Levenberg-Marquardt polish)")
     ax.set_ylabel("chi^2 (dimensionless)")
     best = np.nanmin(h[:, -1]) if np.any(np.isfinite(h[:, -1])) else float("nan")
-    ax.set_title(f"fit history: {h.shape[0]} start(s), best final chi^2 = {best:.3g}"
-                 + (f"\n({n_bad} steps with chain status != 0 not shown)" if n_bad else ""), fontsize=9)
+    ax.set_title(
+        f"fit history: {h.shape[0]} start(s), best final chi^2 = {best:.3g}"
+        + (f"\n({n_bad} steps with chain status != 0 not shown)" if n_bad else ""),
+        fontsize=9,
+    )
     if h.shape[0] <= 8:
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
@@ -353,6 +396,7 @@ def hall_figure1_report(out: pathlib.Path) -> str:
 
     g_star, g, m = 106.75, 2.0, 100.0
     xs = np.geomspace(0.1, 100.0, 200)
+
     def lnyeq(x):
         return math.log(45 * g / (4 * math.pi**4 * g_star)) + 2 * math.log(x) + math.log(kve(2, x)) - x
 
@@ -362,8 +406,14 @@ def hall_figure1_report(out: pathlib.Path) -> str:
     a_values = [1e-11, 1e-9, 1e-7]
     save = tuple(float(x) for x in xs[xs >= 1.0])
     settings = fo.FreezeOutSettings(x_start=1.0, x_end=1000.0, save_x=save)
-    batch = fo.FreezeOutParams(m=jax.numpy.full(3, m), a=jax.numpy.asarray(a_values), b=jax.numpy.zeros(3),
-                               g=jax.numpy.full(3, g), eta=jax.numpy.zeros(3), y0_ratio=jax.numpy.ones(3))
+    batch = fo.FreezeOutParams(
+        m=jax.numpy.full(3, m),
+        a=jax.numpy.asarray(a_values),
+        b=jax.numpy.zeros(3),
+        g=jax.numpy.full(3, g),
+        eta=jax.numpy.zeros(3),
+        y0_ratio=jax.numpy.ones(3),
+    )
     res = jax.jit(jax.vmap(lambda p: fo.solve_freezeout(p, None, settings)))(batch)
     fo_traj = np.asarray(res.ys)
     status_fo = np.asarray(res.status).tolist()
@@ -389,11 +439,19 @@ def hall_figure1_report(out: pathlib.Path) -> str:
 
     jnp = jax.numpy
     n = len(widths)
-    fi_params = freezein.FreezeInParams(mass=jnp.full((n, 1), m), width=jnp.asarray(widths)[:, None],
-                                        dof=jnp.full((n, 1), g), eps=jnp.zeros((n, 1)), y0=jnp.zeros(n),
-                                        m_x=jnp.zeros(n), g_x=jnp.full(n, g), temperature_ratio=jnp.ones(n))
-    fi_settings = freezein.FreezeInSettings(inverse_decays=True, t_min=math.log(xs[0]), t_max=math.log(xs[-1]),
-                                            n_save=len(xs), compute_x_half=True)
+    fi_params = freezein.FreezeInParams(
+        mass=jnp.full((n, 1), m),
+        width=jnp.asarray(widths)[:, None],
+        dof=jnp.full((n, 1), g),
+        eps=jnp.zeros((n, 1)),
+        y0=jnp.zeros(n),
+        m_x=jnp.zeros(n),
+        g_x=jnp.full(n, g),
+        temperature_ratio=jnp.ones(n),
+    )
+    fi_settings = freezein.FreezeInSettings(
+        inverse_decays=True, t_min=math.log(xs[0]), t_max=math.log(xs[-1]), n_save=len(xs), compute_x_half=True
+    )
     const = cosmo_mod.Cosmology(table="constant", g_constant=g_star)
     fi_res = jax.jit(jax.vmap(lambda p: freezein.solve_freezein(p, const, fi_settings)))(fi_params)
     fi_x = np.asarray(fi_res.x)
@@ -430,11 +488,15 @@ def hall_figure1_report(out: pathlib.Path) -> str:
 
     # x at which half of the freeze-in yield has been produced (paper: dominated by x ~ 2-5)
     half_x = [float(v) for v in np.asarray(fi_res.x_half)[:3]]
-    results = {"freezeout_y_inf": np.asarray(res.y_inf).tolist(), "freezeout_status": status_fo,
-               "freezein_y_final": [float(t[-1]) for t in fi_traj], "freezein_half_yield_x": half_x,
-               "freezein_status": fi_status, "freezein_rel_diff_vs_scipy": fi_rel}
-    _io.write_record(out, "hall_figure1", {"m": m, "g": g, "g_star": g_star, "a": a_values, "widths": widths},
-                         results)
+    results = {
+        "freezeout_y_inf": np.asarray(res.y_inf).tolist(),
+        "freezeout_status": status_fo,
+        "freezein_y_final": [float(t[-1]) for t in fi_traj],
+        "freezein_half_yield_x": half_x,
+        "freezein_status": fi_status,
+        "freezein_rel_diff_vs_scipy": fi_rel,
+    }
+    _io.write_record(out, "hall_figure1", {"m": m, "g": g, "g_star": g_star, "a": a_values, "widths": widths}, results)
     return (
         "## Hall et al. 2010, Figure 1\n\n"
         f"![Figure 1]({png.name})\n\n"
@@ -446,4 +508,3 @@ def hall_figure1_report(out: pathlib.Path) -> str:
         f"{', '.join(f'{v:.1e}' for v in fi_rel)} (the last, equilibrated coupling saturates at the MB equilibrium "
         f"yield in jaxgen and at the Bose-Einstein one in the scipy check, a factor zeta(3)).\n"
     )
-

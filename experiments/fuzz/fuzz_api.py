@@ -43,7 +43,8 @@ import os
 import sys
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -109,15 +110,35 @@ def _hall_target(settings=None):
         eps = np.abs(r["epsilon"]).max(axis=-1)
         y, ex = r["yield_fi"], np.abs(r["eta_x"])
         neg = np.zeros_like(y, bool)
-        for k in ("yield_fi", "omega_x_h2", "omega_b_h2", "decay_length", "losp_lifetime", "t_vis_decay",
-                  "t_x_decay", "t_x_fo", "thermalization_ratio", "symmetric_fraction", "tau_psi_lhu",
-                  "tau_psi_xudd", "m_x_required", "dm_to_baryon"):
+        for k in (
+            "yield_fi",
+            "omega_x_h2",
+            "omega_b_h2",
+            "decay_length",
+            "losp_lifetime",
+            "t_vis_decay",
+            "t_x_decay",
+            "t_x_fo",
+            "thermalization_ratio",
+            "symmetric_fraction",
+            "tau_psi_lhu",
+            "tau_psi_xudd",
+            "m_x_required",
+            "dm_to_baryon",
+        ):
             neg |= r[k] < 0
         return (eps > 1) | (ex > y * (1 + 1e-9)) | (y > 1) | (np.abs(r["eta_b"]) > 1) | neg
 
     label = f"{settings.method}, freeze-out {settings.freezeout}"
-    return Target(f"HallParams -> asymmetric_freezein_batch ({label})", sh.HallParams, base, fields,
-                  {k: 1 for k in fields}, run, absurd)
+    return Target(
+        f"HallParams -> asymmetric_freezein_batch ({label})",
+        sh.HallParams,
+        base,
+        fields,
+        {k: 1 for k in fields},
+        run,
+        absurd,
+    )
 
 
 def _ardu_target(settings=None):
@@ -137,8 +158,15 @@ def _ardu_target(settings=None):
         bad |= (r["tau_nlsp"] < 0) | (r["bbn_ratio"] < 0) | (r["bbn_bound"] < 0) | (r["m_majorana"] < 0)
         return bad
 
-    return Target(f"ArduParams -> rsymmetric_adm_batch ({settings.washout})", sa.ArduParams, base,
-                  dict(sa._ARDU_EVENT), {"b_minus_l_alpha": 3}, run, absurd)
+    return Target(
+        f"ArduParams -> rsymmetric_adm_batch ({settings.washout})",
+        sa.ArduParams,
+        base,
+        dict(sa._ARDU_EVENT),
+        {"b_minus_l_alpha": 3},
+        run,
+        absurd,
+    )
 
 
 def _freezein_target():
@@ -146,8 +174,7 @@ def _freezein_target():
     from jaxgen.cosmology import Cosmology
 
     cos = Cosmology(table="constant")
-    base = dict(mass=(300.0,), width=(1e-20,), dof=(2.0,), eps=(1e-3,), y0=0.0, m_x=0.0, g_x=2.0,
-                temperature_ratio=1.0)
+    base = dict(mass=(300.0,), width=(1e-20,), dof=(2.0,), eps=(1e-3,), y0=0.0, m_x=0.0, g_x=2.0, temperature_ratio=1.0)
 
     @jax.jit
     def run(p):
@@ -156,8 +183,15 @@ def _freezein_target():
     def absurd(r):  # an engine: internal consistency (the chain owns the physical bounds, e.g. overproduction)
         return (r["yield_x"] < 0) | (np.abs(r["eta_x"]) > np.abs(r["yield_x"]) * (1 + 1e-9))
 
-    return Target("FreezeInParams -> vmap(freezein_quadrature)", fi.FreezeInParams, base, dict(fi._FI_EVENT),
-                  {k: 1 for k in fi._FI_EVENT}, run, absurd)
+    return Target(
+        "FreezeInParams -> vmap(freezein_quadrature)",
+        fi.FreezeInParams,
+        base,
+        dict(fi._FI_EVENT),
+        {k: 1 for k in fi._FI_EVENT},
+        run,
+        absurd,
+    )
 
 
 def _freezeout_target(ode=False):
@@ -165,11 +199,13 @@ def _freezeout_target(ode=False):
 
     base = dict(m=100.0, a=1e-9, b=0.0, g=2.0, eta=0.0, y0_ratio=1.0)
     if ode:
+
         @jax.jit
         def run(p):
             r = jax.vmap(fo.solve_freezeout)(p)
             return dict(y_inf=r.y_inf, omega_h2=r.omega_h2, status=r.status)
     else:
+
         @jax.jit
         def run(p):
             r = jax.vmap(fo.freezeout_estimate)(p)
@@ -187,13 +223,21 @@ def _washout_target(ode=False):
     from jaxgen.cosmology import Cosmology
 
     cos = Cosmology(table="constant", g_constant=100.0)
-    base = dict(m_nlsp=2000.0, m_majorana=1.0, m_dirac=5000.0, alpha_em=wo.c.ALPHA_EM_MZ,
-                sin2_theta_w=wo.c.SIN2_THETA_W, g_nlsp=1.0)
+    base = dict(
+        m_nlsp=2000.0,
+        m_majorana=1.0,
+        m_dirac=5000.0,
+        alpha_em=wo.c.ALPHA_EM_MZ,
+        sin2_theta_w=wo.c.SIN2_THETA_W,
+        g_nlsp=1.0,
+    )
     if ode:
+
         @jax.jit
         def run(p):
             return wo.washout_factor_batch(p, cos, solver="kvaerno3", rtol=1e-7, atol=1e-9)
     else:
+
         @jax.jit
         def run(p):
             return jax.vmap(lambda q: wo.decoupling(q, cos))(p)
@@ -215,10 +259,12 @@ def default_targets(full: bool = False) -> list[Target]:
         from jaxgen import _scenario_ardu as sa
         from jaxgen import _scenario_hall as sh
 
-        ts += [_freezeout_target(ode=True), _washout_target(ode=True),
-               _ardu_target(sa.ArduSettings(solver="kvaerno3")),
-               _hall_target(sh.HallSettings(table="constant", method="ode", ode_solver="tsit5",
-                                            freezeout="ode"))]
+        ts += [
+            _freezeout_target(ode=True),
+            _washout_target(ode=True),
+            _ardu_target(sa.ArduSettings(solver="kvaerno3")),
+            _hall_target(sh.HallSettings(table="constant", method="ode", ode_solver="tsit5", freezeout="ode")),
+        ]
     return ts
 
 
@@ -236,8 +282,11 @@ class FuzzReport:
         return {o: sum(c[o] for c in self.counts.values()) for o in OUTCOMES}
 
     def to_markdown(self) -> str:
-        lines = ["| target | (a) clear error | (b) flagged status | (c) raw error | (d) silent NaN/absurd | "
-                 "accepted valid | total |", "|---|---|---|---|---|---|---|"]
+        lines = [
+            "| target | (a) clear error | (b) flagged status | (c) raw error | (d) silent NaN/absurd | "
+            "accepted valid | total |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, c in self.counts.items():
             lines.append(f"| {name} | " + " | ".join(str(c[o]) for o in OUTCOMES) + f" | {sum(c.values())} |")
         t = self.totals()
@@ -262,10 +311,13 @@ def _stack_points(target: Target, points: list[dict]):
     cols = {}
     for f in target.fields:
         ev = (target.event_size.get(f, 1),) if target.fields[f] == 1 else ()
-        cols[f] = jnp.asarray(np.stack([np.broadcast_to(np.asarray(p[f], dtype=float), ev) for p in points]),
-                              jnp.float64)
+        cols[f] = jnp.asarray(
+            np.stack([np.broadcast_to(np.asarray(p[f], dtype=float), ev) for p in points]), jnp.float64
+        )
     good = target.cls(**{f: jnp.asarray(np.asarray(target.base[f], float)) for f in target.fields})
-    return eqx.tree_at(lambda q: tuple(getattr(q, f) for f in target.fields), good, tuple(cols[f] for f in target.fields))
+    return eqx.tree_at(
+        lambda q: tuple(getattr(q, f) for f in target.fields), good, tuple(cols[f] for f in target.fields)
+    )
 
 
 def _classify_all(target: Target, pred, examples, what: str) -> str:
@@ -306,8 +358,14 @@ def _classify_batch(target: Target, batch, n_bad: int, desc: list[str], counts, 
             examples[out].append(desc[i])
 
 
-def fuzz_target(target: Target, rng: np.random.Generator, n_batch: int = 256, n_batches: int = 4,
-                construct: bool = True, shapes: bool = True):
+def fuzz_target(
+    target: Target,
+    rng: np.random.Generator,
+    n_batch: int = 256,
+    n_batches: int = 4,
+    construct: bool = True,
+    shapes: bool = True,
+):
     """All bad inputs of one target; returns (counts, examples)."""
     counts = {o: 0 for o in OUTCOMES}
     examples = {o: [] for o in OUTCOMES}
@@ -336,7 +394,7 @@ def fuzz_target(target: Target, rng: np.random.Generator, n_batch: int = 256, n_
                 what = f"{target.cls.__name__}({f}={val!r})"
                 try:
                     p = target.cls(**kw)
-                except Exception as exc:  # noqa: BLE001 - classifying every exception is the point
+                except Exception as exc:  # classifying every exception is the point
                     record_exc(exc, f, what)
                     continue
                 if isinstance(v, str) and v.startswith("shape") or not isinstance(v, float):
@@ -350,7 +408,7 @@ def fuzz_target(target: Target, rng: np.random.Generator, n_batch: int = 256, n_
                                 raise
                             b = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], p)  # one valid point
                         counts[_classify_all(target, target.run(b), examples, what)] += 1
-                    except Exception as exc:  # noqa: BLE001
+                    except Exception as exc:
                         record_exc(exc, f, what + " via broadcast() and the batch entry point")
                     continue
                 pool.append(kw)
@@ -380,20 +438,22 @@ def fuzz_target(target: Target, rng: np.random.Generator, n_batch: int = 256, n_
 
     # evaluate the pool in fixed-size batches (one compile per target); pad with the base point
     for s in range(0, len(pool), n_batch):
-        chunk, desc = pool[s:s + n_batch], pool_desc[s:s + n_batch]
+        chunk, desc = pool[s : s + n_batch], pool_desc[s : s + n_batch]
         n_bad = len(chunk)
         chunk = chunk + [dict(target.base)] * (n_batch - n_bad)
         try:
             batch = _stack_points(target, chunk)
             _classify_batch(target, batch, n_bad, desc, counts, examples)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             counts["c"] += n_bad
-            examples["c"].append(f"batch evaluation raised {type(exc).__name__}: {str(exc)[:300]}\n"
-                                 + traceback.format_exc()[-800:])
+            examples["c"].append(
+                f"batch evaluation raised {type(exc).__name__}: {str(exc)[:300]}\n" + traceback.format_exc()[-800:]
+            )
 
     # 3. mismatched batch shapes: Params.batch and the batch entry point must name the fields
     for f in names:
         other = next(g for g in names if g != f)
+
         def ev(g):
             return (target.event_size.get(g, 1),) if target.fields[g] == 1 else ()
 
@@ -403,22 +463,29 @@ def fuzz_target(target: Target, rng: np.random.Generator, n_batch: int = 256, n_
             target.cls.batch(**kw)
             counts["d"] += 1
             examples["d"].append(f"{target.cls.__name__}.batch accepted {f} (2,...) vs {other} (3,...)")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             record_exc(exc, f, f"{target.cls.__name__}.batch with {f} of batch size 2, others 3")
         try:
             good = target.cls(**{g: jnp.asarray(np.asarray(target.base[g], float)) for g in names})
-            p = eqx.tree_at(lambda q: tuple(getattr(q, g) for g in names), good,
-                            tuple(jnp.asarray(kw[g]) for g in names))
+            p = eqx.tree_at(
+                lambda q: tuple(getattr(q, g) for g in names), good, tuple(jnp.asarray(kw[g]) for g in names)
+            )
             target.run(p)
             counts["d"] += 1
             examples["d"].append(f"{target.name} accepted mismatched batch sizes ({f}: 2, others: 3)")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             record_exc(exc, f, f"{target.name} with {f} of batch size 2, others 3")
     return counts, examples
 
 
-def run_fuzz(targets: list[Target] | None = None, seed: int = 0, n_batch: int = 256, n_batches: int = 4,
-             construct: bool = True, shapes: bool = True) -> FuzzReport:
+def run_fuzz(
+    targets: list[Target] | None = None,
+    seed: int = 0,
+    n_batch: int = 256,
+    n_batches: int = 4,
+    construct: bool = True,
+    shapes: bool = True,
+) -> FuzzReport:
     """Fuzz every target; ``n_batch * n_batches`` random bad batch points per target plus the construction and
     mismatched-shape cases. One compile per target (batches of ``n_batch`` points)."""
     targets = default_targets() if targets is None else targets
@@ -446,19 +513,29 @@ def main(argv=None):
     else:
         # the cheap targets with many points; the ODE paths (stiff solves, lockstep lanes) with fewer
         cheap = default_targets()
-        ode = default_targets(full=True)[len(cheap):]
+        ode = default_targets(full=True)[len(cheap) :]
         rep = run_fuzz(cheap, seed=args.seed, n_batch=512, n_batches=4)
         rep2 = run_fuzz(ode, seed=args.seed + 1, n_batch=128, n_batches=2)
         assert not set(rep.counts) & set(rep2.counts)
-        rep = FuzzReport({**rep.counts, **rep2.counts}, {**rep.examples, **rep2.examples},
-                         rep.n_inputs + rep2.n_inputs, rep.seconds + rep2.seconds)
-    md = [f"# API fuzz ({'quick' if args.quick else 'full'} run)", "",
-          f"{rep.n_inputs} bad inputs, seed {args.seed}, {rep.seconds:.0f} s on {jax.devices()[0].platform} "
-          f"(`experiments/fuzz/fuzz_api.py{' --quick' if args.quick else ''}`). Outcomes: (a) a ValueError/"
-          "TypeError naming the field; (b) flagged in `status` inside a batch with finite outputs; (c) a raw "
-          "error from deep inside (or not naming the field); (d) silent: status 0 with a non-finite or physically "
-          "absurd output; accepted valid: status 0, finite and sane (the value is in the domain). Goal: 0 of (c) "
-          "and (d).", "", rep.to_markdown(), ""]
+        rep = FuzzReport(
+            {**rep.counts, **rep2.counts},
+            {**rep.examples, **rep2.examples},
+            rep.n_inputs + rep2.n_inputs,
+            rep.seconds + rep2.seconds,
+        )
+    md = [
+        f"# API fuzz ({'quick' if args.quick else 'full'} run)",
+        "",
+        f"{rep.n_inputs} bad inputs, seed {args.seed}, {rep.seconds:.0f} s on {jax.devices()[0].platform} "
+        f"(`experiments/fuzz/fuzz_api.py{' --quick' if args.quick else ''}`). Outcomes: (a) a ValueError/"
+        "TypeError naming the field; (b) flagged in `status` inside a batch with finite outputs; (c) a raw "
+        "error from deep inside (or not naming the field); (d) silent: status 0 with a non-finite or physically "
+        "absurd output; accepted valid: status 0, finite and sane (the value is in the domain). Goal: 0 of (c) "
+        "and (d).",
+        "",
+        rep.to_markdown(),
+        "",
+    ]
     for name, ex in rep.examples.items():
         for o in ("c", "d"):
             for e in ex[o]:

@@ -63,8 +63,11 @@ OUTCOME_LABELS = {
     "ok*": "accepted: valid input (physics not run for this case)",
 }
 
-_FIX_WORDS = re.compile(r"\b(Fix|fix|Did you mean|give|add|use|choose|remove|set|expected|re-save|Check|check|"
-                        r"swap|must|merge|keep|needs?|put|write|rename|Valid keys)\b", re.S | re.I)
+_FIX_WORDS = re.compile(
+    r"\b(Fix|fix|Did you mean|give|add|use|choose|remove|set|expected|re-save|Check|check|"
+    r"swap|must|merge|keep|needs?|put|write|rename|Valid keys)\b",
+    re.S | re.I,
+)
 
 
 @dataclasses.dataclass
@@ -119,9 +122,41 @@ def toml_dumps(data: dict) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # mutations
 # ---------------------------------------------------------------------------------------------------------------
-_BAD_VALUES = [-1.0, -1, 0, 0.0, float("nan"), float("inf"), float("-inf"), 1e308, -1e-300, 5e-324, "x", "", True,
-               False, [], [1.0, 2.0], [[1.0]], [1.0, 2.0, 3.0, 4.0], {}, {"a": 1}, 10.5, 2**63 - 1, -(2**63),
-               [float("nan")], ["a", "b"], 3, "many", [300.0, "x"], [[1.0], [1.0, 2.0]], 1e25, -1e25, 1e-30, 1e12]
+_BAD_VALUES = [
+    -1.0,
+    -1,
+    0,
+    0.0,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e308,
+    -1e-300,
+    5e-324,
+    "x",
+    "",
+    True,
+    False,
+    [],
+    [1.0, 2.0],
+    [[1.0]],
+    [1.0, 2.0, 3.0, 4.0],
+    {},
+    {"a": 1},
+    10.5,
+    2**63 - 1,
+    -(2**63),
+    [float("nan")],
+    ["a", "b"],
+    3,
+    "many",
+    [300.0, "x"],
+    [[1.0], [1.0, 2.0]],
+    1e25,
+    -1e25,
+    1e-30,
+    1e12,
+]
 
 
 def _leaves(tree, prefix=()):
@@ -163,15 +198,18 @@ def _scenario_fields(name: str):
     if name not in _runcard.SCENARIOS:
         return [], [], []
     P, S, _, R, _ = _runcard.scenario_api(name)
-    return ([f.name for f in dataclasses.fields(P)], [f.name for f in dataclasses.fields(S)],
-            [f.name for f in dataclasses.fields(R)])
+    return (
+        [f.name for f in dataclasses.fields(P)],
+        [f.name for f in dataclasses.fields(S)],
+        [f.name for f in dataclasses.fields(R)],
+    )
 
 
 def _typo(word: str, rng: random.Random) -> str:
     if len(word) < 2:
         return word + "x"
     i = rng.randrange(len(word))
-    return word[:i] + word[i + 1:] if rng.random() < 0.5 else word[:i] + rng.choice("aeiouxz_") + word[i:]
+    return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + rng.choice("aeiouxz_") + word[i:]
 
 
 def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Case:
@@ -180,9 +218,25 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
     scen = d.get("scenario", {}).get("name", "")
     params, settings, outputs = _scenario_fields(scen)
     op = rng.choices(
-        ["value", "value", "value", "param", "setting", "delete", "unknown_key", "unknown_section", "outputs",
-         "array_len", "element", "text", "text", "invariant", "section_type"],
-        k=1)[0]
+        [
+            "value",
+            "value",
+            "value",
+            "param",
+            "setting",
+            "delete",
+            "unknown_key",
+            "unknown_section",
+            "outputs",
+            "array_len",
+            "element",
+            "text",
+            "text",
+            "invariant",
+            "section_type",
+        ],
+        k=1,
+    )[0]
     leaves = _leaves(d)
     if op == "value" and leaves:
         path, old = rng.choice(leaves)
@@ -190,8 +244,13 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         if isinstance(old, (int, float)) and not isinstance(old, bool) and rng.random() < 0.5:
             new = rng.choice([-old, 0 * old, old * 1e300, old * 1e-300, -abs(old) - 1.0])
         _set(d, path, copy.deepcopy(new))
-        return Case("runcard", base, f"value {'.'.join(map(str, path))} = {_toml_value(new)[:30]}",
-                    toml_dumps(d).encode(), _field_name(path))
+        return Case(
+            "runcard",
+            base,
+            f"value {'.'.join(map(str, path))} = {_toml_value(new)[:30]}",
+            toml_dumps(d).encode(),
+            _field_name(path),
+        )
     if op == "param" and params and scen != "slha":
         k = rng.choice(params)
         v = copy.deepcopy(rng.choice(_BAD_VALUES))
@@ -207,8 +266,7 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         if rng.random() < 0.3 and len(path) > 1:
             path = path[:1]  # a whole section
         _set(d, path, _DELETE)
-        return Case("runcard", base, f"delete {'.'.join(map(str, path))}", toml_dumps(d).encode(),
-                    _field_name(path))
+        return Case("runcard", base, f"delete {'.'.join(map(str, path))}", toml_dumps(d).encode(), _field_name(path))
     if op == "unknown_key":
         tables = [()] + [p[:-1] for p, _ in leaves if len(p) > 1 and isinstance(p[-2], (str, int))]
         t = rng.choice(tables)
@@ -259,12 +317,28 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         lines = text.splitlines()
         how = rng.choice(["comments", "whitespace", "crlf", "reorder"])
         if how == "comments":
-            new = "\n".join(ln + "   # fuzz comment" if ln.strip() and not ln.strip().startswith("#")
-                            and ln.rstrip().endswith(("]", '"', "0", "e", "}")) and "#" not in ln else ln
-                            for ln in lines) + "\n"
+            new = (
+                "\n".join(
+                    ln + "   # fuzz comment"
+                    if ln.strip()
+                    and not ln.strip().startswith("#")
+                    and ln.rstrip().endswith(("]", '"', "0", "e", "}"))
+                    and "#" not in ln
+                    else ln
+                    for ln in lines
+                )
+                + "\n"
+            )
         elif how == "whitespace":
-            new = "\n".join(re.sub(r"\s*=\s*", "   =   ", ln, count=1) if "=" in ln and not ln.startswith("#")
-                            and '"' not in ln.split("=")[0] else ln for ln in lines) + "\n\n\n"
+            new = (
+                "\n".join(
+                    re.sub(r"\s*=\s*", "   =   ", ln, count=1)
+                    if "=" in ln and not ln.startswith("#") and '"' not in ln.split("=")[0]
+                    else ln
+                    for ln in lines
+                )
+                + "\n\n\n"
+            )
         elif how == "crlf":
             new = "\r\n".join(lines) + "\r\n"
         else:
@@ -272,8 +346,9 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         return Case("runcard", base, f"invariant: {how}", new.encode(), "", invariant=True)
     # text-level damage
     raw = text.encode()
-    how = rng.choice(["truncate", "bad_utf8", "latin1", "garbage_line", "dup_line", "del_line", "nul", "bom",
-                      "dup_key"])
+    how = rng.choice(
+        ["truncate", "bad_utf8", "latin1", "garbage_line", "dup_line", "del_line", "nul", "bom", "dup_key"]
+    )
     if how == "truncate":
         b = raw[: rng.randrange(len(raw))]
         return Case("runcard", base, "text: truncate", b, "", line_complete=b[: b.rfind(b"\n") + 1])
@@ -281,13 +356,17 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         i = rng.randrange(len(raw))
         b = raw[:i] + rng.choice([b"\xff", b"\xc3\x28", b"\xe2\x82", b"\x80"]) + raw[i:]
     elif how == "latin1":
-        b = raw.replace(b"title = \"", "title = \"caf\u00e9 ".encode("latin-1"), 1)
+        b = raw.replace(b'title = "', 'title = "caf\u00e9 '.encode("latin-1"), 1)
         if b == raw:
             b = "# caf\u00e9\n".encode("latin-1") + raw
     elif how == "garbage_line":
         ls = raw.split(b"\n")
-        ls.insert(rng.randrange(len(ls)), rng.choice([b"this is not toml", b"[", b"x = ", b"= 3", b"[[scenario]]",
-                                                      b"a.b.c = [1,", b"\"unterminated = 1"]))
+        ls.insert(
+            rng.randrange(len(ls)),
+            rng.choice(
+                [b"this is not toml", b"[", b"x = ", b"= 3", b"[[scenario]]", b"a.b.c = [1,", b'"unterminated = 1']
+            ),
+        )
         b = b"\n".join(ls)
     elif how == "dup_line":
         ls = [ln for ln in raw.split(b"\n")]
@@ -305,7 +384,7 @@ def _mutate_runcard(text: str, data: dict, base: str, rng: random.Random) -> Cas
         b = b"\xef\xbb\xbf" + raw
     else:
         m = re.search(rb"^(\w+) = .*$", raw, flags=re.M)
-        b = raw + b"\n" + (m.group(0) if m else b"title = \"again\"") + b"\n"
+        b = raw + b"\n" + (m.group(0) if m else b'title = "again"') + b"\n"
     return Case("runcard", base, f"text: {how}", b, "")
 
 
@@ -324,16 +403,34 @@ def _slha_lines(text: str):
     return out
 
 
-_XSECTION = ("XSECTION  1.30E+04  2212 2212  2  1000021 1000021  # SLHA3\n"
-             "  0  2  0  0  0  0  3.0E-03  NLL-fast 2.1  # NLO+NLL\n")
+_XSECTION = (
+    "XSECTION  1.30E+04  2212 2212  2  1000021 1000021  # SLHA3\n  0  2  0  0  0  0  3.0E-03  NLL-fast 2.1  # NLO+NLL\n"
+)
 _DECAY = "DECAY   1000006   1.2E+00   # stop width\n     1.00E+00   2   1000022   6\n"
 
 
 def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
     lines = text.splitlines()
     blocks = _slha_lines(text)
-    op = rng.choices(["mass", "mass", "mix", "mix", "hmix", "dup", "delete", "truncate", "encoding", "header",
-                      "garbage", "invariant", "invariant", "tokens"], k=1)[0]
+    op = rng.choices(
+        [
+            "mass",
+            "mass",
+            "mix",
+            "mix",
+            "hmix",
+            "dup",
+            "delete",
+            "truncate",
+            "encoding",
+            "header",
+            "garbage",
+            "invariant",
+            "invariant",
+            "tokens",
+        ],
+        k=1,
+    )[0]
 
     def out(mutation, new_lines, field="", invariant=False):
         return Case("slha", base, mutation, ("\n".join(new_lines) + "\n").encode(), field, invariant)
@@ -348,9 +445,18 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
             except ValueError:
                 new = val + "0"
         else:
-            new = {"nan": "nan", "inf": "inf", "-inf": "-inf", "neg": "-" + val.lstrip("+-"), "zero": "0.0",
-                   "huge": "1.0E+400", "word": "abc", "tiny": "1.0E-400", "fortran": val.replace("E", "D"),
-                   "empty": ""}[how]
+            new = {
+                "nan": "nan",
+                "inf": "inf",
+                "-inf": "-inf",
+                "neg": "-" + val.lstrip("+-"),
+                "zero": "0.0",
+                "huge": "1.0E+400",
+                "word": "abc",
+                "tiny": "1.0E-400",
+                "fortran": val.replace("E", "D"),
+                "empty": "",
+            }[how]
         toks[-1] = new
         return "   " + "   ".join(toks) + (f"   #{comment}" if comment else "")
 
@@ -362,8 +468,11 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
         code = lines[i].split()[0]
         return out(f"MASS {code}: {how}", new, code, invariant=how == "fortran")
     if op in ("mix", "hmix"):
-        names = [b for b in blocks if b in ("NMIX", "UMIX", "VMIX", "STOPMIX", "SBOTMIX", "STAUMIX")] if op == "mix" \
+        names = (
+            [b for b in blocks if b in ("NMIX", "UMIX", "VMIX", "STOPMIX", "SBOTMIX", "STAUMIX")]
+            if op == "mix"
             else [b for b in blocks if b in ("HMIX", "MINPAR")]
+        )
         if names:
             b = rng.choice(names)
             i = rng.choice(blocks[b])
@@ -383,10 +492,14 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
         dup = lines[i] if rng.random() < 0.5 else edit_value(i, "scale")
         new.insert(i + 1, dup)
         field = lines[i].split()[0] if b == "MASS" else b
-        return out(f"duplicated entry in {b}", new, field, invariant=b not in ("MASS", "NMIX", "UMIX", "VMIX",
-                                                                            "STOPMIX", "SBOTMIX", "STAUMIX",
-                                                                            "HMIX", "MINPAR", "SPINFO")
-                   and dup == lines[i])
+        return out(
+            f"duplicated entry in {b}",
+            new,
+            field,
+            invariant=b
+            not in ("MASS", "NMIX", "UMIX", "VMIX", "STOPMIX", "SBOTMIX", "STAUMIX", "HMIX", "MINPAR", "SPINFO")
+            and dup == lines[i],
+        )
     if op == "delete":
         b = rng.choice([b for b in blocks if blocks[b]])
         new = list(lines)
@@ -403,8 +516,12 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
         raw = text.encode()
         i = rng.randrange(len(raw))
         how = rng.choice(["bad_utf8", "latin1", "nul", "bom"])
-        b = {"bad_utf8": raw[:i] + b"\xff\xfe" + raw[i:], "latin1": "# \u00e9t\u00e9\n".encode("latin-1") + raw,
-             "nul": raw[:i] + b"\x00" + raw[i:], "bom": b"\xef\xbb\xbf" + raw}[how]
+        b = {
+            "bad_utf8": raw[:i] + b"\xff\xfe" + raw[i:],
+            "latin1": "# \u00e9t\u00e9\n".encode("latin-1") + raw,
+            "nul": raw[:i] + b"\x00" + raw[i:],
+            "bom": b"\xef\xbb\xbf" + raw,
+        }[how]
         return Case("slha", base, f"encoding: {how}", b, "")
     if op == "header":
         new = list(lines)
@@ -412,13 +529,18 @@ def _mutate_slha(text: str, base: str, rng: random.Random) -> Case:
         i = rng.choice(hdrs)
         how = rng.choice(["no name", "typo", "lower", "indent"])
         name = lines[i].split()[1]
-        new[i] = {"no name": "Block", "typo": f"Blokc {name}", "lower": lines[i].lower(),
-                  "indent": "  " + lines[i]}[how]
+        new[i] = {"no name": "Block", "typo": f"Blokc {name}", "lower": lines[i].lower(), "indent": "  " + lines[i]}[
+            how
+        ]
         return out(f"header {name}: {how}", new, name, invariant=how in ("lower", "indent"))
     if op == "garbage":
         new = list(lines)
-        new.insert(rng.randrange(len(new) + 1), rng.choice(["garbage text", "   ", "\t1000006 5.0E+02", "@@@",
-                                                             "1 2 3", "DECAY", "XSECTION", "   1000045  3.0E+02"]))
+        new.insert(
+            rng.randrange(len(new) + 1),
+            rng.choice(
+                ["garbage text", "   ", "\t1000006 5.0E+02", "@@@", "1 2 3", "DECAY", "XSECTION", "   1000045  3.0E+02"]
+            ),
+        )
         return out("garbage line", new, "")
     if op == "tokens" and blocks["MASS"]:
         b = rng.choice(["MASS"] + [x for x in blocks if x.endswith("MIX")])
@@ -470,8 +592,13 @@ def _clear(msg: str, path: pathlib.Path, field: str, kind: str) -> bool:
     if str(path) not in msg and path.name not in msg:
         return False
     if kind == "runcard":
-        names_field = bool(re.search(r"\[[\w.\[\]]+\]|line \d+|UTF-8|not valid TOML|unknown (top-level )?key|"
-                                     r"section", msg)) or (field and field in msg)
+        names_field = bool(
+            re.search(
+                r"\[[\w.\[\]]+\]|line \d+|UTF-8|not valid TOML|unknown (top-level )?key|"
+                r"section",
+                msg,
+            )
+        ) or (field and field in msg)
     else:
         names_field = bool(re.search(r"BLOCK|line \d+|PDG code|UTF-8|block", msg)) or (field and field in msg)
     return names_field and bool(_FIX_WORDS.search(msg))
@@ -514,8 +641,9 @@ class _Physics:
             for fp in card.fit["free"]:
                 for end in ("lower", "upper"):
                     if fp[end] is not None:
-                        pts.append((f"{fp['path']}={fp[end]:.3g}",
-                                    _paths.set_path(base, fp["path"], float(fp[end]))))
+                        pts.append(
+                            (f"{fp['path']}={fp[end]:.3g}", _paths.set_path(base, fp["path"], float(fp[end])))
+                        )
         return pts
 
     def classify(self, card, case: Case):
@@ -545,8 +673,11 @@ class _Physics:
             names = _paths.leaf_names(pred)
             leaves = dict(zip(names, jax.tree_util.tree_leaves(pred)))
             status = int(np.asarray(leaves.get("status", 0)))
-            nonfinite = [n for n, v in leaves.items() if np.asarray(v).dtype.kind == "f"
-                         and not np.all(np.isfinite(np.asarray(v)))]
+            nonfinite = [
+                n
+                for n, v in leaves.items()
+                if np.asarray(v).dtype.kind == "f" and not np.all(np.isfinite(np.asarray(v)))
+            ]
             if status != 0:
                 names_st = _runcard.get_scenario(card.scenario).status_text(status)
                 worst = ("b", f"{label}: status {status} ({names_st})") if worst[0] == "ok" else worst
@@ -605,8 +736,14 @@ def _run_cli(argv):
     return rc, "", out.getvalue(), err.getvalue()
 
 
-def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, run_physics: bool,
-                  slha_reference: dict, via_cli: bool = False) -> tuple[str, str]:
+def classify_case(
+    case: Case,
+    workdir: pathlib.Path,
+    physics: _Physics | None,
+    run_physics: bool,
+    slha_reference: dict,
+    via_cli: bool = False,
+) -> tuple[str, str]:
     """The outcome (a, b, c, d, ok, ok*) of one case and a short detail."""
     suffix = ".toml" if case.kind == "runcard" else ".slha"
     path = workdir / f"case{suffix}"
@@ -661,10 +798,15 @@ def classify_case(case: Case, workdir: pathlib.Path, physics: _Physics | None, r
     outcome = _slha_outcome(pred, slha_reference[case.base], case)
     if case.line_complete is not None and case.line_complete != case.data and outcome[0] in ("ok", "b"):
         try:
-            full = _slha.predict_spectrum(_slha.read_slha(case.line_complete.decode("utf-8-sig")
-                                                          if case.line_complete.count(b"\n") else "\n"))
-            same = np.allclose([float(full.b_over_b_minus_l), float(full.m_x)],
-                               [float(pred.b_over_b_minus_l), float(pred.m_x)], rtol=1e-12, equal_nan=True)
+            full = _slha.predict_spectrum(
+                _slha.read_slha(case.line_complete.decode("utf-8-sig") if case.line_complete.count(b"\n") else "\n")
+            )
+            same = np.allclose(
+                [float(full.b_over_b_minus_l), float(full.m_x)],
+                [float(pred.b_over_b_minus_l), float(pred.m_x)],
+                rtol=1e-12,
+                equal_nan=True,
+            )
         except ValueError:
             same = False
         if not same:
@@ -689,17 +831,27 @@ class FuzzResult:
 
 def _mutation_class(m: str) -> str:
     m = re.sub(r"\s*=.*$", "", m) if m.startswith(("value", "parameter", "setting", "output")) else m
-    m = re.sub(r"^(value|delete|unknown key) .*?\.?(\w+)$", r"\1 (\2)", m) if m.startswith(("value", "delete ",
-                                                                                            "unknown key")) else m
+    m = (
+        re.sub(r"^(value|delete|unknown key) .*?\.?(\w+)$", r"\1 (\2)", m)
+        if m.startswith(("value", "delete ", "unknown key"))
+        else m
+    )
     m = re.sub(r"^MASS \d+", "MASS", m)
     m = re.sub(r"^(array \w+) of shape .*", r"\1 (wrong shape)", m)
     m = re.sub(r"^header \S+:", "header:", m)
     return m
 
 
-def run_fuzz(n_runcards: int = 5000, n_slha: int = 5000, seed: int = 0, physics_every: int = 1,
-             max_compiles: int = 8, cli_every: int = 25, progress=None,
-             physics_scenarios=("hall", "ardu")) -> FuzzResult:
+def run_fuzz(
+    n_runcards: int = 5000,
+    n_slha: int = 5000,
+    seed: int = 0,
+    physics_every: int = 1,
+    max_compiles: int = 8,
+    cli_every: int = 25,
+    progress=None,
+    physics_scenarios=("hall", "ardu"),
+) -> FuzzResult:
     """Generate and classify the cases. ``physics_every``: evaluate every n-th accepted runcard (1: all, within
     ``max_compiles`` compiles); ``cli_every``: every n-th SLHA case also through ``jaxgen predict``."""
     import jax
@@ -717,8 +869,9 @@ def run_fuzz(n_runcards: int = 5000, n_slha: int = 5000, seed: int = 0, physics_
         work = pathlib.Path(tmp)
         for i, case in enumerate(cases):
             run_phys = case.kind == "runcard" and (n_accepted % physics_every == 0)
-            outcome, detail = classify_case(case, work, physics, run_phys, slha_ref,
-                                            via_cli=case.kind == "slha" and i % cli_every == 0)
+            outcome, detail = classify_case(
+                case, work, physics, run_phys, slha_ref, via_cli=case.kind == "slha" and i % cli_every == 0
+            )
             if case.kind == "runcard" and outcome in ("ok", "ok*", "b", "d"):
                 n_accepted += 1
             counts[(case.kind, outcome)] += 1
@@ -727,8 +880,15 @@ def run_fuzz(n_runcards: int = 5000, n_slha: int = 5000, seed: int = 0, physics_
                 examples[outcome].append((case.kind, case.base, case.mutation, detail))
             if progress and (i + 1) % progress == 0:
                 print(f"  {i + 1}/{len(cases)} cases, {time.perf_counter() - t0:.0f} s", flush=True)
-    return FuzzResult(dict(counts), {k: dict(v) for k, v in by_mut.items()}, dict(examples), len(cases),
-                      time.perf_counter() - t0, len(physics.compiled), seed)
+    return FuzzResult(
+        dict(counts),
+        {k: dict(v) for k, v in by_mut.items()},
+        dict(examples),
+        len(cases),
+        time.perf_counter() - t0,
+        len(physics.compiled),
+        seed,
+    )
 
 
 def markdown_table(res: FuzzResult, per_mutation: bool = True) -> str:
@@ -742,12 +902,17 @@ def markdown_table(res: FuzzResult, per_mutation: bool = True) -> str:
         row = [res.counts.get((k, o), 0) for o in OUTCOMES]
         total.update(dict(zip(OUTCOMES, row)))
         lines.append(f"| {k} | {sum(row)} | " + " | ".join(map(str, row)) + " |")
-    lines.append(f"| **all** | **{sum(total.values())}** | "
-                 + " | ".join(f"**{total[o]}**" for o in OUTCOMES) + " |")
+    lines.append(f"| **all** | **{sum(total.values())}** | " + " | ".join(f"**{total[o]}**" for o in OUTCOMES) + " |")
     if per_mutation:
-        lines += ["", "| input | mutation | cases | a | b | c | d | ok | ok* |", "|---|---|---:|---:|---:|---:|---:|"
-                  "---:|---:|"]
+        lines += [
+            "",
+            "| input | mutation | cases | a | b | c | d | ok | ok* |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for (k, m), c in sorted(res.by_mutation.items()):
-            lines.append(f"| {k} | {m.replace('|', '/')} | {sum(c.values())} | "
-                         + " | ".join(str(c.get(o, 0)) for o in OUTCOMES) + " |")
+            lines.append(
+                f"| {k} | {m.replace('|', '/')} | {sum(c.values())} | "
+                + " | ".join(str(c.get(o, 0)) for o in OUTCOMES)
+                + " |"
+            )
     return "\n".join(lines)

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-from experiments.fuzz import fuzz_inputs as fz  # noqa: E402
+from experiments.fuzz import fuzz_inputs as fz
 
 
 def main(argv=None) -> int:
@@ -30,8 +30,9 @@ def main(argv=None) -> int:
     ap.add_argument("--max-compiles", type=int, default=16, help="chain compiles for evaluating accepted runcards")
     ap.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).parent / "results")
     a = ap.parse_args(argv)
-    res = fz.run_fuzz(n_runcards=a.runcards, n_slha=a.slha, seed=a.seed, max_compiles=a.max_compiles,
-                      cli_every=25, progress=1000)
+    res = fz.run_fuzz(
+        n_runcards=a.runcards, n_slha=a.slha, seed=a.seed, max_compiles=a.max_compiles, cli_every=25, progress=1000
+    )
     import jax
 
     import jaxgen
@@ -75,11 +76,20 @@ def main(argv=None) -> int:
         lines.append("")
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "inputs.md").write_text("\n".join(lines))
-    (a.out / "inputs.json").write_text(json.dumps({
-        "n_cases": res.n_cases, "seed": res.seed, "seconds": res.seconds, "compiles": res.compiles,
-        "counts": {f"{k}:{o}": n for (k, o), n in sorted(res.counts.items())},
-        "by_mutation": {f"{k}:{m}": c for (k, m), c in sorted(res.by_mutation.items())},
-        "examples": res.examples}, indent=1))
+    (a.out / "inputs.json").write_text(
+        json.dumps(
+            {
+                "n_cases": res.n_cases,
+                "seed": res.seed,
+                "seconds": res.seconds,
+                "compiles": res.compiles,
+                "counts": {f"{k}:{o}": n for (k, o), n in sorted(res.counts.items())},
+                "by_mutation": {f"{k}:{m}": c for (k, m), c in sorted(res.by_mutation.items())},
+                "examples": res.examples,
+            },
+            indent=1,
+        )
+    )
     print("\n".join(lines[:14]))
     return 0 if n_bad == 0 else 1
 

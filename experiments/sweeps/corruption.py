@@ -111,7 +111,7 @@ def main(argv=None):
     c = chunk_path(sw, 5)
     data = bytearray(c.read_bytes())
     mid = len(data) // 2
-    data[mid: mid + 4000] = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
+    data[mid : mid + 4000] = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
     c.write_bytes(bytes(data))
     load_msg = load_outcome()
     line, dt = resume("bytes")
@@ -127,8 +127,12 @@ def main(argv=None):
     csv = d / "sweep.csv"
     good_csv = csv.read_bytes()
     csv.unlink()
-    proc = subprocess.Popen([sys.executable, "-m", "jaxgen", "sweep", str(card), "--out", str(d), "-q", "--csv"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jaxgen", "sweep", str(card), "--out", str(d), "-q", "--csv"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     t0 = time.time()
     killed = False
     while proc.poll() is None and time.time() - t0 < 300:
@@ -141,9 +145,13 @@ def main(argv=None):
     proc.wait()
     state = "absent" if not csv.exists() else ("complete" if csv.read_bytes() == good_csv else "PARTIAL (bad)")
     line, dt = resume("csv")
-    rows.append(("SIGKILL while sweep.csv is being written" + ("" if killed else " (run ended before the kill)"),
-                 f"sweep.csv after the kill: {state}",
-                 f"{line}; sweep.csv after the rerun identical to the first: {csv.read_bytes() == good_csv}"))
+    rows.append(
+        (
+            "SIGKILL while sweep.csv is being written" + ("" if killed else " (run ended before the kill)"),
+            f"sweep.csv after the kill: {state}",
+            f"{line}; sweep.csv after the rerun identical to the first: {csv.read_bytes() == good_csv}",
+        )
+    )
 
     # 6: truncated manifest
     m = sw / "manifest.json"
@@ -151,12 +159,17 @@ def main(argv=None):
     p, _ = jaxgen("sweep", str(card), "--out", str(d), "-q", check=False)
     rows.append(("manifest.json truncated", f"exit {p.returncode}: {p.stderr.strip()[:220]}", "-"))
 
-    lines = ["# Sweep corruption experiments", "",
-             f"`python experiments/sweeps/corruption.py --n {a.n} --chunk {a.chunk}`: the Hall chain (default "
-             f"settings) over lambda and the CP phase, {a.n} Sobol points in chunks of {a.chunk}, through the "
-             "`jaxgen sweep` command. Each damage is applied to the finished directory; then the sweep is loaded "
-             "(`jaxgen.sweep.load_sweep`) and resumed (`jaxgen sweep` again).", "",
-             "| damage | load / state | resume |", "|---|---|---|"]
+    lines = [
+        "# Sweep corruption experiments",
+        "",
+        f"`python experiments/sweeps/corruption.py --n {a.n} --chunk {a.chunk}`: the Hall chain (default "
+        f"settings) over lambda and the CP phase, {a.n} Sobol points in chunks of {a.chunk}, through the "
+        "`jaxgen sweep` command. Each damage is applied to the finished directory; then the sweep is loaded "
+        "(`jaxgen.sweep.load_sweep`) and resumed (`jaxgen sweep` again).",
+        "",
+        "| damage | load / state | resume |",
+        "|---|---|---|",
+    ]
     for r in rows:
         lines.append("| " + " | ".join(str(x).replace("|", "\\|").replace("\n", " ") for x in r) + " |")
     a.report.parent.mkdir(parents=True, exist_ok=True)

@@ -22,13 +22,19 @@ def main() -> None:
     ap.add_argument("--out", type=pathlib.Path, default=pathlib.Path("experiments/output/hall_decay_length"))
     ap.add_argument("--n", type=int, default=hall_sweep.N_FULL, help="number of Sobol points (default 2^20)")
     ap.add_argument("--chunk", type=int, default=hall_sweep.CHUNK, help="points per chunk")
-    ap.add_argument("--mem-chunks", type=int, nargs="+", default=[16_384, 262_144],
-                    help="chunk sizes of the peak-memory probes (fresh subprocesses)")
+    ap.add_argument(
+        "--mem-chunks",
+        type=int,
+        nargs="+",
+        default=[16_384, 262_144],
+        help="chunk sizes of the peak-memory probes (fresh subprocesses)",
+    )
     args = ap.parse_args()
     _common.setup_jax()
     args.out.mkdir(parents=True, exist_ok=True)
-    text = hall_sweep.main(args.out, n=args.n, chunk=args.chunk, mem_chunks=tuple(args.mem_chunks),
-                           keep_netcdf=True, sharded_probe=True)
+    text = hall_sweep.main(
+        args.out, n=args.n, chunk=args.chunk, mem_chunks=tuple(args.mem_chunks), keep_netcdf=True, sharded_probe=True
+    )
     (args.out / "hall_sweep.md").write_text(text + "\n")
     print(text)
 

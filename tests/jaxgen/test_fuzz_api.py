@@ -29,8 +29,11 @@ def report(fuzz):
 
 def test_no_raw_errors_and_no_silent_values(report):
     t = report.totals()
-    assert t["c"] == 0 and t["d"] == 0, report.to_markdown() + "\n" + repr(
-        {k: {o: v[o] for o in ("c", "d") if v[o]} for k, v in report.examples.items()})
+    assert t["c"] == 0 and t["d"] == 0, (
+        report.to_markdown()
+        + "\n"
+        + repr({k: {o: v[o] for o in ("c", "d") if v[o]} for k, v in report.examples.items()})
+    )
     assert len(report.counts) == 5
 
 
@@ -52,9 +55,15 @@ def test_classifier_catches_silent_nan_and_raw_errors(fuzz):
     t = fuzz._freezeout_target()
     counts = {o: 0 for o in fuzz.OUTCOMES}
     examples = {o: [] for o in fuzz.OUTCOMES}
-    silent = fuzz.Target("silent", t.cls, t.base, t.fields, t.event_size,
-                         lambda p: dict(y_inf=p.m * jnp.nan, omega_h2=p.m, status=jnp.zeros(p.m.shape, int)),
-                         t.absurd)
+    silent = fuzz.Target(
+        "silent",
+        t.cls,
+        t.base,
+        t.fields,
+        t.event_size,
+        lambda p: dict(y_inf=p.m * jnp.nan, omega_h2=p.m, status=jnp.zeros(p.m.shape, int)),
+        t.absurd,
+    )
     batch = fuzz._stack_points(silent, [dict(t.base)] * 4)
     fuzz._classify_batch(silent, batch, 4, ["x"] * 4, counts, examples)
     assert counts["d"] == 4

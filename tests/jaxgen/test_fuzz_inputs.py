@@ -6,11 +6,10 @@ import pathlib
 import sys
 
 import numpy as np
-import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-from experiments.fuzz import fuzz_inputs as fz  # noqa: E402
+from experiments.fuzz import fuzz_inputs as fz
 
 
 def test_seeded_sample_has_no_raw_errors_and_no_silent_nans():
@@ -20,7 +19,9 @@ def test_seeded_sample_has_no_raw_errors_and_no_silent_nans():
     bad = {o: res.examples.get(o, []) for o in ("c", "d")}
     assert sum(n for (k, o), n in res.counts.items() if o in ("c", "d")) == 0, bad
     n = {o: sum(v for (k, oo), v in res.counts.items() if oo == o) for o in fz.OUTCOMES}
-    assert n["a"] > 150 and n["ok"] > 20 and n["ok*"] > 10 and res.n_cases == 300  # mostly errors, and some accepted & evaluated
+    assert (
+        n["a"] > 150 and n["ok"] > 20 and n["ok*"] > 10 and res.n_cases == 300
+    )  # mostly errors, and some accepted & evaluated
     assert "| **all** | **300** |" in fz.markdown_table(res)
 
 
@@ -29,8 +30,21 @@ def test_generator_is_seeded_and_covers_the_mutation_kinds():
     b = fz.generate_cases(200, 200, seed=7)
     assert [c.data for c in a] == [c.data for c in b]
     muts = " ".join(c.mutation for c in a)
-    for word in ("value", "setting", "parameter", "delete", "unknown key", "text: ", "invariant", "MASS", "NMIX",
-                 "truncate", "encoding", "duplicated entry", "extra token"):
+    for word in (
+        "value",
+        "setting",
+        "parameter",
+        "delete",
+        "unknown key",
+        "text: ",
+        "invariant",
+        "MASS",
+        "NMIX",
+        "truncate",
+        "encoding",
+        "duplicated entry",
+        "extra token",
+    ):
         assert word in muts, word
 
 
@@ -55,5 +69,9 @@ def test_classifier_catches_raw_errors_silent_nans_and_unclear_messages(tmp_path
     assert fz.classify_case(case, tmp_path, None, False, {})[0] == "d"
     monkeypatch.undo()
     assert not fz._clear("error: something went wrong", tmp_path / "case.slha", "", "slha")
-    assert fz._clear(f"BLOCK MASS of {tmp_path / 'case.slha'}: PDG code 6 is given twice; keep one line",
-                     tmp_path / "case.slha", "", "slha")
+    assert fz._clear(
+        f"BLOCK MASS of {tmp_path / 'case.slha'}: PDG code 6 is given twice; keep one line",
+        tmp_path / "case.slha",
+        "",
+        "slha",
+    )
