@@ -33,3 +33,16 @@ bench: $(STAMP)
 # reduced suite (smaller N everywhere; < 10 minutes on 2 idle CPU cores, compiles included)
 bench-reduced: $(STAMP)
 	$(BIN)/python experiments/run_benchmarks.py --reduced --out report/benchmarks-reduced
+
+.PHONY: lint test-float32 ci
+# ruff (lint + format check) and pyright, as CI runs them
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pyright
+# the float32 tests: a separate pytest run with jax_enable_x64 off (tests/float32/conftest.py)
+test-float32: $(STAMP)
+	JAXGEN_TEST_FLOAT32=1 $(BIN)/python -m pytest -q tests/float32
+# everything CI runs (.ci/run): install, lint, float32, core-only install and report smoke tests, make test
+ci:
+	.ci/run
