@@ -52,7 +52,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -65,8 +66,8 @@ from ._paths import Loc as _Loc
 from ._paths import describe as _describe
 from ._paths import floats_to_arrays as _floats_to_arrays
 from ._paths import get_status as _get_status
-from ._paths import status_value as _status_value
 from ._paths import get_values, resolve_path, scalar_paths, set_values, tree_get  # re-exported by jaxgen.fit
+from ._paths import status_value as _status_value
 
 __all__ = [
     "BAD_CHI2",
@@ -443,7 +444,7 @@ def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
             # Adam phase: gradient 2 J^T r; a bad point is bisected back toward the best point
             g = 2.0 * (J.T @ r)
             upd, new_state = opt.update(g, state, u)
-            u_adam = jnp.where(bad, best["u"] + 0.5 * (u - best["u"]), optax.apply_updates(u, upd))
+            u_adam = jnp.where(bad, best["u"] + 0.5 * (u - best["u"]), jnp.asarray(optax.apply_updates(u, upd)))
             # LM phase: this evaluation was the trial of the previous LM step; adapt lam, step from the best point
             in_lm = i >= spec.steps
             lam = jnp.where(in_lm & (i > spec.steps), jnp.clip(jnp.where(better, lam * 0.3, lam * 10.0), 1e-12, 1e12),
@@ -766,7 +767,7 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     # a zero prediction with the chain's structure (the scan carries the best point's prediction): passed in, so
     # that the program does not trace the chain once more just for its shape
     pred0 = jax.tree_util.tree_map(lambda z: jnp.zeros(z.shape, z.dtype), pred_shape)
-    out = _core_jit(spec, base, tuple(tvals), tuple(tsig), jnp.asarray(u0, dtype=dtype), *tr, pred0)
+    out = _core_jit(spec, base, tuple(tvals), tuple(tsig), jnp.asarray(u0, dtype=dtype), tr[0], tr[1], tr[2], pred0)
     out = jax.tree_util.tree_map(lambda z: np.asarray(z) if isinstance(z, jax.Array) else z, out)
 
     i = int(out["best"])
