@@ -49,6 +49,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from jaxgen_kernels import _status as _kstatus
 from jaxgen_kernels._takagi import svd_ascending, takagi
 
 from . import _constants as c
@@ -78,11 +79,24 @@ __all__ = [
     "STATUS_OK",
     "STATUS_NO_OPEN_CUT",
     "STATUS_BAD_SPECTRUM",
+    "CPStatus",
+    "status_names",
 ]
 
 STATUS_OK = 0
 STATUS_NO_OPEN_CUT = 1  # valid point, but no on-shell cut is open: eps = 0 exactly (e.g. the LOSP)
 STATUS_BAD_SPECTRUM = 2  # non-finite or non-positive input / spectrum: eps set to 0, flag the point
+#: The vocabulary of the CP-asymmetry status (single-valued codes); decode with :func:`status_names`.
+CPStatus = _kstatus.enum_vocabulary("CPStatus", {
+    "OK": (STATUS_OK, "ok"),
+    "NO_OPEN_CUT": (STATUS_NO_OPEN_CUT, "no on-shell cut is open: eps = 0 exactly (a valid physical result)"),
+    "BAD_SPECTRUM": (STATUS_BAD_SPECTRUM, "non-finite or non-positive input or spectrum: eps set to 0"),
+}, module=__name__)
+
+
+def status_names(code) -> list[str]:
+    """snake_case names of one CP status code (``[]`` for ok), e.g. ``["no_open_cut"]``."""
+    return _kstatus.decode(CPStatus, code)
 
 _G2_DEFAULT = math.sqrt(4.0 * math.pi * c.ALPHA_W)
 

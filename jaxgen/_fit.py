@@ -61,6 +61,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxgen_kernels import _status as _kstatus
+
 from . import _constants
 from ._paths import Loc as _Loc
 from ._paths import describe as _describe
@@ -121,17 +123,25 @@ FIT_STATUS_MESSAGES = {
     FIT_CHAIN_INVALID: "FIT_CHAIN_INVALID: the best fit is not a valid chain point (chain status != 0 or no valid "
                        "start); the result is not a fit",
 }
-#: name of each fit status bit.
-FIT_STATUS_BITS = {FIT_NOT_CONVERGED: "FIT_NOT_CONVERGED", FIT_AT_BOUND: "FIT_AT_BOUND",
-                   FIT_COVARIANCE_SINGULAR: "FIT_COVARIANCE_SINGULAR", FIT_CHAIN_INVALID: "FIT_CHAIN_INVALID"}
+#: The vocabulary of FitResult.fit_status (bit flags, :mod:`jaxgen_kernels._status`): snake_case names
+#: (``FitStatus.decode(3) == ["not_converged", "at_bound"]``) and the FIT_STATUS_MESSAGES sentences.
+FitStatus = _kstatus.flag_vocabulary("FitStatus", {
+    "NOT_CONVERGED": (FIT_NOT_CONVERGED, FIT_STATUS_MESSAGES[FIT_NOT_CONVERGED]),
+    "AT_BOUND": (FIT_AT_BOUND, FIT_STATUS_MESSAGES[FIT_AT_BOUND]),
+    "COVARIANCE_SINGULAR": (FIT_COVARIANCE_SINGULAR, FIT_STATUS_MESSAGES[FIT_COVARIANCE_SINGULAR]),
+    "CHAIN_INVALID": (FIT_CHAIN_INVALID, FIT_STATUS_MESSAGES[FIT_CHAIN_INVALID]),
+}, module=__name__)
+#: name of each fit status bit ("FIT_" + the upper-case vocabulary name).
+FIT_STATUS_BITS = {int(m): "FIT_" + m.name for m in FitStatus._ordered_}
 #: a bounded parameter is "at a bound" when its position in the (transformed) interval is < AT_BOUND_TOL or
 #: > 1 - AT_BOUND_TOL.
 AT_BOUND_TOL = 1e-3
 
 
 def fit_status_names(code: int) -> list[str]:
-    """Names (``"FIT_NOT_CONVERGED"``, ...) of the bits set in a fit status; ``[]`` for FIT_OK."""
-    return [name for bit, name in FIT_STATUS_BITS.items() if int(code) & bit]
+    """Names (``"FIT_NOT_CONVERGED"``, ...) of the bits set in a fit status; ``[]`` for FIT_OK (decoded by
+    ``jaxgen_kernels._status.decode`` with :data:`FitStatus`, as every status of jaxgen)."""
+    return ["FIT_" + name.upper() for name in _kstatus.decode(FitStatus, code)]
 
 #: Valid ``FreeParameter.transform`` names.
 TRANSFORMS = ("auto", "log", "periodic", "identity", "logit")

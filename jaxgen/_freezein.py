@@ -129,6 +129,18 @@ FreezeInStatus = kernels.enum_vocabulary("FreezeInStatus", {
 def status_names(code) -> list[str]:
     """snake_case names of one FreezeInResult.status code (``[]`` for ok), e.g. ``["max_steps"]``."""
     return kernels.decode(FreezeInStatus, code)
+#: The vocabulary of FreezeInResult.status: the kernel ODE enumeration (kernels.OdeStatus, same values and names)
+#: plus BAD_INPUT (10). Decode with :func:`status_names` (snake_case) or ``FreezeInStatus.messages(code)``.
+FreezeInStatus = kernels.enum_vocabulary("FreezeInStatus", {
+    **{m.name: (int(m), kernels.OdeStatus.message_of(m)) for m in kernels.OdeStatus._ordered_},
+    "BAD_INPUT": (STATUS_BAD_INPUT, "out-of-domain input (non-finite, mass/dof/g_x/temperature_ratio <= 0, "
+                                    "width/y0/m_x < 0 or |eps| > 1); outputs 0"),
+}, module=__name__)
+
+
+def status_names(code) -> list[str]:
+    """snake_case names of one FreezeInResult.status code (``[]`` for ok), e.g. ``["max_steps"]``."""
+    return kernels.decode(FreezeInStatus, code)
 STATISTICS = ("mb", "fermion", "boson")
 N_QUANTUM_TERMS = 64
 _SQRT_4PI3_45 = math.sqrt(4.0 * math.pi**3 / 45.0)  # = 1.6602, the "1.66" of H = 1.66 sqrt(g) T^2/M_Pl

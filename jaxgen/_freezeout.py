@@ -81,6 +81,9 @@ __all__ = [
     "STATUS_MAX_STEPS",
     "STATUS_SOLVER_FAILED",
     "STATUS_NONFINITE",
+    "STATUS_NONFINITE_RESULT",
+    "FreezeOutStatus",
+    "status_names",
     "FreezeOutParams",
     "FreezeOutSettings",
     "FreezeOutResult",
@@ -102,6 +105,23 @@ STATUS_OK = 0  #: the point was integrated to x_end
 STATUS_MAX_STEPS = 1  #: diffrax ran out of steps (raise ``FreezeOutSettings.max_steps``)
 STATUS_SOLVER_FAILED = 2  #: any other diffrax failure (e.g. Newton divergence, step size collapse)
 STATUS_NONFINITE = 3  #: the result is not finite, or an out-of-domain (traced/batched) input such as m <= 0
+#: the name of the value 3 in the vocabulary; STATUS_NONFINITE stays its alias (a freeze-out code, NOT the kernel
+#: ODE code jaxgen_kernels.STATUS_NONFINITE = 4: this solver maps diffrax results to 1/2 itself)
+STATUS_NONFINITE_RESULT = STATUS_NONFINITE
+#: The vocabulary of FreezeOutResult/AsymmetricFreezeOutResult/FreezeOutEstimate.status (single-valued codes; its
+#: own enumeration, not the kernel ODE one, whose values differ). Decode with :func:`status_names`.
+FreezeOutStatus = kernels.enum_vocabulary("FreezeOutStatus", {
+    "OK": (STATUS_OK, "integrated to x_end"),
+    "MAX_STEPS": (STATUS_MAX_STEPS, "diffrax ran out of steps (raise FreezeOutSettings.max_steps)"),
+    "SOLVER_FAILED": (STATUS_SOLVER_FAILED, "other diffrax failure (Newton divergence, step size collapse)"),
+    "NONFINITE_RESULT": (STATUS_NONFINITE_RESULT, "non-finite result or out-of-domain input (e.g. m <= 0); "
+                                                  "outputs 0"),
+}, module=__name__)
+
+
+def status_names(code) -> list[str]:
+    """snake_case names of one freeze-out status code (``[]`` for ok), e.g. ``["nonfinite_result"]`` for 3."""
+    return kernels.decode(FreezeOutStatus, code)
 
 _STATISTICS = ("mb", "fermion", "boson")
 _N_QUANTUM_TERMS = 20  # terms of the K2 series of the quantum number density; truncation < 1e-10 for x >= 1

@@ -56,6 +56,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from jaxgen_kernels import _status as _kstatus
+
 from . import _constants as c
 from ._hidden_sector import hall_eq_5_2, hidden_temperature_ratio
 
@@ -116,6 +118,20 @@ STATUS_OK = 0
 STATUS_INVALID_INPUT = 1
 STATUS_LIFETIME_BELOW_RANGE = 2
 STATUS_LIFETIME_ABOVE_RANGE = 3
+#: The vocabulary of the status of the signature results (BBNCheck, HallSignatures): single-valued codes.
+SignatureStatus = _kstatus.enum_vocabulary("SignatureStatus", {
+    "OK": (STATUS_OK, "ok"),
+    "INVALID_INPUT": (STATUS_INVALID_INPUT, "non-finite or out-of-domain input; outputs 0"),
+    "LIFETIME_BELOW_RANGE": (STATUS_LIFETIME_BELOW_RANGE, "lifetime below the quoted BBN range: the bound at its "
+                                                          "lower edge (1 s) is used"),
+    "LIFETIME_ABOVE_RANGE": (STATUS_LIFETIME_ABOVE_RANGE, "lifetime above the quoted BBN range: the bound at its "
+                                                          "upper edge (10 s) is used"),
+}, module=__name__)
+
+
+def status_names(code) -> list[str]:
+    """snake_case names of one signature status code (``[]`` for ok), e.g. ``["lifetime_below_range"]``."""
+    return _kstatus.decode(SignatureStatus, code)
 
 
 def _a(x):

@@ -100,6 +100,21 @@ STATUS_ODE_FAILED = 8
 """The diffrax solve failed (max steps, step size, non-finite); epsilon set to 0."""
 STATUS_NONFINITE = 16
 """The decoupling solve gave a non-finite z_b (overflow at extreme inputs, e.g. m_NLSP = 1e300 GeV); outputs 0."""
+#: The vocabulary of Decoupling.status (one of these) and WashoutResult.status (their ``|``): bit flags.
+#: Decode with :func:`status_names` (snake_case) or ``WashoutStatus.messages(code)``.
+WashoutStatus = kernels.flag_vocabulary("WashoutStatus", {
+    "NO_EQUILIBRIUM": (STATUS_NO_EQUILIBRIUM, "never in equilibrium: Gamma < H already at z_min (weak washout)"),
+    "NO_DECOUPLING": (STATUS_NO_DECOUPLING, "still in equilibrium at z_max / z_end: epsilon is an upper bound"),
+    "BAD_INPUT": (STATUS_BAD_INPUT, "out-of-domain input (a mass not finite and positive, alpha_em or g_nlsp not "
+                                    "> 0, sin2_theta_w not in (0, 1)); outputs 0"),
+    "ODE_FAILED": (STATUS_ODE_FAILED, "the diffrax solve failed; epsilon set to 0"),
+    "NONFINITE": (STATUS_NONFINITE, "non-finite decoupling z_b (overflow at extreme inputs); outputs 0"),
+}, module=__name__)
+
+
+def status_names(code) -> list[str]:
+    """snake_case names of the bits of one washout status code (``[]`` for ok), e.g. ``["no_decoupling"]``."""
+    return kernels.decode(WashoutStatus, code)
 
 G_HYPERCHARGE: float = math.sqrt(4.0 * math.pi * c.ALPHA_EM_MZ / (1.0 - c.SIN2_THETA_W))
 """U(1)_Y coupling g' = e/cos(theta_W) at m_Z (SM normalisation, = 0.3575), from ALPHA_EM_MZ and SIN2_THETA_W."""

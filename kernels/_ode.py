@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _status
+
 __all__ = [
     "STATUS_OK",
     "STATUS_MAX_STEPS",
@@ -31,6 +33,7 @@ __all__ = [
     "STATUS_NONFINITE",
     "STATUS_OTHER",
     "STATUS_MESSAGES",
+    "OdeStatus",
     "make_solver",
     "make_controller",
     "status_from_result",
@@ -59,6 +62,17 @@ STATUS_MESSAGES = {
     STATUS_NONFINITE: "non-finite state",
     STATUS_OTHER: "other diffrax failure",
 }
+
+#: The ODE codes as one enumeration (:mod:`jaxgen_kernels._status`): ``OdeStatus.decode(4) == ["nonfinite"]``,
+#: ``OdeStatus.messages(code)`` the STATUS_MESSAGES sentence. Single-valued (a code is one of these, not bits).
+OdeStatus = _status.enum_vocabulary("OdeStatus", {
+    "OK": (STATUS_OK, STATUS_MESSAGES[STATUS_OK]),
+    "MAX_STEPS": (STATUS_MAX_STEPS, STATUS_MESSAGES[STATUS_MAX_STEPS]),
+    "DT_MIN": (STATUS_DT_MIN, STATUS_MESSAGES[STATUS_DT_MIN]),
+    "NONLINEAR": (STATUS_NONLINEAR, STATUS_MESSAGES[STATUS_NONLINEAR]),
+    "NONFINITE": (STATUS_NONFINITE, STATUS_MESSAGES[STATUS_NONFINITE]),
+    "OTHER": (STATUS_OTHER, STATUS_MESSAGES[STATUS_OTHER]),
+}, module=__name__)
 
 _SOLVERS = {
     "kvaerno5": diffrax.Kvaerno5,
