@@ -12,8 +12,8 @@ For each chain and method, in one run:
   "quadrature") or ``scipy.integrate.solve_ivp(method="LSODA")`` of the same Boltzmann equation (method "ode"), then
   the same algebra in numpy -- on a subset, with its agreement with jaxgen.
 
-Chains: ``jaxgen._scenario_hall`` (HallParams, HallSettings(method="quadrature" | "ode"), asymmetric_freezein) and
-``jaxgen._scenario_ardu`` (ArduParams, ArduSettings(washout=...), rsymmetric_adm). A chain that does not import or run
+Chains: ``jaxgen.scenarios.hall`` (HallParams, HallSettings(method="quadrature" | "ode"), asymmetric_freezein) and
+``jaxgen.scenarios.ardu`` (ArduParams, ArduSettings(washout=...), rsymmetric_adm). A chain that does not import or run
 is reported as SKIPPED with the reason (never a silent pass).
 """
 
@@ -92,7 +92,7 @@ def ardu_params(n: int, seed: int = 0):
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen import _scenario_ardu as A
+    from jaxgen.scenarios import ardu as A
 
     rng = np.random.default_rng(seed)
 
@@ -106,7 +106,7 @@ def ardu_params(n: int, seed: int = 0):
 def _ardu_fns(washout: str):
     import jax
 
-    from jaxgen import _scenario_ardu as A
+    from jaxgen.scenarios import ardu as A
 
     s = A.ArduSettings(washout=washout)
 
@@ -120,7 +120,7 @@ def _ardu_fns(washout: str):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hall et al. 2010: asymmetric freeze-in (filled in against jaxgen._scenario_hall)
+# Hall et al. 2010: asymmetric freeze-in (filled in against jaxgen.scenarios.hall)
 # ---------------------------------------------------------------------------------------------------------------
 HALL_CONFIGS = {
     # name: (HallSettings kwargs, baseline kind or None)
@@ -145,7 +145,7 @@ def hall_params(n: int, seed: int = 0):
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen import _scenario_hall as H
+    from jaxgen.scenarios import hall as H
 
     rng = np.random.default_rng(seed)
 
@@ -161,7 +161,7 @@ def hall_params(n: int, seed: int = 0):
 def _hall_fns(config: str):
     import jax
 
-    from jaxgen import _scenario_hall as H
+    from jaxgen.scenarios import hall as H
 
     s = H.HallSettings(**HALL_CONFIGS[config][0])
 
@@ -195,7 +195,7 @@ def hall_point_scipy(q: dict, kind: str, settings) -> dict:
     """The Hall chain for ONE point in plain Python/numpy/scipy, for a constant g_* (the baseline a physicist would
     write): scipy.integrate.quad of the freeze-in integrand x^3 K1(x) (scipy.special.k1) and of the heating
     integrand x^4 K2(x) per decaying state, or (kind="lsoda") scipy solve_ivp LSODA of the freeze-in Boltzmann
-    equation with inverse decays; then the same algebra as jaxgen._scenario_hall (module docstring items 1-11) in
+    equation with inverse decays; then the same algebra as jaxgen.scenarios.hall (module docstring items 1-11) in
     numpy. ``q``: the point's fields as floats / 1-d arrays. MB statistics, include_losp=True."""
     import numpy as np
     import scipy.integrate as si
@@ -287,7 +287,7 @@ def hall_symfrac_grad_check(n: int) -> dict:
     import jax
     import numpy as np
 
-    from jaxgen import _scenario_hall as H
+    from jaxgen.scenarios import hall as H
 
     s = H.HallSettings(table="constant")
     p = hall_params(n)
@@ -306,7 +306,7 @@ def hall_baseline(params, config: str, n: int) -> dict:
     import jax
     import numpy as np
 
-    from jaxgen import _scenario_hall as H
+    from jaxgen.scenarios import hall as H
 
     kw, kind = HALL_CONFIGS[config]
     settings = H.HallSettings(**kw)
@@ -336,7 +336,7 @@ def hall_scaling_setup(config: str = "quadrature_const"):
     """For bench_scaling: (make(n) -> (fn, args), None) for the Hall chain (default: quadrature with constant g_*;
     with the tabulated g_*(T) the chain runs at ~4e3 points/s on 2 CPU cores, too slow for N = 1e6), or
     (None, reason)."""
-    mod, reason = _chain_status("jaxgen._scenario_hall", HALL_API)
+    mod, reason = _chain_status("jaxgen.scenarios.hall", HALL_API)
     if mod is None:
         return None, reason
     try:
@@ -345,7 +345,7 @@ def hall_scaling_setup(config: str = "quadrature_const"):
 
         jax.eval_shape(fwd, hall_params(2))  # traces?
     except Exception as exc:
-        return None, f"jaxgen._scenario_hall does not run ({type(exc).__name__}: {exc})"
+        return None, f"jaxgen.scenarios.hall does not run ({type(exc).__name__}: {exc})"
 
     def make(n):
         return fwd, (hall_params(n),)
@@ -416,7 +416,7 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
     notes = []
 
     # --- Hall chain
-    hall, hall_reason = _chain_status("jaxgen._scenario_hall", HALL_API)
+    hall, hall_reason = _chain_status("jaxgen.scenarios.hall", HALL_API)
     if hall is not None:
         for method, ns in hall_runs.items():
             print(f"[bench_chains] Hall {method} N={ns}", flush=True)
@@ -448,7 +448,7 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
         notes.append(f"Hall chain SKIPPED: {hall_reason}.")
 
     # --- Ardu chain
-    ardu, ardu_reason = _chain_status("jaxgen._scenario_ardu", ARDU_API)
+    ardu, ardu_reason = _chain_status("jaxgen.scenarios.ardu", ARDU_API)
     if ardu is not None:
         for washout, ns in ardu_ns.items():
             print(f"[bench_chains] Ardu {washout} N={ns}", flush=True)

@@ -8,7 +8,7 @@ For each batched entry point, at N = 1e2 .. 1e6 (``n_max``; 1e7 when a GPU is th
   B/(B-L)), ``evaluate_batch`` flat (``chunk_size=None``: one vmap) and chunked (``chunk_size=2048``:
   ``lax.map`` over vmapped chunks);
 * ``freezein_ode``: ``solve_freezein_batch`` (diffrax Tsit5, rtol 1e-8, no inverse decays), N <= ``n_max_ode``;
-* ``hall_chain``: ``jaxgen._scenario_hall.asymmetric_freezein`` (quadrature method, constant g_* = 106.75), vmapped,
+* ``hall_chain``: ``jaxgen.scenarios.hall.asymmetric_freezein`` (quadrature method, constant g_* = 106.75), vmapped,
   if the module imports and traces (see bench_chains.py; the default g_*(T)-table chain is ~100x slower on CPU and
   is measured there at N <= 1e4);
 * ``quadrature_run_sweep``: ``jaxgen.sweep.run_sweep`` of the freeze-in quadrature in chunks of ``chunk`` points.

@@ -1,4 +1,4 @@
-"""The R-symmetric ADM chain of Ardu et al. 2025 end to end (``jaxgen._scenario_ardu.rsymmetric_adm``).
+"""The R-symmetric ADM chain of Ardu et al. 2025 end to end (``jaxgen.scenarios.ardu.rsymmetric_adm``).
 
 Three parts: (1) the paper's benchmark points (Tables 3, 4; Table 2 rows) through the whole chain with the Boltzmann
 washout, inputs -> predictions; (2) a scan of the bino Majorana mass M_M at each benchmark: m_3/2 rises as
@@ -22,7 +22,7 @@ def _random_params(n, seed=2025):
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen._scenario_ardu import ArduParams
+    from jaxgen.scenarios.ardu import ArduParams
 
     rng = np.random.default_rng(seed)
 
@@ -57,7 +57,7 @@ def main(out: pathlib.Path) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from jaxgen import _scenario_ardu as sa
+    from jaxgen.scenarios import ardu as sa
 
     settings = {k: sa.ArduSettings(nlsp=k) for k in ("slepton_R", "slepton_L", "sneutrino")}
     labels = {"slepton_R": r"$\tilde\ell_R$ (2.09 TeV, $M_D$ = 5 TeV)",
@@ -199,7 +199,7 @@ def main(out: pathlib.Path) -> str:
     dev = jax.devices()[0]
     md = f"""## The R-symmetric ADM chain end to end (Ardu et al. 2025, eqs. (5)-(7), (17)-(27))
 
-`jaxgen._scenario_ardu.rsymmetric_adm`: R-breaking masses (eqs. (18)-(20)) -> bino Majorana mass M_M -> washout
+`jaxgen.scenarios.ardu.rsymmetric_adm`: R-breaking masses (eqs. (18)-(20)) -> bino Majorana mass M_M -> washout
 epsilon of eq. (26) from the Boltzmann equation (``washout_factor``), with the paper's decoupling z_b (eqs. (5), (7))
 -> equilibrium B/3 - L_alpha -> NLSP asymmetry -> baryon asymmetry (eqs. (17), (21)-(24)) -> m_3/2 (eqs. (25), (26))
 -> NLSP lifetime (eq. (27)) and the BBN hadronic check.  Default settings (M_M = m_majorana + |eq. (18)| + eq. (20)

@@ -1,7 +1,7 @@
 """Gradient fits and sensitivity analysis of both chains: fits to the observed densities and sensitivity tables.
 
 1. **Fit of the Hall et al. 2010 chain to Planck 2018** (``jaxgen.fit``): CP phase phi, coupling lambda and m_X of
-   the asymmetric freeze-in chain (``jaxgen._scenario_hall``, default settings: Gauss-Legendre freeze-in
+   the asymmetric freeze-in chain (``jaxgen.scenarios.hall``, default settings: Gauss-Legendre freeze-in
    quadrature, Saikawa-Shirai g_*) fitted to Y_B = 8.63(6)e-11 and Omega_c h^2 = 0.1200(12) (Planck 2018 VI,
    Table 2). The densities fix m_X (through Omega_X/Omega_b = m_X/(c m_p), Hall eq. 3.2) and the product
    lambda^2 sin(phi) (eta_B ~ lambda^2 eps, eqs. 1.1, 2.7): the multi-start fit lands on different points of that
@@ -55,7 +55,7 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
     from jaxgen import constants as c
     from jaxgen.fit import FreeParameter, Target, fit, observed_density_targets
 
@@ -177,7 +177,7 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
 def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     import numpy as np
 
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
     from jaxgen.sensitivity import compare_tables, jacobian
 
     p = hall.HallParams.benchmark()
@@ -248,7 +248,7 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
     from jaxgen import equilibrium as eq
     from jaxgen import models
     from jaxgen.sensitivity import jacobian
@@ -334,7 +334,7 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
 
 
 def _ardu_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
-    from jaxgen import _scenario_ardu as ardu
+    from jaxgen.scenarios import ardu as ardu
     from jaxgen.sensitivity import jacobian
 
     outputs = ["m_gravitino", "tau_nlsp", "epsilon"]

@@ -2,7 +2,7 @@
 sweep with status counts, cross-checks of the method switches, and a figure of eta_B vs (lambda, phase) and of the
 relic LOSP decay length vs eps.
 
-Chain: ``jaxgen._scenario_hall.asymmetric_freezein`` (re-exported by ``jaxgen.scenarios``). Run:
+Chain: ``jaxgen.scenarios.hall.asymmetric_freezein`` (re-exported by ``jaxgen.scenarios``). Run:
 ``python -m jaxgen.reproduce.hall_chain --out DIR``.
 """
 
@@ -22,7 +22,7 @@ def _random_points(n: int, seed: int = 1):
     import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen._scenario_hall import HallParams
+    from jaxgen.scenarios.hall import HallParams
 
     rng = np.random.default_rng(seed)
     lu = lambda lo, hi, *shape: 10 ** rng.uniform(math.log10(lo), math.log10(hi), shape or (n,))  # noqa: E731
@@ -59,7 +59,7 @@ def main(out: pathlib.Path) -> str:
 
     from jaxgen import constants as c
     from jaxgen import equilibrium, models
-    from jaxgen import _scenario_hall as sh
+    from jaxgen.scenarios import hall as sh
 
     out.mkdir(parents=True, exist_ok=True)
     settings = sh.HallSettings()
@@ -150,7 +150,7 @@ def main(out: pathlib.Path) -> str:
         ("paper-numbers table above (chain)", "the same point through the chain (constant g_* = 100, one state, "
          f"sigma_v_x = {float(pp_in.sigma_v_x):.3g} GeV^-2)", "chain: entropy-conserving T_X/T at T_dec",
          float(pp.t_x_decay), float(pp.t_x_fo), float(pp_in.m_x / pp.t_x_fo),
-         "x_f from the hidden freeze-out (Kolb-Turner estimate; jaxgen._scenario_hall docstring, item 10)"),
+         "x_f from the hidden freeze-out (Kolb-Turner estimate; jaxgen.scenarios.hall docstring, item 10)"),
         ("benchmark table above (chain)", "`HallParams.benchmark()`, default settings (m_a = 300 GeV, lam = "
          f"{float(bench.lam):.4g}, m_X = {float(bench.m_x):.4g} GeV, tabulated g_*)", "chain, as above",
          float(pred.t_x_decay), float(pred.t_x_fo), float(bench.m_x / pred.t_x_fo),

@@ -1,7 +1,7 @@
 """Allowed LOSP decay length against eps: a Sobol sweep of the asymmetric freeze-in chain (Hall, March-Russell,
 West 2010, Sec. 4.1, eq. 4.2 and the discussion after it), with its performance measurements.
 
-Chain: :func:`jaxgen._scenario_hall.asymmetric_freezein` with ``HallSettings(table="constant", g_star=100.0)``
+Chain: :func:`jaxgen.scenarios.hall.asymmetric_freezein` with ``HallSettings(table="constant", g_star=100.0)``
 (constant g_* = 100 is HMW's own convention in eqs. 4.1-4.2), one decaying state a (g_a = 2, r = 1, MB
 statistics, the LOSP's own eps = 0 freeze-in included), evaluated by :func:`jaxgen.sweep.run_sweep`.
 
@@ -18,7 +18,7 @@ mass_ratio     [1.1, 10]                   log     m_a/m_LOSP (the decaying stat
 b_over_bml     [0.079, 0.606]              linear  c in B = c (B - L), HMW Sec. 3 range (eqs. 3.1-3.4)
 =============  ==========================  ======  ===============================================================
 
-m_X: Omega_X/Omega_b = m_X/(|c| m_p) is independent of the freeze-in details (item 5 of the :mod:`jaxgen._scenario_hall` docstring), so the
+m_X: Omega_X/Omega_b = m_X/(|c| m_p) is independent of the freeze-in details (item 5 of the :mod:`jaxgen.scenarios.hall` docstring), so the
 m_X that gives the observed Omega_DM/Omega_b (Planck 2018) is known before the chain runs:
 m_X = m_x_required = |c| m_p (Omega_DM/Omega_b). The point function sets it so (one pass, by construction; no
 second pass is needed, and m_x_required == m_x is checked on every valid point). Then Omega_X h^2 = Omega_DM h^2
@@ -116,7 +116,7 @@ def make_design(n: int, seed: int = SEED):
 
 def make_settings(tabulated: bool = False):
     """Constant g_* = 100 (HMW's convention; the sweep), or the default tabulated Saikawa-Shirai g_*(T)."""
-    from jaxgen._scenario_hall import HallSettings
+    from jaxgen.scenarios.hall import HallSettings
 
     return HallSettings() if tabulated else HallSettings(table="constant", g_star=100.0)
 
@@ -126,7 +126,7 @@ def make_point_fn(settings):
     import jax.numpy as jnp
 
     from jaxgen import constants as c
-    from jaxgen._scenario_hall import HallParams, asymmetric_freezein
+    from jaxgen.scenarios.hall import HallParams, asymmetric_freezein
 
     ratio = c.observed(settings.observed).dm_to_baryon
 
@@ -227,7 +227,7 @@ def analyse(ds) -> dict:
 
     from jaxgen import constants as c
     from jaxgen import signatures as sg
-    from jaxgen import _scenario_hall as sh
+    from jaxgen.scenarios import hall as sh
 
     g = {k: np.asarray(ds[k].values) for k in ds.data_vars}
     status, flags, ok = g["status"], g["flags"], g["ok"].astype(bool)

@@ -1,7 +1,7 @@
 """Tests of jaxgen.fit (issue 6, item 1): multi-start recovery, Laplace covariance vs the analytic inverse Fisher
 matrix, periodic phases, bad inputs, bad (status != 0) points, one compile for all starts, batched == looped.
 
-The analytic chain below has the structure of the Hall et al. 2010 chain (jaxgen._scenario_hall): a coupling
+The analytic chain below has the structure of the Hall et al. 2010 chain (jaxgen.scenarios.hall): a coupling
 ``lam``, CP phases ``phase`` ((2,), eps_a = eps0 sin(phase_a)), masses ``m_a``, ``m_x`` and a ``status`` leaf, and
 the three observables of the issue's recovery test: a signed baryon yield eta_b ~ lam^2 sum_a eps_a/m_a (freeze-in,
 Hall eq. (2.3) scaling), Omega_X h^2 ~ eta_b m_x and a decay length ~ 1/(lam^2 m_a) (Hall eq. (4.1)).
@@ -376,7 +376,7 @@ def test_observed_density_targets():
 
 
 # ------------------------------------------------------------------------------------------------------------
-# the issue's recovery test on the real chain (Hall, March-Russell, West 2010; jaxgen._scenario_hall)
+# the issue's recovery test on the real chain (Hall, March-Russell, West 2010; jaxgen.scenarios.hall)
 # ------------------------------------------------------------------------------------------------------------
 HALL_TRUE = [(-0.1, 3e-9, 1.5), (-0.5, 2e-9, 2.5), (0.3, 6e-9, 0.9)]  # (phi, lambda, m_X [GeV]); status 0 points
 
@@ -385,7 +385,7 @@ def test_hall_recovery():
     """Data (eta_B, Omega_X h^2, LOSP decay length; 0.1 % errors) made from known (sin phi, lambda, m_X) at three
     points are fitted back from 8 random starts each to <= 1e-6 relative; one compilation for all points.
     The chain's default settings (Gauss-Legendre quadrature freeze-in)."""
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
 
     n_traces = [0]
 
@@ -426,7 +426,7 @@ def test_hall_fit_with_lam_bounds_that_exclude_the_data():
     (the issue's case: chi^2 = 1.45e22, converged = 0, yet 'status 0; Laplace covariance ok' and an error of 2.9e-65):
     every point of that range overproduces X (Y_FI > Y_X^eq, STATUS_OVERPRODUCED of the chain), so the fit reports
     FIT_CHAIN_INVALID | FIT_NOT_CONVERGED and inf errors. One compilation (bounds are traced)."""
-    from jaxgen import _scenario_hall as hall
+    from jaxgen.scenarios import hall as hall
     base = hall.HallParams.benchmark()
     targets = [Target("eta_b", 8.627e-11, 5.8e-13), Target("omega_x_h2", 0.12, 0.0012),
                Target("decay_length", 8.0, 0.4)]

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("xarray")
 
-from jaxgen import _scenario_hall as sh  # noqa: E402
+from jaxgen.scenarios import hall as sh  # noqa: E402
 from jaxgen import constants as c  # noqa: E402
 from jaxgen import signatures as sg  # noqa: E402
 from jaxgen.reproduce import hall_sweep as hs  # noqa: E402

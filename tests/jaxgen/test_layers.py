@@ -29,6 +29,7 @@ LAYERS = {
     # 0 kernels
     "jaxgen_kernels": KERNELS, "jaxgen_kernels._bessel": KERNELS, "jaxgen_kernels._linalg": KERNELS,
     "jaxgen_kernels._ode": KERNELS, "jaxgen_kernels._takagi": KERNELS, "jaxgen_kernels._thermal": KERNELS,
+    "jaxgen_kernels._status": KERNELS,
     # 1 physics (and the shared helpers)
     "jaxgen._constants": PHYSICS, "jaxgen.constants": PHYSICS,
     "jaxgen._cosmology": PHYSICS, "jaxgen.cosmology": PHYSICS,
@@ -42,9 +43,10 @@ LAYERS = {
     "jaxgen._signatures": PHYSICS, "jaxgen.signatures": PHYSICS,
     "jaxgen._hidden_sector": PHYSICS, "jaxgen._gravitino": PHYSICS,
     "jaxgen._checks": PHYSICS, "jaxgen._precision": PHYSICS, "jaxgen._paths": PHYSICS, "jaxgen._io": PHYSICS,
-    "jaxgen._units": PHYSICS,
+    "jaxgen._units": PHYSICS, "jaxgen._batching": PHYSICS,
     # 2 scenarios
     "jaxgen._scenario_hall": SCENARIOS, "jaxgen._scenario_ardu": SCENARIOS, "jaxgen.scenarios": SCENARIOS,
+    "jaxgen.scenarios._base": SCENARIOS, "jaxgen.scenarios.hall": SCENARIOS, "jaxgen.scenarios.ardu": SCENARIOS,
     # 3 analysis (peers)
     "jaxgen._fit": ANALYSIS, "jaxgen.fit": ANALYSIS,
     "jaxgen._sensitivity": ANALYSIS, "jaxgen.sensitivity": ANALYSIS,

@@ -1,4 +1,4 @@
-"""Tests of the R-symmetric ADM chain (Ardu, Queiroz Correa, Vives 2025), jaxgen._scenario_ardu.
+"""Tests of the R-symmetric ADM chain (Ardu, Queiroz Correa, Vives 2025), jaxgen.scenarios.ardu.
 
 The washout ODE compile dominates (CI budget 60 s): every Boltzmann-mode test shares ONE single-point
 value-and-Jacobian function (jacrev through the diffrax solve, Kvaerno3 as in tests/jaxgen/test_washout.py); the
@@ -18,7 +18,7 @@ from jaxgen import _constants as c
 from jaxgen import signatures as sg
 from jaxgen import washout as w
 from jaxgen._gravitino import gravitino_prediction
-from jaxgen._scenario_ardu import (
+from jaxgen.scenarios.ardu import (
     STATUS_BAD_INPUT,
     STATUS_HEAVY_GRAVITINO,
     STATUS_INVALID,
@@ -164,7 +164,7 @@ def test_table2_gravitino_masses_through_the_chain(boltz):
 def test_bbn_excluded_flag(boltz):
     """STATUS_BBN_EXCLUDED (a flag, not an error) exactly where bbn_ratio = m_NLSP y_NLSP/bound > 1; the paper's
     stau_R benchmark (Tables 3, 4) has bbn_ratio = 1.12: excluded, with status 0."""
-    from jaxgen._scenario_ardu import STATUS_BBN_EXCLUDED
+    from jaxgen.scenarios.ardu import STATUS_BBN_EXCLUDED
     assert not STATUS_BBN_EXCLUDED & STATUS_INVALID
     b = _point(boltz, 0)
     assert float(b.bbn_ratio) == pytest.approx(1.12, abs=0.01)

@@ -1,4 +1,4 @@
-"""Tests of the asymmetric freeze-in chain (jaxgen._scenario_hall; Hall, March-Russell, West 2010 = HMW).
+"""Tests of the asymmetric freeze-in chain (jaxgen.scenarios.hall; Hall, March-Russell, West 2010 = HMW).
 
 Compile budget: one jitted batch in the paper's normalisation (constant g_* = 100), one single-point jit and one
 jitted batch with the default settings (tabulated g_*), one reverse-mode Jacobian, one small ODE batch.
@@ -15,8 +15,8 @@ import pytest
 from jaxgen import constants as c
 from jaxgen import cp, equilibrium, freezein, signatures as sg
 from jaxgen._hidden_sector import HiddenHeatingParams, hidden_temperature
-from jaxgen import _scenario_hall as sh
-from jaxgen._scenario_hall import (STATUS_BAD_INPUT, STATUS_FREEZEIN_FAILED, STATUS_NO_ASYMMETRY, STATUS_OK,
+from jaxgen.scenarios import hall as sh
+from jaxgen.scenarios.hall import (STATUS_BAD_INPUT, STATUS_FREEZEIN_FAILED, STATUS_NO_ASYMMETRY, STATUS_OK,
                                    STATUS_SPECTRUM, STATUS_SYMMETRIC_SURVIVES, STATUS_THERMALIZED, HallParams,
                                    HallSettings, asymmetric_freezein, asymmetric_freezein_batch, broadcast_batch,
                                    status_names)
