@@ -630,7 +630,6 @@ class _Physics:
 
     def points(self, card, base):
         from jaxgen import _paths
-        from jaxgen import runcard as _runcard
 
         pts = [("point", base)]
         if card.sweep is not None:
@@ -641,9 +640,7 @@ class _Physics:
             for fp in card.fit["free"]:
                 for end in ("lower", "upper"):
                     if fp[end] is not None:
-                        pts.append(
-                            (f"{fp['path']}={fp[end]:.3g}", _paths.set_path(base, fp["path"], float(fp[end])))
-                        )
+                        pts.append((f"{fp['path']}={fp[end]:.3g}", _paths.set_path(base, fp["path"], float(fp[end]))))
         return pts
 
     def classify(self, card, case: Case):
