@@ -3,9 +3,14 @@
 Chargino/neutralino mass matrices and differentiable mixing (SLHA conventions), tree couplings and widths of
 chi -> l phi_X, the master formulae eqs. (1.4) and (2.5) (re-derived), the mass-insertion limit of Sec. 2.1 and the
 parameterization eps = eps0 alpha_w sin(phi_2) (eq. 2.7) with the on-shell-cut condition.
+
+eps computed from the spectrum and its phases (one-loop absorptive parts of the W, Z, h vertex and self-energy
+graphs, CPT/unitarity sum rule, resonance regulator): :func:`cp_asymmetries_from_spectrum`, see
+:mod:`jaxgen._cp_loops` and docs/derivations/cp_from_spectrum.md.
 """
 
-from . import _cp
+from . import _cp, _cp_loops
 from ._cp import *  # noqa: F401,F403
+from ._cp_loops import *  # noqa: F401,F403
 
-__all__ = list(_cp.__all__)
+__all__ = list(_cp.__all__) + list(_cp_loops.__all__)

@@ -1,0 +1,442 @@
+"""CP asymmetries of chargino/neutralino decays to (lepton, phi_X) computed from the spectrum and its phases.
+
+Hall, March-Russell, West 2010 (HMW), Sec. 2.1, eqs. (2.3)-(2.5): eps = tree x one-loop interference, with the
+absorptive parts of the one-loop amplitudes obtained by Cutkosky / unitarity as two-body phase-space integrals of
+tree amplitudes. Derivation: docs/derivations/cp_from_spectrum.md. Units: GeV, radians.
+
+Method (all at O(lambda^2 g^2) in the rates, i.e. leading order in the asymmetry):
+
+- Every fermion is a left-handed Weyl field of the mass basis (chi0_1..4, chi+_1,2, chi-_1,2, nu, e); couplings are
+  rotated from ONE gauge-basis Lagrangian (SU(2) x U(1) currents, Higgs-higgsino-gaugino Yukawas, W = mu H_u H_d +
+  lambda L H_u X) with the SLHA mixing matrices of :mod:`jaxgen._cp` (N^* M_N N^dagger, U^* X V^dagger diagonal).
+- Unitarity: Gamma(i -> f) - Gamma(ibar -> fbar) = -(1/2 m_i) sum_spins sum_n Int dPi_f dPi_n
+  Im[M(i->f)^* M(n->f) M(i->n)], all three amplitudes at tree level; n runs over the open two-body states. For
+  f = (l phi_X) the cuts n are chi_j W, chi_j Z, chi_j h (vertex graphs = t-channel lepton exchange in n -> f;
+  self-energy/mixing graphs = s-channel chi_k, k != i); for the visible channels f = chi_j V the cut is l phi_X.
+  The spin sums are done as numerical Dirac traces; the W/Z cuts use physical (unitary-gauge) polarisations.
+- Angular integral over the relative direction of f and n: Gauss-Legendre (exact for the polynomial s-channel part)
+  and, for the t-channel lepton propagator, the closed form Int P_n(c)/(z - c) dc = 2 Q_n(z) (Legendre functions of
+  the second kind) when the pole z is near the physical region.
+- Resonance regulator for nearly degenerate states (Pilaftsis & Underwood 2004, hep-ph/0309342): the s-channel
+  factor 1/(m_k^2 - m_i^2) -> (m_k^2 - m_i^2)/((m_k^2 - m_i^2)^2 + m_i^2 Gamma_k^2), Gamma_k the total tree width.
+- Sleptons and the heavy Higgs states (H, A, H+-) are taken heavy and decoupled; h has the couplings of the
+  decoupling limit (alpha = beta - pi/2). The X fermion only couples through sleptons and is dropped.
+
+Flavour: the W/Z/h loops are flavour-blind, so eps does not depend on lambda_k (nor on its phases) at this order;
+the partial widths scale with sum_k |lambda_k|^2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _constants as c
+from ._cp import _G2_DEFAULT, GauginoHiggsinoParams, _is_concrete, chargino_mass_matrix, chargino_spectrum, \
+    neutralino_mass_matrix, neutralino_spectrum, physical_phases
+
+__all__ = [
+    "SpectrumCPAsymmetries",
+    "cp_asymmetries_from_spectrum",
+    "CHARGINO_VISIBLE_CHANNELS",
+    "NEUTRALINO_VISIBLE_CHANNELS",
+    "NEUTRALINO_LAMBDA_CHANNELS",
+]
+
+_R2 = math.sqrt(2.0)
+
+# ------------------------------------------------------------------------------------------------- Dirac algebra
+_S1 = np.array([[0, 1], [1, 0]], complex)
+_S2 = np.array([[0, -1j], [1j, 0]], complex)
+_S3 = np.array([[1, 0], [0, -1]], complex)
+_I2 = np.eye(2, dtype=complex)
+_Z2 = np.zeros((2, 2), complex)
+# Weyl (chiral) basis, metric (+,-,-,-): gamma^0 = [[0,1],[1,0]], gamma^i = [[0, s_i], [-s_i, 0]], P_L = diag(1,1,0,0)
+_GAM = np.stack([np.block([[_Z2, _I2], [_I2, _Z2]])] + [np.block([[_Z2, s], [-s, _Z2]]) for s in (_S1, _S2, _S3)])
+_PL = np.diag([1.0, 1.0, 0.0, 0.0]).astype(complex)
+_PR = np.diag([0.0, 0.0, 1.0, 1.0]).astype(complex)
+_ETA = np.array([1.0, -1.0, -1.0, -1.0])
+_ID4 = np.eye(4, dtype=complex)
+
+
+def _slash(p):
+    """gamma^mu p_mu for contravariant p (..., 4)."""
+    return jnp.einsum("...m,mab->...ab", (p * _ETA).astype(complex), _GAM)
+
+
+def _chiral(cpl):
+    """c_L P_L + c_R P_R from (..., 2) complex couplings."""
+    return cpl[..., 0, None, None] * _PL + cpl[..., 1, None, None] * _PR
+
+
+def _bar(m):
+    """Dirac adjoint of a matrix: gamma^0 m^dagger gamma^0."""
+    return _GAM[0] @ jnp.conj(jnp.swapaxes(m, -1, -2)) @ _GAM[0]
+
+
+# ------------------------------------------------------------------------------------- fields and flow states
+# Left-handed Weyl fields (mass basis): 0-3 chi0_1..4, 4-5 chi+_1,2, 6-7 chi-_1,2, 8 nu, 9 e, 10 null (no field).
+# Gauge basis in the same slots: 0-3 (B~, W~3, H~d0, H~u0), 4-5 (W~+, H~u+), 6-7 (W~-, H~d-), 8 nu, 9 e.
+_NW = 11
+_NULL = 10
+# Four-component "flow states" (particle moving along the fermion line): xi = the LH field that annihilates it,
+# eta = the LH field whose conjugate annihilates it (Psi = (xi, eta^dagger)).
+#   0-3 chi0_j (Majorana), 4-5 chi-_a, 6-7 chi+_a, 8 nu, 9 nubar, 10 e-, 11 e+.
+_XI = np.array([0, 1, 2, 3, 6, 7, 4, 5, 8, _NULL, 9, _NULL])
+_ETAW = np.array([0, 1, 2, 3, 4, 5, 6, 7, _NULL, 8, _NULL, 9])
+_FIELD = np.array([0, 1, 2, 3, 4, 5, 4, 5, 6, 6, 7, 7])  # physical field (6 = nu, 7 = e) of each flow state
+_CHI_FLOWS = np.arange(8)
+_LEPTON_FLOWS = np.arange(8, 12)
+# bosons: 0 W+, 1 W-, 2 Z, 3 h, 4 phi_X, 5 phi_X^*
+_IS_VECTOR = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+
+CHARGINO_VISIBLE_CHANNELS = tuple([f"chi0_{j + 1} W-" for j in range(4)] + [f"chi-_{j + 1} Z" for j in range(2)]
+                                  + [f"chi-_{j + 1} h" for j in range(2)])
+NEUTRALINO_VISIBLE_CHANNELS = tuple([f"chi-_{j + 1} W+" for j in range(2)] + [f"chi+_{j + 1} W-" for j in range(2)]
+                                    + [f"chi0_{j + 1} Z" for j in range(4)] + [f"chi0_{j + 1} h" for j in range(4)])
+NEUTRALINO_LAMBDA_CHANNELS = ("nu phi_X", "nubar phi_X^*")
+
+_CH_LAM = [(10, 4)]
+_CH_VIS = [(j, 1) for j in range(4)] + [(4 + j, 2) for j in range(2)] + [(4 + j, 3) for j in range(2)]
+_NE_LAM = [(8, 4), (9, 5)]
+_NE_VIS = ([(4 + j, 0) for j in range(2)] + [(6 + j, 1) for j in range(2)] + [(j, 2) for j in range(4)]
+           + [(j, 3) for j in range(4)])
+
+
+def _generators():
+    """SU(2) generators G^a and hypercharge Y on the 11 gauge-basis Weyl slots (L = -g W^a psi^dag sbar G^a psi)."""
+    tau = np.stack([_S1, _S2, _S3]) / 2.0
+    G = np.zeros((3, _NW, _NW), complex)
+    Y = np.zeros((_NW, _NW), complex)
+    for (up, lo), y in (((5, 3), 0.5), ((2, 7), -0.5), ((8, 9), -0.5)):  # H~u=(H~u+,H~u0), H~d=(H~d0,H~d-), L=(nu,e)
+        idx = np.ix_([up, lo], [up, lo])
+        for a in range(3):
+            G[a][idx] = tau[a]
+        Y[up, up] = Y[lo, lo] = y
+    eps = np.zeros((3, 3, 3))
+    for (i, j, k), s in (((0, 1, 2), 1), ((1, 2, 0), 1), ((2, 0, 1), 1), ((0, 2, 1), -1), ((2, 1, 0), -1),
+                         ((1, 0, 2), -1)):
+        eps[i, j, k] = s
+    # wino adjoint (T^b)_{ac} = -i eps_{bac} in the basis (W~1, W~2, W~3) = S (W~+, W~-, W~3)
+    S = np.array([[1 / _R2, 1 / _R2, 0], [1j / _R2, -1j / _R2, 0], [0, 0, 1]])
+    w = [4, 6, 1]
+    for b in range(3):
+        G[b][np.ix_(w, w)] = S.conj().T @ (-1j * eps[b]) @ S
+    return G, Y, S
+
+
+_GEN, _HYP, _WINO_S = _generators()
+_Q = _GEN[2] + _HYP
+
+
+def _kallen_p(m, m1, m2):
+    """Two-body momentum sqrt(lambda(m^2, m1^2, m2^2))/(2m); 0 (and zero gradient) where the channel is closed."""
+    lam = (m**2 - (m1 + m2) ** 2) * (m**2 - (m1 - m2) ** 2)
+    ok = (m > m1 + m2) & (lam > 0)
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, lam, 1.0)), 0.0) / (2.0 * m)
+
+
+# ------------------------------------------------------------------------------------------------ couplings
+def _lambda_norm(lam):
+    """sqrt(sum_k |lambda_k|^2) of a scalar or per-flavour (complex) lambda; the loops are flavour-blind."""
+    return jnp.sqrt(jnp.sum(jnp.abs(jnp.asarray(lam, dtype=complex)) ** 2))
+
+
+def _lambda_yukawa_gauge(lam):
+    """Gauge-basis Yphi of -lambda phi_X (nu H~u0 - e H~u+) + h.c. = -(1/2) phi_X psi^T Yphi psi + h.c. (W = lambda L H_u X)."""
+    Yp = jnp.zeros((_NW, _NW), complex)
+    return Yp.at[8, 3].set(lam).at[3, 8].set(lam).at[9, 5].set(-lam).at[5, 9].set(-lam)
+
+
+def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
+    """Vertex tensors OUT, IN (6 bosons, 12, 12, 2) for flow B -> A, flow-state masses, boson masses."""
+    ch = chargino_spectrum(p)
+    ne = neutralino_spectrum(p)
+    sw2 = jnp.asarray(p.sin2_theta_w)
+    cw = jnp.sqrt(1.0 - sw2)
+    R = jnp.zeros((_NW, _NW), complex)
+    R = R.at[0:4, 0:4].set(ne.N).at[4:6, 4:6].set(ch.V).at[6:8, 6:8].set(ch.U).at[8, 8].set(1.0).at[9, 9].set(1.0)
+    Rh = jnp.conj(R.T)
+
+    cwp = g2 * (_GEN[0] + 1j * _GEN[1]) / _R2  # coefficient matrix of the W+ field
+    cz = (g2 / cw) * (_GEN[2] - sw2 * _Q)
+    Cwp = R @ cwp @ Rh
+    Cwm = jnp.conj(Cwp.T)
+    Cz = R @ cz @ Rh
+
+    # Higgs h (decoupling limit): H^0 -> v_i (1 + h/(sqrt2 v)), so Y_h = (vev part of the mass matrix)/(sqrt2 v)
+    X = chargino_mass_matrix(p)
+    MN = neutralino_mass_matrix(p)
+    Xv = X.at[0, 0].set(0.0).at[1, 1].set(0.0)
+    MNv = MN.at[0, 0].set(0.0).at[1, 1].set(0.0).at[2, 3].set(0.0).at[3, 2].set(0.0)
+    Mv = jnp.zeros((_NW, _NW), complex)
+    Mv = Mv.at[0:4, 0:4].set(MNv).at[6:8, 4:6].set(Xv).at[4:6, 6:8].set(Xv.T)
+    v = _R2 * jnp.asarray(p.m_W) / g2
+    Yh = jnp.conj(R) @ (Mv / (_R2 * v)) @ Rh
+    Yp = jnp.conj(R) @ _lambda_yukawa_gauge(lam_abs) @ Rh
+
+    xa, xb = _XI[:, None], _XI[None, :]
+    ea, eb = _ETAW[:, None], _ETAW[None, :]
+
+    def vec(C):  # L = -V psi^dag sbar C psi  ->  Abar gamma (aL PL + aR PR) B
+        return jnp.stack([-C[xa, xb], C[eb, ea]], axis=-1)
+
+    def sca(Yc):  # L = -(1/2) h psi^T Y psi + h.c.
+        return jnp.stack([-Yc[ea, xb], -jnp.conj(Yc)[xa, eb]], axis=-1)
+
+    zero = jnp.zeros((12, 12), complex)
+    phi_term = jnp.stack([-Yp[ea, xb], zero], axis=-1)  # the phi_X field: annihilates phi_X, creates phi_X^*
+    phis_term = jnp.stack([zero, -jnp.conj(Yp)[xa, eb]], axis=-1)  # the phi_X^* field
+    OUT = jnp.stack([vec(Cwm), vec(Cwp), vec(Cz), sca(Yh), phis_term, phi_term])
+    IN = jnp.stack([vec(Cwp), vec(Cwm), vec(Cz), sca(Yh), phi_term, phis_term])
+    mn, mc = ne.masses, ch.masses
+    mf = jnp.concatenate([mn, mc, mc, jnp.zeros(4)])
+    return OUT, IN, mf
+
+
+def _pols(E, k, nhat, m, is_vec):
+    """Real polarisation matrices (3, 4, 4): slashed eps for a vector of momentum k nhat, or (1, 0, 0) for a scalar.
+
+    nhat = (sin t, 0, cos t); transverse (0, cos t, 0, -sin t), (0, 0, 1, 0); longitudinal (k, E nhat)/m.
+    """
+    st, ct = nhat[0], nhat[2]
+    msafe = jnp.where(m > 0, m, 1.0)
+    e1 = jnp.array([0.0, ct, 0.0, -st])
+    e2 = jnp.array([0.0, 0.0, 1.0, 0.0])
+    eL = jnp.concatenate([jnp.atleast_1d(k), E * nhat]) / msafe
+    vmats = _slash(jnp.stack([e1, e2, eL]))
+    smats = jnp.stack([_ID4, 0 * _ID4, 0 * _ID4])
+    return is_vec * vmats + (1.0 - is_vec) * smats
+
+
+_K = 8
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(_K)
+_LEG_P = np.stack([np.polynomial.legendre.legval(_GL_X, np.eye(_K)[n]) for n in range(_K)])  # (n, node)
+
+
+def _legendre_q(z):
+    """Q_0..Q_{K-1}(z), real |z| > 1 (Legendre functions of the second kind), by upward recurrence."""
+    q0 = jnp.arctanh(1.0 / z)
+    qs = [q0, z * q0 - 1.0]
+    for n in range(1, _K - 1):
+        qs.append(((2 * n + 1) * z * qs[n] - n * qs[n - 1]) / (n + 1))
+    return jnp.stack(qs)
+
+
+def _regulated_propagator(dm2, s, width):
+    """Real s-channel factor 1/(m_k^2 - s) with the resonance regulator of Pilaftsis & Underwood (hep-ph/0309342).
+
+    (m_k^2 - s) / ((m_k^2 - s)^2 + s Gamma_k^2): equal to 1/(m_k^2 - s) for |m_k^2 - s| >> m Gamma_k, bounded by
+    1/(2 m Gamma_k) at the resonance, and odd in m_k^2 - s (so it vanishes, rather than diverges, at degeneracy).
+    """
+    return dm2 / (dm2**2 + s * width**2 + 1e-300)
+
+
+def _pair(OUT, IN, mf, mb, width, d, A, S, B, V):
+    """Delta Gamma_X^(Y) = -(1/2 m_i) sum_spins Int dPi_X dPi_Y Im[M(i->X)^* M(Y->X) M(i->Y)] (GeV).
+
+    Decaying flow state d (at rest), X = (A, S out), cut Y = (B, V). X along +z, Y at angle acos(c).
+    """
+    mi, mA, mB = mf[d], mf[A], mf[B]
+    mS, mV = mb[S], mb[V]
+    pX = _kallen_p(mi, mA, mS)
+    pY = _kallen_p(mi, mB, mV)
+    is_open = (pX > 0) & (pY > 0)
+    EA = (mi**2 + mA**2 - mS**2) / (2 * mi)
+    ES = mi - EA
+    EB = (mi**2 + mB**2 - mV**2) / (2 * mi)
+    EV = mi - EB
+    zhat = jnp.array([0.0, 0.0, 1.0])
+    cth = jnp.asarray(_GL_X)
+    sth = jnp.sqrt(1.0 - cth**2)
+    nh = jnp.stack([sth, jnp.zeros_like(cth), cth], axis=-1)  # (K, 3)
+    pi4 = jnp.array([1.0, 0.0, 0.0, 0.0]) * mi
+    pA4 = jnp.concatenate([jnp.atleast_1d(EA), pX * zhat])
+    pS4 = jnp.concatenate([jnp.atleast_1d(ES), -pX * zhat])
+    pB4 = jnp.concatenate([jnp.full((_K, 1), EB), pY * nh], axis=-1)
+    q4 = pB4 - pS4  # t-channel momentum, (K, 4)
+    qsq = q4[:, 0] ** 2 - jnp.sum(q4[:, 1:] ** 2, axis=-1)
+
+    ESm = _pols(ES, pX, -zhat, mS, jnp.asarray(_IS_VECTOR)[S])
+    isv = jnp.asarray(_IS_VECTOR)[V]
+    EVm = jax.vmap(lambda n: _pols(EV, pY, -n, mV, isv))(nh)  # (K, 3, 4, 4)
+
+    GX = ESm @ _chiral(OUT[S, A, d])  # (3, 4, 4): i -> A + S
+    GY = EVm @ _chiral(OUT[V, B, d])  # (K, 3, 4, 4): i -> B + V
+    # s-channel chi_k, k not the decaying field; resonance-regulated real propagator factor
+    s = mi**2
+    mk = mf[_CHI_FLOWS]
+    gk = width[jnp.asarray(_FIELD)[_CHI_FLOWS]]
+    Dk = _regulated_propagator(mk**2 - s, s, gk)
+    Dk = jnp.where(jnp.asarray(_FIELD)[_CHI_FLOWS] == jnp.asarray(_FIELD)[d], 0.0, Dk)
+    Pk = _slash(pi4) + mk[:, None, None] * _ID4  # (8, 4, 4)
+    left = ESm[None] @ _chiral(OUT[S, A, _CHI_FLOWS])[:, None] @ (Pk * Dk[:, None, None])[:, None]  # (k, p, 4, 4)
+    right = EVm[:, :, None] @ _chiral(IN[V, _CHI_FLOWS, B])[None, None]  # (K, q, k, 4, 4)
+    Om_s = jnp.einsum("kpab,nqkbc->npqac", left, right)
+    # t-channel lepton (massless): numerator only, the denominator -q^2 is integrated in closed form
+    vin = _chiral(IN[V, A, _LEPTON_FLOWS])  # (l, 4, 4)
+    vout = _chiral(OUT[S, _LEPTON_FLOWS, B])  # (l, 4, 4)
+    mid = jnp.einsum("lab,nbc,pcd,lde->npae", vin, _slash(q4), ESm, vout)  # (K, p, 4, 4)
+    Om_t = jnp.einsum("nqab,npbc->npqac", EVm, mid)
+
+    Lm = (_slash(pi4) + mi * _ID4) @ _bar(GX) @ (_slash(pA4) + mA * _ID4)  # (p, 4, 4)
+    Rm = (_slash(pB4) + mB[..., None, None] * _ID4)[:, None] @ GY  # (K, q, 4, 4)
+    Ts = jnp.imag(jnp.einsum("pab,npqbc,nqca->n", Lm, Om_s, Rm))
+    Nt = jnp.imag(jnp.einsum("pab,npqbc,nqca->n", Lm, Om_t, Rm))
+
+    w = jnp.asarray(_GL_W)
+    Is = jnp.sum(w * Ts)
+    # -q^2 = alpha + beta c
+    alpha = 2 * EB * ES - mB**2 - mS**2
+    beta = 2 * pX * pY
+    Dn = -qsq
+    use_leg = is_open & (beta > 1e-12 * mi**2) & (jnp.abs(alpha) < 3.0 * beta)
+    z = jnp.where(use_leg, -alpha / jnp.where(use_leg, beta, 1.0), 3.0)
+    z = jnp.sign(z) * jnp.maximum(jnp.abs(z), 1.0 + 1e-12)
+    a_n = (2 * jnp.arange(_K) + 1) / 2.0 * (jnp.asarray(_LEG_P) @ (w * Nt))
+    It_leg = -2.0 / jnp.where(use_leg, beta, 1.0) * jnp.sum(a_n * _legendre_q(z))
+    Dsafe = jnp.where(is_open & (jnp.abs(Dn) > 0), Dn, 1.0)
+    It_gl = jnp.sum(w * Nt / Dsafe)
+    It = jnp.where(use_leg, It_leg, It_gl)
+    phi = (pX / (4 * math.pi * mi)) * (pY / (4 * math.pi * mi))
+    return jnp.where(is_open, -(1.0 / (2 * mi)) * phi * 0.5 * (Is + It), 0.0)
+
+
+def _tree_width(OUT, mf, mb, d, A, S):
+    """Gamma(i -> A S) at tree level, spin-averaged (GeV)."""
+    mi, mA, mS = mf[d], mf[A], mb[S]
+    pX = _kallen_p(mi, mA, mS)
+    EA = (mi**2 + mA**2 - mS**2) / (2 * mi)
+    ES = mi - EA
+    zhat = jnp.array([0.0, 0.0, 1.0])
+    pi4 = jnp.array([1.0, 0.0, 0.0, 0.0]) * mi
+    pA4 = jnp.concatenate([jnp.atleast_1d(EA), pX * zhat])
+    ESm = _pols(ES, pX, -zhat, mS, jnp.asarray(_IS_VECTOR)[S])
+    GX = ESm @ _chiral(OUT[S, A, d])
+    tr = jnp.real(jnp.einsum("ab,pbc,cd,pda->", _slash(pi4) + mi * _ID4, _bar(GX), _slash(pA4) + mA * _ID4, GX))
+    return jnp.where(pX > 0, tr * pX / (4 * math.pi * mi) / (4 * mi), 0.0)
+
+
+def _tables():
+    ch_d, ne_d = [4, 5], [0, 1, 2, 3]
+    widths = [(d, a, s) for d in ch_d for (a, s) in _CH_LAM + _CH_VIS] + \
+             [(d, a, s) for d in ne_d for (a, s) in _NE_LAM + _NE_VIS]
+    pairs = []
+    for ds, lam, vis in ((ch_d, _CH_LAM, _CH_VIS), (ne_d, _NE_LAM, _NE_VIS)):
+        for d in ds:
+            pairs += [(d, a, s, b, v) for (a, s) in lam for (b, v) in vis]
+            pairs += [(d, b, v, a, s) for (b, v) in vis for (a, s) in lam]
+    return np.array(widths), np.array(pairs)
+
+
+_WIDTHS, _PAIRS = _tables()
+
+
+class SpectrumCPAsymmetries(eqx.Module):
+    """CP asymmetries and widths of chargino / neutralino decays from the spectrum (:func:`cp_asymmetries_from_spectrum`).
+
+    Asymmetries (dimensionless), HMW eqs. (2.3), (2.4):
+        eps_chargino (2,): [Gamma(chi-_a -> l- phi_X) - Gamma(chi+_a -> l+ phi_X^*)] / sum, a ascending in mass.
+        eps_neutralino (4,): [Gamma(chi0_a -> nu phi_X) - Gamma(chi0_a -> nubar phi_X^*)] / sum.
+        eps0_chargino, eps0_neutralino: eps / (alpha_w sin phi_2) (eq. 2.7); 0 where sin(phi_2) = 0.
+        phi_2: arg(mu M2 b^*) [rad].
+    Widths [GeV] (summed over lepton flavours, |lambda|^2 = sum_k |lambda_k|^2) and rate differences
+    Delta Gamma = Gamma(i -> f) - Gamma(ibar -> fbar) [GeV] at O(lambda^2 g^2):
+        gamma_lambda_chargino (2,), delta_lambda_chargino (2,): channel chi-_a -> l- phi_X.
+        gamma_lambda_neutralino (4, 2), delta_lambda_neutralino (4, 2): channels NEUTRALINO_LAMBDA_CHANNELS.
+        gamma_visible_chargino (2, 8), delta_visible_chargino (2, 8): CHARGINO_VISIBLE_CHANNELS (cut l phi_X).
+        gamma_visible_neutralino (4, 12), delta_visible_neutralino (4, 12): NEUTRALINO_VISIBLE_CHANNELS.
+        width_total (6,): total two-body tree widths of (chi0_1..4, chi-_1, chi-_2), the resonance regulator.
+        sum_rule_chargino (2,), sum_rule_neutralino (4,): sum of Delta Gamma over all computed final states of
+            each decaying state (CPT + unitarity: zero to round-off).
+    """
+
+    eps_chargino: jax.Array
+    eps_neutralino: jax.Array
+    eps0_chargino: jax.Array
+    eps0_neutralino: jax.Array
+    phi_2: jax.Array
+    gamma_lambda_chargino: jax.Array
+    delta_lambda_chargino: jax.Array
+    gamma_lambda_neutralino: jax.Array
+    delta_lambda_neutralino: jax.Array
+    gamma_visible_chargino: jax.Array
+    delta_visible_chargino: jax.Array
+    gamma_visible_neutralino: jax.Array
+    delta_visible_neutralino: jax.Array
+    width_total: jax.Array
+    sum_rule_chargino: jax.Array
+    sum_rule_neutralino: jax.Array
+
+    def eps_visible_chargino(self):
+        """Asymmetries Delta Gamma / (2 Gamma) of the visible channels chi-_a -> chi_j V (0 where closed)."""
+        return _ratio(self.delta_visible_chargino, self.gamma_visible_chargino)
+
+    def eps_visible_neutralino(self):
+        return _ratio(self.delta_visible_neutralino, self.gamma_visible_neutralino)
+
+
+def _ratio(num, den):
+    ok = den > 0
+    return jnp.where(ok, num / (2.0 * jnp.where(ok, den, 1.0)), 0.0)
+
+
+def cp_asymmetries_from_spectrum(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, m_h=c.M_HIGGS,
+                                 g2=_G2_DEFAULT, alpha_w=c.ALPHA_W) -> SpectrumCPAsymmetries:
+    """CP asymmetries eps of chi -> l phi_X from the gaugino-higgsino spectrum and phases (HMW eqs. 2.3-2.5).
+
+    Args:
+        p: :class:`jaxgen.cp.GauginoHiggsinoParams` (complex M1, M2, mu as moduli + phases, tan(beta); one point:
+            use ``jax.vmap`` for batches).
+        lam: lambda_k of lambda L_k H_u X, scalar or per-flavour array (complex allowed); only sum_k |lambda_k|^2
+            enters (the widths), eps is independent of it at this order.
+        m_phi: phi_X mass [GeV].
+        m_h: light Higgs mass [GeV]; g2: SU(2) coupling; alpha_w: for eps0 = eps/(alpha_w sin phi_2).
+    Sleptons and the heavy Higgs bosons are decoupled (see the module docstring). Differentiable in every input
+    (zero gradient exactly at a two-body threshold), jit- and vmap-compatible. Closed channels give exactly 0.
+    """
+    if _is_concrete(m_phi) and jnp.ndim(m_phi) == 0 and not float(m_phi) >= 0:
+        raise ValueError(f"m_phi (the phi_X mass, GeV) must be >= 0; got {m_phi!r}.")
+    lam_abs = _lambda_norm(lam)
+    m_phi = jnp.asarray(m_phi, dtype=float)
+    OUT, IN, mf = _mass_basis(p, g2, lam_abs)
+    mb = jnp.stack([jnp.asarray(p.m_W, float), jnp.asarray(p.m_W, float), jnp.asarray(p.m_Z, float),
+                    jnp.asarray(m_h, float), m_phi, m_phi])
+    W = jnp.asarray(_WIDTHS)
+    gam = jax.vmap(lambda t: _tree_width(OUT, mf, mb, t[0], t[1], t[2]))(W)
+    nch = 2 * (1 + len(_CH_VIS))
+    g_ch = gam[:nch].reshape(2, 1 + len(_CH_VIS))
+    g_ne = gam[nch:].reshape(4, 2 + len(_NE_VIS))
+    width = jnp.concatenate([jnp.sum(g_ne, axis=-1), jnp.sum(g_ch, axis=-1)])  # fields chi0_1..4, chi-_1,2
+    width = jnp.concatenate([width, jnp.zeros(2)])  # leptons (never s-channel)
+    P = jnp.asarray(_PAIRS)
+    dg = jax.vmap(lambda t: _pair(OUT, IN, mf, mb, width, t[0], t[1], t[2], t[3], t[4]))(P)
+    nv_c, nv_n = len(_CH_VIS), len(_NE_VIS)
+    n1 = 2 * 2 * nv_c
+    dch = dg[:n1].reshape(2, 2, nv_c)  # (a, [lam-vis, vis-lam], j)
+    dne = dg[n1:].reshape(4, 2, 2 * nv_n)
+    d_lam_c = jnp.sum(dch[:, 0], axis=-1)
+    d_vis_c = dch[:, 1]
+    d_lam_n = jnp.sum(dne[:, 0].reshape(4, 2, nv_n), axis=-1)
+    d_vis_n = jnp.sum(dne[:, 1].reshape(4, nv_n, 2), axis=-1)
+    g_lam_c = g_ch[:, 0]
+    g_lam_n = g_ne[:, :2]
+    eps_c = _ratio(d_lam_c, g_lam_c)
+    eps_n = _ratio(d_lam_n[:, 0], g_lam_n[:, 0])
+    _, phi2 = physical_phases(p)
+    s2 = jnp.sin(phi2)
+    okp = jnp.abs(s2) > 1e-300
+    inv = jnp.where(okp, 1.0 / (alpha_w * jnp.where(okp, s2, 1.0)), 0.0)
+    return SpectrumCPAsymmetries(
+        eps_chargino=eps_c, eps_neutralino=eps_n, eps0_chargino=eps_c * inv, eps0_neutralino=eps_n * inv,
+        phi_2=phi2, gamma_lambda_chargino=g_lam_c, delta_lambda_chargino=d_lam_c,
+        gamma_lambda_neutralino=g_lam_n, delta_lambda_neutralino=d_lam_n,
+        gamma_visible_chargino=g_ch[:, 1:], delta_visible_chargino=d_vis_c,
+        gamma_visible_neutralino=g_ne[:, 2:], delta_visible_neutralino=d_vis_n,
+        width_total=width[:6],
+        sum_rule_chargino=d_lam_c + jnp.sum(d_vis_c, axis=-1),
+        sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1))
