@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "StatusFlags",
@@ -42,6 +42,9 @@ __all__ = [
 
 class _Vocabulary:
     """Methods shared by the two kinds of vocabulary (mixed into the enum classes)."""
+
+    _messages_: dict[int, str]  # {value: message}, set by flag_vocabulary / enum_vocabulary
+    _ordered_: tuple  # the members in declaration order
 
     @classmethod
     def decode(cls, code: Any) -> list[str]:
@@ -113,7 +116,7 @@ def flag_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: s
     bad = [k for k, v, _ in items if v == 0 or v & (v - 1)]
     if bad:
         raise ValueError(f"flag_vocabulary({name}): {bad} are not single bits (powers of two); 0 (ok) is implicit")
-    cls = StatusFlags(name, [(k, v) for k, v, _ in items], boundary=enum.KEEP)
+    cls = cast(type[StatusFlags], StatusFlags(name, [(k, v) for k, v, _ in items], boundary=enum.KEEP))
     return _finish(cls, items, module)
 
 
@@ -122,7 +125,7 @@ def enum_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: s
     """An :class:`enum.IntEnum` vocabulary of single-valued codes: ``members`` maps UPPER_CASE names to
     ``(value, message)``; the member of value 0 (if any) is the ok code and decodes to ``[]``."""
     items = _spec("enum_vocabulary", name, members)
-    cls = StatusEnum(name, [(k, v) for k, v, _ in items])
+    cls = cast(type[StatusEnum], StatusEnum(name, [(k, v) for k, v, _ in items]))
     return _finish(cls, items, module)
 
 

@@ -4,8 +4,9 @@ Both chains are built from the same pieces, defined once here:
 
 * **Parameters** (:class:`ScenarioParams`): array fields converted at construction by :func:`float_converter`
   (a float array of dtype ``jnp.result_type(float)`` for integer input, a TypeError naming the field for strings,
-  None, complex or ragged input; the Ardu chain keeps Python numbers as Python floats, as before), with the unit of each field as metadata (``jaxgen._units.units_field``) and a
-  jaxtyping shape annotation (annotations only, never checked at run time). A class declares its per-point axes
+  None, complex or ragged input; the Ardu chain keeps Python numbers as Python floats, as before), with the unit
+  of each field as metadata (``jaxgen._units.units_field``) and a jaxtyping shape annotation (annotations only,
+  never checked at run time). A class declares its per-point axes
   in ``_event_ndim_`` and gets ``.broadcast()`` and ``.batch(base=None, **fields)`` from
   :class:`jaxgen._batching.BatchedParams`: a batch from scalars or lists, ValueError naming the fields whose
   lengths disagree.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 import jax
@@ -53,10 +54,11 @@ def _as_float(owner: str, name: str, hint: str, x: Any, event_ndim: int, keep_py
     ``keep_python_floats`` a Python number stays a Python float (checked, ints become floats)."""
     if keep_python_floats and isinstance(x, (int, float)) and not isinstance(x, bool) and event_ndim == 0:
         return float(x)
-    if isinstance(x, jax.core.Tracer):
-        if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
-            raise TypeError(f"{owner}.{name} must be real, got a traced {x.dtype} value")
-        a = x if jnp.issubdtype(x.dtype, jnp.floating) else x.astype(jnp.result_type(float))
+    if isinstance(x, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        t: Any = x
+        if not (jnp.issubdtype(t.dtype, jnp.floating) or jnp.issubdtype(t.dtype, jnp.integer)):
+            raise TypeError(f"{owner}.{name} must be real, got a traced {t.dtype} value")
+        a = t if jnp.issubdtype(t.dtype, jnp.floating) else t.astype(jnp.result_type(float))
     else:
         if not isinstance(x, jax.Array):
             concrete_real(owner, name, x, hint)
@@ -117,6 +119,9 @@ class ScenarioPrediction(eqx.Module):
 
     _vocabulary_ = None
     _error_mask_ = 0
+    if TYPE_CHECKING:  # fields of every subclass (declared there, last, so that the field order is the chain's)
+        status: Any
+        flags: Any
 
     @property
     def valid(self):
@@ -126,7 +131,10 @@ class ScenarioPrediction(eqx.Module):
     def status_names(self) -> list:
         """snake_case names of the bits set in ``status | flags`` (``[]`` for a clean point); for a batch, a nested
         list with the batch shape. Messages: ``type(pred)._vocabulary_.messages(code)``."""
-        codes = np.asarray(self.status).astype(np.int64) | np.asarray(self.flags).astype(np.int64)
+        vocab: Any = self._vocabulary_
+        status, flags = self.status, self.flags
+        codes = np.asarray(status).astype(np.int64) | np.asarray(flags).astype(np.int64)
         if codes.ndim == 0:
-            return _status.decode(self._vocabulary_, int(codes))
-        return np.frompyfunc(lambda c: _status.decode(self._vocabulary_, int(c)), 1, 1)(codes).tolist()
+            return _status.decode(vocab, int(codes))
+        decoded: Any = np.frompyfunc(lambda c: _status.decode(vocab, int(c)), 1, 1)(codes)
+        return decoded.tolist()

@@ -79,7 +79,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int
 
 from jaxgen_kernels import _status
 
@@ -304,21 +304,21 @@ class ArduParams(ScenarioParams):
 
     _event_ndim_ = _ARDU_EVENT
 
-    b_minus_l_alpha: Float[Array, "*batch 3"] = units_field("1", default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
+    b_minus_l_alpha: Float[ArrayLike, "*batch 3"] = units_field("1", default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
                                                            converter=_conv_b_minus_l)
-    m_nlsp: Float[Array, "*batch"] = units_field("GeV", default=2090.0, converter=_conv("m_nlsp"))
-    m_dirac: Float[Array, "*batch"] = units_field("GeV", default=5000.0, converter=_conv("m_dirac"))
-    lambda1: Float[Array, "*batch"] = units_field("1", default=1e-3, converter=_conv("lambda1"))
-    kappa: Float[Array, "*batch"] = units_field("1", default=1e-6, converter=_conv("kappa"))
-    b_kappa: Float[Array, "*batch"] = units_field("GeV", default=2000.0, converter=_conv("b_kappa"))
-    m_s1: Float[Array, "*batch"] = units_field("GeV", default=_M_S1_BENCHMARK, converter=_conv("m_s1"))
-    m_majorana: Float[Array, "*batch"] = units_field("GeV", default=0.0, converter=_conv("m_majorana"))
-    t_over_m_thermal: Float[Array, "*batch"] = units_field("1", default=1.0, converter=_conv("t_over_m_thermal"))
-    g1: Float[Array, "*batch"] = units_field("1", default=_wo.G_HYPERCHARGE, converter=_conv("g1"))
-    dm_to_baryon: Float[Array, "*batch"] = units_field("1", default=c.DM_TO_BARYON_ARDU_2025,
+    m_nlsp: Float[ArrayLike, "*batch"] = units_field("GeV", default=2090.0, converter=_conv("m_nlsp"))
+    m_dirac: Float[ArrayLike, "*batch"] = units_field("GeV", default=5000.0, converter=_conv("m_dirac"))
+    lambda1: Float[ArrayLike, "*batch"] = units_field("1", default=1e-3, converter=_conv("lambda1"))
+    kappa: Float[ArrayLike, "*batch"] = units_field("1", default=1e-6, converter=_conv("kappa"))
+    b_kappa: Float[ArrayLike, "*batch"] = units_field("GeV", default=2000.0, converter=_conv("b_kappa"))
+    m_s1: Float[ArrayLike, "*batch"] = units_field("GeV", default=_M_S1_BENCHMARK, converter=_conv("m_s1"))
+    m_majorana: Float[ArrayLike, "*batch"] = units_field("GeV", default=0.0, converter=_conv("m_majorana"))
+    t_over_m_thermal: Float[ArrayLike, "*batch"] = units_field("1", default=1.0, converter=_conv("t_over_m_thermal"))
+    g1: Float[ArrayLike, "*batch"] = units_field("1", default=_wo.G_HYPERCHARGE, converter=_conv("g1"))
+    dm_to_baryon: Float[ArrayLike, "*batch"] = units_field("1", default=c.DM_TO_BARYON_ARDU_2025,
                                                             converter=_conv("dm_to_baryon"))
-    proton_mass: Float[Array, "*batch"] = units_field("GeV", default=c.M_PROTON, converter=_conv("proton_mass"))
-    baryon_yield: Float[Array, "*batch"] = units_field("1", default=c.PLANCK_2018.baryon_yield,
+    proton_mass: Float[ArrayLike, "*batch"] = units_field("GeV", default=c.M_PROTON, converter=_conv("proton_mass"))
+    baryon_yield: Float[ArrayLike, "*batch"] = units_field("1", default=c.PLANCK_2018.baryon_yield,
                                                             converter=_conv("baryon_yield"))
 
     def __check_init__(self):

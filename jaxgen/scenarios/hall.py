@@ -96,10 +96,12 @@ Known limitation (engine, reported): the factorised inverse-decay term of ``solv
 Boltzmann suppression of the energetic X needed for an inverse decay, so it overestimates the back-reaction. The
 default ``temperature_ratio = 1`` gives the largest physical back-reaction (X produced at energies ~T).
 
-Status and flags (int32 bit fields; decode either with :func:`status_names`; see ``STATUS_*``):
+Status and flags (int32 bit fields of the vocabulary :data:`HallStatus`, see ``STATUS_*``): each bit has a
+snake_case name (:func:`decode_status`, ``HallPrediction.status_names()``, the style of the Ardu chain) and a
+sentence (:func:`status_messages`; :func:`status_names` returns these sentences, as in earlier releases):
 
-* ``HallPrediction.status`` holds only the ERROR bits (``STATUS_ERROR_MASK``). ``status == 0`` means the
-  prediction is valid; sweeps (their ``ok`` mask), fits (their penalty) and heat maps use exactly this.
+* ``HallPrediction.status`` holds only the ERROR bits (``STATUS_ERROR_MASK``). ``status == 0`` (``pred.valid``)
+  means the prediction is valid; sweeps (their ``ok`` mask), fits (their penalty) and heat maps use exactly this.
 * ``HallPrediction.flags`` holds the PHYSICS DIAGNOSTICS of a valid evaluation (``STATUS_DIAGNOSTIC_MASK``).
   They say what a point means physically, not that it failed.
 
@@ -139,7 +141,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int
 
 from jaxgen_kernels import _status
 
@@ -326,8 +328,8 @@ class HallParams(ScenarioParams):
         temperature_ratio: T'/T of the X population for the inverse decays of ``method="ode"`` (> 0); default 1
             (exact detailed balance; see the module docstring). Unused by the quadrature method.
         b_over_bml: c in B = c (B - L) (HMW eq. 3.1), 0 < |c| <= 1 (B and L have opposite signs in sphaleron
-            equilibrium, so |B| <= |B - L|; sphalerons off: |B/X| = 1); default 28/79 (SM). See the module docstring for c
-            from ``jaxgen.equilibrium``.
+            equilibrium, so |B| <= |B - L|; sphalerons off: |B/X| = 1); default 28/79 (SM). See the module
+            docstring for c from ``jaxgen.equilibrium``.
         sigma_v_x: s-wave hidden-sector annihilation <sigma v> of X Xbar [GeV^-2]; default 1.885e-9 (the canonical
             2.2e-26 cm^3/s).
         beta_gamma: LOSP boost at the LHC (lab decay length = beta_gamma c tau); default 1 (proper length c tau).
@@ -342,28 +344,28 @@ class HallParams(ScenarioParams):
     _event_ndim_ = _EVENT
     _batch_required_ = ("m_a", "lam")
 
-    m_a: Float[Array, "*batch n_a"] = units_field("GeV", converter=_conv("species", "m_a"))
-    lam: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "lam"))
-    g_a: Float[Array, "*batch n_a"] = units_field("1", converter=_conv("species", "g_a"), default=2.0)
-    width_factor: Float[Array, "*batch n_a"] = units_field("1", converter=_conv("species", "width_factor"), default=1.0)
-    eps0: Float[Array, "*batch n_a"] = units_field("1", converter=_conv("species", "eps0"), default=0.01)
-    phase: Float[Array, "*batch n_a"] = units_field("rad", converter=_conv("species", "phase"), default=-math.pi / 30.0)
-    m_losp: Float[Array, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_losp"), default=100.0)
-    m_x: Float[Array, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
-    g_x: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "g_x"), default=10.0)
-    g_losp: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "g_losp"), default=2.0)
-    g_dm: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "g_dm"), default=1.0)
-    temperature_ratio: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "temperature_ratio"),
+    m_a: Float[ArrayLike, "*batch n_a"] = units_field("GeV", converter=_conv("species", "m_a"))
+    lam: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "lam"))
+    g_a: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "g_a"), default=2.0)
+    width_factor: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "width_factor"), default=1.0)
+    eps0: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "eps0"), default=0.01)
+    phase: Float[ArrayLike, "*batch n_a"] = units_field("rad", converter=_conv("species", "phase"), default=-math.pi / 30.0)
+    m_losp: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_losp"), default=100.0)
+    m_x: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
+    g_x: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_x"), default=10.0)
+    g_losp: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_losp"), default=2.0)
+    g_dm: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_dm"), default=1.0)
+    temperature_ratio: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "temperature_ratio"),
                                                             default=1.0)
-    b_over_bml: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "b_over_bml"), default=_SM_C)
-    sigma_v_x: Float[Array, "*batch"] = units_field("GeV^-2", converter=_conv("scalar", "sigma_v_x"),
+    b_over_bml: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "b_over_bml"), default=_SM_C)
+    sigma_v_x: Float[ArrayLike, "*batch"] = units_field("GeV^-2", converter=_conv("scalar", "sigma_v_x"),
                                                     default=_SIGMA_V_THERMAL)
-    beta_gamma: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "beta_gamma"), default=1.0)
-    m_psi: Float[Array, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_psi"), default=2.0)
-    alpha_s: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "alpha_s"), default=0.2)
-    m_star: Float[Array, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_star"), default=1e9)
-    m_susy: Float[Array, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_susy"), default=500.0)
-    c_had: Float[Array, "*batch"] = units_field("1", converter=_conv("scalar", "c_had"), default=0.1)
+    beta_gamma: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "beta_gamma"), default=1.0)
+    m_psi: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_psi"), default=2.0)
+    alpha_s: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "alpha_s"), default=0.2)
+    m_star: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_star"), default=1e9)
+    m_susy: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_susy"), default=500.0)
+    c_had: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "c_had"), default=0.1)
 
     def __check_init__(self):
         n = {k: jnp.shape(getattr(self, k))[-1] for k in _SPECIES_FIELDS}
