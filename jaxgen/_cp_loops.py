@@ -36,8 +36,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _constants as c
-from ._cp import _G2_DEFAULT, GauginoHiggsinoParams, _is_concrete, chargino_mass_matrix, chargino_spectrum, \
-    neutralino_mass_matrix, neutralino_spectrum, physical_phases
+from ._cp import (
+    _G2_DEFAULT,
+    GauginoHiggsinoParams,
+    _is_concrete,
+    chargino_mass_matrix,
+    chargino_spectrum,
+    neutralino_mass_matrix,
+    neutralino_spectrum,
+    physical_phases,
+)
 
 __all__ = [
     "SpectrumCPAsymmetries",

@@ -10,7 +10,7 @@ graphs, CPT/unitarity sum rule, resonance regulator): :func:`cp_asymmetries_from
 """
 
 from . import _cp, _cp_loops
-from ._cp import *  # noqa: F401,F403
-from ._cp_loops import *  # noqa: F401,F403
+from ._cp import *
+from ._cp_loops import *
 
 __all__ = list(_cp.__all__) + list(_cp_loops.__all__)

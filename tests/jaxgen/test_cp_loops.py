@@ -317,3 +317,13 @@ def test_batched_equals_looped():
 def test_bad_input():
     with pytest.raises(ValueError, match="m_phi"):
         cp.cp_asymmetries_from_spectrum(_params(X_GEN), m_phi=-1.0)
+
+
+def test_legendre_closed_form_of_the_t_channel_log():
+    """Neumann: Int_{-1}^{1} P_n(c)/(z - c) dc = 2 Q_n(z) for the Q_n recurrence used near the t-channel pole."""
+    xg, wg = np.polynomial.legendre.leggauss(400)
+    for z in (1.05, 1.5, 2.9, -1.2):
+        q = np.asarray(L._legendre_q(jnp.asarray(z)))
+        for n in range(L._K):
+            pn = np.polynomial.legendre.legval(xg, np.eye(L._K)[n])
+            np.testing.assert_allclose(np.sum(wg * pn / (z - xg)), 2 * q[n], rtol=1e-8, atol=1e-11)
