@@ -7,17 +7,21 @@ re-exported here:
 - ``_thermal``: equilibrium thermal integrals for FD/BE/MB statistics and the asymmetry susceptibility k(z);
 - ``_linalg``: batched constrained linear solves with rank diagnostics;
 - ``_ode``: helpers around diffrax for stiff, batched Boltzmann equations;
+- ``_rosenbrock``: fixed-grid linearly implicit Rosenbrock integration (Rodas4, Rodas4P2, ROS3P) of small stiff
+  systems;
 - ``_takagi``: differentiable Takagi factorization and ordered SVD (mass matrices with complex phases);
 - ``_status``: status vocabularies (bit flags or enumerations, a name and a message per value) and their one
   decoder, used by every jaxgen result type.
 """
 
-from . import _bessel, _linalg, _ode, _status, _takagi, _thermal
+from . import _bessel, _linalg, _ode, _rosenbrock, _status, _takagi, _thermal
 from ._bessel import *  # noqa: F401,F403
 from ._linalg import *  # noqa: F401,F403
 from ._ode import *  # noqa: F401,F403
+from ._rosenbrock import *  # noqa: F401,F403
 from ._status import *  # noqa: F401,F403
 from ._takagi import *  # noqa: F401,F403
 from ._thermal import *  # noqa: F401,F403
 
-__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__, *_status.__all__, *_takagi.__all__]
+__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__, *_rosenbrock.__all__,
+           *_status.__all__, *_takagi.__all__]
