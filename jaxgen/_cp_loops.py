@@ -160,6 +160,20 @@ def _lambda_yukawa_gauge(lam):
     return Yp.at[8, 3].set(lam).at[3, 8].set(lam).at[9, 5].set(-lam).at[5, 9].set(-lam)
 
 
+def _vector_vertex(C):
+    """(12, 12, 2) couplings (a_L, a_R)[A, B] of Abar gamma^mu (a_L P_L + a_R P_R) B from L = -V psi^dag sbar C psi."""
+    xa, xb = _XI[:, None], _XI[None, :]
+    ea, eb = _ETAW[:, None], _ETAW[None, :]
+    return jnp.stack([-C[xa, xb], C[eb, ea]], axis=-1)
+
+
+def _scalar_vertex(Yc):
+    """(12, 12, 2) couplings (s_L, s_R)[A, B] of Abar (s_L P_L + s_R P_R) B from L = -(1/2) h psi^T Y psi + h.c."""
+    xa, xb = _XI[:, None], _XI[None, :]
+    ea, eb = _ETAW[:, None], _ETAW[None, :]
+    return jnp.stack([-Yc[ea, xb], -jnp.conj(Yc)[xa, eb]], axis=-1)
+
+
 def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
     """Vertex tensors OUT, IN (6 bosons, 12, 12, 2) for flow B -> A, flow-state masses, boson masses."""
     ch = chargino_spectrum(p)
@@ -189,13 +203,7 @@ def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
 
     xa, xb = _XI[:, None], _XI[None, :]
     ea, eb = _ETAW[:, None], _ETAW[None, :]
-
-    def vec(C):  # L = -V psi^dag sbar C psi  ->  Abar gamma (aL PL + aR PR) B
-        return jnp.stack([-C[xa, xb], C[eb, ea]], axis=-1)
-
-    def sca(Yc):  # L = -(1/2) h psi^T Y psi + h.c.
-        return jnp.stack([-Yc[ea, xb], -jnp.conj(Yc)[xa, eb]], axis=-1)
-
+    vec, sca = _vector_vertex, _scalar_vertex
     zero = jnp.zeros((12, 12), complex)
     phi_term = jnp.stack([-Yp[ea, xb], zero], axis=-1)  # the phi_X field: annihilates phi_X, creates phi_X^*
     phis_term = jnp.stack([zero, -jnp.conj(Yp)[xa, eb]], axis=-1)  # the phi_X^* field

@@ -327,3 +327,65 @@ def test_legendre_closed_form_of_the_t_channel_log():
         for n in range(L._K):
             pn = np.polynomial.legendre.legval(xg, np.eye(L._K)[n])
             np.testing.assert_allclose(np.sum(wg * pn / (z - xg)), 2 * q[n], rtol=1e-8, atol=1e-11)
+
+
+def test_photon_ward_identity_of_the_rescattering_amplitude():
+    """k_mu M^mu = 0 for chi-_j gamma -> e- phi_X (s-channel chargino + t-channel electron, any s): checks the
+    relative sign of the self-energy-type and vertex-type graphs, the chi- right-handed (eta) couplings and the
+    fermion-flow assembly used in the unitarity integrals."""
+    p = _params(X_GEN)
+    g = L._G2_DEFAULT
+    OUT, IN, mf = L._mass_basis(p, g, 0.7)
+    ch, ne = cp.chargino_spectrum(p), cp.neutralino_spectrum(p)
+    R = np.zeros((11, 11), complex)
+    R[0:4, 0:4], R[4:6, 4:6], R[6:8, 6:8] = ne.N, ch.V, ch.U
+    R[8, 8] = R[9, 9] = 1
+    e = g * math.sqrt(c.SIN2_THETA_W)
+    VA = np.asarray(L._vector_vertex(jnp.asarray(e * R @ L._Q @ R.conj().T)))  # L = -e Q A psi^dag sbar psi
+    out_phi = np.asarray(OUT[4])
+    sl = lambda v: np.asarray(L._slash(jnp.asarray(v)))  # noqa: E731
+    chi = lambda cpl: cpl[0] * L._PL + cpl[1] * L._PR  # noqa: E731
+    for j in range(2):
+        B, A = 4 + j, 10
+        mB = float(mf[B])
+        for rs in (1.3 * mB, 2.7 * mB):
+            kk = (rs**2 - mB**2) / (2 * rs)  # photon energy = momentum in the CM frame
+            pB = np.array([rs - kk, 0, 0, kk])
+            k = np.array([kk, 0, 0, -kk])
+            pl = rs / 2 * np.array([1, 0.6, 0, 0.8])  # massless phi_X, any direction
+            pS = pB + k - pl
+            P = pB + k
+            s = rs**2
+            om = np.zeros((4, 4), complex)
+            for kf in range(8):  # s-channel: chi-_k (only the diagonal photon coupling survives)
+                mk = float(mf[kf])
+                om += chi(out_phi[A, kf]) @ (sl(P) + mk * np.eye(4)) @ sl(k) @ chi(VA[kf, B]) / (mk**2 - s)
+            q = pB - pS
+            q2 = q[0] ** 2 - q[1:] @ q[1:]
+            for lf in range(8, 12):  # t-channel lepton
+                om += sl(k) @ chi(VA[A, lf]) @ sl(q) @ chi(out_phi[lf, B]) / (-q2)
+            ward = sl(pl) @ om @ (sl(pB) + mB * np.eye(4))
+            ref = np.abs(sl(pl) @ chi(out_phi[A, B]) @ (sl(pB) + mB * np.eye(4))).max() * e
+            assert ref > 0
+            np.testing.assert_allclose(ward, 0, atol=1e-12 * ref)
+
+
+def test_contact_terms_cancel_for_w_and_z():
+    """Gauge invariance of the re-scattering chi_j V -> l phi_X in the flow formalism. Contracting eps -> k with
+    on-shell external states, the s-channel (chi_k, all k) leaves the contact term -S(A<-k) (a P_L + b P_R)(k<-B) and
+    the t-channel (massless lepton) +(a P_R + b P_L)(A<-l) S(l<-B); they cancel,
+    sum_k S(A<-k) (a P_L + b P_R)(k<-B) = sum_l (a P_R + b P_L)(A<-l) S(l<-B),
+    which is the SU(2) x U(1) invariance of lambda L H_u X rotated to the mass basis (the remainder of k.M is the
+    Goldstone amplitude). W-, W+ and Z, chargino and neutralino initial states."""
+    p = _params(X_GEN)
+    OUT, IN, mf = L._mass_basis(p, L._G2_DEFAULT, 0.7)
+    OUT, IN = np.asarray(OUT), np.asarray(IN)
+    chi = lambda cpl: cpl[0] * L._PL + cpl[1] * L._PR  # noqa: E731
+    flip = lambda cpl: cpl[0] * L._PR + cpl[1] * L._PL  # noqa: E731
+    cases = [(j, 1, 10) for j in range(4)] + [(4 + j, 2, 10) for j in range(2)] + [(j, 2, 8) for j in range(4)] \
+        + [(4 + j, 0, 8) for j in range(2)]  # (B, V incoming, A)
+    for B, V, A in cases:
+        lhs = sum(chi(OUT[4, A, k]) @ chi(IN[V, k, B]) for k in range(8))
+        rhs = sum(flip(IN[V, A, lf]) @ chi(OUT[4, lf, B]) for lf in range(8, 12))
+        assert np.abs(lhs).max() > 1e-3
+        np.testing.assert_allclose(lhs, rhs, atol=1e-12)
