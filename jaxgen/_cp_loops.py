@@ -38,18 +38,25 @@ import numpy as np
 from . import _constants as c
 from ._cp import (
     _G2_DEFAULT,
+    STATUS_BAD_SPECTRUM,
+    STATUS_NO_OPEN_CUT,
+    STATUS_OK,
+    CPAsymmetry,
     GauginoHiggsinoParams,
+    _check_species,
     _is_concrete,
     chargino_mass_matrix,
     chargino_spectrum,
     neutralino_mass_matrix,
     neutralino_spectrum,
+    open_cuts,
     physical_phases,
 )
 
 __all__ = [
     "SpectrumCPAsymmetries",
     "cp_asymmetries_from_spectrum",
+    "epsilon_from_spectrum",
     "CHARGINO_VISIBLE_CHANNELS",
     "NEUTRALINO_VISIBLE_CHANNELS",
     "NEUTRALINO_LAMBDA_CHANNELS",
@@ -456,3 +463,30 @@ def cp_asymmetries_from_spectrum(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *
         width_total=width[:6],
         sum_rule_chargino=d_lam_c + jnp.sum(d_vis_c, axis=-1),
         sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1))
+
+
+def epsilon_from_spectrum(p: GauginoHiggsinoParams, species: str = "chargino", index: int = -1, lam=1e-10,
+                          m_phi=0.0, m_h: float = c.M_HIGGS, alpha_w: float = c.ALPHA_W) -> CPAsymmetry:
+    """eps of one decaying state computed from the spectrum, in the result type of ``epsilon_gaugino_higgsino``.
+
+    Drop-in replacement of :func:`jaxgen.cp.epsilon_gaugino_higgsino` (``p, eps0, species, index``) without eps0:
+    epsilon = eps of HMW eq. (2.3) (species "chargino", chi-_index -> l- phi_X) or (2.4) ("neutralino",
+    chi0_index -> nu phi_X) from :func:`cp_asymmetries_from_spectrum`; phi_2, n_open_cuts (the W/Z/h cuts of
+    :func:`jaxgen.cp.open_cuts`) and status as there (STATUS_BAD_SPECTRUM: non-finite or non-positive input, eps = 0).
+    ``species`` and ``index`` are static; lam (default a freeze-in size) and m_phi [GeV] as in
+    :func:`cp_asymmetries_from_spectrum`. Differentiable in every field of ``p``, vmap-compatible.
+    """
+    _check_species(species)
+    nmax = 2 if species == "chargino" else 4
+    if not -nmax <= index < nmax:
+        raise ValueError(f"index {index} out of range for {nmax} {species}s.")
+    index = index % nmax
+    positive = (jnp.asarray(p.M1) > 0) & (jnp.asarray(p.M2) > 0) & (jnp.asarray(p.mu) > 0) & (
+        jnp.asarray(p.tan_beta) > 0)
+    r = cp_asymmetries_from_spectrum(p, lam=lam, m_phi=m_phi, m_h=m_h, alpha_w=alpha_w)
+    eps = (r.eps_chargino if species == "chargino" else r.eps_neutralino)[..., index]
+    cuts = open_cuts(p, species, index, m_h)
+    finite = jnp.isfinite(eps) & jnp.isfinite(r.phi_2) & positive
+    status = jnp.where(~finite, STATUS_BAD_SPECTRUM, jnp.where(cuts.any(), STATUS_OK, STATUS_NO_OPEN_CUT))
+    return CPAsymmetry(epsilon=jnp.where(finite, eps, 0.0), phi_2=r.phi_2, n_open_cuts=cuts.count(),
+                       status=status.astype(jnp.int32))

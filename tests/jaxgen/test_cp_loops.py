@@ -389,3 +389,18 @@ def test_contact_terms_cancel_for_w_and_z():
         rhs = sum(flip(IN[V, A, lf]) @ chi(OUT[4, lf, B]) for lf in range(8, 12))
         assert np.abs(lhs).max() > 1e-3
         np.testing.assert_allclose(lhs, rhs, atol=1e-12)
+
+
+def test_epsilon_from_spectrum_drop_in():
+    """Same result type as epsilon_gaugino_higgsino; eps equals the full computation; LOSP status 1."""
+    p = _params(X_GEN)
+    f = jax.jit(lambda p: (cp.epsilon_from_spectrum(p, "chargino", -1, lam=X_GEN[7], m_phi=X_GEN[8]),
+                           cp.epsilon_from_spectrum(p, "neutralino", 0, lam=X_GEN[7], m_phi=X_GEN[8])))
+    a, b = f(p)
+    full = _F(jnp.asarray(X_GEN))
+    assert isinstance(a, cp.CPAsymmetry)
+    np.testing.assert_allclose(a.epsilon, full.eps_chargino[1], rtol=1e-12)
+    assert int(a.status) == cp.STATUS_OK and int(a.n_open_cuts) > 0
+    assert int(b.status) == cp.STATUS_NO_OPEN_CUT and float(b.epsilon) == 0.0
+    with pytest.raises(ValueError, match="species"):
+        cp.epsilon_from_spectrum(p, "slepton")
