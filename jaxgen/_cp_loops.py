@@ -294,8 +294,8 @@ def _pair(OUT, IN, mf, mb, width, d, A, S, B, V):
     s = mi**2
     mk = mf[_CHI_FLOWS]
     gk = width[jnp.asarray(_FIELD)[_CHI_FLOWS]]
-    Dk = _regulated_propagator(mk**2 - s, s, gk)
-    Dk = jnp.where(jnp.asarray(_FIELD)[_CHI_FLOWS] == jnp.asarray(_FIELD)[d], 0.0, Dk)
+    excl = jnp.asarray(_FIELD)[_CHI_FLOWS] == jnp.asarray(_FIELD)[d]  # the decaying state: external-leg graph
+    Dk = jnp.where(excl, 0.0, _regulated_propagator(jnp.where(excl, 1.0, mk**2 - s), s, gk))
     Pk = _slash(pi4) + mk[:, None, None] * _ID4  # (8, 4, 4)
     left = ESm[None] @ _chiral(OUT[S, A, _CHI_FLOWS])[:, None] @ (Pk * Dk[:, None, None])[:, None]  # (k, p, 4, 4)
     right = EVm[:, :, None] @ _chiral(IN[V, _CHI_FLOWS, B])[None, None]  # (K, q, k, 4, 4)
@@ -378,22 +378,22 @@ class SpectrumCPAsymmetries(eqx.Module):
             each decaying state (CPT + unitarity: zero to round-off).
     """
 
-    eps_chargino: jax.Array
-    eps_neutralino: jax.Array
-    eps0_chargino: jax.Array
-    eps0_neutralino: jax.Array
-    phi_2: jax.Array
-    gamma_lambda_chargino: jax.Array
-    delta_lambda_chargino: jax.Array
-    gamma_lambda_neutralino: jax.Array
-    delta_lambda_neutralino: jax.Array
-    gamma_visible_chargino: jax.Array
-    delta_visible_chargino: jax.Array
-    gamma_visible_neutralino: jax.Array
-    delta_visible_neutralino: jax.Array
-    width_total: jax.Array
-    sum_rule_chargino: jax.Array
-    sum_rule_neutralino: jax.Array
+    eps_chargino: jax.Array = eqx.field(metadata={"units": "1"})
+    eps_neutralino: jax.Array = eqx.field(metadata={"units": "1"})
+    eps0_chargino: jax.Array = eqx.field(metadata={"units": "1"})
+    eps0_neutralino: jax.Array = eqx.field(metadata={"units": "1"})
+    phi_2: jax.Array = eqx.field(metadata={"units": "rad"})
+    gamma_lambda_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    delta_lambda_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    gamma_lambda_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    delta_lambda_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    gamma_visible_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    delta_visible_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    gamma_visible_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    delta_visible_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    width_total: jax.Array = eqx.field(metadata={"units": "GeV"})
+    sum_rule_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    sum_rule_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
 
     def eps_visible_chargino(self):
         """Asymmetries Delta Gamma / (2 Gamma) of the visible channels chi-_a -> chi_j V (0 where closed)."""

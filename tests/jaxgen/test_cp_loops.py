@@ -404,3 +404,11 @@ def test_epsilon_from_spectrum_drop_in():
     assert int(b.status) == cp.STATUS_NO_OPEN_CUT and float(b.epsilon) == 0.0
     with pytest.raises(ValueError, match="species"):
         cp.epsilon_from_spectrum(p, "slepton")
+
+
+def test_result_units_metadata():
+    from jaxgen._units import field_units
+
+    u = field_units(L.SpectrumCPAsymmetries)
+    assert u["eps_chargino"] == "1" and u["phi_2"] == "rad" and u["width_total"] == "GeV"
+    assert set(u) == {f.name for f in __import__("dataclasses").fields(L.SpectrumCPAsymmetries)}
