@@ -33,8 +33,8 @@ def _shapes(obj, name: str, event_ndim: Mapping[str, int]):
         if len(shape) < ev:
             raise ValueError(f"{name}.{f} needs {ev} per-point axis (e.g. one entry per species), got shape {shape}")
         shapes[f] = shape
-    lead = {f: s[:len(s) - event_ndim[f]] for f, s in shapes.items()}
-    event = {f: s[len(s) - event_ndim[f]:] for f, s in shapes.items() if event_ndim[f]}
+    lead = {f: s[: len(s) - event_ndim[f]] for f, s in shapes.items()}
+    event = {f: s[len(s) - event_ndim[f] :] for f, s in shapes.items() if event_ndim[f]}
     return lead, event
 
 
@@ -43,10 +43,12 @@ def _common(name: str, parts: Mapping[str, tuple], what: str) -> tuple:
         return tuple(np.broadcast_shapes(*parts.values())) if parts else ()
     except ValueError:
         sizes = {f: v for f, v in parts.items() if any(d != 1 for d in v)}
-        raise ValueError(f"{name}: the {what} of the fields do not broadcast together: "
-                         + ", ".join(f"{f} {v}" for f, v in sizes.items())
-                         + ". Give every batched field the same leading shape (N,) (scalars and size-1 axes "
-                         "are broadcast), e.g. build the batch with " + name + ".batch(...)") from None
+        raise ValueError(
+            f"{name}: the {what} of the fields do not broadcast together: "
+            + ", ".join(f"{f} {v}" for f, v in sizes.items())
+            + ". Give every batched field the same leading shape (N,) (scalars and size-1 axes "
+            "are broadcast), e.g. build the batch with " + name + ".batch(...)"
+        ) from None
 
 
 def batch_shape(obj, name: str, event_ndim: Mapping[str, int]) -> tuple:
@@ -110,6 +112,7 @@ class BatchedParams(eqx.Module):
             fields = vals
         missing = [k for k in cls._batch_required_ if k not in fields]
         if missing:
-            raise ValueError(f"{cls.__name__}.batch needs {missing} (or a base point, e.g. "
-                             f"base={cls.__name__}.benchmark())")
+            raise ValueError(
+                f"{cls.__name__}.batch needs {missing} (or a base point, e.g. base={cls.__name__}.benchmark())"
+            )
         return cls(**fields).broadcast()

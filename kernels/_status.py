@@ -105,8 +105,7 @@ def _finish(cls, items, module):
     return cls
 
 
-def flag_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: str | None = None
-                    ) -> type[StatusFlags]:
+def flag_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: str | None = None) -> type[StatusFlags]:
     """An :class:`enum.IntFlag` vocabulary: ``members`` maps UPPER_CASE names to ``(bit, message)``.
 
     Every value must be a single bit (a power of two); 0 (ok) is implicit and decodes to ``[]``. Names and
@@ -120,8 +119,7 @@ def flag_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: s
     return _finish(cls, items, module)
 
 
-def enum_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: str | None = None
-                    ) -> type[StatusEnum]:
+def enum_vocabulary(name: str, members: Mapping[str, tuple[int, str]], module: str | None = None) -> type[StatusEnum]:
     """An :class:`enum.IntEnum` vocabulary of single-valued codes: ``members`` maps UPPER_CASE names to
     ``(value, message)``; the member of value 0 (if any) is the ok code and decodes to ``[]``."""
     items = _spec("enum_vocabulary", name, members)
@@ -133,8 +131,10 @@ def _as_code(code: Any) -> int:
     try:
         return int(code)
     except (TypeError, ValueError):
-        raise TypeError(f"a status code is one integer (a Python int or a 0-d array), got {type(code).__name__} "
-                        f"{code!r}; decode a batch point by point") from None
+        raise TypeError(
+            f"a status code is one integer (a Python int or a 0-d array), got {type(code).__name__} "
+            f"{code!r}; decode a batch point by point"
+        ) from None
 
 
 def _members(vocab, code: int):

@@ -69,15 +69,17 @@ def _as_float(owner: str, name: str, hint: str, x: Any, event_ndim: int, keep_py
     return a[None] if event_ndim == 1 and a.ndim == 0 else a
 
 
-def float_converter(owner: str, name: str, event_ndim: int = 0, hint: str = "", keep_python_floats: bool = False
-                    ) -> Callable[[Any], Any]:
+def float_converter(
+    owner: str, name: str, event_ndim: int = 0, hint: str = "", keep_python_floats: bool = False
+) -> Callable[[Any], Any]:
     """The converter of one array field of a scenario Params class (names the field in its TypeError).
     ``keep_python_floats``: Python numbers stay Python floats (the Ardu chain, whose fields were plain floats)."""
     return lambda x: _as_float(owner, name, hint, x, event_ndim, keep_python_floats)
 
 
-def sanitize(values: dict[str, Any], dummy: dict[str, Any], *, positive=(), non_negative=(), unit_nonzero=()
-             ) -> tuple[dict[str, Any], Any]:
+def sanitize(
+    values: dict[str, Any], dummy: dict[str, Any], *, positive=(), non_negative=(), unit_nonzero=()
+) -> tuple[dict[str, Any], Any]:
     """``(safe, ok)``: ``ok`` is True when every value is finite and in its domain (``positive``: > 0,
     ``non_negative``: >= 0, ``unit_nonzero``: 0 < |v| <= 1; other fields: finite); ``safe`` holds the values, or the
     ``dummy`` point everywhere when not ok (so that a bad point never produces NaN, nor NaN gradients)."""
@@ -101,10 +103,16 @@ def deprecated_setting(owner: str, old: str, new: str, old_value: Any, new_value
     if old_value is None:
         return new_value
     if new_value != default and new_value != old_value:
-        raise ValueError(f"{owner}: {old}={old_value!r} and {new}={new_value!r} disagree; {old!r} is the old name "
-                         f"of {new!r}: give only {new}={old_value!r}")
-    warnings.warn(f"{owner}({old}=...) is deprecated, use {owner}({new}={old_value!r}) (the same g_*(T) table "
-                  f"setting in both chains; runcards: [scenario].settings.{new})", DeprecationWarning, stacklevel=4)
+        raise ValueError(
+            f"{owner}: {old}={old_value!r} and {new}={new_value!r} disagree; {old!r} is the old name "
+            f"of {new!r}: give only {new}={old_value!r}"
+        )
+    warnings.warn(
+        f"{owner}({old}=...) is deprecated, use {owner}({new}={old_value!r}) (the same g_*(T) table "
+        f"setting in both chains; runcards: [scenario].settings.{new})",
+        DeprecationWarning,
+        stacklevel=4,
+    )
     return old_value
 
 

@@ -164,8 +164,15 @@ Only set where the NLSP decays to the gravitino (no STATUS_HEAVY_GRAVITINO) and 
 STATUS_NONFINITE = 1024
 """An output was not finite (overflow at extreme inputs, e.g. m_NLSP = 1e300 GeV or lambda_1 = 1e300); every
 non-finite output is replaced by 0 (never NaN)."""
-STATUS_ERROR_MASK = (STATUS_BAD_INPUT | STATUS_EQUILIBRIUM_FAILED | STATUS_NO_ASYMMETRY | STATUS_WASHOUT_FAILED
-                     | STATUS_FULL_WASHOUT | STATUS_HEAVY_GRAVITINO | STATUS_NONFINITE)
+STATUS_ERROR_MASK = (
+    STATUS_BAD_INPUT
+    | STATUS_EQUILIBRIUM_FAILED
+    | STATUS_NO_ASYMMETRY
+    | STATUS_WASHOUT_FAILED
+    | STATUS_FULL_WASHOUT
+    | STATUS_HEAVY_GRAVITINO
+    | STATUS_NONFINITE
+)
 """Mask of the flags after which a point's predictions (m_3/2 and/or tau_nlsp, bbn_ratio) are dummies (0).
 These are the bits of ``ArduPrediction.status`` (0 = a valid prediction; what sweeps, fits and heat maps use); the
 informational bits (NO_DECOUPLING, LIFETIME_BELOW_RANGE, LIFETIME_ABOVE_RANGE, BBN_EXCLUDED) go to
@@ -173,28 +180,40 @@ informational bits (NO_DECOUPLING, LIFETIME_BELOW_RANGE, LIFETIME_ABOVE_RANGE, B
 physics diagnostics). The same name as in :mod:`jaxgen.scenarios.hall`."""
 STATUS_INVALID = STATUS_ERROR_MASK
 """Alias of :data:`STATUS_ERROR_MASK` (its name in earlier releases; kept for one release)."""
-STATUS_DIAGNOSTIC_MASK = (STATUS_NO_DECOUPLING | STATUS_LIFETIME_BELOW_RANGE | STATUS_LIFETIME_ABOVE_RANGE
-                          | STATUS_BBN_EXCLUDED)
+STATUS_DIAGNOSTIC_MASK = (
+    STATUS_NO_DECOUPLING | STATUS_LIFETIME_BELOW_RANGE | STATUS_LIFETIME_ABOVE_RANGE | STATUS_BBN_EXCLUDED
+)
 """Bits of ``ArduPrediction.flags`` (physics diagnostics)."""
 
 #: The status vocabulary of the chain, declared once (:mod:`jaxgen_kernels._status`): each bit has a snake_case
 #: name (``ArduStatus.BAD_INPUT`` -> "bad_input") and a sentence message; the STATUS_* ints above are its values.
-ArduStatus = _status.flag_vocabulary("ArduStatus", {
-    "BAD_INPUT": (STATUS_BAD_INPUT, "bad input (non-finite, a mass <= 0, m_dirac or m_majorana < 0, or "
-                                    "dm_to_baryon, proton_mass, baryon_yield, t_over_m_thermal <= 0)"),
-    "EQUILIBRIUM_FAILED": (STATUS_EQUILIBRIUM_FAILED, "singular equilibrium system or negative susceptibility"),
-    "NO_ASYMMETRY": (STATUS_NO_ASYMMETRY, "zero B - L or zero NLSP asymmetry: no gravitino mass prediction"),
-    "WASHOUT_FAILED": (STATUS_WASHOUT_FAILED, "washout Boltzmann solve failed"),
-    "FULL_WASHOUT": (STATUS_FULL_WASHOUT, "complete washout (epsilon <= 1e-250): m_3/2 unbounded, set to 0"),
-    "NO_DECOUPLING": (STATUS_NO_DECOUPLING, "washout still active at z_end: epsilon is an upper bound"),
-    "HEAVY_GRAVITINO": (STATUS_HEAVY_GRAVITINO, "m_3/2 >= m_NLSP: the NLSP -> gravitino decay is closed"),
-    "LIFETIME_BELOW_BBN_RANGE": (STATUS_LIFETIME_BELOW_RANGE, "tau_NLSP < 1 s, below the quoted BBN range: the 1 s "
-                                                              "bound is used (conservative)"),
-    "LIFETIME_ABOVE_BBN_RANGE": (STATUS_LIFETIME_ABOVE_RANGE, "tau_NLSP > 10 s, above the quoted BBN range: the "
-                                                              "10 s bound is used (not conservative)"),
-    "BBN_EXCLUDED": (STATUS_BBN_EXCLUDED, "excluded by the hadronic BBN bound (bbn_ratio > 1)"),
-    "NONFINITE_OUTPUT": (STATUS_NONFINITE, "non-finite output replaced by 0"),
-}, module=__name__)
+ArduStatus = _status.flag_vocabulary(
+    "ArduStatus",
+    {
+        "BAD_INPUT": (
+            STATUS_BAD_INPUT,
+            "bad input (non-finite, a mass <= 0, m_dirac or m_majorana < 0, or "
+            "dm_to_baryon, proton_mass, baryon_yield, t_over_m_thermal <= 0)",
+        ),
+        "EQUILIBRIUM_FAILED": (STATUS_EQUILIBRIUM_FAILED, "singular equilibrium system or negative susceptibility"),
+        "NO_ASYMMETRY": (STATUS_NO_ASYMMETRY, "zero B - L or zero NLSP asymmetry: no gravitino mass prediction"),
+        "WASHOUT_FAILED": (STATUS_WASHOUT_FAILED, "washout Boltzmann solve failed"),
+        "FULL_WASHOUT": (STATUS_FULL_WASHOUT, "complete washout (epsilon <= 1e-250): m_3/2 unbounded, set to 0"),
+        "NO_DECOUPLING": (STATUS_NO_DECOUPLING, "washout still active at z_end: epsilon is an upper bound"),
+        "HEAVY_GRAVITINO": (STATUS_HEAVY_GRAVITINO, "m_3/2 >= m_NLSP: the NLSP -> gravitino decay is closed"),
+        "LIFETIME_BELOW_BBN_RANGE": (
+            STATUS_LIFETIME_BELOW_RANGE,
+            "tau_NLSP < 1 s, below the quoted BBN range: the 1 s bound is used (conservative)",
+        ),
+        "LIFETIME_ABOVE_BBN_RANGE": (
+            STATUS_LIFETIME_ABOVE_RANGE,
+            "tau_NLSP > 10 s, above the quoted BBN range: the 10 s bound is used (not conservative)",
+        ),
+        "BBN_EXCLUDED": (STATUS_BBN_EXCLUDED, "excluded by the hadronic BBN bound (bbn_ratio > 1)"),
+        "NONFINITE_OUTPUT": (STATUS_NONFINITE, "non-finite output replaced by 0"),
+    },
+    module=__name__,
+)
 
 #: {bit: sentence} of every bit (the messages of :data:`ArduStatus`).
 STATUS_MESSAGES = {int(m): ArduStatus.message_of(m) for m in ArduStatus._ordered_}
@@ -228,8 +247,20 @@ ARDU_BENCHMARKS = {
 }
 _M_S1_BENCHMARK = math.sqrt(500.0e6)
 
-_SCALAR_FIELDS = ("m_nlsp", "m_dirac", "lambda1", "kappa", "b_kappa", "m_s1", "m_majorana", "t_over_m_thermal",
-                  "g1", "dm_to_baryon", "proton_mass", "baryon_yield")
+_SCALAR_FIELDS = (
+    "m_nlsp",
+    "m_dirac",
+    "lambda1",
+    "kappa",
+    "b_kappa",
+    "m_s1",
+    "m_majorana",
+    "t_over_m_thermal",
+    "g1",
+    "dm_to_baryon",
+    "proton_mass",
+    "baryon_yield",
+)
 _POSITIVE = ("m_nlsp", "m_s1", "t_over_m_thermal", "g1", "dm_to_baryon", "proton_mass", "baryon_yield")
 _NON_NEGATIVE = ("m_dirac", "m_majorana")
 _FINITE = ("lambda1", "kappa", "b_kappa")
@@ -243,8 +274,10 @@ def _as_array(x):
     try:
         return np.asarray(x, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"ArduParams.b_minus_l_alpha must be three real numbers (Y_{{B/3-L_alpha}}, alpha = e, mu, "
-                        f"tau), got {type(x).__name__} {x!r}") from None
+        raise TypeError(
+            f"ArduParams.b_minus_l_alpha must be three real numbers (Y_{{B/3-L_alpha}}, alpha = e, mu, "
+            f"tau), got {type(x).__name__} {x!r}"
+        ) from None
 
 
 def _is_python_number(v):
@@ -304,8 +337,9 @@ class ArduParams(ScenarioParams):
 
     _event_ndim_ = _ARDU_EVENT
 
-    b_minus_l_alpha: Float[ArrayLike, "*batch 3"] = units_field("1", default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
-                                                           converter=_conv_b_minus_l)
+    b_minus_l_alpha: Float[ArrayLike, "*batch 3"] = units_field(
+        "1", default=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0), converter=_conv_b_minus_l
+    )
     m_nlsp: Float[ArrayLike, "*batch"] = units_field("GeV", default=2090.0, converter=_conv("m_nlsp"))
     m_dirac: Float[ArrayLike, "*batch"] = units_field("GeV", default=5000.0, converter=_conv("m_dirac"))
     lambda1: Float[ArrayLike, "*batch"] = units_field("1", default=1e-3, converter=_conv("lambda1"))
@@ -315,23 +349,29 @@ class ArduParams(ScenarioParams):
     m_majorana: Float[ArrayLike, "*batch"] = units_field("GeV", default=0.0, converter=_conv("m_majorana"))
     t_over_m_thermal: Float[ArrayLike, "*batch"] = units_field("1", default=1.0, converter=_conv("t_over_m_thermal"))
     g1: Float[ArrayLike, "*batch"] = units_field("1", default=_wo.G_HYPERCHARGE, converter=_conv("g1"))
-    dm_to_baryon: Float[ArrayLike, "*batch"] = units_field("1", default=c.DM_TO_BARYON_ARDU_2025,
-                                                            converter=_conv("dm_to_baryon"))
+    dm_to_baryon: Float[ArrayLike, "*batch"] = units_field(
+        "1", default=c.DM_TO_BARYON_ARDU_2025, converter=_conv("dm_to_baryon")
+    )
     proton_mass: Float[ArrayLike, "*batch"] = units_field("GeV", default=c.M_PROTON, converter=_conv("proton_mass"))
-    baryon_yield: Float[ArrayLike, "*batch"] = units_field("1", default=c.PLANCK_2018.baryon_yield,
-                                                            converter=_conv("baryon_yield"))
+    baryon_yield: Float[ArrayLike, "*batch"] = units_field(
+        "1", default=c.PLANCK_2018.baryon_yield, converter=_conv("baryon_yield")
+    )
 
     def __check_init__(self):
         shape = np.shape(self.b_minus_l_alpha)
         if len(shape) == 0 or shape[-1] != 3:
-            raise ValueError(f"ArduParams.b_minus_l_alpha must have a last axis of length 3 (Y_{{B/3-L_alpha}} for "
-                             f"alpha = e, mu, tau), got shape {shape}")
+            raise ValueError(
+                f"ArduParams.b_minus_l_alpha must have a last axis of length 3 (Y_{{B/3-L_alpha}} for "
+                f"alpha = e, mu, tau), got shape {shape}"
+            )
         d = self.b_minus_l_alpha
         if not isinstance(d, jax.core.Tracer):
             arr = _concrete_real("b_minus_l_alpha", d)
             if arr.ndim == 1 and not np.all(np.isfinite(arr)):
-                raise ValueError(f"ArduParams.b_minus_l_alpha must be finite, got {d!r} (three initial yields "
-                                 "Y_{B/3-L_alpha}, e.g. the default (1/3, 1/3, 1/3))")
+                raise ValueError(
+                    f"ArduParams.b_minus_l_alpha must be finite, got {d!r} (three initial yields "
+                    "Y_{B/3-L_alpha}, e.g. the default (1/3, 1/3, 1/3))"
+                )
         for name in _SCALAR_FIELDS:
             v = getattr(self, name)
             if isinstance(v, jax.core.Tracer):
@@ -341,11 +381,14 @@ class ArduParams(ScenarioParams):
                 continue  # a batch: invalid points are flagged by the chain (STATUS_BAD_INPUT), not raised
             v = float(arr)
             if not math.isfinite(v):
-                raise ValueError(f"ArduParams.{name} must be finite, got {v!r} (see the ArduParams docstring for "
-                                 "units and the default)")
+                raise ValueError(
+                    f"ArduParams.{name} must be finite, got {v!r} (see the ArduParams docstring for "
+                    "units and the default)"
+                )
             if name in _POSITIVE and v <= 0:
-                raise ValueError(f"ArduParams.{name} must be > 0, got {v!r} (see the ArduParams docstring for units "
-                                 "and the default)")
+                raise ValueError(
+                    f"ArduParams.{name} must be > 0, got {v!r} (see the ArduParams docstring for units and the default)"
+                )
             if name in _NON_NEGATIVE and v < 0:
                 raise ValueError(f"ArduParams.{name} must be >= 0 (GeV; a mass magnitude), got {v!r}")
 
@@ -423,15 +466,24 @@ class ArduSettings(eqx.Module):
 
     def __post_init__(self):
         if self.cosmology is not None:  # the old name of ``table``: one release with a DeprecationWarning
-            table = deprecated_setting("ArduSettings", "cosmology", "table", self.cosmology, self.table,
-                                       "saikawa_shirai")
+            table = deprecated_setting(
+                "ArduSettings", "cosmology", "table", self.cosmology, self.table, "saikawa_shirai"
+            )
             object.__setattr__(self, "table", table)
             object.__setattr__(self, "cosmology", None)
 
     def __check_init__(self):
-        choices = dict(nlsp=tuple(_rs.NLSP_TYPES), nlsp_flavour=("e", "mu", "tau"), washout=_WASHOUT_MODES,
-                       majorana=_MAJORANA_MODES, s1_suppression=_wo._SUPPRESSIONS, propagator=_wo._PROPAGATORS,
-                       statistics=_wo._STATS, n_higgs_low=(1, 2), table=_COSMO_TABLES)
+        choices = dict(
+            nlsp=tuple(_rs.NLSP_TYPES),
+            nlsp_flavour=("e", "mu", "tau"),
+            washout=_WASHOUT_MODES,
+            majorana=_MAJORANA_MODES,
+            s1_suppression=_wo._SUPPRESSIONS,
+            propagator=_wo._PROPAGATORS,
+            statistics=_wo._STATS,
+            n_higgs_low=(1, 2),
+            table=_COSMO_TABLES,
+        )
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"ArduSettings.{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
@@ -521,8 +573,9 @@ def _sanitize(params: ArduParams, dtype):
     return sanitize(vals, _DUMMY, positive=_POSITIVE, non_negative=_NON_NEGATIVE)
 
 
-def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
-                   cosmology: Cosmology | None = None) -> ArduPrediction:
+def rsymmetric_adm(
+    params: ArduParams, settings: ArduSettings = ArduSettings(), cosmology: Cosmology | None = None
+) -> ArduPrediction:
     """The R-symmetric ADM chain of Ardu et al. 2025 for ONE point (module docstring; eqs. (5)-(7), (17)-(27)).
 
     Args:
@@ -539,11 +592,15 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
         raise TypeError(f"settings must be an ArduSettings, got {type(settings).__name__}")
     for name in _SCALAR_FIELDS:
         if np.ndim(getattr(params, name)) != 0:
-            raise ValueError(f"rsymmetric_adm takes one point: ArduParams.{name} has shape "
-                             f"{np.shape(getattr(params, name))}; use rsymmetric_adm_batch (or jax.vmap) for batches")
+            raise ValueError(
+                f"rsymmetric_adm takes one point: ArduParams.{name} has shape "
+                f"{np.shape(getattr(params, name))}; use rsymmetric_adm_batch (or jax.vmap) for batches"
+            )
     if np.shape(params.b_minus_l_alpha) != (3,):
-        raise ValueError(f"rsymmetric_adm takes one point: b_minus_l_alpha must have shape (3,), got "
-                         f"{np.shape(params.b_minus_l_alpha)}; use rsymmetric_adm_batch for batches")
+        raise ValueError(
+            f"rsymmetric_adm takes one point: b_minus_l_alpha must have shape (3,), got "
+            f"{np.shape(params.b_minus_l_alpha)}; use rsymmetric_adm_batch for batches"
+        )
     cosmo = Cosmology(table=settings.table) if cosmology is None else cosmology
     dtype = jnp.result_type(float)
     v, ok = _sanitize(params, dtype)
@@ -555,8 +612,9 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
     # 1. R-breaking masses: eqs. (18), (19), (20)
     m_loop = jnp.abs(_wo.bino_majorana_mass_loop(v["lambda1"], v["kappa"], v["b_kappa"], v["g1"]))
     mu_loop = jnp.abs(_wo.higgsino_mu_loop(v["lambda1"], v["kappa"], v["b_kappa"]))
-    th = _wo.thermal_r_breaking_masses(m * v["t_over_m_thermal"], v["lambda1"], v["kappa"], v["m_s1"], v["b_kappa"],
-                                       kind=settings.s1_suppression)
+    th = _wo.thermal_r_breaking_masses(
+        m * v["t_over_m_thermal"], v["lambda1"], v["kappa"], v["m_s1"], v["b_kappa"], kind=settings.s1_suppression
+    )
     m_th = jnp.abs(th.m1)
     m_maj = v["m_majorana"]
     if settings.majorana in ("loop+thermal", "loop"):
@@ -568,16 +626,30 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
 
     # 2. washout of the NLSP asymmetry: eqs. (5)-(7), (26)
     y_nlsp_hyper = float(abs(info["Y"]))
-    wp = _wo.WashoutParams(m_nlsp=m, m_majorana=m_maj_safe, m_dirac=v["m_dirac"],
-                           alpha_em=c.ALPHA_EM_MZ * y_nlsp_hyper**2, propagator=settings.propagator,
-                           statistics=settings.statistics)
+    wp = _wo.WashoutParams(
+        m_nlsp=m,
+        m_majorana=m_maj_safe,
+        m_dirac=v["m_dirac"],
+        alpha_em=c.ALPHA_EM_MZ * y_nlsp_hyper**2,
+        propagator=settings.propagator,
+        statistics=settings.statistics,
+    )
     w_status = jnp.zeros((), jnp.int32)
     if settings.washout == "boltzmann":
-        res = _wo.washout_factor(wp, cosmo, z_start=settings.z_start, z_end=settings.z_end, rtol=settings.rtol,
-                                 atol=settings.atol, max_steps=settings.max_steps, solver=settings.solver)
+        res = _wo.washout_factor(
+            wp,
+            cosmo,
+            z_start=settings.z_start,
+            z_end=settings.z_end,
+            rtol=settings.rtol,
+            atol=settings.atol,
+            max_steps=settings.max_steps,
+            solver=settings.solver,
+        )
         eps, eps_inst, z_b, eps_fre, z_f = res.epsilon, res.epsilon_instant, res.z_b, res.epsilon_freeze, res.z_f
-        w_status = w_status | jnp.where((res.status & (_wo.STATUS_ODE_FAILED | _wo.STATUS_NONFINITE)) != 0,
-                                        STATUS_WASHOUT_FAILED, 0)
+        w_status = w_status | jnp.where(
+            (res.status & (_wo.STATUS_ODE_FAILED | _wo.STATUS_NONFINITE)) != 0, STATUS_WASHOUT_FAILED, 0
+        )
         w_status = w_status | jnp.where((res.status & _wo.STATUS_BAD_INPUT) != 0, STATUS_BAD_INPUT, 0)
         w_status = w_status | jnp.where((res.status & _wo.STATUS_NO_DECOUPLING) != 0, STATUS_NO_DECOUPLING, 0)
     else:
@@ -590,8 +662,11 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
         eps = {"instant": eps_inst, "freeze": eps_fre, "none": jnp.ones((), dtype)}[settings.washout]
         w_status = w_status | jnp.where(fre.status == _wo.STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
         w_status = w_status | jnp.where(dec.status == _wo.STATUS_BAD_INPUT, STATUS_BAD_INPUT, 0)
-        w_status = w_status | jnp.where((dec.status == _wo.STATUS_NONFINITE) | (fre.status == _wo.STATUS_NONFINITE)
-                                        | ~jnp.isfinite(eps), STATUS_WASHOUT_FAILED, 0)
+        w_status = w_status | jnp.where(
+            (dec.status == _wo.STATUS_NONFINITE) | (fre.status == _wo.STATUS_NONFINITE) | ~jnp.isfinite(eps),
+            STATUS_WASHOUT_FAILED,
+            0,
+        )
     one = jnp.ones((), dtype)
     z0 = jnp.asarray(settings.z_start, dtype)
     eps = jnp.where(r_exact, one, eps)
@@ -606,11 +681,20 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
     eps_safe = jnp.where(eps > _EPS_MIN, eps, 1.0)
 
     # 3. equilibrium stages and the gravitino mass: eqs. (17), (21)-(26)
-    gp = gravitino_prediction(settings.nlsp, v["dm_to_baryon"], eps_safe, b_minus_l_alpha=v["b_minus_l_alpha"],
-                              proton_mass=v["proton_mass"], nlsp_flavour=settings.nlsp_flavour,
-                              n_higgs_low=settings.n_higgs_low)
-    g_status = jnp.where((gp.status == 1) | (gp.status == 2), STATUS_EQUILIBRIUM_FAILED,
-                         jnp.where(gp.status == 3, STATUS_BAD_INPUT, jnp.where(gp.status == 4, STATUS_NO_ASYMMETRY, 0)))
+    gp = gravitino_prediction(
+        settings.nlsp,
+        v["dm_to_baryon"],
+        eps_safe,
+        b_minus_l_alpha=v["b_minus_l_alpha"],
+        proton_mass=v["proton_mass"],
+        nlsp_flavour=settings.nlsp_flavour,
+        n_higgs_low=settings.n_higgs_low,
+    )
+    g_status = jnp.where(
+        (gp.status == 1) | (gp.status == 2),
+        STATUS_EQUILIBRIUM_FAILED,
+        jnp.where(gp.status == 3, STATUS_BAD_INPUT, jnp.where(gp.status == 4, STATUS_NO_ASYMMETRY, 0)),
+    )
     bl = gp.b_minus_l
     bl_safe = jnp.where(bl != 0, bl, 1.0)
     per = lambda x: jnp.where(bl != 0, x / bl_safe, 0.0)  # noqa: E731
@@ -625,12 +709,15 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
     sig_ok = upstream_ok & ~heavy
     bbn = _sig.bbn_check(m, jnp.where(sig_ok, y_nlsp, 1e-11), jnp.where(sig_ok, m32, 1.0))
     status = status | jnp.where(heavy, STATUS_HEAVY_GRAVITINO, 0)
-    status = status | jnp.where(sig_ok & (bbn.status == _sig.STATUS_LIFETIME_BELOW_RANGE),
-                                STATUS_LIFETIME_BELOW_RANGE, 0)
-    status = status | jnp.where(sig_ok & (bbn.status == _sig.STATUS_LIFETIME_ABOVE_RANGE),
-                                STATUS_LIFETIME_ABOVE_RANGE, 0)
-    status = status | jnp.where(sig_ok & (bbn.status != _sig.STATUS_INVALID_INPUT) & (bbn.margin > 1.0),
-                                STATUS_BBN_EXCLUDED, 0)
+    status = status | jnp.where(
+        sig_ok & (bbn.status == _sig.STATUS_LIFETIME_BELOW_RANGE), STATUS_LIFETIME_BELOW_RANGE, 0
+    )
+    status = status | jnp.where(
+        sig_ok & (bbn.status == _sig.STATUS_LIFETIME_ABOVE_RANGE), STATUS_LIFETIME_ABOVE_RANGE, 0
+    )
+    status = status | jnp.where(
+        sig_ok & (bbn.status != _sig.STATUS_INVALID_INPUT) & (bbn.margin > 1.0), STATUS_BBN_EXCLUDED, 0
+    )
     status = jnp.where(bad, STATUS_BAD_INPUT, status).astype(jnp.int32)
     tau = jnp.where(sig_ok, bbn.lifetime, 0.0)
     bound = jnp.where(sig_ok, bbn.bound, 0.0)
@@ -639,21 +726,41 @@ def rsymmetric_adm(params: ArduParams, settings: ArduSettings = ArduSettings(),
     good = ~bad
     z = lambda x: jnp.where(good, x, zero).astype(dtype)  # noqa: E731  (bad input: every float output 0)
     out = dict(
-        b_minus_l=z(bl), baryon_high=z(per(gp.baryon_high)), r_charge=z(per(gp.r_charge)),
-        nlsp_yield=z(per(gp.nlsp_yield)), baryon_low=z(per(gp.baryon_low)), nlsp_to_baryon=z(gp.nlsp_to_baryon),
-        m_majorana=z(m_maj), m_majorana_loop=z(m_loop), m_majorana_thermal=z(m_th), mu_loop=z(mu_loop),
-        mu_thermal=z(jnp.abs(th.mu)), s1_suppression=z(th.suppression), z_b=z(z_b),
-        surviving_ratio_eq6=z(_wo.surviving_ratio_eq6(z_b)), epsilon=z(eps), epsilon_instant=z(eps_inst),
-        epsilon_freeze=z(eps_fre), z_f=z(z_f), m_gravitino=z(m32), y_nlsp=z(y_nlsp), tau_nlsp=z(tau),
-        bbn_bound=z(bound), bbn_ratio=z(ratio))
+        b_minus_l=z(bl),
+        baryon_high=z(per(gp.baryon_high)),
+        r_charge=z(per(gp.r_charge)),
+        nlsp_yield=z(per(gp.nlsp_yield)),
+        baryon_low=z(per(gp.baryon_low)),
+        nlsp_to_baryon=z(gp.nlsp_to_baryon),
+        m_majorana=z(m_maj),
+        m_majorana_loop=z(m_loop),
+        m_majorana_thermal=z(m_th),
+        mu_loop=z(mu_loop),
+        mu_thermal=z(jnp.abs(th.mu)),
+        s1_suppression=z(th.suppression),
+        z_b=z(z_b),
+        surviving_ratio_eq6=z(_wo.surviving_ratio_eq6(z_b)),
+        epsilon=z(eps),
+        epsilon_instant=z(eps_inst),
+        epsilon_freeze=z(eps_fre),
+        z_f=z(z_f),
+        m_gravitino=z(m32),
+        y_nlsp=z(y_nlsp),
+        tau_nlsp=z(tau),
+        bbn_bound=z(bound),
+        bbn_ratio=z(ratio),
+    )
     # an overflow anywhere (extreme inputs): an error, and the non-finite values become 0 (never NaN)
     finite = jnp.asarray(True)
     for v in out.values():
         finite = finite & jnp.isfinite(v)
     status = status | jnp.where(finite, 0, STATUS_NONFINITE).astype(jnp.int32)
     out = {k: jnp.where(jnp.isfinite(v), v, zero) for k, v in out.items()}
-    return ArduPrediction(**out, status=(status & STATUS_ERROR_MASK).astype(jnp.int32),
-                          flags=(status & ~STATUS_ERROR_MASK).astype(jnp.int32))
+    return ArduPrediction(
+        **out,
+        status=(status & STATUS_ERROR_MASK).astype(jnp.int32),
+        flags=(status & ~STATUS_ERROR_MASK).astype(jnp.int32),
+    )
 
 
 def _batch_shape(params: ArduParams):
@@ -666,15 +773,15 @@ def _batch_impl(params, settings, cosmology):
     n = int(np.prod(shape))
     dtype = jnp.result_type(float)
     flat = {k: jnp.broadcast_to(jnp.asarray(getattr(params, k), dtype), shape).reshape(n) for k in _SCALAR_FIELDS}
-    flat["b_minus_l_alpha"] = jnp.broadcast_to(jnp.asarray(params.b_minus_l_alpha, dtype),
-                                               shape + (3,)).reshape(n, 3)
+    flat["b_minus_l_alpha"] = jnp.broadcast_to(jnp.asarray(params.b_minus_l_alpha, dtype), shape + (3,)).reshape(n, 3)
     p = ArduParams(**flat)
     out = jax.vmap(lambda q: rsymmetric_adm(q, settings, cosmology))(p)
     return jax.tree_util.tree_map(lambda a: a.reshape(shape), out)
 
 
-def rsymmetric_adm_batch(params: ArduParams, settings: ArduSettings = ArduSettings(),
-                         cosmology: Cosmology | None = None) -> ArduPrediction:
+def rsymmetric_adm_batch(
+    params: ArduParams, settings: ArduSettings = ArduSettings(), cosmology: Cosmology | None = None
+) -> ArduPrediction:
     """:func:`rsymmetric_adm` over a batch: jitted ``jax.vmap`` (one compile per settings and batch shape).
 
     The fields of ``params`` are broadcast together (scalars, e.g. defaults, broadcast to the batch; the batch
@@ -691,8 +798,10 @@ def rsymmetric_adm_batch(params: ArduParams, settings: ArduSettings = ArduSettin
         if not isinstance(v, jax.core.Tracer):
             _concrete_real(name, v)  # TypeError naming a non-numeric field
     if np.shape(params.b_minus_l_alpha)[-1:] != (3,):
-        raise ValueError(f"rsymmetric_adm_batch: b_minus_l_alpha needs a last axis of length 3, got shape "
-                         f"{np.shape(params.b_minus_l_alpha)}")
+        raise ValueError(
+            f"rsymmetric_adm_batch: b_minus_l_alpha needs a last axis of length 3, got shape "
+            f"{np.shape(params.b_minus_l_alpha)}"
+        )
     params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), params)
     _batch_shape(params)  # ValueError naming the fields whose batch shapes disagree
     return _batch_impl(params, settings, cosmology)

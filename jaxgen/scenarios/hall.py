@@ -222,31 +222,54 @@ STATUS_CLOSED_CHANNEL = 1024
 STATUS_OVERPRODUCED = 2048
 
 #: Bits of ``HallPrediction.status`` (errors: the prediction is not valid).
-STATUS_ERROR_MASK = (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED | STATUS_FREEZEOUT_FAILED | STATUS_NONFINITE
-                     | STATUS_UNPHYSICAL_ASYMMETRY | STATUS_CLOSED_CHANNEL | STATUS_OVERPRODUCED)
+STATUS_ERROR_MASK = (
+    STATUS_BAD_INPUT
+    | STATUS_FREEZEIN_FAILED
+    | STATUS_FREEZEOUT_FAILED
+    | STATUS_NONFINITE
+    | STATUS_UNPHYSICAL_ASYMMETRY
+    | STATUS_CLOSED_CHANNEL
+    | STATUS_OVERPRODUCED
+)
 #: Bits of ``HallPrediction.flags`` (physics diagnostics of a valid prediction).
-STATUS_DIAGNOSTIC_MASK = (STATUS_THERMALIZED | STATUS_SYMMETRIC_SURVIVES | STATUS_FREEZEOUT_BEFORE_DECAY
-                          | STATUS_NO_ASYMMETRY | STATUS_SPECTRUM)
+STATUS_DIAGNOSTIC_MASK = (
+    STATUS_THERMALIZED
+    | STATUS_SYMMETRIC_SURVIVES
+    | STATUS_FREEZEOUT_BEFORE_DECAY
+    | STATUS_NO_ASYMMETRY
+    | STATUS_SPECTRUM
+)
 
 #: The status vocabulary of the chain, declared once (:mod:`jaxgen_kernels._status`): each bit has a snake_case
 #: name (``HallStatus.BAD_INPUT`` -> "bad_input") and a sentence message. ``HallStatus.decode(code)`` gives the
 #: names, ``HallStatus.messages(code)`` the sentences; the STATUS_* ints above are its member values.
-HallStatus = _status.flag_vocabulary("HallStatus", {
-    "BAD_INPUT": (STATUS_BAD_INPUT, "bad input (non-finite, mass/dof/coupling <= 0, or c = 0 or |c| > 1)"),
-    "THERMALIZED": (STATUS_THERMALIZED, "sectors thermalise (thermalization_ratio >= 1)"),
-    "SYMMETRIC_SURVIVES": (STATUS_SYMMETRIC_SURVIVES, "symmetric X part not annihilated below the threshold"),
-    "FREEZEIN_FAILED": (STATUS_FREEZEIN_FAILED, "freeze-in ODE failed"),
-    "FREEZEOUT_FAILED": (STATUS_FREEZEOUT_FAILED, "hidden freeze-out ODE failed"),
-    "FREEZEOUT_BEFORE_DECAY": (STATUS_FREEZEOUT_BEFORE_DECAY, "hidden freeze-out finished before LOSP decay"),
-    "NO_ASYMMETRY": (STATUS_NO_ASYMMETRY, "no CP asymmetry (eta_X = 0)"),
-    "SPECTRUM": (STATUS_SPECTRUM, "inconsistent spectrum ordering (a decaying state not heavier than the LOSP, "
-                                  "m_a <= m_LOSP)"),
-    "NONFINITE_OUTPUT": (STATUS_NONFINITE, "non-finite output replaced by 0"),
-    "UNPHYSICAL_ASYMMETRY": (STATUS_UNPHYSICAL_ASYMMETRY, "unphysical CP asymmetry (|eps_a| > 1 or |eta_X| > Y_FI)"),
-    "CLOSED_CHANNEL": (STATUS_CLOSED_CHANNEL, "decay into X kinematically closed (m_X >= m_LOSP or m_X >= m_a)"),
-    "OVERPRODUCED": (STATUS_OVERPRODUCED, "freeze-in overproduction (Y_FI >= Y_X^eq: X thermalises, freeze-in "
-                                          "does not apply)"),
-}, module=__name__)
+HallStatus = _status.flag_vocabulary(
+    "HallStatus",
+    {
+        "BAD_INPUT": (STATUS_BAD_INPUT, "bad input (non-finite, mass/dof/coupling <= 0, or c = 0 or |c| > 1)"),
+        "THERMALIZED": (STATUS_THERMALIZED, "sectors thermalise (thermalization_ratio >= 1)"),
+        "SYMMETRIC_SURVIVES": (STATUS_SYMMETRIC_SURVIVES, "symmetric X part not annihilated below the threshold"),
+        "FREEZEIN_FAILED": (STATUS_FREEZEIN_FAILED, "freeze-in ODE failed"),
+        "FREEZEOUT_FAILED": (STATUS_FREEZEOUT_FAILED, "hidden freeze-out ODE failed"),
+        "FREEZEOUT_BEFORE_DECAY": (STATUS_FREEZEOUT_BEFORE_DECAY, "hidden freeze-out finished before LOSP decay"),
+        "NO_ASYMMETRY": (STATUS_NO_ASYMMETRY, "no CP asymmetry (eta_X = 0)"),
+        "SPECTRUM": (
+            STATUS_SPECTRUM,
+            "inconsistent spectrum ordering (a decaying state not heavier than the LOSP, m_a <= m_LOSP)",
+        ),
+        "NONFINITE_OUTPUT": (STATUS_NONFINITE, "non-finite output replaced by 0"),
+        "UNPHYSICAL_ASYMMETRY": (
+            STATUS_UNPHYSICAL_ASYMMETRY,
+            "unphysical CP asymmetry (|eps_a| > 1 or |eta_X| > Y_FI)",
+        ),
+        "CLOSED_CHANNEL": (STATUS_CLOSED_CHANNEL, "decay into X kinematically closed (m_X >= m_LOSP or m_X >= m_a)"),
+        "OVERPRODUCED": (
+            STATUS_OVERPRODUCED,
+            "freeze-in overproduction (Y_FI >= Y_X^eq: X thermalises, freeze-in does not apply)",
+        ),
+    },
+    module=__name__,
+)
 
 #: {bit: sentence} of every bit (the messages of :data:`HallStatus`).
 STATUS_MESSAGES = {int(m): HallStatus.message_of(m) for m in HallStatus._ordered_}
@@ -277,10 +300,42 @@ _M_X_DEFAULT = _SM_C * c.M_PROTON * c.PLANCK_2018.dm_to_baryon
 # Parameters
 # ---------------------------------------------------------------------------------------------------------------
 _SPECIES_FIELDS = ("m_a", "g_a", "width_factor", "eps0", "phase")
-_SCALAR_FIELDS = ("lam", "m_losp", "m_x", "g_x", "g_losp", "g_dm", "temperature_ratio", "b_over_bml", "sigma_v_x",
-                  "beta_gamma", "m_psi", "alpha_s", "m_star", "m_susy", "c_had")
-_POSITIVE = ("m_a", "g_a", "width_factor", "lam", "m_losp", "m_x", "g_x", "g_losp", "g_dm", "temperature_ratio",
-             "sigma_v_x", "beta_gamma", "m_psi", "alpha_s", "m_star", "m_susy", "c_had")
+_SCALAR_FIELDS = (
+    "lam",
+    "m_losp",
+    "m_x",
+    "g_x",
+    "g_losp",
+    "g_dm",
+    "temperature_ratio",
+    "b_over_bml",
+    "sigma_v_x",
+    "beta_gamma",
+    "m_psi",
+    "alpha_s",
+    "m_star",
+    "m_susy",
+    "c_had",
+)
+_POSITIVE = (
+    "m_a",
+    "g_a",
+    "width_factor",
+    "lam",
+    "m_losp",
+    "m_x",
+    "g_x",
+    "g_losp",
+    "g_dm",
+    "temperature_ratio",
+    "sigma_v_x",
+    "beta_gamma",
+    "m_psi",
+    "alpha_s",
+    "m_star",
+    "m_susy",
+    "c_had",
+)
 _NONZERO = ("b_over_bml",)
 _FINITE_ONLY = ("eps0", "phase")
 
@@ -301,10 +356,28 @@ _EVENT = dict({k: 0 for k in _SCALAR_FIELDS}, **{k: 1 for k in _SPECIES_FIELDS})
 #: The canonical thermal cross-section 2.2e-26 cm^3/s in GeV^-2 (= 1.885e-9; 1 GeV^-2 = 1.1674e-17 cm^3/s).
 _SIGMA_V_THERMAL = 2.2e-26 / (c.HBARC_GEV_CM**2 * c.C_CM_S)
 # Benchmark point (HallParams.benchmark): documented there. lam tuned so that eta_B = Y_B(Planck 2018) to 1e-4.
-_BENCH = dict(m_a=300.0, g_a=2.0, width_factor=1.0, eps0=0.01, phase=-math.pi / 30.0, lam=2.489e-9, m_losp=100.0,
-              m_x=_M_X_DEFAULT, g_x=10.0, g_losp=2.0, g_dm=1.0, temperature_ratio=1.0, b_over_bml=_SM_C,
-              sigma_v_x=_SIGMA_V_THERMAL, beta_gamma=1.0, m_psi=2.0, alpha_s=0.2, m_star=1e9, m_susy=500.0,
-              c_had=0.1)
+_BENCH = dict(
+    m_a=300.0,
+    g_a=2.0,
+    width_factor=1.0,
+    eps0=0.01,
+    phase=-math.pi / 30.0,
+    lam=2.489e-9,
+    m_losp=100.0,
+    m_x=_M_X_DEFAULT,
+    g_x=10.0,
+    g_losp=2.0,
+    g_dm=1.0,
+    temperature_ratio=1.0,
+    b_over_bml=_SM_C,
+    sigma_v_x=_SIGMA_V_THERMAL,
+    beta_gamma=1.0,
+    m_psi=2.0,
+    alpha_s=0.2,
+    m_star=1e9,
+    m_susy=500.0,
+    c_had=0.1,
+)
 
 
 class HallParams(ScenarioParams):
@@ -347,19 +420,25 @@ class HallParams(ScenarioParams):
     m_a: Float[ArrayLike, "*batch n_a"] = units_field("GeV", converter=_conv("species", "m_a"))
     lam: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "lam"))
     g_a: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "g_a"), default=2.0)
-    width_factor: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "width_factor"), default=1.0)
+    width_factor: Float[ArrayLike, "*batch n_a"] = units_field(
+        "1", converter=_conv("species", "width_factor"), default=1.0
+    )
     eps0: Float[ArrayLike, "*batch n_a"] = units_field("1", converter=_conv("species", "eps0"), default=0.01)
-    phase: Float[ArrayLike, "*batch n_a"] = units_field("rad", converter=_conv("species", "phase"), default=-math.pi / 30.0)
+    phase: Float[ArrayLike, "*batch n_a"] = units_field(
+        "rad", converter=_conv("species", "phase"), default=-math.pi / 30.0
+    )
     m_losp: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_losp"), default=100.0)
     m_x: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_x"), default=_M_X_DEFAULT)
     g_x: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_x"), default=10.0)
     g_losp: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_losp"), default=2.0)
     g_dm: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "g_dm"), default=1.0)
-    temperature_ratio: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "temperature_ratio"),
-                                                            default=1.0)
+    temperature_ratio: Float[ArrayLike, "*batch"] = units_field(
+        "1", converter=_conv("scalar", "temperature_ratio"), default=1.0
+    )
     b_over_bml: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "b_over_bml"), default=_SM_C)
-    sigma_v_x: Float[ArrayLike, "*batch"] = units_field("GeV^-2", converter=_conv("scalar", "sigma_v_x"),
-                                                    default=_SIGMA_V_THERMAL)
+    sigma_v_x: Float[ArrayLike, "*batch"] = units_field(
+        "GeV^-2", converter=_conv("scalar", "sigma_v_x"), default=_SIGMA_V_THERMAL
+    )
     beta_gamma: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "beta_gamma"), default=1.0)
     m_psi: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_psi"), default=2.0)
     alpha_s: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "alpha_s"), default=0.2)
@@ -372,8 +451,10 @@ class HallParams(ScenarioParams):
         n_a = n["m_a"]
         bad = {k: v for k, v in n.items() if v not in (n_a, 1)}
         if bad:
-            raise ValueError(f"HallParams: per-state fields need the last axis n_a = {n_a} (m_a) or 1; got {bad}. "
-                             "Give one value per decaying state (or a scalar for all).")
+            raise ValueError(
+                f"HallParams: per-state fields need the last axis n_a = {n_a} (m_a) or 1; got {bad}. "
+                "Give one value per decaying state (or a scalar for all)."
+            )
         leaves = [getattr(self, k) for k in (*_SPECIES_FIELDS, *_SCALAR_FIELDS)]
         if any(isinstance(v, jax.core.Tracer) for v in leaves):
             return
@@ -381,9 +462,11 @@ class HallParams(ScenarioParams):
             return  # a batch: invalid points are flagged by the chain, not raised
         problems = _problems_concrete(self)
         if problems:
-            raise ValueError("HallParams: " + "; ".join(problems) + ". Fix these inputs (masses, dof, couplings, "
-                             "widths, <sigma v>, boosts > 0 and finite; 0 < |b_over_bml| <= 1; eps0, phase finite). "
-                             "In a batch such points are flagged with STATUS_BAD_INPUT instead.")
+            raise ValueError(
+                "HallParams: " + "; ".join(problems) + ". Fix these inputs (masses, dof, couplings, "
+                "widths, <sigma v>, boosts > 0 and finite; 0 < |b_over_bml| <= 1; eps0, phase finite). "
+                "In a batch such points are flagged with STATUS_BAD_INPUT instead."
+            )
 
     def broadcast(self) -> HallParams:
         """This batch with every field given the batch axis (:func:`broadcast_batch`): scalar fields (N,),
@@ -443,24 +526,35 @@ def broadcast_batch(params: HallParams) -> HallParams:
     bad = [k for k in _SCALAR_FIELDS if jnp.ndim(getattr(params, k)) > 1]
     bad += [k for k in _SPECIES_FIELDS if jnp.ndim(getattr(params, k)) > 2]
     if bad:
-        raise ValueError(f"broadcast_batch: too many axes in {bad}: scalar fields are (N,), per-state fields "
-                         "(N, n_a); flatten extra batch axes first")
+        raise ValueError(
+            f"broadcast_batch: too many axes in {bad}: scalar fields are (N,), per-state fields "
+            "(N, n_a); flatten extra batch axes first"
+        )
     if not sizes:
-        raise ValueError("broadcast_batch: no batch axis found (scalar fields (N,) or per-state fields (N, n_a)); "
-                         "call asymmetric_freezein for a single point")
+        raise ValueError(
+            "broadcast_batch: no batch axis found (scalar fields (N,) or per-state fields (N, n_a)); "
+            "call asymmetric_freezein for a single point"
+        )
     if len(set(sizes.values())) != 1:
-        raise ValueError("broadcast_batch: the batch sizes of the fields disagree: "
-                         + ", ".join(f"{k} {jnp.shape(getattr(params, k))}" for k in sizes)
-                         + ". Give every batched field the same leading size N (scalar fields (N,), per-state "
-                         "fields (N, n_a)); scalars and (n_a,) per-state fields are shared by all points")
+        raise ValueError(
+            "broadcast_batch: the batch sizes of the fields disagree: "
+            + ", ".join(f"{k} {jnp.shape(getattr(params, k))}" for k in sizes)
+            + ". Give every batched field the same leading size N (scalar fields (N,), per-state "
+            "fields (N, n_a)); scalars and (n_a,) per-state fields are shared by all points"
+        )
     n = next(iter(sizes.values()))
     n_a = jnp.shape(params.m_a)[-1]
-    bad = {k: jnp.shape(getattr(params, k)) for k in _SPECIES_FIELDS
-           if jnp.ndim(getattr(params, k)) >= 1 and jnp.shape(getattr(params, k))[-1] not in (n_a, 1)}
+    bad = {
+        k: jnp.shape(getattr(params, k))
+        for k in _SPECIES_FIELDS
+        if jnp.ndim(getattr(params, k)) >= 1 and jnp.shape(getattr(params, k))[-1] not in (n_a, 1)
+    }
     if bad:
-        raise ValueError(f"broadcast_batch: per-state fields need the last axis n_a = {n_a} (m_a) or 1; got "
-                         + ", ".join(f"{k} {v}" for k, v in bad.items())
-                         + f" (batch size N = {n}). Per-state fields are (N, n_a), (n_a,) or scalars")
+        raise ValueError(
+            f"broadcast_batch: per-state fields need the last axis n_a = {n_a} (m_a) or 1; got "
+            + ", ".join(f"{k} {v}" for k, v in bad.items())
+            + f" (batch size N = {n}). Per-state fields are (N, n_a), (n_a,) or scalars"
+        )
     return broadcast_fields(params, "HallParams", _EVENT)[0]
 
 
@@ -648,8 +742,14 @@ def _comoving_hidden_energy(mass, width, dof, cosmo, settings: HallSettings, n_n
     g_s = cosmo.g_s(temps)
     g_rho = cosmo.g_rho(temps)
     factor = (1.0 + cosmo.dlng_s_dlnT(temps) / 3.0) / (jnp.sqrt(g_rho) * g_s ** (4.0 / 3.0))
-    pref = (settings.energy_fraction * width * dof * c.M_PLANCK / (2.0 * math.pi**2 * _H_COEF * mass**2)
-            * (45.0 / (2.0 * math.pi**2)) ** (4.0 / 3.0))
+    pref = (
+        settings.energy_fraction
+        * width
+        * dof
+        * c.M_PLANCK
+        / (2.0 * math.pi**2 * _H_COEF * mass**2)
+        * (45.0 / (2.0 * math.pi**2)) ** (4.0 / 3.0)
+    )
     return jnp.sum(pref * ((shape * factor) @ w))
 
 
@@ -686,8 +786,10 @@ def _sanitize(params: HallParams):
     """(values with per-state fields broadcast to (n_a,) and invalid points replaced by the dummy point, ok):
     :func:`jaxgen.scenarios._base.sanitize`, as in the Ardu chain."""
     n_a = jnp.shape(params.m_a)[-1]
-    vals = {k: jnp.broadcast_to(getattr(params, k), (n_a,)) if k in _SPECIES_FIELDS else getattr(params, k)
-            for k in (*_SPECIES_FIELDS, *_SCALAR_FIELDS)}
+    vals = {
+        k: jnp.broadcast_to(getattr(params, k), (n_a,)) if k in _SPECIES_FIELDS else getattr(params, k)
+        for k in (*_SPECIES_FIELDS, *_SCALAR_FIELDS)
+    }
     return sanitize(vals, _DUMMY, positive=_POSITIVE, unit_nonzero=_NONZERO)
 
 
@@ -695,15 +797,16 @@ def _check_single(params: HallParams):
     bad = [k for k in _SCALAR_FIELDS if jnp.ndim(getattr(params, k)) != 0]
     bad += [k for k in _SPECIES_FIELDS if jnp.ndim(getattr(params, k)) != 1]
     if bad:
-        raise ValueError(f"asymmetric_freezein takes ONE point (scalar fields 0-d, per-state fields (n_a,)); "
-                         f"{bad} have extra axes. Use asymmetric_freezein_batch (or jax.vmap) for a batch.")
+        raise ValueError(
+            f"asymmetric_freezein takes ONE point (scalar fields 0-d, per-state fields (n_a,)); "
+            f"{bad} have extra axes. Use asymmetric_freezein_batch (or jax.vmap) for a batch."
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The chain
 # ---------------------------------------------------------------------------------------------------------------
-def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSettings(), cosmology=None
-                        ) -> HallPrediction:
+def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSettings(), cosmology=None) -> HallPrediction:
     """Hall et al. 2010 asymmetric freeze-in, end to end, for one point (module docstring items 1-11).
 
     Args:
@@ -741,17 +844,35 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     # 3. freeze-in yields
     status_fi = jnp.zeros((), jnp.int32)
     if settings.method == "quadrature":
-        fi = freezein_quadrature(FreezeInParams(mass=mass, width=width, dof=dof, eps=eps_all), cosmo,
-                                 FreezeInSettings(statistics=settings.statistics, compute_x_half=False,
-                                                  n_nodes=n_nodes))
+        fi = freezein_quadrature(
+            FreezeInParams(mass=mass, width=width, dof=dof, eps=eps_all),
+            cosmo,
+            FreezeInSettings(statistics=settings.statistics, compute_x_half=False, n_nodes=n_nodes),
+        )
     else:
-        fis = FreezeInSettings(statistics=settings.statistics, inverse_decays=settings.inverse_decays,
-                               compute_x_half=False, solver=settings.ode_solver, rtol=settings.ode_rtol,
-                               atol_rel=settings.ode_atol_rel, max_steps=settings.ode_max_steps,
-                               adjoint=settings.ode_adjoint)
-        fi = solve_freezein(FreezeInParams(mass=mass, width=width, dof=dof, eps=eps_all, m_x=p["m_x"],
-                                           g_x=2.0 * p["g_dm"], temperature_ratio=p["temperature_ratio"]),
-                            cosmo, fis)
+        fis = FreezeInSettings(
+            statistics=settings.statistics,
+            inverse_decays=settings.inverse_decays,
+            compute_x_half=False,
+            solver=settings.ode_solver,
+            rtol=settings.ode_rtol,
+            atol_rel=settings.ode_atol_rel,
+            max_steps=settings.ode_max_steps,
+            adjoint=settings.ode_adjoint,
+        )
+        fi = solve_freezein(
+            FreezeInParams(
+                mass=mass,
+                width=width,
+                dof=dof,
+                eps=eps_all,
+                m_x=p["m_x"],
+                g_x=2.0 * p["g_dm"],
+                temperature_ratio=p["temperature_ratio"],
+            ),
+            cosmo,
+            fis,
+        )
         status_fi = fi.status
     y_fi, eta_x = fi.yield_x, fi.eta_x
     abs_eta = jnp.abs(eta_x)
@@ -777,8 +898,9 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
 
     # 10. hidden-sector freeze-out of the symmetric part (mapping m -> m_X/xi, g -> g_dm xi^3; item 10)
     def fo_params(xi):
-        return FreezeOutParams(m=p["m_x"] / xi, a=p["sigma_v_x"], b=jnp.zeros_like(xi), g=p["g_dm"] * xi**3,
-                               eta=abs_eta)
+        return FreezeOutParams(
+            m=p["m_x"] / xi, a=p["sigma_v_x"], b=jnp.zeros_like(xi), g=p["g_dm"] * xi**3, eta=abs_eta
+        )
 
     x_f = freezeout_estimate(fo_params(xi_fi), cosmo).x_f  # one fixed-point pass for xi at hidden freeze-out
     xi = _xi(r_com, p["g_x"], cosmo, jnp.minimum(p["m_x"] / (xi_fi * x_f), t_fi))
@@ -800,11 +922,28 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     tau_xudd = psi_x_lifetime_xudd(p["m_psi"], p["alpha_s"], p["m_star"], p["m_susy"], p["c_had"])
 
     therm = xi_fi**2
-    out = dict(yield_fi=y_fi, eta_x=eta_x, eta_b=eta_b, epsilon=eps, omega_x_h2=omega_x, omega_b_h2=omega_b,
-               dm_to_baryon=dm_to_b, m_x_required=m_x_req, decay_length=length,
-               losp_lifetime=c.GEV_INV_TO_S / gamma_losp, decay_length_relic=length_relic, tau_psi_lhu=tau_lhu,
-               tau_psi_xudd=tau_xudd, t_ratio_fi=xi_fi, t_vis_decay=t_dec, t_x_decay=t_x_dec, t_x_fo=t_x_fo,
-               hidden_freezeout_running=running, thermalization_ratio=therm, symmetric_fraction=sym_frac)
+    out = dict(
+        yield_fi=y_fi,
+        eta_x=eta_x,
+        eta_b=eta_b,
+        epsilon=eps,
+        omega_x_h2=omega_x,
+        omega_b_h2=omega_b,
+        dm_to_baryon=dm_to_b,
+        m_x_required=m_x_req,
+        decay_length=length,
+        losp_lifetime=c.GEV_INV_TO_S / gamma_losp,
+        decay_length_relic=length_relic,
+        tau_psi_lhu=tau_lhu,
+        tau_psi_xudd=tau_xudd,
+        t_ratio_fi=xi_fi,
+        t_vis_decay=t_dec,
+        t_x_decay=t_x_dec,
+        t_x_fo=t_x_fo,
+        hidden_freezeout_running=running,
+        thermalization_ratio=therm,
+        symmetric_fraction=sym_frac,
+    )
 
     finite = jnp.asarray(True)
     for v in out.values():
@@ -836,8 +975,9 @@ def _batch(params: HallParams, settings: HallSettings, cosmology):
     return jax.vmap(lambda q: asymmetric_freezein(q, settings, cosmology))(params)
 
 
-def asymmetric_freezein_batch(params: HallParams, settings: HallSettings = HallSettings(), cosmology=None
-                              ) -> HallPrediction:
+def asymmetric_freezein_batch(
+    params: HallParams, settings: HallSettings = HallSettings(), cosmology=None
+) -> HallPrediction:
     """:func:`asymmetric_freezein` over a batch: jitted vmap over the leading axis (one compile per batch shape and
     settings). Fields without the batch axis are broadcast first (:func:`broadcast_batch`). Invalid points carry
     ``STATUS_BAD_INPUT`` and zero outputs; the other points are unaffected."""

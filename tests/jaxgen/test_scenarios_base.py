@@ -21,18 +21,42 @@ from jaxgen.scenarios._base import ScenarioParams, ScenarioPrediction, sanitize
 jax.config.update("jax_enable_x64", True)
 
 CHAINS = [
-    (scenarios.HallParams, dict(m_a=300.0, lam=[1e-9, 2e-9, 3e-9]), "lam", dict(m_a=300.0, lam=[1e-9, 2e-9, 3e-9],
-                                                                             m_x=[1.0, 2.0])),
-    (scenarios.ArduParams, dict(m_nlsp=[2000.0, 2500.0, 3000.0]), "m_nlsp", dict(m_nlsp=[2000.0, 2500.0, 3000.0],
-                                                                                 m_dirac=[5e3, 6e3])),
+    (
+        scenarios.HallParams,
+        dict(m_a=300.0, lam=[1e-9, 2e-9, 3e-9]),
+        "lam",
+        dict(m_a=300.0, lam=[1e-9, 2e-9, 3e-9], m_x=[1.0, 2.0]),
+    ),
+    (
+        scenarios.ArduParams,
+        dict(m_nlsp=[2000.0, 2500.0, 3000.0]),
+        "m_nlsp",
+        dict(m_nlsp=[2000.0, 2500.0, 3000.0], m_dirac=[5e3, 6e3]),
+    ),
 ]
 
 
 def test_public_names():
-    for name in ("HallParams", "HallPrediction", "HallSettings", "asymmetric_freezein", "asymmetric_freezein_batch",
-                 "broadcast_batch", "ArduParams", "ArduPrediction", "ArduSettings", "ARDU_BENCHMARKS",
-                 "rsymmetric_adm", "rsymmetric_adm_batch", "hall", "ardu", "HallStatus", "ArduStatus",
-                 "ScenarioParams", "ScenarioPrediction"):
+    for name in (
+        "HallParams",
+        "HallPrediction",
+        "HallSettings",
+        "asymmetric_freezein",
+        "asymmetric_freezein_batch",
+        "broadcast_batch",
+        "ArduParams",
+        "ArduPrediction",
+        "ArduSettings",
+        "ARDU_BENCHMARKS",
+        "rsymmetric_adm",
+        "rsymmetric_adm_batch",
+        "hall",
+        "ardu",
+        "HallStatus",
+        "ArduStatus",
+        "ScenarioParams",
+        "ScenarioPrediction",
+    ):
         assert name in scenarios.__all__ and hasattr(scenarios, name)
     assert scenarios.hall.__name__ == "jaxgen.scenarios.hall" and scenarios.ardu.__name__ == "jaxgen.scenarios.ardu"
     import jaxgen._scenario_ardu as old_ardu
@@ -86,8 +110,9 @@ def test_valid_and_status_names_on_both_predictions():
         assert bool(ok.valid) and ok.status_names() == []
         bad = _prediction(cls, mod.STATUS_BAD_INPUT, 0)
         assert not bool(bad.valid) and bad.status_names() == ["bad_input"]
-        batch = _prediction(cls, [0, mod.STATUS_NONFINITE], [mod.STATUS_NO_ASYMMETRY if mod is hall
-                                                               else mod.STATUS_BBN_EXCLUDED, 0])
+        batch = _prediction(
+            cls, [0, mod.STATUS_NONFINITE], [mod.STATUS_NO_ASYMMETRY if mod is hall else mod.STATUS_BBN_EXCLUDED, 0]
+        )
         assert np.array_equal(np.asarray(batch.valid), [True, False])
         names = batch.status_names()
         assert names[1] == ["nonfinite_output"] and len(names[0]) == 1
@@ -130,13 +155,15 @@ def test_table_setting_in_both_chains_and_the_cosmology_deprecation():
 
 
 def test_runcards_with_the_old_cosmology_key_still_work():
-    card = runcard.parse_runcard(tomllib.loads('[scenario]\nname = "ardu"\nsettings = { cosmology = "constant" }\n'),
-                                 "old.toml")
+    card = runcard.parse_runcard(
+        tomllib.loads('[scenario]\nname = "ardu"\nsettings = { cosmology = "constant" }\n'), "old.toml"
+    )
     with pytest.warns(DeprecationWarning):
         s = runcard.build_settings(card)
     assert s.table == "constant"
-    card = runcard.parse_runcard(tomllib.loads('[scenario]\nname = "ardu"\nsettings = { table = "constant" }\n'),
-                                 "new.toml")
+    card = runcard.parse_runcard(
+        tomllib.loads('[scenario]\nname = "ardu"\nsettings = { table = "constant" }\n'), "new.toml"
+    )
     assert runcard.build_settings(card).table == "constant"
 
 
@@ -145,8 +172,9 @@ def test_broadcast_fields_generic():
     q, batch = broadcast_fields(p, "FreezeOutParams", dict(m=0, a=0, b=0, g=0, eta=0, y0_ratio=0))
     assert batch == (2,) and q.a.shape == (2,) and q.g.shape == (2,)
     with pytest.raises(ValueError, match=r"m \(3,\), a \(2,\)"):
-        broadcast_fields(freezeout.FreezeOutParams(m=[1.0, 2.0, 3.0], a=[1e-9, 2e-9]), "FreezeOutParams",
-                         dict(m=0, a=0))
+        broadcast_fields(
+            freezeout.FreezeOutParams(m=[1.0, 2.0, 3.0], a=[1e-9, 2e-9]), "FreezeOutParams", dict(m=0, a=0)
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -167,14 +195,16 @@ def test_freezeout_params_batch_batched_equals_looped():
 
 def test_freezein_params_batch_batched_equals_looped():
     cosmo = Cosmology(table="constant", g_constant=106.75)
-    p = freezein.FreezeInParams.batch(mass=[[300.0], [500.0], [1000.0]], width=[[1e-20], [3e-20], [1e-19]],
-                                      dof=2.0, eps=1e-3)
+    p = freezein.FreezeInParams.batch(
+        mass=[[300.0], [500.0], [1000.0]], width=[[1e-20], [3e-20], [1e-19]], dof=2.0, eps=1e-3
+    )
     assert p.dof.shape == (3, 1) and p.m_x.shape == (3,)
     settings = freezein.FreezeInSettings(compute_x_half=False, n_nodes=48)
     got = jax.vmap(lambda q: freezein.freezein_quadrature(q, cosmo, settings))(p)
     for i in range(3):
-        one = freezein.freezein_quadrature(freezein.FreezeInParams(mass=p.mass[i], width=p.width[i], dof=p.dof[i],
-                                                                   eps=p.eps[i]), cosmo, settings)
+        one = freezein.freezein_quadrature(
+            freezein.FreezeInParams(mass=p.mass[i], width=p.width[i], dof=p.dof[i], eps=p.eps[i]), cosmo, settings
+        )
         np.testing.assert_allclose(got.yield_x[i], one.yield_x, rtol=1e-12)
         np.testing.assert_allclose(got.eta_x[i], one.eta_x, rtol=1e-12)
     assert math.isfinite(float(got.yield_x[0]))

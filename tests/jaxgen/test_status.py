@@ -55,26 +55,72 @@ def test_exported_from_the_kernels_package():
 # every result type: numeric values unchanged, decoded through the one helper
 # ---------------------------------------------------------------------------------------------------------------
 VALUES = [
-    (kernels, dict(STATUS_OK=0, STATUS_MAX_STEPS=1, STATUS_DT_MIN=2, STATUS_NONLINEAR=3, STATUS_NONFINITE=4,
-                   STATUS_OTHER=9)),
+    (
+        kernels,
+        dict(STATUS_OK=0, STATUS_MAX_STEPS=1, STATUS_DT_MIN=2, STATUS_NONLINEAR=3, STATUS_NONFINITE=4, STATUS_OTHER=9),
+    ),
     (_freezein, dict(STATUS_OK=0, STATUS_BAD_INPUT=10)),
-    (_freezeout, dict(STATUS_OK=0, STATUS_MAX_STEPS=1, STATUS_SOLVER_FAILED=2, STATUS_NONFINITE=3,
-                      STATUS_NONFINITE_RESULT=3)),
-    (_washout, dict(STATUS_OK=0, STATUS_NO_EQUILIBRIUM=1, STATUS_NO_DECOUPLING=2, STATUS_BAD_INPUT=4,
-                    STATUS_ODE_FAILED=8, STATUS_NONFINITE=16)),
-    (_signatures, dict(STATUS_OK=0, STATUS_INVALID_INPUT=1, STATUS_LIFETIME_BELOW_RANGE=2,
-                       STATUS_LIFETIME_ABOVE_RANGE=3)),
+    (
+        _freezeout,
+        dict(STATUS_OK=0, STATUS_MAX_STEPS=1, STATUS_SOLVER_FAILED=2, STATUS_NONFINITE=3, STATUS_NONFINITE_RESULT=3),
+    ),
+    (
+        _washout,
+        dict(
+            STATUS_OK=0,
+            STATUS_NO_EQUILIBRIUM=1,
+            STATUS_NO_DECOUPLING=2,
+            STATUS_BAD_INPUT=4,
+            STATUS_ODE_FAILED=8,
+            STATUS_NONFINITE=16,
+        ),
+    ),
+    (
+        _signatures,
+        dict(STATUS_OK=0, STATUS_INVALID_INPUT=1, STATUS_LIFETIME_BELOW_RANGE=2, STATUS_LIFETIME_ABOVE_RANGE=3),
+    ),
     (_cp, dict(STATUS_OK=0, STATUS_NO_OPEN_CUT=1, STATUS_BAD_SPECTRUM=2)),
     (_fit, dict(FIT_OK=0, FIT_NOT_CONVERGED=1, FIT_AT_BOUND=2, FIT_COVARIANCE_SINGULAR=4, FIT_CHAIN_INVALID=8)),
-    (hall, dict(STATUS_OK=0, STATUS_BAD_INPUT=1, STATUS_THERMALIZED=2, STATUS_SYMMETRIC_SURVIVES=4,
-                STATUS_FREEZEIN_FAILED=8, STATUS_FREEZEOUT_FAILED=16, STATUS_FREEZEOUT_BEFORE_DECAY=32,
-                STATUS_NO_ASYMMETRY=64, STATUS_SPECTRUM=128, STATUS_NONFINITE=256, STATUS_UNPHYSICAL_ASYMMETRY=512,
-                STATUS_CLOSED_CHANNEL=1024, STATUS_OVERPRODUCED=2048, STATUS_ERROR_MASK=3865,
-                STATUS_DIAGNOSTIC_MASK=230)),
-    (ardu, dict(STATUS_OK=0, STATUS_BAD_INPUT=1, STATUS_EQUILIBRIUM_FAILED=2, STATUS_NO_ASYMMETRY=4,
-                STATUS_WASHOUT_FAILED=8, STATUS_FULL_WASHOUT=16, STATUS_NO_DECOUPLING=32, STATUS_HEAVY_GRAVITINO=64,
-                STATUS_LIFETIME_BELOW_RANGE=128, STATUS_LIFETIME_ABOVE_RANGE=256, STATUS_BBN_EXCLUDED=512,
-                STATUS_NONFINITE=1024, STATUS_INVALID=1119, STATUS_ERROR_MASK=1119, STATUS_DIAGNOSTIC_MASK=928)),
+    (
+        hall,
+        dict(
+            STATUS_OK=0,
+            STATUS_BAD_INPUT=1,
+            STATUS_THERMALIZED=2,
+            STATUS_SYMMETRIC_SURVIVES=4,
+            STATUS_FREEZEIN_FAILED=8,
+            STATUS_FREEZEOUT_FAILED=16,
+            STATUS_FREEZEOUT_BEFORE_DECAY=32,
+            STATUS_NO_ASYMMETRY=64,
+            STATUS_SPECTRUM=128,
+            STATUS_NONFINITE=256,
+            STATUS_UNPHYSICAL_ASYMMETRY=512,
+            STATUS_CLOSED_CHANNEL=1024,
+            STATUS_OVERPRODUCED=2048,
+            STATUS_ERROR_MASK=3865,
+            STATUS_DIAGNOSTIC_MASK=230,
+        ),
+    ),
+    (
+        ardu,
+        dict(
+            STATUS_OK=0,
+            STATUS_BAD_INPUT=1,
+            STATUS_EQUILIBRIUM_FAILED=2,
+            STATUS_NO_ASYMMETRY=4,
+            STATUS_WASHOUT_FAILED=8,
+            STATUS_FULL_WASHOUT=16,
+            STATUS_NO_DECOUPLING=32,
+            STATUS_HEAVY_GRAVITINO=64,
+            STATUS_LIFETIME_BELOW_RANGE=128,
+            STATUS_LIFETIME_ABOVE_RANGE=256,
+            STATUS_BBN_EXCLUDED=512,
+            STATUS_NONFINITE=1024,
+            STATUS_INVALID=1119,
+            STATUS_ERROR_MASK=1119,
+            STATUS_DIAGNOSTIC_MASK=928,
+        ),
+    ),
 ]
 
 
@@ -85,11 +131,17 @@ def test_numeric_values_unchanged_and_plain_ints(mod, values):
         assert type(got) is int and got == value, (mod.__name__, name, got)
 
 
-VOCABS = [(kernels.OdeStatus, _status.StatusEnum), (_freezein.FreezeInStatus, _status.StatusEnum),
-          (_freezeout.FreezeOutStatus, _status.StatusEnum), (_washout.WashoutStatus, _status.StatusFlags),
-          (_signatures.SignatureStatus, _status.StatusEnum), (_cp.CPStatus, _status.StatusEnum),
-          (_fit.FitStatus, _status.StatusFlags), (hall.HallStatus, _status.StatusFlags),
-          (ardu.ArduStatus, _status.StatusFlags)]
+VOCABS = [
+    (kernels.OdeStatus, _status.StatusEnum),
+    (_freezein.FreezeInStatus, _status.StatusEnum),
+    (_freezeout.FreezeOutStatus, _status.StatusEnum),
+    (_washout.WashoutStatus, _status.StatusFlags),
+    (_signatures.SignatureStatus, _status.StatusEnum),
+    (_cp.CPStatus, _status.StatusEnum),
+    (_fit.FitStatus, _status.StatusFlags),
+    (hall.HallStatus, _status.StatusFlags),
+    (ardu.ArduStatus, _status.StatusFlags),
+]
 
 
 @pytest.mark.parametrize("vocab,kind", VOCABS, ids=lambda v: getattr(v, "__name__", ""))
@@ -127,14 +179,21 @@ def test_existing_decoders_keep_their_output():
     assert hall.status_names(hall.STATUS_SPECTRUM) == [hall.STATUS_MESSAGES[hall.STATUS_SPECTRUM]]
     assert hall.status_messages(3) == hall.status_names(3) and len(hall.status_names(3)) == 2
     assert ardu.status_names(ardu.STATUS_LIFETIME_BELOW_RANGE | ardu.STATUS_BBN_EXCLUDED) == [
-        "lifetime_below_bbn_range", "bbn_excluded"]
-    assert ardu.status_names(ardu.STATUS_NONFINITE) == ["nonfinite_output"] == hall.decode_status(
-        hall.STATUS_NONFINITE)  # one style in both chains
+        "lifetime_below_bbn_range",
+        "bbn_excluded",
+    ]
+    assert (
+        ardu.status_names(ardu.STATUS_NONFINITE) == ["nonfinite_output"] == hall.decode_status(hall.STATUS_NONFINITE)
+    )  # one style in both chains
     assert set(ardu.STATUS_MESSAGES) == {int(m) for m in ardu.ArduStatus._ordered_}
     # fit: upper-case FIT_* names and FIT_STATUS_MESSAGES, as before
     assert _fit.fit_status_names(_fit.FIT_AT_BOUND | _fit.FIT_NOT_CONVERGED) == ["FIT_NOT_CONVERGED", "FIT_AT_BOUND"]
-    assert _fit.FIT_STATUS_BITS == {1: "FIT_NOT_CONVERGED", 2: "FIT_AT_BOUND", 4: "FIT_COVARIANCE_SINGULAR",
-                                    8: "FIT_CHAIN_INVALID"}
+    assert _fit.FIT_STATUS_BITS == {
+        1: "FIT_NOT_CONVERGED",
+        2: "FIT_AT_BOUND",
+        4: "FIT_COVARIANCE_SINGULAR",
+        8: "FIT_CHAIN_INVALID",
+    }
     assert _fit.FitStatus.messages(8) == [_fit.FIT_STATUS_MESSAGES[8]]
     # kernels: STATUS_MESSAGES unchanged
     assert kernels.STATUS_MESSAGES[kernels.STATUS_NONFINITE] == "non-finite state"

@@ -12,16 +12,32 @@ _SUFFIXES = ("Params", "Prediction", "Result")
 # classes defined by the freeze-in, freeze-out, washout engines and the two chains (jaxgen.freezeout also
 # re-exports the hidden-sector classes of jaxgen._hidden_sector, whose units are declared there)
 _OWN = ("jaxgen._freezein", "jaxgen._freezeout", "jaxgen._washout", "jaxgen.scenarios", "jaxgen._scenario")
-_CLASSES = sorted({getattr(m, n) for m in _MODULES for n in getattr(m, "__all__", dir(m))
-                   if n.endswith(_SUFFIXES) and isinstance(getattr(m, n), type)
-                   and getattr(m, n).__module__.startswith(_OWN)}, key=lambda c: c.__name__)
+_CLASSES = sorted(
+    {
+        getattr(m, n)
+        for m in _MODULES
+        for n in getattr(m, "__all__", dir(m))
+        if n.endswith(_SUFFIXES) and isinstance(getattr(m, n), type) and getattr(m, n).__module__.startswith(_OWN)
+    },
+    key=lambda c: c.__name__,
+)
 
 
 def test_the_public_classes_are_found():
     names = {c.__name__ for c in _CLASSES}
-    assert {"HallParams", "HallPrediction", "ArduParams", "ArduPrediction", "FreezeInParams", "FreezeInResult",
-            "FreezeOutParams", "FreezeOutResult", "AsymmetricFreezeOutResult", "WashoutParams",
-            "WashoutResult"} <= names
+    assert {
+        "HallParams",
+        "HallPrediction",
+        "ArduParams",
+        "ArduPrediction",
+        "FreezeInParams",
+        "FreezeInResult",
+        "FreezeOutParams",
+        "FreezeOutResult",
+        "AsymmetricFreezeOutResult",
+        "WashoutParams",
+        "WashoutResult",
+    } <= names
 
 
 @pytest.mark.parametrize("cls", _CLASSES, ids=lambda c: c.__name__)
