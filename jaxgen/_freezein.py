@@ -60,6 +60,14 @@ Numerical paths
 * :func:`freezein_quadrature` (no inverse decays): the yield is a quadrature. In t = ln x_A the integrand
   x^4 K1(x) G(T) is analytic; 48-node Gauss-Legendre on t in [-8, 4.2] integrates x^4 K1 to 3e-12 relative. The
   nodes are fixed in x_A, so K1 is a precomputed table and only g_*(T) is evaluated per point: the fast path.
+* :func:`freezein_table` (no inverse decays): the same integral is a convolution in ln m of the fixed kernel
+  x^4 K1(x) with G(T), so it is tabulated once per g_* table and statistics on a ln m grid
+  (``jaxgen._freezein_tables``, exact to ~1e-10 against the converged quadrature) and a point costs one cubic
+  spline lookup per species: the drop-in for :func:`freezein_quadrature` in sweeps and chains.
+* ``solve_freezein(..., FreezeInSettings(solver="collocation"))``: the inverse-decay equations are LINEAR in (Y,
+  eta) (:func:`_boltzmann_rhs`), so instead of an adaptive implicit solver they are collocated at 5 Radau IIA
+  points on each of 64 fixed panels: one 5 x 5 linear solve per panel, panels chained by an associative scan of
+  affine maps (:func:`_solve_collocation`). Matches Kvaerno5 at rtol 1e-11 to ~1e-9 with constant g_*.
 * :func:`solve_freezein`: the Boltzmann ODE with diffrax (any settings, inverse decays, trajectory). State normalised
   by the abundance scale so that atol is relative to it; L-stable Kvaerno5 with a PID controller; ``throw=False`` and
   a status code per point. :func:`solve_freezein_batch` sorts a batch by a stiffness key and runs it in buckets.
@@ -117,18 +125,6 @@ STATUS_OK = kernels.STATUS_OK
 #: <= 0, width/y0/m_x < 0, |eps| > 1: eps is a ratio of rates); its outputs are 0 (never NaN). Other codes are
 #: kernels.STATUS_* (kernels.STATUS_NONFINITE: a non-finite result, outputs then 0 as well).
 STATUS_BAD_INPUT = 10
-#: The vocabulary of FreezeInResult.status: the kernel ODE enumeration (kernels.OdeStatus, same values and names)
-#: plus BAD_INPUT (10). Decode with :func:`status_names` (snake_case) or ``FreezeInStatus.messages(code)``.
-FreezeInStatus = kernels.enum_vocabulary("FreezeInStatus", {
-    **{m.name: (int(m), kernels.OdeStatus.message_of(m)) for m in kernels.OdeStatus._ordered_},
-    "BAD_INPUT": (STATUS_BAD_INPUT, "out-of-domain input (non-finite, mass/dof/g_x/temperature_ratio <= 0, "
-                                    "width/y0/m_x < 0 or |eps| > 1); outputs 0"),
-}, module=__name__)
-
-
-def status_names(code) -> list[str]:
-    """snake_case names of one FreezeInResult.status code (``[]`` for ok), e.g. ``["max_steps"]``."""
-    return kernels.decode(FreezeInStatus, code)
 #: The vocabulary of FreezeInResult.status: the kernel ODE enumeration (kernels.OdeStatus, same values and names)
 #: plus BAD_INPUT (10). Decode with :func:`status_names` (snake_case) or ``FreezeInStatus.messages(code)``.
 FreezeInStatus = kernels.enum_vocabulary("FreezeInStatus", {
@@ -340,7 +336,9 @@ class FreezeInSettings(eqx.Module):
         rtol, atol_rel: ODE tolerances; atol is atol_rel times the abundance scale (see :func:`solve_freezein`).
         solver: ``"auto"`` (default: explicit ``"tsit5"`` without inverse decays, where the equation is a
             non-stiff quadrature, and L-stable implicit ``"kvaerno5"`` with them, where the relaxation rate
-            Gamma/H can be huge) or any name of :func:`kernels.make_solver`.
+            Gamma/H can be huge) or any name of :func:`kernels.make_solver`; or ``"collocation"``: the linear
+            equations on a fixed grid of Radau IIA panels (``_solve_collocation``: no adaptive loop, no diffrax;
+            rtol/atol_rel/max_steps unused, ``n_nodes`` = 5 x panels, default 320).
         max_steps: diffrax step limit per point.
         n_save: number of log-spaced x points of the saved trajectory (0: none).
         compute_x_half: compute the x at which half the yield was produced.
@@ -1149,6 +1147,10 @@ def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings
         jy, jth = jax.jacfwd(lambda yy, tt: f(t, yy, tt), argnums=(0, 1))(y, theta)  # (2, 2), (2, P)
         return (fy, jy @ s + jth * sigma[None, :])
 
+    if settings.solver == "collocation":
+        raise ValueError("the forward-sensitivity solve needs a diffrax solver; for solver='collocation' "
+                         "differentiate solve_freezein directly (jax.grad / jax.jacfwd: plain autodiff of the "
+                         "fixed-grid solve, about one extra forward pass)")
     name = settings.solver if settings.solver != "auto" else ("kvaerno5" if settings.inverse_decays else "tsit5")
     solver = kernels.make_solver(name)
     controller = kernels.make_controller(settings.rtol, settings.atol_rel, 1.0, pcoeff=0.3, icoeff=0.4,
