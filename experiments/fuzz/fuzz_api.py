@@ -96,7 +96,7 @@ def _finite_tree(pred, n):
 
 
 def _hall_target(settings=None):
-    from jaxgen import _scenario_hall as sh
+    from jaxgen.scenarios import hall as sh
 
     settings = settings or sh.HallSettings(table="constant")
     base = {k: v for k, v in sh._BENCH.items()}
@@ -142,7 +142,7 @@ def _hall_target(settings=None):
 
 
 def _ardu_target(settings=None):
-    from jaxgen import _scenario_ardu as sa
+    from jaxgen.scenarios import ardu as sa
 
     settings = settings or sa.ArduSettings(washout="instant")
     d = sa.ArduParams()
@@ -256,8 +256,8 @@ def default_targets(full: bool = False) -> list[Target]:
     """The cheap targets (CI); ``full`` adds the ODE paths (Boltzmann washout, freeze-out ODE, Hall ODE)."""
     ts = [_hall_target(), _ardu_target(), _freezein_target(), _freezeout_target(), _washout_target()]
     if full:
-        from jaxgen import _scenario_ardu as sa
-        from jaxgen import _scenario_hall as sh
+        from jaxgen.scenarios import ardu as sa
+        from jaxgen.scenarios import hall as sh
 
         ts += [
             _freezeout_target(ode=True),
