@@ -261,10 +261,15 @@ def rosenbrock_solve(f: Callable, y0: Any, ts: Any, args: Any = None, *, method:
     if y0.ndim > 1:
         raise ValueError(f"y0 must be a scalar or a 1-d array, got shape {y0.shape}")
     t0s, hs = ts[:-1], ts[1:] - ts[:-1]
-    vcoef = jax.vmap(coef)
-    nodes = vcoef(ts)
+    # one vectorised evaluation at the nodes and every interior stage abscissa (one copy of the coefficient code in
+    # the compiled program), then split; the t-derivatives at the step starts come with the node values (jvp)
+    inner_c = [ci for ci in sorted(set(tab.c)) if ci not in (0.0, 1.0)]
+    n = t0s.shape[0]
+    allv = jax.vmap(coef)(jnp.concatenate([ts] + [t0s + ci * hs for ci in inner_c]))
     dnodes = jax.vmap(lambda t: jax.jvp(coef, (t,), (jnp.ones_like(t),))[1])(t0s)
-    inner = {ci: vcoef(t0s + ci * hs) for ci in sorted(set(tab.c)) if ci not in (0.0, 1.0)}
+    nodes = jax.tree_util.tree_map(lambda v: v[: n + 1], allv)
+    inner = {ci: jax.tree_util.tree_map(lambda v, k=k: v[n + 1 + k * n: n + 1 + (k + 1) * n], allv)
+             for k, ci in enumerate(inner_c)}
     first = jax.tree_util.tree_map(lambda v: v[:-1], nodes)
     last = jax.tree_util.tree_map(lambda v: v[1:], nodes)
     stage_c = tuple(first if ci == 0.0 else last if ci == 1.0 else inner[ci] for ci in tab.c)

@@ -11,6 +11,14 @@ rewrite of jaxgen._freezeout: compile forward 8.0 s -> 3.8-4.3 s, compile gradie
 gradient/forward 6.7x -> 2.7-2.8x, steps mean 436 -> 374, max rel. diff vs scipy 4.7e-9 -> 3.4e-9, throughput
 3.3e3 -> 2.7-2.9e3 points/s (a step costs ~17% more; timings on this shared machine vary by +-30%).
 
+Fixed-grid Rosenbrock (``FreezeOutSettings(method="rosenbrock")``, the default of solve_freezeout since
+2026-12-02) against the adaptive reference, same run: points/s at N = 1e3 .. 1e5 (``--max-n``; 1e6 takes minutes
+per timed run on 2 shared cores), the ratio, the micrOMEGAs 6 figure (0.2-0.8 ms per point, ~6.7e3 points/s on
+2 cores) as the external baseline, compile times forward/gradient, gradient/forward, XLA buffer sizes and the process
+peak RSS, and the max relative error against the adaptive solver over m = 1 GeV - 10 TeV (9 masses x a or b =
+1e-10 .. 1e-7 GeV^-2) per g* table and wave.  All timings on this machine are "under load" (several agents share
+the 2 cores); the ratios of the same run are the meaningful figures.
+
 LSODA (the baseline named in issue 4) was tried first: in ln Y at rtol = atol = 1e-10 it reported repeated
 convergence failures and returned wrong yields (off by O(1)) for all 48 points, so the stiff implicit Radau method
 is the per-point baseline here.
@@ -60,7 +68,8 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
     b = np.where(rng.uniform(size=n) < 0.3, 10 ** rng.uniform(-10, -7, n), 0.0)
     params = fo.FreezeOutParams(m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0),
                                 eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
-    f = jax.jit(jax.vmap(fo.solve_freezeout))
+    adaptive = fo.FreezeOutSettings(method="adaptive")
+    f = jax.jit(jax.vmap(lambda q: fo.solve_freezeout(q, None, adaptive)))
 
     tf = _timing.time_jax(f, params)
     compile_fwd, run_fwd, res = tf["compile_s"], tf["run_s"], tf["out"]
@@ -69,7 +78,7 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
     def loss(mv, av):
         q = fo.FreezeOutParams(m=mv, a=av, b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n),
                                y0_ratio=jnp.ones(n))
-        return jnp.sum(jnp.log(jax.vmap(fo.solve_freezeout)(q).y_inf))
+        return jnp.sum(jnp.log(jax.vmap(lambda qq: fo.solve_freezeout(qq, None, adaptive))(q).y_inf))
 
     g = jax.jit(jax.grad(loss, argnums=(0, 1)))
     tg = _timing.time_jax(g, jnp.asarray(m), jnp.asarray(a))
@@ -94,9 +103,11 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
         "scipy_failures": int(sum(not r[1] for r in ref)),
         "steps_mean": float(steps.mean()), "steps_max": int(steps.max()), "wasted_work_factor": wasted,
     }
+    rb, rb_md = _rosenbrock_section(params, rate_jax, n, m, a, b)
+    results["rosenbrock"] = rb
     _common.write_record(out, "bench_freezeout", {"n": n, "n_scipy": n_scipy, "rtol_scipy": 1e-10,
                                                   "repeats": _timing.REPEATS}, results)
-    return (
+    return rb_md + "\n" + (
         "## Benchmark: freeze-out\n\n"
         f"jaxgen: median of {_timing.REPEATS} runs after a warm-up call, compile timed apart (lower().compile()); "
         f"scipy: median rate of {_timing.REPEATS} blocks of the per-point loop.\n\n"
@@ -112,6 +123,86 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
         f"| {results['n_scipy_disagree_1e-6']} of {n_scipy} |\n"
         f"| failed points | {results['failures']} |\n"
     )
+
+
+MICROMEGAS_POINTS_PER_S = 6.7e3  #: micrOMEGAs 6, 0.2-0.8 ms per point, 2 cores (external baseline, not rerun here)
+
+
+def _batch(fo, jnp, m, a, b):
+    n = len(m)
+    return fo.FreezeOutParams(m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0),
+                              eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
+
+
+def _rosenbrock_section(params, rate_adaptive, n, m, a, b, max_n=100_000):
+    """Rosenbrock vs adaptive: throughput, compile, gradient cost, memory, accuracy per table and wave."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxgen import freezeout as fo
+    from jaxgen.cosmology import TABLES, Cosmology
+
+    rb = fo.FreezeOutSettings(method="rosenbrock")
+    f = jax.jit(jax.vmap(lambda q: fo.solve_freezeout(q, None, rb)))
+    tf = _timing.time_jax(f, params, memory=True)
+    rate = n / tf["run_s"]
+
+    def loss(mv, av):
+        q = _batch(fo, jnp, mv, av, b)
+        return jnp.sum(jnp.log(jax.vmap(lambda qq: fo.solve_freezeout(qq, None, rb))(q).y_inf))
+
+    tg = _timing.time_jax(jax.jit(jax.grad(loss, argnums=(0, 1))), jnp.asarray(m), jnp.asarray(a))
+    rng = np.random.default_rng(1)
+    scaling = {}
+    for nn in (1_000, 10_000, 100_000, 300_000, 1_000_000):
+        if nn > max_n:
+            break
+        mm = 10 ** rng.uniform(0, 4, nn)
+        aa = 10 ** rng.uniform(-10, -7, nn)
+        bb = np.where(rng.uniform(size=nn) < 0.3, 10 ** rng.uniform(-10, -7, nn), 0.0)
+        t = _timing.time_jax(f, _batch(fo, jnp, mm, aa, bb), memory=True)
+        scaling[nn] = {"points_per_s": nn / t["run_s"], "compile_s": t["compile_s"],
+                       "temp_bytes": t["memory"]["temp_bytes"],
+                       "failures": int(np.sum(np.asarray(t["out"].status) != 0))}
+    # accuracy: 9 masses x 4 couplings x s/p wave against the adaptive solver, per table
+    ms = np.logspace(0, 4, 9)
+    cs = np.array([1e-10, 1e-9, 1e-8, 1e-7])
+    mg, cg, wg = (v.ravel() for v in np.meshgrid(ms, cs, [0, 1], indexing="ij"))
+    q = _batch(fo, jnp, mg, np.where(wg == 0, cg, 0.0), np.where(wg == 1, cg, 0.0))
+    ad = fo.FreezeOutSettings(method="adaptive")
+    fa = jax.jit(jax.vmap(fo.solve_freezeout, (0, None, None)), static_argnums=2)
+    acc = {}
+    for table in TABLES:
+        cos = Cosmology(table=table)
+        ra, rr = fa(q, cos, ad), fa(q, cos, rb)
+        ok = (np.asarray(ra.status) == 0) & (np.asarray(rr.status) == 0)
+        err = np.abs(np.asarray(rr.y_inf) / np.where(ok, np.asarray(ra.y_inf), 1.0) - 1.0)
+        acc[table] = {w: float(np.max(np.where(ok & (wg == k), err, 0.0))) for k, w in ((0, "s"), (1, "p"))}
+        acc[table]["adaptive_failed"] = int(np.sum(np.asarray(ra.status) != 0))
+        acc[table]["rosenbrock_failed"] = int(np.sum(np.asarray(rr.status) != 0))
+    res = {"points_per_s": rate, "points_per_s_adaptive": rate_adaptive, "ratio_vs_adaptive": rate / rate_adaptive,
+           "ratio_vs_micromegas6": rate / MICROMEGAS_POINTS_PER_S, "compile_forward_s": tf["compile_s"],
+           "compile_grad_s": tg["compile_s"], "grad_over_forward": tg["run_s"] / tf["run_s"],
+           "memory_n": tf["memory"], "peak_rss_mb": _timing.peak_rss_mb(), "scaling": scaling,
+           "max_rel_err_vs_adaptive": acc, "grid_steps": rb.grid_steps, "under_load": True}
+    lines = [
+        "## Benchmark: freeze-out, fixed-grid Rosenbrock vs adaptive (under load: shared 2-core machine)\n",
+        "| | value |", "|---|---|",
+        f"| Rosenbrock (N={n}, {rb.grid_steps} steps) | {rate:.3g} points/s |",
+        f"| adaptive Kvaerno5 (same N, same run) | {rate_adaptive:.3g} points/s |",
+        f"| ratio Rosenbrock / adaptive | {rate / rate_adaptive:.1f}x |",
+        f"| micrOMEGAs 6 (external, 2 cores) | {MICROMEGAS_POINTS_PER_S:.3g} points/s "
+        f"(Rosenbrock: {rate / MICROMEGAS_POINTS_PER_S:.2f}x) |",
+        f"| compile forward / gradient | {tf['compile_s']:.1f} s / {tg['compile_s']:.1f} s |",
+        f"| gradient / forward (run) | {tg['run_s'] / tf['run_s']:.2f} |",
+        f"| peak RSS of the process | {_timing.peak_rss_mb():.0f} MB |",
+    ]
+    for nn, v in scaling.items():
+        lines.append(f"| N = {nn:.0e}: throughput (XLA temp buffers) | {v['points_per_s']:.3g} points/s "
+                     f"({(v['temp_bytes'] or 0) / 2**20:.0f} MiB) |")
+    for table, v in acc.items():
+        lines.append(f"| max rel. error vs adaptive, {table}: s-wave / p-wave | {v['s']:.1e} / {v['p']:.1e} |")
+    return res, "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
