@@ -275,9 +275,9 @@ class FreezeOutSettings(eqx.Module):
     max_steps: int = eqx.field(static=True, default=2048)
     newton_tol: float = eqx.field(static=True, default=1e-5)
     save_x: tuple | None = eqx.field(static=True, default=None)
-    method: str = eqx.field(static=True, default="auto")
-    grid_steps: int = eqx.field(static=True, default=32)
-    grid_margin: float = eqx.field(static=True, default=8.0)
+    method: str = eqx.field(static=True, default="auto", metadata={"units": "1"})
+    grid_steps: int = eqx.field(static=True, default=32, metadata={"units": "1"})
+    grid_margin: float = eqx.field(static=True, default=8.0, metadata={"units": "1"})
 
     def __check_init__(self):
         if self.method not in _METHODS:

@@ -19,6 +19,14 @@ peak RSS, and the max relative error against the adaptive solver over m = 1 GeV 
 1e-10 .. 1e-7 GeV^-2) per g* table and wave.  All timings on this machine are "under load" (several agents share
 the 2 cores); the ratios of the same run are the meaningful figures.
 
+Measured 2026-12-02 (2-core CPU, under load: load average 4-5 from other agents; 32 grid steps): Rosenbrock
+3.25e4 points/s at N = 4096 vs adaptive 3.15e3 in the same run (10.3x; micrOMEGAs 6: 6.7e3, i.e. 4.9x), N = 1e3 /
+1e4 / 1e5: 5.3e4 / 3.4e4 / 3.5e4 points/s (XLA temp buffers 18 MiB / 184 MiB / 1.8 GiB; process peak RSS 2.7 GB),
+compile forward 5.3 s (adaptive 4.2 s), gradient 10.0 s (adaptive 8.2 s), gradient/forward 3.9 (adaptive 3.4);
+max relative error vs adaptive (9 masses 1 GeV - 10 TeV x a or b = 1e-10 .. 1e-7 GeV^-2), s / p wave:
+saikawa_shirai 5.9e-5 / 4.7e-5, drees_hajkarim_schmitz 7.1e-6 / 1.6e-5, gondolo_gelmini 6.5e-6 / 1.6e-5,
+constant 7.1e-6 / 1.6e-5.  The 6.7e5 points/s, 2 s / 5 s compile and gradient/forward <= 2 targets are not met.
+
 LSODA (the baseline named in issue 4) was tried first: in ln Y at rtol = atol = 1e-10 it reported repeated
 convergence failures and returned wrong yields (off by O(1)) for all 48 points, so the stiff implicit Radau method
 is the per-point baseline here.
