@@ -48,7 +48,7 @@ REDUCED = {
     "bench_sweep": dict(n_cp=2**13, n_h=2**17, chunk_cp=2**11, chunk_h=2**14),
     "bench_scaling": dict(n_max=100_000, n_max_ode=10_000, half_decades=False),
     "bench_chains": dict(reduced=True),
-    "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_grad=1_000),
+    "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_max_grid=10_000, n_grad=1_000),
 }
 
 

