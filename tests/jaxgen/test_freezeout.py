@@ -389,8 +389,9 @@ def test_rosenbrock_gradient_vs_finite_differences(grid):
 
 
 def test_rosenbrock_status_flags_bad_points(grid):
-    """A NaN mass is flagged (STATUS_NONFINITE) and a point whose grid would end beyond x_end (freeze-out too late
-    for the fixed grid) gets STATUS_SOLVER_FAILED; neither is NaN, and the rest of the batch is unaffected."""
+    """A NaN mass is flagged (STATUS_NONFINITE); a point whose grid would end beyond x_end (freeze-out too late
+    for the fixed grid) and a feeble point that never equilibrates (x_f < 3) get STATUS_SOLVER_FAILED; none is NaN,
+    and the rest of the batch is unaffected."""
     p, _, _ = grid
     bad = eqx.tree_at(lambda q: q.m, p, p.m.at[0].set(jnp.nan))
     out = solve_batch_rb(bad, None)
@@ -399,11 +400,12 @@ def test_rosenbrock_status_flags_bad_points(grid):
     np.testing.assert_array_equal(np.asarray(out.status)[1:], 0)
     # x_end = 50: the strongly coupled 10 TeV point freezes out at x_f ~ 45, its grid would end at x_f + 8 > 50
     st = fo.FreezeOutSettings(method="rosenbrock", x_end=50.0)
-    q = fo.FreezeOutParams.batch(m=[100.0, 1e4], a=[2e-9, 1e3])
+    q = fo.FreezeOutParams.batch(m=[100.0, 1e4, 100.0], a=[2e-9, 1e3, 1e-26])
     est = fo.freezeout_estimate(fo.FreezeOutParams(m=1e4, a=1e3))
     assert float(est.x_f) + st.grid_margin > st.x_end
     r = jax.vmap(lambda qq: fo.solve_freezeout(qq, None, st))(q)
-    np.testing.assert_array_equal(np.asarray(r.status), [fo.STATUS_OK, fo.STATUS_SOLVER_FAILED])
+    np.testing.assert_array_equal(np.asarray(r.status), [fo.STATUS_OK, fo.STATUS_SOLVER_FAILED,
+                                                         fo.STATUS_SOLVER_FAILED])
     assert np.all(np.isfinite(np.asarray(r.y_inf)))
     with pytest.raises(ValueError, match="method"):
         fo.FreezeOutSettings(method="rodas")
