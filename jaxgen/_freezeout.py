@@ -40,7 +40,9 @@ Chen 2011, JCAP 1107:003, "IDC"):
   coefficients precomputed vectorised over the grid), then the exact tail from x_f + 8 read from a cumulative table
   of int s f/H d ln T (one per cosmology and batch).  Measured <= 6e-5 relative to the adaptive solver over
   m = 1 GeV - 10 TeV, a or b = 1e-10 - 1e-7 GeV^-2, every g* table; plain autodiff (grad/forward ~2), no while
-  loop.  ``method="adaptive"`` (below) is the reference (and the path for ``save_x`` and the asymmetric solver).
+  loop.  Points that never track equilibrium (estimated x_f < 3: feeble couplings) are flagged
+  (STATUS_SOLVER_FAILED) rather than integrated on a grid not made for them.  ``method="adaptive"`` (below) is the
+  reference (and the path for such points, for ``save_x`` and for the asymmetric solver).
 * Tail x_end -> infinity, exact: for x > x_end, Y_eq is negligible (e^-x_end), so dY/dx = -A(x) Y^2 (symmetric)
   and d ln(Ybar/(Ybar+eta))/dx = -eta A(x) (asymmetric), A = s <sigma v> (1 + dln g_s/3 dln T)/(x H).  With
   I = int_{x_end}^inf A dx: 1/Ybar_inf = expm1(eta I)/eta + exp(eta I)/Ybar_end (-> I + 1/Y_end for eta -> 0).
