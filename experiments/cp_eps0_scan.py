@@ -28,8 +28,14 @@ PHI2 = 0.5  # arg(mu M2 b^*), put into phi_mu; M1 real
 def _run(x):
     p = cp.GauginoHiggsinoParams(M1=x[0], M2=x[1], mu=x[2], tan_beta=x[3], phi_mu=x[4])
     r = cp.cp_asymmetries_from_spectrum(p, lam=1e-10, m_phi=x[5])
-    return (r.eps_chargino, r.eps_neutralino, r.eps0_chargino, r.eps0_neutralino,
-            cp.chargino_spectrum(p).masses, cp.neutralino_spectrum(p).masses)
+    return (
+        r.eps_chargino,
+        r.eps_neutralino,
+        r.eps0_chargino,
+        r.eps0_neutralino,
+        cp.chargino_spectrum(p).masses,
+        cp.neutralino_spectrum(p).masses,
+    )
 
 
 def main():
@@ -37,8 +43,9 @@ def main():
     # mass-insertion limit of Sec. 2.1 (M1 -> inf), then general spectra
     for tb in (2.0, 5.0, 10.0, 30.0):
         rows.append(("MI", [1e8, 3000.0, 1000.0, tb, PHI2, 0.0]))
-    for M1, (M2, mu), tb in itertools.product((200.0, 600.0), ((900.0, 400.0), (400.0, 900.0), (1500.0, 600.0),
-                                                               (700.0, 550.0)), (2.0, 10.0)):
+    for M1, (M2, mu), tb in itertools.product(
+        (200.0, 600.0), ((900.0, 400.0), (400.0, 900.0), (1500.0, 600.0), (700.0, 550.0)), (2.0, 10.0)
+    ):
         rows.append(("", [M1, M2, mu, tb, PHI2, 0.0]))
     rows.append(("m_phi", [200.0, 900.0, 400.0, 2.0, PHI2, 150.0]))
     xs = jnp.asarray(np.array([r[1] for r in rows]))
@@ -63,7 +70,8 @@ def main():
         lines.append(
             f"| {tag} | {x[0]:.3g} | {x[1]:.0f} | {x[2]:.0f} | {x[3]:.0f} | {x[5]:.0f} | "
             f"{mc[k][0]:.0f}, {mc[k][1]:.0f} | {', '.join(f'{m:.0f}' for m in mn[k])} | {e0c[k][0]:+.3g} | "
-            f"{e0c[k][1]:+.3g} | {', '.join(f'{e:+.2g}' for e in e0n[k])} | {emax:.2g} |")
+            f"{e0c[k][1]:+.3g} | {', '.join(f'{e:+.2g}' for e in e0n[k])} | {emax:.2g} |"
+        )
     allabs = np.abs(np.concatenate([e0c.ravel(), e0n.ravel()]))
     mi = np.array([e0c[k][1] for k, (tag, _) in enumerate(rows) if tag == "MI"])
     lines += [
@@ -73,7 +81,7 @@ def main():
         f"- Over the scan max |eps0| = {allabs.max():.2g} (median of the non-zero entries "
         f"{np.median(allabs[allabs > 0]):.2g}). The largest values are the higgsino-like chi0_2,3 decaying to a light "
         "bino plus Z/h at small tan(beta) (eps0 ~ 0.1-0.15); charginos reach |eps0| ~ 0.04. HMW's \"maximal size of "
-        "eps0 is typically O(0.1)\" is confirmed as the maximal order of magnitude; typical values are 10x smaller, "
+        'eps0 is typically O(0.1)" is confirmed as the maximal order of magnitude; typical values are 10x smaller, '
         "and eps0 falls like cot(beta) at large tan(beta).",
         f"- Mass-insertion limit (M1 -> inf, M2 = 3000, mu = 1000 GeV): eps0(chi-_2) = "
         f"{', '.join(f'{e:.3g}' for e in mi)} at tan(beta) = 2, 5, 10, 30, i.e. eps0 ~ 0.054 cot(beta) at large "

@@ -87,16 +87,21 @@ STATUS_OK = 0
 STATUS_NO_OPEN_CUT = 1  # valid point, but no on-shell cut is open: eps = 0 exactly (e.g. the LOSP)
 STATUS_BAD_SPECTRUM = 2  # non-finite or non-positive input / spectrum: eps set to 0, flag the point
 #: The vocabulary of the CP-asymmetry status (single-valued codes); decode with :func:`status_names`.
-CPStatus = _kstatus.enum_vocabulary("CPStatus", {
-    "OK": (STATUS_OK, "ok"),
-    "NO_OPEN_CUT": (STATUS_NO_OPEN_CUT, "no on-shell cut is open: eps = 0 exactly (a valid physical result)"),
-    "BAD_SPECTRUM": (STATUS_BAD_SPECTRUM, "non-finite or non-positive input or spectrum: eps set to 0"),
-}, module=__name__)
+CPStatus = _kstatus.enum_vocabulary(
+    "CPStatus",
+    {
+        "OK": (STATUS_OK, "ok"),
+        "NO_OPEN_CUT": (STATUS_NO_OPEN_CUT, "no on-shell cut is open: eps = 0 exactly (a valid physical result)"),
+        "BAD_SPECTRUM": (STATUS_BAD_SPECTRUM, "non-finite or non-positive input or spectrum: eps set to 0"),
+    },
+    module=__name__,
+)
 
 
 def status_names(code) -> list[str]:
     """snake_case names of one CP status code (``[]`` for ok), e.g. ``["no_open_cut"]``."""
     return _kstatus.decode(CPStatus, code)
+
 
 _G2_DEFAULT = math.sqrt(4.0 * math.pi * c.ALPHA_W)
 
@@ -147,7 +152,8 @@ class GauginoHiggsinoParams(eqx.Module):
                 if bad:
                     raise ValueError(
                         f"GauginoHiggsinoParams.{name} must be a positive modulus (GeV, or tan(beta) > 0); got {x!r}. "
-                        "Put signs into the phase fields (phi_1, phi_2, phi_mu = pi for a negative mass).")
+                        "Put signs into the phase fields (phi_1, phi_2, phi_mu = pi for a negative mass)."
+                    )
         x = self.sin2_theta_w
         if _is_concrete(x) and jnp.ndim(x) == 0:
             try:
@@ -301,8 +307,9 @@ class LambdaWidths(eqx.Module):
     neutralino: jax.Array
 
 
-def lambda_decay_widths(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, charginos=None,
-                        neutralinos=None) -> LambdaWidths:
+def lambda_decay_widths(
+    p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, charginos=None, neutralinos=None
+) -> LambdaWidths:
     """Tree widths of chi -> l phi_X [GeV] (Hall et al. eq. 2.2 interaction; used in Y_X of eq. 1.1).
 
     Gamma = |y|^2 m (1 - m_phi^2/m^2)^2 / (32 pi) per charge-conjugate channel, y from :func:`lambda_couplings`;
@@ -455,8 +462,15 @@ def _check_species(species: str):
         raise ValueError(f"species must be 'chargino' or 'neutralino'; got {species!r}.")
 
 
-def open_cuts(p: GauginoHiggsinoParams, species: str = "chargino", index: int = -1, m_h: float = c.M_HIGGS, *,
-              charginos=None, neutralinos=None) -> OpenCuts:
+def open_cuts(
+    p: GauginoHiggsinoParams,
+    species: str = "chargino",
+    index: int = -1,
+    m_h: float = c.M_HIGGS,
+    *,
+    charginos=None,
+    neutralinos=None,
+) -> OpenCuts:
     """On-shell cuts open in the decay of chargino / neutralino number ``index`` (ascending mass order).
 
     Args:
@@ -496,8 +510,14 @@ class CPAsymmetry(eqx.Module):
     status: jax.Array
 
 
-def epsilon_gaugino_higgsino(p: GauginoHiggsinoParams, eps0, species: str = "chargino", index: int = -1,
-                             alpha_w: float = c.ALPHA_W, m_h: float = c.M_HIGGS) -> CPAsymmetry:
+def epsilon_gaugino_higgsino(
+    p: GauginoHiggsinoParams,
+    eps0,
+    species: str = "chargino",
+    index: int = -1,
+    alpha_w: float = c.ALPHA_W,
+    m_h: float = c.M_HIGGS,
+) -> CPAsymmetry:
     """CP asymmetry of chi_index -> l phi_X in the parameterization of Hall et al. eq. (2.7).
 
     eps = eps0 alpha_w sin(phi_2) if at least one L = 0 on-shell cut (chi, W/Z/h) is kinematically open for the
@@ -513,10 +533,16 @@ def epsilon_gaugino_higgsino(p: GauginoHiggsinoParams, eps0, species: str = "cha
     ne = neutralino_spectrum(p)
     cuts = open_cuts(p, species, index, m_h, charginos=ch, neutralinos=ne)
     _, phi2 = physical_phases(p)
-    positive = (jnp.asarray(p.M1) > 0) & (jnp.asarray(p.M2) > 0) & (jnp.asarray(p.mu) > 0) & (
-        jnp.asarray(p.tan_beta) > 0)
-    finite = (jnp.all(jnp.isfinite(ch.masses), axis=-1) & jnp.all(jnp.isfinite(ne.masses), axis=-1)
-              & jnp.isfinite(phi2) & jnp.isfinite(jnp.asarray(eps0)) & positive)
+    positive = (
+        (jnp.asarray(p.M1) > 0) & (jnp.asarray(p.M2) > 0) & (jnp.asarray(p.mu) > 0) & (jnp.asarray(p.tan_beta) > 0)
+    )
+    finite = (
+        jnp.all(jnp.isfinite(ch.masses), axis=-1)
+        & jnp.all(jnp.isfinite(ne.masses), axis=-1)
+        & jnp.isfinite(phi2)
+        & jnp.isfinite(jnp.asarray(eps0))
+        & positive
+    )
     any_open = cuts.any()
     eps = jnp.where(any_open & finite, epsilon_eq27(eps0, jnp.where(finite, phi2, 0.0), alpha_w), 0.0)
     status = jnp.where(~finite, STATUS_BAD_SPECTRUM, jnp.where(any_open, STATUS_OK, STATUS_NO_OPEN_CUT))

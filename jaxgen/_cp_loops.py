@@ -109,17 +109,28 @@ _LEPTON_FLOWS = np.arange(8, 12)
 # bosons: 0 W+, 1 W-, 2 Z, 3 h, 4 phi_X, 5 phi_X^*
 _IS_VECTOR = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
 
-CHARGINO_VISIBLE_CHANNELS = tuple([f"chi0_{j + 1} W-" for j in range(4)] + [f"chi-_{j + 1} Z" for j in range(2)]
-                                  + [f"chi-_{j + 1} h" for j in range(2)])
-NEUTRALINO_VISIBLE_CHANNELS = tuple([f"chi-_{j + 1} W+" for j in range(2)] + [f"chi+_{j + 1} W-" for j in range(2)]
-                                    + [f"chi0_{j + 1} Z" for j in range(4)] + [f"chi0_{j + 1} h" for j in range(4)])
+CHARGINO_VISIBLE_CHANNELS = tuple(
+    [f"chi0_{j + 1} W-" for j in range(4)]
+    + [f"chi-_{j + 1} Z" for j in range(2)]
+    + [f"chi-_{j + 1} h" for j in range(2)]
+)
+NEUTRALINO_VISIBLE_CHANNELS = tuple(
+    [f"chi-_{j + 1} W+" for j in range(2)]
+    + [f"chi+_{j + 1} W-" for j in range(2)]
+    + [f"chi0_{j + 1} Z" for j in range(4)]
+    + [f"chi0_{j + 1} h" for j in range(4)]
+)
 NEUTRALINO_LAMBDA_CHANNELS = ("nu phi_X", "nubar phi_X^*")
 
 _CH_LAM = [(10, 4)]
 _CH_VIS = [(j, 1) for j in range(4)] + [(4 + j, 2) for j in range(2)] + [(4 + j, 3) for j in range(2)]
 _NE_LAM = [(8, 4), (9, 5)]
-_NE_VIS = ([(4 + j, 0) for j in range(2)] + [(6 + j, 1) for j in range(2)] + [(j, 2) for j in range(4)]
-           + [(j, 3) for j in range(4)])
+_NE_VIS = (
+    [(4 + j, 0) for j in range(2)]
+    + [(6 + j, 1) for j in range(2)]
+    + [(j, 2) for j in range(4)]
+    + [(j, 3) for j in range(4)]
+)
 
 
 def _generators():
@@ -133,8 +144,14 @@ def _generators():
             G[a][idx] = tau[a]
         Y[up, up] = Y[lo, lo] = y
     eps = np.zeros((3, 3, 3))
-    for (i, j, k), s in (((0, 1, 2), 1), ((1, 2, 0), 1), ((2, 0, 1), 1), ((0, 2, 1), -1), ((2, 1, 0), -1),
-                         ((1, 0, 2), -1)):
+    for (i, j, k), s in (
+        ((0, 1, 2), 1),
+        ((1, 2, 0), 1),
+        ((2, 0, 1), 1),
+        ((0, 2, 1), -1),
+        ((2, 1, 0), -1),
+        ((1, 0, 2), -1),
+    ):
         eps[i, j, k] = s
     # wino adjoint (T^b)_{ac} = -i eps_{bac} in the basis (W~1, W~2, W~3) = S (W~+, W~-, W~3)
     S = np.array([[1 / _R2, 1 / _R2, 0], [1j / _R2, -1j / _R2, 0], [0, 0, 1]])
@@ -346,8 +363,9 @@ def _tree_width(OUT, mf, mb, d, A, S):
 
 def _tables():
     ch_d, ne_d = [4, 5], [0, 1, 2, 3]
-    widths = [(d, a, s) for d in ch_d for (a, s) in _CH_LAM + _CH_VIS] + \
-             [(d, a, s) for d in ne_d for (a, s) in _NE_LAM + _NE_VIS]
+    widths = [(d, a, s) for d in ch_d for (a, s) in _CH_LAM + _CH_VIS] + [
+        (d, a, s) for d in ne_d for (a, s) in _NE_LAM + _NE_VIS
+    ]
     pairs = []
     for ds, lam, vis in ((ch_d, _CH_LAM, _CH_VIS), (ne_d, _NE_LAM, _NE_VIS)):
         for d in ds:
@@ -408,8 +426,9 @@ def _ratio(num, den):
     return jnp.where(ok, num / (2.0 * jnp.where(ok, den, 1.0)), 0.0)
 
 
-def cp_asymmetries_from_spectrum(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, m_h=c.M_HIGGS,
-                                 g2=_G2_DEFAULT, alpha_w=c.ALPHA_W) -> SpectrumCPAsymmetries:
+def cp_asymmetries_from_spectrum(
+    p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, m_h=c.M_HIGGS, g2=_G2_DEFAULT, alpha_w=c.ALPHA_W
+) -> SpectrumCPAsymmetries:
     """CP asymmetries eps of chi -> l phi_X from the gaugino-higgsino spectrum and phases (HMW eqs. 2.3-2.5).
 
     Args:
@@ -427,8 +446,16 @@ def cp_asymmetries_from_spectrum(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *
     lam_abs = _lambda_norm(lam)
     m_phi = jnp.asarray(m_phi, dtype=float)
     OUT, IN, mf = _mass_basis(p, g2, lam_abs)
-    mb = jnp.stack([jnp.asarray(p.m_W, float), jnp.asarray(p.m_W, float), jnp.asarray(p.m_Z, float),
-                    jnp.asarray(m_h, float), m_phi, m_phi])
+    mb = jnp.stack(
+        [
+            jnp.asarray(p.m_W, float),
+            jnp.asarray(p.m_W, float),
+            jnp.asarray(p.m_Z, float),
+            jnp.asarray(m_h, float),
+            m_phi,
+            m_phi,
+        ]
+    )
     W = jnp.asarray(_WIDTHS)
     gam = jax.vmap(lambda t: _tree_width(OUT, mf, mb, t[0], t[1], t[2]))(W)
     nch = 2 * (1 + len(_CH_VIS))
@@ -455,18 +482,34 @@ def cp_asymmetries_from_spectrum(p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *
     okp = jnp.abs(s2) > 1e-300
     inv = jnp.where(okp, 1.0 / (alpha_w * jnp.where(okp, s2, 1.0)), 0.0)
     return SpectrumCPAsymmetries(
-        eps_chargino=eps_c, eps_neutralino=eps_n, eps0_chargino=eps_c * inv, eps0_neutralino=eps_n * inv,
-        phi_2=phi2, gamma_lambda_chargino=g_lam_c, delta_lambda_chargino=d_lam_c,
-        gamma_lambda_neutralino=g_lam_n, delta_lambda_neutralino=d_lam_n,
-        gamma_visible_chargino=g_ch[:, 1:], delta_visible_chargino=d_vis_c,
-        gamma_visible_neutralino=g_ne[:, 2:], delta_visible_neutralino=d_vis_n,
+        eps_chargino=eps_c,
+        eps_neutralino=eps_n,
+        eps0_chargino=eps_c * inv,
+        eps0_neutralino=eps_n * inv,
+        phi_2=phi2,
+        gamma_lambda_chargino=g_lam_c,
+        delta_lambda_chargino=d_lam_c,
+        gamma_lambda_neutralino=g_lam_n,
+        delta_lambda_neutralino=d_lam_n,
+        gamma_visible_chargino=g_ch[:, 1:],
+        delta_visible_chargino=d_vis_c,
+        gamma_visible_neutralino=g_ne[:, 2:],
+        delta_visible_neutralino=d_vis_n,
         width_total=width[:6],
         sum_rule_chargino=d_lam_c + jnp.sum(d_vis_c, axis=-1),
-        sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1))
+        sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1),
+    )
 
 
-def epsilon_from_spectrum(p: GauginoHiggsinoParams, species: str = "chargino", index: int = -1, lam=1e-10,
-                          m_phi=0.0, m_h: float = c.M_HIGGS, alpha_w: float = c.ALPHA_W) -> CPAsymmetry:
+def epsilon_from_spectrum(
+    p: GauginoHiggsinoParams,
+    species: str = "chargino",
+    index: int = -1,
+    lam=1e-10,
+    m_phi=0.0,
+    m_h: float = c.M_HIGGS,
+    alpha_w: float = c.ALPHA_W,
+) -> CPAsymmetry:
     """eps of one decaying state computed from the spectrum, in the result type of ``epsilon_gaugino_higgsino``.
 
     Drop-in replacement of :func:`jaxgen.cp.epsilon_gaugino_higgsino` (``p, eps0, species, index``) without eps0:
@@ -481,12 +524,14 @@ def epsilon_from_spectrum(p: GauginoHiggsinoParams, species: str = "chargino", i
     if not -nmax <= index < nmax:
         raise ValueError(f"index {index} out of range for {nmax} {species}s.")
     index = index % nmax
-    positive = (jnp.asarray(p.M1) > 0) & (jnp.asarray(p.M2) > 0) & (jnp.asarray(p.mu) > 0) & (
-        jnp.asarray(p.tan_beta) > 0)
+    positive = (
+        (jnp.asarray(p.M1) > 0) & (jnp.asarray(p.M2) > 0) & (jnp.asarray(p.mu) > 0) & (jnp.asarray(p.tan_beta) > 0)
+    )
     r = cp_asymmetries_from_spectrum(p, lam=lam, m_phi=m_phi, m_h=m_h, alpha_w=alpha_w)
     eps = (r.eps_chargino if species == "chargino" else r.eps_neutralino)[..., index]
     cuts = open_cuts(p, species, index, m_h)
     finite = jnp.isfinite(eps) & jnp.isfinite(r.phi_2) & positive
     status = jnp.where(~finite, STATUS_BAD_SPECTRUM, jnp.where(cuts.any(), STATUS_OK, STATUS_NO_OPEN_CUT))
-    return CPAsymmetry(epsilon=jnp.where(finite, eps, 0.0), phi_2=r.phi_2, n_open_cuts=cuts.count(),
-                       status=status.astype(jnp.int32))
+    return CPAsymmetry(
+        epsilon=jnp.where(finite, eps, 0.0), phi_2=r.phi_2, n_open_cuts=cuts.count(), status=status.astype(jnp.int32)
+    )

@@ -33,8 +33,8 @@ outputs (flagged, never silent), and finite gradients for the other points of th
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 import equinox as eqx
 import jax
@@ -107,7 +107,8 @@ def _diagnose(model: Model, mask, names: list[str], vecs: list[list[Fraction]], 
             raise ValueError(
                 f"{ctx}: the charge {nm!r} is not conserved, so it cannot be given a value: it is violated by "
                 f"the reactions in equilibrium {viol}. These constraints conflict; drop {nm!r} or switch those "
-                f"reactions off.")
+                f"reactions off."
+            )
     # 2. independence
     for j in range(len(vecs)):
         coef = exact_solve_in_basis(vecs[:j], vecs[j]) if j else (None if any(vecs[0]) else [])
@@ -116,7 +117,8 @@ def _diagnose(model: Model, mask, names: list[str], vecs: list[list[Fraction]], 
             raise ValueError(
                 f"{ctx}: the conserved charges given are linearly dependent: {names[j]!r} = {combo}, so their values "
                 f"would over-determine (and may contradict) each other. Give only independent charges "
-                f"({len(basis)} are needed here).")
+                f"({len(basis)} are needed here)."
+            )
     # 3. completeness
     d = len(basis)
     if len(vecs) < d:
@@ -145,10 +147,10 @@ def _diagnose(model: Model, mask, names: list[str], vecs: list[list[Fraction]], 
         # free chemical-potential combinations: mu = N xi with the given charges all zero (massless weights)
         w = [Fraction(s.dof) * Fraction(_k_at_zero(s.statistics)).limit_denominator(10**6) for s in model.species]
         m = [[sum((q[i] * w[i] * b[i] for i in range(len(w))), Fraction(0)) for b in basis] for q in vecs]
-        free_xi = exact_nullspace(m, n_columns=d) if m else [[Fraction(int(i == j)) for i in range(d)]
-                                                            for j in range(d)]
-        free_mu = [[sum((xi[k] * basis[k][i] for k in range(d)), Fraction(0)) for i in range(len(w))]
-                   for xi in free_xi]
+        free_xi = (
+            exact_nullspace(m, n_columns=d) if m else [[Fraction(int(i == j)) for i in range(d)] for j in range(d)]
+        )
+        free_mu = [[sum((xi[k] * basis[k][i] for k in range(d)), Fraction(0)) for i in range(len(w))] for xi in free_xi]
         raise ValueError(
             f"{ctx}: under-determined: {d} independent conserved charges are needed, {len(vecs)} given "
             f"({names}). Free combinations of chemical potentials: "
@@ -156,7 +158,8 @@ def _diagnose(model: Model, mask, names: list[str], vecs: list[list[Fraction]], 
             + ". Conserved charges left unspecified (give a value for each): "
             + "; ".join(_describe_charge_vec(model, v) for v in comp)
             + (f". For example fix: {cands}" if cands else "")
-            + (f". Reactions in equilibrium: {rnames}" if len(rnames) < 12 else ""))
+            + (f". Reactions in equilibrium: {rnames}" if len(rnames) < 12 else "")
+        )
 
 
 class EquilibriumParams(eqx.Module):
@@ -265,9 +268,14 @@ class EquilibriumSystem(eqx.Module):
         masks = np.asarray(masks, dtype=bool)
         return np.array([self.masks.index(tuple(bool(x) for x in row)) for row in masks], dtype=np.int32)
 
-    def params(self, masses: Mapping[str, object] | None = None, temperature=1.0,
-               conserved: Mapping[str, object] | None = None, config=0,
-               k: Mapping[str, object] | None = None) -> EquilibriumParams:
+    def params(
+        self,
+        masses: Mapping[str, object] | None = None,
+        temperature=1.0,
+        conserved: Mapping[str, object] | None = None,
+        config=0,
+        k: Mapping[str, object] | None = None,
+    ) -> EquilibriumParams:
         """Build ``EquilibriumParams`` from names; values may be arrays with a common leading batch shape.
 
         ``k``: species -> susceptibility k (dimensionless), one value for each of ``k_parameter_names``.
@@ -275,13 +283,17 @@ class EquilibriumSystem(eqx.Module):
         masses = dict(masses or {})
         unknown = [k for k in masses if k not in self.mass_parameter_names]
         if unknown:
-            raise ValueError(f"unknown mass parameters {unknown}; this system has {self.mass_parameter_names} "
-                             f"(pass mass_parameters= to prepare to vary others)")
+            raise ValueError(
+                f"unknown mass parameters {unknown}; this system has {self.mass_parameter_names} "
+                f"(pass mass_parameters= to prepare to vary others)"
+            )
         kin = dict(k or {})
         unknown = [s for s in kin if s not in self.k_parameter_names]
         if unknown:
-            raise ValueError(f"k given for {unknown}, which are not k parameters of this system "
-                             f"{self.k_parameter_names} (pass k_parameters= to prepare to give their k)")
+            raise ValueError(
+                f"k given for {unknown}, which are not k parameters of this system "
+                f"{self.k_parameter_names} (pass k_parameters= to prepare to give their k)"
+            )
         missing = [s for s in self.k_parameter_names if s not in kin]
         if missing:
             raise ValueError(f"no k value given for the k parameter(s) {missing}; pass k={{species: value}}")
@@ -299,19 +311,32 @@ class EquilibriumSystem(eqx.Module):
         mvals = [jnp.asarray(masses.get(nm, d)) for nm, d in zip(self.mass_parameter_names, self.mass_defaults)]
         t = jnp.asarray(temperature)
         cfg = jnp.asarray(config, dtype=jnp.int32)
-        shape = jnp.broadcast_shapes(t.shape, cfg.shape, *[v.shape for v in vals], *[v.shape for v in mvals],
-                                     *[v.shape for v in kvals])
+        shape = jnp.broadcast_shapes(
+            t.shape, cfg.shape, *[v.shape for v in vals], *[v.shape for v in mvals], *[v.shape for v in kvals]
+        )
         dtype = jnp.result_type(float, t, *vals, *mvals, *kvals)
-        stack = lambda xs, n: (jnp.stack([jnp.broadcast_to(x, shape).astype(dtype) for x in xs], axis=-1)
-                               if xs else jnp.zeros(shape + (0,), dtype))
-        return EquilibriumParams(masses=stack(mvals, len(mvals)), temperature=jnp.broadcast_to(t, shape).astype(dtype),
-                                 charges=stack(vals, len(vals)), config=jnp.broadcast_to(cfg, shape),
-                                 k=stack(kvals, len(kvals)) if self.k_parameter_names else None)
+        stack = lambda xs, n: (
+            jnp.stack([jnp.broadcast_to(x, shape).astype(dtype) for x in xs], axis=-1)
+            if xs
+            else jnp.zeros(shape + (0,), dtype)
+        )
+        return EquilibriumParams(
+            masses=stack(mvals, len(mvals)),
+            temperature=jnp.broadcast_to(t, shape).astype(dtype),
+            charges=stack(vals, len(vals)),
+            config=jnp.broadcast_to(cfg, shape),
+            k=stack(kvals, len(kvals)) if self.k_parameter_names else None,
+        )
 
 
-def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), masks=None,
-            mass_parameters: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
-            outputs: Sequence[str] = (), k_parameters: Sequence[str] = ()) -> EquilibriumSystem:
+def prepare(
+    model: Model,
+    conserved: Mapping[str, object] | Sequence[str] = (),
+    masks=None,
+    mass_parameters: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
+    outputs: Sequence[str] = (),
+    k_parameters: Sequence[str] = (),
+) -> EquilibriumSystem:
     """Set up (on the host, exactly) the reduced equilibrium problem; raises ValueError on ill-posed input.
 
     Args:
@@ -377,8 +402,10 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
         raise ValueError(f"species {dup} listed twice in k_parameters")
     both = sorted(s for s in knames if s in assigned)
     if both:
-        raise ValueError(f"species {both} given both a mass and k; give one of them (k replaces the mass-derived "
-                         "k, so drop the mass)")
+        raise ValueError(
+            f"species {both} given both a mass and k; give one of them (k replaces the mass-derived "
+            "k, so drop the mass)"
+        )
     for s in model.species:
         if s.name not in assigned and s.name not in knames and s.mass > 0:
             if s.name in mp:
@@ -463,13 +490,28 @@ def prepare(model: Model, conserved: Mapping[str, object] | Sequence[str] = (), 
             a_group[kidx, g, :d, :d] = cv @ (wg[:, None] * nb)
             out_group[kidx, g, :, :d] = out_vecs @ (wg[:, None] * nb)
     return EquilibriumSystem(
-        model=model, masks=tuple(uniq), charge_names=tuple(charge_names),
+        model=model,
+        masks=tuple(uniq),
+        charge_names=tuple(charge_names),
         charge_defaults=tuple(charge_defaults.get(c) for c in charge_names),
-        mass_parameter_names=pnames, mass_defaults=tuple(pdefaults), output_names=out_names,
-        group_param=tuple(g[0] for g in groups), group_statistics=tuple(g[1] for g in groups),
-        species_group=tuple(species_group), dims=tuple(dims), null=null, select=select, a_const=a_const,
-        a_group=a_group, out_const=out_const, out_group=out_group, dofs=np.asarray(dofs, float), k_massless=k0,
-        k_parameter_names=knames, group_k=tuple(g[2] for g in groups))
+        mass_parameter_names=pnames,
+        mass_defaults=tuple(pdefaults),
+        output_names=out_names,
+        group_param=tuple(g[0] for g in groups),
+        group_statistics=tuple(g[1] for g in groups),
+        species_group=tuple(species_group),
+        dims=tuple(dims),
+        null=null,
+        select=select,
+        a_const=a_const,
+        a_group=a_group,
+        out_const=out_const,
+        out_group=out_group,
+        dofs=np.asarray(dofs, float),
+        k_massless=k0,
+        k_parameter_names=knames,
+        group_k=tuple(g[2] for g in groups),
+    )
 
 
 def _lincomb(base, coeffs, mats):
@@ -513,20 +555,24 @@ def evaluate(system: EquilibriumSystem, params: EquilibriumParams) -> Equilibriu
     """
     n_k = len(system.k_parameter_names)
     if n_k and (params.k is None or jnp.shape(params.k)[-1:] != (n_k,)):
-        raise ValueError(f"this system takes k for {system.k_parameter_names}: params.k must have shape ({n_k},), "
-                         f"got {None if params.k is None else jnp.shape(params.k)}; build it with system.params(k=...)")
+        raise ValueError(
+            f"this system takes k for {system.k_parameter_names}: params.k must have shape ({n_k},), "
+            f"got {None if params.k is None else jnp.shape(params.k)}; build it with system.params(k=...)"
+        )
     if not n_k and params.k is not None and jnp.shape(params.k)[-1] != 0:
         raise ValueError("params.k given, but this system has no k parameters (prepare(..., k_parameters=...))")
-    dtype = jnp.result_type(params.temperature, params.masses, params.charges, float,
-                            *(() if params.k is None else (params.k,)))
+    dtype = jnp.result_type(
+        params.temperature, params.masses, params.charges, float, *(() if params.k is None else (params.k,))
+    )
     t = jnp.asarray(params.temperature, dtype)
     masses = jnp.asarray(params.masses, dtype)
     charges = jnp.asarray(params.charges, dtype)
     kin = jnp.zeros((0,), dtype) if params.k is None else jnp.asarray(params.k, dtype)
     cfg = jnp.asarray(params.config, jnp.int32)
     K = len(system.masks)
-    finite = (jnp.isfinite(t) & jnp.all(jnp.isfinite(masses)) & jnp.all(jnp.isfinite(charges))
-              & jnp.all(jnp.isfinite(kin)))
+    finite = (
+        jnp.isfinite(t) & jnp.all(jnp.isfinite(masses)) & jnp.all(jnp.isfinite(charges)) & jnp.all(jnp.isfinite(kin))
+    )
     valid = (t > 0) & jnp.all(masses >= 0) & jnp.all(kin >= 0) & (cfg >= 0) & (cfg < K)
     good_in = finite & valid
     # safe substitutes keep gradients of good points clean
@@ -562,9 +608,16 @@ def evaluate(system: EquilibriumSystem, params: EquilibriumParams) -> Equilibriu
     status = jnp.where((status == 0) & ~res_finite, 4, status).astype(jnp.int32)
     bad = status != 0
     nan = jnp.asarray(jnp.nan, dtype)
-    return EquilibriumResult(mu=jnp.where(bad, nan, mu), asymmetries=jnp.where(bad, nan, asym), k=k_sp,
-                             outputs=jnp.where(bad, nan, outs), status=status, rcond=rcond, model=system.model,
-                             output_names=system.output_names)
+    return EquilibriumResult(
+        mu=jnp.where(bad, nan, mu),
+        asymmetries=jnp.where(bad, nan, asym),
+        k=k_sp,
+        outputs=jnp.where(bad, nan, outs),
+        status=status,
+        rcond=rcond,
+        model=system.model,
+        output_names=system.output_names,
+    )
 
 
 @eqx.filter_jit
@@ -579,8 +632,9 @@ def _evaluate_jit(system, params):
     return evaluate(system, params)
 
 
-def evaluate_batch(system: EquilibriumSystem, params: EquilibriumParams,
-                   chunk_size: int | None | str = "auto") -> EquilibriumResult:
+def evaluate_batch(
+    system: EquilibriumSystem, params: EquilibriumParams, chunk_size: int | None | str = "auto"
+) -> EquilibriumResult:
     """Jitted ``vmap(evaluate)`` over any leading batch shape of ``params`` (one compile per system and shape).
 
     ``chunk_size`` (static): evaluate in vmapped chunks with ``jax.lax.map(..., batch_size=chunk_size)``, which keeps
@@ -591,7 +645,7 @@ def evaluate_batch(system: EquilibriumSystem, params: EquilibriumParams,
     shape = jnp.shape(params.temperature)
     if len(shape) == 0:
         return _evaluate_jit(system, params)
-    flat = jax.tree_util.tree_map(lambda x: jnp.reshape(x, (-1,) + jnp.shape(x)[len(shape):]), params)
+    flat = jax.tree_util.tree_map(lambda x: jnp.reshape(x, (-1,) + jnp.shape(x)[len(shape) :]), params)
     if chunk_size == "auto":
         n = int(np.prod(shape))
         chunk_size = 2048 if n > 8192 else None
@@ -603,12 +657,25 @@ def evaluate_batch(system: EquilibriumSystem, params: EquilibriumParams,
 
 @functools.lru_cache(maxsize=256)
 def _cached_prepare(model, conserved_names, mask, mass_names, outputs, k_names=()):
-    return prepare(model, conserved=conserved_names, masks=[mask], mass_parameters=list(mass_names), outputs=outputs,
-                   k_parameters=k_names)
+    return prepare(
+        model,
+        conserved=conserved_names,
+        masks=[mask],
+        mass_parameters=list(mass_names),
+        outputs=outputs,
+        k_parameters=k_names,
+    )
 
 
-def solve(model: Model, conserved: Mapping[str, object], temperature=1.0, masses: Mapping[str, object] | None = None,
-          mask=None, outputs: Sequence[str] = (), k: Mapping[str, object] | None = None) -> EquilibriumResult:
+def solve(
+    model: Model,
+    conserved: Mapping[str, object],
+    temperature=1.0,
+    masses: Mapping[str, object] | None = None,
+    mask=None,
+    outputs: Sequence[str] = (),
+    k: Mapping[str, object] | None = None,
+) -> EquilibriumResult:
     """Solve chemical equilibrium for a model (convenience form; cached set-up, jitted evaluation).
 
     Args:
@@ -646,11 +713,14 @@ def solve(model: Model, conserved: Mapping[str, object], temperature=1.0, masses
         raise ValueError(f"k given for unknown species {unknown}; model {model.name!r} has {model.species_names}")
     both = sorted(set(kin) & set(masses))
     if both:
-        raise ValueError(f"species {both} given both a mass and k; give one of them (k replaces the mass-derived k, "
-                         "so drop the mass)")
+        raise ValueError(
+            f"species {both} given both a mass and k; give one of them (k replaces the mass-derived k, "
+            "so drop the mass)"
+        )
     m = model._mask(mask)
-    system = _cached_prepare(model, tuple(conserved), m, tuple(masses), tuple(o.replace(" ", "") for o in outputs),
-                             tuple(kin))
+    system = _cached_prepare(
+        model, tuple(conserved), m, tuple(masses), tuple(o.replace(" ", "") for o in outputs), tuple(kin)
+    )
     params = system.params(masses=masses, temperature=temperature, conserved=conserved, config=0, k=kin)
     return evaluate_batch(system, params)
 

@@ -196,14 +196,15 @@ def build_stage(species, reactions, conserved, charges, what: str = "build_stage
         if bad:
             raise ValueError(
                 f"{what}: charge {c!r} is not conserved by the reactions {bad}; do not fix its value "
-                "(remove it from `conserved`) or switch those reactions off")
+                "(remove it from `conserved`) or switch those reactions off"
+            )
     if _rank(basis) < len(conserved):
         raise ValueError(f"{what}: the conserved charges {conserved} are linearly dependent")
     n_free = len(names) - _rank(A)
     if n_free > len(conserved):
         # free directions: null(A) not spanned by the given charges
         _, s, vt = np.linalg.svd(np.vstack([A, np.zeros((1, len(names)))]))
-        null = vt[np.sum(s > 1e-9):]
+        null = vt[np.sum(s > 1e-9) :]
         P = basis.T @ np.linalg.pinv(basis.T)
         resid = null - null @ P.T
         _, s2, vt2 = np.linalg.svd(resid)
@@ -215,7 +216,8 @@ def build_stage(species, reactions, conserved, charges, what: str = "build_stage
         extra = hint(A, charges, table, conserved) if hint is not None else ""
         raise ValueError(
             f"{what}: under-determined equilibrium, {n_free - len(conserved)} free combination(s) of chemical "
-            f"potentials not fixed by the conserved charges {conserved}.{extra} Free combination(s): {desc}")
+            f"potentials not fixed by the conserved charges {conserved}.{extra} Free combination(s): {desc}"
+        )
     return EquilibriumStage(
         species=names,
         dof=tuple(float(s.dof) for s in species),

@@ -119,18 +119,22 @@ FIT_STATUS_MESSAGES = {
     FIT_NOT_CONVERGED: "FIT_NOT_CONVERGED: the best start did not converge (raise steps/polish, or check the targets)",
     FIT_AT_BOUND: "FIT_AT_BOUND: a parameter ended at a bound of its range (widen the bounds); its error is inf",
     FIT_COVARIANCE_SINGULAR: "FIT_COVARIANCE_SINGULAR: the Laplace Hessian is singular (a direction unconstrained "
-                             "by the targets); affected errors are inf",
+    "by the targets); affected errors are inf",
     FIT_CHAIN_INVALID: "FIT_CHAIN_INVALID: the best fit is not a valid chain point (chain status != 0 or no valid "
-                       "start); the result is not a fit",
+    "start); the result is not a fit",
 }
 #: The vocabulary of FitResult.fit_status (bit flags, :mod:`jaxgen_kernels._status`): snake_case names
 #: (``FitStatus.decode(3) == ["not_converged", "at_bound"]``) and the FIT_STATUS_MESSAGES sentences.
-FitStatus = _kstatus.flag_vocabulary("FitStatus", {
-    "NOT_CONVERGED": (FIT_NOT_CONVERGED, FIT_STATUS_MESSAGES[FIT_NOT_CONVERGED]),
-    "AT_BOUND": (FIT_AT_BOUND, FIT_STATUS_MESSAGES[FIT_AT_BOUND]),
-    "COVARIANCE_SINGULAR": (FIT_COVARIANCE_SINGULAR, FIT_STATUS_MESSAGES[FIT_COVARIANCE_SINGULAR]),
-    "CHAIN_INVALID": (FIT_CHAIN_INVALID, FIT_STATUS_MESSAGES[FIT_CHAIN_INVALID]),
-}, module=__name__)
+FitStatus = _kstatus.flag_vocabulary(
+    "FitStatus",
+    {
+        "NOT_CONVERGED": (FIT_NOT_CONVERGED, FIT_STATUS_MESSAGES[FIT_NOT_CONVERGED]),
+        "AT_BOUND": (FIT_AT_BOUND, FIT_STATUS_MESSAGES[FIT_AT_BOUND]),
+        "COVARIANCE_SINGULAR": (FIT_COVARIANCE_SINGULAR, FIT_STATUS_MESSAGES[FIT_COVARIANCE_SINGULAR]),
+        "CHAIN_INVALID": (FIT_CHAIN_INVALID, FIT_STATUS_MESSAGES[FIT_CHAIN_INVALID]),
+    },
+    module=__name__,
+)
 #: name of each fit status bit ("FIT_" + the upper-case vocabulary name).
 FIT_STATUS_BITS = {int(m): "FIT_" + m.name for m in FitStatus._ordered_}
 #: a bounded parameter is "at a bound" when its position in the (transformed) interval is < AT_BOUND_TOL or
@@ -143,6 +147,7 @@ def fit_status_names(code: int) -> list[str]:
     ``jaxgen_kernels._status.decode`` with :data:`FitStatus`, as every status of jaxgen)."""
     return ["FIT_" + name.upper() for name in _kstatus.decode(FitStatus, code)]
 
+
 #: Valid ``FreeParameter.transform`` names.
 TRANSFORMS = ("auto", "log", "periodic", "identity", "logit")
 
@@ -150,8 +155,13 @@ _TWO_PI = 2.0 * math.pi
 
 
 #: how each internal transform of a free parameter reads in tables (the internal names are not for users)
-TRANSFORM_LABELS = {"log": "log", "loglogit": "log, bounded", "logit": "bounded", "periodic": "periodic",
-                    "identity": "linear"}
+TRANSFORM_LABELS = {
+    "log": "log",
+    "loglogit": "log, bounded",
+    "logit": "bounded",
+    "periodic": "periodic",
+    "identity": "linear",
+}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -177,8 +187,9 @@ class FreeParameter(eqx.Module):
         if not isinstance(self.path, str) or not self.path:
             raise ValueError(f"FreeParameter path must be a dotted string like 'lam' or 'phase.0', got {self.path!r}")
         if self.transform not in TRANSFORMS:
-            raise ValueError(f"FreeParameter {self.path!r}: unknown transform {self.transform!r}; "
-                             f"choose one of {TRANSFORMS}")
+            raise ValueError(
+                f"FreeParameter {self.path!r}: unknown transform {self.transform!r}; choose one of {TRANSFORMS}"
+            )
         lo, hi = self.lower, self.upper
         for nm, v in (("lower", lo), ("upper", hi)):
             if v is not None and not math.isfinite(float(v)):
@@ -188,8 +199,10 @@ class FreeParameter(eqx.Module):
         if self.transform == "logit" and (lo is None or hi is None):
             raise ValueError(f"FreeParameter {self.path!r}: transform 'logit' needs both lower and upper bounds")
         if self.transform == "identity" and (lo is not None or hi is not None):
-            raise ValueError(f"FreeParameter {self.path!r}: transform 'identity' cannot enforce bounds; use "
-                             "transform='logit' (both bounds) or 'log' (positive)")
+            raise ValueError(
+                f"FreeParameter {self.path!r}: transform 'identity' cannot enforce bounds; use "
+                "transform='logit' (both bounds) or 'log' (positive)"
+            )
         if self.transform == "log":
             if (lo is None) != (hi is None):
                 raise ValueError(f"FreeParameter {self.path!r}: transform 'log' takes both bounds or none")
@@ -211,8 +224,10 @@ class FreeParameter(eqx.Module):
             elif lo is None and hi is None:
                 kind = "identity"
             else:
-                raise ValueError(f"FreeParameter {self.path!r}: transform 'auto' with a single bound is ambiguous; "
-                                 "give both bounds (logit) or choose a transform")
+                raise ValueError(
+                    f"FreeParameter {self.path!r}: transform 'auto' with a single bound is ambiguous; "
+                    "give both bounds (logit) or choose a transform"
+                )
         if kind == "log" and lo is not None:
             return "loglogit", math.log(float(lo)), math.log(float(hi)), 1.0
         if kind == "log":
@@ -247,8 +262,10 @@ class Target(eqx.Module):
         if not np.all(np.isfinite(v)):
             raise ValueError(f"Target {self.path!r}: value must be finite, got {self.value}")
         if not np.all(np.isfinite(s)) or np.any(s <= 0):
-            raise ValueError(f"Target {self.path!r}: sigma must be finite and > 0, got {self.sigma} (use a small "
-                             "relative uncertainty, e.g. 1e-3 * |value|, for a quantity quoted without one)")
+            raise ValueError(
+                f"Target {self.path!r}: sigma must be finite and > 0, got {self.sigma} (use a small "
+                "relative uncertainty, e.g. 1e-3 * |value|, for a quantity quoted without one)"
+            )
 
 
 def baryon_yield_target(path: str = "eta_b", preset: str = "planck2018", sigma: float | None = None) -> Target:
@@ -272,8 +289,9 @@ def dm_density_target(path: str = "omega_x_h2", preset: str = "planck2018", sigm
     return Target(path, obs.omega_dm_h2, s)
 
 
-def observed_density_targets(baryon_path: str = "eta_b", dm_path: str = "omega_x_h2",
-                             preset: str = "planck2018") -> tuple[Target, Target]:
+def observed_density_targets(
+    baryon_path: str = "eta_b", dm_path: str = "omega_x_h2", preset: str = "planck2018"
+) -> tuple[Target, Target]:
     """(baryon yield, Omega_DM h^2) targets of an observed-density preset (default Planck 2018, Paper VI Table 2)."""
     return baryon_yield_target(baryon_path, preset), dm_density_target(dm_path, preset)
 
@@ -324,8 +342,10 @@ def _to_u_np(kinds, a, b, s, x: np.ndarray, names) -> np.ndarray:
     for j, k in enumerate(kinds):
         xj = x[..., j]
         if k in ("log", "loglogit") and np.any(xj <= 0):
-            raise ValueError(f"free parameter {names[j]!r} is log-transformed but a start value is <= 0 "
-                             f"({xj.min()}); give positive values or another transform")
+            raise ValueError(
+                f"free parameter {names[j]!r} is log-transformed but a start value is <= 0 "
+                f"({xj.min()}); give positive values or another transform"
+            )
         if k == "log":
             u[..., j] = np.log(xj)
         elif k in ("loglogit", "logit"):
@@ -333,8 +353,9 @@ def _to_u_np(kinds, a, b, s, x: np.ndarray, names) -> np.ndarray:
             f = (z - a[j]) / (b[j] - a[j])
             if np.any((f <= 0) | (f >= 1)):
                 lo, hi = (math.exp(a[j]), math.exp(b[j])) if k == "loglogit" else (a[j], b[j])
-                raise ValueError(f"free parameter {names[j]!r}: a start value lies outside its bounds "
-                                 f"({lo}, {hi}); bounds are open")
+                raise ValueError(
+                    f"free parameter {names[j]!r}: a start value lies outside its bounds ({lo}, {hi}); bounds are open"
+                )
             u[..., j] = np.log(f) - np.log1p(-f)
         elif k == "periodic":
             u[..., j] = xj
@@ -457,15 +478,23 @@ def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
             u_adam = jnp.where(bad, best["u"] + 0.5 * (u - best["u"]), jnp.asarray(optax.apply_updates(u, upd)))
             # LM phase: this evaluation was the trial of the previous LM step; adapt lam, step from the best point
             in_lm = i >= spec.steps
-            lam = jnp.where(in_lm & (i > spec.steps), jnp.clip(jnp.where(better, lam * 0.3, lam * 10.0), 1e-12, 1e12),
-                            lam)
+            lam = jnp.where(
+                in_lm & (i > spec.steps), jnp.clip(jnp.where(better, lam * 0.3, lam * 10.0), 1e-12, 1e12), lam
+            )
             u_lm = best["u"] + lm_direction(best["J"], best["r"], lam)
             u_next = jnp.where(in_lm, u_lm, u_adam)
             state = _where_tree(in_lm, state, new_state)
             return (u_next, state, lam, best), (c, best["c"])
 
-        best0 = dict(u=u0, c=big, r=jnp.zeros((n_res,), dtype), J=jnp.zeros((n_res, n), dtype),
-                     status=jnp.zeros((), jnp.int32), pred=pred0, bad=jnp.asarray(True))
+        best0 = dict(
+            u=u0,
+            c=big,
+            r=jnp.zeros((n_res,), dtype),
+            J=jnp.zeros((n_res, n), dtype),
+            status=jnp.zeros((), jnp.int32),
+            pred=pred0,
+            bad=jnp.asarray(True),
+        )
         carry = (u0, opt.init(u0), jnp.asarray(1e-3, dtype), best0)
         (_, _, _, best), (hist, hist_best) = jax.lax.scan(body, carry, jnp.arange(spec.steps + spec.polish))
         # Gauss-Newton decrement g^T A^-1 g at the best point: the chi^2 decrease a full step would still give
@@ -485,10 +514,22 @@ def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
         second = jac(jac(lambda v: residuals(v)[0]))(u_best)
         H = H + jnp.where(best["bad"][i], 0.0, jnp.einsum("k,kab->ab", r_best, _clean(second)))
     D = _dphys_du(spec.kinds, a, b, s, u_best)
-    return dict(u=best["u"], chi2=best["c"], history=hist, history_best=hist_best, status=best["status"],
-                bad=best["bad"], decrement=dec, best=i, hessian=H, jac=J_best, residuals=r_best, dtheta_du=D,
-                prediction=jax.tree_util.tree_map(lambda z: z[i], best["pred"]),
-                x=jax.vmap(lambda v: _to_phys(spec.kinds, a, b, s, v))(best["u"]))
+    return dict(
+        u=best["u"],
+        chi2=best["c"],
+        history=hist,
+        history_best=hist_best,
+        status=best["status"],
+        bad=best["bad"],
+        decrement=dec,
+        best=i,
+        hessian=H,
+        jac=J_best,
+        residuals=r_best,
+        dtheta_du=D,
+        prediction=jax.tree_util.tree_map(lambda z: z[i], best["pred"]),
+        x=jax.vmap(lambda v: _to_phys(spec.kinds, a, b, s, v))(best["u"]),
+    )
 
 
 _core_jit = eqx.filter_jit(_core)
@@ -614,13 +655,16 @@ class FitResult(eqx.Module):
         lines = ["| parameter | fitted as | best fit | 1-sigma (Laplace) | units |", "|---|---|---|---|---|"]
         for j, nm in enumerate(self.names):
             kind = TRANSFORM_LABELS.get(str(self.transforms[j]), str(self.transforms[j]))
-            lines.append(f"| `{nm}` | {kind} | {self.x[j]:.{digits}g} | {self.errors[j]:.3g} | "
-                         f"{units.get(nm, '')} |")
+            lines.append(f"| `{nm}` | {kind} | {self.x[j]:.{digits}g} | {self.errors[j]:.3g} | {units.get(nm, '')} |")
         n_ok = int(np.sum(self.chi2_starts < BAD_CHI2))
-        lines += ["", f"chi^2 = {self.chi2:.4g} for {self.n_dof} degrees of freedom; best of {len(self.chi2_starts)} "
-                  f"starts ({n_ok} valid, {int(np.sum(self.converged_starts))} converged); chain status "
-                  f"{self.status}; Laplace covariance {'ok' if self.laplace_ok else 'SINGULAR (pseudo-inverse)'}.",
-                  "", f"**{self.message}**" if not self.ok else "fit status 0 (ok)."]
+        lines += [
+            "",
+            f"chi^2 = {self.chi2:.4g} for {self.n_dof} degrees of freedom; best of {len(self.chi2_starts)} "
+            f"starts ({n_ok} valid, {int(np.sum(self.converged_starts))} converged); chain status "
+            f"{self.status}; Laplace covariance {'ok' if self.laplace_ok else 'SINGULAR (pseudo-inverse)'}.",
+            "",
+            f"**{self.message}**" if not self.ok else "fit status 0 (ok).",
+        ]
         return "\n".join(lines)
 
 
@@ -655,9 +699,24 @@ def _as_list(x, cls, what):
     return out
 
 
-def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed: int = 0, steps: int = 300,
-        polish: int = 30, learning_rate: float = 0.05, optimizer=None, start=None, ad: str = "auto",
-        hessian: str = "exact", bad_status: int | None = None, ftol: float = 1e-8) -> FitResult:
+def fit(
+    chain: Callable,
+    base_params,
+    free,
+    targets,
+    *,
+    n_starts: int = 8,
+    seed: int = 0,
+    steps: int = 300,
+    polish: int = 30,
+    learning_rate: float = 0.05,
+    optimizer=None,
+    start=None,
+    ad: str = "auto",
+    hessian: str = "exact",
+    bad_status: int | None = None,
+    ftol: float = 1e-8,
+) -> FitResult:
     """Fit free parameters of ``chain`` to targets: vmapped multi-start Adam + Levenberg-Marquardt, Laplace errors.
 
     Args:
@@ -725,14 +784,16 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     for t in targets:
         loc = _target_loc(pred_shape, t.path)
         leaf = tree_get(pred_shape, loc.leaf)
-        shape = tuple(np.shape(leaf))[len(loc.index):]
+        shape = tuple(np.shape(leaf))[len(loc.index) :]
         tlocs.append((loc.leaf, loc.index))
         try:
             v = np.broadcast_to(np.asarray(t.value, float), shape)
             sg = np.broadcast_to(np.asarray(t.sigma, float), shape)
         except ValueError:
-            raise ValueError(f"Target {t.path!r}: value/sigma of shape {np.shape(t.value)}/{np.shape(t.sigma)} do "
-                             f"not broadcast to the prediction's shape {shape}") from None
+            raise ValueError(
+                f"Target {t.path!r}: value/sigma of shape {np.shape(t.value)}/{np.shape(t.sigma)} do "
+                f"not broadcast to the prediction's shape {shape}"
+            ) from None
         tvals.append(jnp.asarray(v))
         tsig.append(jnp.asarray(sg))
         tnames += [t.path] if shape == () else [t.path + "." + ".".join(map(str, i)) for i in np.ndindex(*shape)]
@@ -751,28 +812,41 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
                 lo, hi = map(float, ranges[p])
                 if not lo <= hi:
                     raise ValueError(f"start range of {p!r}: need low <= high, got {ranges[p]}")
-                ends = _to_u_np(kinds[j:j + 1], a[j:j + 1], b[j:j + 1], s[j:j + 1], np.array([[lo], [hi]]), [p])
+                ends = _to_u_np(kinds[j : j + 1], a[j : j + 1], b[j : j + 1], s[j : j + 1], np.array([[lo], [hi]]), [p])
                 lo_u[j], hi_u[j] = ends[0, 0], ends[1, 0]
             else:
                 try:
                     lo_u[j], hi_u[j] = _default_start_range(kinds[j], a[j], b[j], s[j], x0[j])
                 except ValueError:
-                    raise ValueError(f"free parameter {p!r} is log-transformed but its base value is {x0[j]} "
-                                     "<= 0; give a positive base value, a start range, or another transform") from None
+                    raise ValueError(
+                        f"free parameter {p!r} is log-transformed but its base value is {x0[j]} "
+                        "<= 0; give a positive base value, a start range, or another transform"
+                    ) from None
         u0 = lo_u + (hi_u - lo_u) * rng.random((n_starts, len(paths)))
     else:
         xs = np.asarray(start, dtype=float)
         if xs.shape != (n_starts, len(paths)):
-            raise ValueError(f"start array must have shape (n_starts, n_free) = {(n_starts, len(paths))}, "
-                             f"got {xs.shape}")
+            raise ValueError(
+                f"start array must have shape (n_starts, n_free) = {(n_starts, len(paths))}, got {xs.shape}"
+            )
         u0 = _to_u_np(kinds, a, b, s, xs, paths)
     x_init = _wrap_np(kinds, a, b, np.stack([_to_phys_np(kinds, a, b, s, u) for u in u0]))
 
     if ad == "auto":
         ad = "fwd" if len(paths) <= len(tnames) else "rev"
-    spec = _Spec(chain=chain, locs=locs, kinds=kinds, target_locs=tuple(tlocs), steps=steps, polish=polish,
-                 optimizer=optimizer, learning_rate=float(learning_rate), ad=ad, hessian=hessian,
-                 bad_status=None if bad_status is None else int(bad_status))
+    spec = _Spec(
+        chain=chain,
+        locs=locs,
+        kinds=kinds,
+        target_locs=tuple(tlocs),
+        steps=steps,
+        polish=polish,
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
+        ad=ad,
+        hessian=hessian,
+        bad_status=None if bad_status is None else int(bad_status),
+    )
     tr = [jnp.asarray(np.asarray(v, float), dtype=dtype) for v in (a, b, s)]  # traced: new bounds, no recompile
     # a zero prediction with the chain's structure (the scan carries the best point's prediction): passed in, so
     # that the program does not trace the chain once more just for its shape
@@ -787,8 +861,11 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     hist, hbest = out["history"], out["history_best"]
     # convergence: best chi^2 stable over the last few steps and a small Gauss-Newton decrement
     k = min(5, hbest.shape[1] - 1)
-    tail_ok = (np.abs(hbest[:, -1] - hbest[:, -1 - k]) <= ftol * (1 + np.abs(hbest[:, -1]))) if k > 0 else \
-        np.ones(n_starts, bool)
+    tail_ok = (
+        (np.abs(hbest[:, -1] - hbest[:, -1 - k]) <= ftol * (1 + np.abs(hbest[:, -1])))
+        if k > 0
+        else np.ones(n_starts, bool)
+    )
     dec_ok = np.abs(out["decrement"]) <= ftol * (1 + chi2_starts)
     converged_starts = tail_ok & dec_ok & ~out["bad"]
 
@@ -804,8 +881,12 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     # the fit's own status (module constants FIT_*): never report a failed fit as a fit
     at_bound = _at_bound(kinds, u_starts[i], J, out["residuals"])
     chain_invalid = bool(out["bad"][i]) or not chi2_starts[i] < BAD_CHI2 or int(out["status"][i]) != 0
-    fit_status = ((0 if converged_starts[i] else FIT_NOT_CONVERGED) | (FIT_AT_BOUND if at_bound.any() else 0)
-                  | (0 if laplace_ok else FIT_COVARIANCE_SINGULAR) | (FIT_CHAIN_INVALID if chain_invalid else 0))
+    fit_status = (
+        (0 if converged_starts[i] else FIT_NOT_CONVERGED)
+        | (FIT_AT_BOUND if at_bound.any() else 0)
+        | (0 if laplace_ok else FIT_COVARIANCE_SINGULAR)
+        | (FIT_CHAIN_INVALID if chain_invalid else 0)
+    )
     unknown = at_bound | null | ~np.isfinite(errors) | ~np.isfinite(errors_u)
     if chain_invalid:
         unknown = np.ones_like(unknown)
@@ -813,14 +894,37 @@ def fit(chain: Callable, base_params, free, targets, *, n_starts: int = 8, seed:
     errors_u = np.where(unknown, np.inf, errors_u)
     params = set_values(base, locs, jnp.asarray(x_best, dtype=dtype))
     return FitResult(
-        names=tuple(paths), transforms=kinds, target_names=tuple(tnames), params=params,
-        prediction=out["prediction"], x=x_best, u=u_starts[i], chi2=float(chi2_starts[i]), chi2_starts=chi2_starts,
-        x_starts=x_starts, u_starts=u_starts, x_init=x_init, history=hist, history_best=hbest, hessian_u=H,
+        names=tuple(paths),
+        transforms=kinds,
+        target_names=tuple(tnames),
+        params=params,
+        prediction=out["prediction"],
+        x=x_best,
+        u=u_starts[i],
+        chi2=float(chi2_starts[i]),
+        chi2_starts=chi2_starts,
+        x_starts=x_starts,
+        u_starts=u_starts,
+        x_init=x_init,
+        history=hist,
+        history_best=hbest,
+        hessian_u=H,
         fisher_u=J.T @ J,
-        cov_u=cov_u, cov=cov, errors_u=errors_u, errors=errors, laplace_ok=bool(laplace_ok),
-        residuals=out["residuals"], status=int(out["status"][i]), status_starts=out["status"],
-        converged=bool(converged_starts[i]), converged_starts=converged_starts, best_index=i,
-        n_dof=len(tnames) - len(paths), fit_status=int(fit_status), at_bound=at_bound)
+        cov_u=cov_u,
+        cov=cov,
+        errors_u=errors_u,
+        errors=errors,
+        laplace_ok=bool(laplace_ok),
+        residuals=out["residuals"],
+        status=int(out["status"][i]),
+        status_starts=out["status"],
+        converged=bool(converged_starts[i]),
+        converged_starts=converged_starts,
+        best_index=i,
+        n_dof=len(tnames) - len(paths),
+        fit_status=int(fit_status),
+        at_bound=at_bound,
+    )
 
 
 def _at_bound(kinds, u, J, r) -> np.ndarray:

@@ -120,18 +120,25 @@ STATUS_NONFINITE = 3  #: the result is not finite, or an out-of-domain (traced/b
 STATUS_NONFINITE_RESULT = STATUS_NONFINITE
 #: The vocabulary of FreezeOutResult/AsymmetricFreezeOutResult/FreezeOutEstimate.status (single-valued codes; its
 #: own enumeration, not the kernel ODE one, whose values differ). Decode with :func:`status_names`.
-FreezeOutStatus = kernels.enum_vocabulary("FreezeOutStatus", {
-    "OK": (STATUS_OK, "integrated to x_end"),
-    "MAX_STEPS": (STATUS_MAX_STEPS, "diffrax ran out of steps (raise FreezeOutSettings.max_steps)"),
-    "SOLVER_FAILED": (STATUS_SOLVER_FAILED, "other diffrax failure (Newton divergence, step size collapse)"),
-    "NONFINITE_RESULT": (STATUS_NONFINITE_RESULT, "non-finite result or out-of-domain input (e.g. m <= 0); "
-                                                  "outputs 0"),
-}, module=__name__)
+FreezeOutStatus = kernels.enum_vocabulary(
+    "FreezeOutStatus",
+    {
+        "OK": (STATUS_OK, "integrated to x_end"),
+        "MAX_STEPS": (STATUS_MAX_STEPS, "diffrax ran out of steps (raise FreezeOutSettings.max_steps)"),
+        "SOLVER_FAILED": (STATUS_SOLVER_FAILED, "other diffrax failure (Newton divergence, step size collapse)"),
+        "NONFINITE_RESULT": (
+            STATUS_NONFINITE_RESULT,
+            "non-finite result or out-of-domain input (e.g. m <= 0); outputs 0",
+        ),
+    },
+    module=__name__,
+)
 
 
 def status_names(code) -> list[str]:
     """snake_case names of one freeze-out status code (``[]`` for ok), e.g. ``["nonfinite_result"]`` for 3."""
     return kernels.decode(FreezeOutStatus, code)
+
 
 _STATISTICS = ("mb", "fermion", "boson")
 _METHODS = ("auto", "rosenbrock", "adaptive")
@@ -222,13 +229,13 @@ class FreezeOutParams(eqx.Module):
             if name in ("a", "b", "eta") and np.any(arr < 0):
                 raise ValueError(f"FreezeOutParams.{name} must be >= 0, got {v!r}")
 
-    def broadcast(self) -> "FreezeOutParams":
+    def broadcast(self) -> FreezeOutParams:
         """Every field with the common batch shape (float arrays): ``jax.vmap(solve_freezeout)(p.broadcast())``.
         ValueError naming the fields whose shapes disagree."""
         return _broadcast_params(self, "FreezeOutParams", _FO_EVENT)[0]
 
     @classmethod
-    def batch(cls, **fields) -> "FreezeOutParams":
+    def batch(cls, **fields) -> FreezeOutParams:
         """A batch from scalars, lists or arrays, broadcast together: ``FreezeOutParams.batch(m=[10.0, 100.0],
         a=1e-9)`` (two points; b, g, eta, y0_ratio keep their defaults for both)."""
         return cls(**fields).broadcast()
@@ -243,9 +250,11 @@ def _check_single_point(params, fn: str) -> None:
         raise TypeError(f"{fn} takes a FreezeOutParams, got {type(params).__name__}")
     bad = {f: tuple(np.shape(getattr(params, f))) for f in _FO_EVENT if np.ndim(getattr(params, f)) != 0}
     if bad:
-        raise ValueError(f"{fn} takes ONE point (0-d fields); got {bad}. For a batch use "
-                         f"jax.vmap({fn})(params.broadcast()) (FreezeOutParams.broadcast/batch give every field the "
-                         "batch axis)")
+        raise ValueError(
+            f"{fn} takes ONE point (0-d fields); got {bad}. For a batch use "
+            f"jax.vmap({fn})(params.broadcast()) (FreezeOutParams.broadcast/batch give every field the "
+            "batch axis)"
+        )
 
 
 class FreezeOutSettings(eqx.Module):
@@ -287,18 +296,24 @@ class FreezeOutSettings(eqx.Module):
         if self.method not in _METHODS:
             raise ValueError(f"FreezeOutSettings.method must be one of {_METHODS}, got {self.method!r}")
         if self.method == "rosenbrock" and self.save_x is not None:
-            raise ValueError("save_x needs the dense output of method='adaptive' (or 'auto'); the Rosenbrock grid "
-                             "ends shortly after freeze-out")
+            raise ValueError(
+                "save_x needs the dense output of method='adaptive' (or 'auto'); the Rosenbrock grid "
+                "ends shortly after freeze-out"
+            )
         if not (isinstance(self.grid_steps, (int, np.integer)) and self.grid_steps >= 8):
             raise ValueError(f"FreezeOutSettings.grid_steps must be an int >= 8, got {self.grid_steps!r}")
         if not self.grid_margin >= 4.0:
-            raise ValueError(f"FreezeOutSettings.grid_margin must be >= 4 (Y_eq must be negligible where the grid "
-                             f"ends), got {self.grid_margin!r}")
+            raise ValueError(
+                f"FreezeOutSettings.grid_margin must be >= 4 (Y_eq must be negligible where the grid "
+                f"ends), got {self.grid_margin!r}"
+            )
         if not (0.0 < self.x_start < self.x_end):
             raise ValueError(f"need 0 < x_start < x_end, got x_start={self.x_start}, x_end={self.x_end}")
         if self.x_end < 50.0:
-            raise ValueError(f"x_end={self.x_end} is too small for the analytic tail (Y_eq must be negligible); "
-                             "use x_end >= 50 (default 1000)")
+            raise ValueError(
+                f"x_end={self.x_end} is too small for the analytic tail (Y_eq must be negligible); "
+                "use x_end >= 50 (default 1000)"
+            )
         if self.rtol <= 0 or self.atol <= 0:
             raise ValueError("rtol and atol must be > 0")
         if self.save_x is not None:
@@ -377,8 +392,10 @@ def _rate_and_lnyeq(x, params: FreezeOutParams, cosmology):
 
 def _lnyeq_and_slope(x, params: FreezeOutParams, cosmology):
     """ln Y_eq(x) and d ln Y_eq/dx (forward-mode derivative, includes the g_*s(T(x)) dependence)."""
+
     def f(xx):
         return log_equilibrium_yield(xx, params.g, cosmology.g_s(params.m / xx), params.statistics)
+
     return jax.jvp(f, (x,), (jnp.ones_like(x),))
 
 
@@ -478,9 +495,11 @@ def _tail_integral(params: FreezeOutParams, cosmology, x_end):
 
 
 def _status(result, value):
-    st = jnp.where(result == diffrax.RESULTS.successful._value, STATUS_OK,
-                   jnp.where(result == diffrax.RESULTS.max_steps_reached._value, STATUS_MAX_STEPS,
-                             STATUS_SOLVER_FAILED))
+    st = jnp.where(
+        result == diffrax.RESULTS.successful._value,
+        STATUS_OK,
+        jnp.where(result == diffrax.RESULTS.max_steps_reached._value, STATUS_MAX_STEPS, STATUS_SOLVER_FAILED),
+    )
     return jnp.where((st == STATUS_OK) & ~jnp.isfinite(value), STATUS_NONFINITE, st).astype(jnp.int32)
 
 
@@ -505,16 +524,27 @@ def _integrate(ybar0, params, cosmology, settings: FreezeOutSettings):
     # most steps of the stiff equilibrium-tracking phase.
     # scan_kind="lax" and ForwardMode: plain while loops (no checkpointed loops to compile); gradients come from
     # forward sensitivities (:func:`_integrate_with_sensitivities`), never from reverse mode through the solver.
-    solver = diffrax.Kvaerno5(root_finder=optx.Newton(rtol=settings.newton_tol, atol=settings.newton_tol),
-                              scan_kind="lax")
+    solver = diffrax.Kvaerno5(
+        root_finder=optx.Newton(rtol=settings.newton_tol, atol=settings.newton_tol), scan_kind="lax"
+    )
     adjoint = diffrax.ForwardMode()
     lnc = _log_frozen_scale(params, cosmology)
     args = (params, cosmology, lnc)
     lnyeq1, _ = _lnyeq_and_slope(x0 + dx, params, cosmology)
     sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(_rhs_v), solver, t0=settings.x_start + dx, t1=settings.x_end, dt0=1e-3 * settings.x_start,
-        y0=jnp.log(y1) - jnp.logaddexp(lnyeq1, lnc), args=args, saveat=diffrax.SaveAt(t1=True, dense=dense),
-        stepsize_controller=ctrl, max_steps=settings.max_steps, throw=False, adjoint=adjoint)
+        diffrax.ODETerm(_rhs_v),
+        solver,
+        t0=settings.x_start + dx,
+        t1=settings.x_end,
+        dt0=1e-3 * settings.x_start,
+        y0=jnp.log(y1) - jnp.logaddexp(lnyeq1, lnc),
+        args=args,
+        saveat=diffrax.SaveAt(t1=True, dense=dense),
+        stepsize_controller=ctrl,
+        max_steps=settings.max_steps,
+        throw=False,
+        adjoint=adjoint,
+    )
     steps = sol.stats["num_steps"]
     traj = None
     if dense:
@@ -533,6 +563,7 @@ def _zero_cotangent(tree):
         if jnp.issubdtype(leaf.dtype, jnp.inexact):
             return jnp.zeros_like(leaf)
         return np.zeros(leaf.shape, dtype=jax.dtypes.float0)
+
     return jax.tree_util.tree_map(z, tree)
 
 
@@ -761,8 +792,9 @@ def _ybar_eq0(params, cosmology, settings):
     return yeq0 * (yeq0 / (jnp.hypot(yeq0, half) + half))
 
 
-def solve_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
-                    settings: FreezeOutSettings = FreezeOutSettings()) -> FreezeOutResult:
+def solve_freezeout(
+    params: FreezeOutParams, cosmology: Cosmology | None = None, settings: FreezeOutSettings = FreezeOutSettings()
+) -> FreezeOutResult:
     """Standard freeze-out: integrate dY/dx = -(s<sigma v>/(xH))(1 + dln g_s/3dlnT)(Y^2 - Y_eq^2).
 
     Args:
@@ -781,8 +813,9 @@ def solve_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
     params = _as_float(params)
     params = eqx.tree_at(lambda q: q.eta, params, jnp.zeros_like(params.eta))
     if _use_rosenbrock(settings, symmetric=True):
-        w_h, x_h, grid_ok = _integrate_rosenbrock(_ybar_eq0(params, cosmology, settings) * params.y0_ratio, params,
-                                                  cosmology, settings)
+        w_h, x_h, grid_ok = _integrate_rosenbrock(
+            _ybar_eq0(params, cosmology, settings) * params.y0_ratio, params, cosmology, settings
+        )
         # after x_h (Y_eq negligible) dY/dx = -A Y^2 exactly: 1/Y(x) = 1/Y(x_h) + int_{x_h}^{x} A dx
         table = None if cosmology.table == "constant" else _tail_table(cosmology)
         tail_h = _tail_from_table(params, cosmology, x_h, table)
@@ -792,14 +825,14 @@ def solve_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
         result, traj = None, None
     else:
         w_end, steps, result, traj = _integrate_with_sensitivities(
-            lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings)
+            lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings
+        )
         y_end = jnp.exp(w_end)
         tail = _tail_integral(params, cosmology, settings.x_end)
         y_inf = 1.0 / (1.0 / y_end + tail)
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     if result is None:
-        status = jnp.where(grid_ok, jnp.where(jnp.isfinite(y_inf), STATUS_OK, STATUS_NONFINITE),
-                           STATUS_SOLVER_FAILED)
+        status = jnp.where(grid_ok, jnp.where(jnp.isfinite(y_inf), STATUS_OK, STATUS_NONFINITE), STATUS_SOLVER_FAILED)
         status = jnp.where(_bad_input(params), STATUS_NONFINITE, status).astype(jnp.int32)
     else:
         status = jnp.where(_bad_input(params), STATUS_NONFINITE, _status(result, y_inf)).astype(jnp.int32)
@@ -819,8 +852,9 @@ def _exprel(z):
     return jnp.where(small, 1.0 + 0.5 * z, jnp.expm1(zs) / zs)
 
 
-def solve_asymmetric_freezeout(params: FreezeOutParams, cosmology: Cosmology | None = None,
-                               settings: FreezeOutSettings = FreezeOutSettings()) -> AsymmetricFreezeOutResult:
+def solve_asymmetric_freezeout(
+    params: FreezeOutParams, cosmology: Cosmology | None = None, settings: FreezeOutSettings = FreezeOutSettings()
+) -> AsymmetricFreezeOutResult:
     """Asymmetric freeze-out with conserved eta = Y - Ybar (IDC 2011 eqs. 2.6-2.8; module docstring).
 
     Solves dYbar/dx = -(s<sigma v>/(xH))(1 + dln g_s/3dlnT)(Ybar (Ybar + eta) - Y_eq^2) in ln Ybar from
@@ -835,15 +869,17 @@ def solve_asymmetric_freezeout(params: FreezeOutParams, cosmology: Cosmology | N
     cosmology = _default_cosmology(cosmology)
     params = _as_float(params)
     if _use_rosenbrock(settings, symmetric=False):
-        w_end, x_h, grid_ok = _integrate_rosenbrock(_ybar_eq0(params, cosmology, settings) * params.y0_ratio,
-                                                    params, cosmology, settings)
+        w_end, x_h, grid_ok = _integrate_rosenbrock(
+            _ybar_eq0(params, cosmology, settings) * params.y0_ratio, params, cosmology, settings
+        )
         table = None if cosmology.table == "constant" else _tail_table(cosmology)
         tail = _tail_from_table(params, cosmology, x_h, table)
         steps = jnp.full(jnp.shape(w_end), settings.grid_steps, dtype=jnp.int32)
         result, traj = None, None
     else:
         w_end, steps, result, traj = _integrate_with_sensitivities(
-            lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings)
+            lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings
+        )
         tail = _tail_integral(params, cosmology, settings.x_end)
     z = params.eta * tail
     # 1/Ybar_inf = expm1(z)/eta + exp(z)/Ybar_end, in logs so that a fully annihilated Ybar gives 0, not NaN
@@ -852,21 +888,31 @@ def solve_asymmetric_freezeout(params: FreezeOutParams, cosmology: Cosmology | N
     omega = (y_inf + ybar_inf) * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     ratio = 2.0 * ybar_inf / params.eta
     if result is None:
-        status = jnp.where(grid_ok, jnp.where(jnp.isfinite(ybar_inf), STATUS_OK, STATUS_NONFINITE),
-                           STATUS_SOLVER_FAILED)
+        status = jnp.where(
+            grid_ok, jnp.where(jnp.isfinite(ybar_inf), STATUS_OK, STATUS_NONFINITE), STATUS_SOLVER_FAILED
+        )
         status = jnp.where(_bad_input(params), STATUS_NONFINITE, status).astype(jnp.int32)
     else:
         status = jnp.where(_bad_input(params), STATUS_NONFINITE, _status(result, ybar_inf)).astype(jnp.int32)
     ybar_inf, y_inf, omega, ratio = (_zero_if_failed(status, v) for v in (ybar_inf, y_inf, omega, ratio))
-    return AsymmetricFreezeOutResult(ybar_inf=ybar_inf, y_inf=y_inf, omega_h2=omega, symmetric_over_eta=ratio,
-                                     symmetric_removed=ratio < 0.1, num_steps=steps, status=status, ybars=traj)
+    return AsymmetricFreezeOutResult(
+        ybar_inf=ybar_inf,
+        y_inf=y_inf,
+        omega_h2=omega,
+        symmetric_over_eta=ratio,
+        symmetric_removed=ratio < 0.1,
+        num_steps=steps,
+        status=status,
+        ybars=traj,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Analytic estimates
 # ---------------------------------------------------------------------------------------------------------------
-def freezeout_estimate(params: FreezeOutParams, cosmology: Cosmology | None = None, c_param: float = 0.5,
-                       n_iter: int = 30) -> FreezeOutEstimate:
+def freezeout_estimate(
+    params: FreezeOutParams, cosmology: Cosmology | None = None, c_param: float = 0.5, n_iter: int = 30
+) -> FreezeOutEstimate:
     """Standard approximate relic abundance (Kolb & Turner 1990 eqs. 5.43-5.45 with g_* evaluated at T_f).
 
     Derivation: with Delta = Y - Y_eq and Delta' ~ 0 at freeze-out, -Y_eq' = (lambda/x^2) Delta (2 Y_eq + Delta);
@@ -902,8 +948,9 @@ def freezeout_estimate(params: FreezeOutParams, cosmology: Cosmology | None = No
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     ok = ~_bad_input(params) & jnp.isfinite(x_f) & jnp.isfinite(y_inf) & jnp.isfinite(omega)
     x_f, y_inf, omega = (jnp.where(ok, v, jnp.zeros_like(v)) for v in (x_f, y_inf, omega))
-    return FreezeOutEstimate(x_f=x_f, y_inf=y_inf, omega_h2=omega,
-                             status=jnp.where(ok, STATUS_OK, STATUS_NONFINITE).astype(jnp.int32))
+    return FreezeOutEstimate(
+        x_f=x_f, y_inf=y_inf, omega_h2=omega, status=jnp.where(ok, STATUS_OK, STATUS_NONFINITE).astype(jnp.int32)
+    )
 
 
 def _bad_input(params: FreezeOutParams) -> jax.Array:
@@ -912,12 +959,20 @@ def _bad_input(params: FreezeOutParams) -> jax.Array:
     bad = jnp.zeros(jnp.shape(params.m), bool)
     for k in ("m", "a", "b", "g", "eta", "y0_ratio"):
         bad = bad | ~jnp.isfinite(getattr(params, k))
-    return bad | (params.m <= 0) | (params.g <= 0) | (params.y0_ratio <= 0) | (params.a < 0) | (params.b < 0) | (
-        params.eta < 0)
+    return (
+        bad
+        | (params.m <= 0)
+        | (params.g <= 0)
+        | (params.y0_ratio <= 0)
+        | (params.a < 0)
+        | (params.b < 0)
+        | (params.eta < 0)
+    )
 
 
-def asymmetric_freezeout_estimate(params: FreezeOutParams, cosmology: Cosmology | None = None,
-                                  c_param: float = 0.5) -> jax.Array:
+def asymmetric_freezeout_estimate(
+    params: FreezeOutParams, cosmology: Cosmology | None = None, c_param: float = 0.5
+) -> jax.Array:
     """IDC 2011 analytic remnant Ybar_inf = eta / (exp(eta lambda0 (a/xbar_f + 3 b/xbar_f^2)) - 1).
 
     Derivation: after freeze-out (Y_eq -> 0), d ln(Ybar/(Ybar+eta))/dx = eta lambda(x)/x^2 ... integrated from

@@ -111,9 +111,16 @@ class HiddenTemperatureResult(eqx.Module):
     status: jax.Array = units_field("1")
 
 
-def hidden_temperature(params: HiddenHeatingParams, cosmology: Cosmology | None = None, *, x_start: float = 1e-3,
-                       x_end: float = 50.0, rtol: float = 1e-10, atol: float = 1e-12,
-                       max_steps: int = 1024) -> HiddenTemperatureResult:
+def hidden_temperature(
+    params: HiddenHeatingParams,
+    cosmology: Cosmology | None = None,
+    *,
+    x_start: float = 1e-3,
+    x_end: float = 50.0,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    max_steps: int = 1024,
+) -> HiddenTemperatureResult:
     """Integrate dR/dx (module docstring) from x_start to x_end and return T_X/T at T = m_A/x_end.
 
     The integrand is computed as R/R_scale with R_scale the constant-g MB closed form, so atol is relative.
@@ -126,8 +133,14 @@ def hidden_temperature(params: HiddenHeatingParams, cosmology: Cosmology | None 
     g_rho_ref = cosmology.g_rho(m / x_end)
     # closed-form scale of R (constant g): f m Gamma g_A M_Pl/(2 pi^2 1.66 sqrt(g) m^2) (45/(2 pi^2 g))^(4/3)
     h_coef = math.sqrt(4.0 * math.pi**3 / 45.0)
-    scale = (params.energy_fraction * params.width * params.g_parent * c.M_PLANCK / (2.0 * math.pi**2 * h_coef
-             * jnp.sqrt(g_rho_ref) * m**2) * (45.0 / (2.0 * math.pi**2 * g_ref)) ** (4.0 / 3.0))
+    scale = (
+        params.energy_fraction
+        * params.width
+        * params.g_parent
+        * c.M_PLANCK
+        / (2.0 * math.pi**2 * h_coef * jnp.sqrt(g_rho_ref) * m**2)
+        * (45.0 / (2.0 * math.pi**2 * g_ref)) ** (4.0 / 3.0)
+    )
 
     def rhs(x, r, args):
         t = m / x
@@ -136,24 +149,35 @@ def hidden_temperature(params: HiddenHeatingParams, cosmology: Cosmology | None 
         s = cosmology.entropy_density(t)
         n_a = jnp.exp(log_equilibrium_yield(x, params.g_parent, g_s, params.statistics)) * s
         factor = 1.0 + cosmology.dlng_s_dlnT(t) / 3.0
-        return (params.energy_fraction * m * params.width * n_a * factor
-                / (x * cosmology.hubble(t) * s ** (4.0 / 3.0))) / scale
+        return (
+            params.energy_fraction * m * params.width * n_a * factor / (x * cosmology.hubble(t) * s ** (4.0 / 3.0))
+        ) / scale
 
-    sol = diffrax.diffeqsolve(diffrax.ODETerm(rhs), diffrax.Tsit5(), t0=x_start, t1=x_end, dt0=None,
-                              y0=jnp.zeros_like(m), stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
-                              max_steps=max_steps, throw=False)
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(rhs),
+        diffrax.Tsit5(),
+        t0=x_start,
+        t1=x_end,
+        dt0=None,
+        y0=jnp.zeros_like(m),
+        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        max_steps=max_steps,
+        throw=False,
+    )
     r = sol.ys[-1] * scale
     t_end = m / x_end
     rho_over_t4 = r * (cosmology.entropy_density(t_end) / t_end**3) ** (4.0 / 3.0)
     ratio = (30.0 * rho_over_t4 / (math.pi**2 * params.g_hidden)) ** 0.25
-    status = jnp.where(sol.result == diffrax.RESULTS.successful, 0,
-                       jnp.where(sol.result == diffrax.RESULTS.max_steps_reached, 1, 2))
+    status = jnp.where(
+        sol.result == diffrax.RESULTS.successful, 0, jnp.where(sol.result == diffrax.RESULTS.max_steps_reached, 1, 2)
+    )
     status = jnp.where((status == 0) & ~jnp.isfinite(ratio), 3, status).astype(jnp.int32)
     return HiddenTemperatureResult(ratio=ratio, comoving_energy=r, status=status)
 
 
-def hidden_temperature_ratio(eps: Any, eta_x: Any, g_x: Any = 10.0, g_star: Any = 100.0,
-                             energy_fraction: Any = 0.5) -> jax.Array:
+def hidden_temperature_ratio(
+    eps: Any, eta_x: Any, g_x: Any = 10.0, g_star: Any = 100.0, energy_fraction: Any = 0.5
+) -> jax.Array:
     """T_X,i/T_vis just after freeze-in (derived Hall et al. eq. 5.2), closed form.
 
     (T_X/T)^4 = (20 f/3)(g_*/g_X) Y_FI with Y_FI = eta_X/eps (eq. 1.4) and f the fraction of the parent mass carried
@@ -165,12 +189,20 @@ def hidden_temperature_ratio(eps: Any, eta_x: Any, g_x: Any = 10.0, g_star: Any 
     Args: eps: CP asymmetry per decay. eta_x: X asymmetry yield (n_X - n_Xbar)/s. g_x: relativistic hidden dof.
     g_star: visible g_* during freeze-in. energy_fraction: f.
     """
-    return (20.0 * jnp.asarray(energy_fraction) / 3.0 * jnp.asarray(g_star) / jnp.asarray(g_x)
-            * jnp.asarray(eta_x) / jnp.asarray(eps)) ** 0.25
+    return (
+        20.0
+        * jnp.asarray(energy_fraction)
+        / 3.0
+        * jnp.asarray(g_star)
+        / jnp.asarray(g_x)
+        * jnp.asarray(eta_x)
+        / jnp.asarray(eps)
+    ) ** 0.25
 
 
-def hidden_temperature_from_yield(y_fi: Any, g_hidden: Any = 10.0, g_s: Any = 106.75,
-                                  energy_fraction: Any = 0.5) -> jax.Array:
+def hidden_temperature_from_yield(
+    y_fi: Any, g_hidden: Any = 10.0, g_s: Any = 106.75, energy_fraction: Any = 0.5
+) -> jax.Array:
     """T_X/T = [(20 f/3) (g_*s/g_X) Y_FI]^(1/4) (constant g_*, MB; module docstring): :func:`hidden_temperature_ratio`
     with eta_X/eps = Y_FI (the same arithmetic: division by eps = 1 is exact)."""
     return hidden_temperature_ratio(1.0, y_fi, g_hidden, g_s, energy_fraction)
@@ -179,8 +211,15 @@ def hidden_temperature_from_yield(y_fi: Any, g_hidden: Any = 10.0, g_s: Any = 10
 def hidden_temperature_closed_form(params: HiddenHeatingParams, g_star: Any = 106.75) -> jax.Array:
     """T_X/T = [(225 f/(2 pi^3)) g_A Gamma M_Pl/(1.66 g_X g_*^(1/2) m_A^2)]^(1/4) (constant g_*, MB decays)."""
     h_coef = math.sqrt(4.0 * math.pi**3 / 45.0)
-    val = (225.0 * params.energy_fraction / (2.0 * math.pi**3) * params.g_parent * params.width * c.M_PLANCK
-           / (h_coef * params.g_hidden * jnp.sqrt(g_star) * params.m_parent**2))
+    val = (
+        225.0
+        * params.energy_fraction
+        / (2.0 * math.pi**3)
+        * params.g_parent
+        * params.width
+        * c.M_PLANCK
+        / (h_coef * params.g_hidden * jnp.sqrt(g_star) * params.m_parent**2)
+    )
     return val**0.25
 
 
@@ -194,8 +233,15 @@ def _renamed(new_value, old_value, new: str, old: str, default=None):
     return old_value
 
 
-def hall_eq_5_2(eps: Any = None, g_x: Any = None, g_star: Any = 100.0, prefactor: Any = 0.05, *,
-                epsilon: Any = None, g_hidden: Any = None) -> jax.Array:
+def hall_eq_5_2(
+    eps: Any = None,
+    g_x: Any = None,
+    g_star: Any = 100.0,
+    prefactor: Any = 0.05,
+    *,
+    epsilon: Any = None,
+    g_hidden: Any = None,
+) -> jax.Array:
     """Hall et al. 2010 eq. (5.2) as printed: T_X,i/T_vis = 0.05 (1e-3/eps)^(1/4) (10/g_X)^(1/4) (g_*/100)^(1/4).
 
     The one implementation, re-exported as ``jaxgen.signatures.hall_eq_5_2`` and ``jaxgen.freezeout.hall_eq_5_2``.
@@ -211,5 +257,9 @@ def hall_eq_5_2(eps: Any = None, g_x: Any = None, g_star: Any = 100.0, prefactor
     if eps is None:
         raise TypeError("hall_eq_5_2: missing the CP asymmetry eps, e.g. hall_eq_5_2(1e-3)")
     g_x = _renamed(g_x, g_hidden, "g_x", "g_hidden", default=10.0)
-    return (prefactor * (1e-3 / jnp.asarray(eps)) ** 0.25 * (10.0 / jnp.asarray(g_x)) ** 0.25
-            * (jnp.asarray(g_star) / 100.0) ** 0.25)
+    return (
+        prefactor
+        * (1e-3 / jnp.asarray(eps)) ** 0.25
+        * (10.0 / jnp.asarray(g_x)) ** 0.25
+        * (jnp.asarray(g_star) / 100.0) ** 0.25
+    )

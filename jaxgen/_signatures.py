@@ -119,14 +119,22 @@ STATUS_INVALID_INPUT = 1
 STATUS_LIFETIME_BELOW_RANGE = 2
 STATUS_LIFETIME_ABOVE_RANGE = 3
 #: The vocabulary of the status of the signature results (BBNCheck, HallSignatures): single-valued codes.
-SignatureStatus = _kstatus.enum_vocabulary("SignatureStatus", {
-    "OK": (STATUS_OK, "ok"),
-    "INVALID_INPUT": (STATUS_INVALID_INPUT, "non-finite or out-of-domain input; outputs 0"),
-    "LIFETIME_BELOW_RANGE": (STATUS_LIFETIME_BELOW_RANGE, "lifetime below the quoted BBN range: the bound at its "
-                                                          "lower edge (1 s) is used"),
-    "LIFETIME_ABOVE_RANGE": (STATUS_LIFETIME_ABOVE_RANGE, "lifetime above the quoted BBN range: the bound at its "
-                                                          "upper edge (10 s) is used"),
-}, module=__name__)
+SignatureStatus = _kstatus.enum_vocabulary(
+    "SignatureStatus",
+    {
+        "OK": (STATUS_OK, "ok"),
+        "INVALID_INPUT": (STATUS_INVALID_INPUT, "non-finite or out-of-domain input; outputs 0"),
+        "LIFETIME_BELOW_RANGE": (
+            STATUS_LIFETIME_BELOW_RANGE,
+            "lifetime below the quoted BBN range: the bound at its lower edge (1 s) is used",
+        ),
+        "LIFETIME_ABOVE_RANGE": (
+            STATUS_LIFETIME_ABOVE_RANGE,
+            "lifetime above the quoted BBN range: the bound at its upper edge (10 s) is used",
+        ),
+    },
+    module=__name__,
+)
 
 
 def status_names(code) -> list[str]:
@@ -155,8 +163,17 @@ def losp_width_from_coupling(lam: Any, m_losp: Any) -> jax.Array:
     return _a(lam) ** 2 * _a(m_losp) / (8.0 * math.pi)
 
 
-def losp_width_from_relic(eps_a: Any, m_x: Any, m_a: Any, m_losp: Any, g_a: Any = 2.0, r: Any = 1.0, f: Any = 0.0,
-                          g_star: Any = 100.0, omega_dm_h2: Any = c.PLANCK_2018.omega_dm_h2) -> jax.Array:
+def losp_width_from_relic(
+    eps_a: Any,
+    m_x: Any,
+    m_a: Any,
+    m_losp: Any,
+    g_a: Any = 2.0,
+    r: Any = 1.0,
+    f: Any = 0.0,
+    g_star: Any = 100.0,
+    omega_dm_h2: Any = c.PLANCK_2018.omega_dm_h2,
+) -> jax.Array:
     """LOSP width [GeV] fixed by requiring that asymmetric freeze-in gives the observed DM (Hall et al. eqs. 4.1-4.2).
 
     Derivation: eq. (4.1) eta_X = C g_a eps_a Gamma_a M_Pl (1+f)/(g_*^(3/2) m_a^2) with Gamma_a = r (m_a/m_LOSP)
@@ -170,33 +187,50 @@ def losp_width_from_relic(eps_a: Any, m_x: Any, m_a: Any, m_losp: Any, g_a: Any 
         g_star: constant g_* during freeze-in. omega_dm_h2: observed Omega_DM h^2 (default Planck 2018).
     """
     eta_x_m_x = _a(omega_dm_h2) * _RHO_OVER_S_PER_OMEGA
-    return (_a(g_star) ** 1.5 * _a(m_a) * _a(m_losp) * eta_x_m_x
-            / (C_FREEZE_IN * c.M_PLANCK * _a(eps_a) * _a(g_a) * _a(r) * (1.0 + _a(f)) * _a(m_x)))
+    return (
+        _a(g_star) ** 1.5
+        * _a(m_a)
+        * _a(m_losp)
+        * eta_x_m_x
+        / (C_FREEZE_IN * c.M_PLANCK * _a(eps_a) * _a(g_a) * _a(r) * (1.0 + _a(f)) * _a(m_x))
+    )
 
 
-def losp_lifetime_from_relic(eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0,
-                             omega_dm_h2=c.PLANCK_2018.omega_dm_h2) -> jax.Array:
+def losp_lifetime_from_relic(
+    eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, omega_dm_h2=c.PLANCK_2018.omega_dm_h2
+) -> jax.Array:
     """LOSP proper lifetime [s] = hbar/Gamma_LOSP with Gamma_LOSP from :func:`losp_width_from_relic`."""
     return c.GEV_INV_TO_S / losp_width_from_relic(eps_a, m_x, m_a, m_losp, g_a, r, f, g_star, omega_dm_h2)
 
 
-def losp_decay_length(eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, beta_gamma=1.0,
-                      omega_dm_h2=c.PLANCK_2018.omega_dm_h2) -> jax.Array:
+def losp_decay_length(
+    eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, beta_gamma=1.0, omega_dm_h2=c.PLANCK_2018.omega_dm_h2
+) -> jax.Array:
     """Lab-frame LOSP decay length L = beta*gamma*c*tau [m] (derived Hall et al. eq. 4.2).
 
     L = 3.64 m (beta gamma) (1+f) r (eps_a/1e-5)(m_X/GeV)((100 GeV)^2/(m_LOSP m_a))(g_a/2)(100/g_*)^(3/2)
     for Omega_DM h^2 = 0.120. beta_gamma = 1 gives the proper decay length c*tau. Printed eq. (4.2): 10 m (gamma/2):
     see :func:`hall_eq_4_2` and the module docstring.
     """
-    return _a(beta_gamma) * c.GEV_INV_TO_M / losp_width_from_relic(eps_a, m_x, m_a, m_losp, g_a, r, f, g_star,
-                                                                    omega_dm_h2)
+    return (
+        _a(beta_gamma) * c.GEV_INV_TO_M / losp_width_from_relic(eps_a, m_x, m_a, m_losp, g_a, r, f, g_star, omega_dm_h2)
+    )
 
 
 def hall_eq_4_2(eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, gamma=2.0) -> jax.Array:
     """Hall et al. 2010 eq. (4.2) as printed [m]: 10 m (gamma/2)(1+f) r (eps_a/1e-5)(m_X/GeV)(1e4 GeV^2/(m_LOSP m_a))
     (g_a/2)(100/g_*)^(3/2). Kept for comparison; use :func:`losp_decay_length` (derived)."""
-    return (10.0 * (_a(gamma) / 2.0) * (1.0 + _a(f)) * _a(r) * (_a(eps_a) / 1e-5) * _a(m_x)
-            * (1e4 / (_a(m_losp) * _a(m_a))) * (_a(g_a) / 2.0) * (100.0 / _a(g_star)) ** 1.5)
+    return (
+        10.0
+        * (_a(gamma) / 2.0)
+        * (1.0 + _a(f))
+        * _a(r)
+        * (_a(eps_a) / 1e-5)
+        * _a(m_x)
+        * (1e4 / (_a(m_losp) * _a(m_a)))
+        * (_a(g_a) / 2.0)
+        * (100.0 / _a(g_star)) ** 1.5
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -233,13 +267,24 @@ def xudd_triangle_splitting(m_f: Any, m_d: Any, m_u: Any) -> jax.Array:
     int_0^inf x (u - d) dx/((x+a)(x+d)^2(x+u)) = int_0^1 a t (1-t)(u - d) dt/((a t + d(1-t))^2 (a t + u(1-t)));
     -> (u - d)/(6 M^4) for m_d = m_u = M."""
     a, d, u = _a(m_f) ** 2, _a(m_d) ** 2, _a(m_u) ** 2
-    return _gl(lambda t: a * t * (1.0 - t) * (u - d) / ((a * t + d * (1.0 - t)) ** 2 * (a * t + u * (1.0 - t))),
-               a.shape, d.shape, u.shape)
+    return _gl(
+        lambda t: a * t * (1.0 - t) * (u - d) / ((a * t + d * (1.0 - t)) ** 2 * (a * t + u * (1.0 - t))),
+        a.shape,
+        d.shape,
+        u.shape,
+    )
 
 
-def psi_x_xudd_coefficient(alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0, m_gluino: Any = None,
-                           m_bino: Any = None, m_squark_u: Any = None, m_squark_d: Any = None,
-                           alpha_1: Any = ALPHA_1_MZ) -> jax.Array:
+def psi_x_xudd_coefficient(
+    alpha_s: Any = 0.2,
+    m_star: Any = 1e9,
+    m_susy: Any = 500.0,
+    m_gluino: Any = None,
+    m_bino: Any = None,
+    m_squark_u: Any = None,
+    m_squark_d: Any = None,
+    alpha_1: Any = ALPHA_1_MZ,
+) -> jax.Array:
     """Coefficient G [GeV^-2] of the four-fermion operator L = G eps_abc (psi_X u_a)(d_b s_c) + h.c. (two-component
     spinors of the SU(2)-singlet quarks u^c, d^c, s^c) that the gaugino dressing of W = eps X U^c D^c S^c / M_*
     gives (derivation: docs/derivations/signatures.md sec. 2.2):
@@ -276,8 +321,16 @@ def _xudd_rate_factor(m_psi, c_had, m_baryon, m_meson):
     return w**2 * p * (m**2 + mb2 - mm2) / (16.0 * math.pi * m**2)
 
 
-def psi_x_width_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0, c_had: Any = 0.1,
-                     m_baryon: Any = 0.0, m_meson: Any = 0.0, **spectrum) -> jax.Array:
+def psi_x_width_xudd(
+    m_psi: Any,
+    alpha_s: Any = 0.2,
+    m_star: Any = 1e9,
+    m_susy: Any = 500.0,
+    c_had: Any = 0.1,
+    m_baryon: Any = 0.0,
+    m_meson: Any = 0.0,
+    **spectrum,
+) -> jax.Array:
     """psi_X width [GeV] for the XUDD operator (derived Hall et al. eq. 4.8): two-body psi_X -> B M through
     G = :func:`psi_x_xudd_coefficient` (``spectrum``: m_gluino, m_bino, m_squark_u, m_squark_d, alpha_1) and the
     hadronic matrix element <B M| eps_abc u_a (d_b s_c) |0> = W x_B with W = C m_psi^2 (this defines the paper's
@@ -292,8 +345,16 @@ def psi_x_width_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: 
     return g**2 * _xudd_rate_factor(m_psi, c_had, m_baryon, m_meson)
 
 
-def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0,
-                        c_had: Any = 0.1, m_baryon: Any = 0.0, m_meson: Any = 0.0, **spectrum) -> jax.Array:
+def psi_x_lifetime_xudd(
+    m_psi: Any,
+    alpha_s: Any = 0.2,
+    m_star: Any = 1e9,
+    m_susy: Any = 500.0,
+    c_had: Any = 0.1,
+    m_baryon: Any = 0.0,
+    m_meson: Any = 0.0,
+    **spectrum,
+) -> jax.Array:
     """psi_X lifetime [s] for the XUDD operator, DERIVED Hall et al. eq. (4.8): hbar/:func:`psi_x_width_xudd`.
 
     Derivation (docs/derivations/signatures.md sec. 2.2): W = eps_abc X U^c_a D^c_b S^c_c/M_* (h_1 = 1; U D D is
@@ -322,8 +383,14 @@ def psi_x_lifetime_xudd(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_sus
 def hall_eq_4_8(m_psi: Any, alpha_s: Any = 0.2, m_star: Any = 1e9, m_susy: Any = 500.0, c_had: Any = 0.1) -> jax.Array:
     """Hall et al. 2010 eq. (4.8) as printed [s]: tau = 1e4 s (0.2/alpha_s)^4 (M_*/1e9 GeV)^2 (M_susy/500 GeV)^2
     (0.1/C)^2 (2 GeV/m_psi)^5. Kept for comparison; use :func:`psi_x_lifetime_xudd` (derived, 7.1e8 s here)."""
-    return (1e4 * (0.2 / _a(alpha_s)) ** 4 * (_a(m_star) / 1e9) ** 2 * (_a(m_susy) / 500.0) ** 2
-            * (0.1 / _a(c_had)) ** 2 * (2.0 / _a(m_psi)) ** 5)
+    return (
+        1e4
+        * (0.2 / _a(alpha_s)) ** 4
+        * (_a(m_star) / 1e9) ** 2
+        * (_a(m_susy) / 500.0) ** 2
+        * (0.1 / _a(c_had)) ** 2
+        * (2.0 / _a(m_psi)) ** 5
+    )
 
 
 def psi_x_lhu_channel_sum(sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
@@ -371,11 +438,10 @@ def psi_x_width_lhu(lam: Any, m_psi: Any, sin_beta: Any = 1.0, sin2_theta_w: Any
     and not its conjugate: a Majorana state would have twice this width.
     """
     mix2 = psi_x_neutrino_mixing(lam, m_psi, sin_beta)
-    return (mix2 * c.G_FERMI**2 * _a(m_psi) ** 5 * psi_x_lhu_channel_sum(sin2_theta_w) / (192.0 * math.pi**3))
+    return mix2 * c.G_FERMI**2 * _a(m_psi) ** 5 * psi_x_lhu_channel_sum(sin2_theta_w) / (192.0 * math.pi**3)
 
 
-def psi_x_lifetime_lhu(lam: Any, m_psi: Any, sin_beta: Any = 1.0,
-                       sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
+def psi_x_lifetime_lhu(lam: Any, m_psi: Any, sin_beta: Any = 1.0, sin2_theta_w: Any = c.SIN2_THETA_W) -> jax.Array:
     """psi_X lifetime [s] for the lam X L H_u operator, derived Hall et al. eq. (4.9): hbar/:func:`psi_x_width_lhu`.
 
     tau = 1.64e3 s (1e-10/lam)^2 (2 GeV/m_psi)^3 (1/sin beta)^2 for theta << 1. The printed eq. (4.9) has the same
@@ -416,8 +482,9 @@ def hall_eq_5_3(lam: Any, m_losp: Any, g_star: Any = 100.0) -> jax.Array:
     return 15.5 * (_a(m_losp) / 100.0) ** 0.5 * (_a(lam) / 1e-8) * (_a(g_star) / 100.0) ** 0.25
 
 
-def hidden_temperature_at_losp_decay(lam, m_losp, eps, eta_x, g_x=10.0, g_star=100.0, energy_fraction=0.5,
-                                     g_star_decay=None) -> jax.Array:
+def hidden_temperature_at_losp_decay(
+    lam, m_losp, eps, eta_x, g_x=10.0, g_star=100.0, energy_fraction=0.5, g_star_decay=None
+) -> jax.Array:
     """Hidden-sector temperature [GeV] at LOSP decay (derived Hall et al. eq. 5.4).
 
     T_X,decay = (T_X,i/T)(eq. 5.2 derived) * T_vis,decay(eq. 5.3 derived) * (g_*s(decay)/g_*)^(1/3), the last factor
@@ -453,8 +520,9 @@ def freezeout_running_ratio(t_x_decay: Any, t_x_fo: Any) -> jax.Array:
 # ---------------------------------------------------------------------------------------------------------------
 # Hall et al. 2010, Section 1: non-thermalization of the two sectors
 # ---------------------------------------------------------------------------------------------------------------
-def thermalization_coupling_bound(m_b: Any, g_x: Any = 10.0, g_star: Any = 100.0, g_b: Any = 2.0,
-                                  energy_fraction: Any = 0.5) -> jax.Array:
+def thermalization_coupling_bound(
+    m_b: Any, g_x: Any = 10.0, g_star: Any = 100.0, g_b: Any = 2.0, energy_fraction: Any = 0.5
+) -> jax.Array:
     """Largest lam for which freeze-in heating keeps T_X < T (derived; Hall et al. p. 4 text after eq. 1.2).
 
     Setting (T_X/T)^4 = (20 f/3)(g_*/g_X) C g_B Gamma M_Pl/(g_*^(3/2) m_B^2) = 1 with Gamma = lam^2 m_B/(8 pi):
@@ -464,8 +532,15 @@ def thermalization_coupling_bound(m_b: Any, g_x: Any = 10.0, g_star: Any = 100.0
     Same sqrt(m_B) scaling as the paper's 1e-6 sqrt(m_B/100 GeV) (:func:`hall_thermalization_bound`), with a
     prefactor ~10 smaller. Args: m_b [GeV]; g_x hidden dof; g_star; g_b spin states of B; energy_fraction f.
     """
-    return jnp.sqrt(8.0 * math.pi * 3.0 * _a(g_x) * jnp.sqrt(_a(g_star)) * _a(m_b)
-                    / (20.0 * _a(energy_fraction) * C_FREEZE_IN * _a(g_b) * c.M_PLANCK))
+    return jnp.sqrt(
+        8.0
+        * math.pi
+        * 3.0
+        * _a(g_x)
+        * jnp.sqrt(_a(g_star))
+        * _a(m_b)
+        / (20.0 * _a(energy_fraction) * C_FREEZE_IN * _a(g_b) * c.M_PLANCK)
+    )
 
 
 def hall_thermalization_bound(m_b: Any) -> jax.Array:
@@ -554,8 +629,9 @@ def hall_signatures(p: HallSignatureParams) -> HallSignatures:
     ok = ok & jnp.isfinite(f) & (f >= 0)
     s = {k: jnp.where(ok, v, 1.0) for k, v in vals.items()}
     f = jnp.where(ok, f, 0.0)
-    length_relic = losp_decay_length(s["eps_a"], s["m_x"], s["m_a"], s["m_losp"], s["g_a"], s["r"], f, s["g_star"],
-                                     s["beta_gamma"])
+    length_relic = losp_decay_length(
+        s["eps_a"], s["m_x"], s["m_a"], s["m_losp"], s["g_a"], s["r"], f, s["g_star"], s["beta_gamma"]
+    )
     width = losp_width_from_coupling(s["lam"], s["m_losp"])
     t_ratio = hidden_temperature_ratio(s["eps_a"], s["eta_x"], s["g_x"], s["g_star"])
     t_vis = losp_decay_temperature(s["lam"], s["m_losp"], s["g_star"])
@@ -620,8 +696,9 @@ def bbn_hadronic_bound(lifetime: Any) -> tuple[jax.Array, jax.Array]:
     lt = jnp.log10(jnp.clip(t, _BBN_T[0], _BBN_T[1]))
     slope = (math.log10(_BBN_MY[1]) - math.log10(_BBN_MY[0])) / (math.log10(_BBN_T[1]) - math.log10(_BBN_T[0]))
     bound = 10.0 ** (math.log10(_BBN_MY[0]) + slope * (lt - math.log10(_BBN_T[0])))
-    status = jnp.where(t < _BBN_T[0], STATUS_LIFETIME_BELOW_RANGE,
-                       jnp.where(t > _BBN_T[1], STATUS_LIFETIME_ABOVE_RANGE, STATUS_OK)).astype(jnp.int32)
+    status = jnp.where(
+        t < _BBN_T[0], STATUS_LIFETIME_BELOW_RANGE, jnp.where(t > _BBN_T[1], STATUS_LIFETIME_ABOVE_RANGE, STATUS_OK)
+    ).astype(jnp.int32)
     return bound, status
 
 
@@ -650,13 +727,19 @@ def bbn_check(m_nlsp: Any, y_nlsp: Any, m_32: Any, planck_mass: Any = c.M_PLANCK
     bound, st = bbn_hadronic_bound(tau)
     m_y = m * y
     shape = jnp.broadcast_shapes(m.shape, y.shape, g.shape)
-    out = BBNCheck(lifetime=tau, m_y=m_y, bound=bound, margin=m_y / bound,
-                   status=jnp.where(ok, st, STATUS_INVALID_INPUT).astype(jnp.int32))
+    out = BBNCheck(
+        lifetime=tau,
+        m_y=m_y,
+        bound=bound,
+        margin=m_y / bound,
+        status=jnp.where(ok, st, STATUS_INVALID_INPUT).astype(jnp.int32),
+    )
     return jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, shape), out)
 
 
-def asymmetric_nlsp_yield(m_32: Any, baryon_yield: Any = c.PLANCK_2018.baryon_yield,
-                          dm_to_baryon: Any = c.ARDU_2025.dm_to_baryon) -> jax.Array:
+def asymmetric_nlsp_yield(
+    m_32: Any, baryon_yield: Any = c.PLANCK_2018.baryon_yield, dm_to_baryon: Any = c.ARDU_2025.dm_to_baryon
+) -> jax.Array:
     """Surviving NLSP asymmetric yield Delta Y_NLSP that gives the observed DM as gravitinos of mass m_3/2 [GeV]
     (Ardu et al. 2025 eq. 25 inverted; with washout, eq. 26, this is the yield after washout):
     Delta Y_NLSP = (Omega_DM/Omega_b) m_p Delta Y_B / m_3/2.

@@ -32,22 +32,67 @@ __all__ = [
 # PDG codes (SLHA 1 numbering; in SLHA 2 the same codes label mass-ordered eigenstates, see jaxgen._spectrum)
 # ---------------------------------------------------------------------------------------------------------------
 PDG_NAMES: dict[int, str] = {
-    1000001: "~d_L", 1000002: "~u_L", 1000003: "~s_L", 1000004: "~c_L", 1000005: "~b_1", 1000006: "~t_1",
-    2000001: "~d_R", 2000002: "~u_R", 2000003: "~s_R", 2000004: "~c_R", 2000005: "~b_2", 2000006: "~t_2",
-    1000011: "~e_L", 1000012: "~nu_eL", 1000013: "~mu_L", 1000014: "~nu_muL", 1000015: "~tau_1",
-    1000016: "~nu_tauL", 2000011: "~e_R", 2000013: "~mu_R", 2000015: "~tau_2",
-    1000021: "~g", 1000022: "~chi_10", 1000023: "~chi_20", 1000025: "~chi_30", 1000035: "~chi_40",
-    1000024: "~chi_1+", 1000037: "~chi_2+", 1000039: "~gravitino",
-    25: "h0", 35: "H0", 36: "A0", 37: "H+",
-    1: "d", 2: "u", 3: "s", 4: "c", 5: "b", 6: "t", 11: "e", 12: "nu_e", 13: "mu", 14: "nu_mu", 15: "tau",
-    16: "nu_tau", 21: "g", 22: "gamma", 23: "Z", 24: "W+",
+    1000001: "~d_L",
+    1000002: "~u_L",
+    1000003: "~s_L",
+    1000004: "~c_L",
+    1000005: "~b_1",
+    1000006: "~t_1",
+    2000001: "~d_R",
+    2000002: "~u_R",
+    2000003: "~s_R",
+    2000004: "~c_R",
+    2000005: "~b_2",
+    2000006: "~t_2",
+    1000011: "~e_L",
+    1000012: "~nu_eL",
+    1000013: "~mu_L",
+    1000014: "~nu_muL",
+    1000015: "~tau_1",
+    1000016: "~nu_tauL",
+    2000011: "~e_R",
+    2000013: "~mu_R",
+    2000015: "~tau_2",
+    1000021: "~g",
+    1000022: "~chi_10",
+    1000023: "~chi_20",
+    1000025: "~chi_30",
+    1000035: "~chi_40",
+    1000024: "~chi_1+",
+    1000037: "~chi_2+",
+    1000039: "~gravitino",
+    25: "h0",
+    35: "H0",
+    36: "A0",
+    37: "H+",
+    1: "d",
+    2: "u",
+    3: "s",
+    4: "c",
+    5: "b",
+    6: "t",
+    11: "e",
+    12: "nu_e",
+    13: "mu",
+    14: "nu_mu",
+    15: "tau",
+    16: "nu_tau",
+    21: "g",
+    22: "gamma",
+    23: "Z",
+    24: "W+",
 }
 _FERMION_CODES = {1000021, 1000022, 1000023, 1000025, 1000035, 1000024, 1000037, 1000039}  # sign = Majorana phase
 _IGNORED_CODES = {1000039, 25, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 21, 22, 23, 24}
 _UNKNOWN_HINTS = {
-    1000045: "the NMSSM singlino", 45: "an NMSSM CP-even singlet", 46: "an NMSSM CP-odd singlet",
-    2000012: "a right-handed sneutrino", 2000014: "a right-handed sneutrino", 2000016: "a right-handed sneutrino",
-    1000017: "a fourth-generation state", 1000018: "a fourth-generation state",
+    1000045: "the NMSSM singlino",
+    45: "an NMSSM CP-even singlet",
+    46: "an NMSSM CP-odd singlet",
+    2000012: "a right-handed sneutrino",
+    2000014: "a right-handed sneutrino",
+    2000016: "a right-handed sneutrino",
+    1000017: "a fourth-generation state",
+    1000018: "a fourth-generation state",
 }
 
 
@@ -94,8 +139,18 @@ class SlhaSpectrum:
 _BLOCK_RE = re.compile(r"^block\s+(\S+)", re.I)
 _DECAY_RE = re.compile(r"^decay\s", re.I)
 _MIX_BLOCKS = ("NMIX", "UMIX", "VMIX", "STOPMIX", "SBOTMIX", "STAUMIX", "USQMIX", "DSQMIX", "SELMIX", "SNUMIX")
-_MIX_SHAPES = {"NMIX": (4, 4), "UMIX": (2, 2), "VMIX": (2, 2), "STOPMIX": (2, 2), "SBOTMIX": (2, 2),
-               "STAUMIX": (2, 2), "USQMIX": (6, 6), "DSQMIX": (6, 6), "SELMIX": (6, 6), "SNUMIX": (3, 3)}
+_MIX_SHAPES = {
+    "NMIX": (4, 4),
+    "UMIX": (2, 2),
+    "VMIX": (2, 2),
+    "STOPMIX": (2, 2),
+    "SBOTMIX": (2, 2),
+    "STAUMIX": (2, 2),
+    "USQMIX": (6, 6),
+    "DSQMIX": (6, 6),
+    "SELMIX": (6, 6),
+    "SNUMIX": (3, 3),
+}
 
 
 def _pyslha():
@@ -111,8 +166,13 @@ _FORTRAN_NUM = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))[dD]([+-]?\d+)$")
 #: ``SlhaSpectrum.skipped``)
 _USED_BLOCKS = ("MASS", *_MIX_BLOCKS, *("IM" + b for b in _MIX_BLOCKS), "HMIX", "MINPAR", "SPINFO")
 #: entries per data line of the numeric blocks jaxgen reads: (number of integer indices, then one value)
-_BLOCK_INDICES = {"MASS": 1, "HMIX": 1, "MINPAR": 1, **{b: 2 for b in _MIX_BLOCKS},
-                  **{"IM" + b: 2 for b in _MIX_BLOCKS}}
+_BLOCK_INDICES = {
+    "MASS": 1,
+    "HMIX": 1,
+    "MINPAR": 1,
+    **{b: 2 for b in _MIX_BLOCKS},
+    **{"IM" + b: 2 for b in _MIX_BLOCKS},
+}
 
 
 def _num(tok: str) -> float:
@@ -150,8 +210,10 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
         if word == "block":
             m = _BLOCK_RE.match(head)
             if not m:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: 'BLOCK' without a block name "
-                                 f"({raw.strip()!r}); write e.g. 'BLOCK MASS  # pole masses'")
+                raise ValueError(
+                    f"malformed SLHA file {src}, line {lineno}: 'BLOCK' without a block name "
+                    f"({raw.strip()!r}); write e.g. 'BLOCK MASS  # pole masses'"
+                )
             name = m.group(1).upper()
             in_section = True
             if name not in _USED_BLOCKS:
@@ -159,8 +221,10 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
                 skipped.append(f"BLOCK {name}")
                 continue
             if name in seen_blocks:
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {name} appears twice (first at "
-                                 f"line {seen_blocks[name]}); merge them into one block")
+                raise ValueError(
+                    f"malformed SLHA file {src}, line {lineno}: BLOCK {name} appears twice (first at "
+                    f"line {seen_blocks[name]}); merge them into one block"
+                )
             seen_blocks[name] = lineno
             block = name
             rest = " ".join(str(_num(t)) if _FORTRAN_NUM.match(t) else t for t in toks[2:])
@@ -171,63 +235,87 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
                 try:
                     _int(toks[1]), _num(toks[2])
                 except (IndexError, ValueError):
-                    raise ValueError(f"malformed SLHA file {src}, line {lineno}: a DECAY line needs a PDG code and "
-                                     f"a width ('DECAY 1000006 1.2E+00'), got {raw.strip()!r}") from None
+                    raise ValueError(
+                        f"malformed SLHA file {src}, line {lineno}: a DECAY line needs a PDG code and "
+                        f"a width ('DECAY 1000006 1.2E+00'), got {raw.strip()!r}"
+                    ) from None
             skipped.append(" ".join(toks[:2]).upper() if word == "decay" else "XSECTION")
             block, in_section = None, True
             continue
         if not (line[:1].isspace() or re.match(r"^[+-]?[\d.]", toks[0])):
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: {raw.strip()!r} is neither a BLOCK/DECAY/"
-                             "XSECTION header nor a data line. Fix the line: headers are 'BLOCK NAME', data lines "
-                             "start with a space and a number, comments with #")
+            raise ValueError(
+                f"malformed SLHA file {src}, line {lineno}: {raw.strip()!r} is neither a BLOCK/DECAY/"
+                "XSECTION header nor a data line. Fix the line: headers are 'BLOCK NAME', data lines "
+                "start with a space and a number, comments with #"
+            )
         if not in_section:
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: data line {raw.strip()!r} outside any "
-                             "BLOCK; put it under a header such as 'BLOCK MASS'")
+            raise ValueError(
+                f"malformed SLHA file {src}, line {lineno}: data line {raw.strip()!r} outside any "
+                "BLOCK; put it under a header such as 'BLOCK MASS'"
+            )
         if block is None:
             continue  # a line of a skipped block
         if block == "SPINFO":
             try:
                 _int(toks[0]), toks[1]
             except (IndexError, ValueError):
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK SPINFO lines are 'index text' "
-                                 f"(e.g. '1  SOFTSUSY'), got {raw.strip()!r}; fix the line") from None
+                raise ValueError(
+                    f"malformed SLHA file {src}, line {lineno}: BLOCK SPINFO lines are 'index text' "
+                    f"(e.g. '1  SOFTSUSY'), got {raw.strip()!r}; fix the line"
+                ) from None
             kept.append(raw.split("#", 1)[0])
             continue
         n_idx = _BLOCK_INDICES[block]
-        form = {"MASS": "'PDG-code mass'", "HMIX": "'index value'", "MINPAR": "'index value'"}.get(block,
-                                                                                              "'i j value'")
+        form = {"MASS": "'PDG-code mass'", "HMIX": "'index value'", "MINPAR": "'index value'"}.get(block, "'i j value'")
         if len(toks) != n_idx + 1:
             what = "an extra entry" if len(toks) > n_idx + 1 else "too few entries"
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} lines are {form}, got "
-                             f"{raw.strip()!r} ({what}); fix the line (comments go after '#')")
+            raise ValueError(
+                f"malformed SLHA file {src}, line {lineno}: BLOCK {block} lines are {form}, got "
+                f"{raw.strip()!r} ({what}); fix the line (comments go after '#')"
+            )
         try:
             idx = tuple(_int(t) for t in toks[:n_idx])
         except ValueError:
             what = "an integer PDG code" if block == "MASS" else "integer indices"
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} needs {what} first, got "
-                             f"{raw.strip()!r}") from None
+            raise ValueError(
+                f"malformed SLHA file {src}, line {lineno}: BLOCK {block} needs {what} first, got {raw.strip()!r}"
+            ) from None
         key = idx[0] if n_idx == 1 else idx
-        entry = (f"PDG code {key} ({PDG_NAMES.get(key, 'unknown')})" if block == "MASS"
-                 else f"entry {key}" if n_idx == 1 else f"entry ({key[0]}, {key[1]})")
+        entry = (
+            f"PDG code {key} ({PDG_NAMES.get(key, 'unknown')})"
+            if block == "MASS"
+            else f"entry {key}"
+            if n_idx == 1
+            else f"entry ({key[0]}, {key[1]})"
+        )
         try:
             val = _num(toks[-1])
         except ValueError:
             if block == "MASS":
-                raise ValueError(f"malformed SLHA file {src}, line {lineno}: the mass of {entry} in BLOCK MASS is "
-                                 f"not a number: {toks[-1]!r}; give the mass in GeV, e.g. '{key}  5.0E+02'") from None
-            raise ValueError(f"malformed SLHA file {src}, line {lineno}: BLOCK {block} holds numbers only, got "
-                             f"{raw.strip()!r}; fix the value of {entry} (e.g. '-3.0E-01')") from None
+                raise ValueError(
+                    f"malformed SLHA file {src}, line {lineno}: the mass of {entry} in BLOCK MASS is "
+                    f"not a number: {toks[-1]!r}; give the mass in GeV, e.g. '{key}  5.0E+02'"
+                ) from None
+            raise ValueError(
+                f"malformed SLHA file {src}, line {lineno}: BLOCK {block} holds numbers only, got "
+                f"{raw.strip()!r}; fix the value of {entry} (e.g. '-3.0E-01')"
+            ) from None
         if block != "MASS" and not math.isfinite(val):
-            raise ValueError(f"BLOCK {block} of {src}, line {lineno}: {entry} is {toks[-1]!r}, not a finite number; "
-                             "fix the spectrum (a mixing matrix or parameter must be finite)")
+            raise ValueError(
+                f"BLOCK {block} of {src}, line {lineno}: {entry} is {toks[-1]!r}, not a finite number; "
+                "fix the spectrum (a mixing matrix or parameter must be finite)"
+            )
         if unterminated and lineno == len(all_lines):
-            raise ValueError(f"SLHA file {src}, line {lineno}: the last line {raw.strip()!r} (BLOCK {block}) has no "
-                             "line end: the file looks truncated, and a cut number would be read silently. Fix: "
-                             "complete the file (spectrum generators end every line with a newline)")
+            raise ValueError(
+                f"SLHA file {src}, line {lineno}: the last line {raw.strip()!r} (BLOCK {block}) has no "
+                "line end: the file looks truncated, and a cut number would be read silently. Fix: "
+                "complete the file (spectrum generators end every line with a newline)"
+            )
         prev = seen_keys.setdefault(block, {})
         if key in prev:
-            raise ValueError(f"BLOCK {block} of {src}: {entry} is given twice (lines {prev[key]} and {lineno}); "
-                             "keep one line")
+            raise ValueError(
+                f"BLOCK {block} of {src}: {entry} is given twice (lines {prev[key]} and {lineno}); keep one line"
+            )
         prev[key] = lineno
         kept.append("   " + "   ".join([*map(str, idx), repr(val)]))
     return "\n".join(kept) + "\n", tuple(skipped)
@@ -244,17 +332,21 @@ def _read_matrix(blocks, name: str, src: str):
                 raise ValueError(f"BLOCK {label} of {src}: entries are 'i j value', got key {key!r}")
             i, j = key
             if not (1 <= i <= shape[0] and 1 <= j <= shape[1]):
-                raise ValueError(f"BLOCK {label} of {src}: index ({i}, {j}) outside the {shape[0]}x{shape[1]} "
-                                 f"mixing matrix; indices run from 1 to {shape[0]} (rows) and {shape[1]} (columns): "
-                                 "fix the line")
+                raise ValueError(
+                    f"BLOCK {label} of {src}: index ({i}, {j}) outside the {shape[0]}x{shape[1]} "
+                    f"mixing matrix; indices run from 1 to {shape[0]} (rows) and {shape[1]} (columns): "
+                    "fix the line"
+                )
             out = out.astype(complex)
             out[i - 1, j - 1] += part * float(val)
     prob = np.abs(out) ** 2
     cols = prob.sum(axis=0)
     if np.max(np.abs(cols - 1.0)) > 1e-2:
-        raise ValueError(f"BLOCK {name} of {src} is not unitary: the squared entries of column(s) "
-                         f"{[int(j) + 1 for j in np.where(np.abs(cols - 1.0) > 1e-2)[0]]} sum to "
-                         f"{np.round(cols, 4).tolist()}, not 1; check the block for typos or missing entries")
+        raise ValueError(
+            f"BLOCK {name} of {src} is not unitary: the squared entries of column(s) "
+            f"{[int(j) + 1 for j in np.where(np.abs(cols - 1.0) > 1e-2)[0]]} sum to "
+            f"{np.round(cols, 4).tolist()}, not 1; check the block for typos or missing entries"
+        )
     return prob
 
 
@@ -283,8 +375,10 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         try:
             text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is harmless
         except UnicodeDecodeError as e:
-            raise ValueError(f"malformed SLHA file {path}: not a UTF-8/ASCII text file (byte {e.start}: {e.reason}); "
-                             "SLHA files are plain ASCII: re-save it as text") from None
+            raise ValueError(
+                f"malformed SLHA file {path}: not a UTF-8/ASCII text file (byte {e.start}: {e.reason}); "
+                "SLHA files are plain ASCII: re-save it as text"
+            ) from None
         src = str(path)
     text, skipped = _prevalidate(text, src)
     try:
@@ -293,8 +387,10 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         raise ValueError(f"malformed SLHA file {src}: {exc}") from None
     blocks = {k.upper(): v for k, v in doc.blocks.items()}
     if "MASS" not in blocks or len(blocks["MASS"]) == 0:
-        raise ValueError(f"SLHA file {src} has no (or an empty) BLOCK MASS: the spectrum's pole masses are needed. "
-                         "Add 'BLOCK MASS' with lines 'PDG-code mass-in-GeV' (e.g. '   1000006   5.0E+02   # ~t_1')")
+        raise ValueError(
+            f"SLHA file {src} has no (or an empty) BLOCK MASS: the spectrum's pole masses are needed. "
+            "Add 'BLOCK MASS' with lines 'PDG-code mass-in-GeV' (e.g. '   1000006   5.0E+02   # ~t_1')"
+        )
     masses, signs, ignored = {}, {}, []
     for code, val in blocks["MASS"].items():
         code = int(code)
@@ -302,17 +398,23 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         if code not in PDG_NAMES:
             if strict:
                 hint = _UNKNOWN_HINTS.get(code, "not a particle of the MSSM")
-                raise ValueError(f"unknown PDG code {code} in BLOCK MASS of {src} ({hint}): jaxgen maps MSSM spectra "
-                                 "only. Remove the line, or pass strict=False (CLI: --lenient) to ignore it")
+                raise ValueError(
+                    f"unknown PDG code {code} in BLOCK MASS of {src} ({hint}): jaxgen maps MSSM spectra "
+                    "only. Remove the line, or pass strict=False (CLI: --lenient) to ignore it"
+                )
             ignored.append(code)
             continue
         if not math.isfinite(val):
-            raise ValueError(f"mass of PDG code {code} ({PDG_NAMES[code]}) in BLOCK MASS of {src} is {val}; "
-                             "give a finite mass in GeV")
+            raise ValueError(
+                f"mass of PDG code {code} ({PDG_NAMES[code]}) in BLOCK MASS of {src} is {val}; "
+                "give a finite mass in GeV"
+            )
         if val < 0 and code not in _FERMION_CODES:
-            raise ValueError(f"negative mass {val} GeV for PDG code {code} ({PDG_NAMES[code]}, a scalar) in BLOCK "
-                             f"MASS of {src}: scalar masses must be >= 0 (a negative value usually signals a "
-                             "tachyonic spectrum); fix the spectrum")
+            raise ValueError(
+                f"negative mass {val} GeV for PDG code {code} ({PDG_NAMES[code]}, a scalar) in BLOCK "
+                f"MASS of {src}: scalar masses must be >= 0 (a negative value usually signals a "
+                "tachyonic spectrum); fix the spectrum"
+            )
         masses[code] = abs(val)
         signs[code] = -1.0 if val < 0 else 1.0
         if code in _IGNORED_CODES:
@@ -322,9 +424,11 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
         have = [b for b in group if b in mixing]
         if have and len(have) < len(group):
             missing = [b for b in group if b not in mixing]
-            raise ValueError(f"SLHA file {src} gives BLOCK {', '.join(have)} but not {', '.join(missing)}: jaxgen "
-                             f"reads {what} from all of {', '.join(group)} together (a missing block often means a "
-                             f"truncated file). Fix: add BLOCK {', '.join(missing)}, or remove {', '.join(have)}")
+            raise ValueError(
+                f"SLHA file {src} gives BLOCK {', '.join(have)} but not {', '.join(missing)}: jaxgen "
+                f"reads {what} from all of {', '.join(group)} together (a missing block often means a "
+                f"truncated file). Fix: add BLOCK {', '.join(missing)}, or remove {', '.join(have)}"
+            )
     mu = tan_beta = None
     if "HMIX" in blocks:
         hm = blocks["HMIX"]
@@ -338,9 +442,18 @@ def read_slha(source: str | pathlib.Path, strict: bool = True) -> SlhaSpectrum:
     if "SPINFO" in blocks:
         sp = blocks["SPINFO"]
         generator = " ".join(str(sp[k]) for k in (1, 2) if k in sp)
-    return SlhaSpectrum(source=src, masses=masses, signs=signs, mixing=mixing, mu=mu, tan_beta=tan_beta,
-                        generator=generator, ignored=tuple(sorted(set(ignored))), blocks=tuple(blocks),
-                        skipped=skipped)
+    return SlhaSpectrum(
+        source=src,
+        masses=masses,
+        signs=signs,
+        mixing=mixing,
+        mu=mu,
+        tan_beta=tan_beta,
+        generator=generator,
+        ignored=tuple(sorted(set(ignored))),
+        blocks=tuple(blocks),
+        skipped=skipped,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -351,8 +464,11 @@ def example_spectra() -> dict[str, pathlib.Path]:
     import importlib.resources
 
     root = importlib.resources.files("jaxgen") / "data" / "slha"
-    return {p.name[:-5]: pathlib.Path(str(p)) for p in sorted(root.iterdir(), key=lambda q: q.name)
-            if p.name.endswith(".slha")}
+    return {
+        p.name[:-5]: pathlib.Path(str(p))
+        for p in sorted(root.iterdir(), key=lambda q: q.name)
+        if p.name.endswith(".slha")
+    }
 
 
 def example_spectrum(name: str) -> pathlib.Path:

@@ -90,17 +90,36 @@ HIGGS_SECTORS = ("spectrum", "light")
 # Sectors: mass eigenstates (PDG codes, in SLHA2 mass order), the chirality components they mix, the SLHA1 and
 # SLHA2 mixing blocks. Component names: uL1 (u_L of generation 1), uR3 (t_R), nu2, eR1, ...
 _SECTORS = {
-    "up squarks": dict(codes=(1000002, 1000004, 1000006, 2000002, 2000004, 2000006),
-                       comps=("uL1", "uL2", "uL3", "uR1", "uR2", "uR3"), slha2="USQMIX", slha1="STOPMIX",
-                       slha1_rows=(1000006, 2000006), slha1_cols=("uL3", "uR3"), stat="boson"),
-    "down squarks": dict(codes=(1000001, 1000003, 1000005, 2000001, 2000003, 2000005),
-                         comps=("dL1", "dL2", "dL3", "dR1", "dR2", "dR3"), slha2="DSQMIX", slha1="SBOTMIX",
-                         slha1_rows=(1000005, 2000005), slha1_cols=("dL3", "dR3"), stat="boson"),
-    "charged sleptons": dict(codes=(1000011, 1000013, 1000015, 2000011, 2000013, 2000015),
-                             comps=("eL1", "eL2", "eL3", "eR1", "eR2", "eR3"), slha2="SELMIX", slha1="STAUMIX",
-                             slha1_rows=(1000015, 2000015), slha1_cols=("eL3", "eR3"), stat="boson"),
-    "sneutrinos": dict(codes=(1000012, 1000014, 1000016), comps=("nu1", "nu2", "nu3"), slha2="SNUMIX",
-                       slha1=None, stat="boson"),
+    "up squarks": dict(
+        codes=(1000002, 1000004, 1000006, 2000002, 2000004, 2000006),
+        comps=("uL1", "uL2", "uL3", "uR1", "uR2", "uR3"),
+        slha2="USQMIX",
+        slha1="STOPMIX",
+        slha1_rows=(1000006, 2000006),
+        slha1_cols=("uL3", "uR3"),
+        stat="boson",
+    ),
+    "down squarks": dict(
+        codes=(1000001, 1000003, 1000005, 2000001, 2000003, 2000005),
+        comps=("dL1", "dL2", "dL3", "dR1", "dR2", "dR3"),
+        slha2="DSQMIX",
+        slha1="SBOTMIX",
+        slha1_rows=(1000005, 2000005),
+        slha1_cols=("dL3", "dR3"),
+        stat="boson",
+    ),
+    "charged sleptons": dict(
+        codes=(1000011, 1000013, 1000015, 2000011, 2000013, 2000015),
+        comps=("eL1", "eL2", "eL3", "eR1", "eR2", "eR3"),
+        slha2="SELMIX",
+        slha1="STAUMIX",
+        slha1_rows=(1000015, 2000015),
+        slha1_cols=("eL3", "eR3"),
+        stat="boson",
+    ),
+    "sneutrinos": dict(
+        codes=(1000012, 1000014, 1000016), comps=("nu1", "nu2", "nu3"), slha2="SNUMIX", slha1=None, stat="boson"
+    ),
 }
 
 # model species -> [(component, dof)]
@@ -111,10 +130,15 @@ for _i in (1, 2, 3):
     _SPECIES_COMPONENTS[f"sd{_i}"] = [(f"dR{_i}", 3.0)]
     _SPECIES_COMPONENTS[f"sL{_i}"] = [(f"nu{_i}", 1.0), (f"eL{_i}", 1.0)]
     _SPECIES_COMPONENTS[f"se{_i}"] = [(f"eR{_i}", 1.0)]
-_SPECIES_COMPONENTS.update({
-    "h_u": [("hu0", 1.0), ("hu+", 1.0)], "h_d": [("hd0", 1.0), ("hd-", 1.0)],
-    "bino": [("B", 1.0)], "wino": [("W3", 1.0), ("W+", 1.0), ("W-", 1.0)], "gluino": [("g", 1.0)],
-})
+_SPECIES_COMPONENTS.update(
+    {
+        "h_u": [("hu0", 1.0), ("hu+", 1.0)],
+        "h_d": [("hd0", 1.0), ("hd-", 1.0)],
+        "bino": [("B", 1.0)],
+        "wino": [("W3", 1.0), ("W+", 1.0), ("W-", 1.0)],
+        "gluino": [("g", 1.0)],
+    }
+)
 #: species whose masses enter the engine (gauginos are Majorana, mu = 0: reported only)
 _ENGINE_SPECIES = tuple(s for s in _SPECIES_COMPONENTS if s not in ("bino", "wino", "gluino")) + ("H_u", "H_d")
 _REPORT_SPECIES = _ENGINE_SPECIES + ("bino", "wino", "gluino")
@@ -182,8 +206,10 @@ def _require(spec: SlhaSpectrum, codes, needed_for: str):
     missing = [cd for cd in codes if cd not in spec.masses]
     if missing:
         names = ", ".join(f"{cd} ({PDG_NAMES.get(cd, '?')})" for cd in missing)
-        raise ValueError(f"BLOCK MASS of {spec.source} lacks PDG code(s) {names}, needed for {needed_for}; add "
-                         "them (a very heavy state can be given a large mass, e.g. 1.0E+04)")
+        raise ValueError(
+            f"BLOCK MASS of {spec.source} lacks PDG code(s) {names}, needed for {needed_for}; add "
+            "them (a very heavy state can be given a large mass, e.g. 1.0E+04)"
+        )
 
 
 def _sector_components(spec: SlhaSpectrum, sector: str, temperature: float) -> tuple[dict, list[str]]:
@@ -235,9 +261,11 @@ def _neutral_charged_components(spec: SlhaSpectrum, temperature: float, higgsino
     else:
         if higgsino_mass is None:
             if spec.mu is None:
-                raise ValueError(f"{spec.source}: cannot place the Higgsinos: give BLOCK NMIX, UMIX and VMIX (with "
-                                 "the neutralino and chargino masses) or BLOCK HMIX entry 1 (mu), or pass "
-                                 "higgsino_mass=... (CLI: --higgsino-mass)")
+                raise ValueError(
+                    f"{spec.source}: cannot place the Higgsinos: give BLOCK NMIX, UMIX and VMIX (with "
+                    "the neutralino and chargino masses) or BLOCK HMIX entry 1 (mu), or pass "
+                    "higgsino_mass=... (CLI: --higgsino-mass)"
+                )
             kh = float(_k(abs(spec.mu) / T, "fermion"))
             out.update({"hu0": kh, "hu+": kh, "hd0": kh, "hd-": kh})
             notes.append(f"Higgsinos at |mu| = {abs(spec.mu):.6g} GeV from BLOCK HMIX (no NMIX/UMIX/VMIX)")
@@ -250,8 +278,12 @@ def _neutral_charged_components(spec: SlhaSpectrum, temperature: float, higgsino
     return out, notes
 
 
-def species_weights(spectrum: SlhaSpectrum, temperature: float = T_SPHALERON, higgs_sector: str = "spectrum",
-                    higgsino_mass: float | None = None) -> tuple[dict, dict, list[str]]:
+def species_weights(
+    spectrum: SlhaSpectrum,
+    temperature: float = T_SPHALERON,
+    higgs_sector: str = "spectrum",
+    higgsino_mass: float | None = None,
+) -> tuple[dict, dict, list[str]]:
     """Per-species asymmetry weights of an SLHA spectrum at temperature T (see the module docstring).
 
     Args:
@@ -283,10 +315,16 @@ def species_weights(spectrum: SlhaSpectrum, temperature: float = T_SPHALERON, hi
         k[sp] = sum(g * comps[cn] for cn, g in parts) / sum(g for _, g in parts)
     kb0 = _k0("boson")
     if higgs_sector == "spectrum":
-        _require(spectrum, (35, 36, 37), "the heavy Higgs doublet (higgs_sector='spectrum'; use 'light' to make "
-                                         "both doublets massless)")
-        kh = (0.5 * _k(spectrum.masses[37] / T, "boson") + 0.25 * _k(spectrum.masses[35] / T, "boson")
-              + 0.25 * _k(spectrum.masses[36] / T, "boson"))
+        _require(
+            spectrum,
+            (35, 36, 37),
+            "the heavy Higgs doublet (higgs_sector='spectrum'; use 'light' to make both doublets massless)",
+        )
+        kh = (
+            0.5 * _k(spectrum.masses[37] / T, "boson")
+            + 0.25 * _k(spectrum.masses[35] / T, "boson")
+            + 0.25 * _k(spectrum.masses[36] / T, "boson")
+        )
         k["H_u"] = k["H_d"] = 0.5 * (kb0 + float(kh))
         notes.append("Higgs doublets: light SM-like doublet massless, heavy doublet from m_H0, m_A0, m_H+")
     else:
@@ -311,8 +349,10 @@ def dm_to_baryon_value(dm_to_baryon) -> float:
     try:
         v = float(dm_to_baryon)
     except (TypeError, ValueError):
-        raise ValueError(f"dm_to_baryon must be a preset name ('planck2018', 'hall2010', 'ardu2025') or a positive "
-                         f"number, got {dm_to_baryon!r}") from None
+        raise ValueError(
+            f"dm_to_baryon must be a preset name ('planck2018', 'hall2010', 'ardu2025') or a positive "
+            f"number, got {dm_to_baryon!r}"
+        ) from None
     if not (math.isfinite(v) and v > 0):
         raise ValueError(f"dm_to_baryon must be a positive finite number, got {dm_to_baryon!r}")
     return v
@@ -342,8 +382,9 @@ class SlhaSettings(eqx.Module):
     strict: bool = eqx.field(static=True, default=True)
 
     def __check_init__(self):
-        if not (isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature)
-                and self.temperature > 0):
+        if not (
+            isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature) and self.temperature > 0
+        ):
             raise ValueError(f"SlhaSettings.temperature must be a positive number of GeV, got {self.temperature!r}")
         dm_to_baryon_value(self.dm_to_baryon)
         if self.higgs_sector not in HIGGS_SECTORS:
@@ -396,15 +437,23 @@ class SpectrumPrediction(eqx.Module):
 
     def table(self) -> str:
         """A plain-text table: per-species effective mass, k/k(0), light flag, then B/(B-L) and m_X."""
-        lines = [f"spectrum: {self.source}" + (f"  ({self.generator})" if self.generator else ""),
-                 f"T = {float(self.temperature):.4g} GeV, Omega_DM/Omega_b = {float(self.dm_to_baryon):.4g}", "",
-                 f"{'species':<8} {'stat':<7} {'m_eff [GeV]':>12} {'k(m/T)':>9} {'k/k(0)':>8}  light"]
+        lines = [
+            f"spectrum: {self.source}" + (f"  ({self.generator})" if self.generator else ""),
+            f"T = {float(self.temperature):.4g} GeV, Omega_DM/Omega_b = {float(self.dm_to_baryon):.4g}",
+            "",
+            f"{'species':<8} {'stat':<7} {'m_eff [GeV]':>12} {'k(m/T)':>9} {'k/k(0)':>8}  light",
+        ]
         for i, s in enumerate(self.species):
-            lines.append(f"{s:<8} {self.statistics[i]:<7} {float(self.mass[i]):12.2f} {float(self.k[i]):9.4f} "
-                         f"{float(self.suppression[i]):8.4f}  {'yes' if bool(self.light[i]) else 'no'}")
-        lines += ["", f"B/(B-L) = {float(self.b_over_b_minus_l):.6f}   (8/23 = {8 / 23:.6f}, 28/79 = {28 / 79:.6f})",
-                  f"m_X     = {float(self.m_x):.4f} GeV", f"status  = {int(self.status)} "
-                  f"({_eq.STATUS.get(int(self.status), '?')})"]
+            lines.append(
+                f"{s:<8} {self.statistics[i]:<7} {float(self.mass[i]):12.2f} {float(self.k[i]):9.4f} "
+                f"{float(self.suppression[i]):8.4f}  {'yes' if bool(self.light[i]) else 'no'}"
+            )
+        lines += [
+            "",
+            f"B/(B-L) = {float(self.b_over_b_minus_l):.6f}   (8/23 = {8 / 23:.6f}, 28/79 = {28 / 79:.6f})",
+            f"m_X     = {float(self.m_x):.4f} GeV",
+            f"status  = {int(self.status)} ({_eq.STATUS.get(int(self.status), '?')})",
+        ]
         return "\n".join(lines)
 
     def to_dataset(self):
@@ -420,28 +469,46 @@ class SpectrumPrediction(eqx.Module):
 
         sp = {"dims": ("species",)}
         data = {
-            "mass": xr.Variable(sp["dims"], np.asarray(self.mass, float),
-                                {"units": "GeV", "long_name": "effective mass, k(m_eff/T) = k"}),
-            "k": xr.Variable(sp["dims"], np.asarray(self.k, float),
-                             {"units": "1", "long_name": "asymmetry weight k(m/T) (k_B(0) = 2, k_F(0) = 1)"}),
-            "suppression": xr.Variable(sp["dims"], np.asarray(self.suppression, float),
-                                       {"units": "1", "long_name": "k/k(0)"}),
-            "light": xr.Variable(sp["dims"], np.asarray(self.light, np.int8),
-                                 {"units": "1", "long_name": f"k/k(0) >= {dict(self.settings)['light_threshold']}"}),
+            "mass": xr.Variable(
+                sp["dims"],
+                np.asarray(self.mass, float),
+                {"units": "GeV", "long_name": "effective mass, k(m_eff/T) = k"},
+            ),
+            "k": xr.Variable(
+                sp["dims"],
+                np.asarray(self.k, float),
+                {"units": "1", "long_name": "asymmetry weight k(m/T) (k_B(0) = 2, k_F(0) = 1)"},
+            ),
+            "suppression": xr.Variable(
+                sp["dims"], np.asarray(self.suppression, float), {"units": "1", "long_name": "k/k(0)"}
+            ),
+            "light": xr.Variable(
+                sp["dims"],
+                np.asarray(self.light, np.int8),
+                {"units": "1", "long_name": f"k/k(0) >= {dict(self.settings)['light_threshold']}"},
+            ),
             "statistics": xr.Variable(sp["dims"], np.asarray(self.statistics, dtype=str)),
-            "b_over_b_minus_l": xr.Variable((), float(self.b_over_b_minus_l),
-                                            {"units": "1", "long_name": "B/(B-L) at T"}),
-            "baryon_to_x": xr.Variable((), float(self.baryon_to_x),
-                                       {"units": "1", "long_name": "B/X with B - L + X = 0"}),
+            "b_over_b_minus_l": xr.Variable(
+                (), float(self.b_over_b_minus_l), {"units": "1", "long_name": "B/(B-L) at T"}
+            ),
+            "baryon_to_x": xr.Variable(
+                (), float(self.baryon_to_x), {"units": "1", "long_name": "B/X with B - L + X = 0"}
+            ),
             "m_x": xr.Variable((), float(self.m_x), {"units": "GeV", "long_name": "asymmetric-DM mass m_X"}),
             "temperature": xr.Variable((), float(self.temperature), {"units": "GeV"}),
             "dm_to_baryon": xr.Variable((), float(self.dm_to_baryon), {"units": "1", "long_name": "Omega_DM/Omega_b"}),
             "status": xr.Variable((), int(self.status), {"units": "1", "description": "0 = ok"}),
         }
-        attrs = {"title": "jaxgen SLHA prediction", "source": self.source, "generator": self.generator,
-                 "method": "jaxgen.slha.predict_spectrum (Hall et al. 2010 Sec. 3, eqs. (3.1)-(3.3))",
-                 "notes": json.dumps(list(self.notes)), "ignored_pdg_codes": json.dumps(list(self.ignored)),
-                 "settings": json.dumps(dict(self.settings), default=str), "versions": json.dumps(package_versions())}
+        attrs = {
+            "title": "jaxgen SLHA prediction",
+            "source": self.source,
+            "generator": self.generator,
+            "method": "jaxgen.slha.predict_spectrum (Hall et al. 2010 Sec. 3, eqs. (3.1)-(3.3))",
+            "notes": json.dumps(list(self.notes)),
+            "ignored_pdg_codes": json.dumps(list(self.ignored)),
+            "settings": json.dumps(dict(self.settings), default=str),
+            "versions": json.dumps(package_versions()),
+        }
         return xr.Dataset(data, coords={"species": np.asarray(self.species, dtype=str)}, attrs=attrs)
 
 
@@ -450,8 +517,9 @@ def _model():
     return _models.with_hidden_sector(_models.mssm())
 
 
-def predict_spectrum(spectrum: SlhaSpectrum | str | pathlib.Path, settings: SlhaSettings | None = None,
-                     **overrides) -> SpectrumPrediction:
+def predict_spectrum(
+    spectrum: SlhaSpectrum | str | pathlib.Path, settings: SlhaSettings | None = None, **overrides
+) -> SpectrumPrediction:
     """B/(B-L) at sphaleron freeze-out and the asymmetric-DM mass m_X for an SLHA spectrum.
 
     Args:
@@ -479,8 +547,14 @@ def predict_spectrum(spectrum: SlhaSpectrum | str | pathlib.Path, settings: Slha
     model = _model()
     mask = None if settings.lepton_flavour_equilibrium else model.mask(off=["lepton_mixing*"])
     # the species weights go in as susceptibilities k: no k -> effective mass -> k round trip
-    res = _eq.solve(model, {"B-L+X": 0.0, "X": -1.0}, temperature=T,
-                    k={s: k[s] for s in _ENGINE_SPECIES}, mask=mask, outputs=("B", "B-L", "X"))
+    res = _eq.solve(
+        model,
+        {"B-L+X": 0.0, "X": -1.0},
+        temperature=T,
+        k={s: k[s] for s in _ENGINE_SPECIES},
+        mask=mask,
+        outputs=("B", "B-L", "X"),
+    )
     b, bl, x = (res.outputs[..., i] for i in range(3))
     c_ratio = b / bl
     m_x = _eq.dark_matter_mass(b / x, ratio, c.M_PROTON)
@@ -488,9 +562,21 @@ def predict_spectrum(spectrum: SlhaSpectrum | str | pathlib.Path, settings: Slha
     kk = np.array([k[s] for s in species])
     supp = kk / np.array([_k0(_STATISTICS[s]) for s in species])
     return SpectrumPrediction(
-        species=species, statistics=tuple(_STATISTICS[s] for s in species),
-        mass=jnp.asarray([m_eff[s] for s in species]), k=jnp.asarray(kk), suppression=jnp.asarray(supp),
-        light=jnp.asarray(supp >= settings.light_threshold), b_over_b_minus_l=c_ratio, baryon_to_x=b / x,
-        m_x=m_x, temperature=jnp.asarray(T), dm_to_baryon=jnp.asarray(ratio), status=res.status,
-        source=spec.source, generator=spec.generator, notes=tuple(notes), ignored=spec.ignored,
-        settings=tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(SlhaSettings)))
+        species=species,
+        statistics=tuple(_STATISTICS[s] for s in species),
+        mass=jnp.asarray([m_eff[s] for s in species]),
+        k=jnp.asarray(kk),
+        suppression=jnp.asarray(supp),
+        light=jnp.asarray(supp >= settings.light_threshold),
+        b_over_b_minus_l=c_ratio,
+        baryon_to_x=b / x,
+        m_x=m_x,
+        temperature=jnp.asarray(T),
+        dm_to_baryon=jnp.asarray(ratio),
+        status=res.status,
+        source=spec.source,
+        generator=spec.generator,
+        notes=tuple(notes),
+        ignored=spec.ignored,
+        settings=tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(SlhaSettings)),
+    )

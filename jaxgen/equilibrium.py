@@ -6,7 +6,7 @@ for the staged solve (``build_stage``, ``solve_stage``, ``stage_weights``) of th
 """
 
 from . import _equilibrium, _equilibrium_stages
-from ._equilibrium import *  # noqa: F401,F403
-from ._equilibrium_stages import *  # noqa: F401,F403
+from ._equilibrium import *
+from ._equilibrium_stages import *
 
 __all__ = [*_equilibrium.__all__, *_equilibrium_stages.__all__]

@@ -4,7 +4,7 @@ See :mod:`jaxgen._freezeout` and :mod:`jaxgen._hidden_sector` for the derivation
 """
 
 from . import _freezeout, _hidden_sector
-from ._freezeout import *  # noqa: F401,F403
-from ._hidden_sector import *  # noqa: F401,F403
+from ._freezeout import *
+from ._hidden_sector import *
 
 __all__ = [*_freezeout.__all__, *_hidden_sector.__all__]

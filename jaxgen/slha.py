@@ -11,7 +11,7 @@ Needs the ``io`` extra (pyslha). Example::
 """
 
 from . import _slha_reader, _spectrum
-from ._slha_reader import *  # noqa: F401,F403
-from ._spectrum import *  # noqa: F401,F403
+from ._slha_reader import *
+from ._spectrum import *
 
 __all__ = [*_slha_reader.__all__, *_spectrum.__all__]

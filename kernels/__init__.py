@@ -15,13 +15,20 @@ re-exported here:
 """
 
 from . import _bessel, _linalg, _ode, _rosenbrock, _status, _takagi, _thermal
-from ._bessel import *  # noqa: F401,F403
-from ._linalg import *  # noqa: F401,F403
-from ._ode import *  # noqa: F401,F403
-from ._rosenbrock import *  # noqa: F401,F403
-from ._status import *  # noqa: F401,F403
-from ._takagi import *  # noqa: F401,F403
-from ._thermal import *  # noqa: F401,F403
+from ._bessel import *
+from ._linalg import *
+from ._ode import *
+from ._rosenbrock import *
+from ._status import *
+from ._takagi import *
+from ._thermal import *
 
-__all__ = [*_bessel.__all__, *_thermal.__all__, *_linalg.__all__, *_ode.__all__, *_rosenbrock.__all__,
-           *_status.__all__, *_takagi.__all__]
+__all__ = [
+    *_bessel.__all__,
+    *_thermal.__all__,
+    *_linalg.__all__,
+    *_ode.__all__,
+    *_rosenbrock.__all__,
+    *_status.__all__,
+    *_takagi.__all__,
+]

@@ -16,7 +16,8 @@ What lives here:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import diffrax
 import jax
@@ -65,14 +66,18 @@ STATUS_MESSAGES = {
 
 #: The ODE codes as one enumeration (:mod:`jaxgen_kernels._status`): ``OdeStatus.decode(4) == ["nonfinite"]``,
 #: ``OdeStatus.messages(code)`` the STATUS_MESSAGES sentence. Single-valued (a code is one of these, not bits).
-OdeStatus = _status.enum_vocabulary("OdeStatus", {
-    "OK": (STATUS_OK, STATUS_MESSAGES[STATUS_OK]),
-    "MAX_STEPS": (STATUS_MAX_STEPS, STATUS_MESSAGES[STATUS_MAX_STEPS]),
-    "DT_MIN": (STATUS_DT_MIN, STATUS_MESSAGES[STATUS_DT_MIN]),
-    "NONLINEAR": (STATUS_NONLINEAR, STATUS_MESSAGES[STATUS_NONLINEAR]),
-    "NONFINITE": (STATUS_NONFINITE, STATUS_MESSAGES[STATUS_NONFINITE]),
-    "OTHER": (STATUS_OTHER, STATUS_MESSAGES[STATUS_OTHER]),
-}, module=__name__)
+OdeStatus = _status.enum_vocabulary(
+    "OdeStatus",
+    {
+        "OK": (STATUS_OK, STATUS_MESSAGES[STATUS_OK]),
+        "MAX_STEPS": (STATUS_MAX_STEPS, STATUS_MESSAGES[STATUS_MAX_STEPS]),
+        "DT_MIN": (STATUS_DT_MIN, STATUS_MESSAGES[STATUS_DT_MIN]),
+        "NONLINEAR": (STATUS_NONLINEAR, STATUS_MESSAGES[STATUS_NONLINEAR]),
+        "NONFINITE": (STATUS_NONFINITE, STATUS_MESSAGES[STATUS_NONFINITE]),
+        "OTHER": (STATUS_OTHER, STATUS_MESSAGES[STATUS_OTHER]),
+    },
+    module=__name__,
+)
 
 _SOLVERS = {
     "kvaerno5": diffrax.Kvaerno5,
@@ -122,8 +127,9 @@ def make_controller(
     """
     if not rtol > 0 or not atol_rel > 0:
         raise ValueError(f"rtol and atol_rel must be > 0, got rtol={rtol!r}, atol_rel={atol_rel!r}")
-    return diffrax.PIDController(rtol=rtol, atol=atol_rel * scale, pcoeff=pcoeff, icoeff=icoeff,
-                                 dtmin=dtmin, dtmax=dtmax)
+    return diffrax.PIDController(
+        rtol=rtol, atol=atol_rel * scale, pcoeff=pcoeff, icoeff=icoeff, dtmin=dtmin, dtmax=dtmax
+    )
 
 
 def status_from_result(result: Any, final_state: Any = None) -> jax.Array:
@@ -178,8 +184,9 @@ def bucketed_vmap(fn: Callable, batch: Any, key: Any, bucket_size: int) -> Any:
     order = jnp.argsort(key)
     if pad:
         order = jnp.concatenate([order, jnp.full((pad,), order[-1], dtype=order.dtype)])
-    sorted_batch = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[order].reshape((nb, bucket_size) + a.shape[1:]),
-                                          batch)
+    sorted_batch = jax.tree_util.tree_map(
+        lambda a: jnp.asarray(a)[order].reshape((nb, bucket_size) + a.shape[1:]), batch
+    )
     out = jax.lax.map(jax.vmap(fn), sorted_batch)
     out = jax.tree_util.tree_map(lambda a: a.reshape((nb * bucket_size,) + a.shape[2:]), out)
     inverse = jnp.zeros((n,), dtype=order.dtype).at[order[:n]].set(jnp.arange(n, dtype=order.dtype))

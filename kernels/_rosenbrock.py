@@ -76,8 +76,13 @@ def _rodas4() -> RosenbrockTableau:
     C31, C32 = -2.430093356833875, -0.2063599157091915
     C41, C42, C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
     C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
-    C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, \
-        -6.058818238834054
+    C61, C62, C63, C64, C65 = (
+        8.083246795921522,
+        -7.981132988064893,
+        -31.52159432874371,
+        16.31930543123136,
+        -6.058818238834054,
+    )
     return RosenbrockTableau(
         a=((), (a21,), (a31, a32), (a41, a42, a43), (a51, a52, a53, a54), (a51, a52, a53, a54, 1.0)),
         C=((), (C21,), (C31, C32), (C41, C42, C43), (C51, C52, C53, C54), (C61, C62, C63, C64, C65)),
@@ -86,58 +91,161 @@ def _rodas4() -> RosenbrockTableau:
         gamma=0.25,
         m=(a51, a52, a53, a54, 1.0, 1.0),
         e=(0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
-        order=4)
+        order=4,
+    )
 
 
-def _rodas_family(a21, a31, a32, a41, a42, a43, a51, a52, a53, a54, C21, C31, C32, C41, C42, C43, C51, C52, C53,
-                  C54, C61, C62, C63, C64, C65, c2, c3, c4, d1, d2, d3, d4) -> RosenbrockTableau:
+def _rodas_family(
+    a21,
+    a31,
+    a32,
+    a41,
+    a42,
+    a43,
+    a51,
+    a52,
+    a53,
+    a54,
+    C21,
+    C31,
+    C32,
+    C41,
+    C42,
+    C43,
+    C51,
+    C52,
+    C53,
+    C54,
+    C61,
+    C62,
+    C63,
+    C64,
+    C65,
+    c2,
+    c3,
+    c4,
+    d1,
+    d2,
+    d3,
+    d4,
+) -> RosenbrockTableau:
     """A 6-stage stiffly accurate method of the RODAS structure (stage 5 = embedded, stage 6 = solution)."""
     return RosenbrockTableau(
         a=((), (a21,), (a31, a32), (a41, a42, a43), (a51, a52, a53, a54), (a51, a52, a53, a54, 1.0)),
         C=((), (C21,), (C31, C32), (C41, C42, C43), (C51, C52, C53, C54), (C61, C62, C63, C64, C65)),
-        c=(0.0, c2, c3, c4, 1.0, 1.0), d=(d1, d2, d3, d4, 0.0, 0.0), gamma=0.25, m=(a51, a52, a53, a54, 1.0, 1.0),
-        e=(0.0, 0.0, 0.0, 0.0, 0.0, 1.0), order=4)
+        c=(0.0, c2, c3, c4, 1.0, 1.0),
+        d=(d1, d2, d3, d4, 0.0, 0.0),
+        gamma=0.25,
+        m=(a51, a52, a53, a54, 1.0, 1.0),
+        e=(0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+        order=4,
+    )
 
 
 def _rodas4p2() -> RosenbrockTableau:
     """Steinebach (2020): Rodas4 structure with the Prothero-Robinson conditions of order 4 (no order reduction on
     y' = -lambda (y - g) + g' in the stiff limit), L-stable."""
     return _rodas_family(
-        3.0, 0.906377755268814, -0.189707390391685, 3.758617027739064, 1.161741776019525, -0.849258085312803,
-        7.089566927282776, 4.573591406461604, -8.423496976860259, -0.959280113459775,
-        -12.0, -6.354581592719008, 0.338972550544623, -8.575016317114033, -7.606483992117508, 12.224997650124820,
-        -5.888975457523102, -8.157396617841821, 24.805546872612922, 12.790401512796979,
-        -4.408651676063871, -6.692003137674639, 24.625568527593117, 16.627521966636085, -5.714285714285718,
-        0.75, 0.321448134013046, 0.519745732277726, 0.25, -0.5, -0.189532918363016, 0.085612108792769)
+        3.0,
+        0.906377755268814,
+        -0.189707390391685,
+        3.758617027739064,
+        1.161741776019525,
+        -0.849258085312803,
+        7.089566927282776,
+        4.573591406461604,
+        -8.423496976860259,
+        -0.959280113459775,
+        -12.0,
+        -6.354581592719008,
+        0.338972550544623,
+        -8.575016317114033,
+        -7.606483992117508,
+        12.224997650124820,
+        -5.888975457523102,
+        -8.157396617841821,
+        24.805546872612922,
+        12.790401512796979,
+        -4.408651676063871,
+        -6.692003137674639,
+        24.625568527593117,
+        16.627521966636085,
+        -5.714285714285718,
+        0.75,
+        0.321448134013046,
+        0.519745732277726,
+        0.25,
+        -0.5,
+        -0.189532918363016,
+        0.085612108792769,
+    )
 
 
 def _rodas4p() -> RosenbrockTableau:
     """Steinebach (1995) RODASP: Rodas4 structure with Prothero-Robinson order 3 (A-stable, stiffly accurate)."""
     return _rodas_family(
-        3.0, 1.831036793486759, 0.4955183967433795, 2.304376582692669, -0.05249275245743001, -1.176798761832782,
-        -7.170454962423024, -4.741636671481785, -16.31002631330971, -1.062004044111401,
-        -12.0, -8.791795173947035, -2.207865586973518, 10.81793056857153, 6.780270611428266, 19.53485944642410,
-        34.19095006749676, 15.49671153725963, 54.74760875964130, 14.16005392148534,
-        34.62605830930532, 15.30084976114473, 56.99955578662667, 18.40807009793095, -5.714285714285717,
-        0.75, 0.21, 0.63, 0.25, -0.5, -0.023504, -0.0362)
+        3.0,
+        1.831036793486759,
+        0.4955183967433795,
+        2.304376582692669,
+        -0.05249275245743001,
+        -1.176798761832782,
+        -7.170454962423024,
+        -4.741636671481785,
+        -16.31002631330971,
+        -1.062004044111401,
+        -12.0,
+        -8.791795173947035,
+        -2.207865586973518,
+        10.81793056857153,
+        6.780270611428266,
+        19.53485944642410,
+        34.19095006749676,
+        15.49671153725963,
+        54.74760875964130,
+        14.16005392148534,
+        34.62605830930532,
+        15.30084976114473,
+        56.99955578662667,
+        18.40807009793095,
+        -5.714285714285717,
+        0.75,
+        0.21,
+        0.63,
+        0.25,
+        -0.5,
+        -0.023504,
+        -0.0362,
+    )
 
 
 def _ros3p() -> RosenbrockTableau:
     gamma = 0.5 + np.sqrt(3.0) / 6.0
     ig = 1.0 / gamma
-    C21 = -ig**2
+    C21 = -(ig**2)
     tmp = -ig * (2.0 - 0.5 * ig)
     C31, C32 = -ig * (1.0 - tmp), tmp
     tmp = ig * (2.0 / 3.0 - ig / 6.0)
     b = (ig * (1.0 + tmp), tmp, ig / 3.0)
     bt = (b[0] - 2.113248654051871, b[1] - 1.0, b[2] - 0.4226497308103742)
     return RosenbrockTableau(
-        a=((), (ig,), (ig, 0.0)), C=((), (C21,), (C31, C32)), c=(0.0, 1.0, 1.0),
-        d=(0.7886751345948129, -0.2113248654051871, -1.077350269189626), gamma=float(gamma), m=b, e=bt, order=3)
+        a=((), (ig,), (ig, 0.0)),
+        C=((), (C21,), (C31, C32)),
+        c=(0.0, 1.0, 1.0),
+        d=(0.7886751345948129, -0.2113248654051871, -1.077350269189626),
+        gamma=float(gamma),
+        m=b,
+        e=bt,
+        order=3,
+    )
 
 
-ROSENBROCK_METHODS: dict[str, RosenbrockTableau] = {"rodas4": _rodas4(), "rodas4p": _rodas4p(),
-                                                    "rodas4p2": _rodas4p2(), "ros3p": _ros3p()}
+ROSENBROCK_METHODS: dict[str, RosenbrockTableau] = {
+    "rodas4": _rodas4(),
+    "rodas4p": _rodas4p(),
+    "rodas4p2": _rodas4p2(),
+    "ros3p": _ros3p(),
+}
 
 
 def _tableau(method) -> RosenbrockTableau:
@@ -209,8 +317,17 @@ def _wrap(f, args, coefficients):
     return (lambda t, y, c: f(t, y, c)), coefficients
 
 
-def rosenbrock_step(f: Callable, t: Any, y: Any, h: Any, args: Any = None, *, method: str = "rodas4p2",
-                    coefficients: Callable | None = None, jac: Callable | None = None):
+def rosenbrock_step(
+    f: Callable,
+    t: Any,
+    y: Any,
+    h: Any,
+    args: Any = None,
+    *,
+    method: str = "rodas4p2",
+    coefficients: Callable | None = None,
+    jac: Callable | None = None,
+):
     """One Rosenbrock step from (t, y) with step h: returns ``(y_new, err)``, err = y_new - y_embedded (local error
     estimate of the lower-order solution, for a step-size controller).
 
@@ -228,13 +345,21 @@ def rosenbrock_step(f: Callable, t: Any, y: Any, h: Any, args: Any = None, *, me
     cs = [coef(t + ci * h) for ci in tab.c]
     dc0 = jax.jvp(coef, (t,), (jnp.ones_like(t),))[1]
     if jac is not None:
-        return _step(F, lambda tt, yy, cc: jac(tt, yy, cc if coefficients is not None else ()), tab, t, y, h, cs,
-                     dc0)
+        return _step(F, lambda tt, yy, cc: jac(tt, yy, cc if coefficients is not None else ()), tab, t, y, h, cs, dc0)
     return _step(F, None, tab, t, y, h, cs, dc0)
 
 
-def rosenbrock_solve(f: Callable, y0: Any, ts: Any, args: Any = None, *, method: str = "rodas4p2",
-                     coefficients: Callable | None = None, jac: Callable | None = None, save_all: bool = False):
+def rosenbrock_solve(
+    f: Callable,
+    y0: Any,
+    ts: Any,
+    args: Any = None,
+    *,
+    method: str = "rodas4p2",
+    coefficients: Callable | None = None,
+    jac: Callable | None = None,
+    save_all: bool = False,
+):
     """Integrate y' = f(t, y) on the fixed grid ``ts`` (increasing or decreasing; one step per interval).
 
     Args:
@@ -268,8 +393,10 @@ def rosenbrock_solve(f: Callable, y0: Any, ts: Any, args: Any = None, *, method:
     allv = jax.vmap(coef)(jnp.concatenate([ts] + [t0s + ci * hs for ci in inner_c]))
     dnodes = jax.vmap(lambda t: jax.jvp(coef, (t,), (jnp.ones_like(t),))[1])(t0s)
     nodes = jax.tree_util.tree_map(lambda v: v[: n + 1], allv)
-    inner = {ci: jax.tree_util.tree_map(lambda v, k=k: v[n + 1 + k * n: n + 1 + (k + 1) * n], allv)
-             for k, ci in enumerate(inner_c)}
+    inner = {
+        ci: jax.tree_util.tree_map(lambda v, k=k: v[n + 1 + k * n : n + 1 + (k + 1) * n], allv)
+        for k, ci in enumerate(inner_c)
+    }
     first = jax.tree_util.tree_map(lambda v: v[:-1], nodes)
     last = jax.tree_util.tree_map(lambda v: v[1:], nodes)
     stage_c = tuple(first if ci == 0.0 else last if ci == 1.0 else inner[ci] for ci in tab.c)

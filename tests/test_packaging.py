@@ -16,7 +16,8 @@ def test_every_package_directory_is_listed():
     found = {".".join(f.parent.relative_to(ROOT).parts) for f in (ROOT / "jaxgen").rglob("__init__.py")}
     found.add("jaxgen_kernels")
     assert set(cfg["packages"]) == found, (
-        f"pyproject.toml [tool.setuptools].packages should be {sorted(found)}, is {sorted(cfg['packages'])}")
+        f"pyproject.toml [tool.setuptools].packages should be {sorted(found)}, is {sorted(cfg['packages'])}"
+    )
 
 
 def test_kernels_folder_installs_as_jaxgen_kernels():

@@ -17,7 +17,8 @@ import resource
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 REPEATS = 5  # the minimum number of timed runs behind every median (issue 8)
 
@@ -53,8 +54,9 @@ def run_median(compiled: Callable, *args, repeats: int = REPEATS, warmup: int = 
     return median(runs), runs, out
 
 
-def time_jax(fn: Callable, *args, repeats: int = REPEATS, warmup: int = 1, memory: bool = False,
-             **jit_kwargs) -> dict[str, Any]:
+def time_jax(
+    fn: Callable, *args, repeats: int = REPEATS, warmup: int = 1, memory: bool = False, **jit_kwargs
+) -> dict[str, Any]:
     """Compile ``jax.jit(fn)`` for ``args`` and time it.
 
     Returns a dict: ``compile_s``; ``run_s`` (median of ``repeats`` runs after ``warmup`` calls); ``runs``;
@@ -90,9 +92,14 @@ def memory_analysis(compiled) -> dict[str, Any]:
         return {"argument_bytes": None, "output_bytes": None, "temp_bytes": None, "total_bytes": None}
     arg, out, tmp = (int(getattr(m, f"{k}_size_in_bytes", 0) or 0) for k in ("argument", "output", "temp"))
     alias = int(getattr(m, "alias_size_in_bytes", 0) or 0)
-    return {"argument_bytes": arg, "output_bytes": out, "temp_bytes": tmp, "alias_bytes": alias,
-            "total_bytes": arg + out + tmp - alias,
-            "peak_bytes": int(getattr(m, "peak_memory_in_bytes", 0) or 0) or None}
+    return {
+        "argument_bytes": arg,
+        "output_bytes": out,
+        "temp_bytes": tmp,
+        "alias_bytes": alias,
+        "total_bytes": arg + out + tmp - alias,
+        "peak_bytes": int(getattr(m, "peak_memory_in_bytes", 0) or 0) or None,
+    }
 
 
 def peak_rss_mb() -> float:

@@ -21,8 +21,8 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 N_POINTS = 1_000_000
 N_LOOP = 10_000
@@ -40,8 +40,13 @@ def _time_numpy(fn, *args, repeats=REPEATS):
     return _timing.time_host(fn, *args, repeats=repeats)["run_s"]
 
 
-def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_scalar_steps: int = N_SCALAR_STEPS,
-         repeats: int = REPEATS) -> str:
+def main(
+    out: pathlib.Path,
+    n_points: int = N_POINTS,
+    n_loop: int = N_LOOP,
+    n_scalar_steps: int = N_SCALAR_STEPS,
+    repeats: int = REPEATS,
+) -> str:
     N_POINTS, N_LOOP, N_SCALAR_STEPS, REPEATS = n_points, n_loop, n_scalar_steps, max(repeats, _timing.REPEATS)
     import jax
     import jax.numpy as jnp
@@ -71,11 +76,14 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_sc
     # 2. Gradient cost.
     x64 = jnp.asarray(xs)
     t_c, t_r = _time_jit(jax.vmap(jax.grad(kernels.k1)), x64)
-    res["grad_k1_float64"] = {"compile_s": t_c, "run_s": t_r, "evals_per_s": N_POINTS / t_r,
-                              "ratio_to_forward": t_r / res["k1_float64"]["run_s"]}
+    res["grad_k1_float64"] = {
+        "compile_s": t_c,
+        "run_s": t_r,
+        "evals_per_s": N_POINTS / t_r,
+        "ratio_to_forward": t_r / res["k1_float64"]["run_s"],
+    }
     t_c, t_r = _time_jit(jax.vmap(jax.grad(jax.grad(kernels.k1))), x64)
-    res["grad2_k1_float64"] = {"compile_s": t_c, "run_s": t_r,
-                               "ratio_to_forward": t_r / res["k1_float64"]["run_s"]}
+    res["grad2_k1_float64"] = {"compile_s": t_c, "run_s": t_r, "ratio_to_forward": t_r / res["k1_float64"]["run_s"]}
 
     # 3a. Branch design on arrays: select of both pieces (library) vs one piece alone (lower bound).
     def large_only(x):  # Chebyshev piece only (what a single-branch evaluation of x > 2 would cost)
@@ -96,8 +104,9 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_sc
         "small_piece_only_s": _time_jit(small_only, x_small)[1],
     }
     bc = res["branch_cost"]
-    bc["ratio_select_to_max_single_piece"] = bc["library_select_s"] / max(bc["large_piece_only_s"],
-                                                                          bc["small_piece_only_s"])
+    bc["ratio_select_to_max_single_piece"] = bc["library_select_s"] / max(
+        bc["large_piece_only_s"], bc["small_piece_only_s"]
+    )
 
     # 3b. Scalar calls inside a compiled loop (ODE right-hand side): jnp.where (library) vs lax.cond choosing between
     # the same full computation restricted to one piece (fair: both include the special-value handling).
@@ -125,19 +134,27 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_sc
             jax.block_until_ready(f(acc0))
             runs[name].append(time.perf_counter() - t0)
     t_where, t_cond = _timing.median(runs["where"]), _timing.median(runs["cond"])
-    res["scalar_loop"] = {"steps": N_SCALAR_STEPS, "where_s": t_where, "cond_s": t_cond,
-                          "ns_per_call_where": 1e9 * t_where / N_SCALAR_STEPS,
-                          "ns_per_call_cond": 1e9 * t_cond / N_SCALAR_STEPS}
+    res["scalar_loop"] = {
+        "steps": N_SCALAR_STEPS,
+        "where_s": t_where,
+        "cond_s": t_cond,
+        "ns_per_call_where": 1e9 * t_where / N_SCALAR_STEPS,
+        "ns_per_call_cond": 1e9 * t_cond / N_SCALAR_STEPS,
+    }
 
-    _common.write_record(out, "bench_bessel", {"n_points": N_POINTS, "n_loop": N_LOOP, "repeats": REPEATS,
-                                               "range": [1e-8, 700.0]}, res)
+    _common.write_record(
+        out, "bench_bessel", {"n_points": N_POINTS, "n_loop": N_LOOP, "repeats": REPEATS, "range": [1e-8, 700.0]}, res
+    )
 
     f64, f32, g1 = res["k1_float64"], res["k1_float32"], res["grad_k1_float64"]
     sl = res["scalar_loop"]
     lines = [
-        "## Benchmark: Bessel K1 kernel", "",
-        f"Device: {device}; {N_POINTS:.0e} log-spaced points in [1e-8, 700]; median of {REPEATS} runs.", "",
-        "| what | compile [s] | run [s] | evaluations/s | ratio |", "|---|---|---|---|---|",
+        "## Benchmark: Bessel K1 kernel",
+        "",
+        f"Device: {device}; {N_POINTS:.0e} log-spaced points in [1e-8, 700]; median of {REPEATS} runs.",
+        "",
+        "| what | compile [s] | run [s] | evaluations/s | ratio |",
+        "|---|---|---|---|---|",
         f"| jit(kernels.k1) float64 | {f64['compile_s']:.2f} | {f64['run_s']:.4f} | {f64['evals_per_s']:.3g} | "
         f"{t_scipy / f64['run_s']:.2f}x vs scipy ufunc |",
         f"| jit(kernels.k1) float32 | {f32['compile_s']:.2f} | {f32['run_s']:.4f} | {f32['evals_per_s']:.3g} | "
@@ -150,12 +167,15 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_loop: int = N_LOOP, n_sc
         f"| jit(vmap(grad(grad(k1)))) float64 | {res['grad2_k1_float64']['compile_s']:.2f} | "
         f"{res['grad2_k1_float64']['run_s']:.4f} | - | {res['grad2_k1_float64']['ratio_to_forward']:.2f}x forward |",
         "",
-        f"Max relative error vs scipy (float64, {N_POINTS:.0e} points): {err:.2e}.", "",
+        f"Max relative error vs scipy (float64, {N_POINTS:.0e} points): {err:.2e}.",
+        "",
         f"Branch design (arrays): both pieces + select {bc['library_select_s']:.4f} s vs series piece alone "
         f"{bc['small_piece_only_s']:.4f} s and Chebyshev piece alone {bc['large_piece_only_s']:.4f} s "
-        f"(ratio to the larger single piece: {bc['ratio_select_to_max_single_piece']:.2f}).", "",
+        f"(ratio to the larger single piece: {bc['ratio_select_to_max_single_piece']:.2f}).",
+        "",
         f"Scalar calls in a compiled loop ({N_SCALAR_STEPS} steps): jnp.where {sl['ns_per_call_where']:.1f} ns/call, "
-        f"lax.cond {sl['ns_per_call_cond']:.1f} ns/call (median of {REPEATS}, alternating).", "",
+        f"lax.cond {sl['ns_per_call_cond']:.1f} ns/call (median of {REPEATS}, alternating).",
+        "",
     ]
     return "\n".join(lines)
 

@@ -27,8 +27,8 @@ import traceback
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 HALL_API = ("HallParams", "HallSettings", "asymmetric_freezein")
 ARDU_API = ("ArduParams", "ArduSettings", "rsymmetric_adm")
@@ -99,8 +99,18 @@ def ardu_params(n: int, seed: int = 0):
     def lu(lo, hi):
         return jnp.asarray(10 ** rng.uniform(math.log10(lo), math.log10(hi), n))
 
-    return _batch(A.ArduParams, n, dict(m_nlsp=lu(500, 5000), m_dirac=lu(1e3, 1e4), lambda1=lu(1e-4, 1e-2),
-                                        kappa=lu(1e-7, 1e-5), b_kappa=lu(500, 5000), m_majorana=lu(1e-14, 1e-8)))
+    return _batch(
+        A.ArduParams,
+        n,
+        dict(
+            m_nlsp=lu(500, 5000),
+            m_dirac=lu(1e3, 1e4),
+            lambda1=lu(1e-4, 1e-2),
+            kappa=lu(1e-7, 1e-5),
+            b_kappa=lu(500, 5000),
+            m_majorana=lu(1e-14, 1e-8),
+        ),
+    )
 
 
 def _ardu_fns(washout: str):
@@ -152,9 +162,15 @@ def hall_params(n: int, seed: int = 0):
     def lu(lo, hi, shape=(n,)):
         return jnp.asarray(10 ** rng.uniform(math.log10(lo), math.log10(hi), shape))
 
-    p = H.HallParams(m_a=lu(150.0, 3000.0, (n, 1)), lam=lu(1e-11, 1e-8), m_losp=lu(100.0, 140.0),
-                     m_x=lu(1.0, 10.0), sigma_v_x=lu(1e-8, 1e-4), eps0=jnp.asarray(rng.uniform(0.01, 0.1, (n, 1))),
-                     phase=jnp.asarray(rng.uniform(0.01, 0.3, (n, 1))))
+    p = H.HallParams(
+        m_a=lu(150.0, 3000.0, (n, 1)),
+        lam=lu(1e-11, 1e-8),
+        m_losp=lu(100.0, 140.0),
+        m_x=lu(1.0, 10.0),
+        sigma_v_x=lu(1e-8, 1e-4),
+        eps0=jnp.asarray(rng.uniform(0.01, 0.1, (n, 1))),
+        phase=jnp.asarray(rng.uniform(0.01, 0.3, (n, 1))),
+    )
     return H.broadcast_batch(p)
 
 
@@ -174,18 +190,43 @@ def _hall_fns(config: str):
     return fwd, grad
 
 
-_HALL_FIELDS = ("yield_fi", "eta_x", "eta_b", "omega_x_h2", "omega_b_h2", "dm_to_baryon", "m_x_required",
-                "decay_length", "losp_lifetime", "decay_length_relic", "tau_psi_lhu", "tau_psi_xudd", "t_ratio_fi",
-                "t_vis_decay", "t_x_decay", "t_x_fo", "hidden_freezeout_running", "thermalization_ratio",
-                "symmetric_fraction")
+_HALL_FIELDS = (
+    "yield_fi",
+    "eta_x",
+    "eta_b",
+    "omega_x_h2",
+    "omega_b_h2",
+    "dm_to_baryon",
+    "m_x_required",
+    "decay_length",
+    "losp_lifetime",
+    "decay_length_relic",
+    "tau_psi_lhu",
+    "tau_psi_xudd",
+    "t_ratio_fi",
+    "t_vis_decay",
+    "t_x_decay",
+    "t_x_fo",
+    "hidden_freezeout_running",
+    "thermalization_ratio",
+    "symmetric_fraction",
+)
 
 
 def _tau_psi_lhu(lam, m_psi, c):
     """psi_X lifetime through psi_X - nu mixing (derived Hall eq. 4.9, sin beta = 1), in plain Python: sin^2 theta =
     (lam v_u)^2/(m^2 + (lam v_u)^2), Gamma = sin^2 theta G_F^2 m^5 N/(192 pi^3), N = 7.253 partonic channels."""
     s = c.SIN2_THETA_W
-    n = (4.0 + (0.5 + s) ** 2 + s**2 + (0.5 - s) ** 2 + s**2 + 1.0 + 3.0 * ((0.5 - 2 * s / 3) ** 2 + (2 * s / 3) ** 2)
-         + 6.0 * ((0.5 - s / 3) ** 2 + (s / 3) ** 2))
+    n = (
+        4.0
+        + (0.5 + s) ** 2
+        + s**2
+        + (0.5 - s) ** 2
+        + s**2
+        + 1.0
+        + 3.0 * ((0.5 - 2 * s / 3) ** 2 + (2 * s / 3) ** 2)
+        + 6.0 * ((0.5 - s / 3) ** 2 + (s / 3) ** 2)
+    )
     mix = lam * c.V_HIGGS / math.sqrt(2.0)
     width = mix**2 / (m_psi**2 + mix**2) * c.G_FERMI**2 * m_psi**5 * n / (192.0 * math.pi**3)
     return c.GEV_INV_TO_S / width
@@ -219,8 +260,15 @@ def hall_point_scipy(q: dict, kind: str, settings) -> dict:
     # freeze-in yields (HMW eqs. 1.1, 4.1): dY_A/dln x = pref_A G x^4 K1(x); one quad per state
     y_a = np.array([pa * big_g * si.quad(lambda x: x**3 * sp.k1(x), t_lo, t_hi, **quad)[0] for pa in pref])
     # hidden-sector heating (item 7): R = sum_A f Gamma g M_Pl/(2 pi^2 hc m^2) (45/2pi^2)^(4/3) int x^4 K2 dx/(...)
-    heat = (settings.energy_fraction * width * dof * c.M_PLANCK / (2 * math.pi**2 * hc * mass**2)
-            * (45 / (2 * math.pi**2)) ** (4 / 3) / (math.sqrt(g) * g ** (4 / 3)))
+    heat = (
+        settings.energy_fraction
+        * width
+        * dof
+        * c.M_PLANCK
+        / (2 * math.pi**2 * hc * mass**2)
+        * (45 / (2 * math.pi**2)) ** (4 / 3)
+        / (math.sqrt(g) * g ** (4 / 3))
+    )
     r_com = sum(h * si.quad(lambda x: x**4 * sp.kv(2, x), t_lo, t_hi, **quad)[0] for h in heat)
     xi = (30 * r_com * (2 * math.pi**2 * g / 45) ** (4 / 3) / (math.pi**2 * q["g_x"])) ** 0.25  # T-independent
     if kind == "quad":
@@ -266,19 +314,36 @@ def hall_point_scipy(q: dict, kind: str, settings) -> dict:
         ybar = float(1.0 / (integral * (np.expm1(z) / z if abs(z) >= 1e-8 else 1 + 0.5 * z)))
     t_x_dec = xi * t_dec
     t_x_fo = q["m_x"] / x_f
-    return dict(yield_fi=y_fi, eta_x=eta_x, eta_b=eta_b, omega_x_h2=q["m_x"] * abs(eta_x) * s0_rho,
-                omega_b_h2=c.M_PROTON * abs(eta_b) * s0_rho, dm_to_baryon=q["m_x"] / (abs(cc) * c.M_PROTON),
-                m_x_required=abs(cc) * c.M_PROTON * obs.dm_to_baryon, decay_length=length,
-                losp_lifetime=c.GEV_INV_TO_S / gl, decay_length_relic=length * abs(eta_x) / eta_obs,
-                tau_psi_lhu=_tau_psi_lhu(q["lam"], q["m_psi"], c),
-                # derived Hall eq. 4.8, all sparticles at m_susy: bino dressing G = alpha_1/(12 pi M_* M_susy),
-                # Gamma = G^2 C^2 m_psi^5/(32 pi) (the gluino dressing cancels for degenerate squarks)
-                tau_psi_xudd=c.GEV_INV_TO_S * 32 * math.pi / (
-                    (c.ALPHA_EM_MZ / (1 - c.SIN2_THETA_W) / (12 * math.pi * q["m_star"] * q["m_susy"])) ** 2
-                    * q["c_had"] ** 2 * q["m_psi"] ** 5),
-                t_ratio_fi=xi, t_vis_decay=t_dec, t_x_decay=t_x_dec, t_x_fo=t_x_fo,
-                hidden_freezeout_running=t_x_dec / t_x_fo, thermalization_ratio=xi**2,
-                symmetric_fraction=min(2 * ybar / max(abs(eta_x), 2.2250738585072014e-308), 1e30))
+    return dict(
+        yield_fi=y_fi,
+        eta_x=eta_x,
+        eta_b=eta_b,
+        omega_x_h2=q["m_x"] * abs(eta_x) * s0_rho,
+        omega_b_h2=c.M_PROTON * abs(eta_b) * s0_rho,
+        dm_to_baryon=q["m_x"] / (abs(cc) * c.M_PROTON),
+        m_x_required=abs(cc) * c.M_PROTON * obs.dm_to_baryon,
+        decay_length=length,
+        losp_lifetime=c.GEV_INV_TO_S / gl,
+        decay_length_relic=length * abs(eta_x) / eta_obs,
+        tau_psi_lhu=_tau_psi_lhu(q["lam"], q["m_psi"], c),
+        # derived Hall eq. 4.8, all sparticles at m_susy: bino dressing G = alpha_1/(12 pi M_* M_susy),
+        # Gamma = G^2 C^2 m_psi^5/(32 pi) (the gluino dressing cancels for degenerate squarks)
+        tau_psi_xudd=c.GEV_INV_TO_S
+        * 32
+        * math.pi
+        / (
+            (c.ALPHA_EM_MZ / (1 - c.SIN2_THETA_W) / (12 * math.pi * q["m_star"] * q["m_susy"])) ** 2
+            * q["c_had"] ** 2
+            * q["m_psi"] ** 5
+        ),
+        t_ratio_fi=xi,
+        t_vis_decay=t_dec,
+        t_x_decay=t_x_dec,
+        t_x_fo=t_x_fo,
+        hidden_freezeout_running=t_x_dec / t_x_fo,
+        thermalization_ratio=xi**2,
+        symmetric_fraction=min(2 * ybar / max(abs(eta_x), 2.2250738585072014e-308), 1e30),
+    )
 
 
 def hall_symfrac_grad_check(n: int) -> dict:
@@ -296,8 +361,11 @@ def hall_symfrac_grad_check(n: int) -> dict:
     bad = np.zeros(n, bool)
     for leaf in jax.tree_util.tree_leaves(g):
         bad |= ~np.all(np.isfinite(np.asarray(leaf).reshape(n, -1)), axis=1)
-    return {"n": n, "nonfinite_grad_points": int(bad.sum()),
-            "nonfinite_grad_points_status0": int((bad & (st == 0)).sum())}
+    return {
+        "n": n,
+        "nonfinite_grad_points": int(bad.sum()),
+        "nonfinite_grad_points_status0": int((bad & (st == 0)).sum()),
+    }
 
 
 def hall_baseline(params, config: str, n: int) -> dict:
@@ -311,11 +379,35 @@ def hall_baseline(params, config: str, n: int) -> dict:
     kw, kind = HALL_CONFIGS[config]
     settings = H.HallSettings(**kw)
     sub = jax.tree_util.tree_map(lambda a: np.asarray(a[:n]), params)
-    names = [f for f in ("m_a", "g_a", "width_factor", "eps0", "phase", "lam", "m_losp", "m_x", "g_x", "g_losp",
-                         "g_dm", "temperature_ratio", "b_over_bml", "sigma_v_x", "beta_gamma", "m_psi", "alpha_s",
-                         "m_star", "m_susy", "c_had")]
-    points = [{k: (getattr(sub, k)[i] if np.ndim(getattr(sub, k)[i]) else float(getattr(sub, k)[i])) for k in names}
-              for i in range(n)]
+    names = [
+        f
+        for f in (
+            "m_a",
+            "g_a",
+            "width_factor",
+            "eps0",
+            "phase",
+            "lam",
+            "m_losp",
+            "m_x",
+            "g_x",
+            "g_losp",
+            "g_dm",
+            "temperature_ratio",
+            "b_over_bml",
+            "sigma_v_x",
+            "beta_gamma",
+            "m_psi",
+            "alpha_s",
+            "m_star",
+            "m_susy",
+            "c_had",
+        )
+    ]
+    points = [
+        {k: (getattr(sub, k)[i] if np.ndim(getattr(sub, k)[i]) else float(getattr(sub, k)[i])) for k in names}
+        for i in range(n)
+    ]
     tb = _timing.time_host_blocks(lambda q: hall_point_scipy(q, kind, settings), points)
     fwd, _ = _hall_fns(config)
     ref = jax.jit(fwd)(jax.tree_util.tree_map(lambda a: a[:n], params))
@@ -327,9 +419,14 @@ def hall_baseline(params, config: str, n: int) -> dict:
         by_field[f] = d
         if d > worst:
             worst, worst_field = d, f
-    return {"baseline": "scipy quad + numpy" if kind == "quad" else "scipy solve_ivp LSODA (rtol 1e-10) + numpy",
-            "baseline_n": n, "baseline_points_per_s": tb["points_per_s"], "baseline_max_rel_diff": worst,
-            "baseline_worst_field": worst_field, "baseline_rel_diff_by_field": by_field}
+    return {
+        "baseline": "scipy quad + numpy" if kind == "quad" else "scipy solve_ivp LSODA (rtol 1e-10) + numpy",
+        "baseline_n": n,
+        "baseline_points_per_s": tb["points_per_s"],
+        "baseline_max_rel_diff": worst,
+        "baseline_worst_field": worst_field,
+        "baseline_rel_diff_by_field": by_field,
+    }
 
 
 def hall_scaling_setup(config: str = "quadrature_const"):
@@ -351,8 +448,9 @@ def hall_scaling_setup(config: str = "quadrature_const"):
         return fwd, (hall_params(n),)
 
     # failures = invalid points (the other status bits are physics diagnostics of valid points)
-    make.invalid_mask = (mod.STATUS_BAD_INPUT | mod.STATUS_FREEZEIN_FAILED | mod.STATUS_FREEZEOUT_FAILED
-                         | mod.STATUS_NONFINITE)
+    make.invalid_mask = (
+        mod.STATUS_BAD_INPUT | mod.STATUS_FREEZEIN_FAILED | mod.STATUS_FREEZEOUT_FAILED | mod.STATUS_NONFINITE
+    )
     return make, None
 
 
@@ -368,9 +466,16 @@ def _measure(fwd, grad, make, ns, n_grad, invalid_mask=None):
     for n in ns:
         t = _timing.time_jax(fwd, make(n))
         st = np.asarray(t["out"].status)
-        res["by_n"].append({"n": n, "compile_s": t["compile_s"], "run_s": t["run_s"], "points_per_s": n / t["run_s"],
-                            "status_nonzero": int(np.sum(st != 0)),
-                            "status_invalid": int(np.sum((st & invalid_mask) != 0)) if invalid_mask else None})
+        res["by_n"].append(
+            {
+                "n": n,
+                "compile_s": t["compile_s"],
+                "run_s": t["run_s"],
+                "points_per_s": n / t["run_s"],
+                "status_nonzero": int(np.sum(st != 0)),
+                "status_invalid": int(np.sum((st & invalid_mask) != 0)) if invalid_mask else None,
+            }
+        )
         res.setdefault("compile_forward_s", t["compile_s"])  # the first (smallest) N's compile
         fwd_at[n] = t["run_s"]
     last = res["by_n"][-1]
@@ -381,9 +486,14 @@ def _measure(fwd, grad, make, ns, n_grad, invalid_mask=None):
     tf = {"run_s": fwd_at[n_grad]}
     tg = _timing.time_jax(grad, p)
     g_leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(tg["out"])]
-    res.update(n_grad=n_grad, compile_grad_s=tg["compile_s"], grad_run_s=tg["run_s"], fwd_run_s_at_n_grad=tf["run_s"],
-               grad_over_forward=tg["run_s"] / tf["run_s"],
-               grad_nonfinite=int(sum(np.sum(~np.isfinite(g)) for g in g_leaves)))
+    res.update(
+        n_grad=n_grad,
+        compile_grad_s=tg["compile_s"],
+        grad_run_s=tg["run_s"],
+        fwd_run_s_at_n_grad=tf["run_s"],
+        grad_over_forward=tg["run_s"] / tf["run_s"],
+        grad_nonfinite=int(sum(np.sum(~np.isfinite(g)) for g in g_leaves)),
+    )
     return res
 
 
@@ -393,8 +503,13 @@ def _status_text(r):
     return f"{nz} ({sum(inv)})" if inv else str(nz)
 
 
-def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, ardu_ns: dict | None = None,
-         n_baseline: int | None = None) -> str:
+def main(
+    out: pathlib.Path,
+    reduced: bool = False,
+    hall_ns: dict | None = None,
+    ardu_ns: dict | None = None,
+    n_baseline: int | None = None,
+) -> str:
     """``hall_ns``/``ardu_ns``: {config: [N, ...]} (ascending; the gradient is measured at the first N)."""
     _common.setup_jax()
     import jax
@@ -402,14 +517,22 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
     out.mkdir(parents=True, exist_ok=True)
     gpu = jax.default_backend() == "gpu"
     if hall_ns is None:  # the g_*(T)-table chain runs at ~4e3 points/s on 2 CPU cores: smaller N
-        hall_ns = ({"quadrature": [1_000], "quadrature_const": [10_000, 100_000], "ode_const": [300]} if reduced else
-                   {"quadrature": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
-                    "quadrature_const": [10_000, 100_000, 1_000_000] + ([10_000_000] if gpu else []),
-                    "ode_const": [1_000, 10_000] + ([100_000] if gpu else [])})
+        hall_ns = (
+            {"quadrature": [1_000], "quadrature_const": [10_000, 100_000], "ode_const": [300]}
+            if reduced
+            else {
+                "quadrature": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
+                "quadrature_const": [10_000, 100_000, 1_000_000] + ([10_000_000] if gpu else []),
+                "ode_const": [1_000, 10_000] + ([100_000] if gpu else []),
+            }
+        )
     hall_runs = hall_ns
     if ardu_ns is None:
-        ardu_ns = ({"boltzmann": [100], "instant": [1_000]} if reduced else
-                   {"boltzmann": [100, 1_000, 10_000], "instant": [1_000, 10_000, 100_000]})
+        ardu_ns = (
+            {"boltzmann": [100], "instant": [1_000]}
+            if reduced
+            else {"boltzmann": [100, 1_000, 10_000], "instant": [1_000, 10_000, 100_000]}
+        )
     if n_baseline is None:
         n_baseline = 20 if reduced else 100
     results: dict = {"device": str(jax.devices()[0]), "hall": {}, "ardu": {}, "skipped": False}
@@ -422,9 +545,19 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
             print(f"[bench_chains] Hall {method} N={ns}", flush=True)
             try:
                 fwd, grad = _hall_fns(method)
-                r = _measure(fwd, grad, hall_params, ns, n_grad=min(ns),
-                             invalid_mask=(hall.STATUS_BAD_INPUT | hall.STATUS_FREEZEIN_FAILED
-                                           | hall.STATUS_FREEZEOUT_FAILED | hall.STATUS_NONFINITE))
+                r = _measure(
+                    fwd,
+                    grad,
+                    hall_params,
+                    ns,
+                    n_grad=min(ns),
+                    invalid_mask=(
+                        hall.STATUS_BAD_INPUT
+                        | hall.STATUS_FREEZEIN_FAILED
+                        | hall.STATUS_FREEZEOUT_FAILED
+                        | hall.STATUS_NONFINITE
+                    ),
+                )
                 if HALL_CONFIGS[method][1]:
                     r.update(hall_baseline(hall_params(max(n_baseline, 8)), method, n_baseline))
                     r["baseline_ratio"] = r["points_per_s"] / r["baseline_points_per_s"]
@@ -437,10 +570,12 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
             chk = hall_symfrac_grad_check(1000)
             results["hall_symmetric_fraction_grad"] = chk
             if chk["nonfinite_grad_points"]:
-                notes.append(f"Hall chain: d symmetric_fraction/d params is non-finite at "
-                             f"{chk['nonfinite_grad_points']} of {chk['n']} random points "
-                             f"({chk['nonfinite_grad_points_status0']} with status 0): excluded from the gradient "
-                             "scalar (it aborts the ODE method's reverse pass); see HALL_GRAD_EXCLUDE.")
+                notes.append(
+                    f"Hall chain: d symmetric_fraction/d params is non-finite at "
+                    f"{chk['nonfinite_grad_points']} of {chk['n']} random points "
+                    f"({chk['nonfinite_grad_points_status0']} with status 0): excluded from the gradient "
+                    "scalar (it aborts the ODE method's reverse pass); see HALL_GRAD_EXCLUDE."
+                )
         except Exception as exc:
             notes.append(f"Hall symmetric_fraction gradient check failed: {type(exc).__name__}: {exc}")
     else:
@@ -454,8 +589,9 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
             print(f"[bench_chains] Ardu {washout} N={ns}", flush=True)
             try:
                 fwd, grad = _ardu_fns(washout)
-                results["ardu"][washout] = _measure(fwd, grad, ardu_params, ns, n_grad=min(ns),
-                                                    invalid_mask=getattr(ardu, "STATUS_INVALID", None))
+                results["ardu"][washout] = _measure(
+                    fwd, grad, ardu_params, ns, n_grad=min(ns), invalid_mask=getattr(ardu, "STATUS_INVALID", None)
+                )
             except Exception as exc:
                 results["ardu"][washout] = {"error": f"{type(exc).__name__}: {exc}"}
                 notes.append(f"Ardu chain (washout={washout}) FAILED: {type(exc).__name__}: {exc}")
@@ -465,22 +601,36 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
         notes.append(f"Ardu chain SKIPPED: {ardu_reason}.")
     results["skipped"] = hall is None and ardu is None
     results["notes"] = notes
-    _common.write_record(out, "bench_chains", {"reduced": reduced, "hall_ns": hall_ns, "ardu_ns": ardu_ns,
-                                               "hall_configs": {k: v[0] for k, v in HALL_CONFIGS.items()},
-                                               "n_baseline": n_baseline,
-                                               "repeats": _timing.REPEATS}, results)
+    _common.write_record(
+        out,
+        "bench_chains",
+        {
+            "reduced": reduced,
+            "hall_ns": hall_ns,
+            "ardu_ns": ardu_ns,
+            "hall_configs": {k: v[0] for k, v in HALL_CONFIGS.items()},
+            "n_baseline": n_baseline,
+            "repeats": _timing.REPEATS,
+        },
+        results,
+    )
 
-    lines = ["## Scenario chains (issue 5), end to end", "",
-             f"Device {results['device']}; jit(vmap(chain)) over random points, float64; median of {_timing.REPEATS} "
-             "runs, compile timed apart; gradient = jit(vmap(grad(scalar))) wrt every parameter field, at the "
-             "smallest N; the scalar is sum_i v_i/stopgrad(v_i) over every float output v_i (one reverse pass with a "
-             "cotangent on every output: the whole chain, not only what one output depends on).", "",
-             "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T), 384 nodes); "
-             "`quadrature_const` = table=\"constant\" (g_* = 106.75, 48 nodes); `ode_const` = method=\"ode\" "
-             "(inverse decays, Kvaerno5), constant g_*. Ardu: `boltzmann` = the default washout ODE, `instant` = the "
-             "instant-decoupling estimate. "
-             "Random points: see hall_params / ardu_params. Status counts: points with any flag (mostly diagnostics) "
-             "and, in parentheses, invalid points.", ""]
+    lines = [
+        "## Scenario chains (issue 5), end to end",
+        "",
+        f"Device {results['device']}; jit(vmap(chain)) over random points, float64; median of {_timing.REPEATS} "
+        "runs, compile timed apart; gradient = jit(vmap(grad(scalar))) wrt every parameter field, at the "
+        "smallest N; the scalar is sum_i v_i/stopgrad(v_i) over every float output v_i (one reverse pass with a "
+        "cotangent on every output: the whole chain, not only what one output depends on).",
+        "",
+        "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T), 384 nodes); "
+        '`quadrature_const` = table="constant" (g_* = 106.75, 48 nodes); `ode_const` = method="ode" '
+        "(inverse decays, Kvaerno5), constant g_*. Ardu: `boltzmann` = the default washout ODE, `instant` = the "
+        "instant-decoupling estimate. "
+        "Random points: see hall_params / ardu_params. Status counts: points with any flag (mostly diagnostics) "
+        "and, in parentheses, invalid points.",
+        "",
+    ]
     if notes:
         lines += [f"**{x}**" if ("SKIPPED" in x or "FAILED" in x) else f"Note: {x}" for x in notes] + [""]
     rows = []
@@ -488,21 +638,31 @@ def main(out: pathlib.Path, reduced: bool = False, hall_ns: dict | None = None, 
         for method, r in results[key].items():
             if not isinstance(r, dict) or "points_per_s" not in r:
                 continue
-            base = (f"{r['baseline_points_per_s']:.3g} ({r['baseline_ratio']:.3g}x; agree "
-                    f"{r['baseline_max_rel_diff']:.1e})" if "baseline_points_per_s" in r else "—")
-            rows.append(f"| {chain} ({method}) | {r['n']:.0e} | {r['points_per_s']:.3g} | {r['compile_forward_s']:.2f} "
-                        f"| {r['compile_grad_s']:.2f} | {r['grad_over_forward']:.2f} (N={r['n_grad']}) | "
-                        f"{_status_text(r)} | {base} |")
+            base = (
+                f"{r['baseline_points_per_s']:.3g} ({r['baseline_ratio']:.3g}x; agree {r['baseline_max_rel_diff']:.1e})"
+                if "baseline_points_per_s" in r
+                else "—"
+            )
+            rows.append(
+                f"| {chain} ({method}) | {r['n']:.0e} | {r['points_per_s']:.3g} | {r['compile_forward_s']:.2f} "
+                f"| {r['compile_grad_s']:.2f} | {r['grad_over_forward']:.2f} (N={r['n_grad']}) | "
+                f"{_status_text(r)} | {base} |"
+            )
     if rows:
-        lines += ["| chain (method) | N (largest) | points/s | compile fwd [s] | compile grad [s] | grad/fwd | "
-                  "status != 0 (invalid) | per-point scipy/numpy baseline [points/s] |",
-                  "|---|---|---|---|---|---|---|---|",
-                  *rows, ""]
+        lines += [
+            "| chain (method) | N (largest) | points/s | compile fwd [s] | compile grad [s] | grad/fwd | "
+            "status != 0 (invalid) | per-point scipy/numpy baseline [points/s] |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
         for chain, key in (("Hall", "hall"), ("Ardu", "ardu")):
             for method, r in results[key].items():
                 if isinstance(r, dict) and "by_n" in r:
-                    lines.append(f"- {chain} ({method}) points/s by N: " + ", ".join(
-                        f"{x['n']:.0e}: {x['points_per_s']:.3g}" for x in r["by_n"]))
+                    lines.append(
+                        f"- {chain} ({method}) points/s by N: "
+                        + ", ".join(f"{x['n']:.0e}: {x['points_per_s']:.3g}" for x in r["by_n"])
+                    )
     return "\n".join(lines) + "\n"
 
 

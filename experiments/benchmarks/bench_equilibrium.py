@@ -19,8 +19,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 
 def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sympy: int = 5) -> str:
@@ -57,6 +57,7 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
         def f(m, t):
             p = system.params(masses={k: m[i] for i, k in enumerate(pnames)}, temperature=t)
             return eq.evaluate(system, p).outputs[0]
+
         return jax.vmap(jax.grad(f))(masses, temps)
 
     tj = _timing.time_jax(run, masses, temps, memory=True)
@@ -76,8 +77,12 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     rate_chunked = n_points / best_chunked
     assert float(jnp.max(jnp.abs(bc - b))) < 1e-13
     # the k(m/T) kernel alone (6 evaluations per point): the floor of any implementation using it
-    kfun = jax.jit(lambda m, t: (kernels.asymmetry_factor(m[:, :5] / t[:, None], "boson"),
-                                 kernels.asymmetry_factor(m[:, 5] / t, "fermion")))
+    kfun = jax.jit(
+        lambda m, t: (
+            kernels.asymmetry_factor(m[:, :5] / t[:, None], "boson"),
+            kernels.asymmetry_factor(m[:, 5] / t, "fermion"),
+        )
+    )
     rate_k_only = n_points / _timing.time_jax(kfun, masses, temps)["run_s"]
     tg = _timing.time_jax(run_grad, masses, temps)
     t_grad, t_compile_grad = tg["run_s"], tg["compile_s"]
@@ -100,11 +105,14 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     stats = system.group_statistics
     gpar = system.group_param
     mnp, tnp = np.asarray(masses[:n_numpy]), np.asarray(temps[:n_numpy])
-    kg = np.stack([np.asarray(kernels.asymmetry_factor(jnp.asarray(mnp[:, gpar[g]] / tnp), stats[g]))
-                   for g in range(len(gpar))], axis=1)
+    kg = np.stack(
+        [np.asarray(kernels.asymmetry_factor(jnp.asarray(mnp[:, gpar[g]] / tnp), stats[g])) for g in range(len(gpar))],
+        axis=1,
+    )
     ksp = np.where(sg >= 0, kg[:, np.maximum(sg, 0)], k0)
     rhs = np.zeros(n)
     rhs[-1] = 1.0
+
     def numpy_loop():
         b_np = np.empty(n_numpy)
         for i in range(n_numpy):
@@ -125,9 +133,11 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     for i in range(n_sympy):
         t0 = time.perf_counter()
         w = [sp.Rational(int(dof[j])) * sp.Rational(float(ksp[i, j])) for j in range(n)]
-        a = sp.Matrix([[sp.Rational(int(x)) for x in r] for r in rind]
-                      + [[sp.Rational(qy[j]).limit_denominator(6) * w[j] for j in range(n)]]
-                      + [[sp.Rational(qbl[j]).limit_denominator(6) * w[j] for j in range(n)]])
+        a = sp.Matrix(
+            [[sp.Rational(int(x)) for x in r] for r in rind]
+            + [[sp.Rational(qy[j]).limit_denominator(6) * w[j] for j in range(n)]]
+            + [[sp.Rational(qbl[j]).limit_denominator(6) * w[j] for j in range(n)]]
+        )
         mu = a.LUsolve(sp.Matrix(list(rhs.astype(int))))
         bval = sum(sp.Rational(qb[j]).limit_denominator(6) * w[j] * mu[j] for j in range(n))
         t_sympy_points.append(time.perf_counter() - t0)
@@ -135,19 +145,47 @@ def main(out: pathlib.Path, n_points: int = 2_000_000, n_numpy: int = 3000, n_sy
     rate_sp = 1.0 / _timing.median(t_sympy_points)
     peak_mb = _timing.peak_rss_mb()
 
-    results = dict(n_species=n, reduced_dim=int(max(system.dims)), mass_parameters=list(pnames), n_points=n_points,
-                   device=str(jax.devices()[0]), t_prepare_s=t_prepare, t_compile_s=t_compile, t_run_s=best,
-                   t_compile_grad_s=t_compile_grad, t_compile_chunked_s=tc['compile_s'],
-                   memory_flat=tj['memory'], memory_chunked=tc['memory'],
-                   rate_jax_per_s=rate_jax, rate_jax_chunked_per_s=rate_chunked, rate_k_kernel_only_per_s=rate_k_only,
-                   ratio_chunked_vs_numpy=rate_chunked / rate_np, rate_numpy_loop_per_s=rate_np, rate_sympy_per_s=rate_sp,
-                   ratio_vs_numpy=rate_jax / rate_np, ratio_vs_sympy=rate_jax / rate_sp,
-                   grad_over_forward=t_grad / best, max_abs_diff_vs_numpy=err_np, max_abs_diff_vs_sympy=err_sp,
-                   status_nonzero=int(np.sum(np.asarray(status) != 0)), peak_rss_mb=peak_mb,
-                   b_over_bl_range=[float(jnp.min(b)), float(jnp.max(b))])
-    _common.write_record(out, "bench_equilibrium", dict(n_points=n_points, n_numpy=n_numpy, n_sympy=n_sympy,
-                                                        seed=0, mass_range_gev=[0, 3000], t_range_gev=[100, 1000]),
-                         results)
+    results = dict(
+        n_species=n,
+        reduced_dim=int(max(system.dims)),
+        mass_parameters=list(pnames),
+        n_points=n_points,
+        device=str(jax.devices()[0]),
+        t_prepare_s=t_prepare,
+        t_compile_s=t_compile,
+        t_run_s=best,
+        t_compile_grad_s=t_compile_grad,
+        t_compile_chunked_s=tc["compile_s"],
+        memory_flat=tj["memory"],
+        memory_chunked=tc["memory"],
+        rate_jax_per_s=rate_jax,
+        rate_jax_chunked_per_s=rate_chunked,
+        rate_k_kernel_only_per_s=rate_k_only,
+        ratio_chunked_vs_numpy=rate_chunked / rate_np,
+        rate_numpy_loop_per_s=rate_np,
+        rate_sympy_per_s=rate_sp,
+        ratio_vs_numpy=rate_jax / rate_np,
+        ratio_vs_sympy=rate_jax / rate_sp,
+        grad_over_forward=t_grad / best,
+        max_abs_diff_vs_numpy=err_np,
+        max_abs_diff_vs_sympy=err_sp,
+        status_nonzero=int(np.sum(np.asarray(status) != 0)),
+        peak_rss_mb=peak_mb,
+        b_over_bl_range=[float(jnp.min(b)), float(jnp.max(b))],
+    )
+    _common.write_record(
+        out,
+        "bench_equilibrium",
+        dict(
+            n_points=n_points,
+            n_numpy=n_numpy,
+            n_sympy=n_sympy,
+            seed=0,
+            mass_range_gev=[0, 3000],
+            t_range_gev=[100, 1000],
+        ),
+        results,
+    )
     return (
         "## Benchmark: MSSM chemical equilibrium\n\n"
         f"MSSM, {n} species, reduced system d = {results['reduced_dim']}, six mass parameters + T per point, "

@@ -42,8 +42,8 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 
 def _scipy_point(m, a, b, g=2.0, gs=106.75, m_pl=1.220890e19):
@@ -74,8 +74,9 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
     m = 10 ** rng.uniform(1, 3, n)
     a = 10 ** rng.uniform(-11, -7, n)
     b = np.where(rng.uniform(size=n) < 0.3, 10 ** rng.uniform(-10, -7, n), 0.0)
-    params = fo.FreezeOutParams(m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0),
-                                eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
+    params = fo.FreezeOutParams(
+        m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n), y0_ratio=jnp.ones(n)
+    )
     adaptive = fo.FreezeOutSettings(method="adaptive")
     f = jax.jit(jax.vmap(lambda q: fo.solve_freezeout(q, None, adaptive)))
 
@@ -84,8 +85,7 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
     rate_jax = n / run_fwd
 
     def loss(mv, av):
-        q = fo.FreezeOutParams(m=mv, a=av, b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n),
-                               y0_ratio=jnp.ones(n))
+        q = fo.FreezeOutParams(m=mv, a=av, b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
         return jnp.sum(jnp.log(jax.vmap(lambda qq: fo.solve_freezeout(qq, None, adaptive))(q).y_inf))
 
     g = jax.jit(jax.grad(loss, argnums=(0, 1)))
@@ -102,34 +102,50 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
     wasted = float(steps.max() / steps.mean())  # lockstep work of the vmapped while loop over useful work
 
     results = {
-        "n": n, "n_scipy": n_scipy, "device": str(jax.devices()[0]),
-        "points_per_s_jax": rate_jax, "points_per_s_scipy_radau": rate_scipy, "ratio": rate_jax / rate_scipy,
-        "compile_forward_s": compile_fwd, "compile_grad_s": compile_grad, "run_forward_s": run_fwd,
-        "run_grad_s": run_grad, "grad_over_forward": run_grad / run_fwd,
-        "max_rel_diff_vs_scipy": float(err.max()), "median_rel_diff_vs_scipy": float(np.median(err)),
-        "n_scipy_disagree_1e-6": int(np.sum(err > 1e-6)), "failures": int(np.sum(np.asarray(res.status) != 0)),
+        "n": n,
+        "n_scipy": n_scipy,
+        "device": str(jax.devices()[0]),
+        "points_per_s_jax": rate_jax,
+        "points_per_s_scipy_radau": rate_scipy,
+        "ratio": rate_jax / rate_scipy,
+        "compile_forward_s": compile_fwd,
+        "compile_grad_s": compile_grad,
+        "run_forward_s": run_fwd,
+        "run_grad_s": run_grad,
+        "grad_over_forward": run_grad / run_fwd,
+        "max_rel_diff_vs_scipy": float(err.max()),
+        "median_rel_diff_vs_scipy": float(np.median(err)),
+        "n_scipy_disagree_1e-6": int(np.sum(err > 1e-6)),
+        "failures": int(np.sum(np.asarray(res.status) != 0)),
         "scipy_failures": int(sum(not r[1] for r in ref)),
-        "steps_mean": float(steps.mean()), "steps_max": int(steps.max()), "wasted_work_factor": wasted,
+        "steps_mean": float(steps.mean()),
+        "steps_max": int(steps.max()),
+        "wasted_work_factor": wasted,
     }
     rb, rb_md = _rosenbrock_section(params, rate_jax, n, m, a, b)
     results["rosenbrock"] = rb
-    _common.write_record(out, "bench_freezeout", {"n": n, "n_scipy": n_scipy, "rtol_scipy": 1e-10,
-                                                  "repeats": _timing.REPEATS}, results)
-    return rb_md + "\n" + (
-        "## Benchmark: freeze-out\n\n"
-        f"jaxgen: median of {_timing.REPEATS} runs after a warm-up call, compile timed apart (lower().compile()); "
-        f"scipy: median rate of {_timing.REPEATS} blocks of the per-point loop.\n\n"
-        f"| | value |\n|---|---|\n"
-        f"| jaxgen vmapped (N={n}) | {rate_jax:.3g} points/s |\n"
-        f"| scipy Radau loop (N={n_scipy}) | {rate_scipy:.3g} points/s |\n"
-        f"| ratio | {rate_jax / rate_scipy:.1f}x |\n"
-        f"| compile forward / gradient | {compile_fwd:.1f} s / {compile_grad:.1f} s |\n"
-        f"| gradient / forward (run) | {run_grad / run_fwd:.2f} |\n"
-        f"| steps mean / max (wasted-work factor) | {steps.mean():.0f} / {steps.max()} ({wasted:.2f}) |\n"
-        f"| rel. diff vs scipy: median / max | {np.median(err):.2e} / {err.max():.2e} |\n"
-        f"| scipy points off by > 1e-6 (stiff Radau baseline) "
-        f"| {results['n_scipy_disagree_1e-6']} of {n_scipy} |\n"
-        f"| failed points | {results['failures']} |\n"
+    _common.write_record(
+        out, "bench_freezeout", {"n": n, "n_scipy": n_scipy, "rtol_scipy": 1e-10, "repeats": _timing.REPEATS}, results
+    )
+    return (
+        rb_md
+        + "\n"
+        + (
+            "## Benchmark: freeze-out\n\n"
+            f"jaxgen: median of {_timing.REPEATS} runs after a warm-up call, compile timed apart (lower().compile()); "
+            f"scipy: median rate of {_timing.REPEATS} blocks of the per-point loop.\n\n"
+            f"| | value |\n|---|---|\n"
+            f"| jaxgen vmapped (N={n}) | {rate_jax:.3g} points/s |\n"
+            f"| scipy Radau loop (N={n_scipy}) | {rate_scipy:.3g} points/s |\n"
+            f"| ratio | {rate_jax / rate_scipy:.1f}x |\n"
+            f"| compile forward / gradient | {compile_fwd:.1f} s / {compile_grad:.1f} s |\n"
+            f"| gradient / forward (run) | {run_grad / run_fwd:.2f} |\n"
+            f"| steps mean / max (wasted-work factor) | {steps.mean():.0f} / {steps.max()} ({wasted:.2f}) |\n"
+            f"| rel. diff vs scipy: median / max | {np.median(err):.2e} / {err.max():.2e} |\n"
+            f"| scipy points off by > 1e-6 (stiff Radau baseline) "
+            f"| {results['n_scipy_disagree_1e-6']} of {n_scipy} |\n"
+            f"| failed points | {results['failures']} |\n"
+        )
     )
 
 
@@ -138,8 +154,9 @@ MICROMEGAS_POINTS_PER_S = 6.7e3  #: micrOMEGAs 6, 0.2-0.8 ms per point, 2 cores 
 
 def _batch(fo, jnp, m, a, b):
     n = len(m)
-    return fo.FreezeOutParams(m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0),
-                              eta=jnp.zeros(n), y0_ratio=jnp.ones(n))
+    return fo.FreezeOutParams(
+        m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n), y0_ratio=jnp.ones(n)
+    )
 
 
 def _rosenbrock_section(params, rate_adaptive, n, m, a, b, max_n=100_000):
@@ -169,9 +186,12 @@ def _rosenbrock_section(params, rate_adaptive, n, m, a, b, max_n=100_000):
         aa = 10 ** rng.uniform(-10, -7, nn)
         bb = np.where(rng.uniform(size=nn) < 0.3, 10 ** rng.uniform(-10, -7, nn), 0.0)
         t = _timing.time_jax(f, _batch(fo, jnp, mm, aa, bb), memory=True)
-        scaling[nn] = {"points_per_s": nn / t["run_s"], "compile_s": t["compile_s"],
-                       "temp_bytes": t["memory"]["temp_bytes"],
-                       "failures": int(np.sum(np.asarray(t["out"].status) != 0))}
+        scaling[nn] = {
+            "points_per_s": nn / t["run_s"],
+            "compile_s": t["compile_s"],
+            "temp_bytes": t["memory"]["temp_bytes"],
+            "failures": int(np.sum(np.asarray(t["out"].status) != 0)),
+        }
     # accuracy: 9 masses x 4 couplings x s/p wave against the adaptive solver, per table
     ms = np.logspace(0, 4, 9)
     cs = np.array([1e-10, 1e-9, 1e-8, 1e-7])
@@ -188,14 +208,25 @@ def _rosenbrock_section(params, rate_adaptive, n, m, a, b, max_n=100_000):
         acc[table] = {w: float(np.max(np.where(ok & (wg == k), err, 0.0))) for k, w in ((0, "s"), (1, "p"))}
         acc[table]["adaptive_failed"] = int(np.sum(np.asarray(ra.status) != 0))
         acc[table]["rosenbrock_failed"] = int(np.sum(np.asarray(rr.status) != 0))
-    res = {"points_per_s": rate, "points_per_s_adaptive": rate_adaptive, "ratio_vs_adaptive": rate / rate_adaptive,
-           "ratio_vs_micromegas6": rate / MICROMEGAS_POINTS_PER_S, "compile_forward_s": tf["compile_s"],
-           "compile_grad_s": tg["compile_s"], "grad_over_forward": tg["run_s"] / tf["run_s"],
-           "memory_n": tf["memory"], "peak_rss_mb": _timing.peak_rss_mb(), "scaling": scaling,
-           "max_rel_err_vs_adaptive": acc, "grid_steps": rb.grid_steps, "under_load": True}
+    res = {
+        "points_per_s": rate,
+        "points_per_s_adaptive": rate_adaptive,
+        "ratio_vs_adaptive": rate / rate_adaptive,
+        "ratio_vs_micromegas6": rate / MICROMEGAS_POINTS_PER_S,
+        "compile_forward_s": tf["compile_s"],
+        "compile_grad_s": tg["compile_s"],
+        "grad_over_forward": tg["run_s"] / tf["run_s"],
+        "memory_n": tf["memory"],
+        "peak_rss_mb": _timing.peak_rss_mb(),
+        "scaling": scaling,
+        "max_rel_err_vs_adaptive": acc,
+        "grid_steps": rb.grid_steps,
+        "under_load": True,
+    }
     lines = [
         "## Benchmark: freeze-out, fixed-grid Rosenbrock vs adaptive (under load: shared 2-core machine)\n",
-        "| | value |", "|---|---|",
+        "| | value |",
+        "|---|---|",
         f"| Rosenbrock (N={n}, {rb.grid_steps} steps) | {rate:.3g} points/s |",
         f"| adaptive Kvaerno5 (same N, same run) | {rate_adaptive:.3g} points/s |",
         f"| ratio Rosenbrock / adaptive | {rate / rate_adaptive:.1f}x |",
@@ -206,8 +237,10 @@ def _rosenbrock_section(params, rate_adaptive, n, m, a, b, max_n=100_000):
         f"| peak RSS of the process | {_timing.peak_rss_mb():.0f} MB |",
     ]
     for nn, v in scaling.items():
-        lines.append(f"| N = {nn:.0e}: throughput (XLA temp buffers) | {v['points_per_s']:.3g} points/s "
-                     f"({(v['temp_bytes'] or 0) / 2**20:.0f} MiB) |")
+        lines.append(
+            f"| N = {nn:.0e}: throughput (XLA temp buffers) | {v['points_per_s']:.3g} points/s "
+            f"({(v['temp_bytes'] or 0) / 2**20:.0f} MiB) |"
+        )
     for table, v in acc.items():
         lines.append(f"| max rel. error vs adaptive, {table}: s-wave / p-wave | {v['s']:.1e} / {v['p']:.1e} |")
     return res, "\n".join(lines) + "\n"

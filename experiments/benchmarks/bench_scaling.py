@@ -34,8 +34,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -58,9 +58,16 @@ def _freezein_params(n, dtype="float64", seed=0):
     def a(x):
         return jnp.asarray(x, dtype=dtype)
 
-    return fi.FreezeInParams(mass=a(m[:, None]), width=a(w[:, None]), dof=a(np.full((n, 1), 2.0)),
-                             eps=a(np.full((n, 1), 1e-2)), y0=a(np.zeros(n)), m_x=a(np.zeros(n)),
-                             g_x=a(np.full(n, 2.0)), temperature_ratio=a(np.ones(n)))
+    return fi.FreezeInParams(
+        mass=a(m[:, None]),
+        width=a(w[:, None]),
+        dof=a(np.full((n, 1), 2.0)),
+        eps=a(np.full((n, 1), 1e-2)),
+        y0=a(np.zeros(n)),
+        m_x=a(np.zeros(n)),
+        g_x=a(np.full(n, 2.0)),
+        temperature_ratio=a(np.ones(n)),
+    )
 
 
 def quadrature_setup(dtype="float64"):
@@ -125,8 +132,10 @@ def equilibrium_setup(chunk_size):
 
     def make(n):
         rng = np.random.default_rng(0)
-        return fn, (jnp.asarray(rng.uniform(0.0, 3000.0, size=(n, len(pnames)))),
-                    jnp.asarray(rng.uniform(100.0, 1000.0, size=n)))
+        return fn, (
+            jnp.asarray(rng.uniform(0.0, 3000.0, size=(n, len(pnames)))),
+            jnp.asarray(rng.uniform(100.0, 1000.0, size=n)),
+        )
 
     return make
 
@@ -163,13 +172,16 @@ def _sweep_problem(n):
         status: jax.Array
 
     def f(p):
-        q = fi.FreezeInParams(mass=p.mass[None], width=p.width[None], dof=jnp.full((1,), 2.0),
-                              eps=jnp.full((1,), 1e-2))
+        q = fi.FreezeInParams(mass=p.mass[None], width=p.width[None], dof=jnp.full((1,), 2.0), eps=jnp.full((1,), 1e-2))
         r = fi.freezein_quadrature(q, cos, settings)
         return Out(r.yield_x, r.eta_x, r.status)
 
-    design = random_design(Point(jnp.asarray(1e-20), jnp.asarray(100.0)),
-                           [Axis("width", 1e-25, 1e-12, log=True), Axis("mass", 10.0, 1e4, log=True)], n=n, seed=0)
+    design = random_design(
+        Point(jnp.asarray(1e-20), jnp.asarray(100.0)),
+        [Axis("width", 1e-25, 1e-12, log=True), Axis("mass", 10.0, 1e4, log=True)],
+        n=n,
+        seed=0,
+    )
     return f, design
 
 
@@ -188,8 +200,15 @@ def _measure(make, n):
     del out, args, t["out"]
     mask = getattr(make, "invalid_mask", None)
     bad = (status & mask) != 0 if mask else status != 0
-    return {"n": n, "compile_s": t["compile_s"], "run_s": t["run_s"], "points_per_s": n / t["run_s"],
-            "memory": t["memory"], "rss_mb": _timing.current_rss_mb(), "failures": int(np.sum(bad))}
+    return {
+        "n": n,
+        "compile_s": t["compile_s"],
+        "run_s": t["run_s"],
+        "points_per_s": n / t["run_s"],
+        "memory": t["memory"],
+        "rss_mb": _timing.current_rss_mb(),
+        "failures": int(np.sum(bad)),
+    }
 
 
 def _measure_sweep(n, chunk):
@@ -200,12 +219,22 @@ def _measure_sweep(n, chunk):
 
     f, design = _sweep_problem(n)
     runs = [run_sweep(f, design, chunk_size=chunk, quiet=True) for _ in range(_timing.REPEATS)]
-    fn = _sweep._make_chunk_fn(f, design, None).lower(
-        jax.ShapeDtypeStruct((chunk, len(design.axes)), _sweep._float_dtype())).compile()
+    fn = (
+        _sweep._make_chunk_fn(f, design, None)
+        .lower(jax.ShapeDtypeStruct((chunk, len(design.axes)), _sweep._float_dtype()))
+        .compile()
+    )
     rate = _timing.median([r.points_per_s for r in runs])
-    return {"n": n, "chunk": chunk, "compile_s": _timing.median([r.compile_s for r in runs]),
-            "run_s": n / rate, "points_per_s": rate, "memory": _timing.memory_analysis(fn),
-            "rss_mb": _timing.current_rss_mb(), "failures": int(sum(r.n_points - r.n_ok for r in runs[:1]))}
+    return {
+        "n": n,
+        "chunk": chunk,
+        "compile_s": _timing.median([r.compile_s for r in runs]),
+        "run_s": n / rate,
+        "points_per_s": rate,
+        "memory": _timing.memory_analysis(fn),
+        "rss_mb": _timing.current_rss_mb(),
+        "failures": int(sum(r.n_points - r.n_ok for r in runs[:1])),
+    }
 
 
 def _fit(points):
@@ -222,9 +251,14 @@ def _fit(points):
     expo = float(np.polyfit(np.log(n[-k:]), np.log(t[-k:]), 1)[0]) if k >= 2 else float("nan")
     rates = np.array([p["points_per_s"] for p in points])
     above = n[rates >= 0.5 * rates.max()]
-    return {"overhead_s": t0, "rate_inf_per_s": r_inf, "n_crossover": t0 * r_inf if math.isfinite(r_inf) else None,
-            "n_half_max_rate": float(above.min()) if above.size else None,
-            "time_exponent_largest3": expo, "max_points_per_s": float(rates.max())}
+    return {
+        "overhead_s": t0,
+        "rate_inf_per_s": r_inf,
+        "n_crossover": t0 * r_inf if math.isfinite(r_inf) else None,
+        "n_half_max_rate": float(above.min()) if above.size else None,
+        "time_exponent_largest3": expo,
+        "max_points_per_s": float(rates.max()),
+    }
 
 
 _RSS_CODE = """
@@ -281,22 +315,37 @@ def _figure(series, fits, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"freezein_quadrature": "C0", "freezein_quadrature_f32": "C9", "equilibrium_flat": "C1",
-              "equilibrium_chunked": "C1", "freezein_ode": "C2", "hall_chain": "C3", "quadrature_run_sweep": "C0"}
+    colors = {
+        "freezein_quadrature": "C0",
+        "freezein_quadrature_f32": "C9",
+        "equilibrium_flat": "C1",
+        "equilibrium_chunked": "C1",
+        "freezein_ode": "C2",
+        "hall_chain": "C3",
+        "quadrature_run_sweep": "C0",
+    }
     dashed = {"equilibrium_chunked", "quadrature_run_sweep"}
-    labels = {"freezein_quadrature": "freeze-in quadrature (f64)",
-              "freezein_quadrature_f32": "freeze-in quadrature (f32)",
-              "equilibrium_flat": "MSSM equilibrium, flat vmap",
-              "equilibrium_chunked": "MSSM equilibrium, chunked 2048",
-              "freezein_ode": "freeze-in ODE (diffrax)", "hall_chain": "Hall asym. freeze-in chain (const g_*)",
-              "quadrature_run_sweep": "quadrature via run_sweep (chunked)"}
+    labels = {
+        "freezein_quadrature": "freeze-in quadrature (f64)",
+        "freezein_quadrature_f32": "freeze-in quadrature (f32)",
+        "equilibrium_flat": "MSSM equilibrium, flat vmap",
+        "equilibrium_chunked": "MSSM equilibrium, chunked 2048",
+        "freezein_ode": "freeze-in ODE (diffrax)",
+        "hall_chain": "Hall asym. freeze-in chain (const g_*)",
+        "quadrature_run_sweep": "quadrature via run_sweep (chunked)",
+    }
     fig, axes = plt.subplots(1, 3, figsize=(16, 6))
     for name, pts in series.items():
         if not pts:
             continue
         n = [p["n"] for p in pts]
-        kw = dict(color=colors.get(name, "k"), ls="--" if name in dashed else ("-." if "f32" in name else "-"),
-                  marker="s" if name in dashed else "o", ms=4, label=labels.get(name, name))
+        kw = dict(
+            color=colors.get(name, "k"),
+            ls="--" if name in dashed else ("-." if "f32" in name else "-"),
+            marker="s" if name in dashed else "o",
+            ms=4,
+            label=labels.get(name, name),
+        )
         axes[0].loglog(n, [p["points_per_s"] for p in pts], **kw)
         axes[1].loglog(n, [p["run_s"] for p in pts], **kw)
         mem = [p["memory"]["total_bytes"] for p in pts]
@@ -308,12 +357,21 @@ def _figure(series, fits, path, title):
     nn = [min(p["n"] for s in series.values() for p in s), max(p["n"] for s in series.values() for p in s)]
     t_ref = min(p["run_s"] for s in series.values() for p in s if p["n"] == nn[1])
     axes[1].loglog(nn, [t_ref * nn[0] / nn[1], t_ref], color="gray", lw=6, alpha=0.25, label="linear: t ∝ N")
-    axes[0].set(xlabel="batch size N [points]", ylabel="throughput [points/s]",
-                title="throughput (dotted: N* = overhead x rate)")
-    axes[1].set(xlabel="batch size N [points]", ylabel="time per call [s] (median of 5)",
-                title="time per call: flat = overhead, slope 1 = linear")
-    axes[2].set(xlabel="batch size N [points]", ylabel="XLA argument+output+temp [MiB]",
-                title="XLA memory per call (dashed: chunked)")
+    axes[0].set(
+        xlabel="batch size N [points]",
+        ylabel="throughput [points/s]",
+        title="throughput (dotted: N* = overhead x rate)",
+    )
+    axes[1].set(
+        xlabel="batch size N [points]",
+        ylabel="time per call [s] (median of 5)",
+        title="time per call: flat = overhead, slope 1 = linear",
+    )
+    axes[2].set(
+        xlabel="batch size N [points]",
+        ylabel="XLA argument+output+temp [MiB]",
+        title="XLA memory per call (dashed: chunked)",
+    )
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)
     handles, labs = axes[1].get_legend_handles_labels()
@@ -325,8 +383,15 @@ def _figure(series, fits, path, title):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def main(out: pathlib.Path, n_max: int | None = None, n_max_ode: int = 100_000, n_min: int = 100,
-         half_decades: bool = True, chunk: int = 16_384, rss: bool = True) -> str:
+def main(
+    out: pathlib.Path,
+    n_max: int | None = None,
+    n_max_ode: int = 100_000,
+    n_min: int = 100,
+    half_decades: bool = True,
+    chunk: int = 16_384,
+    rss: bool = True,
+) -> str:
     _common.setup_jax()
     import jax
 
@@ -378,25 +443,42 @@ def main(out: pathlib.Path, n_max: int | None = None, n_max_ode: int = 100_000, 
             return None
         cands = pts[:1] if name == "quadrature_run_sweep" else [p for p in pts[:-1] if p["n"] >= 2048] or pts[:1]
         ref, big = cands[0], pts[-1]
-        return {"n_ref": ref["n"], "n_max": big["n"], "temp_bytes_ref": ref["memory"]["temp_bytes"],
-                "temp_bytes_max": big["memory"]["temp_bytes"],
-                "ratio": big["memory"]["temp_bytes"] / max(ref["memory"]["temp_bytes"], 1),
-                "n_ratio": big["n"] / ref["n"]}
+        return {
+            "n_ref": ref["n"],
+            "n_max": big["n"],
+            "temp_bytes_ref": ref["memory"]["temp_bytes"],
+            "temp_bytes_max": big["memory"]["temp_bytes"],
+            "ratio": big["memory"]["temp_bytes"] / max(ref["memory"]["temp_bytes"], 1),
+            "n_ratio": big["n"] / ref["n"],
+        }
 
-    memory = {"equilibrium_flat": temp_growth("equilibrium_flat"),
-              "equilibrium_chunked": temp_growth("equilibrium_chunked"),
-              "quadrature_run_sweep": temp_growth("quadrature_run_sweep"),
-              "freezein_quadrature": temp_growth("freezein_quadrature"),
-              "freezein_ode": temp_growth("freezein_ode")}
+    memory = {
+        "equilibrium_flat": temp_growth("equilibrium_flat"),
+        "equilibrium_chunked": temp_growth("equilibrium_chunked"),
+        "quadrature_run_sweep": temp_growth("quadrature_run_sweep"),
+        "freezein_quadrature": temp_growth("freezein_quadrature"),
+        "freezein_ode": temp_growth("freezein_ode"),
+    }
     # the headline memory figure: XLA bytes of one call of run_sweep's chunk function from N = chunk to N_max
     # (1 = bounded by the chunk size) against the flat jit(vmap) of the same function (grows as N)
     sweep_m = memory["quadrature_run_sweep"] or {}
     flat_m = memory["freezein_quadrature"] or {}
-    results = {"device": str(jax.devices()[0]), "backend": jax.default_backend(), "grid": grid, "grid_ode": grid_ode,
-               "chunk": chunk, "series": series, "fits": fits, "memory_growth": memory,
-               "chunked_temp_growth": sweep_m.get("ratio"), "flat_temp_growth": flat_m.get("ratio"),
-               "chunked_n_ratio": sweep_m.get("n_ratio"), "hall_chain": "measured" if hall_make else hall_reason,
-               "errors": errors, "peak_rss_mb": _timing.peak_rss_mb()}
+    results = {
+        "device": str(jax.devices()[0]),
+        "backend": jax.default_backend(),
+        "grid": grid,
+        "grid_ode": grid_ode,
+        "chunk": chunk,
+        "series": series,
+        "fits": fits,
+        "memory_growth": memory,
+        "chunked_temp_growth": sweep_m.get("ratio"),
+        "flat_temp_growth": flat_m.get("ratio"),
+        "chunked_n_ratio": sweep_m.get("n_ratio"),
+        "hall_chain": "measured" if hall_make else hall_reason,
+        "errors": errors,
+        "peak_rss_mb": _timing.peak_rss_mb(),
+    }
     if rss:  # at N >= 1e6 (1e7 on GPU) even in the reduced suite: one call each, cheap, and only there informative
         n_rss = max(grid[-1], 10_000_000 if gpu else 1_000_000)
         rr = {m: _subprocess_rss(m, n_rss, chunk) for m in ("import", "flat", "sweep")}
@@ -408,19 +490,39 @@ def main(out: pathlib.Path, n_max: int | None = None, n_max_ode: int = 100_000, 
         except (KeyError, TypeError):
             pass
     results["wall_s"] = time.perf_counter() - t_start
-    _figure({k: v for k, v in series.items() if v}, fits, out / "scaling.png",
-            f"jaxgen scaling on {jax.devices()[0].device_kind} ({jax.default_backend()}), float64 unless marked")
-    _common.write_record(out, "bench_scaling", {"n_min": n_min, "n_max": n_max, "n_max_ode": n_max_ode,
-                                                "half_decades": half_decades, "chunk": chunk,
-                                                "repeats": _timing.REPEATS, "g_star": G_STAR}, results)
+    _figure(
+        {k: v for k, v in series.items() if v},
+        fits,
+        out / "scaling.png",
+        f"jaxgen scaling on {jax.devices()[0].device_kind} ({jax.default_backend()}), float64 unless marked",
+    )
+    _common.write_record(
+        out,
+        "bench_scaling",
+        {
+            "n_min": n_min,
+            "n_max": n_max,
+            "n_max_ode": n_max_ode,
+            "half_decades": half_decades,
+            "chunk": chunk,
+            "repeats": _timing.REPEATS,
+            "g_star": G_STAR,
+        },
+        results,
+    )
 
-    lines = ["## Scaling with the batch size N", "",
-             f"Device {results['device']}; N = {grid[0]:.0e} .. {grid[-1]:.0e} (ODE to {grid_ode[-1]:.0e}); median of "
-             f"{_timing.REPEATS} runs per N, compile timed apart. Figure: `scaling.png`. Fit t(N) = t0 + N/r_inf: "
-             "t0 = per-call overhead, N* = t0 r_inf = the N above which the overhead is under half the time; "
-             "exponent = d ln t/d ln N over the three largest N (1 = linear).", "",
-             "| series | N range | max points/s | r_inf [points/s] | t0 [ms] | N* | exponent | compile at N_max [s] "
-             "| XLA MiB at N_max | failures |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Scaling with the batch size N",
+        "",
+        f"Device {results['device']}; N = {grid[0]:.0e} .. {grid[-1]:.0e} (ODE to {grid_ode[-1]:.0e}); median of "
+        f"{_timing.REPEATS} runs per N, compile timed apart. Figure: `scaling.png`. Fit t(N) = t0 + N/r_inf: "
+        "t0 = per-call overhead, N* = t0 r_inf = the N above which the overhead is under half the time; "
+        "exponent = d ln t/d ln N over the three largest N (1 = linear).",
+        "",
+        "| series | N range | max points/s | r_inf [points/s] | t0 [ms] | N* | exponent | compile at N_max [s] "
+        "| XLA MiB at N_max | failures |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, pts in series.items():
         if not pts:
             continue
@@ -433,24 +535,35 @@ def main(out: pathlib.Path, n_max: int | None = None, n_max_ode: int = 100_000, 
             f"| {f.get('rate_inf_per_s', float('nan')):.3g} | {1e3 * f.get('overhead_s', float('nan')):.3g} | "
             f"{'-' if nx is None else format(nx, '.2g')} | {f.get('time_exponent_largest3', float('nan')):.2f} | "
             f"{last['compile_s']:.2f} | {'-' if mem is None else format(mem / 2**20, '.3g')} | "
-            f"{sum(p['failures'] for p in pts)} |")
+            f"{sum(p['failures'] for p in pts)} |"
+        )
     lines += ["", "Memory bounded by the chunk size (XLA temp bytes of one call, N_ref -> N_max):", ""]
     for k, m in memory.items():
         if m:
-            lines.append(f"- {k}: {m['temp_bytes_ref'] / 2**20:.3g} MiB at N = {m['n_ref']:.0e} -> "
-                         f"{m['temp_bytes_max'] / 2**20:.3g} MiB at N = {m['n_max']:.0e} "
-                         f"(x{m['ratio']:.3g} for x{m['n_ratio']:.3g} points)")
+            lines.append(
+                f"- {k}: {m['temp_bytes_ref'] / 2**20:.3g} MiB at N = {m['n_ref']:.0e} -> "
+                f"{m['temp_bytes_max'] / 2**20:.3g} MiB at N = {m['n_max']:.0e} "
+                f"(x{m['ratio']:.3g} for x{m['n_ratio']:.3g} points)"
+            )
     if rss:
         r = results["subprocess_peak_rss"]
+
         def mb(d, k="peak_rss_mb"):
             v = d.get(k)
             return "n/a" if v is None else f"{v:.0f} MB"
 
-        lines += ["", f"Peak RSS (VmHWM) of a fresh process (quadrature, N = {r['n']:.0e}): imports only "
-                  f"{mb(r['import'])}, one flat jit(vmap) {mb(r['flat'])}, run_sweep in chunks of {chunk} "
-                  f"{mb(r['sweep'])}" + (f"; device peak: flat {mb(r['flat'], 'device_peak_mb')}, run_sweep "
-                                         f"{mb(r['sweep'], 'device_peak_mb')}" if "device_peak_mb" in r["flat"]
-                                         else "") + "."]
+        lines += [
+            "",
+            f"Peak RSS (VmHWM) of a fresh process (quadrature, N = {r['n']:.0e}): imports only "
+            f"{mb(r['import'])}, one flat jit(vmap) {mb(r['flat'])}, run_sweep in chunks of {chunk} "
+            f"{mb(r['sweep'])}"
+            + (
+                f"; device peak: flat {mb(r['flat'], 'device_peak_mb')}, run_sweep {mb(r['sweep'], 'device_peak_mb')}"
+                if "device_peak_mb" in r["flat"]
+                else ""
+            )
+            + ".",
+        ]
     lines += ["", f"Hall chain: {results['hall_chain']}."]
     if errors:
         lines += ["", "Errors (series stopped at that N): " + "; ".join(f"{k}: {v}" for k, v in errors.items())]

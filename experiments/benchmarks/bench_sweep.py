@@ -32,8 +32,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -54,10 +54,14 @@ def _problems():
     def f_cp(p):
         return cp.epsilon_gaugino_higgsino(p.gh, p.eps0)
 
-    base = Point(gh=cp.GauginoHiggsinoParams(M1=300.0, M2=600.0, mu=900.0, tan_beta=10.0, phi_mu=0.3),
-                 eps0=jnp.asarray(0.05))
-    axes_cp = [Axis("gh.M2", 100.0, 3000.0, log=True, units="GeV"), Axis("gh.phi_mu", 0.0, 2 * math.pi),
-               Axis("eps0", -0.1, 0.1)]
+    base = Point(
+        gh=cp.GauginoHiggsinoParams(M1=300.0, M2=600.0, mu=900.0, tan_beta=10.0, phi_mu=0.3), eps0=jnp.asarray(0.05)
+    )
+    axes_cp = [
+        Axis("gh.M2", 100.0, 3000.0, log=True, units="GeV"),
+        Axis("gh.phi_mu", 0.0, 2 * math.pi),
+        Axis("eps0", -0.1, 0.1),
+    ]
 
     class TPoint(eqx.Module):
         T: jax.Array
@@ -73,8 +77,10 @@ def _problems():
 
     return {
         "cp": (f_cp, lambda n: sobol_design(base, axes_cp, n=n, seed=1)),
-        "hubble": (f_h, lambda n: random_design(TPoint(jnp.asarray(1.0)), [Axis("T", 1e-3, 1e6, log=True)],
-                                                n=n, seed=1)),
+        "hubble": (
+            f_h,
+            lambda n: random_design(TPoint(jnp.asarray(1.0)), [Axis("T", 1e-3, 1e6, log=True)], n=n, seed=1),
+        ),
     }
 
 
@@ -146,8 +152,7 @@ def _measure(name: str, n: int, chunk: int, n_loop: int, out_dir: pathlib.Path) 
             run = run_sweep(f, design, chunk_size=chunk, quiet=True, out=pathlib.Path(td) / "s")
             rates.append(run.points_per_s)
             if i == 0:
-                res["netcdf_bytes_per_point"] = sum(p.stat().st_size
-                                                    for p in (pathlib.Path(td) / "s").glob("*.nc")) / n
+                res["netcdf_bytes_per_point"] = sum(p.stat().st_size for p in (pathlib.Path(td) / "s").glob("*.nc")) / n
     res["sweep_netcdf_points_per_s"] = _timing.median(rates)
     res["sweep_netcdf_over_vmap"] = res["sweep_netcdf_points_per_s"] / res["vmap_points_per_s"]
     res["sweep_over_loop"] = res["sweep_points_per_s"] / res["loop_points_per_s"]
@@ -156,19 +161,24 @@ def _measure(name: str, n: int, chunk: int, n_loop: int, out_dir: pathlib.Path) 
 
 def _devices_subprocess(name, n, chunk, n_dev) -> dict:
     """run_sweep in memory in a fresh process with n_dev virtual CPU devices."""
-    code = (f"import sys, json; sys.path.insert(0, {str(REPO / 'experiments' / 'benchmarks')!r}); "
-            "import jax; jax.config.update('jax_enable_x64', True); import bench_sweep as b; "
-            "from jaxgen.sweep import run_sweep; "
-            f"f, make = b._problems()[{name!r}]; d = make({n}); "
-            f"run_sweep(f, make({chunk}), chunk_size={chunk}, quiet=True); "
-            f"rs = [run_sweep(f, d, chunk_size={chunk}, quiet=True) for _ in range({_timing.REPEATS})]; "
-            "import statistics as st; "
-            "print(json.dumps({'n_devices': rs[0].n_devices, 'points_per_s': st.median(r.points_per_s for r in rs), "
-            "'compile_s': st.median(r.compile_s for r in rs)}))")
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=str(REPO),
-               XLA_FLAGS=f"--xla_force_host_platform_device_count={n_dev}")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
-                         check=True)
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(REPO / 'experiments' / 'benchmarks')!r}); "
+        "import jax; jax.config.update('jax_enable_x64', True); import bench_sweep as b; "
+        "from jaxgen.sweep import run_sweep; "
+        f"f, make = b._problems()[{name!r}]; d = make({n}); "
+        f"run_sweep(f, make({chunk}), chunk_size={chunk}, quiet=True); "
+        f"rs = [run_sweep(f, d, chunk_size={chunk}, quiet=True) for _ in range({_timing.REPEATS})]; "
+        "import statistics as st; "
+        "print(json.dumps({'n_devices': rs[0].n_devices, 'points_per_s': st.median(r.points_per_s for r in rs), "
+        "'compile_s': st.median(r.compile_s for r in rs)}))"
+    )
+    env = dict(
+        os.environ,
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=str(REPO),
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={n_dev}",
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -183,24 +193,45 @@ def main(out: pathlib.Path, n_cp: int = 2**16, n_h: int = 2**20, chunk_cp: int =
         results[name]["subprocess_1dev_points_per_s"] = d1["points_per_s"]
         results[name]["subprocess_2dev_points_per_s"] = d2["points_per_s"]
         results[name]["two_devices_over_one"] = d2["points_per_s"] / d1["points_per_s"]
-    _common.write_record(out, "bench_sweep", {"n_cp": n_cp, "n_h": n_h, "chunk_cp": chunk_cp, "chunk_h": chunk_h,
-                                              "backend": jax.default_backend(), "repeats": _timing.REPEATS},
-                         results)
-    lines = ["## Sweep engine benchmark (issue 6, item 3)", "",
-             f"Backend {jax.default_backend()}, {os.cpu_count()} CPU cores. Points/s (higher is better); ratios are "
-             f"engine / baseline. Medians of {_timing.REPEATS} runs.", "",
-             "| function | N | chunk | loop of jit(f) | jit(vmap) one batch | run_sweep (memory) | run_sweep (NetCDF) "
-             "| sweep/vmap | NetCDF sweep/vmap | sweep/loop | sharded/plain chunk fn (1 dev) | 2 dev/1 dev |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    _common.write_record(
+        out,
+        "bench_sweep",
+        {
+            "n_cp": n_cp,
+            "n_h": n_h,
+            "chunk_cp": chunk_cp,
+            "chunk_h": chunk_h,
+            "backend": jax.default_backend(),
+            "repeats": _timing.REPEATS,
+        },
+        results,
+    )
+    lines = [
+        "## Sweep engine benchmark (issue 6, item 3)",
+        "",
+        f"Backend {jax.default_backend()}, {os.cpu_count()} CPU cores. Points/s (higher is better); ratios are "
+        f"engine / baseline. Medians of {_timing.REPEATS} runs.",
+        "",
+        "| function | N | chunk | loop of jit(f) | jit(vmap) one batch | run_sweep (memory) | run_sweep (NetCDF) "
+        "| sweep/vmap | NetCDF sweep/vmap | sweep/loop | sharded/plain chunk fn (1 dev) | 2 dev/1 dev |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
         lines.append(
             f"| {name} | {r['n_points']} | {r['chunk_size']} | {r['loop_points_per_s']:.3g} | "
             f"{r['vmap_points_per_s']:.3g} | {r['sweep_points_per_s']:.3g} | {r['sweep_netcdf_points_per_s']:.3g} | "
             f"{r['sweep_over_vmap']:.2f} | {r['sweep_netcdf_over_vmap']:.2f} | {r['sweep_over_loop']:.0f} | "
-            f"{r['sharding_overhead_1dev']:.3f} | {r['two_devices_over_one']:.2f} |")
-    lines += ["", "Compile times [s]: " + ", ".join(
-        f"{k}: vmap {r['vmap_compile_s']:.2f}, sweep {r['sweep_compile_s']:.2f}" for k, r in results.items()),
-        "", "NetCDF bytes/point: " + ", ".join(f"{k}: {r['netcdf_bytes_per_point']:.0f}" for k, r in results.items())]
+            f"{r['sharding_overhead_1dev']:.3f} | {r['two_devices_over_one']:.2f} |"
+        )
+    lines += [
+        "",
+        "Compile times [s]: "
+        + ", ".join(
+            f"{k}: vmap {r['vmap_compile_s']:.2f}, sweep {r['sweep_compile_s']:.2f}" for k, r in results.items()
+        ),
+        "",
+        "NetCDF bytes/point: " + ", ".join(f"{k}: {r['netcdf_bytes_per_point']:.0f}" for k, r in results.items()),
+    ]
     return "\n".join(lines)
 
 

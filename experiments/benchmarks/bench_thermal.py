@@ -24,8 +24,8 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 N_POINTS = 1_000_000
 N_QUAD = 100_000
@@ -49,7 +49,7 @@ def _scipy_k(z, stat):
         energy = math.sqrt(p * p + z * z)
         ex = math.exp(-energy)
         den = (1 + ex) if stat == "fermion" else (-math.expm1(-energy))
-        return 6 / math.pi ** 2 * p * p * ex / (den * den)
+        return 6 / math.pi**2 * p * p * ex / (den * den)
 
     return scipy.integrate.quad(integrand, 0, 60 + 3 * z, epsabs=0, epsrel=1e-10, limit=200)[0]
 
@@ -60,11 +60,16 @@ def _bessel_series_k(z, stat):
 
     n = np.arange(1, N_SERIES_TERMS + 1)[:, None]
     sign = (-1.0) ** (n + 1) if stat == "fermion" else np.ones_like(n, dtype=float)
-    return 6 / np.pi ** 2 * np.sum(sign * z[None, :] ** 2 * scipy.special.kn(2, n * z[None, :]), axis=0)
+    return 6 / np.pi**2 * np.sum(sign * z[None, :] ** 2 * scipy.special.kn(2, n * z[None, :]), axis=0)
 
 
-def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_loop: int = N_LOOP,
-         n_param_points: int = N_PARAM_POINTS) -> str:
+def main(
+    out: pathlib.Path,
+    n_points: int = N_POINTS,
+    n_quad: int = N_QUAD,
+    n_loop: int = N_LOOP,
+    n_param_points: int = N_PARAM_POINTS,
+) -> str:
     N_POINTS, N_QUAD, N_LOOP, N_PARAM_POINTS = n_points, n_quad, n_loop, n_param_points
     import jax
     import jax.numpy as jnp
@@ -84,11 +89,17 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_lo
             c_quad, r_quad = _time_jit(lambda x: fn(x, stat, method="quadrature"), zq, repeats=_timing.REPEATS)
             rate_fast, rate_quad = N_POINTS / r_fast, N_QUAD / r_quad
             key = f"{name}_{stat}"
-            results[key] = {"fast_compile_s": c_fast, "fast_evals_per_s": rate_fast,
-                            "quadrature_compile_s": c_quad, "quadrature_evals_per_s": rate_quad,
-                            "speedup_fast_vs_quadrature": rate_fast / rate_quad}
-            rows.append(f"| {name}({stat}) | {rate_fast:.3g} | {c_fast:.2f} | {rate_quad:.3g} | {c_quad:.2f} | "
-                        f"{rate_fast / rate_quad:.0f} |")
+            results[key] = {
+                "fast_compile_s": c_fast,
+                "fast_evals_per_s": rate_fast,
+                "quadrature_compile_s": c_quad,
+                "quadrature_evals_per_s": rate_quad,
+                "speedup_fast_vs_quadrature": rate_fast / rate_quad,
+            }
+            rows.append(
+                f"| {name}({stat}) | {rate_fast:.3g} | {c_fast:.2f} | {rate_quad:.3g} | {c_quad:.2f} | "
+                f"{rate_fast / rate_quad:.0f} |"
+            )
 
     # gradient cost (fast path)
     kf = lambda x: kernels.asymmetry_factor(x, "boson")  # noqa: E731
@@ -101,12 +112,16 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_lo
     half = N_SPECIES // 2
 
     def workload(x):
-        return jnp.concatenate([kernels.asymmetry_factor(x[:, :half], "fermion"),
-                                kernels.asymmetry_factor(x[:, half:], "boson")], axis=1)
+        return jnp.concatenate(
+            [kernels.asymmetry_factor(x[:, :half], "fermion"), kernels.asymmetry_factor(x[:, half:], "boson")], axis=1
+        )
 
     c_work, r_work = _time_jit(workload, zs)
-    results["workload_40_species"] = {"param_points_per_s": N_PARAM_POINTS / r_work,
-                                      "k_evals_per_s": N_PARAM_POINTS * N_SPECIES / r_work, "compile_s": c_work}
+    results["workload_40_species"] = {
+        "param_points_per_s": N_PARAM_POINTS / r_work,
+        "k_evals_per_s": N_PARAM_POINTS * N_SPECIES / r_work,
+        "compile_s": c_work,
+    }
 
     # baselines: per-point scipy quad loop; vectorized Bessel series
     fast_k = {s: np.asarray(jax.jit(lambda x, s=s: kernels.asymmetry_factor(x, s))(z)) for s in ("fermion", "boson")}
@@ -122,23 +137,36 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_lo
             "bessel_series_evals_per_s": N_POINTS / t_series,
             "bessel_series_max_rel_error": float(np.max(np.abs(series / fast_k[stat] - 1))),
             "speedup_fast_vs_scipy_loop": results[f"asymmetry_factor_{stat}"]["fast_evals_per_s"] * t_loop / N_LOOP,
-            "speedup_fast_vs_bessel_series": results[f"asymmetry_factor_{stat}"]["fast_evals_per_s"] * t_series
+            "speedup_fast_vs_bessel_series": results[f"asymmetry_factor_{stat}"]["fast_evals_per_s"]
+            * t_series
             / N_POINTS,
         }
     results["baselines_asymmetry_factor"] = base
 
-    params = {"n_points": N_POINTS, "n_quadrature_points": N_QUAD, "z_range": [1e-3, 100.0], "dtype": "float64",
-              "repeats": REPEATS, "n_loop": N_LOOP, "series_terms": N_SERIES_TERMS,
-              "workload": f"{N_SPECIES} species x {N_PARAM_POINTS} points", "n_param_points": N_PARAM_POINTS}
+    params = {
+        "n_points": N_POINTS,
+        "n_quadrature_points": N_QUAD,
+        "z_range": [1e-3, 100.0],
+        "dtype": "float64",
+        "repeats": REPEATS,
+        "n_loop": N_LOOP,
+        "series_terms": N_SERIES_TERMS,
+        "workload": f"{N_SPECIES} species x {N_PARAM_POINTS} points",
+        "n_param_points": N_PARAM_POINTS,
+    }
     _common.write_record(out, "bench_thermal", params, results)
 
     g, w = results["gradient"], results["workload_40_species"]
     lines = [
-        "## Benchmark: thermal kernels (kernels._thermal)", "",
-        f"Device: {jax.devices()[0]}; float64; z log-uniform in [1e-3, 100]; jit; median of {REPEATS} runs.", "",
+        "## Benchmark: thermal kernels (kernels._thermal)",
+        "",
+        f"Device: {jax.devices()[0]}; float64; z log-uniform in [1e-3, 100]; jit; median of {REPEATS} runs.",
+        "",
         "| function | fast [evals/s] | fast compile [s] | quadrature [evals/s] | quadrature compile [s] | "
         "fast/quadrature |",
-        "|---|---|---|---|---|---|", *rows, "",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
         f"- Gradient (`jit(vmap(grad(asymmetry_factor)))`, boson, {N_POINTS:.0e} points): {g['ratio']:.2f} x the "
         "forward pass.",
         f"- Equilibrium workload, k(z) of {N_SPECIES} species: {w['param_points_per_s']:.3g} parameter points/s "
@@ -150,7 +178,8 @@ def main(out: pathlib.Path, n_points: int = N_POINTS, n_quad: int = N_QUAD, n_lo
             f"(fast path is {b['speedup_fast_vs_scipy_loop']:.3g} x faster; they agree to "
             f"{b['fast_vs_scipy_quad_max_rel']:.1e}); vectorized {N_SERIES_TERMS}-term Bessel series "
             f"{b['bessel_series_evals_per_s']:.3g} evals/s (fast path {b['speedup_fast_vs_bessel_series']:.3g} x "
-            f"faster; series max relative error {b['bessel_series_max_rel_error']:.1e}).")
+            f"faster; series max relative error {b['bessel_series_max_rel_error']:.1e})."
+        )
     return "\n".join(lines) + "\n"
 
 

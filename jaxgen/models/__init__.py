@@ -6,10 +6,10 @@ Built in: ``standard_model`` (N_G generations, N_H Higgs doublets), ``two_higgs_
 """
 
 from . import _core, _hidden, _mssm, _rsymmetric, _sm
-from ._core import *  # noqa: F401,F403
-from ._hidden import *  # noqa: F401,F403
-from ._mssm import *  # noqa: F401,F403
-from ._rsymmetric import *  # noqa: F401,F403
-from ._sm import *  # noqa: F401,F403
+from ._core import *
+from ._hidden import *
+from ._mssm import *
+from ._rsymmetric import *
+from ._sm import *
 
 __all__ = [*_core.__all__, *_sm.__all__, *_mssm.__all__, *_hidden.__all__, *_rsymmetric.__all__]

@@ -53,8 +53,8 @@ Masses (GeV) are given per species (``Species.mass`` is the default, normally 0)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
 
 import equinox as eqx
 import numpy as np
@@ -77,7 +77,8 @@ def _frac(x) -> Fraction:
 
 
 _TERM_RE = re.compile(
-    r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:/\d+)?)\s*\*?\s*)?([A-Za-z_][A-Za-z0-9_~']*)\s*(?:/\s*(\d+(?:\.\d*)?))?\s*")
+    r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:/\d+)?)\s*\*?\s*)?([A-Za-z_][A-Za-z0-9_~']*)\s*(?:/\s*(\d+(?:\.\d*)?))?\s*"
+)
 
 
 def parse_charge(expr: str) -> dict[str, Fraction]:
@@ -95,8 +96,9 @@ def parse_charge(expr: str) -> dict[str, Fraction]:
     while pos < len(s):
         m = _TERM_RE.match(s, pos)
         if not m or m.end() == pos:
-            raise ValueError(f"cannot parse charge expression {expr!r} at {s[pos:]!r}; use e.g. 'B-L', 'B/3-L_e', "
-                             "'B-L+X', '2*B-L'")
+            raise ValueError(
+                f"cannot parse charge expression {expr!r} at {s[pos:]!r}; use e.g. 'B-L', 'B/3-L_e', 'B-L+X', '2*B-L'"
+            )
         sign, num, sym, den = m.groups()
         if sign is None and not first:
             raise ValueError(f"cannot parse charge expression {expr!r}: missing + or - before {sym!r}")
@@ -129,8 +131,9 @@ class Species(eqx.Module):
     charges: tuple = eqx.field(static=True, default=())
     mass: float = eqx.field(static=True, default=0.0)
 
-    def __init__(self, name: str, dof: float, statistics: str, charges: Mapping[str, float] | Iterable = (),
-                 mass: float = 0.0):
+    def __init__(
+        self, name: str, dof: float, statistics: str, charges: Mapping[str, float] | Iterable = (), mass: float = 0.0
+    ):
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise ValueError(f"species name {name!r} must be an identifier (letters, digits, _, ~, ')")
         if statistics not in STATISTICS:
@@ -173,8 +176,13 @@ class Reaction(eqx.Module):
     off_charge: str | None = eqx.field(static=True, default=None)
     off_value: float = eqx.field(static=True, default=0.0)
 
-    def __init__(self, name: str, participants: Mapping[str, float] | str | Iterable, off_charge: str | None = None,
-                 off_value: float = 0.0):
+    def __init__(
+        self,
+        name: str,
+        participants: Mapping[str, float] | str | Iterable,
+        off_charge: str | None = None,
+        off_value: float = 0.0,
+    ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"reaction name must be a non-empty string, got {name!r}")
         if isinstance(participants, str):
@@ -217,8 +225,14 @@ class Model(eqx.Module):
     aliases: tuple = eqx.field(static=True, default=())
     defaults: tuple = eqx.field(static=True, default=())
 
-    def __init__(self, name: str, species: Sequence[Species], reactions: Sequence[Reaction] = (),
-                 aliases: Mapping[str, str] | Iterable = (), defaults: Mapping[str, float] | Iterable = (("Y", 0.0),)):
+    def __init__(
+        self,
+        name: str,
+        species: Sequence[Species],
+        reactions: Sequence[Reaction] = (),
+        aliases: Mapping[str, str] | Iterable = (),
+        defaults: Mapping[str, float] | Iterable = (("Y", 0.0),),
+    ):
         species = tuple(species)
         reactions = tuple(reactions)
         for s in species:
@@ -242,8 +256,9 @@ class Model(eqx.Module):
         for r in reactions:
             unknown = [k for k, _ in r.participants if k not in names]
             if unknown:
-                raise ValueError(f"model {name!r}: reaction {r.name!r} uses unknown species {unknown}; "
-                                 f"known species: {names}")
+                raise ValueError(
+                    f"model {name!r}: reaction {r.name!r} uses unknown species {unknown}; known species: {names}"
+                )
         al = tuple((str(k), str(v)) for k, v in (aliases.items() if isinstance(aliases, Mapping) else aliases))
         df = tuple((str(k), float(v)) for k, v in (defaults.items() if isinstance(defaults, Mapping) else defaults))
         self.name = name
@@ -322,8 +337,10 @@ class Model(eqx.Module):
             elif sym in names:
                 sub = [Fraction(int(n == sym)) for n in names]
             else:
-                raise ValueError(f"model {self.name!r}: unknown charge or species {sym!r} in {expr!r}; "
-                                 f"charges: {self.charge_names}; species numbers: {names}")
+                raise ValueError(
+                    f"model {self.name!r}: unknown charge or species {sym!r} in {expr!r}; "
+                    f"charges: {self.charge_names}; species numbers: {names}"
+                )
             vec = [a + c * b for a, b in zip(vec, sub)]
         return vec
 
@@ -379,8 +396,10 @@ class Model(eqx.Module):
             return tuple(bool(mask.get(n, True)) for n in self.reaction_names)
         m = tuple(bool(x) for x in np.asarray(mask).reshape(-1))
         if len(m) != len(self.reactions):
-            raise ValueError(f"model {self.name!r}: mask has {len(m)} entries, expected {len(self.reactions)} "
-                             f"(reactions: {self.reaction_names})")
+            raise ValueError(
+                f"model {self.name!r}: mask has {len(m)} entries, expected {len(self.reactions)} "
+                f"(reactions: {self.reaction_names})"
+            )
         return m
 
     def conserved_basis_exact(self, mask=None) -> list[list[Fraction]]:
@@ -419,9 +438,15 @@ class Model(eqx.Module):
         return (not viol), viol
 
     # ---------------------------------------------------------------- building new models
-    def extend(self, name: str | None = None, species: Sequence[Species] = (), reactions: Sequence[Reaction] = (),
-               aliases: Mapping[str, str] | None = None, defaults: Mapping[str, float] | None = None,
-               remove_reactions: Iterable[str] = ()) -> "Model":
+    def extend(
+        self,
+        name: str | None = None,
+        species: Sequence[Species] = (),
+        reactions: Sequence[Reaction] = (),
+        aliases: Mapping[str, str] | None = None,
+        defaults: Mapping[str, float] | None = None,
+        remove_reactions: Iterable[str] = (),
+    ) -> Model:
         """New model with extra species/reactions/aliases/defaults (and optionally some reactions removed)."""
         rm = set(remove_reactions)
         unknown = rm - set(self.reaction_names)
@@ -431,6 +456,10 @@ class Model(eqx.Module):
         al.update(aliases or {})
         df = dict(self.defaults)
         df.update(defaults or {})
-        return Model(name or self.name, species=list(self.species) + list(species),
-                     reactions=[r for r in self.reactions if r.name not in rm] + list(reactions),
-                     aliases=al, defaults=df)
+        return Model(
+            name or self.name,
+            species=list(self.species) + list(species),
+            reactions=[r for r in self.reactions if r.name not in rm] + list(reactions),
+            aliases=al,
+            defaults=df,
+        )

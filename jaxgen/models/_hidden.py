@@ -6,15 +6,16 @@ own and the mediating operator fixes B - L + X (conserved; its value 0 if the as
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ._core import Model, Reaction, Species
 
 __all__ = ["hidden_sector", "with_hidden_sector"]
 
 
-def hidden_sector(name: str = "x", dof: float = 2, statistics: str = "fermion", x_charge: float = 1.0,
-                  mass: float = 0.0) -> list[Species]:
+def hidden_sector(
+    name: str = "x", dof: float = 2, statistics: str = "fermion", x_charge: float = 1.0, mass: float = 0.0
+) -> list[Species]:
     """The species of a minimal hidden sector: one particle ``name`` with X charge ``x_charge``.
 
     Args:
@@ -27,8 +28,9 @@ def hidden_sector(name: str = "x", dof: float = 2, statistics: str = "fermion", 
     return [Species(name, dof, statistics, {"X": x_charge}, mass=mass)]
 
 
-def with_hidden_sector(model: Model, species: Sequence[Species] | None = None,
-                       reactions: Sequence[Reaction] = (), name: str | None = None) -> Model:
+def with_hidden_sector(
+    model: Model, species: Sequence[Species] | None = None, reactions: Sequence[Reaction] = (), name: str | None = None
+) -> Model:
     """``model`` plus a hidden sector (default: ``hidden_sector()``), with no reactions to the visible sector.
 
     Solve it with e.g. ``conserved={"B-L+X": 0.0, "X": -1.0}`` (Hall et al. Sec. 3): then X = -(B - L) and

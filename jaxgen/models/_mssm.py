@@ -31,7 +31,7 @@ With all superpartners heavy (m/T -> infinity) and H_u, H_d light this gives B =
 from __future__ import annotations
 
 from ._core import Model, Reaction, Species
-from ._sm import _aliases, _check_int, _fermions, _mixing, lepton_flavour_names
+from ._sm import _aliases, _check_int, _fermions, _mixing
 
 __all__ = ["mssm", "MSSM_SFERMION_TYPES"]
 
@@ -50,16 +50,25 @@ def mssm(n_generations: int = 3, lepton_flavour_equilibrium: bool = True, mu_ter
     _check_int("n_generations", n_generations)
     species = _fermions(n_generations) + _fermions(n_generations, prefix="s", boson=True)
     species += [
-        Species("H_u", 2, "boson", {"Y": 0.5}), Species("H_d", 2, "boson", {"Y": -0.5}),
-        Species("h_u", 2, "fermion", {"Y": 0.5}), Species("h_d", 2, "fermion", {"Y": -0.5}),
-        Species("bino", 2, "fermion", {}), Species("wino", 6, "fermion", {}), Species("gluino", 16, "fermion", {}),
+        Species("H_u", 2, "boson", {"Y": 0.5}),
+        Species("H_d", 2, "boson", {"Y": -0.5}),
+        Species("h_u", 2, "fermion", {"Y": 0.5}),
+        Species("h_d", 2, "fermion", {"Y": -0.5}),
+        Species("bino", 2, "fermion", {}),
+        Species("wino", 6, "fermion", {}),
+        Species("gluino", 16, "fermion", {}),
     ]
     reactions = []
     # gaugino vertices: (scalar, fermion, is_doublet, is_coloured)
     chiral = []
     for i in range(1, n_generations + 1):
-        chiral += [(f"sQ{i}", f"Q{i}", True, True), (f"su{i}", f"u{i}", False, True), (f"sd{i}", f"d{i}", False, True),
-                   (f"sL{i}", f"L{i}", True, False), (f"se{i}", f"e{i}", False, False)]
+        chiral += [
+            (f"sQ{i}", f"Q{i}", True, True),
+            (f"su{i}", f"u{i}", False, True),
+            (f"sd{i}", f"d{i}", False, True),
+            (f"sL{i}", f"L{i}", True, False),
+            (f"se{i}", f"e{i}", False, False),
+        ]
     chiral += [("H_u", "h_u", True, False), ("H_d", "h_d", True, False)]
     for sc, fe, dbl, col in chiral:
         reactions.append(Reaction(f"bino_{fe}", {sc: 1, fe: -1, "bino": -1}))

@@ -165,9 +165,11 @@ def _r_hint(A, charges, table, conserved) -> str:
     """The fix for an under-determined high-temperature stage whose reactions conserve R."""
     rq = table[list(charges).index("R")]
     if np.linalg.norm(A @ rq) < 1e-9 and "R" not in conserved:
-        return (" The R charge is conserved by the reactions left on (the R-breaking groups "
-                f"{R_BREAKING_REACTIONS} are off): fix it with high_temperature_stage(..., conserve_r=True) and "
-                "give its value as the last entry of `values` in solve_stage.")
+        return (
+            " The R charge is conserved by the reactions left on (the R-breaking groups "
+            f"{R_BREAKING_REACTIONS} are off): fix it with high_temperature_stage(..., conserve_r=True) and "
+            "give its value as the last entry of `values` in solve_stage."
+        )
     return ""
 
 
@@ -229,8 +231,14 @@ def low_temperature_model(n_higgs: int = 1) -> EquilibriumStage:
     sp = []
 
     def f(name, g, Y, B=0, L=(0, 0, 0), boson=False):
-        sp.append(_Species(name, g, boson, {"Y": Fr(Y), "B": Fr(B), "L_e": Fr(L[0]), "L_mu": Fr(L[1]),
-                                            "L_tau": Fr(L[2]), "R": Fr(0)}))
+        sp.append(
+            _Species(
+                name,
+                g,
+                boson,
+                {"Y": Fr(Y), "B": Fr(B), "L_e": Fr(L[0]), "L_mu": Fr(L[1]), "L_tau": Fr(L[2]), "R": Fr(0)},
+            )
+        )
 
     t = Fr(1, 3)
     f("q", 18, Fr(1, 6), t)
@@ -273,9 +281,16 @@ def _core_model(name, species, reactions, masses, reactions_off, valid):
     bad = [r for r in reactions_off if r not in valid]
     if bad:
         raise ValueError(f"{name}: unknown reaction group(s) {bad}; choose from {list(valid)}")
-    sp = [Species(s.name, s.dof, "boson" if s.boson else "fermion",
-                  {k: float(v) for k, v in s.charges.items() if v != 0}, mass=float(masses.get(s.name, 0.0)))
-          for s in species]
+    sp = [
+        Species(
+            s.name,
+            s.dof,
+            "boson" if s.boson else "fermion",
+            {k: float(v) for k, v in s.charges.items() if v != 0},
+            mass=float(masses.get(s.name, 0.0)),
+        )
+        for s in species
+    ]
     rx = []
     for group, rows in reactions.items():
         if group in reactions_off:
@@ -283,8 +298,7 @@ def _core_model(name, species, reactions, masses, reactions_off, valid):
         for j, row in enumerate(rows):
             rname = group if len(rows) == 1 else f"{group}:{j}"
             rx.append(Reaction(rname, {k: v for k, v in row.items()}))
-    return Model(name, species=sp, reactions=rx,
-                 aliases={"L": "L_e + L_mu + L_tau"}, defaults={"Y": 0.0})
+    return Model(name, species=sp, reactions=rx, aliases={"L": "L_e + L_mu + L_tau"}, defaults={"Y": 0.0})
 
 
 def r_symmetric_mssm(masses=None, reactions_off=()):
@@ -302,8 +316,9 @@ def r_symmetric_mssm(masses=None, reactions_off=()):
         masses: {species: mass in GeV} defaults (0 = massless), e.g. all ``*_s`` sfermions at m_SUSY.
         reactions_off: reaction groups left out of the model entirely (see :data:`HIGH_T_REACTION_GROUPS`).
     """
-    return _core_model("r_symmetric_mssm", _HIGH_T_SPECIES, _HIGH_T_REACTIONS, masses, tuple(reactions_off),
-                       HIGH_T_REACTION_GROUPS)
+    return _core_model(
+        "r_symmetric_mssm", _HIGH_T_SPECIES, _HIGH_T_REACTIONS, masses, tuple(reactions_off), HIGH_T_REACTION_GROUPS
+    )
 
 
 def r_symmetric_mssm_low_t(n_higgs: int = 1, nlsp: str | None = None, masses=None):
@@ -311,8 +326,10 @@ def r_symmetric_mssm_low_t(n_higgs: int = 1, nlsp: str | None = None, masses=Non
     :func:`low_temperature_model`, plus, if ``nlsp`` is given, a frozen NLSP species ``NLSP`` (no reactions; its
     number ``NLSP`` must be given to the solver as a conserved charge, = Delta Y_NLSP from eq. (21))."""
     st = low_temperature_model(n_higgs)
-    sp = [_Species(n, g, b, {c: Fr(x).limit_denominator(1000) for c, x in zip(st.charge_names, col)})
-          for n, g, b, col in zip(st.species, st.dof, st.boson, np.array(st.charge_rows).T)]
+    sp = [
+        _Species(n, g, b, {c: Fr(x).limit_denominator(1000) for c, x in zip(st.charge_names, col)})
+        for n, g, b, col in zip(st.species, st.dof, st.boson, np.array(st.charge_rows).T)
+    ]
     reactions = {}
     for label, row in zip(st.reaction_labels, st.reaction_rows):
         reactions.setdefault(label, []).append({n: int(v) for n, v in zip(st.species, row) if v != 0})
@@ -320,6 +337,12 @@ def r_symmetric_mssm_low_t(n_higgs: int = 1, nlsp: str | None = None, masses=Non
         if nlsp not in NLSP_TYPES:
             raise ValueError(f"unknown NLSP {nlsp!r}; choose one of {list(NLSP_TYPES)}")
         info = NLSP_TYPES[nlsp]
-        sp.append(_Species("NLSP", 1, True, {"Y": info["Y"], "B": Fr(0), "L_e": Fr(0), "L_mu": Fr(0),
-                                             "L_tau": Fr(info["L"]), "R": Fr(info["R"])}))
+        sp.append(
+            _Species(
+                "NLSP",
+                1,
+                True,
+                {"Y": info["Y"], "B": Fr(0), "L_e": Fr(0), "L_mu": Fr(0), "L_tau": Fr(info["L"]), "R": Fr(info["R"])},
+            )
+        )
     return _core_model("r_symmetric_mssm_low_t", sp, reactions, masses, (), tuple(reactions))

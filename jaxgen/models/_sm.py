@@ -61,8 +61,10 @@ def _mixing(n_generations: int, lepton_flavour_equilibrium: bool):
     lf = lepton_flavour_names(n_generations)
     out = [Reaction(f"quark_mixing{i}", {"Q1": 1, f"Q{i}": -1}) for i in range(2, n_generations + 1)]
     if lepton_flavour_equilibrium:
-        out += [Reaction(f"lepton_mixing{i}", {f"L{i - 1}": 1, f"L{i}": -1}, off_charge=f"{lf[i - 2]}-{lf[i - 1]}")
-                for i in range(2, n_generations + 1)]
+        out += [
+            Reaction(f"lepton_mixing{i}", {f"L{i - 1}": 1, f"L{i}": -1}, off_charge=f"{lf[i - 2]}-{lf[i - 1]}")
+            for i in range(2, n_generations + 1)
+        ]
     return out
 
 
@@ -82,8 +84,9 @@ def _aliases(n_generations: int):
     return {"L": "+".join(lepton_flavour_names(n_generations))}
 
 
-def standard_model(n_generations: int = 3, n_higgs: int = 1, lepton_flavour_equilibrium: bool = True,
-                   top_mass: float = 0.0) -> Model:
+def standard_model(
+    n_generations: int = 3, n_higgs: int = 1, lepton_flavour_equilibrium: bool = True, top_mass: float = 0.0
+) -> Model:
     """The Standard Model with ``n_generations`` generations and ``n_higgs`` Higgs doublets.
 
     Args:
@@ -102,8 +105,10 @@ def standard_model(n_generations: int = 3, n_higgs: int = 1, lepton_flavour_equi
         raise ValueError(f"top_mass must be >= 0 GeV, got {top_mass!r}")
     species = _fermions(n_generations)
     if top_mass > 0 and n_generations >= 3:
-        species = [Species(s.name, s.dof, s.statistics, dict(s.charges), mass=top_mass)
-                   if s.name in ("Q3", "u3") else s for s in species]
+        species = [
+            Species(s.name, s.dof, s.statistics, dict(s.charges), mass=top_mass) if s.name in ("Q3", "u3") else s
+            for s in species
+        ]
     hn = ["H"] if n_higgs == 1 else [f"H{a}" for a in range(1, n_higgs + 1)]
     species += [Species(h, 2, "boson", {"Y": 0.5}) for h in hn]
     h = hn[0]
@@ -115,8 +120,9 @@ def standard_model(n_generations: int = 3, n_higgs: int = 1, lepton_flavour_equi
             Reaction(f"yukawa_e{i}", {f"L{i}": 1, h: -1, f"e{i}": -1}, off_charge=f"e{i}", off_value=0.0),
         ]
     reactions += _mixing(n_generations, lepton_flavour_equilibrium)
-    reactions += [Reaction(f"higgs_mixing{a}", {hn[0]: 1, hn[a - 1]: -1}, off_charge=hn[a - 1])
-                  for a in range(2, n_higgs + 1)]
+    reactions += [
+        Reaction(f"higgs_mixing{a}", {hn[0]: 1, hn[a - 1]: -1}, off_charge=hn[a - 1]) for a in range(2, n_higgs + 1)
+    ]
     reactions += _sphalerons(n_generations)
     name = f"SM(N_G={n_generations}, N_H={n_higgs}{'' if lepton_flavour_equilibrium else ', no LFV'})"
     return Model(name, species, reactions, aliases=_aliases(n_generations), defaults={"Y": 0.0})

@@ -70,11 +70,16 @@ def run_report(out: str | pathlib.Path = "report", only: list[str] | None = None
             traceback.print_exc()
         say(f"[jaxgen reproduce] {name} done in {time.perf_counter() - t0:.1f} s")
     v = _common.versions()
-    header = ["# jaxgen report", "",
-              "Reproduction of Hall, March-Russell, West 2010 (asymmetric freeze-in) and "
-              "Ardu, Queiroz Correa, Vives 2025 (ADM with approximate R-symmetry).", "",
-              "Versions: " + ", ".join(f"{k} {v[k]}" for k in ("jaxgen", "jax", "diffrax", "equinox", "numpy")),
-              f"Platform: {v['platform']}; devices: {v['devices']}; generated {v['date_utc']}.", ""]
+    header = [
+        "# jaxgen report",
+        "",
+        "Reproduction of Hall, March-Russell, West 2010 (asymmetric freeze-in) and "
+        "Ardu, Queiroz Correa, Vives 2025 (ADM with approximate R-symmetry).",
+        "",
+        "Versions: " + ", ".join(f"{k} {v[k]}" for k in ("jaxgen", "jax", "diffrax", "equinox", "numpy")),
+        f"Platform: {v['platform']}; devices: {v['devices']}; generated {v['date_utc']}.",
+        "",
+    ]
     if failures:
         header.append(f"**Failed experiments: {', '.join(failures)}**\n")
     header += ["## Contents", ""] + [f"{i + 1}. {t}" for i, t in enumerate(toc)] + [""]

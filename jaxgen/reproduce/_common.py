@@ -12,7 +12,6 @@ import pathlib
 import sys
 
 
-
 # The provenance helpers live in jaxgen._io; they are imported when called, so that this module has no module-level
 # package import and the memory probe (process_memory_mb) can run in a bare interpreter (runpy.run_path).
 def versions() -> dict:
@@ -60,9 +59,8 @@ def status_bits(module) -> list[tuple[str, int]]:
     bits = {}
     for name in dir(module):
         v = getattr(module, name)
-        if (name.startswith("STATUS_") and isinstance(v, int) and not isinstance(v, bool) and v > 0
-                and v & (v - 1) == 0):
-            bits.setdefault(v, name[len("STATUS_"):])
+        if name.startswith("STATUS_") and isinstance(v, int) and not isinstance(v, bool) and v > 0 and v & (v - 1) == 0:
+            bits.setdefault(v, name[len("STATUS_") :])
     return [(bits[b], b) for b in sorted(bits)]
 
 

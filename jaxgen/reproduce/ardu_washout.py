@@ -10,7 +10,6 @@ freeze-out z_f (Gamma_wo = z H) with k(z_f)/k(0), and epsilon from the Boltzmann
 from __future__ import annotations
 
 import pathlib
-import sys
 import time
 
 from . import _common
@@ -59,17 +58,27 @@ def main(out: pathlib.Path) -> str:
     eps_partner = np.asarray(r_sym.epsilon)
     sym_ok = (np.asarray(r_sym.status) == 0) & (np.asarray(curves[("majorana", 1e3)][0].status) == 0)
     sym_rel = float(np.max(np.abs(eps_partner[sym_ok] / eps_direct[sym_ok] - 1.0))) if sym_ok.any() else float("inf")
-    sv_rel = float(np.max(np.abs(np.asarray(w.sigma_v(w.WashoutParams(m_nlsp=1e3, m_majorana=jnp.asarray(1e6 / mm))))
-                                 / np.asarray(w.sigma_v(w.WashoutParams(m_nlsp=1e3, m_majorana=jnp.asarray(mm))))
-                                 - 1.0)))
+    sv_rel = float(
+        np.max(
+            np.abs(
+                np.asarray(w.sigma_v(w.WashoutParams(m_nlsp=1e3, m_majorana=jnp.asarray(1e6 / mm))))
+                / np.asarray(w.sigma_v(w.WashoutParams(m_nlsp=1e3, m_majorana=jnp.asarray(mm))))
+                - 1.0
+            )
+        )
+    )
 
     # CSV
-    header = "bino,m_nlsp_GeV,m_dirac_GeV,m_majorana_GeV,z_b,eps_instant,z_f,eps_freeze,eps_boltzmann,eps_pure_decay,status"
+    header = (
+        "bino,m_nlsp_GeV,m_dirac_GeV,m_majorana_GeV,z_b,eps_instant,z_f,eps_freeze,eps_boltzmann,eps_pure_decay,status"
+    )
     lines = [header]
     for kind, m, mdv, x, r, rp, i in rows:
-        lines.append(f"{kind},{m:.6g},{mdv:.6g},{x:.6g},{float(r.z_b[i]):.6g},{float(r.epsilon_instant[i]):.6e},"
-                     f"{float(r.z_f[i]):.6g},{float(r.epsilon_freeze[i]):.6e},{float(r.epsilon[i]):.6e},"
-                     f"{float(rp.epsilon[i]):.6e},{int(r.status[i])}")
+        lines.append(
+            f"{kind},{m:.6g},{mdv:.6g},{x:.6g},{float(r.z_b[i]):.6g},{float(r.epsilon_instant[i]):.6e},"
+            f"{float(r.z_f[i]):.6g},{float(r.epsilon_freeze[i]):.6e},{float(r.epsilon[i]):.6e},"
+            f"{float(rp.epsilon[i]):.6e},{int(r.status[i])}"
+        )
     (out / "ardu_washout.csv").write_text("\n".join(lines) + "\n")
 
     # figure
@@ -89,10 +98,18 @@ def main(out: pathlib.Path) -> str:
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[1]
     for (kind, m), (r, _) in curves.items():
-        ax.semilogx(mm, np.asarray(r.epsilon_instant) / np.maximum(np.asarray(r.epsilon), 1e-300), "--",
-                    label=rf"$\Gamma=H$ estimate, m={m/1e3:.0f} TeV")
-        ax.semilogx(mm, np.asarray(r.epsilon_freeze) / np.maximum(np.asarray(r.epsilon), 1e-300), "-",
-                    label=rf"$\Gamma_{{wo}}=zH$ estimate, m={m/1e3:.0f} TeV")
+        ax.semilogx(
+            mm,
+            np.asarray(r.epsilon_instant) / np.maximum(np.asarray(r.epsilon), 1e-300),
+            "--",
+            label=rf"$\Gamma=H$ estimate, m={m / 1e3:.0f} TeV",
+        )
+        ax.semilogx(
+            mm,
+            np.asarray(r.epsilon_freeze) / np.maximum(np.asarray(r.epsilon), 1e-300),
+            "-",
+            label=rf"$\Gamma_{{wo}}=zH$ estimate, m={m / 1e3:.0f} TeV",
+        )
     ax.axhline(1.0, color="k", lw=0.5, label="estimate = Boltzmann")
     ax.set_ylim(0, 1.5)
     ax.set_xlabel(r"$M_M$ [GeV]")
@@ -102,21 +119,29 @@ def main(out: pathlib.Path) -> str:
     fig.savefig(out / "ardu_washout.png", dpi=120)
     plt.close(fig)
 
-    n_failed = int(sum(int((np.asarray(x.status) != 0).sum()) for x, _ in curves.values())
-                   + int((np.asarray(rd.status) != 0).sum()))
+    n_failed = int(
+        sum(int((np.asarray(x.status) != 0).sum()) for x, _ in curves.values())
+        + int((np.asarray(rd.status) != 0).sum())
+    )
     # table at selected points
     pick = [0, 8, 12, 16, 20, 24, 28, 32, 36, 40]
     r, rp = curves[("majorana", 1e3)]
-    table = ["| M_M [GeV] | z_b (Gamma=H) | eps instant | z_f (Gamma_wo=zH) | eps freeze | eps Boltzmann | "
-             "eps pure decay |", "|---|---|---|---|---|---|---|"]
+    table = [
+        "| M_M [GeV] | z_b (Gamma=H) | eps instant | z_f (Gamma_wo=zH) | eps freeze | eps Boltzmann | eps pure decay |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for i in pick:
-        table.append(f"| {mm[i]:.2e} | {float(r.z_b[i]):.2f} | {float(r.epsilon_instant[i]):.3e} | "
-                     f"{float(r.z_f[i]):.2f} | {float(r.epsilon_freeze[i]):.3e} | {float(r.epsilon[i]):.3e} | "
-                     f"{float(rp.epsilon[i]):.2e} |")
+        table.append(
+            f"| {mm[i]:.2e} | {float(r.z_b[i]):.2f} | {float(r.epsilon_instant[i]):.3e} | "
+            f"{float(r.z_f[i]):.2f} | {float(r.epsilon_freeze[i]):.3e} | {float(r.epsilon[i]):.3e} | "
+            f"{float(rp.epsilon[i]):.2e} |"
+        )
     tabd = ["| M_M [GeV] (M_D = 10 TeV) | z_b | eps instant | eps freeze | eps Boltzmann |", "|---|---|---|---|---|"]
     for i in (0, 10, 20, 30, 40):
-        tabd.append(f"| {mm_d[i]:.2e} | {float(rd.z_b[i]):.2f} | {float(rd.epsilon_instant[i]):.3e} | "
-                    f"{float(rd.epsilon_freeze[i]):.3e} | {float(rd.epsilon[i]):.3e} |")
+        tabd.append(
+            f"| {mm_d[i]:.2e} | {float(rd.z_b[i]):.2f} | {float(rd.epsilon_instant[i]):.3e} | "
+            f"{float(rd.epsilon_freeze[i]):.3e} | {float(rd.epsilon[i]):.3e} |"
+        )
     eps = np.asarray(r.epsilon)
     strong = (eps < 1e-3) & (eps > 0) & (np.asarray(r.status) == 0)
     ratio_inst = (np.asarray(r.epsilon_instant) / eps)[strong]
@@ -126,17 +151,30 @@ def main(out: pathlib.Path) -> str:
     dev_inst = np.asarray(r.epsilon_instant)[mid] / eps[mid] - 1.0
     dev_fre = np.asarray(r.epsilon_freeze)[mid] / eps[mid] - 1.0
     i_peak = int(np.argmin(np.where(np.asarray(r.status) == 0, eps, np.inf)))
-    results = {"intermediate_instant_over_boltzmann_minus_1": [float(dev_inst.min()), float(dev_inst.max())],
-               "intermediate_freeze_over_boltzmann_max_abs_dev": float(np.max(np.abs(dev_fre))),
-               "symmetry_m2_over_M_max_rel_diff_epsilon": sym_rel, "symmetry_m2_over_M_max_rel_diff_sigma_v": sv_rel,
-               "strongest_washout_at_M_M_GeV": float(mm[i_peak]),
-               "strong_washout_instant_over_boltzmann": [float(ratio_inst.min()), float(ratio_inst.max())],
-               "strong_washout_freeze_over_boltzmann": [float(ratio_fre.min()), float(ratio_fre.max())],
-               "elapsed_s_including_compile": elapsed,
-               "all_status_ok": bool(all(int(x.status.max()) == 0 for x, _ in curves.values()))}
-    _common.write_record(out, "ardu_washout", {"m_majorana_GeV": mm.tolist(), "m_nlsp_GeV": [1e3, 2e3],
-                                               "dirac_scan_m_majorana_GeV": mm_d.tolist(), "m_dirac_GeV": md,
-                                               "cosmology": "Cosmology() (Saikawa-Shirai)", **settings}, results)
+    results = {
+        "intermediate_instant_over_boltzmann_minus_1": [float(dev_inst.min()), float(dev_inst.max())],
+        "intermediate_freeze_over_boltzmann_max_abs_dev": float(np.max(np.abs(dev_fre))),
+        "symmetry_m2_over_M_max_rel_diff_epsilon": sym_rel,
+        "symmetry_m2_over_M_max_rel_diff_sigma_v": sv_rel,
+        "strongest_washout_at_M_M_GeV": float(mm[i_peak]),
+        "strong_washout_instant_over_boltzmann": [float(ratio_inst.min()), float(ratio_inst.max())],
+        "strong_washout_freeze_over_boltzmann": [float(ratio_fre.min()), float(ratio_fre.max())],
+        "elapsed_s_including_compile": elapsed,
+        "all_status_ok": bool(all(int(x.status.max()) == 0 for x, _ in curves.values())),
+    }
+    _common.write_record(
+        out,
+        "ardu_washout",
+        {
+            "m_majorana_GeV": mm.tolist(),
+            "m_nlsp_GeV": [1e3, 2e3],
+            "dirac_scan_m_majorana_GeV": mm_d.tolist(),
+            "m_dirac_GeV": md,
+            "cosmology": "Cosmology() (Saikawa-Shirai)",
+            **settings,
+        },
+        results,
+    )
     md_text = f"""## Washout factor epsilon (Ardu et al. eq. (26)): Boltzmann equation vs instant decoupling
 
 Boltzmann equation dA/dz = -(Gamma_wo/(zH)) (A - A_eq(z)), A_eq = A_0 k(z)/k(0), Gamma_wo = 2 n_eq <sigma v>
@@ -154,9 +192,9 @@ Dirac bino M_D = 10 TeV with a Majorana insertion (derived propagator, D3), m_NL
 
 * Weak washout (M_M <~ 1e-4 GeV here, Gamma < H at all z): epsilon -> 1; the instant estimate is trivially right.
 * Strong washout (epsilon < 1e-3): the paper's estimate k(z_b)/k(0) at Gamma = H (eqs. (5), (6)) underestimates
-  epsilon by a factor {1/ratio_inst.max():.1f}-{1/ratio_inst.min():.1f}: the asymmetry stops tracking A_eq ~ e^(-z) when
+  epsilon by a factor {1 / ratio_inst.max():.1f}-{1 / ratio_inst.min():.1f}: the asymmetry stops tracking A_eq ~ e^(-z) when
   Gamma_wo/(zH) ~ 1, i.e. at Gamma_wo = z H, ln z ~ 3 earlier than Gamma = H.  With that criterion the instant
-  estimate is within {100*abs(1-ratio_fre.min()):.0f}-{100*abs(1-ratio_fre.max()):.0f}% of the Boltzmann solution.
+  estimate is within {100 * abs(1 - ratio_fre.min()):.0f}-{100 * abs(1 - ratio_fre.max()):.0f}% of the Boltzmann solution.
 * Intermediate (0.3 < z_b < 5: {int(mid.sum())} scan points, epsilon {eps[mid].min():.2g}-{eps[mid].max():.2g}): the Gamma = H
   estimate deviates from the Boltzmann epsilon by {100 * dev_inst.max():+.0f}% to {100 * dev_inst.min():+.0f}% (it overshoots,
   then undershoots by a growing factor); the Gamma_wo = z H estimate stays within {100 * np.max(np.abs(dev_fre)):.0f}%.

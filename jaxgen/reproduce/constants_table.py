@@ -22,12 +22,17 @@ def main(out: pathlib.Path) -> str:
     ]
     lines = ["## Constants and observed densities", "", "| quantity | value | source |", "|---|---|---|"]
     lines += [f"| {n} | {v:.7g} | {s} |" for n, v, s in rows]
-    lines += ["", "| preset | Omega_DM h^2 | Omega_b h^2 | Omega_DM/Omega_b | Y_B | eta_B | source |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| preset | Omega_DM h^2 | Omega_b h^2 | Omega_DM/Omega_b | Y_B | eta_B | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
     results = {}
     for p in (c.PLANCK_2018, c.HALL_2010, c.ARDU_2025):
-        lines.append(f"| {p.name} | {p.omega_dm_h2:.5g} | {p.omega_b_h2:.5g} | {p.dm_to_baryon:.4f} | "
-                     f"{p.baryon_yield:.4e} | {p.eta_b:.4e} | {p.source} |")
+        lines.append(
+            f"| {p.name} | {p.omega_dm_h2:.5g} | {p.omega_b_h2:.5g} | {p.dm_to_baryon:.4f} | "
+            f"{p.baryon_yield:.4e} | {p.eta_b:.4e} | {p.source} |"
+        )
         results[p.name] = {"dm_to_baryon": p.dm_to_baryon, "baryon_yield": p.baryon_yield, "eta_b": p.eta_b}
     _common.write_record(out, "constants_table", {}, results)
     return "\n".join(lines) + "\n"

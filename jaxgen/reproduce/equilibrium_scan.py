@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import pathlib
-import sys
 
 from . import _common
 
@@ -40,8 +39,7 @@ def main(out: pathlib.Path) -> str:
     rows = list(itertools.product([0, 1], repeat=len(types) + 2))  # 1 = heavy; last = LFV off
     m = np.array([[heavy * h for h in r[:-1]] for r in rows])
     cfg = np.array([r[-1] for r in rows])
-    p = system.params(masses={k: m[:, i] for i, k in enumerate(system.mass_parameter_names)}, temperature=T,
-                      config=cfg)
+    p = system.params(masses={k: m[:, i] for i, k in enumerate(system.mass_parameter_names)}, temperature=T, config=cfg)
     res = eq.evaluate_batch(system, p)
     assert int(jnp.sum(res.status)) == 0
     cval = np.asarray(res.outputs[:, 0] / res.outputs[:, 1])
@@ -64,20 +62,33 @@ def main(out: pathlib.Path) -> str:
         rr = [r for r, s in zip(rows, sel) if s]
         imin, imax = int(np.argmin(cv)), int(np.argmax(cv))
         summary["lfv_off" if lfv else "lfv_on"] = dict(
-            c_min=float(cv[imin]), c_max=float(cv[imax]), config_min=describe(rr[imin]), config_max=describe(rr[imax]),
-            m_x_min_hall=float(abs(cv[imin]) * r_hall), m_x_max_hall=float(abs(cv[imax]) * r_hall),
-            m_x_min_planck=float(abs(cv[imin]) * r_planck), m_x_max_planck=float(abs(cv[imax]) * r_planck))
+            c_min=float(cv[imin]),
+            c_max=float(cv[imax]),
+            config_min=describe(rr[imin]),
+            config_max=describe(rr[imax]),
+            m_x_min_hall=float(abs(cv[imin]) * r_hall),
+            m_x_max_hall=float(abs(cv[imax]) * r_hall),
+            m_x_min_planck=float(abs(cv[imin]) * r_planck),
+            m_x_max_planck=float(abs(cv[imax]) * r_planck),
+        )
 
     # ---- scan 2: every sfermion species of every generation independently (131072 points)
     sfermions = models.mssm_superpartners(model)
-    system2 = eq.prepare(model, {"B-L": 1.0}, masks=[None, lfv_off],
-                         mass_parameters={**{s: [s] for s in sfermions}, "m_higgsino": ["h_u", "h_d"]},
-                         outputs=["B", "B-L"])
+    system2 = eq.prepare(
+        model,
+        {"B-L": 1.0},
+        masks=[None, lfv_off],
+        mass_parameters={**{s: [s] for s in sfermions}, "m_higgsino": ["h_u", "h_d"]},
+        outputs=["B", "B-L"],
+    )
     nbits = len(sfermions) + 2
-    idx = np.arange(2 ** nbits)
+    idx = np.arange(2**nbits)
     bits = (idx[:, None] >> np.arange(nbits)[None, :]) & 1
-    p2 = system2.params(masses={k: bits[:, i] * heavy for i, k in enumerate(system2.mass_parameter_names)},
-                        temperature=T, config=bits[:, -1])
+    p2 = system2.params(
+        masses={k: bits[:, i] * heavy for i, k in enumerate(system2.mass_parameter_names)},
+        temperature=T,
+        config=bits[:, -1],
+    )
     res2 = eq.evaluate_batch(system2, p2)
     ok = np.asarray(res2.status) == 0
     c2 = np.asarray(res2.outputs[:, 0] / res2.outputs[:, 1])
@@ -88,34 +99,58 @@ def main(out: pathlib.Path) -> str:
         imin, imax = int(np.argmin(cv)), int(np.argmax(cv))
         light = lambda row: [s for s, h in zip(sfermions + ["higgsinos"], row[:-1]) if not h]
         summary["per_generation_" + ("lfv_off" if lfv else "lfv_on")] = dict(
-            c_min=float(cv[imin]), c_max=float(cv[imax]), n_points=int(sel.sum()),
-            light_at_min=light(b[imin]), light_at_max=light(b[imax]),
-            m_x_min_hall=float(abs(cv[imin]) * r_hall), m_x_max_hall=float(abs(cv[imax]) * r_hall))
+            c_min=float(cv[imin]),
+            c_max=float(cv[imax]),
+            n_points=int(sel.sum()),
+            light_at_min=light(b[imin]),
+            light_at_max=light(b[imax]),
+            m_x_min_hall=float(abs(cv[imin]) * r_hall),
+            m_x_max_hall=float(abs(cv[imax]) * r_hall),
+        )
     summary["n_status_nonzero_scan2"] = int((~ok).sum())
 
     # ---- scan 3: no lepton-flavour equilibration and NON-universal B/3 - L_alpha = x_alpha (sum = B - L = 1):
     # squark types + Higgsinos light/heavy, sleptons sL_alpha, se_alpha per flavour (2^10 spectra) x 36 flavour splits
-    system3 = eq.prepare(model, {"B-L": 1.0}, masks=[lfv_off], outputs=["B", "B-L"], mass_parameters={
-        "m_sQ": models.mssm_superpartners(model, types=["Q"]), "m_su": models.mssm_superpartners(model, types=["u"]),
-        "m_sd": models.mssm_superpartners(model, types=["d"]), "m_higgsino": ["h_u", "h_d"],
-        **{f"sL{i}": [f"sL{i}"] for i in (1, 2, 3)}, **{f"se{i}": [f"se{i}"] for i in (1, 2, 3)}})
+    system3 = eq.prepare(
+        model,
+        {"B-L": 1.0},
+        masks=[lfv_off],
+        outputs=["B", "B-L"],
+        mass_parameters={
+            "m_sQ": models.mssm_superpartners(model, types=["Q"]),
+            "m_su": models.mssm_superpartners(model, types=["u"]),
+            "m_sd": models.mssm_superpartners(model, types=["d"]),
+            "m_higgsino": ["h_u", "h_d"],
+            **{f"sL{i}": [f"sL{i}"] for i in (1, 2, 3)},
+            **{f"se{i}": [f"se{i}"] for i in (1, 2, 3)},
+        },
+    )
     splits = [(a, b, 1 - a - b) for a in range(-2, 4) for b in range(-2, 4)]
     nb3 = len(system3.mass_parameter_names)
-    mbits = (np.arange(2 ** nb3)[:, None] >> np.arange(nb3)[None, :]) & 1
+    mbits = (np.arange(2**nb3)[:, None] >> np.arange(nb3)[None, :]) & 1
     mb = np.repeat(mbits, len(splits), axis=0)
-    xs = np.tile(np.array(splits, float), (2 ** nb3, 1))
-    p3 = system3.params(masses={k: mb[:, i] * heavy for i, k in enumerate(system3.mass_parameter_names)},
-                        temperature=T, conserved={"L_e-L_mu": xs[:, 1] - xs[:, 0], "L_mu-L_tau": xs[:, 2] - xs[:, 1]})
+    xs = np.tile(np.array(splits, float), (2**nb3, 1))
+    p3 = system3.params(
+        masses={k: mb[:, i] * heavy for i, k in enumerate(system3.mass_parameter_names)},
+        temperature=T,
+        conserved={"L_e-L_mu": xs[:, 1] - xs[:, 0], "L_mu-L_tau": xs[:, 2] - xs[:, 1]},
+    )
     res3 = eq.evaluate_batch(system3, p3)
     ok3 = np.asarray(res3.status) == 0
     c3 = np.where(ok3, np.asarray(res3.outputs[:, 0] / res3.outputs[:, 1]), np.nan)
     i3min, i3max = int(np.nanargmin(c3)), int(np.nanargmax(c3))
     light3 = lambda i: [k for k, h in zip(system3.mass_parameter_names, mb[i]) if not h]
     summary["nonuniversal_lfv_off"] = dict(
-        c_min=float(c3[i3min]), c_max=float(c3[i3max]), n_points=int(ok3.sum()),
-        split_at_min=[float(v) for v in xs[i3min]], split_at_max=[float(v) for v in xs[i3max]], light_at_min=light3(i3min),
-        light_at_max=light3(i3max), m_x_min_hall=float(np.nanmin(np.abs(c3)) * r_hall),
-        m_x_max_hall=float(np.nanmax(np.abs(c3)) * r_hall))
+        c_min=float(c3[i3min]),
+        c_max=float(c3[i3max]),
+        n_points=int(ok3.sum()),
+        split_at_min=[float(v) for v in xs[i3min]],
+        split_at_max=[float(v) for v in xs[i3max]],
+        light_at_min=light3(i3min),
+        light_at_max=light3(i3max),
+        m_x_min_hall=float(np.nanmin(np.abs(c3)) * r_hall),
+        m_x_max_hall=float(np.nanmax(np.abs(c3)) * r_hall),
+    )
 
     try:
         import matplotlib
@@ -130,7 +165,7 @@ def main(out: pathlib.Path) -> str:
         ax.axvline(8 / 23, ls="--", c="k", label="8/23 (all superpartners heavy, eq. 3.3)")
         ax.set_xlabel("B/(B-L)")
         ax.set_ylabel("spectra")
-        ax.set_title(f"MSSM, each sfermion light/heavy (2^{nbits} = {2 ** nbits} points)")
+        ax.set_title(f"MSSM, each sfermion light/heavy (2^{nbits} = {2**nbits} points)")
         ax.set_ylim(0, 1.45 * ax.get_ylim()[1])  # headroom: the legend sits above the histograms, not on them
         ax.legend(fontsize=7, loc="upper center", ncol=2, framealpha=1.0)
         fig.tight_layout()
@@ -139,8 +174,12 @@ def main(out: pathlib.Path) -> str:
     except Exception as exc:  # pragma: no cover - plotting optional
         summary["plot_error"] = repr(exc)
 
-    _common.write_record(out, "equilibrium_scan", dict(T_GeV=T, heavy_over_T=1e4, dm_to_baryon_hall=4.86,
-                                                       dm_to_baryon_planck=c.PLANCK_2018.dm_to_baryon), summary)
+    _common.write_record(
+        out,
+        "equilibrium_scan",
+        dict(T_GeV=T, heavy_over_T=1e4, dm_to_baryon_hall=4.86, dm_to_baryon_planck=c.PLANCK_2018.dm_to_baryon),
+        summary,
+    )
     s1, s0 = summary["lfv_on"], summary["lfv_off"]
     g1, g0 = summary["per_generation_lfv_on"], summary["per_generation_lfv_off"]
     return (
@@ -153,7 +192,7 @@ def main(out: pathlib.Path) -> str:
         f"{s1['m_x_min_hall']:.3f}-{s1['m_x_max_hall']:.3f} | {s1['m_x_min_planck']:.3f}-{s1['m_x_max_planck']:.3f} |\n"
         f"| off | {s0['c_min']:.4f} ({s0['config_min']}) | {s0['c_max']:.4f} ({s0['config_max']}) | "
         f"{s0['m_x_min_hall']:.3f}-{s0['m_x_max_hall']:.3f} | {s0['m_x_min_planck']:.3f}-{s0['m_x_max_planck']:.3f} |\n\n"
-        f"Every sfermion of every generation independently (2^{nbits} = {2 ** nbits} points, one call): LFV on "
+        f"Every sfermion of every generation independently (2^{nbits} = {2**nbits} points, one call): LFV on "
         f"{g1['c_min']:.4f}-{g1['c_max']:.4f}, LFV off {g0['c_min']:.4f}-{g0['c_max']:.4f} "
         f"(m_X {min(g1['m_x_min_hall'], g0['m_x_min_hall']):.3f}-{max(g1['m_x_max_hall'], g0['m_x_max_hall']):.3f} GeV).\n\n"
         f"No lepton-flavour equilibration with non-universal B/3 - L_alpha = x_alpha (sum 1; {len(splits)} splits x "
@@ -174,8 +213,11 @@ def main(out: pathlib.Path) -> str:
         "lepton-flavour equilibration reach further (including negative B/(B-L), cf. Hall et al.'s B = -0.05 X "
         "example); those values depend on the chosen flavour split. Assumptions: superequilibrium (Majorana "
         "gauginos), all Yukawas, H_u and H_d light, heavy = k(m/T) -> 0 (m/T = 1e4), T = 100 GeV.\n"
-        + ("\n![B/(B-L) over the scanned spectra](equilibrium_scan_hist.png)\n"
-           if (out / "equilibrium_scan_hist.png").exists() else "")
+        + (
+            "\n![B/(B-L) over the scanned spectra](equilibrium_scan_hist.png)\n"
+            if (out / "equilibrium_scan_hist.png").exists()
+            else ""
+        )
     )
 
 

@@ -26,12 +26,35 @@ import time
 
 from . import _common
 
-HALL_UNITS = {"m_a.0": "GeV", "m_losp": "GeV", "m_x": "GeV", "sigma_v_x": "GeV^-2", "m_psi": "GeV",
-              "m_star": "GeV", "m_susy": "GeV", "phase.0": "rad", "decay_length": "m", "decay_length_relic": "m",
-              "losp_lifetime": "s", "tau_psi_lhu": "s", "tau_psi_xudd": "s", "t_vis_decay": "GeV",
-              "t_x_decay": "GeV", "t_x_fo": "GeV", "m_x_required": "GeV"}
-ARDU_UNITS = {"m_nlsp": "GeV", "m_dirac": "GeV", "b_kappa": "GeV", "m_s1": "GeV", "m_majorana": "GeV",
-              "proton_mass": "GeV", "m_gravitino": "GeV", "tau_nlsp": "s"}
+HALL_UNITS = {
+    "m_a.0": "GeV",
+    "m_losp": "GeV",
+    "m_x": "GeV",
+    "sigma_v_x": "GeV^-2",
+    "m_psi": "GeV",
+    "m_star": "GeV",
+    "m_susy": "GeV",
+    "phase.0": "rad",
+    "decay_length": "m",
+    "decay_length_relic": "m",
+    "losp_lifetime": "s",
+    "tau_psi_lhu": "s",
+    "tau_psi_xudd": "s",
+    "t_vis_decay": "GeV",
+    "t_x_decay": "GeV",
+    "t_x_fo": "GeV",
+    "m_x_required": "GeV",
+}
+ARDU_UNITS = {
+    "m_nlsp": "GeV",
+    "m_dirac": "GeV",
+    "b_kappa": "GeV",
+    "m_s1": "GeV",
+    "m_majorana": "GeV",
+    "proton_mass": "GeV",
+    "m_gravitino": "GeV",
+    "tau_nlsp": "s",
+}
 
 
 def _label(name: str, units: dict) -> str:
@@ -51,13 +74,11 @@ def _plot_table(tab, path: pathlib.Path, title: str, **kwargs) -> None:
 
 
 def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
-    import equinox as eqx
-    import jax.numpy as jnp
     import numpy as np
 
-    from jaxgen.scenarios import hall as hall
     from jaxgen import constants as c
     from jaxgen.fit import FreeParameter, Target, fit, observed_density_targets
+    from jaxgen.scenarios import hall as hall
 
     base = hall.HallParams.benchmark()
     targets = list(observed_density_targets("eta_b", "omega_x_h2", "planck2018"))
@@ -66,8 +87,18 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     # 1e-9..1e-8 and m_X in 0.5..5 GeV
     start = {"lam": (1e-9, 1e-8), "m_x": (0.5, 5.0)}
     t0 = time.perf_counter()
-    res_d = fit(hall.asymmetric_freezein, base, free, targets, n_starts=16, seed=1, steps=200, polish=30,
-                hessian="gauss-newton", start=start)
+    res_d = fit(
+        hall.asymmetric_freezein,
+        base,
+        free,
+        targets,
+        n_starts=16,
+        seed=1,
+        steps=200,
+        polish=30,
+        hessian="gauss-newton",
+        start=start,
+    )
     t_d = time.perf_counter() - t0
     ok = res_d.chi2_starts < 1e-6
     sphi = np.sin(res_d.x_starts[:, 0])
@@ -79,8 +110,7 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     L_err = 0.05 * L_meas
     targets_l = targets + [Target("decay_length", L_meas, L_err)]
     t0 = time.perf_counter()
-    res = fit(hall.asymmetric_freezein, base, free, targets_l, n_starts=16, seed=2, steps=200, polish=30,
-              start=start)
+    res = fit(hall.asymmetric_freezein, base, free, targets_l, n_starts=16, seed=2, steps=200, polish=30, start=start)
     t_l = time.perf_counter() - t0
     pred = res.prediction
     phi, lam, mx = res.x
@@ -89,21 +119,27 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
 
     # figure 1: chi^2 (best so far) per start vs step, for both fits
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True, layout="constrained")
-    for ax, r, title in ((axes[0], res_d, "densities only (Y_B, $\\Omega_c h^2$)"),
-                         (axes[1], res, f"densities + decay length ({L_meas:.2f} $\\pm$ {L_err:.2f}) m")):
+    for ax, r, title in (
+        (axes[0], res_d, "densities only (Y_B, $\\Omega_c h^2$)"),
+        (axes[1], res, f"densities + decay length ({L_meas:.2f} $\\pm$ {L_err:.2f}) m"),
+    ):
         steps = np.arange(1, r.history_best.shape[1] + 1)
         for k in range(r.history_best.shape[0]):
             h = np.clip(r.history_best[k], 1e-30, 1e30)
             ax.semilogy(steps, h, lw=0.9, color="tab:blue" if r.chi2_starts[k] < 1e-6 else "0.6")
         ax.axvline(200.5, color="k", ls=":", lw=0.8)
-        ax.text(205, 0.97, "Levenberg-\nMarquardt", fontsize=7, va="top",
-                transform=ax.get_xaxis_transform())  # inside the axes: nothing above them to leave a band
+        ax.text(
+            205, 0.97, "Levenberg-\nMarquardt", fontsize=7, va="top", transform=ax.get_xaxis_transform()
+        )  # inside the axes: nothing above them to leave a band
         ax.set_xlabel("step (Adam 1-200, then LM)")
         ax.set_title(title, fontsize=9)
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel(r"best $\chi^2$ so far (per start)")
-    fig.suptitle("Hall et al. 2010 chain fitted to Planck 2018: 16 random starts each (blue: reached "
-                 r"$\chi^2<10^{-6}$; grey: other minima or invalid regions)", fontsize=9)
+    fig.suptitle(
+        "Hall et al. 2010 chain fitted to Planck 2018: 16 random starts each (blue: reached "
+        r"$\chi^2<10^{-6}$; grey: other minima or invalid regions)",
+        fontsize=9,
+    )
     fig.savefig(out / "fit_chi2_history.png", dpi=130)
     plt.close(fig)
 
@@ -114,8 +150,9 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     ax.loglog(s_grid, np.sqrt(const / s_grid), "k-", lw=1, label=r"valley $\lambda^2|\sin\phi|$ = const")
     ax.loglog(np.abs(np.sin(res_d.x_init[:, 0])), res_d.x_init[:, 1], "o", mfc="none", color="0.5", label="starts")
     ax.loglog(np.abs(sphi[ok]), res_d.x_starts[ok, 1], "o", color="tab:blue", label=r"fits with $\chi^2<10^{-6}$")
-    ax.loglog([abs(math.sin(phi))], [lam], "*", ms=14, color="tab:red",
-              label=f"+ decay length {L_meas:g} m: unique fit")
+    ax.loglog(
+        [abs(math.sin(phi))], [lam], "*", ms=14, color="tab:red", label=f"+ decay length {L_meas:g} m: unique fit"
+    )
     ax.set_xlabel(r"$|\sin\phi|$ (CP phase of Hall eq. 2.7)")
     ax.set_ylabel(r"coupling $\lambda$")
     ax.set_title("Planck 2018 densities fix $m_X$ and $\\lambda^2\\sin\\phi$ only", fontsize=10)
@@ -126,13 +163,29 @@ def _hall_fits(out: pathlib.Path, plt, record: dict) -> list[str]:
     plt.close(fig)
 
     record["hall_fit_densities"] = dict(
-        chi2_starts=res_d.chi2_starts.tolist(), x_starts=res_d.x_starts.tolist(), m_x=res_d.x_starts[ok, 2].tolist(),
-        lam2_abs_sin_phi=lam2s[ok].tolist(), hessian_eigenvalues=w.tolist(), flat_direction=V[:, 0].tolist(),
-        laplace_ok=res_d.laplace_ok, seconds=t_d)
+        chi2_starts=res_d.chi2_starts.tolist(),
+        x_starts=res_d.x_starts.tolist(),
+        m_x=res_d.x_starts[ok, 2].tolist(),
+        lam2_abs_sin_phi=lam2s[ok].tolist(),
+        hessian_eigenvalues=w.tolist(),
+        flat_direction=V[:, 0].tolist(),
+        laplace_ok=res_d.laplace_ok,
+        seconds=t_d,
+    )
     record["hall_fit_with_decay_length"] = dict(
-        names=list(res.names), x=res.x.tolist(), errors=res.errors.tolist(), cov=res.cov.tolist(), chi2=res.chi2,
-        chi2_starts=res.chi2_starts.tolist(), converged=res.converged, status=res.status, seconds=t_l,
-        eta_b=float(pred.eta_b), omega_x_h2=float(pred.omega_x_h2), decay_length=float(pred.decay_length))
+        names=list(res.names),
+        x=res.x.tolist(),
+        errors=res.errors.tolist(),
+        cov=res.cov.tolist(),
+        chi2=res.chi2,
+        chi2_starts=res.chi2_starts.tolist(),
+        converged=res.converged,
+        status=res.status,
+        seconds=t_l,
+        eta_b=float(pred.eta_b),
+        omega_x_h2=float(pred.omega_x_h2),
+        decay_length=float(pred.decay_length),
+    )
 
     mx_spread = np.ptp(res_d.x_starts[ok, 2]) / np.mean(res_d.x_starts[ok, 2])
     lines = [
@@ -189,29 +242,72 @@ def _hall_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     t_fd = time.perf_counter() - t0
     errs = tab.finite_difference_errors()
     i, j = divmod(int(errs.argmax()), errs.shape[1])
-    shown = ["eta_b", "omega_x_h2", "m_x_required", "decay_length", "decay_length_relic", "t_ratio_fi",
-             "thermalization_ratio", "t_vis_decay", "t_x_decay", "hidden_freezeout_running", "symmetric_fraction",
-             "tau_psi_xudd"]
+    shown = [
+        "eta_b",
+        "omega_x_h2",
+        "m_x_required",
+        "decay_length",
+        "decay_length_relic",
+        "t_ratio_fi",
+        "thermalization_ratio",
+        "t_vis_decay",
+        "t_x_decay",
+        "hidden_freezeout_running",
+        "symmetric_fraction",
+        "tau_psi_xudd",
+    ]
     labels = {n: _label(n, HALL_UNITS) for n in tab.inputs + tab.outputs}
-    _plot_table(tab, out / "hall_elasticities.png", outputs=shown, labels=labels, ncols=4, min_abs=1e-6,
-                title="Hall et al. 2010 chain at its benchmark: elasticities d ln|y| / d ln|x| (inputs with all "
-                      "|E| < 1e-6 omitted)")
+    _plot_table(
+        tab,
+        out / "hall_elasticities.png",
+        outputs=shown,
+        labels=labels,
+        ncols=4,
+        min_abs=1e-6,
+        title="Hall et al. 2010 chain at its benchmark: elasticities d ln|y| / d ln|x| (inputs with all "
+        "|E| < 1e-6 omitted)",
+    )
     try:  # optional NetCDF output (needs the io extra)
         tab.to_dataset().to_netcdf(out / "hall_sensitivity.nc")
     except Exception:  # pragma: no cover - netCDF4 missing
         (out / "hall_sensitivity.nc").unlink(missing_ok=True)
 
-    cmp = compare_tables(hall.asymmetric_freezein, p,
-                         outputs=["eta_b", "omega_x_h2", "m_x_required", "dm_to_baryon", "decay_length_relic",
-                                  "t_vis_decay", "t_ratio_fi", "symmetric_fraction"])
-    record["hall_sensitivity"] = dict(inputs=list(tab.inputs), outputs=list(tab.outputs),
-                                      elasticity=tab.elasticity.tolist(), elasticity_ok=tab.elasticity_ok.tolist(),
-                                      jacobian=tab.jacobian.tolist(), fd_max_rel_error=fd, seconds_jacobian=t_j,
-                                      seconds_fd=t_fd)
-    record["hall_gstar"] = dict(choices=list(cmp.choices), outputs=list(cmp.outputs), values=cmp.values.tolist(),
-                                spread=cmp.spread.tolist(), status=cmp.status.tolist())
-    keep = [x for x in tab.inputs if any(tab.elasticity_ok[:, tab.inputs.index(x)]
-                                         & (abs(tab.elasticity[:, tab.inputs.index(x)]) > 1e-6))]
+    cmp = compare_tables(
+        hall.asymmetric_freezein,
+        p,
+        outputs=[
+            "eta_b",
+            "omega_x_h2",
+            "m_x_required",
+            "dm_to_baryon",
+            "decay_length_relic",
+            "t_vis_decay",
+            "t_ratio_fi",
+            "symmetric_fraction",
+        ],
+    )
+    record["hall_sensitivity"] = dict(
+        inputs=list(tab.inputs),
+        outputs=list(tab.outputs),
+        elasticity=tab.elasticity.tolist(),
+        elasticity_ok=tab.elasticity_ok.tolist(),
+        jacobian=tab.jacobian.tolist(),
+        fd_max_rel_error=fd,
+        seconds_jacobian=t_j,
+        seconds_fd=t_fd,
+    )
+    record["hall_gstar"] = dict(
+        choices=list(cmp.choices),
+        outputs=list(cmp.outputs),
+        values=cmp.values.tolist(),
+        spread=cmp.spread.tolist(),
+        status=cmp.status.tolist(),
+    )
+    keep = [
+        x
+        for x in tab.inputs
+        if any(tab.elasticity_ok[:, tab.inputs.index(x)] & (abs(tab.elasticity[:, tab.inputs.index(x)]) > 1e-6))
+    ]
     i_sym = tab.outputs.index("symmetric_fraction")
     e_sym = float(np.max(np.abs(np.where(tab.elasticity_ok[i_sym], tab.elasticity[i_sym], 0.0))))
     return [
@@ -246,11 +342,10 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     import equinox as eqx
     import jax
     import jax.numpy as jnp
-    import numpy as np
 
-    from jaxgen.scenarios import hall as hall
     from jaxgen import equilibrium as eq
     from jaxgen import models
+    from jaxgen.scenarios import hall as hall
     from jaxgen.sensitivity import jacobian
 
     T_SPH = 131.7  # GeV, D'Onofrio, Rummukainen, Tranberg, PRL 113 (2014) 141602
@@ -294,13 +389,23 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     heavy = chain(Spectrum(*(jnp.asarray(v) for v in (1e6,) * 6 + (T_SPH,))))
     light = chain(Spectrum(*(jnp.asarray(v) for v in (0.0,) * 6 + (T_SPH,))))
     labels = {n: _label(n, {**{k: "GeV" for k in tab.inputs}, "m_x_required": "GeV"}) for n in tab.inputs + tab.outputs}
-    _plot_table(tab, out / "mx_spectrum_elasticities.png", outputs=["b_over_bml", "m_x_required", "eta_b"],
-                labels=labels, title="m_X and B/(B-L) vs the MSSM spectrum at T_sph = 131.7 GeV (Hall chain composed with "
-                   "jaxgen.equilibrium)")
-    record["mx_spectrum"] = dict(inputs=list(tab.inputs), input_values=tab.input_values.tolist(),
-                                 outputs=list(tab.outputs), output_values=tab.output_values.tolist(),
-                                 elasticity=tab.elasticity.tolist(), fd_max_rel_error=fd,
-                                 c_heavy=float(heavy.b_over_bml), c_light=float(light.b_over_bml))
+    _plot_table(
+        tab,
+        out / "mx_spectrum_elasticities.png",
+        outputs=["b_over_bml", "m_x_required", "eta_b"],
+        labels=labels,
+        title="m_X and B/(B-L) vs the MSSM spectrum at T_sph = 131.7 GeV (Hall chain composed with jaxgen.equilibrium)",
+    )
+    record["mx_spectrum"] = dict(
+        inputs=list(tab.inputs),
+        input_values=tab.input_values.tolist(),
+        outputs=list(tab.outputs),
+        output_values=tab.output_values.tolist(),
+        elasticity=tab.elasticity.tolist(),
+        fd_max_rel_error=fd,
+        c_heavy=float(heavy.b_over_bml),
+        c_light=float(light.b_over_bml),
+    )
     m_sph_unc = 2.3 / T_SPH * abs(tab.get("m_x_required", "t_sph"))
     # one light sfermion type alone (all other superpartners heavy): c per type
     single = {}
@@ -344,21 +449,38 @@ def _ardu_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
     t_j = time.perf_counter() - t0
     fd = tab.finite_difference_check()
     labels = {n: _label(n, ARDU_UNITS) for n in tab.inputs + tab.outputs}
-    _plot_table(tab, out / "ardu_elasticities.png", labels=labels, ncols=3, min_abs=1e-6,
-                title="Ardu et al. 2025 chain at the stau_R benchmark (Tables 3, 4): elasticities d ln|y| / d ln|x|")
+    _plot_table(
+        tab,
+        out / "ardu_elasticities.png",
+        labels=labels,
+        ncols=3,
+        min_abs=1e-6,
+        title="Ardu et al. 2025 chain at the stau_R benchmark (Tables 3, 4): elasticities d ln|y| / d ln|x|",
+    )
     # a point where the washout matters: an explicit bino Majorana mass ("direct")
     st = ardu.ArduSettings(majorana="direct")
     p2 = ardu.ArduParams.benchmark(m_majorana=0.3)
     tab2 = jacobian(lambda q: ardu.rsymmetric_adm(q, st), p2, outputs=outputs)
     fd2 = tab2.finite_difference_check()
-    _plot_table(tab2, out / "ardu_elasticities_washout.png", labels=labels, ncols=3, min_abs=1e-6,
-                title=f"Ardu et al. chain with M_M = 0.3 GeV (majorana='direct'): epsilon = "
-                    f"{tab2.output_values[2]:.3f}")
-    record["ardu_sensitivity"] = dict(inputs=list(tab.inputs), outputs=list(tab.outputs),
-                                      values=tab.output_values.tolist(), elasticity=tab.elasticity.tolist(),
-                                      fd_max_rel_error=fd, seconds_jacobian=t_j,
-                                      washout_point=dict(values=tab2.output_values.tolist(),
-                                                         elasticity=tab2.elasticity.tolist(), fd_max_rel_error=fd2))
+    _plot_table(
+        tab2,
+        out / "ardu_elasticities_washout.png",
+        labels=labels,
+        ncols=3,
+        min_abs=1e-6,
+        title=f"Ardu et al. chain with M_M = 0.3 GeV (majorana='direct'): epsilon = {tab2.output_values[2]:.3f}",
+    )
+    record["ardu_sensitivity"] = dict(
+        inputs=list(tab.inputs),
+        outputs=list(tab.outputs),
+        values=tab.output_values.tolist(),
+        elasticity=tab.elasticity.tolist(),
+        fd_max_rel_error=fd,
+        seconds_jacobian=t_j,
+        washout_point=dict(
+            values=tab2.output_values.tolist(), elasticity=tab2.elasticity.tolist(), fd_max_rel_error=fd2
+        ),
+    )
     keep = [x for x in tab.inputs if any(abs(tab.elasticity[:, tab.inputs.index(x)]) > 1e-6)]
     keep2 = [x for x in tab2.inputs if any(abs(tab2.elasticity[:, tab2.inputs.index(x)]) > 1e-6)]
     return [
@@ -400,18 +522,26 @@ def main(out: pathlib.Path) -> str:
     record: dict = {}
     lines = ["## Gradient fits and sensitivity analysis", ""]
     timings = {}
-    for name, fn in (("fits", lambda: _hall_fits(out, plt, record)),
-                     ("hall_sensitivity", lambda: _hall_sensitivity(out, record)),
-                     ("mx_spectrum", lambda: _spectrum_sensitivity(out, record)),
-                     ("ardu_sensitivity", lambda: _ardu_sensitivity(out, record))):
+    for name, fn in (
+        ("fits", lambda: _hall_fits(out, plt, record)),
+        ("hall_sensitivity", lambda: _hall_sensitivity(out, record)),
+        ("mx_spectrum", lambda: _spectrum_sensitivity(out, record)),
+        ("ardu_sensitivity", lambda: _ardu_sensitivity(out, record)),
+    ):
         t0 = time.perf_counter()
         lines += fn()
         timings[name] = time.perf_counter() - t0
     record["timings_s"] = timings
-    _common.write_record(out, "fit_sensitivity", {"observed": "planck2018", "hall": "HallParams.benchmark()",
-                                                  "ardu": "ArduParams.benchmark('slepton_R')"}, record)
-    lines += [f"Timings (s, incl. compilation): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + ".",
-              "Data: `fit_sensitivity.json`."]
+    _common.write_record(
+        out,
+        "fit_sensitivity",
+        {"observed": "planck2018", "hall": "HallParams.benchmark()", "ardu": "ArduParams.benchmark('slepton_R')"},
+        record,
+    )
+    lines += [
+        "Timings (s, incl. compilation): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + ".",
+        "Data: `fit_sensitivity.json`.",
+    ]
     return "\n".join(lines)
 
 

@@ -54,15 +54,17 @@ def main(out: pathlib.Path) -> str:
         if table != "saikawa_shirai":
             ref = curves["saikawa_shirai"]
             axes[2].plot(temps, g_rho / ref[0] - 1.0, color=col, lw=1.4, label=f"{TABLE_LABELS[table]}: $g_{{*\\rho}}$")
-            axes[2].plot(temps, g_s / ref[1] - 1.0, color=col, lw=1.0, ls="--",
-                         label=f"{TABLE_LABELS[table]}: $g_{{*s}}$")
+            axes[2].plot(
+                temps, g_s / ref[1] - 1.0, color=col, lw=1.0, ls="--", label=f"{TABLE_LABELS[table]}: $g_{{*s}}$"
+            )
     axes[0].axhline(106.75, color="k", lw=0.6, ls="-.", label="ideal-gas SM, 106.75")
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("$g_*(T)$")
     axes[0].legend(fontsize=7, ncol=1, loc="lower right")
-    axes[0].set_title("SM effective degrees of freedom (cubic spline in ln T; dotted: table edges, constant beyond)",
-                      fontsize=9)
+    axes[0].set_title(
+        "SM effective degrees of freedom (cubic spline in ln T; dotted: table edges, constant beyond)", fontsize=9
+    )
     axes[1].set_ylabel(r"$d\ln g_{*s}/d\ln T$")
     axes[1].legend(fontsize=7)
     axes[2].set_ylabel("relative to Saikawa-Shirai")
@@ -81,14 +83,21 @@ def main(out: pathlib.Path) -> str:
     t_ref = jnp.asarray(T_REF)
     for table in TABLE_LABELS:
         g_rho, g_s, _ = (np.asarray(a) for a in evaluate(Cosmology(table), t_ref))
-        results[table] = {"T_GeV": list(T_REF), "g_rho": g_rho.tolist(), "g_s": g_s.tolist(),
-                          "range_GeV": list(table_range(table))}
+        results[table] = {
+            "T_GeV": list(T_REF),
+            "g_rho": g_rho.tolist(),
+            "g_s": g_s.tolist(),
+            "range_GeV": list(table_range(table)),
+        }
     for i, t in enumerate(T_REF):
         vals = [results[tb]["g_rho"][i] for tb in TABLE_LABELS]
         vals_s = [results[tb]["g_s"][i] for tb in TABLE_LABELS]
         spread = (max(vals) - min(vals)) / vals[0]
-        rows.append(f"| {t:g} | " + " | ".join(f"{a:.3f} / {b:.3f}" for a, b in zip(vals, vals_s))
-                    + f" | {100 * spread:.1f} % |")
+        rows.append(
+            f"| {t:g} | "
+            + " | ".join(f"{a:.3f} / {b:.3f}" for a, b in zip(vals, vals_s))
+            + f" | {100 * spread:.1f} % |"
+        )
     # largest disagreement over 1e-4..1e4 GeV (inside every table)
     inside = (temps > 1e-4) & (temps < 1e4)
     worst = {}
@@ -114,10 +123,16 @@ def main(out: pathlib.Path) -> str:
     ss_top = float(ss_rho[temps <= table_range("saikawa_shirai")[1]][-1])
     sel = (temps > 10.0) & (temps < 12.0)
     slope_10_12 = float(ss_dl[sel].min())
-    results["text_numbers"] = dict(above_ew_rel=above_ew, rel_1_100_GeV=mid, below_10MeV_max_abs=low,
-                                   saikawa_shirai_top=ss_top, slope_10_12_GeV_min=slope_10_12)
-    _common.write_record(out, "gstar_tables", {"T_ref_GeV": list(T_REF), "interpolation": "clamped cubic in ln T"},
-                         results)
+    results["text_numbers"] = dict(
+        above_ew_rel=above_ew,
+        rel_1_100_GeV=mid,
+        below_10MeV_max_abs=low,
+        saikawa_shirai_top=ss_top,
+        slope_10_12_GeV_min=slope_10_12,
+    )
+    _common.write_record(
+        out, "gstar_tables", {"T_ref_GeV": list(T_REF), "interpolation": "clamped cubic in ln T"}, results
+    )
 
     lines = [
         "## Effective degrees of freedom g*(T)",
@@ -131,12 +146,18 @@ def main(out: pathlib.Path) -> str:
         "|---|---|---|---|---|",
         *rows,
         "",
-        "Tabulated ranges: " + "; ".join(f"{TABLE_LABELS[t]} {results[t]['range_GeV'][0]:.3g}-"
-                                         f"{results[t]['range_GeV'][1]:.3g} GeV" for t in TABLE_LABELS) + ".",
+        "Tabulated ranges: "
+        + "; ".join(
+            f"{TABLE_LABELS[t]} {results[t]['range_GeV'][0]:.3g}-{results[t]['range_GeV'][1]:.3g} GeV"
+            for t in TABLE_LABELS
+        )
+        + ".",
         "",
         "Largest difference in g_*rho from Saikawa-Shirai for 1e-4 < T < 1e4 GeV: "
-        + "; ".join(f"{TABLE_LABELS[t]} {100 * w['max_rel_diff_g_rho']:+.1f} % at T = {w['at_T_GeV']:.3g} GeV"
-                    for t, w in worst.items())
+        + "; ".join(
+            f"{TABLE_LABELS[t]} {100 * w['max_rel_diff_g_rho']:+.1f} % at T = {w['at_T_GeV']:.3g} GeV"
+            for t, w in worst.items()
+        )
         + f". Between 200 GeV and {t_hi:.3g} GeV the other two tables are {100 * above_ew[0]:+.1f} % to "
         f"{100 * above_ew[1]:+.1f} % off Saikawa-Shirai (which includes interaction corrections and reaches "
         f"{ss_top:.1f} at its top, not the ideal-gas 106.75); between 1 and 100 GeV they are {100 * mid[0]:+.1f} % "
@@ -147,8 +168,9 @@ def main(out: pathlib.Path) -> str:
         "",
         "The Saikawa-Shirai table has small kinks of its own (where its patches are joined), visible as steps in "
         "d ln g_*s/d ln T in the middle panel; between 10 and 12 GeV its smallest slope is "
-        f"{slope_10_12:.3f}" + (" (g_*s decreases slightly with T there)" if slope_10_12 < 0
-                                                    else "") + ". The spline reproduces the table exactly, so "
+        f"{slope_10_12:.3f}"
+        + (" (g_*s decreases slightly with T there)" if slope_10_12 < 0 else "")
+        + ". The spline reproduces the table exactly, so "
         "these features are the table's, not the interpolation's.",
         "",
     ]

@@ -78,11 +78,28 @@ AXES = (
     ("b_over_bml", 0.079, 0.606, False, "1"),
 )
 
-UNITS = {"yield_fi": "1", "eta_x": "1", "eta_b": "1", "epsilon": "1", "omega_x_h2": "1", "omega_b_h2": "1",
-         "dm_to_baryon": "1", "m_x_required": "GeV", "decay_length": "m", "losp_lifetime": "s",
-         "decay_length_relic": "m", "tau_psi_lhu": "s", "tau_psi_xudd": "s", "t_ratio_fi": "1", "t_vis_decay": "GeV",
-         "t_x_decay": "GeV", "t_x_fo": "GeV", "hidden_freezeout_running": "1", "thermalization_ratio": "1",
-         "symmetric_fraction": "1"}
+UNITS = {
+    "yield_fi": "1",
+    "eta_x": "1",
+    "eta_b": "1",
+    "epsilon": "1",
+    "omega_x_h2": "1",
+    "omega_b_h2": "1",
+    "dm_to_baryon": "1",
+    "m_x_required": "GeV",
+    "decay_length": "m",
+    "losp_lifetime": "s",
+    "decay_length_relic": "m",
+    "tau_psi_lhu": "s",
+    "tau_psi_xudd": "s",
+    "t_ratio_fi": "1",
+    "t_vis_decay": "GeV",
+    "t_x_decay": "GeV",
+    "t_x_fo": "GeV",
+    "hidden_freezeout_running": "1",
+    "thermalization_ratio": "1",
+    "symmetric_fraction": "1",
+}
 
 
 def _point_class():
@@ -108,8 +125,14 @@ def make_design(n: int, seed: int = SEED):
 
     from jaxgen.sweep import Axis, sobol_design
 
-    base = _point_class()(lam=jnp.asarray(2.489e-9), eps0=jnp.asarray(0.01), phase=jnp.asarray(-math.pi / 30),
-                          m_losp=jnp.asarray(100.0), mass_ratio=jnp.asarray(3.0), b_over_bml=jnp.asarray(28 / 79))
+    base = _point_class()(
+        lam=jnp.asarray(2.489e-9),
+        eps0=jnp.asarray(0.01),
+        phase=jnp.asarray(-math.pi / 30),
+        m_losp=jnp.asarray(100.0),
+        mass_ratio=jnp.asarray(3.0),
+        b_over_bml=jnp.asarray(28 / 79),
+    )
     axes = [Axis(p, lo, hi, log=lg, units=u) for p, lo, hi, lg, u in AXES]
     return sobol_design(base, axes, n=int(n), seed=seed)
 
@@ -132,8 +155,15 @@ def make_point_fn(settings):
 
     def f(q):
         m_x = jnp.abs(q.b_over_bml) * c.M_PROTON * ratio
-        p = HallParams(m_a=q.mass_ratio * q.m_losp, lam=q.lam, eps0=q.eps0, phase=q.phase, m_losp=q.m_losp,
-                       m_x=m_x, b_over_bml=q.b_over_bml)
+        p = HallParams(
+            m_a=q.mass_ratio * q.m_losp,
+            lam=q.lam,
+            eps0=q.eps0,
+            phase=q.phase,
+            m_losp=q.m_losp,
+            m_x=m_x,
+            b_over_bml=q.b_over_bml,
+        )
         return asymmetric_freezein(p, settings)
 
     return f
@@ -162,10 +192,20 @@ def memory_probe(n: int, chunk_size: int, host_devices: int | None = None) -> di
     tmp = tempfile.mkdtemp(prefix="hall_sweep_mem_")
     env = dict(os.environ)
     if host_devices:
-        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={host_devices}")
+        env["XLA_FLAGS"] = env.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={host_devices}"
     try:
-        cmd = [sys.executable, "-m", "jaxgen.reproduce.hall_sweep", "--memprobe", "--n", str(n), "--chunk",
-               str(chunk_size), "--out", tmp]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jaxgen.reproduce.hall_sweep",
+            "--memprobe",
+            "--n",
+            str(n),
+            "--chunk",
+            str(chunk_size),
+            "--out",
+            tmp,
+        ]
         parent_ru = _ru_maxrss_mb()  # what the child's ru_maxrss starts from (inherited over fork + exec)
         res = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         return {**json.loads(res.stdout.strip().splitlines()[-1]), "parent_ru_maxrss_mb_at_start": parent_ru}
@@ -179,13 +219,26 @@ def _memprobe_main(n: int, chunk_size: int, out: pathlib.Path) -> None:
     _common.setup_jax()
     _warm_imports()
     m0 = _common.process_memory_mb()
-    run = run_sweep(make_point_fn(make_settings()), make_design(n), chunk_size=chunk_size, out=out / "nc",
-                    quiet=True, units=UNITS)
+    run = run_sweep(
+        make_point_fn(make_settings()), make_design(n), chunk_size=chunk_size, out=out / "nc", quiet=True, units=UNITS
+    )
     m1 = _common.process_memory_mb()
-    print(json.dumps({"chunk_size": chunk_size, "n": n, "n_devices": run.n_devices, "points_per_s": run.points_per_s,
-                      "compile_s": run.compile_s, "run_s": run.run_s, "rss_after_import_mb": m0["current"],
-                      "peak_rss_mb": m1["peak"], "memory_source": m1["source"],
-                      "ru_maxrss_mb_inherited": _ru_maxrss_mb()}))
+    print(
+        json.dumps(
+            {
+                "chunk_size": chunk_size,
+                "n": n,
+                "n_devices": run.n_devices,
+                "points_per_s": run.points_per_s,
+                "compile_s": run.compile_s,
+                "run_s": run.run_s,
+                "rss_after_import_mb": m0["current"],
+                "peak_rss_mb": m1["peak"],
+                "memory_source": m1["source"],
+                "ru_maxrss_mb_inherited": _ru_maxrss_mb(),
+            }
+        )
+    )
 
 
 def plain_vmap_rate(f, design, chunk_size: int) -> dict:
@@ -213,12 +266,18 @@ def plain_vmap_rate(f, design, chunk_size: int) -> dict:
     t_compile = time.perf_counter() - t0
     jax.block_until_ready(compiled(jnp.asarray(pad[:chunk_size])))  # warm-up (first execution), not timed
     t0 = time.perf_counter()
-    outs = [compiled(jnp.asarray(pad[i * chunk_size:(i + 1) * chunk_size])) for i in range(n_chunks)]
+    outs = [compiled(jnp.asarray(pad[i * chunk_size : (i + 1) * chunk_size])) for i in range(n_chunks)]
     jax.block_until_ready(outs)
     t_run = time.perf_counter() - t0
     eta_b = np.concatenate([np.asarray(o.eta_b) for o in outs])[:n]
-    return {"points_per_s": n / t_run, "run_s": t_run, "compile_s": t_compile, "design_s": t_design,
-            "design_points_per_s": n / t_design, "eta_b": eta_b}
+    return {
+        "points_per_s": n / t_run,
+        "run_s": t_run,
+        "compile_s": t_compile,
+        "design_s": t_design,
+        "design_points_per_s": n / t_design,
+        "eta_b": eta_b,
+    }
 
 
 def analyse(ds) -> dict:
@@ -250,32 +309,51 @@ def analyse(ds) -> dict:
     mx_check = float(np.max(np.abs(g["m_x_required"][valid] / m_x[valid] - 1.0))) if valid.any() else float("nan")
     # every bit the chain defines (read from the module: new bits are counted too), errors from status, diagnostics
     # from flags
-    bits = {name: int(((status if bit & sh.STATUS_ERROR_MASK else flags) & bit != 0).sum())
-            for name, bit in _common.status_bits(sh)}
+    bits = {
+        name: int(((status if bit & sh.STATUS_ERROR_MASK else flags) & bit != 0).sum())
+        for name, bit in _common.status_bits(sh)
+    }
     error_bits = [name for name, bit in _common.status_bits(sh) if bit & sh.STATUS_ERROR_MASK]
     diagnostic_bits = [name for name, bit in _common.status_bits(sh) if bit & sh.STATUS_DIAGNOSTIC_MASK]
     L = g["decay_length"][allowed]
     return {
-        "n": int(len(status)), "n_valid": int(valid.sum()), "n_ok_mask": int(ok.sum()), "n_nan": n_nan,
-        "n_nonfinite": n_nonfinite, "n_eta_b_within_tol": int((valid & eta_ok).sum()),
+        "n": int(len(status)),
+        "n_valid": int(valid.sum()),
+        "n_ok_mask": int(ok.sum()),
+        "n_nan": n_nan,
+        "n_nonfinite": n_nonfinite,
+        "n_eta_b_within_tol": int((valid & eta_ok).sum()),
         "n_eta_b_wrong_sign": int((valid & (g["eta_b"] < 0)).sum()),
         "n_valid_sin_phase_positive": int((valid & (np.sin(g["phase"]) > 0)).sum()),
         "n_sin_phase_positive": int((np.sin(g["phase"]) > 0).sum()),
-        "n_valid_eta_b_positive": int((valid & (g["eta_b"] > 0)).sum()), "n_allowed": int(allowed.sum()),
+        "n_valid_eta_b_positive": int((valid & (g["eta_b"] > 0)).sum()),
+        "n_allowed": int(allowed.sum()),
         "n_allowed_freezeout_before_decay": int((allowed & ((flags & sh.STATUS_FREEZEOUT_BEFORE_DECAY) != 0)).sum()),
-        "bit_counts": bits, "error_bits": error_bits, "diagnostic_bits": diagnostic_bits,
+        "bit_counts": bits,
+        "error_bits": error_bits,
+        "diagnostic_bits": diagnostic_bits,
         "max_rel_m_x_required_vs_m_x": mx_check,
         "eq42_relic_vs_derived_rel": [float(np.median(np.abs(rel42))), float(np.max(np.abs(rel42)))]
-        if rel42.size else [float("nan")] * 2,
+        if rel42.size
+        else [float("nan")] * 2,
         "allowed_L_vs_relic_rel_max": float(np.max(np.abs(rel_allowed))) if rel_allowed.size else float("nan"),
         "allowed_eps_range": [float(eps[allowed].min()), float(eps[allowed].max())] if allowed.any() else None,
         "allowed_L_range_m": [float(L.min()), float(L.max())] if L.size else None,
-        "allowed_L_fractions": {"<1mm": float(np.mean(L < 1e-3)) if L.size else 0.0,
-                                "1mm-1m": float(np.mean((L >= 1e-3) & (L < 1.0))) if L.size else 0.0,
-                                "1m-10m": float(np.mean((L >= 1.0) & (L < 10.0))) if L.size else 0.0,
-                                ">10m": float(np.mean(L >= 10.0)) if L.size else 0.0},
-        "_arrays": {"eps": eps, "L": g["decay_length"], "valid": valid, "allowed": allowed, "m_losp": m_losp,
-                    "m_a": m_a, "m_x": m_x},
+        "allowed_L_fractions": {
+            "<1mm": float(np.mean(L < 1e-3)) if L.size else 0.0,
+            "1mm-1m": float(np.mean((L >= 1e-3) & (L < 1.0))) if L.size else 0.0,
+            "1m-10m": float(np.mean((L >= 1.0) & (L < 10.0))) if L.size else 0.0,
+            ">10m": float(np.mean(L >= 10.0)) if L.size else 0.0,
+        },
+        "_arrays": {
+            "eps": eps,
+            "L": g["decay_length"],
+            "valid": valid,
+            "allowed": allowed,
+            "m_losp": m_losp,
+            "m_a": m_a,
+            "m_x": m_x,
+        },
     }
 
 
@@ -310,18 +388,41 @@ def make_figure(res: dict, path: pathlib.Path, n: int) -> None:
             y_al = L[allowed]
             ylabel = r"LOSP proper decay length $c\tau$ [m]  ($\beta\gamma$ = 1)"
             for mm, ls in ((100.0, "-"), (2000.0, "--")):
-                ax.loglog(e_line, np.asarray(sg.losp_decay_length(e_line, m_x_sm, 1.1 * mm, mm)), "b" + ls, lw=1.2,
-                          label=fr"eq. (4.2) derived, $m_{{LOSP}}$ = {mm:g} GeV, $m_a$ = 1.1 $m_{{LOSP}}$, c = 28/79")
+                ax.loglog(
+                    e_line,
+                    np.asarray(sg.losp_decay_length(e_line, m_x_sm, 1.1 * mm, mm)),
+                    "b" + ls,
+                    lw=1.2,
+                    label=rf"eq. (4.2) derived, $m_{{LOSP}}$ = {mm:g} GeV, $m_a$ = 1.1 $m_{{LOSP}}$, c = 28/79",
+                )
         else:
             scale = (a["m_losp"] * a["m_a"] / 1e4) / a["m_x"]
             y_al = (L * scale)[allowed]
             ylabel = r"$c\tau\,(m_{LOSP} m_a/(100\,\mathrm{GeV})^2)\,(1\,\mathrm{GeV}/m_X)$ [m]"
-            ax.loglog(e_line, np.asarray(sg.losp_decay_length(e_line, 1.0, 100.0, 100.0)), "b-", lw=1.5,
-                      label=r"eq. (4.2) derived: 3.64 m $(\epsilon_a/10^{-5})$")
-            ax.loglog(e_line, np.asarray(sg.hall_eq_4_2(e_line, 1.0, 100.0, 100.0, gamma=1.0)), "k:", lw=1.5,
-                      label=r"eq. (4.2) as printed, $\gamma$ = 1: 5 m $(\epsilon_a/10^{-5})$")
-        s = ax.scatter(eps[allowed], y_al, c=a["m_losp"][allowed], s=3, cmap="viridis", norm=LogNorm(50, 2000),
-                       zorder=3, label=f"allowed ({int(allowed.sum())} points)")
+            ax.loglog(
+                e_line,
+                np.asarray(sg.losp_decay_length(e_line, 1.0, 100.0, 100.0)),
+                "b-",
+                lw=1.5,
+                label=r"eq. (4.2) derived: 3.64 m $(\epsilon_a/10^{-5})$",
+            )
+            ax.loglog(
+                e_line,
+                np.asarray(sg.hall_eq_4_2(e_line, 1.0, 100.0, 100.0, gamma=1.0)),
+                "k:",
+                lw=1.5,
+                label=r"eq. (4.2) as printed, $\gamma$ = 1: 5 m $(\epsilon_a/10^{-5})$",
+            )
+        s = ax.scatter(
+            eps[allowed],
+            y_al,
+            c=a["m_losp"][allowed],
+            s=3,
+            cmap="viridis",
+            norm=LogNorm(50, 2000),
+            zorder=3,
+            label=f"allowed ({int(allowed.sum())} points)",
+        )
         for y, lab in bands:
             ax.axhline(y, color="r", lw=0.7, ls="-.", zorder=2)
             ax.text(1.5e-12, y * 1.25, lab, color="r", fontsize=8)
@@ -338,10 +439,14 @@ def make_figure(res: dict, path: pathlib.Path, n: int) -> None:
             cb = fig.colorbar(s, ax=ax, pad=0.01)
             cb.set_label(r"$m_{LOSP}$ [GeV] (allowed points)")
             label_log_colorbar(cb)
-    axs[0].set_title(f"Hall et al. asym. freeze-in, {n} Sobol points, $g_*$ = 100: allowed = "
-                     fr"$\eta_B$ within {100 * ETA_B_TOL:.0f}%, $m_X$ = $m_X^{{req}}$", fontsize=9)
-    axs[1].set_title("allowed points rescaled: collapse onto eq. (4.2); orange: 1 mm - 10 m (LHC displaced/"
-                     "in detector)", fontsize=9)
+    axs[0].set_title(
+        f"Hall et al. asym. freeze-in, {n} Sobol points, $g_*$ = 100: allowed = "
+        rf"$\eta_B$ within {100 * ETA_B_TOL:.0f}%, $m_X$ = $m_X^{{req}}$",
+        fontsize=9,
+    )
+    axs[1].set_title(
+        "allowed points rescaled: collapse onto eq. (4.2); orange: 1 mm - 10 m (LHC displaced/in detector)", fontsize=9
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -373,15 +478,26 @@ def gstar_comparison(n_sub: int, ds_const) -> dict:
     both = (np.asarray(t.status) == 0) & (cst["status"] == 0) & (cst["eta_b"] != 0)
     r_eta = np.asarray(t.eta_b)[both] / cst["eta_b"][both]
     r_len = np.asarray(t.decay_length_relic)[both] / cst["decay_length_relic"][both]
-    return {"n": n_sub, "points_per_s": n_sub / min(times), "compile_s": compile_s,
-            "n_both_valid": int(both.sum()),
-            "eta_b_ratio_tab_over_const": [float(np.min(r_eta)), float(np.median(r_eta)), float(np.max(r_eta))],
-            "decay_length_relic_ratio": [float(np.min(r_len)), float(np.median(r_len)), float(np.max(r_len))],
-            "flags_agree_fraction": float(np.mean(np.asarray(t.flags) == cst["flags"]))}
+    return {
+        "n": n_sub,
+        "points_per_s": n_sub / min(times),
+        "compile_s": compile_s,
+        "n_both_valid": int(both.sum()),
+        "eta_b_ratio_tab_over_const": [float(np.min(r_eta)), float(np.median(r_eta)), float(np.max(r_eta))],
+        "decay_length_relic_ratio": [float(np.min(r_len)), float(np.median(r_len)), float(np.max(r_len))],
+        "flags_agree_fraction": float(np.mean(np.asarray(t.flags) == cst["flags"])),
+    }
 
 
-def main(out: pathlib.Path, n: int = N_REPORT, chunk: int = CHUNK, mem_chunks=MEM_CHUNKS,
-         n_gstar: int = N_GSTAR_SUBSET, keep_netcdf: bool = False, sharded_probe: bool = False) -> str:
+def main(
+    out: pathlib.Path,
+    n: int = N_REPORT,
+    chunk: int = CHUNK,
+    mem_chunks=MEM_CHUNKS,
+    n_gstar: int = N_GSTAR_SUBSET,
+    keep_netcdf: bool = False,
+    sharded_probe: bool = False,
+) -> str:
     """Run the sweep (n points), the measurements and the figure; write into ``out``; return the Markdown section.
 
     ``keep_netcdf``: keep the NetCDF sweep directory ``out/sweep_nc`` (the full experiment); otherwise it is
@@ -404,8 +520,11 @@ def main(out: pathlib.Path, n: int = N_REPORT, chunk: int = CHUNK, mem_chunks=ME
 
     # 1. peak memory per chunk size: fresh subprocesses (NetCDF output, nothing kept in memory)
     mem = [memory_probe(n, int(cs)) for cs in mem_chunks]
-    shard = ({"1_device": memory_probe(n, chunk), "2_virtual_devices": memory_probe(n, chunk, host_devices=2)}
-             if sharded_probe else None)
+    shard = (
+        {"1_device": memory_probe(n, chunk), "2_virtual_devices": memory_probe(n, chunk, host_devices=2)}
+        if sharded_probe
+        else None
+    )
 
     # 2. plain jit(vmap) over the same chunks (the reference for the engine + sharding overhead); it runs first, so
     #    the one-off warm-up of the process (thread pools, first allocations) is not charged to run_sweep
@@ -425,8 +544,7 @@ def main(out: pathlib.Path, n: int = N_REPORT, chunk: int = CHUNK, mem_chunks=ME
         tmp = tempfile.mkdtemp(prefix="hall_sweep_nc_")
         nc_dir = pathlib.Path(tmp) / "sweep_nc"
     try:
-        run_nc = run_sweep(f, design, chunk_size=chunk, out=nc_dir, quiet=True, units=UNITS,
-                           description="hall_sweep")
+        run_nc = run_sweep(f, design, chunk_size=chunk, out=nc_dir, quiet=True, units=UNITS, description="hall_sweep")
         ds_nc = load_sweep(nc_dir)
         nc_identical = all(np.array_equal(np.asarray(ds_nc[k]), np.asarray(ds[k])) for k in ds.data_vars)
         nc_bytes = sum(p.stat().st_size for p in nc_dir.iterdir())
@@ -445,20 +563,37 @@ def main(out: pathlib.Path, n: int = N_REPORT, chunk: int = CHUNK, mem_chunks=ME
     import jax
 
     timing = {
-        "n_devices": run_mem.n_devices, "devices": [str(d) for d in jax.local_devices()],
-        "chunk_size": chunk, "in_memory": {"points_per_s": run_mem.points_per_s, "run_s": run_mem.run_s,
-                                           "compile_s": run_mem.compile_s},
-        "netcdf": {"points_per_s": run_nc.points_per_s, "run_s": run_nc.run_s, "compile_s": run_nc.compile_s,
-                   "bytes": nc_bytes, "identical_to_in_memory": nc_identical},
+        "n_devices": run_mem.n_devices,
+        "devices": [str(d) for d in jax.local_devices()],
+        "chunk_size": chunk,
+        "in_memory": {"points_per_s": run_mem.points_per_s, "run_s": run_mem.run_s, "compile_s": run_mem.compile_s},
+        "netcdf": {
+            "points_per_s": run_nc.points_per_s,
+            "run_s": run_nc.run_s,
+            "compile_s": run_nc.compile_s,
+            "bytes": nc_bytes,
+            "identical_to_in_memory": nc_identical,
+        },
         "plain_jit_vmap": {**plain, "identical_eta_b": plain_identical},
         "engine_overhead_vs_plain": plain["points_per_s"] / run_mem.points_per_s - 1.0,
-        "memory": mem, "sharded_probe": shard, "wall_s": wall,
+        "memory": mem,
+        "sharded_probe": shard,
+        "wall_s": wall,
     }
     record = {k: v for k, v in res.items() if not k.startswith("_")}
-    _common.write_record(out, "hall_sweep", {"n": n, "seed": SEED, "axes": AXES, "eta_b_tolerance": ETA_B_TOL,
-                                             "settings": "HallSettings(table='constant', g_star=100.0)",
-                                             "y_b_planck2018": _y_b()},
-                         {"analysis": record, "timing": timing, "gstar_tabulated_subset": gst})
+    _common.write_record(
+        out,
+        "hall_sweep",
+        {
+            "n": n,
+            "seed": SEED,
+            "axes": AXES,
+            "eta_b_tolerance": ETA_B_TOL,
+            "settings": "HallSettings(table='constant', g_star=100.0)",
+            "y_b_planck2018": _y_b(),
+        },
+        {"analysis": record, "timing": timing, "gstar_tabulated_subset": gst},
+    )
     return _markdown(n, res, timing, gst)
 
 
@@ -483,13 +618,18 @@ def _printed_over_derived() -> float:
 def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
     b = res["bit_counts"]
     fr = res["allowed_L_fractions"]
-    mem = ("; ".join(f"chunk {m['chunk_size']}: peak {m['peak_rss_mb']:.0f} MB ({m['points_per_s']:.3g} points/s)"
-                     for m in t["memory"])
-           + f" (resident after the imports: {t['memory'][0]['rss_after_import_mb']:.0f} MB; measured as the child's "
-           f"own {t['memory'][0].get('memory_source', 'VmHWM')}, not ru_maxrss, which Linux carries over from the "
-           "parent across fork + exec: report process at the start of the probes "
-           f"{t['memory'][0].get('parent_ru_maxrss_mb_at_start', 0.0):.0f} MB, the children's ru_maxrss "
-           + "/".join(f"{m.get('ru_maxrss_mb_inherited', 0.0):.0f}" for m in t["memory"]) + " MB)")
+    mem = (
+        "; ".join(
+            f"chunk {m['chunk_size']}: peak {m['peak_rss_mb']:.0f} MB ({m['points_per_s']:.3g} points/s)"
+            for m in t["memory"]
+        )
+        + f" (resident after the imports: {t['memory'][0]['rss_after_import_mb']:.0f} MB; measured as the child's "
+        f"own {t['memory'][0].get('memory_source', 'VmHWM')}, not ru_maxrss, which Linux carries over from the "
+        "parent across fork + exec: report process at the start of the probes "
+        f"{t['memory'][0].get('parent_ru_maxrss_mb_at_start', 0.0):.0f} MB, the children's ru_maxrss "
+        + "/".join(f"{m.get('ru_maxrss_mb_inherited', 0.0):.0f}" for m in t["memory"])
+        + " MB)"
+    )
     lines = [
         "## Allowed LOSP decay length vs eps: Sobol sweep of the asymmetric freeze-in chain (Hall et al. eq. 4.2)",
         "",
@@ -502,7 +642,8 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
         "",
         "![allowed LOSP decay length vs eps](hall_sweep_decay_length.png)",
         "",
-        "| quantity | value |", "|---|---|",
+        "| quantity | value |",
+        "|---|---|",
         f"| valid points (status 0) | {res['n_valid']} of {res['n']} (ok mask {res['n_ok_mask']}) |",
         f"| NaN / non-finite outputs | {res['n_nan']} / {res['n_nonfinite']} |",
         f"| valid points with eta_B > 0 / eta_B < 0 (wrong sign: excluded by the signed window) | "
@@ -513,13 +654,17 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
         f"| **allowed points** | **{res['n_allowed']}** (of which hidden freeze-out over before LOSP decay: "
         f"{res['n_allowed_freezeout_before_decay']}) |",
         "| error bits (status), points with each | " + ", ".join(f"{k} {b[k]}" for k in res["error_bits"]) + " |",
-        "| diagnostic flags (flags), points with each | " + ", ".join(f"{k} {b[k]}" for k in res["diagnostic_bits"])
+        "| diagnostic flags (flags), points with each | "
+        + ", ".join(f"{k} {b[k]}" for k in res["diagnostic_bits"])
         + " |",
         f"| allowed \\|eps_a\\| range | {res['allowed_eps_range'][0]:.2e} - {res['allowed_eps_range'][1]:.2e} |"
-        if res["allowed_eps_range"] else "| allowed eps range | none |",
+        if res["allowed_eps_range"]
+        else "| allowed eps range | none |",
         f"| allowed c tau range [m] | {res['allowed_L_range_m'][0]:.2e} - {res['allowed_L_range_m'][1]:.2e}; "
         f"<1 mm {100 * fr['<1mm']:.0f}%, 1 mm-1 m {100 * fr['1mm-1m']:.0f}%, 1-10 m {100 * fr['1m-10m']:.0f}%, "
-        f">10 m {100 * fr['>10m']:.0f}% |" if res["allowed_L_range_m"] else "| allowed c tau | none |",
+        f">10 m {100 * fr['>10m']:.0f}% |"
+        if res["allowed_L_range_m"]
+        else "| allowed c tau | none |",
         f"| allowed points: max \\|c tau / decay_length_relic - 1\\| | {res['allowed_L_vs_relic_rel_max']:.3f} "
         f"(5% in eta_B allows 1/0.95 - 1 = 0.053) |",
         f"| chain decay_length_relic / derived eq. (4.2) - 1 (valid points) | median "
@@ -533,9 +678,15 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
         f"{t['plain_jit_vmap']['design_points_per_s']:.3g} points/s; identical: "
         f"{t['plain_jit_vmap']['identical_eta_b']}) |",
         f"| peak memory (fresh process, NetCDF output) | {mem} |",
-        *([f"| fresh process, NetCDF, chunk {t['chunk_size']}: 1 CPU device vs 2 virtual CPU devices (sharded) | "
-           f"{t['sharded_probe']['1_device']['points_per_s']:.3g} vs "
-           f"{t['sharded_probe']['2_virtual_devices']['points_per_s']:.3g} points/s |"] if t["sharded_probe"] else []),
+        *(
+            [
+                f"| fresh process, NetCDF, chunk {t['chunk_size']}: 1 CPU device vs 2 virtual CPU devices (sharded) | "
+                f"{t['sharded_probe']['1_device']['points_per_s']:.3g} vs "
+                f"{t['sharded_probe']['2_virtual_devices']['points_per_s']:.3g} points/s |"
+            ]
+            if t["sharded_probe"]
+            else []
+        ),
         f"| tabulated g_*(T) (default settings, 384 nodes), first {gst['n']} points, jit(vmap) | "
         f"{gst['points_per_s']:.3g} points/s; "
         f"eta_B ratio tab/const min/median/max {'/'.join(f'{x:.3f}' for x in gst['eta_b_ratio_tab_over_const'])}; "

@@ -36,16 +36,32 @@ def _invariants(x):
     """Masses and rephasing-invariant mixing quantities (real vector)."""
     p = _params(x)
     ch, ne = cp.chargino_spectrum(p), cp.neutralino_spectrum(p)
-    return jnp.concatenate([ch.masses, ne.masses, jnp.abs(ch.V[:, 1]) ** 2, jnp.abs(ch.U[:, 1]) ** 2,
-                            jnp.abs(ne.N[:, 3]) ** 2, jnp.abs(ne.N[:, 0]) ** 2])
+    return jnp.concatenate(
+        [
+            ch.masses,
+            ne.masses,
+            jnp.abs(ch.V[:, 1]) ** 2,
+            jnp.abs(ch.U[:, 1]) ** 2,
+            jnp.abs(ne.N[:, 3]) ** 2,
+            jnp.abs(ne.N[:, 0]) ** 2,
+        ]
+    )
 
 
 @jax.jit
 def _mixing_raw(x):
     """The gauge-fixed mixing matrices themselves (real and imaginary parts)."""
     ch, ne = _spectra(x)
-    return jnp.concatenate([jnp.real(ch.U).ravel(), jnp.imag(ch.U).ravel(), jnp.real(ch.V).ravel(),
-                            jnp.imag(ch.V).ravel(), jnp.real(ne.N).ravel(), jnp.imag(ne.N).ravel()])
+    return jnp.concatenate(
+        [
+            jnp.real(ch.U).ravel(),
+            jnp.imag(ch.U).ravel(),
+            jnp.real(ch.V).ravel(),
+            jnp.imag(ch.V).ravel(),
+            jnp.real(ne.N).ravel(),
+            jnp.imag(ne.N).ravel(),
+        ]
+    )
 
 
 @jax.jit
@@ -57,8 +73,14 @@ def _explicit_matrices(M1, M2, mu, tb, mw=c.M_W, mz=c.M_Z, sw2=c.SIN2_THETA_W):
     b = math.atan(tb)
     sb, cb, sw, cw = math.sin(b), math.cos(b), math.sqrt(sw2), math.sqrt(1 - sw2)
     X = np.array([[M2, math.sqrt(2) * mw * sb], [math.sqrt(2) * mw * cb, mu]])
-    N = np.array([[M1, 0, -mz * cb * sw, mz * sb * sw], [0, M2, mz * cb * cw, -mz * sb * cw],
-                  [-mz * cb * sw, mz * cb * cw, 0, -mu], [mz * sb * sw, -mz * sb * cw, -mu, 0]])
+    N = np.array(
+        [
+            [M1, 0, -mz * cb * sw, mz * sb * sw],
+            [0, M2, mz * cb * cw, -mz * sb * cw],
+            [-mz * cb * sw, mz * cb * cw, 0, -mu],
+            [mz * sb * sw, -mz * sb * cw, -mu, 0],
+        ]
+    )
     return X, N
 
 
@@ -118,8 +140,17 @@ def test_gradients_finite_at_exact_chargino_degeneracy():
 
 def test_batched_equals_looped_and_vmap():
     rng = np.random.default_rng(0)
-    xs = jnp.asarray(np.column_stack([rng.uniform(200, 3000, 5), rng.uniform(200, 3000, 5), rng.uniform(100, 2000, 5),
-                                      rng.uniform(1.5, 40, 5), rng.uniform(-3, 3, (5, 3))]))
+    xs = jnp.asarray(
+        np.column_stack(
+            [
+                rng.uniform(200, 3000, 5),
+                rng.uniform(200, 3000, 5),
+                rng.uniform(100, 2000, 5),
+                rng.uniform(1.5, 40, 5),
+                rng.uniform(-3, 3, (5, 3)),
+            ]
+        )
+    )
     vm_inv = jax.vmap(_invariants)(xs)
     vm_eps = jax.vmap(_eps, in_axes=(0, None))(xs, 0.1)
     # broadcasting (array fields, no vmap) must agree too
@@ -160,8 +191,11 @@ def test_tree_coupling_mass_insertion_structure():
     # the C0 chain of eq. (2.6) (M2^* sin(beta)) and the mu cos(beta) chain interfere through cos(phi_2).
     M2a, mua, tb = 3000.0, 300.0, 10.0
     sb, cb = tb / math.sqrt(1 + tb**2), 1 / math.sqrt(1 + tb**2)
-    f = jax.jit(lambda phi2: cp.lambda_couplings(
-        cp.GauginoHiggsinoParams(M1=5000.0, M2=M2a, mu=mua, tan_beta=tb, phi_2=phi2), 1.0)[0])
+    f = jax.jit(
+        lambda phi2: cp.lambda_couplings(
+            cp.GauginoHiggsinoParams(M1=5000.0, M2=M2a, mu=mua, tan_beta=tb, phi_2=phi2), 1.0
+        )[0]
+    )
     for phi2 in (0.0, 1.0, 2.5):
         yc = f(phi2)
         pred = math.sqrt(2) * c.M_W * abs(M2a * np.exp(-1j * phi2) * sb + mua * cb) / (M2a**2 - mua**2)
@@ -177,8 +211,7 @@ def test_widths_pure_higgsino_limit_and_threshold():
     np.testing.assert_allclose(w.chargino[0], lam**2 * m1 * (1 - (mphi / m1) ** 2) ** 2 / (32 * math.pi), rtol=1e-6)
     # both light neutralinos are (H~d0 -+ H~u0)/sqrt2: |N_a4|^2 = 1/2, nu phi + nubar phi* summed -> 2 x 1/2
     mn = np.asarray(cp.neutralino_spectrum(p).masses[:2])
-    np.testing.assert_allclose(w.neutralino[:2], lam**2 * mn * (1 - (mphi / mn) ** 2) ** 2 / (32 * math.pi),
-                               rtol=1e-5)
+    np.testing.assert_allclose(w.neutralino[:2], lam**2 * mn * (1 - (mphi / mn) ** 2) ** 2 / (32 * math.pi), rtol=1e-5)
     w_closed = cp.lambda_decay_widths(p, lam, 2e6)
     assert np.all(np.asarray(w_closed.chargino) == 0) and np.all(np.isfinite(np.asarray(w_closed.neutralino)))
 
@@ -197,8 +230,11 @@ def test_master_formula_eq14_from_unitarity_and_discrepancy():
     assert abs(cp.master_formula_epsilon(A1, A2, A12) / eps_direct - 1) > 0.1 * ratio**2  # the expansion is real
     # vanishes for a CP-conserving phase (phi = arg(A1 A12 A2^*) = 0) and is odd in it
     assert cp.master_formula_epsilon(0.8, 2e-6, 3e-6) == 0.0
-    np.testing.assert_allclose(cp.master_formula_epsilon(np.conj(A1), np.conj(A2), np.conj(A12)),
-                               -cp.master_formula_epsilon(A1, A2, A12), rtol=1e-14)
+    np.testing.assert_allclose(
+        cp.master_formula_epsilon(np.conj(A1), np.conj(A2), np.conj(A12)),
+        -cp.master_formula_epsilon(A1, A2, A12),
+        rtol=1e-14,
+    )
     # Hall et al. eq. (1.5): C_FI = 1e-3, |A1| = 1, |A2| = |A12| = 1e-6 sqrt(m_B/100 GeV), sin(phi) = 1.
     # C_FI = 1.64 g/(g_*s sqrt(g_*rho)) (eq. 1.1) goes with the reduced Planck mass (default of master_formula_eta).
     # Printed "eta_X ~ 1e-2" (one digit); the printed eq. (1.4) (1/128 pi^3) gives 6.1e-3 (rounds to 1e-2 in
@@ -257,8 +293,9 @@ def test_interference_formula_eq25_sign_and_vanishing():
     # no phase -> 0; closed cut (no absorptive part) -> 0
     assert cp.interference_epsilon(0.7, jnp.array([0.05]), A0**2, jnp.array([0.3])) == 0.0
     assert cp.interference_epsilon(C0, jnp.array([C1]), A0**2, jnp.array([0.0])) == 0.0
-    g = jax.grad(lambda t: cp.interference_epsilon(0.7, jnp.array([0.05 * jnp.exp(1j * t)]), 1.0,
-                                                   jnp.array([0.3])))(0.4)
+    g = jax.grad(lambda t: cp.interference_epsilon(0.7, jnp.array([0.05 * jnp.exp(1j * t)]), 1.0, jnp.array([0.3])))(
+        0.4
+    )
     np.testing.assert_allclose(g, 2 * 0.7 * 0.05 * 0.3 * math.cos(0.4) / 0.49, rtol=1e-10)
 
 
@@ -330,8 +367,17 @@ def test_epsilon_gradients_and_bad_points():
 
 def test_widths_and_eps_batched_equals_looped_and_float32():
     rng = np.random.default_rng(7)
-    xs = jnp.asarray(np.column_stack([rng.uniform(200, 3000, 4), rng.uniform(200, 3000, 4), rng.uniform(100, 2000, 4),
-                                      rng.uniform(1.5, 40, 4), rng.uniform(-3, 3, (4, 3))]))
+    xs = jnp.asarray(
+        np.column_stack(
+            [
+                rng.uniform(200, 3000, 4),
+                rng.uniform(200, 3000, 4),
+                rng.uniform(100, 2000, 4),
+                rng.uniform(1.5, 40, 4),
+                rng.uniform(-3, 3, (4, 3)),
+            ]
+        )
+    )
     lam, mphi = jnp.asarray(rng.uniform(1e-8, 1e-7, 4)), jnp.asarray(rng.uniform(0, 150, 4))
     f = jax.jit(lambda x, l, m: cp.lambda_decay_widths(_params(x), l, m))
     wb = jax.vmap(f)(xs, lam, mphi)

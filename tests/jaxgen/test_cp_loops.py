@@ -63,8 +63,9 @@ def test_couplings_from_one_gauge_lagrangian():
     g = L._G2_DEFAULT
     gp = g * math.sqrt(sw2 / (1 - sw2))
     mw = c.M_W
-    p = cp.GauginoHiggsinoParams(M1=310.0, M2=870.0, mu=440.0, tan_beta=3.0, phi_1=0.2, phi_2=-0.7, phi_mu=1.1,
-                                 m_Z=mw / math.sqrt(1 - sw2))
+    p = cp.GauginoHiggsinoParams(
+        M1=310.0, M2=870.0, mu=440.0, tan_beta=3.0, phi_1=0.2, phi_2=-0.7, phi_mu=1.1, m_Z=mw / math.sqrt(1 - sw2)
+    )
     v = math.sqrt(2) * mw / g
     tb = 3.0
     sb, cb = tb / math.sqrt(1 + tb**2), 1 / math.sqrt(1 + tb**2)
@@ -138,8 +139,10 @@ def test_tree_widths(gen):
             assert float(gen.gamma_visible_chargino[1, j]) == 0.0
             continue
         pk = math.sqrt(lam) / (2 * mi)
-        m2sum = g**2 * ((abs(OL) ** 2 + abs(OR) ** 2) * (mi**2 + mj**2 - 2 * mw**2 + (mi**2 - mj**2) ** 2 / mw**2)
-                        - 12 * mi * mj * float(np.real(OL * np.conj(OR))))
+        m2sum = g**2 * (
+            (abs(OL) ** 2 + abs(OR) ** 2) * (mi**2 + mj**2 - 2 * mw**2 + (mi**2 - mj**2) ** 2 / mw**2)
+            - 12 * mi * mj * float(np.real(OL * np.conj(OR)))
+        )
         np.testing.assert_allclose(gen.gamma_visible_chargino[1, j], pk / (16 * math.pi * mi**2) * m2sum, rtol=1e-10)
 
 
@@ -168,13 +171,25 @@ def test_cpt_unitarity_sum_rule(gen):
 
 
 def test_zero_without_phases_or_open_cuts():
-    xs = np.array([
-        [250.0, 900.0, 420.0, 4.0, 0.0, 0.0, 0.0, 1.0, 30.0],  # all phases zero
-        [250.0, 900.0, 420.0, 4.0, math.pi, 0.0, math.pi, 1.0, 30.0],  # CP-conserving signs (M1 > 0, mu < 0, M2 < 0)
-        [250.0, 900.0, 420.0, 4.0, 0.0, math.pi, 0.0, 1.0, 30.0],
-        [1000.0, 1e5, 1030.0, 4.0, 0.4, 0.6, 0.3, 1.0, 30.0],  # compressed bino-higgsino: no W, Z, h cut open
-        [250.0, 900.0, 420.0, 4.0, 0.4, 0.6, 0.3, 1.0, 2000.0],  # phi_X heavier than every state
-    ])
+    xs = np.array(
+        [
+            [250.0, 900.0, 420.0, 4.0, 0.0, 0.0, 0.0, 1.0, 30.0],  # all phases zero
+            [
+                250.0,
+                900.0,
+                420.0,
+                4.0,
+                math.pi,
+                0.0,
+                math.pi,
+                1.0,
+                30.0,
+            ],  # CP-conserving signs (M1 > 0, mu < 0, M2 < 0)
+            [250.0, 900.0, 420.0, 4.0, 0.0, math.pi, 0.0, 1.0, 30.0],
+            [1000.0, 1e5, 1030.0, 4.0, 0.4, 0.6, 0.3, 1.0, 30.0],  # compressed bino-higgsino: no W, Z, h cut open
+            [250.0, 900.0, 420.0, 4.0, 0.4, 0.6, 0.3, 1.0, 2000.0],  # phi_X heavier than every state
+        ]
+    )
     r = _FV(jnp.asarray(xs))
     for k in range(3):
         scale = np.max(np.abs(r.delta_visible_neutralino[0])) + 1e-30
@@ -204,8 +219,7 @@ def test_rephasing_invariance_and_lambda_independence():
         np.testing.assert_allclose(r.eps_neutralino[k], r.eps_neutralino[0], rtol=1e-6, atol=1e-15)
     # widths and rate differences scale with |lambda|^2
     np.testing.assert_allclose(r.gamma_lambda_chargino[2], 1e-16 * r.gamma_lambda_chargino[0], rtol=1e-10)
-    np.testing.assert_allclose(r.delta_visible_chargino[2], 1e-16 * r.delta_visible_chargino[0], rtol=1e-5,
-                               atol=1e-30)
+    np.testing.assert_allclose(r.delta_visible_chargino[2], 1e-16 * r.delta_visible_chargino[0], rtol=1e-5, atol=1e-30)
     # per-flavour lambda vector: only sum |lambda_k|^2 enters (phases drop out)
     assert float(L._lambda_norm(jnp.array([0.6, 0.8j, 0.0]))) == pytest.approx(1.0, rel=1e-15)
     assert float(L._lambda_norm(-0.3 + 0.4j)) == pytest.approx(0.5, rel=1e-15)
@@ -241,7 +255,7 @@ def test_mass_insertion_limit_sec21():
     K = np.array(K)
     # sin(phi_2) shape: eps / sin(phi_2) constant to O(cot beta)
     for blk, tb in zip(range(4), (30.0, 100.0, 30.0, 100.0)):
-        e0 = eps[3 * blk:3 * blk + 3] / (aw * np.sin(phis))
+        e0 = eps[3 * blk : 3 * blk + 3] / (aw * np.sin(phis))
         assert np.ptp(e0) / np.mean(e0) < 5.0 / tb
     # one loop ratio K: independent of tan(beta), scale and phase (to O(cot beta))
     np.testing.assert_allclose(K[:12], np.mean(K[3:6]), rtol=0.15)
@@ -280,8 +294,10 @@ def test_gradients_against_finite_differences():
     x = jnp.asarray(X_GEN)
     rng = np.random.default_rng(3)
     # lambda enters eps only through the O(lambda^2) regulator widths: a tiny derivative, checked with a larger step
-    for scale, tol, h in ((np.array([10.0, 10.0, 10.0, 0.3, 0.5, 0.5, 0.5, 2e-4, 5.0]), 1e-9, 1e-5),
-                          (np.eye(9)[7], 1e-3, 1e-4)):
+    for scale, tol, h in (
+        (np.array([10.0, 10.0, 10.0, 0.3, 0.5, 0.5, 0.5, 2e-4, 5.0]), 1e-9, 1e-5),
+        (np.eye(9)[7], 1e-3, 1e-4),
+    ):
         v = jnp.asarray(rng.normal(size=9) * scale if scale.sum() > 1.5 else scale)
         y, dy = _JVP(x, v)
         fd = (_summary(x + h * v) - _summary(x - h * v)) / (2 * h)
@@ -300,7 +316,8 @@ def test_threshold_kinematics():
         assert float(f(m, 100.0, 80.0)) == 0.0
         assert float(jax.grad(f)(m, 100.0, 80.0)) == 0.0
     assert float(f(500.0, 100.0, 80.0)) == pytest.approx(
-        math.sqrt((500**2 - 180**2) * (500**2 - 20**2)) / 1000, rel=1e-14)
+        math.sqrt((500**2 - 180**2) * (500**2 - 20**2)) / 1000, rel=1e-14
+    )
     assert np.isfinite(float(jax.grad(f)(180.0 + 1e-6, 100.0, 80.0)))
 
 
@@ -382,8 +399,12 @@ def test_contact_terms_cancel_for_w_and_z():
     OUT, IN = np.asarray(OUT), np.asarray(IN)
     chi = lambda cpl: cpl[0] * L._PL + cpl[1] * L._PR  # noqa: E731
     flip = lambda cpl: cpl[0] * L._PR + cpl[1] * L._PL  # noqa: E731
-    cases = [(j, 1, 10) for j in range(4)] + [(4 + j, 2, 10) for j in range(2)] + [(j, 2, 8) for j in range(4)] \
-        + [(4 + j, 0, 8) for j in range(2)]  # (B, V incoming, A)
+    cases = (
+        [(j, 1, 10) for j in range(4)]
+        + [(4 + j, 2, 10) for j in range(2)]
+        + [(j, 2, 8) for j in range(4)]
+        + [(4 + j, 0, 8) for j in range(2)]
+    )  # (B, V incoming, A)
     for B, V, A in cases:
         lhs = sum(chi(OUT[4, A, k]) @ chi(IN[V, k, B]) for k in range(8))
         rhs = sum(flip(IN[V, A, lf]) @ chi(OUT[4, lf, B]) for lf in range(8, 12))
@@ -394,8 +415,12 @@ def test_contact_terms_cancel_for_w_and_z():
 def test_epsilon_from_spectrum_drop_in():
     """Same result type as epsilon_gaugino_higgsino; eps equals the full computation; LOSP status 1."""
     p = _params(X_GEN)
-    f = jax.jit(lambda p: (cp.epsilon_from_spectrum(p, "chargino", -1, lam=X_GEN[7], m_phi=X_GEN[8]),
-                           cp.epsilon_from_spectrum(p, "neutralino", 0, lam=X_GEN[7], m_phi=X_GEN[8])))
+    f = jax.jit(
+        lambda p: (
+            cp.epsilon_from_spectrum(p, "chargino", -1, lam=X_GEN[7], m_phi=X_GEN[8]),
+            cp.epsilon_from_spectrum(p, "neutralino", 0, lam=X_GEN[7], m_phi=X_GEN[8]),
+        )
+    )
     a, b = f(p)
     full = _F(jnp.asarray(X_GEN))
     assert isinstance(a, cp.CPAsymmetry)

@@ -1,8 +1,8 @@
 """Tests of the chemical-equilibrium engine (jaxgen.equilibrium) against papers and independent derivations."""
 
 import jax
-import jax.test_util
 import jax.numpy as jnp
+import jax.test_util
 import numpy as np
 import pytest
 import sympy as sp
@@ -110,6 +110,7 @@ def test_chung_garbrecht_tulin_extremes():
     sd, all other superpartners heavy), the smallest B = 0.079 X (m_X = 0.36 GeV) with "light RHD up squarks, LHD
     sleptons and RHD selectrons" (light su, sL, se). Reproduced to the printed precision (full scan:
     experiments/equilibrium_scan.py). The printed signs again mean |B| = c |X|."""
+
     def c_for(light):
         heavy = [s for s in SPARTICLES if s.rstrip("0123456789") not in light]
         return float(eq.solve(MSSM, {"B-L": 1.0}, temperature=100.0, masses={s: 1e6 for s in heavy}).charge("B"))
@@ -145,8 +146,10 @@ def test_independent_sympy_sm_flavoured():
     k_q = [1, 1, kt]
     k_u = [1, 1, kt]
     eqs = [
-        sp.Eq(mu_, mq + mh), sp.Eq(md, mq - mh),  # up/down Yukawas (quark mixing: flavour-universal mu)
-        sp.Eq(me[1], ml[1] - mh), sp.Eq(me[2], ml[2] - mh),  # mu, tau Yukawas; electron Yukawa off
+        sp.Eq(mu_, mq + mh),
+        sp.Eq(md, mq - mh),  # up/down Yukawas (quark mixing: flavour-universal mu)
+        sp.Eq(me[1], ml[1] - mh),
+        sp.Eq(me[2], ml[2] - mh),  # mu, tau Yukawas; electron Yukawa off
         sp.Eq(9 * mq + sum(ml), 0),  # EW sphaleron: sum_i (3 mu_Q + mu_L)
         sp.Eq(me[0], 0),  # conserved e_R(1) number = 0
     ]
@@ -165,14 +168,24 @@ def test_independent_sympy_sm_flavoured():
 
     model = models.standard_model(lepton_flavour_equilibrium=False)
     mask = model.mask(off=["yukawa_e1"])
-    res = eq.solve(model, {"B/3-L_e": 1 / 3, "B/3-L_mu": 1 / 3, "B/3-L_tau": 1 / 3}, temperature=100.0,
-                   masses={"Q3": 130.0, "u3": 130.0}, mask=mask)
+    res = eq.solve(
+        model,
+        {"B/3-L_e": 1 / 3, "B/3-L_mu": 1 / 3, "B/3-L_tau": 1 / 3},
+        temperature=100.0,
+        masses={"Q3": 130.0, "u3": 130.0},
+        mask=mask,
+    )
     assert int(res.status) == 0
     assert abs(float(res.charge("B")) - b_ref) < 1e-10
     assert abs(float(res.mu[model.index("e2")]) - e2_ref) < 1e-10
     # also equal to the masked-lepton-mixing route with the default (flavour-universal) off-charges
-    res2 = eq.solve(SM, {"B-L": 1.0}, temperature=100.0, masses={"Q3": 130.0, "u3": 130.0},
-                    mask=SM.mask(off=["yukawa_e1", "lepton_mixing*"]))
+    res2 = eq.solve(
+        SM,
+        {"B-L": 1.0},
+        temperature=100.0,
+        masses={"Q3": 130.0, "u3": 130.0},
+        mask=SM.mask(off=["yukawa_e1", "lepton_mixing*"]),
+    )
     assert abs(float(res2.charge("B")) - b_ref) < 1e-10
 
 
@@ -230,9 +243,12 @@ def test_inconsistent_and_redundant_constraints():
 
 # ---------------------------------------------------------------- batches, masks, status, float32
 BATCH_SYSTEM = eq.prepare(
-    models.with_hidden_sector(SM), {"B-L+X": 0.0, "X": -1.0},
+    models.with_hidden_sector(SM),
+    {"B-L+X": 0.0, "X": -1.0},
     masks=[None, SM.mask(off=["yukawa_e1", "lepton_mixing*"]), SM.mask(off=["yukawa_e1"])],
-    mass_parameters=["Q3", "x"], outputs=["B", "X"])
+    mass_parameters=["Q3", "x"],
+    outputs=["B", "X"],
+)
 
 
 def test_mixed_masks_batched_equals_looped():
@@ -248,10 +264,16 @@ def test_mixed_masks_batched_equals_looped():
     assert np.all(np.asarray(batch.status) == 0)
     model = BATCH_SYSTEM.model
     for i in range(n):
-        single = eq.solve(model, {"B-L+X": 0.0, "X": x[i]}, temperature=t[i], masses={"Q3": mq3[i], "x": mx[i]},
-                          mask=BATCH_SYSTEM.masks[cfg[i]])
-        np.testing.assert_allclose(np.asarray(batch.asymmetries[i]), np.asarray(single.asymmetries), rtol=1e-12,
-                                   atol=1e-14)
+        single = eq.solve(
+            model,
+            {"B-L+X": 0.0, "X": x[i]},
+            temperature=t[i],
+            masses={"Q3": mq3[i], "x": mx[i]},
+            mask=BATCH_SYSTEM.masks[cfg[i]],
+        )
+        np.testing.assert_allclose(
+            np.asarray(batch.asymmetries[i]), np.asarray(single.asymmetries), rtol=1e-12, atol=1e-14
+        )
         np.testing.assert_allclose(float(batch.charge("B")[i]), float(single.charge("B")), rtol=1e-12)
 
 
@@ -307,8 +329,9 @@ def test_solve_with_k_equals_masses_and_mixes_with_them():
     np.testing.assert_allclose(np.asarray(res.mu), np.asarray(ref.mu), rtol=1e-15, atol=0)
     np.testing.assert_allclose(np.asarray(res.outputs), np.asarray(ref.outputs), rtol=1e-15, atol=0)
     np.testing.assert_allclose(np.asarray(res.k), np.asarray(ref.k), rtol=1e-15, atol=0)
-    mixed = eq.solve(SM, {"B-L": 1.0}, temperature=t, masses={"Q3": 90.0}, k={"u3": kk["u3"], "H": kk["H"]},
-                     outputs=("B",))
+    mixed = eq.solve(
+        SM, {"B-L": 1.0}, temperature=t, masses={"Q3": 90.0}, k={"u3": kk["u3"], "H": kk["H"]}, outputs=("B",)
+    )
     np.testing.assert_allclose(np.asarray(mixed.outputs), np.asarray(ref.outputs), rtol=1e-14)
     with pytest.raises(ValueError, match=r"both a mass and k"):
         eq.solve(SM, {"B-L": 1.0}, temperature=t, masses={"Q3": 90.0}, k={"Q3": 0.5})
@@ -337,14 +360,15 @@ def test_k_gradient_and_batch():
     x = (0.6, 1.3)
     grad = [float(v) for v in g(*x)]
     h = 1e-6
-    fd = [(float(f(x[0] + h, x[1])) - float(f(x[0] - h, x[1]))) / (2 * h),
-          (float(f(x[0], x[1] + h)) - float(f(x[0], x[1] - h))) / (2 * h)]
+    fd = [
+        (float(f(x[0] + h, x[1])) - float(f(x[0] - h, x[1]))) / (2 * h),
+        (float(f(x[0], x[1] + h)) - float(f(x[0], x[1] - h))) / (2 * h),
+    ]
     np.testing.assert_allclose(grad, fd, rtol=1e-7)
     assert all(abs(v) > 1e-4 for v in grad)
     ku3 = jnp.linspace(0.1, 1.0, 4)
     temps = jnp.asarray([80.0, 120.0, 150.0, 200.0])
-    batch = eq.evaluate_batch(system, system.params(masses={"Q3": 90.0}, temperature=temps,
-                                                    k={"u3": ku3, "H": 1.5}))
+    batch = eq.evaluate_batch(system, system.params(masses={"Q3": 90.0}, temperature=temps, k={"u3": ku3, "H": 1.5}))
     loop = [float(f(float(a), 1.5, 90.0, float(b))) for a, b in zip(ku3, temps)]
     np.testing.assert_allclose(np.asarray(batch.outputs[:, 0]), loop, rtol=1e-14)
     assert batch.k.shape == (4, SM.n_species)

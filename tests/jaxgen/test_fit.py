@@ -16,9 +16,22 @@ import numpy as np
 import pytest
 
 from jaxgen import constants as c
-from jaxgen.fit import (BAD_CHI2, FIT_AT_BOUND, FIT_CHAIN_INVALID, FIT_COVARIANCE_SINGULAR, FIT_NOT_CONVERGED,
-                        FIT_STATUS_MESSAGES, FreeParameter, Target, baryon_yield_target, chi2_function,
-                        dm_density_target, fit, fit_status_names, observed_density_targets)
+from jaxgen.fit import (
+    BAD_CHI2,
+    FIT_AT_BOUND,
+    FIT_CHAIN_INVALID,
+    FIT_COVARIANCE_SINGULAR,
+    FIT_NOT_CONVERGED,
+    FIT_STATUS_MESSAGES,
+    FreeParameter,
+    Target,
+    baryon_yield_target,
+    chi2_function,
+    dm_density_target,
+    fit,
+    fit_status_names,
+    observed_density_targets,
+)
 
 
 class Params(eqx.Module):
@@ -53,20 +66,27 @@ def toy_chain(p: Params) -> Prediction:
     return Prediction(eta_b * nan, omega * nan, length * nan, status)
 
 
-BASE = Params(lam=jnp.asarray(1e-7), phase=jnp.array([0.3, 0.0]), eps0=jnp.asarray(0.05),
-              m_a=jnp.array([100.0, 300.0]), m_x=jnp.asarray(1.6))
+BASE = Params(
+    lam=jnp.asarray(1e-7),
+    phase=jnp.array([0.3, 0.0]),
+    eps0=jnp.asarray(0.05),
+    m_a=jnp.array([100.0, 300.0]),
+    m_x=jnp.asarray(1.6),
+)
 FREE = (FreeParameter("phase.0", "logit", -math.pi / 2, math.pi / 2), FreeParameter("lam"), FreeParameter("m_x"))
 TRUE_POINTS = [(0.7, 2.3e-7, 3.1), (-0.4, 6.0e-8, 1.2), (1.2, 1.1e-6, 8.0)]  # (phase, lam, m_x)
 
 
 def _point(phase, lam, m_x):
-    return eqx.tree_at(lambda p: (p.phase, p.lam, p.m_x), BASE,
-                       (BASE.phase.at[0].set(phase), jnp.asarray(lam), jnp.asarray(m_x)))
+    return eqx.tree_at(
+        lambda p: (p.phase, p.lam, p.m_x), BASE, (BASE.phase.at[0].set(phase), jnp.asarray(lam), jnp.asarray(m_x))
+    )
 
 
 def _targets(pred, rel=1e-3):
-    return [Target(n, getattr(pred, n), rel * abs(float(getattr(pred, n))))
-            for n in ("eta_b", "omega_x_h2", "decay_length")]
+    return [
+        Target(n, getattr(pred, n), rel * abs(float(getattr(pred, n)))) for n in ("eta_b", "omega_x_h2", "decay_length")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +136,15 @@ def test_laplace_errors_scale_with_sigma(recovery):
     # at a zero-residual minimum the Laplace covariance is the inverse Fisher matrix: errors proportional to sigma
     (phase, lam, m_x), res = recovery[0]
     pred = toy_chain(_point(phase, lam, m_x))
-    res2 = fit(toy_chain, BASE, FREE, _targets(pred, rel=2e-3), n_starts=8, seed=0,
-               start={"lam": (1e-8, 3e-6), "m_x": (0.3, 30.0)})
+    res2 = fit(
+        toy_chain,
+        BASE,
+        FREE,
+        _targets(pred, rel=2e-3),
+        n_starts=8,
+        seed=0,
+        start={"lam": (1e-8, 3e-6), "m_x": (0.3, 30.0)},
+    )
     np.testing.assert_allclose(res2.errors, 2 * res.errors, rtol=1e-5)
     # and equals the Gauss-Newton (Fisher) matrix there
     np.testing.assert_allclose(res.hessian_u, res.fisher_u, rtol=1e-6, atol=1e-6 * np.max(np.abs(res.fisher_u)))
@@ -153,8 +180,11 @@ def _wls():
     return theta, cov
 
 
-LIN_FREE = (FreeParameter("theta.0", "identity"), FreeParameter("theta.1", "log"),
-            FreeParameter("theta.2", "logit", 0.0, 10.0))
+LIN_FREE = (
+    FreeParameter("theta.0", "identity"),
+    FreeParameter("theta.1", "log"),
+    FreeParameter("theta.2", "logit", 0.0, 10.0),
+)
 LIN_BASE = Lin(jnp.array([1.0, 1.0, 1.0]))
 
 
@@ -177,8 +207,9 @@ def test_linear_gaussian_covariance_is_inverse_fisher():
     np.testing.assert_allclose(res.cov_u, cov_true / np.outer(D, D), rtol=1e-7)
     assert res.target_names == ("y.0", "y.1", "y.2", "y.3", "y.4")
     np.testing.assert_allclose(res.residuals, (A @ theta_true + B - DATA) / SIGMA, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(res.correlation, cov_true / np.sqrt(np.outer(np.diag(cov_true), np.diag(cov_true))),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        res.correlation, cov_true / np.sqrt(np.outer(np.diag(cov_true), np.diag(cov_true))), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_batched_equals_looped():
@@ -187,7 +218,7 @@ def test_batched_equals_looped():
     starts = np.array([[0.5, 2.0, 1.0], [3.0, 0.2, 0.7], [1.5, 1.5, 4.0], [0.1, 0.1, 0.1]])
     batched = fit(lin_chain, LIN_BASE, LIN_FREE, Target("y", DATA, SIGMA), n_starts=4, start=starts)
     for k in (0, 1, 3):
-        one = fit(lin_chain, LIN_BASE, LIN_FREE, Target("y", DATA, SIGMA), n_starts=1, start=starts[k:k + 1])
+        one = fit(lin_chain, LIN_BASE, LIN_FREE, Target("y", DATA, SIGMA), n_starts=1, start=starts[k : k + 1])
         # equal up to the rounding of vectorized vs scalar arithmetic
         np.testing.assert_allclose(one.x_starts[0], batched.x_starts[k], rtol=1e-8)
         np.testing.assert_allclose(one.history[0], batched.history[k], rtol=1e-8, atol=1e-8)
@@ -219,8 +250,9 @@ def test_periodic_phase(lower):
     free = [FreeParameter("phi", lower=lower) if lower is not None else FreeParameter("phi"), FreeParameter("r")]
     # starts far outside one period: the optimizer sees an unconstrained angle
     starts = np.array([[20.0, 1.0], [-9.0, 3.0], [0.1, 0.5], [13.0, 2.5]])
-    res = fit(phase_chain, Ph(jnp.asarray(0.0), jnp.asarray(1.0)), free, Target("xy", data, 0.01), n_starts=4,
-              start=starts)
+    res = fit(
+        phase_chain, Ph(jnp.asarray(0.0), jnp.asarray(1.0)), free, Target("xy", data, 0.01), n_starts=4, start=starts
+    )
     assert res.transforms == ("periodic", "log")
     lo = 0.0 if lower is None else lower
     expect = lo + (phi_true - lo) % (2 * math.pi)
@@ -294,8 +326,7 @@ def test_fit_at_bound_is_flagged_with_inf_error():
     pred = toy_chain(_point(math.pi / 2, 2.3e-7, 3.1))
     targets = _targets(pred)
     targets[0] = Target("eta_b", 3.0 * float(pred.eta_b), 1e-3 * abs(float(pred.eta_b)))
-    res = fit(toy_chain, BASE, FREE, targets, n_starts=8, seed=0,
-              start={"lam": (1e-8, 3e-6), "m_x": (0.3, 30.0)})
+    res = fit(toy_chain, BASE, FREE, targets, n_starts=8, seed=0, start={"lam": (1e-8, 3e-6), "m_x": (0.3, 30.0)})
     assert res.status == 0  # the chain is fine at the best fit
     assert not res.ok and res.fit_status & FIT_AT_BOUND
     assert "FIT_AT_BOUND" in res.status_names() and "phase.0" in res.message
@@ -316,8 +347,10 @@ def test_chi2_function_gradient_vs_finite_differences():
     # and against the analytic chi^2 of the toy chain
     p = _point(0.5, 2.0e-7, 2.5)
     yt = toy_chain(p)
-    chi = sum(((getattr(yt, n) - getattr(pred, n)) / (0.05 * abs(getattr(pred, n)))) ** 2
-              for n in ("eta_b", "omega_x_h2", "decay_length"))
+    chi = sum(
+        ((getattr(yt, n) - getattr(pred, n)) / (0.05 * abs(getattr(pred, n)))) ** 2
+        for n in ("eta_b", "omega_x_h2", "decay_length")
+    )
     assert float(f(theta)) == pytest.approx(float(chi), rel=1e-12)
 
 
@@ -398,8 +431,9 @@ def test_hall_recovery():
     names = ("eta_b", "omega_x_h2", "decay_length")
     free = [FreeParameter("phase.0", "logit", -math.pi / 2, math.pi / 2), FreeParameter("lam"), FreeParameter("m_x")]
     for k, (ph, lam, mx) in enumerate(HALL_TRUE):
-        true = eqx.tree_at(lambda p: (p.phase, p.lam, p.m_x), base,
-                           (base.phase.at[0].set(ph), jnp.asarray(lam), jnp.asarray(mx)))
+        true = eqx.tree_at(
+            lambda p: (p.phase, p.lam, p.m_x), base, (base.phase.at[0].set(ph), jnp.asarray(lam), jnp.asarray(mx))
+        )
         data = chain(true)
         assert int(data.status) == 0
         targets = [Target(n, float(getattr(data, n)), 1e-3 * abs(float(getattr(data, n)))) for n in names]
@@ -427,15 +461,23 @@ def test_hall_fit_with_lam_bounds_that_exclude_the_data():
     every point of that range overproduces X (Y_FI > Y_X^eq, STATUS_OVERPRODUCED of the chain), so the fit reports
     FIT_CHAIN_INVALID | FIT_NOT_CONVERGED and inf errors. One compilation (bounds are traced)."""
     from jaxgen.scenarios import hall as hall
+
     base = hall.HallParams.benchmark()
-    targets = [Target("eta_b", 8.627e-11, 5.8e-13), Target("omega_x_h2", 0.12, 0.0012),
-               Target("decay_length", 8.0, 0.4)]
+    targets = [
+        Target("eta_b", 8.627e-11, 5.8e-13),
+        Target("omega_x_h2", 0.12, 0.0012),
+        Target("decay_length", 8.0, 0.4),
+    ]
     out = {}
     for lo, hi in ((1e-10, 2e-9), (1e-4, 1e-3)):
-        free = [FreeParameter("lam", "log", lo, hi), FreeParameter("phase.0", "periodic", -math.pi, math.pi),
-                FreeParameter("m_x", "log", 0.5, 5.0)]
-        out[lo] = fit(hall.asymmetric_freezein, base, free, targets, n_starts=4, steps=100, polish=20,
-                      hessian="gauss-newton")
+        free = [
+            FreeParameter("lam", "log", lo, hi),
+            FreeParameter("phase.0", "periodic", -math.pi, math.pi),
+            FreeParameter("m_x", "log", 0.5, 5.0),
+        ]
+        out[lo] = fit(
+            hall.asymmetric_freezein, base, free, targets, n_starts=4, steps=100, polish=20, hessian="gauss-newton"
+        )
     pinned, wild = out[1e-10], out[1e-4]
     assert pinned.status == 0 and pinned.fit_status & FIT_AT_BOUND and not pinned.ok
     assert pinned.at_bound[0] and math.isinf(pinned.error("lam")) and pinned.value("lam") <= 2e-9

@@ -132,7 +132,7 @@ def test_dlngs_sign():
         t = 10.0 / x
         base = cosmo.entropy_density(t) * 1e-9 / (x * cosmo.hubble(t))
         h = 1e-5
-        dlns = (math.log(cosmo.entropy_density(t * math.exp(h))) - math.log(cosmo.entropy_density(t * math.exp(-h))))
+        dlns = math.log(cosmo.entropy_density(t * math.exp(h))) - math.log(cosmo.entropy_density(t * math.exp(-h)))
         factor = dlns / (2 * h) / 3.0
         assert float(cosmo.dlng_s_dlnT(t)) > 0.05  # the test is not trivial
         assert float(rate / base) == pytest.approx(factor, rel=1e-6)
@@ -249,8 +249,14 @@ def test_symmetric_removed_decision(asym):
     i = 3  # a = 1e-8 GeV^-2, eta = 3e-12: removed
     assert bool(res.symmetric_removed[i]) and float(ratio[i]) < 0.1
     tot = np.asarray(res.omega_h2)[i]
-    assert tot == pytest.approx(100.0 * (eta_i := 3e-12 + 2 * float(res.ybar_inf[i])) * c.ENTROPY_DENSITY_TODAY
-                                / c.RHO_CRIT_OVER_H2, rel=1e-12) and eta_i > 0
+    assert (
+        tot
+        == pytest.approx(
+            100.0 * (eta_i := 3e-12 + 2 * float(res.ybar_inf[i])) * c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2,
+            rel=1e-12,
+        )
+        and eta_i > 0
+    )
 
 
 def test_asymmetric_gradient_wrt_eta_and_a(asym):
@@ -404,8 +410,9 @@ def test_rosenbrock_status_flags_bad_points(grid):
     est = fo.freezeout_estimate(fo.FreezeOutParams(m=1e4, a=1e3))
     assert float(est.x_f) + st.grid_margin > st.x_end
     r = jax.vmap(lambda qq: fo.solve_freezeout(qq, None, st))(q)
-    np.testing.assert_array_equal(np.asarray(r.status), [fo.STATUS_OK, fo.STATUS_SOLVER_FAILED,
-                                                         fo.STATUS_SOLVER_FAILED])
+    np.testing.assert_array_equal(
+        np.asarray(r.status), [fo.STATUS_OK, fo.STATUS_SOLVER_FAILED, fo.STATUS_SOLVER_FAILED]
+    )
     assert np.all(np.isfinite(np.asarray(r.y_inf)))
     with pytest.raises(ValueError, match="method"):
         fo.FreezeOutSettings(method="rodas")

@@ -40,9 +40,17 @@ def _reference(m, a, b, cos, table):
     t_low = min((table_range(table)[0] if table != "constant" else m / 2000.0), m / 2000.0) / 100.0
     lt = np.linspace(math.log(t_low), math.log(m) + 0.1, int(400 * (math.log10(m) + 0.1 - math.log10(t_low))) + 2)
     t = jnp.exp(jnp.asarray(lt))
-    spline = CubicSpline(lt, np.stack([np.log(np.asarray(cos.entropy_density(t) / cos.hubble(t))),
-                                       np.asarray(1.0 + cos.dlng_s_dlnT(t) / 3.0),
-                                       np.log(np.asarray(cos.entropy_density(t)))], axis=1))
+    spline = CubicSpline(
+        lt,
+        np.stack(
+            [
+                np.log(np.asarray(cos.entropy_density(t) / cos.hubble(t))),
+                np.asarray(1.0 + cos.dlng_s_dlnT(t) / 3.0),
+                np.log(np.asarray(cos.entropy_density(t))),
+            ],
+            axis=1,
+        ),
+    )
 
     def coef(tt):
         v = spline(math.log(tt))
@@ -73,8 +81,14 @@ def _reference(m, a, b, cos, table):
     y1 = math.exp(sol.y[0, -1])
     # (ii) then dY/dx = -A Y^2 exactly: 1/Y_inf = 1/Y(x1) + int A dx, integrated adaptively in ln T down to 100x
     # below the table's lowest temperature, plus the constant-g* remainder lam0 (a/x + 3b/x^2) below that
-    tail = solve_ivp(lambda u, _: [rate(m / math.exp(u)) * m / math.exp(u)], (math.log(m / x1), math.log(t_low)),
-                     [0.0], method="DOP853", rtol=1e-9, atol=1e-9 / y1)  # absolute on 1/Y: 1e-9 of 1/Y(x1)
+    tail = solve_ivp(
+        lambda u, _: [rate(m / math.exp(u)) * m / math.exp(u)],
+        (math.log(m / x1), math.log(t_low)),
+        [0.0],
+        method="DOP853",
+        rtol=1e-9,
+        atol=1e-9 / y1,
+    )  # absolute on 1/Y: 1e-9 of 1/Y(x1)
     assert tail.success, tail.message
     integral = -tail.y[0, -1]
     x2 = m / t_low
@@ -88,8 +102,14 @@ def batched():
     ms = np.array([m for m in MASSES for _ in WAVES])
     a = np.array([WAVES[w][0] for _ in MASSES for w in WAVES])
     b = np.array([WAVES[w][1] for _ in MASSES for w in WAVES])
-    p = FreezeOutParams(m=jnp.asarray(ms), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(ms.shape, G),
-                        eta=jnp.zeros(ms.shape), y0_ratio=jnp.ones(ms.shape))
+    p = FreezeOutParams(
+        m=jnp.asarray(ms),
+        a=jnp.asarray(a),
+        b=jnp.asarray(b),
+        g=jnp.full(ms.shape, G),
+        eta=jnp.zeros(ms.shape),
+        y0_ratio=jnp.ones(ms.shape),
+    )
     out = {}
     for table in GSTAR_TABLES:
         cos = Cosmology(table=table)

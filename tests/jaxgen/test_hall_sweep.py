@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("xarray")
 
-from jaxgen.scenarios import hall as sh  # noqa: E402
-from jaxgen import constants as c  # noqa: E402
-from jaxgen import signatures as sg  # noqa: E402
-from jaxgen.reproduce import hall_sweep as hs  # noqa: E402
-from jaxgen.sweep import run_sweep  # noqa: E402
+from jaxgen import constants as c
+from jaxgen import signatures as sg
+from jaxgen.reproduce import hall_sweep as hs
+from jaxgen.scenarios import hall as sh
+from jaxgen.sweep import run_sweep
 
 N = 256
 
@@ -36,8 +36,9 @@ def test_m_x_is_required_and_relic_length_is_derived_eq_4_2(ds):
     np.testing.assert_allclose(g["dm_to_baryon"], c.PLANCK_2018.dm_to_baryon, rtol=1e-13)
     eps = np.abs(g["epsilon"][:, 0])
     m_a = g["m_losp"] * g["mass_ratio"]
-    np.testing.assert_allclose(g["decay_length_relic"], np.asarray(sg.losp_decay_length(eps, m_x, m_a, g["m_losp"])),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        g["decay_length_relic"], np.asarray(sg.losp_decay_length(eps, m_x, m_a, g["m_losp"])), rtol=1e-9
+    )
     # the swept ranges are respected
     for path, lo, hi, _, _ in hs.AXES:
         assert np.all((g[path] >= lo) & (g[path] <= hi)), path

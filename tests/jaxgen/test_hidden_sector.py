@@ -18,8 +18,9 @@ hidden_batch = jax.jit(jax.vmap(fo.hidden_temperature))
 def _params(m, width, g_a=2.0, g_x=10.0, f=0.5):
     arr = lambda v: jnp.asarray(v, dtype=jnp.float64)  # noqa: E731
     m, width, g_a, g_x, f = np.broadcast_arrays(m, width, g_a, g_x, f)
-    return fo.HiddenHeatingParams(m_parent=arr(m), width=arr(width), g_parent=arr(g_a), g_hidden=arr(g_x),
-                                  energy_fraction=arr(f))
+    return fo.HiddenHeatingParams(
+        m_parent=arr(m), width=arr(width), g_parent=arr(g_a), g_hidden=arr(g_x), energy_fraction=arr(f)
+    )
 
 
 M = np.array([100.0, 300.0, 1000.0, 300.0])
@@ -47,8 +48,15 @@ def test_closed_form_vs_quadrature():
     m, gam, g_a, g_x, f, g = 300.0, 1e-15, 2.0, 10.0, 0.5, 106.75
     hc = math.sqrt(4 * math.pi**3 / 45)
     # rho_X / s^(4/3) = f m Gamma g_A M_Pl/(2 pi^2 hc sqrt(g) m^2) (45/(2 pi^2 g))^(4/3) * 15 pi/2
-    r = (f * gam * g_a * c.M_PLANCK / (2 * math.pi**2 * hc * math.sqrt(g) * m**2)
-         * (45 / (2 * math.pi**2 * g)) ** (4 / 3) * val)
+    r = (
+        f
+        * gam
+        * g_a
+        * c.M_PLANCK
+        / (2 * math.pi**2 * hc * math.sqrt(g) * m**2)
+        * (45 / (2 * math.pi**2 * g)) ** (4 / 3)
+        * val
+    )
     ratio4 = 30 / (math.pi**2 * g_x) * r * (2 * math.pi**2 * g / 45) ** (4 / 3)
     p = fo.HiddenHeatingParams(m_parent=m, width=gam, g_parent=g_a, g_hidden=g_x, energy_fraction=f)
     assert float(fo.hidden_temperature_closed_form(p)) == pytest.approx(ratio4**0.25, rel=1e-10)
@@ -61,7 +69,8 @@ def test_relation_to_freezein_yield():
     y_fi = 135 * 2 * c.M_PLANCK * gam / (8 * math.pi**3 * hc * g * math.sqrt(g) * m**2)
     p = fo.HiddenHeatingParams(m_parent=m, width=gam)
     assert float(fo.hidden_temperature_from_yield(y_fi)) == pytest.approx(
-        float(fo.hidden_temperature_closed_form(p)), rel=1e-12)
+        float(fo.hidden_temperature_closed_form(p)), rel=1e-12
+    )
 
 
 def test_hall_eq_5_2():
@@ -91,6 +100,7 @@ def test_batched_equals_looped(batch):
 
 def test_gradients_vs_finite_differences():
     """d ln(T_X/T)/d ln(Gamma, m) = 1/4, -1/2 (closed form) from jax.grad through the ODE; and vs FD."""
+
     def f(v):
         p = fo.HiddenHeatingParams(m_parent=jnp.exp(v[0]), width=jnp.exp(v[1]))
         return jnp.log(fo.hidden_temperature(p).ratio)
@@ -138,4 +148,5 @@ def test_one_home_for_eq_5_2():
         fo.hall_eq_5_2()
     # the yield form is the eta_X/eps form at eps = 1 (same arithmetic)
     assert float(fo.hidden_temperature_from_yield(3e-7, 7.0, 90.0)) == float(
-        sg.hidden_temperature_ratio(1.0, 3e-7, 7.0, 90.0))
+        sg.hidden_temperature_ratio(1.0, 3e-7, 7.0, 90.0)
+    )

@@ -27,49 +27,103 @@ KERNELS, PHYSICS, SCENARIOS, ANALYSIS, OUTPUT, DRIVERS, ENTRY = 0, 1, 2, 3, 4.0,
 
 LAYERS = {
     # 0 kernels
-    "jaxgen_kernels": KERNELS, "jaxgen_kernels._bessel": KERNELS, "jaxgen_kernels._linalg": KERNELS,
-    "jaxgen_kernels._ode": KERNELS, "jaxgen_kernels._takagi": KERNELS, "jaxgen_kernels._thermal": KERNELS,
+    "jaxgen_kernels": KERNELS,
+    "jaxgen_kernels._bessel": KERNELS,
+    "jaxgen_kernels._linalg": KERNELS,
+    "jaxgen_kernels._ode": KERNELS,
+    "jaxgen_kernels._takagi": KERNELS,
+    "jaxgen_kernels._thermal": KERNELS,
     "jaxgen_kernels._status": KERNELS,
     "jaxgen_kernels._rosenbrock": KERNELS,
     # 1 physics (and the shared helpers)
-    "jaxgen._constants": PHYSICS, "jaxgen.constants": PHYSICS,
-    "jaxgen._cosmology": PHYSICS, "jaxgen.cosmology": PHYSICS,
-    "jaxgen.models": PHYSICS, "jaxgen.models._core": PHYSICS, "jaxgen.models._hidden": PHYSICS,
-    "jaxgen.models._mssm": PHYSICS, "jaxgen.models._rsymmetric": PHYSICS, "jaxgen.models._sm": PHYSICS,
-    "jaxgen._equilibrium": PHYSICS, "jaxgen.equilibrium": PHYSICS, "jaxgen._equilibrium_stages": PHYSICS,
-    "jaxgen._freezein": PHYSICS, "jaxgen.freezein": PHYSICS, "jaxgen._freezein_tables": PHYSICS,
-    "jaxgen._freezeout": PHYSICS, "jaxgen.freezeout": PHYSICS,
-    "jaxgen._washout": PHYSICS, "jaxgen.washout": PHYSICS,
-    "jaxgen._cp": PHYSICS, "jaxgen.cp": PHYSICS, "jaxgen._cp_loops": PHYSICS,
-    "jaxgen._signatures": PHYSICS, "jaxgen.signatures": PHYSICS,
-    "jaxgen._hidden_sector": PHYSICS, "jaxgen._gravitino": PHYSICS,
-    "jaxgen._checks": PHYSICS, "jaxgen._precision": PHYSICS, "jaxgen._paths": PHYSICS, "jaxgen._io": PHYSICS,
-    "jaxgen._units": PHYSICS, "jaxgen._batching": PHYSICS,
+    "jaxgen._constants": PHYSICS,
+    "jaxgen.constants": PHYSICS,
+    "jaxgen._cosmology": PHYSICS,
+    "jaxgen.cosmology": PHYSICS,
+    "jaxgen.models": PHYSICS,
+    "jaxgen.models._core": PHYSICS,
+    "jaxgen.models._hidden": PHYSICS,
+    "jaxgen.models._mssm": PHYSICS,
+    "jaxgen.models._rsymmetric": PHYSICS,
+    "jaxgen.models._sm": PHYSICS,
+    "jaxgen._equilibrium": PHYSICS,
+    "jaxgen.equilibrium": PHYSICS,
+    "jaxgen._equilibrium_stages": PHYSICS,
+    "jaxgen._freezein": PHYSICS,
+    "jaxgen.freezein": PHYSICS,
+    "jaxgen._freezein_tables": PHYSICS,
+    "jaxgen._freezeout": PHYSICS,
+    "jaxgen.freezeout": PHYSICS,
+    "jaxgen._washout": PHYSICS,
+    "jaxgen.washout": PHYSICS,
+    "jaxgen._cp": PHYSICS,
+    "jaxgen.cp": PHYSICS,
+    "jaxgen._cp_loops": PHYSICS,
+    "jaxgen._signatures": PHYSICS,
+    "jaxgen.signatures": PHYSICS,
+    "jaxgen._hidden_sector": PHYSICS,
+    "jaxgen._gravitino": PHYSICS,
+    "jaxgen._checks": PHYSICS,
+    "jaxgen._precision": PHYSICS,
+    "jaxgen._paths": PHYSICS,
+    "jaxgen._io": PHYSICS,
+    "jaxgen._units": PHYSICS,
+    "jaxgen._batching": PHYSICS,
     # 2 scenarios
-    "jaxgen._scenario_hall": SCENARIOS, "jaxgen._scenario_ardu": SCENARIOS, "jaxgen.scenarios": SCENARIOS,
-    "jaxgen.scenarios._base": SCENARIOS, "jaxgen.scenarios.hall": SCENARIOS, "jaxgen.scenarios.ardu": SCENARIOS,
+    "jaxgen._scenario_hall": SCENARIOS,
+    "jaxgen._scenario_ardu": SCENARIOS,
+    "jaxgen.scenarios": SCENARIOS,
+    "jaxgen.scenarios._base": SCENARIOS,
+    "jaxgen.scenarios.hall": SCENARIOS,
+    "jaxgen.scenarios.ardu": SCENARIOS,
     # 3 analysis (peers)
-    "jaxgen._fit": ANALYSIS, "jaxgen.fit": ANALYSIS,
-    "jaxgen._sensitivity": ANALYSIS, "jaxgen.sensitivity": ANALYSIS,
-    "jaxgen._sweep": ANALYSIS, "jaxgen.sweep": ANALYSIS,
+    "jaxgen._fit": ANALYSIS,
+    "jaxgen.fit": ANALYSIS,
+    "jaxgen._sensitivity": ANALYSIS,
+    "jaxgen.sensitivity": ANALYSIS,
+    "jaxgen._sweep": ANALYSIS,
+    "jaxgen.sweep": ANALYSIS,
     # 4 top
-    "jaxgen._slha_reader": OUTPUT, "jaxgen._spectrum": OUTPUT, "jaxgen.slha": OUTPUT, "jaxgen.plotting": OUTPUT,
-    "jaxgen.runcard": DRIVERS, "jaxgen.runcard._schema": DRIVERS, "jaxgen.runcard._build": DRIVERS,
-    "jaxgen.runcard._registry": DRIVERS, "jaxgen.runcard._runners": DRIVERS, "jaxgen.runcard._sweep_card": DRIVERS,
-    "jaxgen.runcard._fit_tables": DRIVERS, "jaxgen.runcard._parse": DRIVERS,
-    "jaxgen.reproduce": DRIVERS, "jaxgen.reproduce._common": DRIVERS, "jaxgen.reproduce.ardu_chain": DRIVERS,
-    "jaxgen.reproduce.ardu_table2": DRIVERS, "jaxgen.reproduce.ardu_washout": DRIVERS,
-    "jaxgen.reproduce.constants_table": DRIVERS, "jaxgen.reproduce.equilibrium_scan": DRIVERS,
-    "jaxgen.reproduce.fit_sensitivity": DRIVERS, "jaxgen.reproduce.gstar_tables": DRIVERS,
-    "jaxgen.reproduce.hall_chain": DRIVERS, "jaxgen.reproduce.hall_figure1": DRIVERS,
-    "jaxgen.reproduce.hall_signatures": DRIVERS, "jaxgen.reproduce.hall_sweep": DRIVERS,
+    "jaxgen._slha_reader": OUTPUT,
+    "jaxgen._spectrum": OUTPUT,
+    "jaxgen.slha": OUTPUT,
+    "jaxgen.plotting": OUTPUT,
+    "jaxgen.runcard": DRIVERS,
+    "jaxgen.runcard._schema": DRIVERS,
+    "jaxgen.runcard._build": DRIVERS,
+    "jaxgen.runcard._registry": DRIVERS,
+    "jaxgen.runcard._runners": DRIVERS,
+    "jaxgen.runcard._sweep_card": DRIVERS,
+    "jaxgen.runcard._fit_tables": DRIVERS,
+    "jaxgen.runcard._parse": DRIVERS,
+    "jaxgen.reproduce": DRIVERS,
+    "jaxgen.reproduce._common": DRIVERS,
+    "jaxgen.reproduce.ardu_chain": DRIVERS,
+    "jaxgen.reproduce.ardu_table2": DRIVERS,
+    "jaxgen.reproduce.ardu_washout": DRIVERS,
+    "jaxgen.reproduce.constants_table": DRIVERS,
+    "jaxgen.reproduce.equilibrium_scan": DRIVERS,
+    "jaxgen.reproduce.fit_sensitivity": DRIVERS,
+    "jaxgen.reproduce.gstar_tables": DRIVERS,
+    "jaxgen.reproduce.hall_chain": DRIVERS,
+    "jaxgen.reproduce.hall_figure1": DRIVERS,
+    "jaxgen.reproduce.hall_signatures": DRIVERS,
+    "jaxgen.reproduce.hall_sweep": DRIVERS,
     "jaxgen.reproduce.slha_spectra": DRIVERS,
-    "jaxgen.cli": ENTRY, "jaxgen.__main__": ENTRY, "jaxgen": ENTRY,
+    "jaxgen.cli": ENTRY,
+    "jaxgen.__main__": ENTRY,
+    "jaxgen": ENTRY,
 }
 
 #: the peers of layer 3: a module of one never imports a module of another
-COMPONENTS = {"jaxgen._fit": "fit", "jaxgen.fit": "fit", "jaxgen._sensitivity": "sensitivity",
-              "jaxgen.sensitivity": "sensitivity", "jaxgen._sweep": "sweep", "jaxgen.sweep": "sweep"}
+COMPONENTS = {
+    "jaxgen._fit": "fit",
+    "jaxgen.fit": "fit",
+    "jaxgen._sensitivity": "sensitivity",
+    "jaxgen.sensitivity": "sensitivity",
+    "jaxgen._sweep": "sweep",
+    "jaxgen.sweep": "sweep",
+}
 
 
 def modules() -> dict[str, tuple[pathlib.Path, bool]]:
@@ -130,8 +184,10 @@ def violations() -> list[str]:
             if c1 and c2 and c1 != c2:
                 out.append(f"{where}: {c1} and {c2} are peers (layer 3); move what they share to a lower module")
             if _private(name) and int(there) != int(here) and there > PHYSICS:
-                out.append(f"{where}: the private name {name} of a layer-{there} module; make it public in a "
-                           "lower module (layers 0-1) instead")
+                out.append(
+                    f"{where}: the private name {name} of a layer-{there} module; make it public in a "
+                    "lower module (layers 0-1) instead"
+                )
     return out
 
 
@@ -152,15 +208,19 @@ def test_kernels_never_import_jaxgen():
         assert not [t for t, _, _ in imports(mod) if t.split(".")[0] == "jaxgen"], mod
 
 
-@pytest.mark.parametrize("source, bad", [
-    ("from ._sweep import _versions\n", "jaxgen._spectrum"),  # a private name of a higher layer
-    ("from .reproduce import hall_figure1\n", "jaxgen.plotting"),  # upward (the old plotting -> reproduce cycle)
-    ("def f():\n    from ._fit import resolve_path\n", "jaxgen._sensitivity"),  # a peer, inside a function
-])
+@pytest.mark.parametrize(
+    "source, bad",
+    [
+        ("from ._sweep import _versions\n", "jaxgen._spectrum"),  # a private name of a higher layer
+        ("from .reproduce import hall_figure1\n", "jaxgen.plotting"),  # upward (the old plotting -> reproduce cycle)
+        ("def f():\n    from ._fit import resolve_path\n", "jaxgen._sensitivity"),  # a peer, inside a function
+    ],
+)
 def test_the_checker_catches(source, bad, monkeypatch):
     """The checker itself: injected imports of each kind are reported."""
     f, is_pkg = MODULES[bad]
     text = f.read_text() + "\n" + source
-    monkeypatch.setattr(pathlib.Path, "read_text", lambda self, *a, **k: text if self == f else
-                        pathlib.Path.read_bytes(self).decode())
+    monkeypatch.setattr(
+        pathlib.Path, "read_text", lambda self, *a, **k: text if self == f else pathlib.Path.read_bytes(self).decode()
+    )
     assert any(v.startswith(bad + " ") for v in violations())

@@ -31,7 +31,9 @@ print("ok")
     assert _run(code).strip() == "ok"
 
 
-@pytest.mark.parametrize("group", [("fit", "sensitivity", "sweep"), ("slha", "runcard", "plotting", "reproduce", "cli")])
+@pytest.mark.parametrize(
+    "group", [("fit", "sensitivity", "sweep"), ("slha", "runcard", "plotting", "reproduce", "cli")]
+)
 def test_lazy_attributes_import_on_first_use(group):
     code = f"""
 import sys, importlib

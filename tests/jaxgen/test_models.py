@@ -19,8 +19,10 @@ def test_parse_charge():
             parse_charge(bad)
 
 
-@pytest.mark.parametrize("factory", [lambda: models.standard_model(3, 2), lambda: models.mssm(),
-                                     lambda: models.two_higgs_doublet_model("II")])
+@pytest.mark.parametrize(
+    "factory",
+    [lambda: models.standard_model(3, 2), lambda: models.mssm(), lambda: models.two_higgs_doublet_model("II")],
+)
 def test_reactions_conserve_hypercharge_and_b_minus_l(factory):
     """Every built-in reaction conserves Y and B-L (the charges of the printed Yukawas, Ardu et al. eq. (3));
     the sphalerons violate B and L by 3 units per generation-sum (N_G = 3)."""

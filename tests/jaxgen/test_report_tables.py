@@ -16,8 +16,15 @@ import numpy as np
 import pytest
 
 #: Sections cheap enough for the test suite (about 1-2 minutes together on 2 shared CPU cores).
-CHEAP_SECTIONS = ["constants_table", "gstar_tables", "equilibrium_scan", "ardu_table2", "ardu_washout",
-                  "hall_signatures", "slha_spectra"]
+CHEAP_SECTIONS = [
+    "constants_table",
+    "gstar_tables",
+    "equilibrium_scan",
+    "ardu_table2",
+    "ardu_washout",
+    "hall_signatures",
+    "slha_spectra",
+]
 
 _ISSUE = re.compile(r"\bissue\s*#?\d+", re.I)
 #: a nan/inf number as Python and numpy print it (lower case), not a word containing it nor the prose word "NaN"
@@ -62,8 +69,7 @@ def check_report(text: str) -> list[str]:
             problems.append(f"line {start}: table without a separator row: {lines[0]!r}")
             continue
         if len(split_row(lines[1])) != len(header):
-            problems.append(f"line {start + 1}: separator has {len(split_row(lines[1]))} cells, header "
-                            f"{len(header)}")
+            problems.append(f"line {start + 1}: separator has {len(split_row(lines[1]))} cells, header {len(header)}")
         for k, line in enumerate(lines[2:], start + 2):
             cells = split_row(line)
             if len(cells) != len(header):
@@ -88,11 +94,21 @@ def check_report(text: str) -> list[str]:
 
 
 def test_checker_catches_the_defects():
-    bad = "\n".join([
-        "## A section (issue 3 item 7)", "",
-        "| a | b | c | d |", "|---|---|---|---|", "| 1 | 2 | 3 | 4 | 5 |", "| x | nan | y | NaN count |",
-        "", "| q | v |", "|---|---|", "| escaped \\| pipe | 1.0 |", "| information | -inf |",
-    ])
+    bad = "\n".join(
+        [
+            "## A section (issue 3 item 7)",
+            "",
+            "| a | b | c | d |",
+            "|---|---|---|---|",
+            "| 1 | 2 | 3 | 4 | 5 |",
+            "| x | nan | y | NaN count |",
+            "",
+            "| q | v |",
+            "|---|---|",
+            "| escaped \\| pipe | 1.0 |",
+            "| information | -inf |",
+        ]
+    )
     problems = check_report(bad)
     assert any("internal label in a heading" in p for p in problems)
     assert any("5 cells in a 4-column table" in p for p in problems)
@@ -133,9 +149,12 @@ def test_no_internal_labels_in_reproduce_sources():
     import jaxgen.reproduce as rp
 
     root = pathlib.Path(rp.__file__).parent
-    hits = [f"{p.name}:{k}: {ln.strip()}" for p in sorted(root.glob("*.py"))
-            for k, ln in enumerate(p.read_text().splitlines(), 1)
-            if _ISSUE.search(ln) or re.search(r"\bthe brief\b", ln, re.I)]
+    hits = [
+        f"{p.name}:{k}: {ln.strip()}"
+        for p in sorted(root.glob("*.py"))
+        for k, ln in enumerate(p.read_text().splitlines(), 1)
+        if _ISSUE.search(ln) or re.search(r"\bthe brief\b", ln, re.I)
+    ]
     assert not hits, "\n".join(hits)
 
 
@@ -185,8 +204,10 @@ def test_memory_probe_reads_the_childs_own_peak():
     big = bytearray(400 * 1024 * 1024)
     big[::4096] = b"\x01" * len(big[::4096])  # touch every page: the parent's RSS is now > 400 MB
     parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    code = ("import json, resource, runpy; m = runpy.run_path(%r)['process_memory_mb'](); "
-            "print(json.dumps([m['peak'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0]))")
+    code = (
+        "import json, resource, runpy; m = runpy.run_path(%r)['process_memory_mb'](); "
+        "print(json.dumps([m['peak'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0]))"
+    )
     common = pathlib.Path(__file__).resolve().parents[2] / "jaxgen" / "reproduce" / "_common.py"
     out = subprocess.run([sys.executable, "-c", code % str(common)], capture_output=True, text=True, check=True)
     import json

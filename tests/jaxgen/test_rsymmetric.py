@@ -40,12 +40,39 @@ _pred = jax.jit(grav.gravitino_prediction, static_argnums=(0,), static_argnames=
 # -------------------------------------------------------------------------------------------------------------
 # Independent sympy derivations (paper convention: right-handed singlets)
 # -------------------------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sympy_high_t():
     """Appendix B, eqs. (37)-(51), derived: returns the solution dict, B, R and the symbols."""
     D = sp.symbols("D_e D_mu D_tau")
-    n = ["q", "qs", "u", "us", "d", "ds", "Hu", "hu", "Hd", "hd", "Ru", "ru", "Rd", "rd", "S", "Sf", "T", "Tf",
-         "O", "Of", "S1", "S1f", "S2", "S2f", "Bino", "Wino", "Gluino"]
+    n = [
+        "q",
+        "qs",
+        "u",
+        "us",
+        "d",
+        "ds",
+        "Hu",
+        "hu",
+        "Hd",
+        "hd",
+        "Ru",
+        "ru",
+        "Rd",
+        "rd",
+        "S",
+        "Sf",
+        "T",
+        "Tf",
+        "O",
+        "Of",
+        "S1",
+        "S1f",
+        "S2",
+        "S2f",
+        "Bino",
+        "Wino",
+        "Gluino",
+    ]
     for a in FLAV:
         n += [f"l{a}", f"ls{a}", f"e{a}", f"es{a}"]
     m = {k: sp.Symbol("m_" + k) for k in n}
@@ -75,28 +102,50 @@ def sympy_high_t():
     # (50) EW sphaleron
     eq += [9 * m["q"] + sum(m["l" + a] for a in FLAV)]
     # (45) hypercharge, sign-corrected: sum_i Y_i g_i eta_i mu_i (units T^2/6)
-    Y = (3 * (m["q"] + 2 * m["qs"]) + 6 * (m["u"] + 2 * m["us"]) - 3 * (m["d"] + 2 * m["ds"])
-         - sum(m["l" + a] + 2 * m["ls" + a] + m["e" + a] + 2 * m["es" + a] for a in FLAV)
-         + (2 * m["Hu"] + m["hu"]) - (2 * m["Hd"] + m["hd"]) - (2 * m["Ru"] + m["ru"]) + (2 * m["Rd"] + m["rd"]))
+    Y = (
+        3 * (m["q"] + 2 * m["qs"])
+        + 6 * (m["u"] + 2 * m["us"])
+        - 3 * (m["d"] + 2 * m["ds"])
+        - sum(m["l" + a] + 2 * m["ls" + a] + m["e" + a] + 2 * m["es" + a] for a in FLAV)
+        + (2 * m["Hu"] + m["hu"])
+        - (2 * m["Hd"] + m["hd"])
+        - (2 * m["Ru"] + m["ru"])
+        + (2 * m["Rd"] + m["rd"])
+    )
     # (51) B/3 - L_alpha (the printed 6, 3, 3 are the coefficients of B, not B/3)
     Bo3 = 2 * (m["q"] + 2 * m["qs"]) + (m["u"] + 2 * m["us"]) + (m["d"] + 2 * m["ds"])
-    eq += [Y] + [Bo3 - 2 * (m["l" + a] + 2 * m["ls" + a]) - (m["e" + a] + 2 * m["es" + a]) - Da
-               for a, Da in zip(FLAV, D)]
+    eq += [Y] + [
+        Bo3 - 2 * (m["l" + a] + 2 * m["ls" + a]) - (m["e" + a] + 2 * m["es" + a]) - Da for a, Da in zip(FLAV, D)
+    ]
     sol = sp.solve(eq, list(m.values()), dict=True)
     assert len(sol) == 1 and len(sol[0]) == len(m), "Appendix B system must be uniquely solvable"
     sol = sol[0]
     # R charge: sfermion R = +1 (doublets), -1 (right-handed singlets), higgsinos -1, R_{u,d} scalars 2 and
     # fermions 1, gauginos +1, adjoint fermions -1, S1 scalar 2 / fermion 1
-    R = (2 * 18 * m["qs"] - 2 * 9 * m["us"] - 2 * 9 * m["ds"]
-         + sum(2 * 2 * m["ls" + a] - 2 * m["es" + a] for a in FLAV)
-         - 2 * m["hu"] - 2 * m["hd"] + 2 * 2 * 2 * (m["Ru"] + m["Rd"]) + 2 * (m["ru"] + m["rd"])
-         + lamB + 3 * lamW + 8 * lamG - m["Sf"] - 3 * m["Tf"] - 8 * m["Of"] - m["S2f"]
-         + 2 * 2 * m["S1"] + m["S1f"])
+    R = (
+        2 * 18 * m["qs"]
+        - 2 * 9 * m["us"]
+        - 2 * 9 * m["ds"]
+        + sum(2 * 2 * m["ls" + a] - 2 * m["es" + a] for a in FLAV)
+        - 2 * m["hu"]
+        - 2 * m["hd"]
+        + 2 * 2 * 2 * (m["Ru"] + m["Rd"])
+        + 2 * (m["ru"] + m["rd"])
+        + lamB
+        + 3 * lamW
+        + 8 * lamG
+        - m["Sf"]
+        - 3 * m["Tf"]
+        - 8 * m["Of"]
+        - m["S2f"]
+        + 2 * 2 * m["S1"]
+        + m["S1f"]
+    )
     B = 3 * Bo3
     return sol, sp.simplify(B.subs(sol)), sp.simplify(R.subs(sol)), m, D
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sympy_low_t(nlsp, n_higgs):
     """Eqs. (21)-(25) derived: SM equilibrium with a frozen NLSP; returns Delta Y_NLSP/Delta Y_B (exact)."""
     mq, mu_, md, mH = sp.symbols("mq mu md mH")  # mH: the Y=+1/2 doublet (H_u); the Y=-1/2 one has -mH
@@ -144,13 +193,35 @@ def test_high_t_vs_independent_sympy_flavour_split():
     res = rs.solve_stage(HIGH, jnp.array([0.0, *DSPLIT]))
     mu = {n: float(x) for n, x in zip(HIGH.species, res.mu)}
     # module is left-handed: u_c = conjugate of u_R, etc.
-    pairs = {"q_f": ("q", 1), "q_s": ("qs", 1), "u_c_f": ("u", -1), "u_c_s": ("us", -1), "d_c_f": ("d", -1),
-             "d_c_s": ("ds", -1), "H_u_s": ("Hu", 1), "H_u_f": ("hu", 1), "H_d_s": ("Hd", 1), "H_d_f": ("hd", 1),
-             "R_u_s": ("Ru", 1), "R_u_f": ("ru", 1), "R_d_s": ("Rd", 1), "R_d_f": ("rd", 1), "bino": ("Bino", 1),
-             "S1_s": ("S1", 1), "S1_f": ("S1f", 1), "S2_f": ("S2f", 1)}
+    pairs = {
+        "q_f": ("q", 1),
+        "q_s": ("qs", 1),
+        "u_c_f": ("u", -1),
+        "u_c_s": ("us", -1),
+        "d_c_f": ("d", -1),
+        "d_c_s": ("ds", -1),
+        "H_u_s": ("Hu", 1),
+        "H_u_f": ("hu", 1),
+        "H_d_s": ("Hd", 1),
+        "H_d_f": ("hd", 1),
+        "R_u_s": ("Ru", 1),
+        "R_u_f": ("ru", 1),
+        "R_d_s": ("Rd", 1),
+        "R_d_f": ("rd", 1),
+        "bino": ("Bino", 1),
+        "S1_s": ("S1", 1),
+        "S1_f": ("S1f", 1),
+        "S2_f": ("S2f", 1),
+    }
     for a in FLAV:
-        pairs.update({f"l_{a}_f": (f"l{a}", 1), f"l_{a}_s": (f"ls{a}", 1), f"e_c_{a}_f": (f"e{a}", -1),
-                      f"e_c_{a}_s": (f"es{a}", -1)})
+        pairs.update(
+            {
+                f"l_{a}_f": (f"l{a}", 1),
+                f"l_{a}_s": (f"ls{a}", 1),
+                f"e_c_{a}_f": (f"e{a}", -1),
+                f"e_c_{a}_s": (f"es{a}", -1),
+            }
+        )
     for mod, (ind, sign) in pairs.items():
         assert abs(mu[mod] - sign * num[m[ind]]) < 1e-10, mod
     _, B, R, _, _ = sympy_high_t()
@@ -314,8 +385,11 @@ def test_gradients_vs_finite_differences():
     ad = jax.grad(r_of_mass)(1000.0)
     assert abs(float(ad) - float(fd)) < 1e-6 * abs(float(fd)) + 1e-12 and abs(float(ad)) > 1e-6
     # the same through the full chain: d m_3/2 / d m_squark at T = 2 TeV
-    m_of_msq = jax.jit(lambda m: grav.gravitino_mass("slepton_R", high_t_masses={"q_s": m, "d_c_s": 1.5 * m},
-                                                     high_t_temperature=2000.0))
+    m_of_msq = jax.jit(
+        lambda m: grav.gravitino_mass(
+            "slepton_R", high_t_masses={"q_s": m, "d_c_s": 1.5 * m}, high_t_temperature=2000.0
+        )
+    )
     check_grads(m_of_msq, (1800.0,), order=1, modes=("rev",), eps=1e-2, atol=1e-7, rtol=1e-5)
     assert abs(float(m_of_msq(1800.0)) - 8.3073) > 0.05  # heavy squarks change the prediction
 
@@ -334,7 +408,11 @@ def test_batched_equals_looped():
 def test_float32():
     m64 = float(_pred("slepton_R").m_gravitino)
     f32 = jax.jit(grav.gravitino_mass, static_argnums=0)
-    m32 = f32("slepton_R", jnp.float32(c.DM_TO_BARYON_ARDU_2025), jnp.float32(1.0),
-              b_minus_l_alpha=jnp.array(DSPLIT, dtype=jnp.float32))
+    m32 = f32(
+        "slepton_R",
+        jnp.float32(c.DM_TO_BARYON_ARDU_2025),
+        jnp.float32(1.0),
+        b_minus_l_alpha=jnp.array(DSPLIT, dtype=jnp.float32),
+    )
     assert m32.dtype == jnp.float32
     assert abs(float(m32) - m64) < 1e-5 * m64

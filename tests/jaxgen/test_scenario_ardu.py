@@ -82,19 +82,27 @@ def _single(p):
 
 def _engines(p, pred, alpha_em):
     """The underlying engines evaluated directly on a batch (one compile), for comparison with the chain."""
-    th = w.thermal_r_breaking_masses(p.m_nlsp * p.t_over_m_thermal, p.lambda1, p.kappa, p.m_s1, p.b_kappa,
-                                     kind="boltzmann")
+    th = w.thermal_r_breaking_masses(
+        p.m_nlsp * p.t_over_m_thermal, p.lambda1, p.kappa, p.m_s1, p.b_kappa, kind="boltzmann"
+    )
     wp = w.WashoutParams(m_nlsp=p.m_nlsp, m_majorana=pred.m_majorana, m_dirac=p.m_dirac, alpha_em=alpha_em)
     z_b = w.decoupling(wp, z_min=0.05, z_max=300.0).z_b
     gp = gravitino_prediction("slepton_R", washout=pred.epsilon, b_minus_l_alpha=p.b_minus_l_alpha)
     chk = sg.bbn_check(p.m_nlsp, pred.y_nlsp, pred.m_gravitino)
-    return dict(m_majorana_loop=jnp.abs(w.bino_majorana_mass_loop(p.lambda1, p.kappa, p.b_kappa)),
-                m_majorana_thermal=th.m1, mu_loop=jnp.abs(w.higgsino_mu_loop(p.lambda1, p.kappa, p.b_kappa)),
-                z_b=z_b, epsilon_instant=w.instant_washout_factor(z_b), surviving_ratio_eq6=w.surviving_ratio_eq6(z_b),
-                m_gravitino=gp.m_gravitino, nlsp_yield=gp.nlsp_yield / gp.b_minus_l,
-                baryon_low=gp.baryon_low / gp.b_minus_l,
-                y_nlsp=sg.asymmetric_nlsp_yield(pred.m_gravitino, c.PLANCK_2018.baryon_yield, p.dm_to_baryon),
-                tau_nlsp=chk.lifetime, bbn_ratio=chk.margin)
+    return dict(
+        m_majorana_loop=jnp.abs(w.bino_majorana_mass_loop(p.lambda1, p.kappa, p.b_kappa)),
+        m_majorana_thermal=th.m1,
+        mu_loop=jnp.abs(w.higgsino_mu_loop(p.lambda1, p.kappa, p.b_kappa)),
+        z_b=z_b,
+        epsilon_instant=w.instant_washout_factor(z_b),
+        surviving_ratio_eq6=w.surviving_ratio_eq6(z_b),
+        m_gravitino=gp.m_gravitino,
+        nlsp_yield=gp.nlsp_yield / gp.b_minus_l,
+        baryon_low=gp.baryon_low / gp.b_minus_l,
+        y_nlsp=sg.asymmetric_nlsp_yield(pred.m_gravitino, c.PLANCK_2018.baryon_yield, p.dm_to_baryon),
+        tau_nlsp=chk.lifetime,
+        bbn_ratio=chk.margin,
+    )
 
 
 L_NONE = ArduSettings(nlsp="slepton_L", washout="none")
@@ -104,8 +112,12 @@ L_NONE = ArduSettings(nlsp="slepton_L", washout="none")
 def _cheap(batch, point, pred, alpha_em):
     """Every no-ODE evaluation in ONE compile (XLA's per-module overhead dominates these small chains): the batched
     entry point (CHEAP), one point through the single-point path with CHEAP and with L_NONE, and the engines."""
-    return dict(batch=rsymmetric_adm_batch(batch, CHEAP), point=rsymmetric_adm(point, CHEAP),
-                point_l=rsymmetric_adm(point, L_NONE), engines=_engines(batch, pred, alpha_em))
+    return dict(
+        batch=rsymmetric_adm_batch(batch, CHEAP),
+        point=rsymmetric_adm(point, CHEAP),
+        point_l=rsymmetric_adm(point, L_NONE),
+        engines=_engines(batch, pred, alpha_em),
+    )
 
 
 def _run_cheap(pred, point=None, batch=BATCH, alpha_em=c.ALPHA_EM_MZ):
@@ -165,6 +177,7 @@ def test_bbn_excluded_flag(boltz):
     """STATUS_BBN_EXCLUDED (a flag, not an error) exactly where bbn_ratio = m_NLSP y_NLSP/bound > 1; the paper's
     stau_R benchmark (Tables 3, 4) has bbn_ratio = 1.12: excluded, with status 0."""
     from jaxgen.scenarios.ardu import STATUS_BBN_EXCLUDED
+
     assert not STATUS_BBN_EXCLUDED & STATUS_INVALID
     b = _point(boltz, 0)
     assert float(b.bbn_ratio) == pytest.approx(1.12, abs=0.01)
@@ -179,8 +192,11 @@ def test_bbn_excluded_flag(boltz):
 def test_batch_helper_batched_equals_looped(boltz):
     """ArduParams.batch from scalars and lists (defaults broadcast; b_minus_l_alpha (N, 3)): the batched entry point
     equals the single-point path point by point (CHEAP settings, the shared compile); mismatches name the fields."""
-    p = ArduParams.batch(m_nlsp=[2000.0, 2000.0, 2500.0, 3000.0, 2090.0, 2420.0],
-                         m_majorana=[0.0, 1.0, 10.0, 0.3, 0.0, 100.0], b_minus_l_alpha=(1.0, 0.5, 0.2))
+    p = ArduParams.batch(
+        m_nlsp=[2000.0, 2000.0, 2500.0, 3000.0, 2090.0, 2420.0],
+        m_majorana=[0.0, 1.0, 10.0, 0.3, 0.0, 100.0],
+        b_minus_l_alpha=(1.0, 0.5, 0.2),
+    )
     assert p.m_nlsp.shape == (6,) and p.kappa.shape == (6,) and p.b_minus_l_alpha.shape == (6, 3)
     with pytest.raises(ValueError, match=r"m_nlsp \(6,\), m_dirac \(2,\)"):
         ArduParams.batch(m_nlsp=np.full(6, 2000.0), m_dirac=[5000.0, 6000.0])
@@ -190,15 +206,19 @@ def test_batch_helper_batched_equals_looped(boltz):
     for i in range(6):
         one = _run_cheap(boltz, point=_point(p, i), batch=p)["point"]
         for k in one.__dataclass_fields__:
-            np.testing.assert_allclose(np.asarray(getattr(got, k))[i], np.asarray(getattr(one, k)), rtol=1e-12,
-                                       atol=0, err_msg=k)
+            np.testing.assert_allclose(
+                np.asarray(getattr(got, k))[i], np.asarray(getattr(one, k)), rtol=1e-12, atol=0, err_msg=k
+            )
 
 
 def test_nonfinite_concrete_inputs_rejected_at_construction():
-    for kw, field in [(dict(b_minus_l_alpha=(math.nan, 0.3, 0.3)), "b_minus_l_alpha"),
-                      (dict(b_minus_l_alpha=(0.3, math.inf, 0.3)), "b_minus_l_alpha"),
-                      (dict(kappa=math.nan), "kappa"), (dict(m_nlsp=np.float64(math.inf)), "m_nlsp"),
-                      (dict(lambda1=jnp.asarray(math.nan)), "lambda1")]:
+    for kw, field in [
+        (dict(b_minus_l_alpha=(math.nan, 0.3, 0.3)), "b_minus_l_alpha"),
+        (dict(b_minus_l_alpha=(0.3, math.inf, 0.3)), "b_minus_l_alpha"),
+        (dict(kappa=math.nan), "kappa"),
+        (dict(m_nlsp=np.float64(math.inf)), "m_nlsp"),
+        (dict(lambda1=jnp.asarray(math.nan)), "lambda1"),
+    ]:
         with pytest.raises(ValueError, match=f"ArduParams.{field} must be finite"):
             ArduParams(**kw)
     with pytest.raises(TypeError, match="ArduParams.m_nlsp must be a real number"):
@@ -232,8 +252,11 @@ def test_nlsp_lifetime_at_2_tev_eq27(boltz):
     assert tau / float(sg.ardu_eq_27(2000.0, m32)) == pytest.approx(1.15, abs=0.01)  # the 13 % of the printed 1.6 s
     # epsilon < 1: heavier gravitino, slower decay, tau ~ m_3/2^2 (1 - m_3/2^2/m^2)^-4 ~ 1/eps^2 (eq. (27) derived)
     m32s, eps = np.asarray(boltz.m_gravitino[1:4]), np.asarray(boltz.epsilon[1:4])
-    np.testing.assert_allclose(np.asarray(boltz.tau_nlsp[1:4]) * eps**2 * (1 - (m32s / 2000.0) ** 2) ** 4,
-                               tau * eps[0] ** 2 * (1 - (m32 / 2000.0) ** 2) ** 4, rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(boltz.tau_nlsp[1:4]) * eps**2 * (1 - (m32s / 2000.0) ** 2) ** 4,
+        tau * eps[0] ** 2 * (1 - (m32 / 2000.0) ** 2) ** 4,
+        rtol=1e-12,
+    )
     assert int(boltz.flags[3]) == STATUS_LIFETIME_ABOVE_RANGE  # tau ~ 7000 s > 10 s: informational flag
     assert int(boltz.status[3]) == 0
     assert bool(boltz.valid[3])
@@ -248,11 +271,13 @@ def test_consistency_with_the_underlying_modules(boltz):
         # the equilibrium chain and m_3/2 with the chain's epsilon (eqs. (17), (21)-(26)); y_NLSP (eq. (25)
         # inverted), eq. (27) and the BBN check (signatures engine).  Complete-washout point: BBN fields dummies.
         sel = ok if name in ("tau_nlsp", "bbn_ratio") else slice(None)
-        np.testing.assert_allclose(np.asarray(getattr(boltz, name))[sel], np.asarray(value)[sel], rtol=1e-9,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            np.asarray(getattr(boltz, name))[sel], np.asarray(value)[sel], rtol=1e-9, err_msg=name
+        )
     # M_M = |M_1^loop| + M_1(T = m_NLSP) + m_majorana ("loop+thermal")
-    np.testing.assert_allclose(boltz.m_majorana, ref["m_majorana_loop"] + ref["m_majorana_thermal"]
-                               + np.asarray(BATCH.m_majorana), rtol=1e-12)
+    np.testing.assert_allclose(
+        boltz.m_majorana, ref["m_majorana_loop"] + ref["m_majorana_thermal"] + np.asarray(BATCH.m_majorana), rtol=1e-12
+    )
     # Boltzmann epsilon vs the freeze-out estimate Gamma_wo = zH (washout.md section 5: within ~5 %)
     assert float(boltz.epsilon[3]) == pytest.approx(float(boltz.epsilon_freeze[3]), rel=0.1)
     # the paper's stau_R benchmark is marginal under the quoted bound (signatures.py: 1.02 at 2.10 TeV, ratio 5)
@@ -275,8 +300,20 @@ def test_left_handed_nlsp_washout_rate_uses_hypercharge_half(boltz, cheap):
 def test_batched_equals_looped(boltz, cheap):
     for i in range(len(POINTS)):
         out = _run_cheap(boltz, _point(BATCH, i))["point"]
-        for name in ("m_gravitino", "epsilon", "epsilon_instant", "epsilon_freeze", "z_b", "z_f", "tau_nlsp",
-                     "y_nlsp", "bbn_ratio", "nlsp_to_baryon", "m_majorana", "baryon_low"):
+        for name in (
+            "m_gravitino",
+            "epsilon",
+            "epsilon_instant",
+            "epsilon_freeze",
+            "z_b",
+            "z_f",
+            "tau_nlsp",
+            "y_nlsp",
+            "bbn_ratio",
+            "nlsp_to_baryon",
+            "m_majorana",
+            "baryon_low",
+        ):
             assert float(getattr(out, name)) == pytest.approx(float(getattr(cheap, name)[i]), rel=1e-12, abs=1e-300)
         assert int(out.status) == int(cheap.status[i]) and int(out.flags) == int(cheap.flags[i])
 
@@ -292,9 +329,22 @@ def test_gradients_vs_finite_differences():
     x0 = np.array([getattr(GRAD_POINT, n) for n in GRAD_NAMES], float)
     keys = ("m_gravitino", "epsilon", "tau_nlsp")
     for j, name in enumerate(GRAD_NAMES):
-        f = [np.array([float(getattr(_single(eqx.tree_at(lambda q: getattr(q, name), GRAD_POINT,
-                                                          x0[j] * (1.0 + sign * 1e-4)))[1], k)) for k in keys])
-             for sign in (1.0, -1.0)]
+        f = [
+            np.array(
+                [
+                    float(
+                        getattr(
+                            _single(eqx.tree_at(lambda q: getattr(q, name), GRAD_POINT, x0[j] * (1.0 + sign * 1e-4)))[
+                                1
+                            ],
+                            k,
+                        )
+                    )
+                    for k in keys
+                ]
+            )
+            for sign in (1.0, -1.0)
+        ]
         fd = (f[0] - f[1]) / (2e-4 * x0[j])
         np.testing.assert_allclose(jac[:, j], fd, rtol=3e-3, atol=1e-12, err_msg=name)
     # analytic checks: m_3/2 ~ Omega ratio, epsilon independent of it; more R breaking -> smaller epsilon
@@ -306,12 +356,14 @@ def test_gradients_vs_finite_differences():
 def test_invalid_points_flagged_others_identical(boltz, cheap):
     # (the batched entry point; inside the shared compile)
     good = POINTS[2]
-    bad = [good,
-           eqx.tree_at(lambda q: q.m_nlsp, good, -1.0),  # negative mass
-           eqx.tree_at(lambda q: q.m_majorana, good, float("nan")),
-           ArduParams(m_nlsp=2000.0, lambda1=0.0, m_majorana=0.0),  # exact R symmetry: M_M = 0, epsilon = 1
-           eqx.tree_at(lambda q: q.dm_to_baryon, good, 0.0),
-           eqx.tree_at(lambda q: q.b_minus_l_alpha, good, np.zeros(3))]  # no asymmetry
+    bad = [
+        good,
+        eqx.tree_at(lambda q: q.m_nlsp, good, -1.0),  # negative mass
+        eqx.tree_at(lambda q: q.m_majorana, good, float("nan")),
+        ArduParams(m_nlsp=2000.0, lambda1=0.0, m_majorana=0.0),  # exact R symmetry: M_M = 0, epsilon = 1
+        eqx.tree_at(lambda q: q.dm_to_baryon, good, 0.0),
+        eqx.tree_at(lambda q: q.b_minus_l_alpha, good, np.zeros(3)),
+    ]  # no asymmetry
     out = _run_cheap(boltz, batch=_stack(bad))["batch"]
     st = np.asarray(out.status)
     assert list(st[[1, 2, 4]]) == [STATUS_BAD_INPUT] * 3
@@ -345,15 +397,18 @@ def test_setup_errors_are_actionable():
     with pytest.raises(ValueError, match="rsymmetric_adm_batch"):
         rsymmetric_adm(ArduParams(m_nlsp=jnp.ones(2)), SETTINGS)
     assert ArduParams.benchmark("sneutrino").m_dirac == 6500.0 and ArduParams.benchmark("sneutrino").m_nlsp == 2420.0
-    assert math.isclose(BENCH.m_s1 ** 2, 500e6)
+    assert math.isclose(BENCH.m_s1**2, 500e6)
     assert M32_R == pytest.approx(c.DM_TO_BARYON_ARDU_2025 * c.M_PROTON * 388 / 237, rel=1e-14)
 
 
-@pytest.mark.parametrize("kw, err, match", [
-    (dict(max_steps=10.5), TypeError, r"ArduSettings\.max_steps must be an integer >= 1, got 10\.5"),
-    (dict(z_end="x"), TypeError, r"ArduSettings\.z_end must be a real number, got 'x'"),
-    (dict(rtol=-1.0), ValueError, r"ArduSettings\.rtol must be a finite number > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, err, match",
+    [
+        (dict(max_steps=10.5), TypeError, r"ArduSettings\.max_steps must be an integer >= 1, got 10\.5"),
+        (dict(z_end="x"), TypeError, r"ArduSettings\.z_end must be a real number, got 'x'"),
+        (dict(rtol=-1.0), ValueError, r"ArduSettings\.rtol must be a finite number > 0"),
+    ],
+)
 def test_settings_types_are_checked_with_the_field_named(kw, err, match):
     with pytest.raises(err, match=match):
         ArduSettings(**kw)

@@ -13,14 +13,26 @@ import numpy as np
 import pytest
 
 from jaxgen import constants as c
-from jaxgen import cp, equilibrium, freezein, signatures as sg
+from jaxgen import cp, equilibrium, freezein
+from jaxgen import signatures as sg
 from jaxgen._hidden_sector import HiddenHeatingParams, hidden_temperature
-from jaxgen.scenarios import hall as sh
-from jaxgen.scenarios.hall import (STATUS_BAD_INPUT, STATUS_FREEZEIN_FAILED, STATUS_NO_ASYMMETRY, STATUS_OK,
-                                   STATUS_SPECTRUM, STATUS_SYMMETRIC_SURVIVES, STATUS_THERMALIZED, HallParams,
-                                   HallSettings, asymmetric_freezein, asymmetric_freezein_batch, broadcast_batch,
-                                   status_names)
 from jaxgen.cosmology import Cosmology, yield_to_omega_h2
+from jaxgen.scenarios import hall as sh
+from jaxgen.scenarios.hall import (
+    STATUS_BAD_INPUT,
+    STATUS_FREEZEIN_FAILED,
+    STATUS_NO_ASYMMETRY,
+    STATUS_OK,
+    STATUS_SPECTRUM,
+    STATUS_SYMMETRIC_SURVIVES,
+    STATUS_THERMALIZED,
+    HallParams,
+    HallSettings,
+    asymmetric_freezein,
+    asymmetric_freezein_batch,
+    broadcast_batch,
+    status_names,
+)
 
 DEFAULT = HallSettings()
 # HMW's normalisation: constant g_* = 100, only the state a decays (eq. 4.1 with f = 0), Omega_d/Omega_b = 4.86.
@@ -162,8 +174,18 @@ def test_consistency_with_engines(paper):
         assert abs(r.omega_x_h2 / float(yield_to_omega_h2(abs(r.eta_x), batch.m_x[i])) - 1) < 1e-12
         assert abs(r.omega_b_h2 / float(yield_to_omega_h2(abs(r.eta_b), c.M_PROTON)) - 1) < 1e-12
         assert abs(r.dm_to_baryon / (r.omega_x_h2 / r.omega_b_h2) - 1) < 1e-12
-        assert abs(r.decay_length / (float(batch.beta_gamma[i]) * c.GEV_INV_TO_M
-                                     / float(sg.losp_width_from_coupling(batch.lam[i], batch.m_losp[i]))) - 1) < 1e-12
+        assert (
+            abs(
+                r.decay_length
+                / (
+                    float(batch.beta_gamma[i])
+                    * c.GEV_INV_TO_M
+                    / float(sg.losp_width_from_coupling(batch.lam[i], batch.m_losp[i]))
+                )
+                - 1
+            )
+            < 1e-12
+        )
 
 
 def test_benchmark_reproduces_observed(bench):
@@ -190,18 +212,38 @@ def test_heating_vs_hidden_sector_ode(bench):
     cosmo = Cosmology()
     t_fi = 100.0 / DEFAULT.x_fi
     m = jnp.array([300.0, 100.0])
-    ratio = jax.jit(lambda m, lam: hidden_temperature(HiddenHeatingParams(
-        m_parent=m, width=sg.losp_width_from_coupling(lam, m), g_parent=2.0, g_hidden=10.0), cosmo,
-        x_end=60.0).ratio)(m, p.lam)
+    ratio = jax.jit(
+        lambda m, lam: (
+            hidden_temperature(
+                HiddenHeatingParams(m_parent=m, width=sg.losp_width_from_coupling(lam, m), g_parent=2.0, g_hidden=10.0),
+                cosmo,
+                x_end=60.0,
+            ).ratio
+        )
+    )(m, p.lam)
     shift = (cosmo.g_s(t_fi) / cosmo.g_s(m / 60.0)) ** (1.0 / 3.0)
     tot = float(jnp.sum((ratio * shift) ** 4))
     assert abs(float(bench.t_ratio_fi) / tot**0.25 - 1) < 1e-5
 
 
 # ------------------------------------------------------------------------------------------------ gradients
-_GRAD_OUT = ("eta_b", "omega_x_h2", "decay_length", "decay_length_relic", "t_ratio_fi", "t_vis_decay", "t_x_decay",
-             "hidden_freezeout_running", "thermalization_ratio", "symmetric_fraction", "m_x_required",
-             "dm_to_baryon", "tau_psi_lhu", "tau_psi_xudd", "yield_fi")
+_GRAD_OUT = (
+    "eta_b",
+    "omega_x_h2",
+    "decay_length",
+    "decay_length_relic",
+    "t_ratio_fi",
+    "t_vis_decay",
+    "t_x_decay",
+    "hidden_freezeout_running",
+    "thermalization_ratio",
+    "symmetric_fraction",
+    "m_x_required",
+    "dm_to_baryon",
+    "tau_psi_lhu",
+    "tau_psi_xudd",
+    "yield_fi",
+)
 
 
 def _vec(p):
@@ -243,8 +285,11 @@ def test_gradients_vs_central_differences():
     _fd_check(_vec_jit, jac, p, p.__dataclass_fields__)
     v0 = np.asarray(_vec_jit(p))
     # the elasticities that carry the physics: eta_B ~ lam^2, eps0; Omega_X ~ m_X; L ~ lam^-2; m_X,req ~ c
-    el = lambda out, name: float(getattr(jac, name).reshape(len(_GRAD_OUT), -1)[_GRAD_OUT.index(out), 0]  # noqa
-                                 * np.asarray(getattr(p, name)).reshape(-1)[0] / v0[_GRAD_OUT.index(out)])
+    el = lambda out, name: float(
+        getattr(jac, name).reshape(len(_GRAD_OUT), -1)[_GRAD_OUT.index(out), 0]
+        * np.asarray(getattr(p, name)).reshape(-1)[0]
+        / v0[_GRAD_OUT.index(out)]
+    )
     assert abs(el("eta_b", "lam") - 2.0) < 1e-6
     assert abs(el("eta_b", "eps0") - 1.0) < 1e-6
     assert abs(el("omega_x_h2", "m_x") - 1.0) < 1e-6
@@ -272,8 +317,9 @@ def test_tabulated_gstar_pieces_gradients():
         x = jnp.log(jnp.array([lam, 150.0, 400.0]))
         j = np.asarray(jac(x))
         h = 1e-6
-        fd = np.stack([(np.asarray(jf(x.at[i].add(h))) - np.asarray(jf(x.at[i].add(-h)))) / (2 * h)
-                       for i in range(3)], axis=1)
+        fd = np.stack(
+            [(np.asarray(jf(x.at[i].add(h))) - np.asarray(jf(x.at[i].add(-h)))) / (2 * h) for i in range(3)], axis=1
+        )
         np.testing.assert_allclose(j, fd, rtol=1e-5, atol=1e-7)
     # the root itself: H(T_dec) = Gamma_LOSP
     t = sh._decay_temperature(jnp.asarray(1e-10), jnp.asarray(150.0), cosmo)
@@ -294,9 +340,15 @@ def test_gradient_finite_at_invalid_point():
 def _random_batch(n=4, seed=0):
     rng = np.random.default_rng(seed)
     m_losp = 10 ** rng.uniform(2.0, 3.0, n)
-    return HallParams(m_a=(m_losp * 10 ** rng.uniform(0.1, 0.7, n))[:, None], lam=10 ** rng.uniform(-10.5, -8.5, n),
-                      eps0=10 ** rng.uniform(-3, -1, n)[:, None], phase=rng.uniform(-math.pi, math.pi, n)[:, None],
-                      m_losp=m_losp, m_x=10 ** rng.uniform(-0.5, 0.5, n), sigma_v_x=10 ** rng.uniform(-10, -7, n))
+    return HallParams(
+        m_a=(m_losp * 10 ** rng.uniform(0.1, 0.7, n))[:, None],
+        lam=10 ** rng.uniform(-10.5, -8.5, n),
+        eps0=10 ** rng.uniform(-3, -1, n)[:, None],
+        phase=rng.uniform(-math.pi, math.pi, n)[:, None],
+        m_losp=m_losp,
+        m_x=10 ** rng.uniform(-0.5, 0.5, n),
+        sigma_v_x=10 ** rng.uniform(-10, -7, n),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -310,16 +362,22 @@ def test_batched_equals_looped(clean):
     for i in range(4):
         one = single(jax.tree_util.tree_map(lambda a: a[i], batch), PAPER)
         for k in one.__dataclass_fields__:
-            np.testing.assert_allclose(np.asarray(getattr(clean, k))[i], np.asarray(getattr(one, k)), rtol=1e-12,
-                                       atol=0, err_msg=k)
+            np.testing.assert_allclose(
+                np.asarray(getattr(clean, k))[i], np.asarray(getattr(one, k)), rtol=1e-12, atol=0, err_msg=k
+            )
 
 
 def test_batch_helper_batched_equals_looped():
     """HallParams.batch from scalars and lists (defaults left scalar get the batch axis; a 1-D per-state field is
     the state axis), then asymmetric_freezein_batch == asymmetric_freezein point by point; jax.vmap works on
     HallParams.broadcast(); mismatched batch sizes name the fields."""
-    p = HallParams.batch(base=HallParams.benchmark(), lam=[1e-9, 2e-9, 3e-9, 4e-9], m_x=[1.0, 1.5, 2.0, 2.5],
-                         eps0=[[0.01], [0.02], [0.03], [0.04]], m_a=300.0)
+    p = HallParams.batch(
+        base=HallParams.benchmark(),
+        lam=[1e-9, 2e-9, 3e-9, 4e-9],
+        m_x=[1.0, 1.5, 2.0, 2.5],
+        eps0=[[0.01], [0.02], [0.03], [0.04]],
+        m_a=300.0,
+    )
     assert p.lam.shape == (4,) and p.g_x.shape == (4,) and p.m_a.shape == (4, 1) and p.phase.shape == (4, 1)
     with pytest.raises(ValueError, match=r"lam \(4,\), m_x \(2,\)"):
         HallParams.batch(m_a=300.0, lam=[1e-9, 2e-9, 3e-9, 4e-9], m_x=[1.0, 2.0])
@@ -330,8 +388,9 @@ def test_batch_helper_batched_equals_looped():
     for i in range(4):
         one = single(jax.tree_util.tree_map(lambda a: a[i], p), PAPER)
         for k in one.__dataclass_fields__:
-            np.testing.assert_allclose(np.asarray(getattr(got, k))[i], np.asarray(getattr(one, k)), rtol=1e-12,
-                                       atol=0, err_msg=k)
+            np.testing.assert_allclose(
+                np.asarray(getattr(got, k))[i], np.asarray(getattr(one, k)), rtol=1e-12, atol=0, err_msg=k
+            )
 
 
 def test_invalid_points_flagged_others_unchanged(clean):
@@ -339,9 +398,11 @@ def test_invalid_points_flagged_others_unchanged(clean):
     outputs; the untouched point is bit-identical to the clean batch. A zero phase (valid) gives
     STATUS_NO_ASYMMETRY with finite outputs, and its phase-independent outputs are unchanged."""
     b = broadcast_batch(_random_batch())
-    b = eqx.tree_at(lambda q: (q.m_a, q.lam, q.b_over_bml, q.phase), b,
-                    (b.m_a.at[0, 0].set(-300.0), b.lam.at[1].set(jnp.nan), b.b_over_bml.at[1].set(0.0),
-                     b.phase.at[3, 0].set(0.0)))
+    b = eqx.tree_at(
+        lambda q: (q.m_a, q.lam, q.b_over_bml, q.phase),
+        b,
+        (b.m_a.at[0, 0].set(-300.0), b.lam.at[1].set(jnp.nan), b.b_over_bml.at[1].set(0.0), b.phase.at[3, 0].set(0.0)),
+    )
     r = asymmetric_freezein_batch(b, PAPER)
     st = np.asarray(r.status)
     assert list(st[:2]) == [STATUS_BAD_INPUT] * 2
@@ -379,9 +440,12 @@ def test_unphysical_points_are_errors_not_valid(clean):
     |eps| = 3.5e7 and eta_B = 86), a decay into X that is kinematically closed (m_X = 1e6 GeV > m_a = 300 GeV), and
     freeze-in overproduction (width_factor = 1e300: Y_FI = 7e294 > Y_X^eq). The benchmark stays valid and other
     points of a batch are unchanged; the computed values are kept (finite) for inspection."""
-    cases = [(dict(eps0=1e10), sh.STATUS_UNPHYSICAL_ASYMMETRY), (dict(m_x=1e6), sh.STATUS_CLOSED_CHANNEL),
-             (dict(m_x=150.0), sh.STATUS_CLOSED_CHANNEL),  # m_a > m_X >= m_LOSP: the LOSP cannot decay into X
-             (dict(width_factor=1e300), sh.STATUS_OVERPRODUCED)]
+    cases = [
+        (dict(eps0=1e10), sh.STATUS_UNPHYSICAL_ASYMMETRY),
+        (dict(m_x=1e6), sh.STATUS_CLOSED_CHANNEL),
+        (dict(m_x=150.0), sh.STATUS_CLOSED_CHANNEL),  # m_a > m_X >= m_LOSP: the LOSP cannot decay into X
+        (dict(width_factor=1e300), sh.STATUS_OVERPRODUCED),
+    ]
     for kw, bit in cases:
         r = single(HallParams.benchmark(**kw), DEFAULT)
         assert int(r.status) == bit, (kw, int(r.status))
@@ -391,8 +455,9 @@ def test_unphysical_points_are_errors_not_valid(clean):
     assert int(single(HallParams.benchmark(m_x=1e6), DEFAULT).flags) & sh.STATUS_SPECTRUM == 0
     # a batch: the width_factor = 1e300 point and an eps0 = 1e10 point flagged, the others bit-identical
     b = broadcast_batch(_random_batch())
-    b = eqx.tree_at(lambda q: (q.width_factor, q.eps0), b,
-                    (b.width_factor.at[0, 0].set(1e300), b.eps0.at[1, 0].set(1e10)))
+    b = eqx.tree_at(
+        lambda q: (q.width_factor, q.eps0), b, (b.width_factor.at[0, 0].set(1e300), b.eps0.at[1, 0].set(1e10))
+    )
     r = asymmetric_freezein_batch(b, PAPER)
     st = np.asarray(r.status)
     assert st[0] & sh.STATUS_OVERPRODUCED and st[1] & sh.STATUS_UNPHYSICAL_ASYMMETRY and list(st[2:]) == [0, 0]
@@ -441,14 +506,17 @@ def test_quadrature_vs_ode_non_thermal():
     assert abs(dev_eta[1]) < 2e-6
 
 
-@pytest.mark.parametrize("kw, err, match", [
-    (dict(n_nodes=10.5), TypeError, r"HallSettings\.n_nodes must be an integer >= 2 or None, got 10\.5"),
-    (dict(n_nodes="many"), TypeError, r"HallSettings\.n_nodes must be an integer"),
-    (dict(n_nodes=0), ValueError, r"HallSettings\.n_nodes must be an integer >= 2, got 0"),
-    (dict(ode_max_steps=10.5), TypeError, r"HallSettings\.ode_max_steps must be an integer"),
-    (dict(x_fi="x"), TypeError, r"HallSettings\.x_fi must be a real number, got 'x'"),
-    (dict(g_star=float("nan")), ValueError, r"HallSettings\.g_star must be a finite number > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, err, match",
+    [
+        (dict(n_nodes=10.5), TypeError, r"HallSettings\.n_nodes must be an integer >= 2 or None, got 10\.5"),
+        (dict(n_nodes="many"), TypeError, r"HallSettings\.n_nodes must be an integer"),
+        (dict(n_nodes=0), ValueError, r"HallSettings\.n_nodes must be an integer >= 2, got 0"),
+        (dict(ode_max_steps=10.5), TypeError, r"HallSettings\.ode_max_steps must be an integer"),
+        (dict(x_fi="x"), TypeError, r"HallSettings\.x_fi must be a real number, got 'x'"),
+        (dict(g_star=float("nan")), ValueError, r"HallSettings\.g_star must be a finite number > 0"),
+    ],
+)
 def test_settings_types_are_checked_with_the_field_named(kw, err, match):
     with pytest.raises(err, match=match):
         HallSettings(**kw)

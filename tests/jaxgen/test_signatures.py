@@ -57,9 +57,16 @@ def test_eq_4_2_printed_vs_derived():
     assert 1.5 < ratio < 1.7
     # Same parameter scalings as printed: the ratio is constant over random points.
     rng = np.random.default_rng(1)
-    pts = dict(eps_a=10 ** rng.uniform(-9, -2, 16), m_x=rng.uniform(0.5, 10, 16), m_a=rng.uniform(100, 2e3, 16),
-               m_losp=rng.uniform(100, 2e3, 16), g_a=rng.choice([1.0, 2.0, 4.0], 16), r=rng.uniform(0.1, 10, 16),
-               f=rng.uniform(0, 3, 16), g_star=rng.uniform(80, 230, 16))
+    pts = dict(
+        eps_a=10 ** rng.uniform(-9, -2, 16),
+        m_x=rng.uniform(0.5, 10, 16),
+        m_a=rng.uniform(100, 2e3, 16),
+        m_losp=rng.uniform(100, 2e3, 16),
+        g_a=rng.choice([1.0, 2.0, 4.0], 16),
+        r=rng.uniform(0.1, 10, 16),
+        f=rng.uniform(0, 3, 16),
+        g_star=rng.uniform(80, 230, 16),
+    )
     rat = sg.hall_eq_4_2(**pts, gamma=2.0) / sg.losp_decay_length(**pts, beta_gamma=math.sqrt(3.0))
     np.testing.assert_allclose(rat, ratio, rtol=1e-12)
 
@@ -94,6 +101,7 @@ def test_xudd_dressing_ingredients():
     indices; (ii) the two-component Fierz identity (z1 z2)(z3 z4) + (z1 z3)(z4 z2) + (z1 z4)(z2 z3) = 0 that makes
     the gluino dressing cancel at degenerate squarks; (iii) the triangle H against its closed form and limits."""
     import itertools
+
     lam = np.zeros((8, 3, 3), complex)
     for n, (i, j) in enumerate([(0, 1), (0, 2), (1, 2)]):
         lam[[0, 3, 5][n]][i, j] = lam[[0, 3, 5][n]][j, i] = 1
@@ -115,19 +123,24 @@ def test_xudd_dressing_ingredients():
     f = pr(z[0], z[1]) * pr(z[2], z[3]) + pr(z[0], z[2]) * pr(z[3], z[1]) + pr(z[0], z[3]) * pr(z[1], z[2])
     assert abs(f) < 1e-13 and abs(pr(z[0], z[1]) * pr(z[2], z[3])) > 1e-2
     a, b, cc = 1.0, 1.44, 1.96
-    closed = (a * math.log(a) / ((a - b) * (a - cc)) + b * math.log(b) / ((b - a) * (b - cc))
-              + cc * math.log(cc) / ((cc - a) * (cc - b)))
+    closed = (
+        a * math.log(a) / ((a - b) * (a - cc))
+        + b * math.log(b) / ((b - a) * (b - cc))
+        + cc * math.log(cc) / ((cc - a) * (cc - b))
+    )
     assert float(sg.xudd_triangle(1.0, 1.2, 1.4)) == pytest.approx(closed, rel=1e-12)
     quad = integrate.quad(lambda x: x / ((x + 4.0) * (x + 0.25) * (x + 9.0)), 0, np.inf)[0]
     assert float(sg.xudd_triangle(2.0, 0.5, 3.0)) == pytest.approx(quad, rel=1e-9)
     assert float(sg.xudd_triangle(500.0, 500.0, 500.0)) == pytest.approx(1 / (2 * 500.0**2), rel=1e-12)
     # splitting integral = difference of two triangles, -> (u - d)/(6 M^4) near degeneracy, exactly 0 at it
     d = float(sg.xudd_triangle_splitting(700.0, 400.0, 900.0))
-    assert d == pytest.approx(float(sg.xudd_triangle(700.0, 400.0, 400.0) - sg.xudd_triangle(700.0, 900.0, 400.0)),
-                              rel=1e-10)
+    assert d == pytest.approx(
+        float(sg.xudd_triangle(700.0, 400.0, 400.0) - sg.xudd_triangle(700.0, 900.0, 400.0)), rel=1e-10
+    )
     du = 1e-4 * 500.0**2
     assert float(sg.xudd_triangle_splitting(500.0, 500.0, math.sqrt(500.0**2 + du))) == pytest.approx(
-        du / (6 * 500.0**4), rel=2e-4)
+        du / (6 * 500.0**4), rel=2e-4
+    )
     assert float(sg.xudd_triangle_splitting(500.0, 500.0, 500.0)) == 0.0
 
 
@@ -152,8 +165,13 @@ def test_psi_x_xudd_derived_vs_printed_eq_4_8():
     assert math.isinf(float(sg.psi_x_lifetime_xudd(2.0, alpha_1=0.0)))
     # split squarks, gluino only: G = -(2/3) alpha_s m_g (H(m_g, m_d, m_d) - H(m_g, m_u, m_d))/(2 pi M_*)
     gq = float(sg.psi_x_xudd_coefficient(0.2, 1e9, 500.0, m_squark_u=550.0, alpha_1=0.0))
-    by_hand = -(2 / 3) * 0.2 * 500.0 * float(sg.xudd_triangle(500.0, 500.0, 500.0)
-                                             - sg.xudd_triangle(500.0, 550.0, 500.0)) / (2 * math.pi * 1e9)
+    by_hand = (
+        -(2 / 3)
+        * 0.2
+        * 500.0
+        * float(sg.xudd_triangle(500.0, 500.0, 500.0) - sg.xudd_triangle(500.0, 550.0, 500.0))
+        / (2 * math.pi * 1e9)
+    )
     assert gq == pytest.approx(by_hand, rel=1e-9)
     assert float(sg.psi_x_lifetime_xudd(2.0, m_squark_u=550.0, alpha_1=0.0)) == pytest.approx(1.140e8, rel=1e-3)
 
@@ -163,10 +181,13 @@ def test_psi_x_xudd_scalings_and_kinematics():
     scaled together), C^-2, m_psi^-5 (massless kinematics) as printed; alpha_s^0 at degenerate squarks and
     alpha_s^-2 for the gluino part at split squarks, where the printed power is -4. Two-body kinematics: a closed
     channel has zero width, Lambda pi0 at 2 GeV has 1.125x the massless lifetime."""
+
     def logtau(la, lm, ls, lc, lp):
         return jnp.log(sg.psi_x_lifetime_xudd(jnp.exp(lp), jnp.exp(la), jnp.exp(lm), jnp.exp(ls), jnp.exp(lc)))
-    g = jax.grad(logtau, argnums=(0, 1, 2, 3, 4))(math.log(0.12), math.log(3e8), math.log(800.0), math.log(0.05),
-                                                   math.log(3.0))
+
+    g = jax.grad(logtau, argnums=(0, 1, 2, 3, 4))(
+        math.log(0.12), math.log(3e8), math.log(800.0), math.log(0.05), math.log(3.0)
+    )
     for got, want in zip(g, (0.0, 2.0, 2.0, -2.0, -5.0)):
         assert float(got) == pytest.approx(want, abs=1e-9)
     gs = jax.grad(lambda la: jnp.log(sg.psi_x_lifetime_xudd(2.0, jnp.exp(la), m_squark_u=600.0, alpha_1=0.0)))
@@ -190,10 +211,19 @@ def test_psi_x_lhu_channel_sum_by_hand():
     """The channel sum of a Dirac neutral lepton mixing with nu_e at 2 GeV, written out channel by channel with the
     neutral-current couplings g_L = T3 - Q s, g_R = -Q s (s = sin^2 theta_W) and checked at s = 0 and at the
     default: charged current 1 (mu nu) + 3 (u d, u s); e e nu (W and Z interfere); three nu; mu mu; u u; d d; s s."""
+
     def by_hand(s):
         nc = lambda t3, q: (t3 - q * s) ** 2 + (q * s) ** 2  # noqa: E731
-        return (1 + 3 + ((-0.5 + s + 1.0) ** 2 + s**2) + (2 * 0.25 + 0.25 + 0.25) + nc(-0.5, -1.0)
-                + 3 * nc(0.5, 2 / 3) + 2 * 3 * nc(-0.5, -1 / 3))
+        return (
+            1
+            + 3
+            + ((-0.5 + s + 1.0) ** 2 + s**2)
+            + (2 * 0.25 + 0.25 + 0.25)
+            + nc(-0.5, -1.0)
+            + 3 * nc(0.5, 2 / 3)
+            + 2 * 3 * nc(-0.5, -1 / 3)
+        )
+
     assert float(sg.psi_x_lhu_channel_sum(0.0)) == pytest.approx(by_hand(0.0), rel=1e-14)
     # at s = 0: 4 (CC) + 1/4 (e e, g_L + 1 = 1/2) + 1 (nu) + 1/4 (mu) + 3/4 (u) + 6/4 (d, s) = 7.75
     assert float(sg.psi_x_lhu_channel_sum(0.0)) == pytest.approx(7.75, rel=1e-14)
@@ -242,8 +272,9 @@ def _numerical_temperature_ratio(m, width, g_b, g_x, g_star):
     s = lambda x: 2 * math.pi**2 / 45 * g_star * (m / x) ** 3
     # d(rho_X/T^4)/dx = (m/2) Gamma n_B / (T^4 x H);  dY/dx = Gamma n_B (K1/K2) / (s x H)
     rho = integrate.quad(lambda x: 0.5 * m * width * n_b(x) / ((m / x) ** 4 * x * h(x)), 1e-6, 60, limit=200)[0]
-    y = integrate.quad(lambda x: width * n_b(x) * special.kn(1, x) / special.kn(2, x) / (s(x) * x * h(x)),
-                       1e-6, 60, limit=200)[0]
+    y = integrate.quad(
+        lambda x: width * n_b(x) * special.kn(1, x) / special.kn(2, x) / (s(x) * x * h(x)), 1e-6, 60, limit=200
+    )[0]
     return (rho / (math.pi**2 / 30 * g_x)) ** 0.25, y
 
 
@@ -294,8 +325,9 @@ def test_eq_5_4_printed_vs_derived():
     t = sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, 10.0, 100.0)
     assert float(t) == pytest.approx(0.9144, rel=1e-3)
     # g_* cancels (consistent with the printed eq. (5.4), and only with the derived g_*^(-1/4) of eq. (5.3)).
-    f = lambda lgx, lgs: jnp.log(sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, jnp.exp(lgx),
-                                                                     jnp.exp(lgs)))
+    f = lambda lgx, lgs: jnp.log(
+        sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, jnp.exp(lgx), jnp.exp(lgs))
+    )
     dgx, dgs = jax.grad(f, argnums=(0, 1))(math.log(10.0), math.log(100.0))
     assert abs(float(dgs)) < 1e-12
     # DISCREPANCY: derived (10/g_X)^(1/4), printed (g_X/10)^(1/4).
@@ -330,8 +362,9 @@ def test_thermalization_bound():
     assert float(sg.thermalization_coupling_bound(100.0)) == pytest.approx(9.705e-8, rel=1e-3)
     assert float(sg.hall_thermalization_bound(100.0)) == 1e-6
     ms = jnp.array([10.0, 100.0, 1e3, 1e4])
-    np.testing.assert_allclose(sg.thermalization_coupling_bound(ms) / sg.hall_thermalization_bound(ms), 0.09705,
-                               rtol=1e-3)
+    np.testing.assert_allclose(
+        sg.thermalization_coupling_bound(ms) / sg.hall_thermalization_bound(ms), 0.09705, rtol=1e-3
+    )
     assert float(sg.thermalization_ratio(1e-8, 100.0)) < 1.0 < float(sg.thermalization_ratio(3e-7, 100.0))
     assert float(sg.thermalization_ratio(3e-7, 100.0, convention="paper")) < 1.0
     with pytest.raises(ValueError, match="convention"):
@@ -352,7 +385,8 @@ def test_nlsp_lifetime_eq_27():
     assert t == pytest.approx(c.GEV_INV_TO_S / bare * (1 - (10 / 2000) ** 2) ** -4, rel=1e-12)
     # Scalings (2 TeV/m)^5 (m_3/2/10 GeV)^2 in the limit m_3/2 << m.
     dm, dg = jax.grad(lambda a, b: jnp.log(sg.nlsp_lifetime(jnp.exp(a), jnp.exp(b))), argnums=(0, 1))(
-        math.log(2e4), math.log(1.0))
+        math.log(2e4), math.log(1.0)
+    )
     assert float(dm) == pytest.approx(-5.0, abs=1e-6) and float(dg) == pytest.approx(2.0, abs=1e-6)
 
 
@@ -376,7 +410,8 @@ def test_asymmetric_nlsp_yield_default_and_paper_ratio():
     assert float(sg.asymmetric_nlsp_yield(8.3)) == pytest.approx(5.274e-11, rel=1e-3)
     assert float(sg.asymmetric_nlsp_yield(8.3, dm_to_baryon=5.0)) == pytest.approx(4.876e-11, rel=1e-3)
     assert float(sg.asymmetric_nlsp_yield(8.3) / sg.asymmetric_nlsp_yield(8.3, dm_to_baryon=5.0)) == pytest.approx(
-        26.5 / 4.9 / 5.0, rel=1e-12)
+        26.5 / 4.9 / 5.0, rel=1e-12
+    )
     # with the Table 2 ratio the l_R margins are 8 % larger: 1.34 at 2 TeV, 1.11 at tau = 1 s (m = 2.10 TeV)
     chk = _bbn(2000.0, float(sg.asymmetric_nlsp_yield(8.3)), 8.3)
     assert float(chk.margin) == pytest.approx(1.337, rel=2e-3)
@@ -412,11 +447,20 @@ def test_table_2_bbn_bound_on_nlsp_mass():
 def _params(n, seed=0):
     rng = np.random.default_rng(seed)
     return sg.HallSignatureParams(
-        lam=10 ** rng.uniform(-10, -7, n), m_losp=rng.uniform(100, 1e3, n), m_a=rng.uniform(100, 2e3, n),
-        m_x=rng.uniform(0.5, 5, n), eps_a=10 ** rng.uniform(-8, -2, n), eta_x=10 ** rng.uniform(-10.5, -9.5, n),
-        g_a=rng.choice([2.0, 4.0], n), r=rng.uniform(0.5, 2, n), f=rng.uniform(0, 1, n),
-        g_x=rng.uniform(2, 20, n), g_star=rng.uniform(80, 110, n), beta_gamma=rng.uniform(0.5, 3, n),
-        x_fo=rng.uniform(15, 30, n))
+        lam=10 ** rng.uniform(-10, -7, n),
+        m_losp=rng.uniform(100, 1e3, n),
+        m_a=rng.uniform(100, 2e3, n),
+        m_x=rng.uniform(0.5, 5, n),
+        eps_a=10 ** rng.uniform(-8, -2, n),
+        eta_x=10 ** rng.uniform(-10.5, -9.5, n),
+        g_a=rng.choice([2.0, 4.0], n),
+        r=rng.uniform(0.5, 2, n),
+        f=rng.uniform(0, 1, n),
+        g_x=rng.uniform(2, 20, n),
+        g_star=rng.uniform(80, 110, n),
+        beta_gamma=rng.uniform(0.5, 3, n),
+        x_fo=rng.uniform(15, 30, n),
+    )
 
 
 def test_batched_equals_looped_and_status():
@@ -458,11 +502,29 @@ def test_gradients_vs_finite_differences():
     # log-parameterised so that the finite-difference steps are meaningful across scales
     def hall_scalar(logv):
         v = jnp.exp(logv)
-        p = sg.HallSignatureParams(lam=v[0], m_losp=v[1], m_a=v[2], m_x=v[3], eps_a=v[4], eta_x=v[5], g_a=2.0,
-                                   r=v[6], f=v[7], g_x=v[8], g_star=v[9], beta_gamma=v[10], x_fo=v[11])
+        p = sg.HallSignatureParams(
+            lam=v[0],
+            m_losp=v[1],
+            m_a=v[2],
+            m_x=v[3],
+            eps_a=v[4],
+            eta_x=v[5],
+            g_a=2.0,
+            r=v[6],
+            f=v[7],
+            g_x=v[8],
+            g_star=v[9],
+            beta_gamma=v[10],
+            x_fo=v[11],
+        )
         o = sg.hall_signatures(p)
-        return (jnp.log(o.decay_length_relic) + 0.3 * jnp.log(o.t_x_decay) - 0.7 * jnp.log(o.freezeout_ratio)
-                + 0.2 * jnp.log(o.thermalization_ratio) + 0.1 * jnp.log(o.decay_length_coupling))
+        return (
+            jnp.log(o.decay_length_relic)
+            + 0.3 * jnp.log(o.t_x_decay)
+            - 0.7 * jnp.log(o.freezeout_ratio)
+            + 0.2 * jnp.log(o.thermalization_ratio)
+            + 0.1 * jnp.log(o.decay_length_coupling)
+        )
 
     x0 = jnp.log(jnp.array([1e-8, 300.0, 500.0, 2.0, 1e-4, 2e-10, 1.3, 0.5, 10.0, 100.0, 2.0, 20.0]))
     check_grads(hall_scalar, (x0,), order=1, modes=["rev", "fwd"], eps=1e-4, atol=1e-6, rtol=1e-6)
@@ -472,11 +534,23 @@ def test_gradients_vs_finite_differences():
         return jnp.log(sg.bbn_check(v[0], v[1], v[2]).margin)
 
     # inside the quoted lifetime range (tau ~ 3 s) the bound is smooth
-    check_grads(bbn_scalar, (jnp.log(jnp.array([1600.0, 4e-11, 8.0])),), order=1, modes=["rev", "fwd"], eps=1e-4,
-                atol=1e-6, rtol=1e-6)
+    check_grads(
+        bbn_scalar,
+        (jnp.log(jnp.array([1600.0, 4e-11, 8.0])),),
+        order=1,
+        modes=["rev", "fwd"],
+        eps=1e-4,
+        atol=1e-6,
+        rtol=1e-6,
+    )
     # gradients at an invalid point are finite (masked), not NaN
-    gbad = jax.grad(lambda x: jnp.sum(sg.hall_signatures(sg.HallSignatureParams(
-        lam=x, m_losp=100.0, m_a=100.0, m_x=1.0, eps_a=1e-5, eta_x=2e-10)).t_x_decay))(jnp.array([-1.0, 1e-8]))
+    gbad = jax.grad(
+        lambda x: jnp.sum(
+            sg.hall_signatures(
+                sg.HallSignatureParams(lam=x, m_losp=100.0, m_a=100.0, m_x=1.0, eps_a=1e-5, eta_x=2e-10)
+            ).t_x_decay
+        )
+    )(jnp.array([-1.0, 1e-8]))
     assert np.all(np.isfinite(np.asarray(gbad)))
 
 

@@ -239,15 +239,18 @@ def test_higgsino_fallbacks():
 MINIMAL_OK = EXAMPLES["heavy"].read_text()
 
 
-@pytest.mark.parametrize("text, match", [
-    ("Block MASS\n   1000006  abc  # ~t_1\n", r"PDG code 1000006 .* not a number"),
-    ("this is not slha\nBlock MASS\n", r"line 1: 'this is not slha' is neither"),
-    ("   1000006  5.0E+02\n", r"outside any BLOCK"),
-    ("Block\n   1  2\n", r"'BLOCK' without a block name"),
-    ("Block MASS\n  1000006\n", r"lines are 'PDG-code mass'"),
-    ("Block SMINPUTS\n  1  127.9\n", r"no \(or an empty\) BLOCK MASS"),
-    ("DECAY 1000006\n", r"DECAY line needs a PDG code and a width"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("Block MASS\n   1000006  abc  # ~t_1\n", r"PDG code 1000006 .* not a number"),
+        ("this is not slha\nBlock MASS\n", r"line 1: 'this is not slha' is neither"),
+        ("   1000006  5.0E+02\n", r"outside any BLOCK"),
+        ("Block\n   1  2\n", r"'BLOCK' without a block name"),
+        ("Block MASS\n  1000006\n", r"lines are 'PDG-code mass'"),
+        ("Block SMINPUTS\n  1  127.9\n", r"no \(or an empty\) BLOCK MASS"),
+        ("DECAY 1000006\n", r"DECAY line needs a PDG code and a width"),
+    ],
+)
 def test_malformed_files(text, match):
     with pytest.raises(ValueError, match=match):
         slha.read_slha(text + "\n")
@@ -310,8 +313,11 @@ def _line(text, code):
 
 def test_extra_token_on_mass_line_is_a_clear_error():
     t = MINIMAL_OK.replace(_line(MINIMAL_OK, 1000006), "   1000006   5.0E+02   7.0   # ~t_1\n")
-    with pytest.raises(ValueError, match=r"line \d+: BLOCK MASS lines are 'PDG-code mass', got '1000006   5\.0E\+02"
-                                         r"   7\.0   # ~t_1' \(an extra entry\); fix the line"):
+    with pytest.raises(
+        ValueError,
+        match=r"line \d+: BLOCK MASS lines are 'PDG-code mass', got '1000006   5\.0E\+02"
+        r"   7\.0   # ~t_1' \(an extra entry\); fix the line",
+    ):
         slha.read_slha(t)
 
 
@@ -328,8 +334,11 @@ def test_fortran_d_exponents_are_numbers():
 def test_duplicated_pdg_code_and_entries_are_errors():
     line = _line(MINIMAL_OK, 1000006)
     t = MINIMAL_OK.replace(line, line + "   1000006   9.0E+02\n")
-    with pytest.raises(ValueError, match=r"BLOCK MASS of <text>: PDG code 1000006 \(~t_1\) is given twice "
-                                         r"\(lines \d+ and \d+\); keep one line"):
+    with pytest.raises(
+        ValueError,
+        match=r"BLOCK MASS of <text>: PDG code 1000006 \(~t_1\) is given twice "
+        r"\(lines \d+ and \d+\); keep one line",
+    ):
         slha.read_slha(t)
     n11 = re.search(r"  1  1  .*# N_11\n", MINIMAL_OK).group(0)
     with pytest.raises(ValueError, match=r"BLOCK NMIX of <text>: entry \(1, 1\) is given twice"):
@@ -342,17 +351,22 @@ def test_duplicated_pdg_code_and_entries_are_errors():
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_non_finite_mixing_entry_is_an_error(block, entry, bad):
     old = re.search(rf"  1  1  .*# {entry}\n", MINIMAL_OK).group(0)
-    with pytest.raises(ValueError, match=rf"BLOCK {block} of <text>, line \d+: entry \(1, 1\) is '{bad}', not a "
-                                         r"finite number"):
+    with pytest.raises(
+        ValueError,
+        match=rf"BLOCK {block} of <text>, line \d+: entry \(1, 1\) is '{bad}', not a "
+        r"finite number",
+    ):
         slha.read_slha(MINIMAL_OK.replace(old, f"  1  1   {bad}   # {entry}\n"))
 
 
 def test_unused_blocks_decays_and_xsections_are_skipped(tmp_path, capsys):
-    extra = ("XSECTION  1.30E+04  2212 2212  2  1000021 1000021  # SLHA3\n"
-             "  0  2  0  0  0  0  3.0D-03  NLL-fast 2.1  # NLO+NLL\n"
-             "DECAY   1000006   1.2D+00   # stop width\n"
-             "     1.00E+00   2   1000022   6\n"
-             "DECAY   1000021   3.0E+00\n     5.0E-01   3   1000022   -")  # a truncated decay table
+    extra = (
+        "XSECTION  1.30E+04  2212 2212  2  1000021 1000021  # SLHA3\n"
+        "  0  2  0  0  0  0  3.0D-03  NLL-fast 2.1  # NLO+NLL\n"
+        "DECAY   1000006   1.2D+00   # stop width\n"
+        "     1.00E+00   2   1000022   6\n"
+        "DECAY   1000021   3.0E+00\n     5.0E-01   3   1000022   -"
+    )  # a truncated decay table
     spec = slha.read_slha(MINIMAL_OK + extra)
     assert spec.masses == slha.read_slha(MINIMAL_OK).masses
     assert {"XSECTION", "DECAY 1000006", "DECAY 1000021", "BLOCK SMINPUTS", "BLOCK EXTPAR"} <= set(spec.skipped)
@@ -390,16 +404,22 @@ def test_partial_neutralino_chargino_mixing_is_an_error_not_a_silent_fallback():
     # a file cut after NMIX (UMIX, VMIX lost) used to fall back to |mu| silently: B/(B-L) 0.2206 -> 0.2385
     text = EXAMPLES["compressed"].read_text()
     cut = text[: text.index("Block UMIX")]
-    with pytest.raises(ValueError, match=r"gives BLOCK NMIX but not UMIX, VMIX: .*truncated file\)\. Fix: add BLOCK "
-                                         r"UMIX, VMIX, or remove NMIX"):
+    with pytest.raises(
+        ValueError,
+        match=r"gives BLOCK NMIX but not UMIX, VMIX: .*truncated file\)\. Fix: add BLOCK "
+        r"UMIX, VMIX, or remove NMIX",
+    ):
         slha.read_slha(cut)
 
 
 def test_unterminated_last_data_line_is_an_error():
     # a cut number on the last line would be read silently (9.6E+01 -> 9.6): a line without line end is refused
     text = MINIMAL_OK[: MINIMAL_OK.index("Block ALPHA")] + "Block IMNMIX\n   1   1   1.2"
-    with pytest.raises(ValueError, match=r"the last line '1   1   1\.2' \(BLOCK IMNMIX\) has no line end: the file "
-                                         r"looks truncated"):
+    with pytest.raises(
+        ValueError,
+        match=r"the last line '1   1   1\.2' \(BLOCK IMNMIX\) has no line end: the file "
+        r"looks truncated",
+    ):
         slha.read_slha(text)
     assert slha.read_slha(MINIMAL_OK.rstrip("\n")).masses == slha.read_slha(MINIMAL_OK).masses  # unused last block
 
@@ -411,9 +431,20 @@ def test_reader_and_physics_split_units():
     from jaxgen._units import field_units
 
     assert slha.read_slha is _slha_reader.read_slha and slha.predict_spectrum is _spectrum.predict_spectrum
-    assert set(slha.__all__) == {"T_SPHALERON", "HIGGS_SECTORS", "PDG_NAMES", "SlhaSpectrum", "SlhaSettings",
-                                 "SpectrumPrediction", "read_slha", "species_weights", "predict_spectrum",
-                                 "dm_to_baryon_value", "example_spectra", "example_spectrum"}
+    assert set(slha.__all__) == {
+        "T_SPHALERON",
+        "HIGGS_SECTORS",
+        "PDG_NAMES",
+        "SlhaSpectrum",
+        "SlhaSettings",
+        "SpectrumPrediction",
+        "read_slha",
+        "species_weights",
+        "predict_spectrum",
+        "dm_to_baryon_value",
+        "example_spectra",
+        "example_spectrum",
+    }
     u = field_units(slha.SpectrumPrediction)
     assert u["mass"] == u["m_x"] == u["temperature"] == "GeV"
     assert u["k"] == u["b_over_b_minus_l"] == u["baryon_to_x"] == u["dm_to_baryon"] == u["status"] == "1"

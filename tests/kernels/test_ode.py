@@ -13,8 +13,18 @@ def _decay(lam, max_steps=4096, solver="kvaerno5"):
     """y' = -lam (y - cos t), y(0) = 1: stiff for large lam; exact solution known."""
     term = diffrax.ODETerm(lambda t, y, a: -a * (y - jnp.cos(t)))
     ctrl = kernels.make_controller(1e-8, 1e-8, 1.0)
-    sol = diffrax.diffeqsolve(term, kernels.make_solver(solver), 0.0, 2.0, 1e-3, jnp.asarray(1.0), args=lam,
-                              stepsize_controller=ctrl, max_steps=max_steps, throw=False)
+    sol = diffrax.diffeqsolve(
+        term,
+        kernels.make_solver(solver),
+        0.0,
+        2.0,
+        1e-3,
+        jnp.asarray(1.0),
+        args=lam,
+        stepsize_controller=ctrl,
+        max_steps=max_steps,
+        throw=False,
+    )
     return sol.ys[-1], kernels.status_from_result(sol.result, sol.ys[-1]), sol.stats["num_steps"]
 
 
@@ -40,7 +50,8 @@ def test_status_codes_batch_not_aborted():
     lam_np = np.asarray(lam)
     t = 2.0
     exact = (lam_np**2 * np.cos(t) + lam_np * np.sin(t)) / (lam_np**2 + 1) + np.exp(-lam_np * t) * (
-        1 - lam_np**2 / (lam_np**2 + 1))
+        1 - lam_np**2 / (lam_np**2 + 1)
+    )
     np.testing.assert_allclose(np.asarray(y), exact, rtol=1e-6)
     # too few steps for the explicit solver on the stiff point: flagged, other lanes fine, nothing raised
     y2, status2, _ = _decay_batch(lam, 40, "tsit5")
