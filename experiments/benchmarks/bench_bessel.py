@@ -126,7 +126,7 @@ def main(
     acc0 = jnp.zeros((), jnp.float64)
     loops = {"where": loop(kernels.k1), "cond": loop(k1_cond)}
     runs = {name: [] for name in loops}
-    for name, f in loops.items():
+    for f in loops.values():
         jax.block_until_ready(f(acc0))
     for _ in range(REPEATS):  # alternate the two, median of each (the machine may be shared)
         for name, f in loops.items():

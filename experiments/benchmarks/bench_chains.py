@@ -634,7 +634,7 @@ def main(
     if notes:
         lines += [f"**{x}**" if ("SKIPPED" in x or "FAILED" in x) else f"Note: {x}" for x in notes] + [""]
     rows = []
-    for chain, key, out_name in (("Hall", "hall", "m_x_required"), ("Ardu", "ardu", "m_gravitino")):
+    for chain, key in (("Hall", "hall"), ("Ardu", "ardu")):
         for method, r in results[key].items():
             if not isinstance(r, dict) or "points_per_s" not in r:
                 continue

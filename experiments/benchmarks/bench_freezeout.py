@@ -94,7 +94,7 @@ def main(out: pathlib.Path, n: int = 4096, n_scipy: int = 48) -> str:
 
     # per point ~0.1-0.3 s: the loop is timed once, in 5 blocks, median block rate (_timing.time_host_blocks)
     ts = _timing.time_host_blocks(lambda i: _scipy_point(float(m[i]), float(a[i]), float(b[i])), range(n_scipy))
-    ref, run_scipy = ts["out"], ts["run_s"]
+    ref = ts["out"]
     rate_scipy = ts["points_per_s"]
     y_ref = np.array([r[0] for r in ref])
     err = np.abs(np.asarray(res.y_inf)[:n_scipy] / y_ref - 1)

@@ -85,8 +85,10 @@ def main(
 
     for name, fn in (("asymmetry_factor", kernels.asymmetry_factor), ("number_density", kernels.number_density)):
         for stat in ("fermion", "boson"):
-            c_fast, r_fast = _time_jit(lambda x: fn(x, stat), z)
-            c_quad, r_quad = _time_jit(lambda x: fn(x, stat, method="quadrature"), zq, repeats=_timing.REPEATS)
+            c_fast, r_fast = _time_jit(lambda x, fn=fn, stat=stat: fn(x, stat), z)
+            c_quad, r_quad = _time_jit(
+                lambda x, fn=fn, stat=stat: fn(x, stat, method="quadrature"), zq, repeats=_timing.REPEATS
+            )
             rate_fast, rate_quad = N_POINTS / r_fast, N_QUAD / r_quad
             key = f"{name}_{stat}"
             results[key] = {
@@ -127,7 +129,7 @@ def main(
     fast_k = {s: np.asarray(jax.jit(lambda x, s=s: kernels.asymmetry_factor(x, s))(z)) for s in ("fermion", "boson")}
     base = {}
     for stat in ("fermion", "boson"):
-        tl = _timing.time_host(lambda: np.array([_scipy_k(x, stat) for x in z_np[:N_LOOP]]))
+        tl = _timing.time_host(lambda stat=stat: np.array([_scipy_k(x, stat) for x in z_np[:N_LOOP]]))
         ref, t_loop = tl["out"], tl["run_s"]
         ts = _timing.time_host(_bessel_series_k, z_np, stat)
         series, t_series = ts["out"], ts["run_s"]

@@ -269,7 +269,7 @@ class Model(eqx.Module):
         for k, _ in al:
             if k in names or k in base:
                 raise ValueError(f"model {name!r}: alias {k!r} clashes with a species or base charge")
-        for k, v in al:
+        for _, v in al:
             self.charge_vector(v)  # validates the alias
         for k, _ in df:
             self.charge_vector(k)

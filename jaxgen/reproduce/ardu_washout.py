@@ -97,7 +97,7 @@ def main(out: pathlib.Path) -> str:
     ax.set_title(r"$m_{\tilde\tau}$ = 1 TeV")
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[1]
-    for (kind, m), (r, _) in curves.items():
+    for (_, m), (r, _) in curves.items():
         ax.semilogx(
             mm,
             np.asarray(r.epsilon_instant) / np.maximum(np.asarray(r.epsilon), 1e-300),

@@ -97,7 +97,10 @@ def main(out: pathlib.Path) -> str:
         cv = c2[sel]
         b = bits[sel]
         imin, imax = int(np.argmin(cv)), int(np.argmax(cv))
-        light = lambda row: [s for s, h in zip(sfermions + ["higgsinos"], row[:-1]) if not h]
+
+        def light(row):
+            return [s for s, h in zip(sfermions + ["higgsinos"], row[:-1]) if not h]
+
         summary["per_generation_" + ("lfv_off" if lfv else "lfv_on")] = dict(
             c_min=float(cv[imin]),
             c_max=float(cv[imax]),
@@ -139,7 +142,10 @@ def main(out: pathlib.Path) -> str:
     ok3 = np.asarray(res3.status) == 0
     c3 = np.where(ok3, np.asarray(res3.outputs[:, 0] / res3.outputs[:, 1]), np.nan)
     i3min, i3max = int(np.nanargmin(c3)), int(np.nanargmax(c3))
-    light3 = lambda i: [k for k, h in zip(system3.mass_parameter_names, mb[i]) if not h]
+
+    def light3(i):
+        return [k for k, h in zip(system3.mass_parameter_names, mb[i]) if not h]
+
     summary["nonuniversal_lfv_off"] = dict(
         c_min=float(c3[i3min]),
         c_max=float(c3[i3max]),

@@ -131,7 +131,10 @@ def test_gradients_vs_finite_differences():
 
 def test_gradients_finite_at_exact_chargino_degeneracy():
     # M2 = mu with m_W -> tiny mixing: exact degeneracy of the chargino masses is approached; gradients stay finite
-    p_fun = lambda x: cp.GauginoHiggsinoParams(M1=500.0, M2=x, mu=x, tan_beta=1.0, m_W=1e-12, m_Z=1e-12)  # noqa
+
+    def p_fun(x):
+        return cp.GauginoHiggsinoParams(M1=500.0, M2=x, mu=x, tan_beta=1.0, m_W=1e-12, m_Z=1e-12)
+
     g = jax.jit(jax.jacfwd(lambda x: cp.chargino_spectrum(p_fun(x)).U))(400.0)
     assert np.all(np.isfinite(np.asarray(g)))
     gm = jax.jit(jax.grad(lambda x: jnp.sum(cp.chargino_spectrum(p_fun(x)).masses)))(400.0)
@@ -379,7 +382,7 @@ def test_widths_and_eps_batched_equals_looped_and_float32():
         )
     )
     lam, mphi = jnp.asarray(rng.uniform(1e-8, 1e-7, 4)), jnp.asarray(rng.uniform(0, 150, 4))
-    f = jax.jit(lambda x, l, m: cp.lambda_decay_widths(_params(x), l, m))
+    f = jax.jit(lambda x, lam_, m: cp.lambda_decay_widths(_params(x), lam_, m))
     wb = jax.vmap(f)(xs, lam, mphi)
     wbc = cp.lambda_decay_widths(_params(xs.T), lam, mphi)  # broadcasting over array fields
     for k in range(4):

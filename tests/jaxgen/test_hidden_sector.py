@@ -94,7 +94,7 @@ def test_batched_equals_looped(batch):
     p, res = batch
     one = jax.jit(fo.hidden_temperature)
     for i in (0, 3):
-        r = one(jax.tree_util.tree_map(lambda v: v[i], p))
+        r = one(jax.tree_util.tree_map(lambda v, i=i: v[i], p))
         assert float(r.ratio) == pytest.approx(float(res.ratio[i]), rel=1e-12)
 
 

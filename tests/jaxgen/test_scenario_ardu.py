@@ -334,9 +334,11 @@ def test_gradients_vs_finite_differences():
                 [
                     float(
                         getattr(
-                            _single(eqx.tree_at(lambda q: getattr(q, name), GRAD_POINT, x0[j] * (1.0 + sign * 1e-4)))[
-                                1
-                            ],
+                            _single(
+                                eqx.tree_at(
+                                    lambda q, name=name: getattr(q, name), GRAD_POINT, x0[j] * (1.0 + sign * 1e-4)
+                                )
+                            )[1],
                             k,
                         )
                     )

@@ -266,8 +266,8 @@ def _fd_check(fun, jac, p, names, rtol=1e-4, rel_step=1e-5):
             xp, xm = x.copy(), x.copy()
             xp[idx] += h
             xm[idx] -= h
-            fp = np.asarray(fun(eqx.tree_at(lambda q: getattr(q, name), p, jnp.asarray(xp))))
-            fm = np.asarray(fun(eqx.tree_at(lambda q: getattr(q, name), p, jnp.asarray(xm))))
+            fp = np.asarray(fun(eqx.tree_at(lambda q, name=name: getattr(q, name), p, jnp.asarray(xp))))
+            fm = np.asarray(fun(eqx.tree_at(lambda q, name=name: getattr(q, name), p, jnp.asarray(xm))))
             fd = (fp - fm) / (2 * h)
             g = g_all[(slice(None), *idx)]
             scale = np.abs(v0) / abs(x[idx])  # derivative of an O(1) elasticity
@@ -285,11 +285,14 @@ def test_gradients_vs_central_differences():
     _fd_check(_vec_jit, jac, p, p.__dataclass_fields__)
     v0 = np.asarray(_vec_jit(p))
     # the elasticities that carry the physics: eta_B ~ lam^2, eps0; Omega_X ~ m_X; L ~ lam^-2; m_X,req ~ c
-    el = lambda out, name: float(
-        getattr(jac, name).reshape(len(_GRAD_OUT), -1)[_GRAD_OUT.index(out), 0]
-        * np.asarray(getattr(p, name)).reshape(-1)[0]
-        / v0[_GRAD_OUT.index(out)]
-    )
+
+    def el(out, name):
+        return float(
+            getattr(jac, name).reshape(len(_GRAD_OUT), -1)[_GRAD_OUT.index(out), 0]
+            * np.asarray(getattr(p, name)).reshape(-1)[0]
+            / v0[_GRAD_OUT.index(out)]
+        )
+
     assert abs(el("eta_b", "lam") - 2.0) < 1e-6
     assert abs(el("eta_b", "eps0") - 1.0) < 1e-6
     assert abs(el("omega_x_h2", "m_x") - 1.0) < 1e-6
@@ -360,7 +363,7 @@ def test_batched_equals_looped(clean):
     """asymmetric_freezein_batch == asymmetric_freezein point by point (same settings)."""
     batch = broadcast_batch(_random_batch())
     for i in range(4):
-        one = single(jax.tree_util.tree_map(lambda a: a[i], batch), PAPER)
+        one = single(jax.tree_util.tree_map(lambda a, i=i: a[i], batch), PAPER)
         for k in one.__dataclass_fields__:
             np.testing.assert_allclose(
                 np.asarray(getattr(clean, k))[i], np.asarray(getattr(one, k)), rtol=1e-12, atol=0, err_msg=k
@@ -386,7 +389,7 @@ def test_batch_helper_batched_equals_looped():
     assert jax.eval_shape(jax.vmap(lambda q: asymmetric_freezein(q, PAPER)), p.broadcast()).eta_b.shape == (4,)
     got = asymmetric_freezein_batch(p, PAPER)  # same shapes and settings as the clean batch: no new compile
     for i in range(4):
-        one = single(jax.tree_util.tree_map(lambda a: a[i], p), PAPER)
+        one = single(jax.tree_util.tree_map(lambda a, i=i: a[i], p), PAPER)
         for k in one.__dataclass_fields__:
             np.testing.assert_allclose(
                 np.asarray(getattr(got, k))[i], np.asarray(getattr(one, k)), rtol=1e-12, atol=0, err_msg=k

@@ -267,9 +267,16 @@ def test_psi_x_lhu_derived_vs_printed_eq_4_9():
 # ----------------------------------------------------------------------------------------------- eq. 5.2
 def _numerical_temperature_ratio(m, width, g_b, g_x, g_star):
     """Independent quadrature of the energy and number injected by B -> X + massless (MB), constant g_*."""
-    h = lambda x: H_COEF * math.sqrt(g_star) * m**2 / (x**2 * c.M_PLANCK)
-    n_b = lambda x: g_b * m**3 * special.kn(2, x) / (2 * math.pi**2 * x)
-    s = lambda x: 2 * math.pi**2 / 45 * g_star * (m / x) ** 3
+
+    def h(x):
+        return H_COEF * math.sqrt(g_star) * m**2 / (x**2 * c.M_PLANCK)
+
+    def n_b(x):
+        return g_b * m**3 * special.kn(2, x) / (2 * math.pi**2 * x)
+
+    def s(x):
+        return 2 * math.pi**2 / 45 * g_star * (m / x) ** 3
+
     # d(rho_X/T^4)/dx = (m/2) Gamma n_B / (T^4 x H);  dY/dx = Gamma n_B (K1/K2) / (s x H)
     rho = integrate.quad(lambda x: 0.5 * m * width * n_b(x) / ((m / x) ** 4 * x * h(x)), 1e-6, 60, limit=200)[0]
     y = integrate.quad(
@@ -325,14 +332,15 @@ def test_eq_5_4_printed_vs_derived():
     t = sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, 10.0, 100.0)
     assert float(t) == pytest.approx(0.9144, rel=1e-3)
     # g_* cancels (consistent with the printed eq. (5.4), and only with the derived g_*^(-1/4) of eq. (5.3)).
-    f = lambda lgx, lgs: jnp.log(
-        sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, jnp.exp(lgx), jnp.exp(lgs))
-    )
+
+    def f(lgx, lgs):
+        return jnp.log(sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, jnp.exp(lgx), jnp.exp(lgs)))
+
     dgx, dgs = jax.grad(f, argnums=(0, 1))(math.log(10.0), math.log(100.0))
     assert abs(float(dgs)) < 1e-12
     # DISCREPANCY: derived (10/g_X)^(1/4), printed (g_X/10)^(1/4).
     assert float(dgx) == pytest.approx(-0.25, abs=1e-12)
-    dgx_p = jax.grad(lambda l: jnp.log(sg.hall_eq_5_4(1e-8, 100.0, 1e-3, jnp.exp(l))))(math.log(10.0))
+    dgx_p = jax.grad(lambda lg: jnp.log(sg.hall_eq_5_4(1e-8, 100.0, 1e-3, jnp.exp(lg))))(math.log(10.0))
     assert float(dgx_p) == pytest.approx(+0.25, abs=1e-12)
     # Entropy-conservation correction: g_*s 100 -> 60 between freeze-in and decay raises T_X/T by (100/60)^(1/3)...
     t2 = sg.hidden_temperature_at_losp_decay(1e-8, 100.0, 1e-3, ETA_X_REF, 10.0, 100.0, g_star_decay=60.0)
@@ -467,7 +475,7 @@ def test_batched_equals_looped_and_status():
     p = _params(6)
     batch = _hall_batch(p)
     for i in range(6):
-        one = _hall_one(jax.tree_util.tree_map(lambda x: x[i], p))
+        one = _hall_one(jax.tree_util.tree_map(lambda x, i=i: x[i], p))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(batch)):
             np.testing.assert_allclose(a, b[i], rtol=1e-13)
     assert np.all(np.asarray(batch.status) == 0)

@@ -104,7 +104,9 @@ def independent_species_masses(text, T=T_SPH, higgs="spectrum"):
         if kv >= k0 * (1 - 1e-13):
             out[s] = 0.0
         else:
-            out[s] = T * brentq(lambda z: _k(z * T, stat, T) - kv, 1e-9, 700.0, xtol=1e-14, rtol=1e-14)
+            out[s] = T * brentq(
+                lambda z, stat=stat, kv=kv: _k(z * T, stat, T) - kv, 1e-9, 700.0, xtol=1e-14, rtol=1e-14
+            )
     return out
 
 

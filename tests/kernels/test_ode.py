@@ -68,7 +68,10 @@ def test_status_nonfinite_flag():
 
 def test_bucketed_vmap_equals_vmap_and_restores_order():
     x = jnp.asarray([3.0, -1.0, 2.0, 7.0, 0.5, 4.0, -2.0])
-    f = lambda a: {"sq": a**2, "pair": jnp.stack([a, 2 * a])}
+
+    def f(a):
+        return {"sq": a**2, "pair": jnp.stack([a, 2 * a])}
+
     key = jnp.asarray([5.0, 1.0, 3.0, 0.0, 2.0, 6.0, 4.0])
     out = jax.jit(lambda x, k: kernels.bucketed_vmap(f, x, k, 3))(x, key)
     ref = jax.vmap(f)(x)
