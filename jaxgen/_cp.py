@@ -47,6 +47,7 @@ import math
 
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 
 from jaxgen_kernels import _status as _kstatus
@@ -128,16 +129,16 @@ class GauginoHiggsinoParams(eqx.Module):
     All fields are arrays (any common batch shape works with ``jax.vmap``); gradients flow through all of them.
     """
 
-    M1: jax.Array
-    M2: jax.Array
-    mu: jax.Array
-    tan_beta: jax.Array
-    phi_1: jax.Array = 0.0
-    phi_2: jax.Array = 0.0
-    phi_mu: jax.Array = 0.0
-    m_W: jax.Array = c.M_W
-    m_Z: jax.Array = c.M_Z
-    sin2_theta_w: jax.Array = c.SIN2_THETA_W
+    M1: float | jax.Array
+    M2: float | jax.Array
+    mu: float | jax.Array
+    tan_beta: float | jax.Array
+    phi_1: float | jax.Array = 0.0
+    phi_2: float | jax.Array = 0.0
+    phi_mu: float | jax.Array = 0.0
+    m_W: float | jax.Array = c.M_W
+    m_Z: float | jax.Array = c.M_Z
+    sin2_theta_w: float | jax.Array = c.SIN2_THETA_W
 
     def __check_init__(self):
         # Setup-time checks for single points (scalar fields). Batched (array) fields are not checked here so that

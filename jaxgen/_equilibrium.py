@@ -200,7 +200,9 @@ class EquilibriumResult(eqx.Module):
     outputs: jax.Array = units_field("1")
     status: jax.Array = units_field("1")
     rcond: jax.Array = units_field("1")
-    model: Model = eqx.field(static=True)
+    # pyright counts units_field(...) above as a default (it is not a declared field specifier); at runtime those
+    # fields have none, so this order is valid
+    model: Model = eqx.field(static=True)  # pyright: ignore[reportGeneralTypeIssues]
     output_names: tuple = eqx.field(static=True, default=())
 
     def asymmetry(self, species: str) -> jax.Array:
@@ -271,9 +273,9 @@ class EquilibriumSystem(eqx.Module):
     def params(
         self,
         masses: Mapping[str, object] | None = None,
-        temperature=1.0,
+        temperature: object = 1.0,
         conserved: Mapping[str, object] | None = None,
-        config=0,
+        config: object = 0,
         k: Mapping[str, object] | None = None,
     ) -> EquilibriumParams:
         """Build ``EquilibriumParams`` from names; values may be arrays with a common leading batch shape.
@@ -315,11 +317,12 @@ class EquilibriumSystem(eqx.Module):
             t.shape, cfg.shape, *[v.shape for v in vals], *[v.shape for v in mvals], *[v.shape for v in kvals]
         )
         dtype = jnp.result_type(float, t, *vals, *mvals, *kvals)
-        stack = lambda xs, n: (
-            jnp.stack([jnp.broadcast_to(x, shape).astype(dtype) for x in xs], axis=-1)
-            if xs
-            else jnp.zeros(shape + (0,), dtype)
-        )
+
+        def stack(xs, n):
+            if xs:
+                return jnp.stack([jnp.broadcast_to(x, shape).astype(dtype) for x in xs], axis=-1)
+            return jnp.zeros(shape + (0,), dtype)
+
         return EquilibriumParams(
             masses=stack(mvals, len(mvals)),
             temperature=jnp.broadcast_to(t, shape).astype(dtype),
@@ -460,13 +463,13 @@ def prepare(
     C = len(charge_names)
     out_names = tuple(o.replace(" ", "") for o in outputs)
     out_vecs = np.array([model.charge_vector(o) for o in out_names]).reshape(len(out_names), n)
-    O = len(out_names)
+    n_out = len(out_names)
     null = np.zeros((K, n, D))
     select = np.zeros((K, D, C))
     a_const = np.zeros((K, D, D))
     a_group = np.zeros((K, G, D, D))
-    out_const = np.zeros((K, O, D))
-    out_group = np.zeros((K, G, O, D))
+    out_const = np.zeros((K, n_out, D))
+    out_group = np.zeros((K, G, n_out, D))
     sg = np.array(species_group)
     dims = []
     for kidx, (names, basis, vecs) in enumerate(per_cfg):
@@ -533,10 +536,12 @@ def _group_k(system: EquilibriumSystem, masses, temperature, k=None):
     dtype = temperature.dtype
     if G == 0:
         return jnp.zeros((0,), dtype)
-    out = [None] * G
+    out: list[jax.Array | None] = [None] * G
     group_k = system.group_k or (-1,) * G
     for g in range(G):
         if group_k[g] >= 0:
+            if k is None:
+                raise ValueError("_group_k: the system has k-parameter groups; pass their k values")
             out[g] = k[group_k[g]]
     for stat in sorted(set(system.group_statistics)):
         idx = [g for g in range(G) if system.group_statistics[g] == stat and group_k[g] < 0]
@@ -546,7 +551,8 @@ def _group_k(system: EquilibriumSystem, masses, temperature, k=None):
         kv = kernels.asymmetry_factor(z, stat)
         for j, g in enumerate(idx):
             out[g] = kv[j]
-    return jnp.stack(out).astype(dtype)
+    assert all(o is not None for o in out)  # every group is a k-parameter group or has a statistics
+    return jnp.stack([o for o in out if o is not None]).astype(dtype)
 
 
 def evaluate(system: EquilibriumSystem, params: EquilibriumParams) -> EquilibriumResult:
@@ -583,10 +589,12 @@ def evaluate(system: EquilibriumSystem, params: EquilibriumParams) -> Equilibriu
     cfg_s = jnp.clip(cfg, 0, K - 1)
 
     kg = _group_k(system, m_s, t_s, k_s)
-    if K == 1:  # static: no per-point gather of the precomputed matrices
-        pick = lambda arr: jnp.asarray(arr, dtype)[0]
-    else:
-        pick = lambda arr: jnp.asarray(arr, dtype)[cfg_s]
+
+    def pick(arr):
+        if K == 1:  # static: no per-point gather of the precomputed matrices
+            return jnp.asarray(arr, dtype)[0]
+        return jnp.asarray(arr, dtype)[cfg_s]
+
     null = pick(system.null)
     # elementwise broadcasting sums instead of tiny dots: they fuse under vmap (much faster on CPU)
     a = _lincomb(pick(system.a_const), kg, pick(system.a_group))

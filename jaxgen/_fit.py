@@ -228,12 +228,17 @@ class FreeParameter(eqx.Module):
                     f"FreeParameter {self.path!r}: transform 'auto' with a single bound is ambiguous; "
                     "give both bounds (logit) or choose a transform"
                 )
-        if kind == "log" and lo is not None:
-            return "loglogit", math.log(float(lo)), math.log(float(hi)), 1.0
+        if kind == "logit" or (kind == "log" and (lo is not None or hi is not None)):
+            if lo is None or hi is None:  # __check_init__ rejects this already; checked again for a clear message
+                raise ValueError(
+                    f"FreeParameter {self.path!r}: a bounded {kind!r} transform needs both lower and upper bounds, "
+                    f"got lower={lo}, upper={hi}"
+                )
+            if kind == "log":
+                return "loglogit", math.log(float(lo)), math.log(float(hi)), 1.0
+            return "logit", float(lo), float(hi), 1.0
         if kind == "log":
             return "log", 0.0, 0.0, 1.0
-        if kind == "logit":
-            return "logit", float(lo), float(hi), 1.0
         if kind == "periodic":
             a = 0.0 if lo is None else float(lo)
             b = a + _TWO_PI if hi is None else float(hi)

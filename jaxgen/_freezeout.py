@@ -72,6 +72,7 @@ from typing import Any
 import diffrax
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
@@ -546,6 +547,7 @@ def _integrate(ybar0, params, cosmology, settings: FreezeOutSettings):
         adjoint=adjoint,
     )
     steps = sol.stats["num_steps"]
+    assert sol.ys is not None  # diffrax saves t1 by default
     traj = None
     if dense:
         xs = jnp.asarray(settings.save_x, dtype=y1.dtype)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -83,7 +84,7 @@ def _stages(reactions_off, n_higgs_low):
 def gravitino_prediction(
     nlsp: str,
     dm_to_baryon=c.DM_TO_BARYON_ARDU_2025,
-    washout=1.0,
+    washout: float | jax.Array = 1.0,
     *,
     b_minus_l_alpha=(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
     proton_mass=c.M_PROTON,

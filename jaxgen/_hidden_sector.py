@@ -48,6 +48,7 @@ from typing import Any
 import diffrax
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 
@@ -164,6 +165,7 @@ def hidden_temperature(
         max_steps=max_steps,
         throw=False,
     )
+    assert sol.ys is not None  # diffrax saves t1 by default
     r = sol.ys[-1] * scale
     t_end = m / x_end
     rho_over_t4 = r * (cosmology.entropy_density(t_end) / t_end**3) ** (4.0 / 3.0)

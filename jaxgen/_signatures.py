@@ -204,7 +204,16 @@ def losp_lifetime_from_relic(
 
 
 def losp_decay_length(
-    eps_a, m_x, m_a, m_losp, g_a=2.0, r=1.0, f=0.0, g_star=100.0, beta_gamma=1.0, omega_dm_h2=c.PLANCK_2018.omega_dm_h2
+    eps_a: Any,
+    m_x: Any,
+    m_a: Any,
+    m_losp: Any,
+    g_a: Any = 2.0,
+    r: Any = 1.0,
+    f: Any = 0.0,
+    g_star: Any = 100.0,
+    beta_gamma: Any = 1.0,
+    omega_dm_h2: Any = c.PLANCK_2018.omega_dm_h2,
 ) -> jax.Array:
     """Lab-frame LOSP decay length L = beta*gamma*c*tau [m] (derived Hall et al. eq. 4.2).
 

@@ -233,7 +233,7 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
         if word in ("decay", "xsection"):
             if word == "decay":
                 try:
-                    _int(toks[1]), _num(toks[2])
+                    _ = _int(toks[1]), _num(toks[2])  # validates: a PDG code and a width
                 except (IndexError, ValueError):
                     raise ValueError(
                         f"malformed SLHA file {src}, line {lineno}: a DECAY line needs a PDG code and "
@@ -257,7 +257,7 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
             continue  # a line of a skipped block
         if block == "SPINFO":
             try:
-                _int(toks[0]), toks[1]
+                _ = _int(toks[0]), toks[1]  # validates: an integer index and a text
             except (IndexError, ValueError):
                 raise ValueError(
                     f"malformed SLHA file {src}, line {lineno}: BLOCK SPINFO lines are 'index text' "
@@ -280,14 +280,13 @@ def _prevalidate(text: str, src: str) -> tuple[str, tuple[str, ...]]:
             raise ValueError(
                 f"malformed SLHA file {src}, line {lineno}: BLOCK {block} needs {what} first, got {raw.strip()!r}"
             ) from None
-        key = idx[0] if n_idx == 1 else idx
-        entry = (
-            f"PDG code {key} ({PDG_NAMES.get(key, 'unknown')})"
-            if block == "MASS"
-            else f"entry {key}"
-            if n_idx == 1
-            else f"entry ({key[0]}, {key[1]})"
-        )
+        key: int | tuple[int, ...]
+        if n_idx == 1:
+            key = idx[0]
+            entry = f"PDG code {key} ({PDG_NAMES.get(key, 'unknown')})" if block == "MASS" else f"entry {key}"
+        else:
+            key = idx
+            entry = f"entry ({idx[0]}, {idx[1]})"
         try:
             val = _num(toks[-1])
         except ValueError:

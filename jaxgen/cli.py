@@ -85,14 +85,14 @@ def compile_cache_dir() -> pathlib.Path:
     import os
 
     import jax
-    import jaxlib
+    import jaxlib.version
 
     root = os.environ.get("JAXGEN_CACHE_DIR")
     if not root:
         root = os.path.join(
             os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "jaxgen"
         )
-    return pathlib.Path(root) / f"xla-jax{jax.__version__}-jaxlib{jaxlib.__version__}"
+    return pathlib.Path(root) / f"xla-jax{jax.__version__}-jaxlib{jaxlib.version.__version__}"
 
 
 def enable_compile_cache() -> pathlib.Path | None:

@@ -411,5 +411,6 @@ def rosenbrock_solve(
 
     y_end, (errs, ys) = jax.lax.scan(body, y0, (t0s, hs, stage_c, dnodes))
     if save_all:
+        assert ys is not None  # the scan saved every step
         ys = jnp.concatenate([y0[None], ys], axis=0)
     return y_end, {"err": jnp.max(errs), "ys": ys}

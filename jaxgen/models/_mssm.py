@@ -78,12 +78,12 @@ def mssm(n_generations: int = 3, lepton_flavour_equilibrium: bool = True, mu_ter
             reactions.append(Reaction(f"gluino_{fe}", {sc: 1, fe: -1, "gluino": -1}))
     reactions += [Reaction(f"majorana_{g}", {g: 1}) for g in ("bino", "wino", "gluino")]
     for i in range(1, n_generations + 1):
-        for f, h, sign in (("u", "u", 1), ("d", "d", 1), ("e", "d", 1)):
+        for f, h in (("u", "u"), ("d", "d"), ("e", "d")):
             left = f"Q{i}" if f in "ud" else f"L{i}"
             H, hh = f"H_{h}", f"h_{h}"
-            off = dict(off_charge=f"e{i}+se{i}", off_value=0.0) if f == "e" else {}
+            off_charge = f"e{i}+se{i}" if f == "e" else None
             reactions += [
-                Reaction(f"yukawa_{f}{i}", {left: 1, H: 1, f"{f}{i}": -1}, **off),
+                Reaction(f"yukawa_{f}{i}", {left: 1, H: 1, f"{f}{i}": -1}, off_charge=off_charge, off_value=0.0),
                 Reaction(f"yukawa_{f}{i}_h", {f"s{left}": 1, hh: 1, f"{f}{i}": -1}),
                 Reaction(f"yukawa_{f}{i}_s", {left: 1, hh: 1, f"s{f}{i}": -1}),
             ]

@@ -32,6 +32,7 @@ susceptibilities k (masses over temperature) and in the charge values.
 from __future__ import annotations
 
 from fractions import Fraction as Fr
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ R_BREAKING_REACTIONS = ("kappa", "B_kappa")
 # ---------------------------------------------------------------------------------------------------------------
 # Model construction
 # ---------------------------------------------------------------------------------------------------------------
-def _sf(table, name, g, R, Y, B=0, L=(0, 0, 0), gauge=()):
+def _sf(table, name, g, R, Y, B: int | Fr = 0, L=(0, 0, 0), gauge=()):
     ch = {"Y": Fr(Y), "B": Fr(B), "L_e": Fr(L[0]), "L_mu": Fr(L[1]), "L_tau": Fr(L[2])}
     table.append(_Species(name + "_s", g, True, {**ch, "R": Fr(R)}))
     table.append(_Species(name + "_f", g, False, {**ch, "R": Fr(R) - 1}))
@@ -207,7 +208,7 @@ def high_temperature_stage(reactions_off=(), conserve_r: bool = False) -> Equili
 
 #: NLSP types (Ardu et al. Table 2) -> (superfield whose scalar is the NLSP, description).  The NLSP state counted
 #: is the one with lepton number +1 (stau_R^-, stau_L^-, sneutrino); its hypercharge Y and R charge:
-NLSP_TYPES = {
+NLSP_TYPES: dict[str, dict[str, Any]] = {
     "slepton_R": dict(Y=Fr(-1), L=1, R=-1, text="right-handed charged slepton (stau_R^-, Y = -1, R = -1)"),
     "slepton_L": dict(Y=Fr(-1, 2), L=1, R=1, text="left-handed charged slepton (stau_L^-, Y = -1/2, R = +1)"),
     "sneutrino": dict(Y=Fr(-1, 2), L=1, R=1, text="sneutrino (Y = -1/2, R = +1)"),
@@ -230,7 +231,7 @@ def low_temperature_model(n_higgs: int = 1) -> EquilibriumStage:
         raise ValueError(f"n_higgs must be 1 (SM Higgs doublet) or 2 (H_u and H_d light), got {n_higgs!r}")
     sp = []
 
-    def f(name, g, Y, B=0, L=(0, 0, 0), boson=False):
+    def f(name, g, Y, B: int | Fr = 0, L=(0, 0, 0), boson=False):
         sp.append(
             _Species(
                 name,

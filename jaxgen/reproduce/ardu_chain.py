@@ -105,7 +105,8 @@ def main(out: pathlib.Path) -> str:
     row(
         "lambda_1, kappa, B_kappa [GeV], m_S1 [GeV]",
         lambda k: (
-            f"{float(bp[k].lambda1):g}, {float(bp[k].kappa):g}, {float(bp[k].b_kappa):g}, {float(bp[k].m_s1):.0f}"
+            f"{float(np.asarray(bp[k].lambda1)):g}, {float(np.asarray(bp[k].kappa)):g}, "
+            f"{float(np.asarray(bp[k].b_kappa)):g}, {float(np.asarray(bp[k].m_s1)):.0f}"
         ),
     )
     row("M_1 loop, eq. (18) [GeV]", lambda k: f"{float(bench[k].m_majorana_loop):.2e}")
@@ -206,7 +207,7 @@ def main(out: pathlib.Path) -> str:
     idx = np.linspace(0, _N_RANDOM - 1, 12).astype(int)
     max_rel = 0.0
     for i in idx:
-        o = single(jax.tree_util.tree_map(lambda a: a[i] if np.ndim(a) > 0 else a, p), s)
+        o = single(jax.tree_util.tree_map(lambda a, i=i: a[i] if np.ndim(a) > 0 else a, p), s)
         for name in ("m_gravitino", "epsilon", "tau_nlsp", "bbn_ratio", "z_b"):
             a, b = float(getattr(o, name)), float(getattr(r, name)[i])
             max_rel = max(max_rel, abs(a - b) / max(abs(b), 1e-300))

@@ -415,7 +415,7 @@ def _spectrum_sensitivity(out: pathlib.Path, record: dict) -> list[str]:
         masses = {k: jnp.asarray(0.0 if k == name else 1e6) for k in system.mass_parameter_names}
         r1 = eq.evaluate(system, system.params(masses=masses, temperature=T_SPH))
         single[name[3:] if name.startswith("m_s") else name] = float(r1.outputs[0] / r1.outputs[1])
-    lo_t, hi_t = min(single, key=single.get), max(single, key=single.get)
+    lo_t, hi_t = min(single, key=lambda k: single[k]), max(single, key=lambda k: single[k])
     record["mx_spectrum"]["c_one_light_type"] = single
     return [
         "### m_X vs the visible spectrum through B/(B-L)",

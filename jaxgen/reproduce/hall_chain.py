@@ -219,7 +219,7 @@ def main(out: pathlib.Path) -> str:
         (
             "paper-numbers table above (chain)",
             "the same point through the chain (constant g_* = 100, one state, "
-            f"sigma_v_x = {float(pp_in.sigma_v_x):.3g} GeV^-2)",
+            f"sigma_v_x = {float(np.asarray(pp_in.sigma_v_x)):.3g} GeV^-2)",
             "chain: entropy-conserving T_X/T at T_dec",
             float(pp.t_x_decay),
             float(pp.t_x_fo),
@@ -229,7 +229,7 @@ def main(out: pathlib.Path) -> str:
         (
             "benchmark table above (chain)",
             "`HallParams.benchmark()`, default settings (m_a = 300 GeV, lam = "
-            f"{float(bench.lam):.4g}, m_X = {float(bench.m_x):.4g} GeV, tabulated g_*)",
+            f"{float(np.asarray(bench.lam)):.4g}, m_X = {float(np.asarray(bench.m_x)):.4g} GeV, tabulated g_*)",
             "chain, as above",
             float(pred.t_x_decay),
             float(pred.t_x_fo),
@@ -261,7 +261,10 @@ def main(out: pathlib.Path) -> str:
     pts = eqx.tree_at(
         lambda q: (q.m_losp, q.lam),
         pts,
-        (pts.m_losp.at[: n_bad // 2].multiply(-1.0), pts.lam.at[n_bad // 2 : n_bad].set(jnp.nan)),
+        (
+            jnp.asarray(pts.m_losp).at[: n_bad // 2].multiply(-1.0),
+            jnp.asarray(pts.lam).at[n_bad // 2 : n_bad].set(jnp.nan),
+        ),
     )
     batch = jax.jit(jax.vmap(lambda q: sh.asymmetric_freezein(q, settings)))
     t0 = time.perf_counter()

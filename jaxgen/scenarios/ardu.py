@@ -77,6 +77,7 @@ import math
 
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
@@ -653,9 +654,8 @@ def rsymmetric_adm(
         w_status = w_status | jnp.where((res.status & _wo.STATUS_BAD_INPUT) != 0, STATUS_BAD_INPUT, 0)
         w_status = w_status | jnp.where((res.status & _wo.STATUS_NO_DECOUPLING) != 0, STATUS_NO_DECOUPLING, 0)
     else:
-        kw = dict(z_min=settings.z_start, z_max=settings.z_end)
-        dec = _wo.decoupling(wp, cosmo, rate="gamma", **kw)
-        fre = _wo.decoupling(wp, cosmo, rate="freeze", **kw)
+        dec = _wo.decoupling(wp, cosmo, rate="gamma", z_min=settings.z_start, z_max=settings.z_end)
+        fre = _wo.decoupling(wp, cosmo, rate="freeze", z_min=settings.z_start, z_max=settings.z_end)
         z_b, z_f = dec.z_b, fre.z_b
         eps_inst = _wo.instant_washout_factor(z_b, settings.statistics)
         eps_fre = _wo.instant_washout_factor(z_f, settings.statistics)

@@ -375,6 +375,13 @@ def test_bad_inputs():
         FreeParameter("lam", "sqrt")
     with pytest.raises(ValueError, match="'logit' needs both lower and upper"):
         FreeParameter("lam", "logit", lower=0.0)
+    for kw in ({"lower": 1.0}, {"upper": 2.0}):
+        with pytest.raises(ValueError, match="'log' takes both bounds or none"):
+            FreeParameter("m_x", "log", **kw)
+    one_sided = FreeParameter("m_x", "log", lower=1.0, upper=2.0)
+    object.__setattr__(one_sided, "upper", None)  # bypasses __check_init__: resolved() still refuses it clearly
+    with pytest.raises(ValueError, match="bounded 'log' transform needs both lower and upper bounds"):
+        one_sided.resolved(1.5)
     with pytest.raises(ValueError, match="'identity' cannot enforce bounds"):
         FreeParameter("lam", "identity", lower=0.0, upper=1.0)
     with pytest.raises(ValueError, match="need lower < upper"):
