@@ -152,7 +152,7 @@ def _panel_rule(t_min: float, t_max: float):
     return n_win, delta, xi, wq
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kernel_weights(kind: str, statistics: str, t_min: float, t_max: float) -> np.ndarray:
     """K_q[n] of the module doc, shape (PANEL_NODES, n_win)."""
     n_win, delta, xi, wq = _panel_rule(t_min, t_max)
@@ -161,7 +161,7 @@ def _kernel_weights(kind: str, statistics: str, t_min: float, t_max: float) -> n
     return 0.5 * delta * wq[:, None] * _kernel_np(kind, statistics, t)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def convolution_table(table: str, kind: str, statistics: str, t_min: float = -8.0, t_max: float = 4.2):
     """(u_0, delta, u grid, I at the grid, cubic coefficients (n-1, 4)) of the integral ``kind`` (float64 NumPy).
 
@@ -215,7 +215,7 @@ def _lookup(table: str, kind: str, statistics: str, t_min: float, t_max: float, 
     return cf[..., 0] + d * (cf[..., 1] + d * (cf[..., 2] + d * cf[..., 3]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _node_rule(kind: str, statistics: str, n: int, t_min: float, t_max: float):
     xg, wg = np.polynomial.legendre.leggauss(n)
     h = 0.5 * (t_max - t_min)

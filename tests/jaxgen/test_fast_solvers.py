@@ -15,10 +15,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxgen import _freezein_tables as ft
 from jaxgen import constants as fi_c
 from jaxgen import freezein as fi
 from jaxgen import washout as wo
-from jaxgen import _freezein_tables as ft
 from jaxgen._freezein import STATUS_BAD_INPUT
 from jaxgen.cosmology import Cosmology, ExtraSpecies
 
@@ -70,8 +70,8 @@ def test_table_constant_and_fallback_are_the_quadrature():
     p = _batch_params(MASSES[1:-1])
     s = fi.FreezeInSettings(compute_x_half=False)
     for cosmo in (CONST, Cosmology(extra=ExtraSpecies(mass=500.0, dof=4.0, statistics="boson"))):
-        ref = jax.vmap(lambda q: fi.freezein_quadrature(q, cosmo, s))(p)
-        tab = jax.vmap(lambda q: fi.freezein_table(q, cosmo, s))(p)
+        ref = jax.vmap(lambda q, cosmo=cosmo: fi.freezein_quadrature(q, cosmo, s))(p)
+        tab = jax.vmap(lambda q, cosmo=cosmo: fi.freezein_table(q, cosmo, s))(p)
         np.testing.assert_allclose(np.asarray(tab.yield_x), np.asarray(ref.yield_x), rtol=5e-12)
     assert ft.is_tabulated(SS) and not ft.is_tabulated(Cosmology(extra=ExtraSpecies(mass=1.0, dof=1.0)))
 
