@@ -139,6 +139,7 @@ import math
 
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
