@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pathlib
 import time
+from typing import Any
 
 from . import _common
 
@@ -26,7 +27,7 @@ def main(out: pathlib.Path) -> str:
 
     from jaxgen import washout as w
 
-    settings = dict(solver="kvaerno5", rtol=1e-7, atol=1e-9)
+    settings: dict[str, Any] = dict(solver="kvaerno5", rtol=1e-7, atol=1e-9)
     run = jax.jit(lambda p: w.washout_factor_batch(p, **settings))
     run_pure = jax.jit(lambda p: w.washout_factor_batch(p, equilibrium_target=False, **settings))
 
