@@ -443,7 +443,12 @@ class ArduSettings(eqx.Module):
             name as ``HallSettings.table``.  A :class:`~jaxgen.cosmology.Cosmology` passed to :func:`rsymmetric_adm`
             overrides it.
         z_start, z_end: washout integration / decoupling search interval in z = m_NLSP/T (default 0.05, 300).
-        rtol, atol, max_steps, solver: diffrax settings of the washout ODE (default 1e-7, 1e-9, 16384, "kvaerno5").
+        solver: how the (linear) washout equation is solved: "collocation" (default; fixed-grid Radau IIA on a grid
+            adapted to the NLSP freeze-out, no adaptive loop, within 3e-7 of a converged Kvaerno5 solve, see
+            :func:`jaxgen.washout.washout_factor`) or a diffrax solver name ("kvaerno5", the adaptive reference,
+            the default before 0.2).
+        rtol, atol, max_steps: diffrax settings of the adaptive solvers (default 1e-7, 1e-9, 16384; unused by
+            "collocation").
         cosmology: DEPRECATED old name of ``table`` (accepted for one release with a DeprecationWarning, also as
             the runcard key ``[scenario].settings.cosmology``); always None after construction: read ``table``.
     """
@@ -462,7 +467,7 @@ class ArduSettings(eqx.Module):
     rtol: float = eqx.field(static=True, default=1e-7)
     atol: float = eqx.field(static=True, default=1e-9)
     max_steps: int = eqx.field(static=True, default=16384)
-    solver: str = eqx.field(static=True, default="kvaerno5")
+    solver: str = eqx.field(static=True, default="collocation")
     cosmology: str | None = eqx.field(static=True, default=None)
 
     def __post_init__(self):
