@@ -337,8 +337,7 @@ def _slha_inputs(args) -> list:
 
 
 def _cmd_predict(args) -> int:
-    from . import _io, runcard
-    from .runcard import _runners
+    from . import io, runcard
 
     if args.list_examples:
         from .slha import example_spectra
@@ -376,10 +375,10 @@ def _cmd_predict(args) -> int:
     formats = args.format or ["netcdf", "csv", "png"]
     _check_out_dir(args.out)
     out = None if args.out is None else args.out.expanduser().resolve()
-    attrs = _io.provenance(None, {"command": "jaxgen predict " + " ".join(sys.argv[1:])})
+    attrs = io.provenance(None, {"command": "jaxgen predict " + " ".join(sys.argv[1:])})
     preds, stems, ok = [], [], True
     for f in files:
-        res = _runners.predict_spectrum_file(f, settings, out=out, formats=formats, attrs=attrs)
+        res = runcard.predict_spectrum_file(f, settings, out=out, formats=formats, attrs=attrs)
         if args.verbose and res["skipped"]:
             _say(args, f"{f}: skipped (not used by jaxgen): {', '.join(res['skipped'])}")
         preds.append(res["prediction"])
@@ -389,11 +388,11 @@ def _cmd_predict(args) -> int:
         print()
         for p in res["written"]:
             _say(args, f"wrote {p}")
-    rows, summary = _runners.spectra_summary(files, preds)
+    rows, summary = runcard.spectra_summary(files, preds)
     if summary:
         print(summary)
     if out is not None:
-        for p in _runners.write_spectra_summary(out, rows, preds, stems, formats):
+        for p in runcard.write_spectra_summary(out, rows, preds, stems, formats):
             _say(args, f"wrote {p}")
     return 0 if ok else 1
 
@@ -444,7 +443,6 @@ def _cmd_check(args) -> int:
     import importlib.resources
 
     from . import runcard
-    from .runcard import _registry, _sweep_card
 
     if args.list_examples:
         root = importlib.resources.files("jaxgen") / "data" / "runcards"
@@ -456,7 +454,7 @@ def _cmd_check(args) -> int:
         raise ValueError("jaxgen check needs a runcard (or --list-examples)")
     card = runcard.load_runcard(args.runcard)
     msg = [f"{args.runcard}: valid runcard for scenario {card.scenario!r}"]
-    if not _registry.is_predict_only(card.scenario):  # an "slha" card is checked completely when it is read
+    if not runcard.is_predict_only(card.scenario):  # an "slha" card is checked completely when it is read
         try:
             done = runcard.validate(card)
             msg.append("checked against the scenario's classes: " + ", ".join(done))
@@ -464,7 +462,7 @@ def _cmd_check(args) -> int:
             msg.append(f"(parameter and output names not checked: {e})")
         if card.sweep is not None:
             try:
-                msg += _sweep_card.sweep_warnings(card)
+                msg += runcard.sweep_warnings(card)
             except runcard.NotAvailableError:
                 pass
     sections = [s for s in ("slha", "sweep", "fit", "sensitivity") if getattr(card, s) is not None]

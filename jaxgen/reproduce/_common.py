@@ -12,18 +12,18 @@ import pathlib
 import sys
 
 
-# The provenance helpers live in jaxgen._io; they are imported when called, so that this module has no module-level
+# The provenance helpers live in jaxgen.io; they are imported when called, so that this module has no module-level
 # package import and the memory probe (process_memory_mb) can run in a bare interpreter (runpy.run_path).
 def versions() -> dict:
-    """The exact versions, platform and devices a report record was made with (:func:`jaxgen._io.run_versions`)."""
-    from .._io import run_versions
+    """The exact versions, platform and devices a report record was made with (:func:`jaxgen.io.run_versions`)."""
+    from ..io import run_versions
 
     return run_versions()
 
 
 def write_record(out: pathlib.Path, name: str, parameters: dict, results: dict) -> pathlib.Path:
-    """Write ``<name>.json`` with parameters, results and versions (:func:`jaxgen._io.write_record`)."""
-    from .._io import write_record as _write
+    """Write ``<name>.json`` with parameters, results and versions (:func:`jaxgen.io.write_record`)."""
+    from ..io import write_record as _write
 
     return _write(out, name, parameters, results)
 

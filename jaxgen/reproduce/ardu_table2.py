@@ -21,7 +21,7 @@ def main(out: pathlib.Path) -> str:
 
     import jax
 
-    from jaxgen import _gravitino as grav
+    import jaxgen as grav  # gravitino_mass, gravitino_prediction (public at the top level)
     from jaxgen import constants as c
 
     out = pathlib.Path(out)

@@ -40,23 +40,28 @@ datasets, units and provenance live in :mod:`jaxgen._io`.
 """
 
 from .._io import prediction_dataset, write_dataset
-
-# also importable from here (documented above, not in __all__): Scenario, get_scenario, register_scenario,
-# scenario_names (the registry) and build_settings
-from ._build import build_params, build_settings, validate  # noqa: F401
+from ._build import build_params, build_settings, validate
 from ._parse import load_runcard, parse_runcard
-from ._registry import (  # noqa: F401
+from ._registry import (
     SCENARIOS,
     NotAvailableError,
     Scenario,
     get_scenario,
+    is_predict_only,
     register_scenario,
     scenario_api,
     scenario_names,
 )
-from ._runners import run_fit_card, run_predict, run_sensitivity_card
+from ._runners import (
+    predict_spectrum_file,
+    run_fit_card,
+    run_predict,
+    run_sensitivity_card,
+    spectra_summary,
+    write_spectra_summary,
+)
 from ._schema import SCHEMA, Runcard, reference_markdown
-from ._sweep_card import run_sweep_card
+from ._sweep_card import run_sweep_card, sweep_warnings
 
 __all__ = [
     "SCHEMA",
@@ -75,4 +80,15 @@ __all__ = [
     "run_sensitivity_card",
     "NotAvailableError",
     "validate",
+    # the registry and the pieces the command line shares
+    "Scenario",
+    "build_settings",
+    "get_scenario",
+    "is_predict_only",
+    "register_scenario",
+    "scenario_names",
+    "predict_spectrum_file",
+    "spectra_summary",
+    "write_spectra_summary",
+    "sweep_warnings",
 ]

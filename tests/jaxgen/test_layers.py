@@ -67,6 +67,7 @@ LAYERS = {
     "jaxgen._precision": PHYSICS,
     "jaxgen._paths": PHYSICS,
     "jaxgen._io": PHYSICS,
+    "jaxgen.io": PHYSICS,
     "jaxgen._units": PHYSICS,
     "jaxgen._batching": PHYSICS,
     # 2 scenarios
@@ -224,3 +225,20 @@ def test_the_checker_catches(source, bad, monkeypatch):
         pathlib.Path, "read_text", lambda self, *a, **k: text if self == f else pathlib.Path.read_bytes(self).decode()
     )
     assert any(v.startswith(bad + " ") for v in violations())
+
+
+def test_reproduce_and_cli_use_public_names_only():
+    """The report drivers and the command line are written against the public API: no private module of the
+    package (``jaxgen._x``, ``jaxgen.scenarios._base``, ...) and no private name, except their own helpers
+    (``jaxgen.reproduce._common``)."""
+    found = []
+    for mod in MODULES:
+        if not (mod.startswith("jaxgen.reproduce") or mod in ("jaxgen.cli", "jaxgen.__main__")):
+            continue
+        for target, name, line in imports(mod):
+            if target == "jaxgen.reproduce._common":
+                continue
+            private_module = any(_private(part) for part in target.split("."))
+            if private_module or _private(name):
+                found.append(f"{mod} (line {line}) imports {target}" + (f".{name}" if name else ""))
+    assert not found, "use the public modules (jaxgen.io, jaxgen.scenarios, ...):\n" + "\n".join(found)
