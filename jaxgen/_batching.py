@@ -10,7 +10,7 @@ ValueError that names them and says how to build the batch.
 :class:`BatchedParams` is the mixin of the scenario Params classes: ``cls._event_ndim_`` declares the event axes,
 and it gives ``.broadcast()`` and ``.batch(base=None, **fields)``. The engine Params classes
 (``FreezeInParams``, ``FreezeOutParams``, ``WashoutParams``) have ``.broadcast``/``.batch`` with the same rule
-(``jaxgen._freezein._broadcast_params``, the same algorithm).
+(through ``jaxgen._freezein._broadcast_params``, an alias of :func:`broadcast_fields`).
 """
 
 from __future__ import annotations

@@ -93,12 +93,9 @@ import numpy as np
 import jaxgen_kernels as kernels
 
 from . import _constants as c
+from ._batching import broadcast_fields
+from ._cosmology import Cosmology as _Cosmology
 from ._units import units_field
-
-try:  # the cosmology module is written concurrently; fall back to constant g_* until it lands
-    from ._cosmology import Cosmology as _Cosmology
-except ModuleNotFoundError:  # pragma: no cover
-    _Cosmology = None
 
 __all__ = [
     "STATUS_BAD_INPUT",
@@ -185,52 +182,8 @@ def _as_scalar(v: Any, name: str | None = None) -> jax.Array:
     return a.astype(float) if not jnp.issubdtype(a.dtype, jnp.floating) else a
 
 
-def _broadcast_params(obj, name: str, event_ndim: dict[str, int]):
-    """Broadcast the array fields of a Params module to one common batch shape (the shared batch-builder of
-    jaxgen's Params classes: ``FreezeInParams.broadcast``, ``FreezeOutParams.broadcast``, ...).
-
-    ``event_ndim`` maps each field to the number of trailing per-point axes it has (0 for a scalar field, 1 for a
-    per-species vector). The batch shape of a field is its shape without those axes; the batch shapes of all fields
-    are broadcast together (NumPy rules: scalars and size-1 axes broadcast), and so are the per-point (event)
-    shapes of the vector fields. Every field then gets batch_shape + event_shape as a float array (so that
-    ``jax.vmap`` over axis 0 works). A ValueError names the fields whose shapes disagree and says how to fix them.
-    Returns ``(new_obj, batch_shape)``.
-    """
-    shapes = {}
-    for f, ev in event_ndim.items():
-        shape = tuple(np.shape(getattr(obj, f)))
-        if len(shape) < ev:
-            raise ValueError(f"{name}.{f} needs {ev} per-point axis (one entry per species), got shape {shape}")
-        shapes[f] = shape
-    lead = {f: s[:len(s) - event_ndim[f]] for f, s in shapes.items()}
-    event = {f: s[len(s) - event_ndim[f]:] for f, s in shapes.items()}
-
-    def common(parts, what):
-        try:
-            return tuple(np.broadcast_shapes(*parts.values())) if parts else ()
-        except ValueError:
-            sizes = {f: v for f, v in parts.items() if any(d != 1 for d in v)}
-            raise ValueError(f"{name}: the {what} of the fields do not broadcast together: "
-                             + ", ".join(f"{f} {v}" for f, v in sizes.items())
-                             + ". Give every batched field the same leading shape (N,) (scalars and size-1 axes "
-                             "are broadcast), e.g. build the batch with " + name + ".batch(...)") from None
-
-    batch = common(lead, "batch shapes")
-    ev_shapes = {}
-    for f, e in event.items():
-        if event_ndim[f]:
-            ev_shapes[f] = e
-    ev_common = common(ev_shapes, "per-point (species) shapes") if ev_shapes else ()
-    dtype = jnp.result_type(float)
-    new = []
-    for f, ev in event_ndim.items():
-        v = getattr(obj, f)
-        v = jnp.asarray(v) if isinstance(v, jax.core.Tracer) else jnp.asarray(np.asarray(v, dtype=float))
-        if not jnp.issubdtype(v.dtype, jnp.floating):
-            v = v.astype(dtype)
-        new.append(jnp.broadcast_to(v, batch + (ev_common if ev else ())))
-    fields = tuple(event_ndim)
-    return eqx.tree_at(lambda q: tuple(getattr(q, f) for f in fields), obj, tuple(new)), batch
+#: the shared batch-builder of the Params classes (one implementation, :func:`jaxgen._batching.broadcast_fields`)
+_broadcast_params = broadcast_fields
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -405,8 +358,6 @@ class FreezeInResult(eqx.Module):
 def _default_cosmology(cosmology):
     if cosmology is not None:
         return cosmology
-    if _Cosmology is None:  # pragma: no cover
-        raise RuntimeError("jaxgen.cosmology is not available; pass a cosmology object")
     return _Cosmology()
 
 

@@ -80,9 +80,9 @@ import optimistix as optx
 import jaxgen_kernels as kernels
 
 from . import _constants as c
+from ._batching import broadcast_fields as _broadcast_params
 from ._checks import concrete_real
 from ._cosmology import Cosmology
-from ._freezein import _broadcast_params
 from ._precision import require_x64
 from ._units import units_field
 

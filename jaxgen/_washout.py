@@ -42,23 +42,22 @@ Derived differences with the printed paper (also in the docstrings below and in 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from typing import Any
 
 import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import jaxgen_kernels as kernels
 
 from . import _constants as c
+from ._batching import broadcast_fields as _broadcast_params
 from ._checks import concrete_real
-from ._freezein import _broadcast_params
+from ._cosmology import Cosmology
 from ._freezeout import _seq_to_array
 from ._units import units_field
-from ._cosmology import Cosmology
 
 __all__ = [
     "STATUS_OK",
