@@ -87,7 +87,7 @@ def main(out: pathlib.Path) -> str:
         "| input | value | prediction | value |",
         "|---|---|---|---|",
     ]
-    ins = [(k, _fmt(getattr(bench, k))) for k in bench.__dataclass_fields__]
+    ins = [(k, _fmt(getattr(bench, k))) for k in bench.__dataclass_fields__ if getattr(bench, k) is not None]
     units = {
         "decay_length": " m",
         "decay_length_relic": " m",
@@ -383,7 +383,11 @@ def main(out: pathlib.Path) -> str:
         out,
         "hall_chain",
         {
-            "benchmark": {k: np.asarray(getattr(bench, k)).tolist() for k in bench.__dataclass_fields__},
+            "benchmark": {
+                k: np.asarray(getattr(bench, k)).tolist()
+                for k in bench.__dataclass_fields__
+                if getattr(bench, k) is not None
+            },
             "n_sweep": N_SWEEP,
             "seed": 1,
         },

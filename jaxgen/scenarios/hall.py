@@ -91,6 +91,37 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
     7.1e8 s at its normalisation, printed 1e4 s; bino-dressed X U D S, no alpha_s dependence for degenerate squarks)
     and :func:`jaxgen.signatures.psi_x_lifetime_lhu` (eq. 4.9: 1.64e3 s at its normalisation, printed 10 s).
 
+12. Spectrum mode (``HallSettings(epsilon="spectrum")``, ``HallParams.spectrum`` a
+    :class:`jaxgen.cp.GauginoHiggsinoParams`; build points with :meth:`HallParams.from_spectrum`): everything of
+    items 1-2 comes from the gaugino-higgsino spectrum, inside the traced chain (gradients flow to M1, M2, |mu|,
+    tan(beta), the phases and lam). Choices:
+
+    * LOSP = the lightest neutralino chi0_1 (m_LOSP its mass, g_LOSP = 2). The decaying states are the other five,
+      in this static order (n_a = 5): chi-_1, chi-_2, chi0_2, chi0_3, chi0_4. A chargino lighter than chi0_1 is
+      still a decaying state, with m_a < m_LOSP: the existing diagnostic ``STATUS_SPECTRUM`` flags it (the
+      chargino would be the true LOSP). A spectrum with a non-finite or out-of-domain leaf (moduli, tan(beta),
+      m_W, m_Z <= 0, sin2_theta_w outside (0, 1)), non-finite derived masses/widths/eps, or a chi0_1 without a
+      lambda decay (r_LOSP = 0) is ``STATUS_BAD_INPUT``: evaluated at the benchmark spectrum, outputs 0.
+    * Widths: lam is |lambda| of W = lambda L H_u X (sqrt(sum_k |lambda_k|^2) over flavours). Gamma_a is the tree
+      width of one particle a into all its lepton-phi_X channels from :func:`jaxgen.cp.cp_asymmetries_from_spectrum`
+      (chargino chi-_a -> l- phi_X, |lambda V_a2|^2 m (1 - m_X^2/m^2)^2/(32 pi); neutralino nu phi_X + nubar
+      phi_X^*, 2 |lambda N_a4|^2 m (...)^2/(32 pi)), written in the chain's convention of item 1 as
+      width_factor r_a = Gamma_a/(lam^2 m_a/(8 pi)). The LOSP's width is computed the same way,
+      Gamma_LOSP = r_LOSP lam^2 m_LOSP/(8 pi) (it enters Y_FI, the heating, the decay lengths and T_dec through
+      the effective coupling lam sqrt(r_LOSP)); in the eps0 mode r_LOSP = 1 by the convention of item 1. The
+      factor: a pure higgsino has r = 1/4 (chargino, and neutralino with both nu phi_X, nubar phi_X^*), so the
+      same LOSP width needs lam(eps0 mode) = |lambda|/2 for a higgsino LOSP; psi_X -> L H_u (eq. 4.9) keeps lam.
+    * g_a (the count of item 3: Y_A ~ g_A Gamma_A, the production rate of X + Xbar is g_A n_eq,1 Gamma_A with
+      Gamma_A the width of ONE particle into X final states, each decay making one phi_X or phi_X^*): a Dirac
+      chargino has g = 4 (2 spins of chi-_a and 2 of chi+_a, each decaying with Gamma(chi-_a -> l- phi_X) by CPT
+      at this order), a Majorana neutralino g = 2 (2 spins; its Gamma_a includes both conjugate channels).
+    * eps_a = the eps_chargino/eps_neutralino of ``cp_asymmetries_from_spectrum`` with m_phi = m_X (net phi_X
+      number per decay, the sign convention of item 2); the LOSP has eps = 0 (no open cut, as in item 3).
+      HallPrediction.epsilon holds these five eps_a.
+
+    The stored per-state fields (m_a, g_a, width_factor, eps0, phase) and m_losp, g_losp are NOT used in this
+    mode (they are recomputed); the eps0 mode (default) ignores ``spectrum`` and is unchanged.
+
 Known limitation (engine, reported): the factorised inverse-decay term of ``solve_freezein`` is exact for T' = T
 (it is detailed balance when X is kinetically at the bath temperature); for T' < T it does not include the
 Boltzmann suppression of the energetic X needed for an inverse decay, so it overestimates the back-reaction. The
@@ -112,7 +143,8 @@ prediction of the model at all (they may be finite, even plausible-looking, but 
 error bit                             value   condition
 ====================================  ======  ==================================================================
 ``STATUS_BAD_INPUT``                  1       non-finite input, mass/dof/coupling/width/<sigma v>/boost <= 0,
-                                              c = 0 or |c| > 1; outputs 0 (evaluated at a safe dummy point)
+                                              c = 0 or |c| > 1, an invalid spectrum (item 12); outputs 0
+                                              (evaluated at a safe dummy point)
 ``STATUS_FREEZEIN_FAILED``            8       the freeze-in ODE failed (``method="ode"``)
 ``STATUS_FREEZEOUT_FAILED``           16      the hidden freeze-out ODE failed (``freezeout="ode"``)
 ``STATUS_NONFINITE``                  256     an output overflowed; replaced by 0
@@ -149,7 +181,8 @@ from jaxgen_kernels import _status
 from .. import _constants as c
 from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
-from .._cp import epsilon_eq27
+from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
+from .._cp_loops import cp_asymmetries_from_spectrum
 from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, solve_freezein
 from .._freezeout import (
     FreezeOutParams,
@@ -409,6 +442,13 @@ class HallParams(ScenarioParams):
         beta_gamma: LOSP boost at the LHC (lab decay length = beta_gamma c tau); default 1 (proper length c tau).
         m_psi: psi_X mass [GeV] (eqs. 4.8, 4.9); default 2.
         alpha_s, m_star [GeV], m_susy [GeV], c_had: eq. (4.8) inputs; defaults 0.2, 1e9, 500, 0.1 (its normalisation).
+    Sub-PyTree (units: ``"various"``, those of the fields of :class:`jaxgen.cp.GauginoHiggsinoParams`: moduli
+    M1, M2, |mu| and m_W, m_Z in GeV, phases phi_1, phi_2, phi_mu in rad, tan_beta and sin2_theta_w dimensionless):
+        spectrum: the gaugino-higgsino spectrum of ``HallSettings(epsilon="spectrum")`` (module docstring item 12;
+            build the point with :meth:`from_spectrum`); None (default) in the eps0 mode, where it is ignored.
+            In the spectrum mode m_a, g_a, width_factor, eps0, phase, m_losp and g_losp are recomputed from it
+            inside the chain (the stored values, filled by :meth:`from_spectrum`, are only for inspection and the
+            eps0 mode). In a batch its leaves are scalars (shared) or (N,).
 
     Batches: scalar fields of shape (N,), per-state fields of shape (N, n_a) (or (n_a,)/scalars, shared by all
     points; :func:`broadcast_batch`). A single point with concrete invalid values raises ValueError here; batched
@@ -446,6 +486,7 @@ class HallParams(ScenarioParams):
     m_star: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_star"), default=1e9)
     m_susy: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_susy"), default=500.0)
     c_had: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "c_had"), default=0.1)
+    spectrum: GauginoHiggsinoParams | None = units_field("various", default=None)
 
     def __check_init__(self):
         n = {k: jnp.shape(getattr(self, k))[-1] for k in _SPECIES_FIELDS}
@@ -475,15 +516,6 @@ class HallParams(ScenarioParams):
         return broadcast_batch(self)
 
     @classmethod
-    def batch(cls, base: HallParams | None = None, **fields) -> HallParams:
-        """A batch from scalars, lists or arrays: ``HallParams.batch(m_a=300.0, lam=[1e-9, 2e-9, 3e-9])`` (three
-        points). Scalar fields are scalars or (N,); per-state fields scalars, (n_a,) (shared by all points: a 1-D
-        per-state field is the state axis) or (N, n_a). Fields not given take ``base``'s values (default: the
-        class defaults; ``m_a`` and ``lam`` are then required). Everything is broadcast (:func:`broadcast_batch`;
-        ValueError naming the fields whose batch sizes disagree)."""
-        return super().batch(base, **fields)
-
-    @classmethod
     def benchmark(cls, **overrides) -> HallParams:
         """The benchmark point of the report (HMW normalisations; any field can be overridden).
 
@@ -501,6 +533,185 @@ class HallParams(ScenarioParams):
         vals.update(overrides)
         return cls(**vals)
 
+    @classmethod
+    def batch(cls, base: HallParams | None = None, **fields) -> HallParams:
+        """A batch from scalars, lists or arrays: ``HallParams.batch(m_a=300.0, lam=[1e-9, 2e-9, 3e-9])`` (three
+        points). Scalar fields are scalars or (N,); per-state fields scalars, (n_a,) (shared by all points: a 1-D
+        per-state field is the state axis) or (N, n_a); the leaves of ``spectrum`` scalars or (N,). Fields not
+        given take ``base``'s values (``spectrum`` included; default: the class defaults; ``m_a`` and ``lam`` are
+        then required). Everything is broadcast (:func:`broadcast_batch`; ValueError naming the fields whose batch
+        sizes disagree)."""
+        if base is not None and not isinstance(base, cls):
+            raise TypeError(f"{cls.__name__}.batch: base must be a {cls.__name__}, got {type(base).__name__}")
+        vals = {} if base is None else {k: getattr(base, k) for k in cls._event_ndim_}
+        if base is not None:
+            vals["spectrum"] = base.spectrum
+        vals.update(fields)
+        missing = [k for k in cls._batch_required_ if k not in vals]
+        if missing:
+            raise ValueError(
+                f"{cls.__name__}.batch needs {missing} (or a base point, e.g. base={cls.__name__}.benchmark())"
+            )
+        if vals.get("spectrum") is not None:
+            vals["spectrum"] = _float_spectrum(vals["spectrum"])
+        return cls(**vals).broadcast()
+
+    @classmethod
+    def from_spectrum(cls, spectrum: GauginoHiggsinoParams, lam, **overrides) -> HallParams:
+        """A point of ``HallSettings(epsilon="spectrum")`` from a gaugino-higgsino spectrum (module doc item 12).
+
+        Args:
+            spectrum: :class:`jaxgen.cp.GauginoHiggsinoParams` of ONE point (its leaves become float64 arrays, so
+                that ``"spectrum.M1"`` etc. are fit/sensitivity paths).
+            lam: |lambda| of W = lambda L H_u X (sqrt(sum_k |lambda_k|^2) over lepton flavours).
+            overrides: any other field (e.g. ``m_x``, which is also the phi_X mass of the widths and eps).
+        The per-state fields are filled from the spectrum (n_a = 5 states: chi-_1, chi-_2, chi0_2, chi0_3,
+        chi0_4): m_a, g_a = (4, 4, 2, 2, 2), width_factor r_a, and eps0_a, phase_a = eps_a/(alpha_w sin phi_2),
+        phi_2 (so that the eps0 mode of the same point has the same eps_a); m_losp = m(chi0_1), g_losp = 2. A
+        closed lambda channel (r_a = 0) is stored as r_a = 1e-300 (the field must be > 0); the spectrum mode
+        recomputes all of them inside the chain, so they never enter its numbers there.
+        """
+        if not isinstance(spectrum, GauginoHiggsinoParams):
+            raise TypeError(
+                f"HallParams.from_spectrum: spectrum must be a jaxgen.cp.GauginoHiggsinoParams, got "
+                f"{type(spectrum).__name__}"
+            )
+        spec = _float_spectrum(spectrum)
+        if any(jnp.ndim(v) != 0 for v in jax.tree.leaves(spec)):
+            raise ValueError(
+                "HallParams.from_spectrum takes ONE spectrum point (scalar leaves); build a batch with "
+                "HallParams.batch(base=HallParams.from_spectrum(...), spectrum=<batched spectrum>)"
+            )
+        m_x = overrides.get("m_x", _M_X_DEFAULT)
+        d, good = _spectrum_states(spec, jnp.asarray(lam, float), jnp.asarray(m_x, float), jnp.asarray(True))
+        if not bool(good):
+            raise ValueError(
+                "HallParams.from_spectrum: the spectrum gives no valid decaying states (non-finite or "
+                "non-positive moduli, tan(beta), m_W, m_Z, sin2_theta_w outside (0, 1), or a LOSP chi0_1 without "
+                "a lambda decay); fix the GauginoHiggsinoParams fields"
+            )
+        s2 = float(jnp.sin(d["phi_2"]))
+        eps = np.asarray(d["eps"])
+        eps0 = eps / (c.ALPHA_W * s2) if s2 != 0.0 else np.zeros_like(eps)
+        vals = dict(
+            m_a=np.asarray(d["m_a"]),
+            g_a=np.asarray(d["g_a"]),
+            width_factor=np.maximum(np.asarray(d["width_factor"]), 1e-300),
+            eps0=eps0,
+            phase=np.full(eps.shape, float(d["phi_2"])),
+            m_losp=float(d["m_losp"]),
+            g_losp=float(d["g_losp"]),
+            lam=lam,
+            spectrum=spec,
+        )
+        vals.update(overrides)
+        return cls(**vals)
+
+    @classmethod
+    def benchmark_spectrum(cls, **overrides) -> HallParams:
+        """The benchmark point of the spectrum mode (``HallSettings(epsilon="spectrum")``; module doc item 12).
+
+        M1 = 250, M2 = 600, |mu| = 400 GeV, tan(beta) = 10, phi_mu = -pi/30 (phi_1 = phi_2 = 0), i.e. the
+        rephasing invariant phi_2 = arg(mu M2 b^*) = -pi/30 of HMW Sec. 2.1 (|phi_2| = pi/30 the largest
+        EDM-allowed value, the phase of :meth:`benchmark`). Sign: with phi_2 = -pi/30 the loops give
+        eps(chi-_1) = +2.7e-6 and eps = -1.5e-5, -2.2e-5, -1.9e-5, -1.7e-5 for chi-_2, chi0_2, chi0_3, chi0_4, so
+        eta_X < 0 and eta_B = -c eta_X > 0 (phi_2 = +pi/30 flips every eps and gives eta_B < 0).
+        Spectrum: chi0 = 243.5, 390.1, 403.8, 620.2 GeV (LOSP: the bino-like chi0_1), chi- = 384.8, 620.3 GeV;
+        width factors r_a = 0.224, 0.026, 0.214, 0.252, 0.026 and r_LOSP = 0.008 (the bino has a small higgsino
+        component N_14). Everything else as :meth:`benchmark` (m_X = 1.784 GeV, c = 28/79, ...). lam = |lambda|
+        = 5.7984e-9 gives eta_B = +8.63e-11 = Y_B(Planck 2018) (to 1e-4) with the default settings
+        (Saikawa-Shirai g_*(T)), hence Omega_X h^2 = 0.120; LOSP c tau = 75 m. ``overrides``: any field of
+        :meth:`from_spectrum` (``spectrum=`` replaces the spectrum, ``lam=`` the coupling).
+        """
+        spectrum = overrides.pop("spectrum", None)
+        if spectrum is None:
+            spectrum = GauginoHiggsinoParams(**_BENCH_SPECTRUM)
+        lam = overrides.pop("lam", _BENCH_SPECTRUM_LAM)
+        return cls.from_spectrum(spectrum, lam, **overrides)
+
+
+#: Benchmark spectrum of HallParams.benchmark_spectrum (GeV, rad); phi_2 = arg(mu M2 b^*) = -pi/30.
+_BENCH_SPECTRUM = dict(
+    M1=250.0,
+    M2=600.0,
+    mu=400.0,
+    tan_beta=10.0,
+    phi_1=0.0,
+    phi_2=0.0,
+    phi_mu=-math.pi / 30.0,
+    m_W=c.M_W,
+    m_Z=c.M_Z,
+    sin2_theta_w=c.SIN2_THETA_W,
+)
+_BENCH_SPECTRUM_LAM = 5.7984e-9  # eta_B = Y_B(Planck 2018) to 1e-4 (benchmark_spectrum docstring)
+_SPECTRUM_FIELDS = tuple(_BENCH_SPECTRUM)
+_SPECTRUM_POSITIVE = ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")
+#: dof of the decaying states of the spectrum mode (chi-_1, chi-_2: Dirac, 2 spins x (chi-, chi+); chi0_2..4:
+#: Majorana, 2 spins) and of the LOSP chi0_1 (Majorana).
+_SPECTRUM_G_A = (4.0, 4.0, 2.0, 2.0, 2.0)
+_SPECTRUM_G_LOSP = 2.0
+
+
+def _float_spectrum(spec: GauginoHiggsinoParams) -> GauginoHiggsinoParams:
+    """The spectrum with every leaf a float array (traced leaves are kept)."""
+    return jax.tree.map(
+        lambda v: v if isinstance(v, jax.core.Tracer) else jnp.asarray(np.asarray(v, dtype=float)), spec
+    )
+
+
+def _spectrum_states(spec: GauginoHiggsinoParams, lam, m_x, ok):
+    """(derived, good): the decaying states and the LOSP of the spectrum mode (module doc item 12), traced.
+
+    ``derived``: m_a (5,), g_a (5,), width_factor (5,), eps (5,), m_losp, g_losp, r_losp (the LOSP's own width
+    factor, Gamma_LOSP = r_losp lam^2 m_LOSP/(8 pi)) and phi_2. A spectrum with a non-finite or out-of-domain
+    leaf (or ``ok`` False) is evaluated at the benchmark spectrum, and derived values that are not finite (or
+    r_losp <= 0) are replaced by the benchmark numbers of :data:`_BENCH`; ``good`` is False for both.
+    """
+    vals = {k: jnp.asarray(getattr(spec, k), float) for k in _SPECTRUM_FIELDS}
+    good = jnp.asarray(ok)
+    for k, v in vals.items():
+        g = jnp.isfinite(v)
+        if k in _SPECTRUM_POSITIVE:
+            g = g & (v > 0)
+        if k == "sin2_theta_w":
+            g = g & (v > 0) & (v < 1)
+        good = good & g
+    safe = GauginoHiggsinoParams(
+        **{k: jnp.where(good, v, jnp.asarray(_BENCH_SPECTRUM[k], v.dtype)) for k, v in vals.items()}
+    )
+    r = cp_asymmetries_from_spectrum(safe, lam=lam, m_phi=m_x)
+    mc = chargino_spectrum(safe).masses
+    mn = neutralino_spectrum(safe).masses
+    gam_n = jnp.sum(r.gamma_lambda_neutralino, axis=-1)  # Gamma(chi0_a -> nu phi_X) + Gamma(chi0_a -> nubar phi_X^*)
+    norm = lam**2 / (8.0 * math.pi)  # Gamma = r lam^2 m/(8 pi), the chain's width convention (item 1)
+    m_a = jnp.concatenate([mc, mn[1:]])
+    width_factor = jnp.concatenate([r.gamma_lambda_chargino, gam_n[1:]]) / (norm * m_a)
+    eps = jnp.concatenate([r.eps_chargino, r.eps_neutralino[1:]])
+    m_losp = mn[0]
+    r_losp = gam_n[0] / (norm * m_losp)
+    fin = (
+        jnp.all(jnp.isfinite(m_a) & (m_a > 0))
+        & jnp.all(jnp.isfinite(width_factor))
+        & jnp.all(jnp.isfinite(eps))
+        & jnp.isfinite(m_losp)
+        & (m_losp > 0)
+        & jnp.isfinite(r_losp)
+        & (r_losp > 0)
+    )
+    good = good & fin
+    n_a = len(_SPECTRUM_G_A)
+    derived = dict(
+        m_a=jnp.where(good, m_a, _BENCH["m_a"]),
+        g_a=jnp.asarray(_SPECTRUM_G_A, m_a.dtype),
+        width_factor=jnp.where(good, width_factor, 1.0),
+        eps=jnp.where(good, eps, jnp.zeros((n_a,), eps.dtype)),
+        m_losp=jnp.where(good, m_losp, _BENCH["m_losp"]),
+        g_losp=jnp.asarray(_SPECTRUM_G_LOSP, m_a.dtype),
+        r_losp=jnp.where(good, r_losp, 1.0),
+        phi_2=r.phi_2,
+    )
+    return derived, good
+
 
 def _problems_concrete(p: HallParams) -> list[str]:
     out = []
@@ -515,6 +726,13 @@ def _problems_concrete(p: HallParams) -> list[str]:
     return out
 
 
+def _field_or_leaf(params: HallParams, name: str):
+    """A field, or a leaf of the spectrum for a name "spectrum.<field>"."""
+    if name.startswith("spectrum."):
+        return getattr(params.spectrum, name.split(".", 1)[1])
+    return getattr(params, name)
+
+
 def broadcast_batch(params: HallParams) -> HallParams:
     """Give every field of a batched :class:`HallParams` the batch axis: scalar fields (N,), per-state (N, n_a).
 
@@ -524,8 +742,11 @@ def broadcast_batch(params: HallParams) -> HallParams:
     """
     sizes = {k: jnp.shape(getattr(params, k))[0] for k in _SCALAR_FIELDS if jnp.ndim(getattr(params, k)) == 1}
     sizes.update({k: jnp.shape(getattr(params, k))[0] for k in _SPECIES_FIELDS if jnp.ndim(getattr(params, k)) == 2})
+    spec = {} if params.spectrum is None else {k: getattr(params.spectrum, k) for k in _SPECTRUM_FIELDS}
+    sizes.update({f"spectrum.{k}": jnp.shape(v)[0] for k, v in spec.items() if jnp.ndim(v) == 1})
     bad = [k for k in _SCALAR_FIELDS if jnp.ndim(getattr(params, k)) > 1]
     bad += [k for k in _SPECIES_FIELDS if jnp.ndim(getattr(params, k)) > 2]
+    bad += [f"spectrum.{k}" for k, v in spec.items() if jnp.ndim(v) > 1]
     if bad:
         raise ValueError(
             f"broadcast_batch: too many axes in {bad}: scalar fields are (N,), per-state fields "
@@ -539,7 +760,7 @@ def broadcast_batch(params: HallParams) -> HallParams:
     if len(set(sizes.values())) != 1:
         raise ValueError(
             "broadcast_batch: the batch sizes of the fields disagree: "
-            + ", ".join(f"{k} {jnp.shape(getattr(params, k))}" for k in sizes)
+            + ", ".join(f"{k} {jnp.shape(_field_or_leaf(params, k))}" for k in sizes)
             + ". Give every batched field the same leading size N (scalar fields (N,), per-state "
             "fields (N, n_a)); scalars and (n_a,) per-state fields are shared by all points"
         )
@@ -556,7 +777,21 @@ def broadcast_batch(params: HallParams) -> HallParams:
             + ", ".join(f"{k} {v}" for k, v in bad.items())
             + f" (batch size N = {n}). Per-state fields are (N, n_a), (n_a,) or scalars"
         )
-    return broadcast_fields(params, "HallParams", _EVENT)[0]
+    out, shape = broadcast_fields(params, "HallParams", _EVENT)
+    if shape != (n,):  # the batch axis is only in the spectrum: give the other fields the batch axis too
+        fields = tuple(_EVENT)
+        vals = tuple(
+            jnp.broadcast_to(
+                getattr(out, k), (n,) + jnp.shape(getattr(out, k))[jnp.ndim(getattr(out, k)) - _EVENT[k] :]
+            )
+            for k in fields
+        )
+        out = eqx.tree_at(lambda q: tuple(getattr(q, k) for k in fields), out, vals)
+    if params.spectrum is not None:
+        new = _float_spectrum(params.spectrum)
+        new = jax.tree.map(lambda v: jnp.broadcast_to(v, (n,)), new)
+        out = eqx.tree_at(lambda q: q.spectrum, out, new)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -586,6 +821,9 @@ class HallSettings(eqx.Module):
             (passed to FreezeInSettings as inverse_decays, solver, rtol, atol_rel, max_steps, adjoint;
             ``ode_solver="auto"``: Kvaerno5 with inverse decays, Tsit5 without; an explicit "tsit5" is much cheaper
             to compile and is enough in the non-thermal regime, where the back-reaction is not stiff).
+        epsilon: ``"eps0"`` (default: eps_a = eps0_a alpha_w sin(phase_a), eq. 2.7, with the per-state fields as
+            given) or ``"spectrum"`` (module docstring item 12: the decaying states, their masses, widths, dof and
+            eps_a, and the LOSP mass and width, computed inside the chain from ``HallParams.spectrum``).
     """
 
     method: str = eqx.field(static=True, default="quadrature")
@@ -605,8 +843,14 @@ class HallSettings(eqx.Module):
     ode_atol_rel: float = eqx.field(static=True, default=1e-8)
     ode_max_steps: int = eqx.field(static=True, default=4096)
     ode_adjoint: str = eqx.field(static=True, default="recursive")
+    epsilon: str = eqx.field(static=True, default="eps0")
 
     def __check_init__(self):
+        if self.epsilon not in ("eps0", "spectrum"):
+            raise ValueError(
+                f"HallSettings.epsilon must be 'eps0' (eq. 2.7 with the eps0/phase fields) or 'spectrum' "
+                f"(eps, masses and widths from HallParams.spectrum), got {self.epsilon!r}"
+            )
         for name in ("g_star", "energy_fraction", "symmetric_threshold", "x_fi", "ode_rtol", "ode_atol_rel"):
             check_real_setting("HallSettings", name, getattr(self, name))
         check_int_setting("HallSettings", "n_nodes", self.n_nodes, minimum=2, allow_none=True)
@@ -794,9 +1038,11 @@ def _sanitize(params: HallParams):
     return sanitize(vals, _DUMMY, positive=_POSITIVE, unit_nonzero=_NONZERO)
 
 
-def _check_single(params: HallParams):
+def _check_single(params: HallParams, spectrum_mode: bool = False):
     bad = [k for k in _SCALAR_FIELDS if jnp.ndim(getattr(params, k)) != 0]
     bad += [k for k in _SPECIES_FIELDS if jnp.ndim(getattr(params, k)) != 1]
+    if spectrum_mode:  # the eps0 mode ignores the spectrum field
+        bad += [f"spectrum.{k}" for k in _SPECTRUM_FIELDS if jnp.ndim(getattr(params.spectrum, k)) != 0]
     if bad:
         raise ValueError(
             f"asymmetric_freezein takes ONE point (scalar fields 0-d, per-state fields (n_a,)); "
@@ -820,15 +1066,29 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         ``STATUS_BAD_INPUT`` and zero outputs (never NaN, zero gradients). Needs float64 (RuntimeError otherwise).
     """
     require_x64("jaxgen.scenarios.asymmetric_freezein")
-    _check_single(params)
+    spectrum_mode = settings.epsilon == "spectrum"
+    if spectrum_mode and not isinstance(params.spectrum, GauginoHiggsinoParams):
+        raise ValueError(
+            "HallSettings(epsilon='spectrum') needs HallParams.spectrum (a jaxgen.cp.GauginoHiggsinoParams); "
+            "build the point with HallParams.from_spectrum(spectrum, lam) or HallParams.benchmark_spectrum()"
+        )
+    _check_single(params, spectrum_mode)
     cosmo = _resolve_cosmology(settings, cosmology)
     obs = c.observed(settings.observed)
     n_nodes = _n_nodes(settings, cosmo)
     p, ok = _sanitize(params)
 
-    # 1-2. widths and CP asymmetries
-    eps = epsilon_eq27(p["eps0"], p["phase"])
-    gamma_losp = losp_width_from_coupling(p["lam"], p["m_losp"])
+    # 1-2. widths and CP asymmetries (12. from the spectrum)
+    lam_losp = p["lam"]  # the coupling of Gamma_LOSP = lam^2 m_LOSP/(8 pi)
+    if settings.epsilon == "spectrum":
+        d, ok = _spectrum_states(params.spectrum, p["lam"], p["m_x"], ok)
+        p = dict(p, m_a=d["m_a"], g_a=d["g_a"], width_factor=d["width_factor"], m_losp=d["m_losp"])
+        p["g_losp"] = d["g_losp"]
+        eps = d["eps"]
+        lam_losp = p["lam"] * jnp.sqrt(d["r_losp"])  # Gamma_LOSP = r_losp lam^2 m_LOSP/(8 pi)
+    else:
+        eps = epsilon_eq27(p["eps0"], p["phase"])
+    gamma_losp = losp_width_from_coupling(lam_losp, p["m_losp"])
     gamma_a = p["width_factor"] * losp_width_from_coupling(p["lam"], p["m_a"])
     mass, width, dof, eps_all = p["m_a"], gamma_a, p["g_a"], eps
     if settings.include_losp:
@@ -894,7 +1154,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     length_relic = length * abs_eta / eta_obs
 
     # 9. temperatures at LOSP decay
-    t_dec = _decay_temperature(p["lam"], p["m_losp"], cosmo)
+    t_dec = _decay_temperature(lam_losp, p["m_losp"], cosmo)
     t_x_dec = _xi(r_com, p["g_x"], cosmo, t_dec) * t_dec
 
     # 10. hidden-sector freeze-out of the symmetric part (mapping m -> m_X/xi, g -> g_dm xi^3; item 10)
