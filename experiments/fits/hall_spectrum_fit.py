@@ -127,7 +127,7 @@ def main() -> None:
     lines += [
         "Gamma_LOSP ~ lam^2 fixes lam, the densities then fix the phase: the fit closes near the benchmark point "
         f"(phi_2 = {-math.pi / 30:.6g}, lam = {float(base.lam):.5g}). lam's error is half the 10 % decay-length "
-        "error (c tau ~ lam^-2); the phase error follows from the 0.7 % Y_B error through d ln eta_B / d ln phi_2.",
+        "error (c tau ~ lam^-2); the densities fix lam^2 sin(phi_2) to 0.7 %, so the phase inherits twice lam's relative error (about 10 %; d ln eta_B / d ln phi_2 = 1).",
         "",
         "## Log-elasticities of eta_B (`jaxgen.sensitivity.jacobian`, reverse-mode AD) vs finite differences",
         "",

@@ -87,7 +87,7 @@ def main(out: pathlib.Path) -> str:
         "| input | value | prediction | value |",
         "|---|---|---|---|",
     ]
-    ins = [(k, _fmt(getattr(bench, k))) for k in bench.__dataclass_fields__ if getattr(bench, k) is not None]
+    ins = [(k, _fmt(getattr(bench, k))) for k in bench.__dataclass_fields__]
     units = {
         "decay_length": " m",
         "decay_length_relic": " m",
@@ -383,11 +383,7 @@ def main(out: pathlib.Path) -> str:
         out,
         "hall_chain",
         {
-            "benchmark": {
-                k: np.asarray(getattr(bench, k)).tolist()
-                for k in bench.__dataclass_fields__
-                if getattr(bench, k) is not None
-            },
+            "benchmark": {k: np.asarray(getattr(bench, k)).tolist() for k in bench.__dataclass_fields__},
             "n_sweep": N_SWEEP,
             "seed": 1,
         },

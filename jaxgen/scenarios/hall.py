@@ -91,10 +91,11 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
     7.1e8 s at its normalisation, printed 1e4 s; bino-dressed X U D S, no alpha_s dependence for degenerate squarks)
     and :func:`jaxgen.signatures.psi_x_lifetime_lhu` (eq. 4.9: 1.64e3 s at its normalisation, printed 10 s).
 
-12. Spectrum mode (``HallSettings(epsilon="spectrum")``, ``HallParams.spectrum`` a
-    :class:`jaxgen.cp.GauginoHiggsinoParams`; build points with :meth:`HallParams.from_spectrum`): everything of
-    items 1-2 comes from the gaugino-higgsino spectrum, inside the traced chain (gradients flow to M1, M2, |mu|,
-    tan(beta), the phases and lam). Choices:
+12. Spectrum mode (``HallSettings(epsilon="spectrum")``; points are :class:`HallSpectrumParams`, HallParams plus
+    the PyTree field ``spectrum``, a :class:`jaxgen.cp.GauginoHiggsinoParams`: build them with
+    :meth:`HallParams.from_spectrum`; ``HallParams.spectrum`` is None, so every field of HallParams stays a float
+    array): everything of items 1-2 comes from the gaugino-higgsino spectrum, inside the traced chain (gradients
+    flow to M1, M2, |mu|, tan(beta), the phases and lam). Choices:
 
     * LOSP = the lightest neutralino chi0_1 (m_LOSP its mass, g_LOSP = 2). The decaying states are the other five,
       in this static order (n_a = 5): chi-_1, chi-_2, chi0_2, chi0_3, chi0_4. A chargino lighter than chi0_1 is
@@ -198,6 +199,7 @@ from ._base import ScenarioParams, ScenarioPrediction, broadcast_fields, float_c
 
 __all__ = [
     "HallParams",
+    "HallSpectrumParams",
     "HallSettings",
     "HallPrediction",
     "asymmetric_freezein",
@@ -442,13 +444,9 @@ class HallParams(ScenarioParams):
         beta_gamma: LOSP boost at the LHC (lab decay length = beta_gamma c tau); default 1 (proper length c tau).
         m_psi: psi_X mass [GeV] (eqs. 4.8, 4.9); default 2.
         alpha_s, m_star [GeV], m_susy [GeV], c_had: eq. (4.8) inputs; defaults 0.2, 1e9, 500, 0.1 (its normalisation).
-    Sub-PyTree (units: ``"various"``, those of the fields of :class:`jaxgen.cp.GauginoHiggsinoParams`: moduli
-    M1, M2, |mu| and m_W, m_Z in GeV, phases phi_1, phi_2, phi_mu in rad, tan_beta and sin2_theta_w dimensionless):
-        spectrum: the gaugino-higgsino spectrum of ``HallSettings(epsilon="spectrum")`` (module docstring item 12;
-            build the point with :meth:`from_spectrum`); None (default) in the eps0 mode, where it is ignored.
-            In the spectrum mode m_a, g_a, width_factor, eps0, phase, m_losp and g_losp are recomputed from it
-            inside the chain (the stored values, filled by :meth:`from_spectrum`, are only for inspection and the
-            eps0 mode). In a batch its leaves are scalars (shared) or (N,).
+    ``spectrum`` is None here (the eps0 mode); the points of ``HallSettings(epsilon="spectrum")`` are
+    :class:`HallSpectrumParams` (this class plus the PyTree field ``spectrum``), built by :meth:`from_spectrum`,
+    :meth:`benchmark_spectrum` or :meth:`batch` with ``spectrum=``.
 
     Batches: scalar fields of shape (N,), per-state fields of shape (N, n_a) (or (n_a,)/scalars, shared by all
     points; :func:`broadcast_batch`). A single point with concrete invalid values raises ValueError here; batched
@@ -486,7 +484,8 @@ class HallParams(ScenarioParams):
     m_star: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_star"), default=1e9)
     m_susy: Float[ArrayLike, "*batch"] = units_field("GeV", converter=_conv("scalar", "m_susy"), default=500.0)
     c_had: Float[ArrayLike, "*batch"] = units_field("1", converter=_conv("scalar", "c_had"), default=0.1)
-    spectrum: GauginoHiggsinoParams | None = units_field("various", default=None)
+    #: no spectrum (the eps0 mode); :class:`HallSpectrumParams` (from :meth:`from_spectrum`) has it as a field
+    spectrum = None
 
     def __check_init__(self):
         n = {k: jnp.shape(getattr(self, k))[-1] for k in _SPECIES_FIELDS}
@@ -544,21 +543,21 @@ class HallParams(ScenarioParams):
         if base is not None and not isinstance(base, cls):
             raise TypeError(f"{cls.__name__}.batch: base must be a {cls.__name__}, got {type(base).__name__}")
         vals = {} if base is None else {k: getattr(base, k) for k in cls._event_ndim_}
-        if base is not None:
-            vals["spectrum"] = base.spectrum
         vals.update(fields)
         missing = [k for k in cls._batch_required_ if k not in vals]
         if missing:
             raise ValueError(
                 f"{cls.__name__}.batch needs {missing} (or a base point, e.g. base={cls.__name__}.benchmark())"
             )
-        if vals.get("spectrum") is not None:
-            vals["spectrum"] = _float_spectrum(vals["spectrum"])
-        return cls(**vals).broadcast()
+        spectrum = vals.pop("spectrum", None if base is None else base.spectrum)
+        if spectrum is None:
+            return cls(**vals).broadcast()
+        return HallSpectrumParams(**vals, spectrum=_float_spectrum(spectrum)).broadcast()
 
     @classmethod
     def from_spectrum(cls, spectrum: GauginoHiggsinoParams, lam, **overrides) -> HallParams:
-        """A point of ``HallSettings(epsilon="spectrum")`` from a gaugino-higgsino spectrum (module doc item 12).
+        """A point of ``HallSettings(epsilon="spectrum")`` from a gaugino-higgsino spectrum (module doc item 12):
+        a :class:`HallSpectrumParams` (a HallParams with the field ``spectrum``).
 
         Args:
             spectrum: :class:`jaxgen.cp.GauginoHiggsinoParams` of ONE point (its leaves become float64 arrays, so
@@ -605,7 +604,7 @@ class HallParams(ScenarioParams):
             spectrum=spec,
         )
         vals.update(overrides)
-        return cls(**vals)
+        return HallSpectrumParams(**vals)
 
     @classmethod
     def benchmark_spectrum(cls, **overrides) -> HallParams:
@@ -628,6 +627,30 @@ class HallParams(ScenarioParams):
             spectrum = GauginoHiggsinoParams(**_BENCH_SPECTRUM)
         lam = overrides.pop("lam", _BENCH_SPECTRUM_LAM)
         return cls.from_spectrum(spectrum, lam, **overrides)
+
+
+class HallSpectrumParams(HallParams):
+    """A :class:`HallParams` point of the spectrum mode (``HallSettings(epsilon="spectrum")``, module docstring
+    item 12): every field of HallParams plus
+
+        spectrum: :class:`jaxgen.cp.GauginoHiggsinoParams`, a sub-PyTree (units ``"various"``: those of its fields,
+            moduli M1, M2, |mu| and m_W, m_Z in GeV, phases phi_1, phi_2, phi_mu in rad, tan_beta and
+            sin2_theta_w dimensionless). Fit/sensitivity paths ``"spectrum.M1"``, ``"spectrum.phi_mu"``, ...
+
+    In the spectrum mode m_a, g_a, width_factor, eps0, phase, m_losp and g_losp are recomputed from ``spectrum``
+    inside the chain (the stored values, filled by :meth:`HallParams.from_spectrum`, are for inspection and for the
+    eps0 mode, which ignores ``spectrum``). In a batch the spectrum's leaves are scalars (shared) or (N,). Build
+    with :meth:`HallParams.from_spectrum`, :meth:`HallParams.benchmark_spectrum` or :meth:`HallParams.batch`.
+    """
+
+    spectrum: GauginoHiggsinoParams | None = units_field("various", default=None)
+
+    def __check_init__(self):
+        if not isinstance(self.spectrum, GauginoHiggsinoParams):
+            raise TypeError(
+                "HallSpectrumParams.spectrum must be a jaxgen.cp.GauginoHiggsinoParams (build the point with "
+                f"HallParams.from_spectrum(spectrum, lam)), got {type(self.spectrum).__name__}"
+            )
 
 
 #: Benchmark spectrum of HallParams.benchmark_spectrum (GeV, rad); phi_2 = arg(mu M2 b^*) = -pi/30.
@@ -823,7 +846,7 @@ class HallSettings(eqx.Module):
             to compile and is enough in the non-thermal regime, where the back-reaction is not stiff).
         epsilon: ``"eps0"`` (default: eps_a = eps0_a alpha_w sin(phase_a), eq. 2.7, with the per-state fields as
             given) or ``"spectrum"`` (module docstring item 12: the decaying states, their masses, widths, dof and
-            eps_a, and the LOSP mass and width, computed inside the chain from ``HallParams.spectrum``).
+            eps_a, and the LOSP mass and width, computed inside the chain from ``HallSpectrumParams.spectrum``).
     """
 
     method: str = eqx.field(static=True, default="quadrature")
@@ -849,7 +872,7 @@ class HallSettings(eqx.Module):
         if self.epsilon not in ("eps0", "spectrum"):
             raise ValueError(
                 f"HallSettings.epsilon must be 'eps0' (eq. 2.7 with the eps0/phase fields) or 'spectrum' "
-                f"(eps, masses and widths from HallParams.spectrum), got {self.epsilon!r}"
+                f"(eps, masses and widths from HallSpectrumParams.spectrum), got {self.epsilon!r}"
             )
         for name in ("g_star", "energy_fraction", "symmetric_threshold", "x_fi", "ode_rtol", "ode_atol_rel"):
             check_real_setting("HallSettings", name, getattr(self, name))
@@ -883,7 +906,8 @@ class HallPrediction(ScenarioPrediction):
         yield_fi: symmetric freeze-in yield Y_FI = (n_X + n_Xbar)/s summed over all decaying states (eq. 1.1).
         eta_x: X asymmetry yield (n_X - n_Xbar)/s, signed (eqs. 1.4, 4.1).
         eta_b: baryon asymmetry yield n_B/s, signed: -c eta_x (eqs. 1.3, 3.1).
-        epsilon: eps_a of each decaying state (eq. 2.7), shape (n_a,).
+        epsilon: eps_a of each decaying state (eq. 2.7; spectrum mode: from the one-loop absorptive parts, item
+            12, states chi-_1, chi-_2, chi0_2, chi0_3, chi0_4), shape (n_a,).
         omega_x_h2: Omega_X h^2 of the asymmetric relic, m_X |eta_x| s0/(rho_c/h^2).
         omega_b_h2: Omega_b h^2 = m_p |eta_b| s0/(rho_c/h^2).
         dm_to_baryon: Omega_X/Omega_b = m_X/(|c| m_p).
@@ -1069,7 +1093,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     spectrum_mode = settings.epsilon == "spectrum"
     if spectrum_mode and not isinstance(params.spectrum, GauginoHiggsinoParams):
         raise ValueError(
-            "HallSettings(epsilon='spectrum') needs HallParams.spectrum (a jaxgen.cp.GauginoHiggsinoParams); "
+            "HallSettings(epsilon='spectrum') needs a HallSpectrumParams point (spectrum: GauginoHiggsinoParams); "
             "build the point with HallParams.from_spectrum(spectrum, lam) or HallParams.benchmark_spectrum()"
         )
     _check_single(params, spectrum_mode)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from jaxgen import fit as jfit
+from jaxgen._units import field_units
 from jaxgen.cp import GauginoHiggsinoParams, cp_asymmetries_from_spectrum
 from jaxgen.scenarios.hall import (
     STATUS_BAD_INPUT,
@@ -17,6 +18,7 @@ from jaxgen.scenarios.hall import (
     STATUS_SPECTRUM,
     HallParams,
     HallSettings,
+    HallSpectrumParams,
     asymmetric_freezein,
     asymmetric_freezein_batch,
 )
@@ -63,6 +65,13 @@ def test_eps0_mode_bit_identical():
     assert int(o.status) == 0 and int(o.flags) == 0
     with pytest.raises(ValueError, match="epsilon"):
         HallSettings(epsilon="loops")
+    # HallParams keeps its fields (spectrum is None); the spectrum points are HallSpectrumParams with a unit
+    assert HallParams.benchmark().spectrum is None and "spectrum" not in HallParams.__dataclass_fields__
+    p = HallParams.benchmark_spectrum()
+    assert isinstance(p, HallSpectrumParams) and isinstance(p, HallParams)
+    assert field_units(HallSpectrumParams)["spectrum"] == "various" and field_units(HallSpectrumParams)["m_a"] == "GeV"
+    with pytest.raises(TypeError, match="GauginoHiggsinoParams"):
+        HallSpectrumParams(m_a=300.0, lam=1e-9)
 
 
 def test_spectrum_mode_eps_masses_widths(bench, bench_pred):
