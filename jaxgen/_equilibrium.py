@@ -10,7 +10,7 @@ Q_a = sum_i q_ai g_i k_i mu_i. Chemical potentials and charges are expressed in 
 give the charges as yields Y = n/s and ``asymmetry(i)`` is the yield Y_Delta_i; give B-L = 1 and you get ratios.
 Precisely, ``mu`` is mu_i/T times T^3/(6 * unit) -- only ratios and asymmetries are usually needed.
 
-Algorithm (the structure of the issue's Performance section):
+Algorithm (the null space is fixed per reaction mask, so a run-time solve is one small system):
 
 1. On the host, once per reaction mask: an exact rational basis N (n x d) of null(R_mask). Equilibrium chemical
    potentials are mu = N xi, and the conserved charges are exactly the vectors of null(R_mask) (a charge q is

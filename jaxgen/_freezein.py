@@ -32,7 +32,7 @@ Back-reaction (inverse decays). Detailed balance for A <-> X + B_A with MB stati
 f_A^eq(E_A) = f_X^eq(E_X) f_B^eq(E_B), gives the collision term gamma_A (1 - Y_X/Y_X^eq) exactly when X has the
 equilibrium phase-space shape at the bath temperature. For a hidden sector at T' = r T we use the factorised form
 B = 1 - Y_X/Y_X^eq(T') with Y_X^eq(T') = g_X r^3 (45/(2 pi^2 g_*s)) z'^2 K2(z')/(2 pi^2), z' = m_X/T' (MB): exact for
-r = 1, an approximation otherwise (the issue's "(1 - Y_X/Y_X^eq(T'))" form). The issue's default T' = 0 means "no
+r = 1, an approximation otherwise (the usual "(1 - Y_X/Y_X^eq(T'))" form). A cold hidden sector, T' = 0, means "no
 inverse decays" (``inverse_decays=False``, B = 1): the pure freeze-in of eq. (1.1); the r -> 0 limit of the
 factorised form is singular, so r > 0 is required when inverse decays are on.
 
@@ -44,7 +44,7 @@ Closed form (constant g_*, MB, no inverse decays, Y(0) = 0): with \int_0^inf x^3
 
     Y_X = 135 g_A Gamma_A M_Pl / (8 pi^3 sqrt(4 pi^3/45) g_*s sqrt(g_*rho) m_A^2),    sqrt(4 pi^3/45) = 1.6602,
 
-with M_Pl = 1.22089e19 GeV (the issue writes 1.66 for sqrt(4 pi^3/45)). Quantum statistics multiply it by
+with M_Pl = 1.22089e19 GeV (the familiar 1.66 is sqrt(4 pi^3/45), rounded). Quantum statistics multiply it by
 sum_k (-+1)^{k+1}/k^5: zeta(5) = 1.0369 (boson), (15/16) zeta(5) = 0.9721 (fermion).
 
 Discrepancies with Hall et al. 2010 (documented here and tested in tests/jaxgen/test_freezein.py):
