@@ -75,7 +75,14 @@ import numpy as np
 
 from ._cosmology import Cosmology, _load_table, _spline
 
-__all__ = ["KINDS", "is_tabulated", "freezein_integral", "hidden_energy_integral", "convolution_table"]
+__all__ = [
+    "KINDS",
+    "is_tabulated",
+    "freezein_integral",
+    "hidden_energy_integral",
+    "node_hidden_energy_integral",
+    "convolution_table",
+]
 
 #: The tabulated integrals: "yield" (freeze-in yield, kernel x^4 S_1) and "energy" (hidden-sector heating, x^5 S_2).
 KINDS = ("yield", "energy")
@@ -235,14 +242,16 @@ def _integral(kind: str, mass, cosmology, statistics: str, t_min: float, t_max: 
         return jnp.asarray(float(np.sum(kern)), m.dtype) * _factor_jax(kind, cosmology, m)
     if is_tabulated(cosmology):
         return _lookup(cosmology.table, kind, statistics, t_min, t_max, jnp.log(m))
-    t, w, k = (jnp.asarray(a, m.dtype) for a in _node_rule(kind, statistics, int(n_nodes or 384), float(t_min),
-                                                         float(t_max)))
+    t, w, k = (
+        jnp.asarray(a, m.dtype) for a in _node_rule(kind, statistics, int(n_nodes or 384), float(t_min), float(t_max))
+    )
     temps = m[..., None] * jnp.exp(-t)
     return (k * _factor_jax(kind, cosmology, temps)) @ w
 
 
-def freezein_integral(mass, cosmology=None, statistics: str = "mb", t_min: float = -8.0, t_max: float = 4.2,
-                      n_nodes: int | None = None) -> jax.Array:
+def freezein_integral(
+    mass, cosmology=None, statistics: str = "mb", t_min: float = -8.0, t_max: float = 4.2, n_nodes: int | None = None
+) -> jax.Array:
     r"""I_Y(m) = \int_{t_min}^{t_max} dt x^4 S_1(x) G_Y(m e^{-t}) (module doc), elementwise in ``mass`` [GeV].
 
     The freeze-in yield of species A is Y_A = 45 g_A Gamma_A M_Pl/(4 pi^4 m_A^2) I_Y(m_A) (``jaxgen._freezein``).
@@ -252,8 +261,9 @@ def freezein_integral(mass, cosmology=None, statistics: str = "mb", t_min: float
     return _integral("yield", mass, cosmology, statistics, t_min, t_max, n_nodes)
 
 
-def hidden_energy_integral(mass, cosmology=None, statistics: str = "mb", t_min: float = -8.0, t_max: float = 4.2,
-                           n_nodes: int | None = None) -> jax.Array:
+def hidden_energy_integral(
+    mass, cosmology=None, statistics: str = "mb", t_min: float = -8.0, t_max: float = 4.2, n_nodes: int | None = None
+) -> jax.Array:
     r"""I_E(m) = \int_{t_min}^{t_max} dt x^5 S_2(x) (1 + dln g_*s/(3 dln T)) / (sqrt(g_*rho) g_*s^{4/3}) at
     T = m e^{-t} (module doc), elementwise in ``mass`` [GeV].
 
@@ -261,3 +271,19 @@ def hidden_energy_integral(mass, cosmology=None, statistics: str = "mb", t_min: 
     without the prefactor; S_2 = sum_k (-+1)^{k+1} K_2(k x)/k (64 terms, last fermion term halved; MB: K_2).
     """
     return _integral("energy", mass, cosmology, statistics, t_min, t_max, n_nodes)
+
+
+def node_hidden_energy_integral(
+    mass, cosmology, statistics: str, n_nodes: int, t_min: float = -8.0, t_max: float = 4.2
+) -> jax.Array:
+    """:func:`hidden_energy_integral` by an ``n_nodes``-point Gauss-Legendre quadrature whatever the cosmology (the
+    g_* functions evaluated at every node; the reference and the ``HallSettings(n_nodes=...)`` path)."""
+    _check("energy", statistics)
+    m = jnp.asarray(mass)
+    if not jnp.issubdtype(m.dtype, jnp.floating):
+        m = m.astype(float)
+    t, w, k = (
+        jnp.asarray(a, m.dtype) for a in _node_rule("energy", statistics, int(n_nodes), float(t_min), float(t_max))
+    )
+    temps = m[..., None] * jnp.exp(-t)
+    return (k * _factor_jax("energy", cosmology, temps)) @ w

@@ -65,6 +65,8 @@ __all__ = [
     "hidden_temperature_from_yield",
     "hidden_temperature_ratio",
     "hall_eq_5_2",
+    "comoving_hidden_energy",
+    "temperature_ratio_from_energy",
 ]
 
 _STATISTICS = ("mb", "fermion", "boson")
@@ -265,3 +267,49 @@ def hall_eq_5_2(
         * (10.0 / jnp.asarray(g_x)) ** 0.25
         * (jnp.asarray(g_star) / 100.0) ** 0.25
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Energy injected into the hidden sector by decays (the Hall chain's heating, closed-form quadrature)
+# ---------------------------------------------------------------------------------------------------------------
+_H_COEF = math.sqrt(4.0 * math.pi**3 / 45.0)  # H = _H_COEF sqrt(g_rho) T^2 / M_Pl
+
+
+def comoving_hidden_energy(
+    mass, width, dof, cosmology: Cosmology, statistics: str = "mb", *, energy_fraction=0.5, n_nodes: int | None = None
+) -> jax.Array:
+    r"""R = rho_X/s^{4/3} injected by the decays A -> X + ... of bath states, summed over the states.
+
+    Each decay gives the hidden sector the energy fraction f of m_A (``energy_fraction``), with no back-reaction:
+
+        R = sum_A f g_A Gamma_A M_Pl / (2 pi^2 H_c m_A^2) (45/(2 pi^2))^{4/3} I_E(m_A),
+        I_E(m) = \int dt x^5 S_2(x) (1 + dln g_*s/(3 dln T)) / (sqrt(g_*rho) g_*s^{4/3}),  T = m e^{-t},
+
+    with H_c = sqrt(4 pi^3/45) and t = ln x over [-8, 4.2] (truncation < 2e-12). I_E comes from the precomputed
+    convolution table of the cosmology (``n_nodes=None``; ``jaxgen._freezein_tables.hidden_energy_integral``) or
+    from an ``n_nodes``-point Gauss-Legendre quadrature. ``mass``, ``width`` [GeV] and ``dof`` are per-state
+    arrays (last axis). jit/vmap/grad-able.
+    """
+    from ._freezein_tables import hidden_energy_integral, node_hidden_energy_integral
+
+    mass = jnp.asarray(mass)
+    if n_nodes is None:
+        integral = hidden_energy_integral(mass, cosmology, statistics)
+    else:
+        integral = node_hidden_energy_integral(mass, cosmology, statistics, int(n_nodes))
+    pref = (
+        energy_fraction
+        * width
+        * dof
+        * c.M_PLANCK
+        / (2.0 * math.pi**2 * _H_COEF * mass**2)
+        * (45.0 / (2.0 * math.pi**2)) ** (4.0 / 3.0)
+    )
+    return jnp.sum(pref * integral, axis=-1)
+
+
+def temperature_ratio_from_energy(r_comoving, g_x, cosmology: Cosmology, temperature) -> jax.Array:
+    """T_X/T at visible temperature T [GeV] of a thermalised hidden sector of g_X relativistic dof holding the
+    comoving energy R = rho_X/s^{4/3}: (30 R (2 pi^2 g_*s(T)/45)^{4/3} / (pi^2 g_X))^{1/4}."""
+    s_over_t3 = 2.0 * math.pi**2 * cosmology.g_s(temperature) / 45.0
+    return (30.0 * r_comoving * s_over_t3 ** (4.0 / 3.0) / (math.pi**2 * g_x)) ** 0.25

@@ -167,7 +167,6 @@ own bad-input convention); never use them as predictions. Bit values are stable:
 
 from __future__ import annotations
 
-import functools
 import math
 
 import equinox as eqx
@@ -184,7 +183,8 @@ from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
 from .._cp_loops import cp_asymmetries_from_spectrum
-from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, solve_freezein
+from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, freezein_table, solve_freezein
+from .._freezein_tables import is_tabulated
 from .._freezeout import (
     FreezeOutParams,
     FreezeOutSettings,
@@ -192,6 +192,7 @@ from .._freezeout import (
     freezeout_estimate,
     solve_asymmetric_freezeout,
 )
+from .._hidden_sector import comoving_hidden_energy, temperature_ratio_from_energy
 from .._precision import require_x64
 from .._signatures import losp_decay_temperature, losp_width_from_coupling, psi_x_lifetime_lhu, psi_x_lifetime_xudd
 from .._units import units_field
@@ -968,64 +969,13 @@ def _resolve_cosmology(settings: HallSettings, cosmology):
     return Cosmology(table=settings.table, g_constant=settings.g_star)
 
 
-def _n_nodes(settings: HallSettings, cosmo) -> int:
+def _n_nodes(settings: HallSettings, cosmo) -> int | None:
+    """None: the precomputed convolution tables (``jaxgen._freezein_tables``; exact form for constant g_*); an
+    int: Gauss-Legendre quadrature with that many nodes (``settings.n_nodes``, or 384 for a cosmology the tables do
+    not cover, e.g. one with extra species)."""
     if settings.n_nodes is not None:
         return settings.n_nodes
-    smooth = getattr(cosmo, "table", None) == "constant" and not getattr(cosmo, "extra", ())
-    return 48 if smooth else 384
-
-
-_T_MIN, _T_MAX = -8.0, 4.2  # ln x range of the quadratures (as jaxgen._freezein)
-
-
-@functools.lru_cache(maxsize=16)
-def _heating_tables(n: int, statistics: str):
-    """Gauss-Legendre nodes t_i = ln x_i on [-8, 4.2], weights, and x^5 S_2(x) at the nodes (float64, NumPy).
-
-    S_2 = sum_k (-+1)^(k+1) K_2(k x)/k (64 terms, last fermion term halved as in jaxgen._freezein); MB: K_2(x).
-    Truncation of the range: < 2e-12 of int x^4 K_2 dx (x from 3.4e-4 to 67).
-    """
-    import scipy.special as sp
-
-    xg, wg = np.polynomial.legendre.leggauss(n)
-    h = 0.5 * (_T_MAX - _T_MIN)
-    t = h * xg + 0.5 * (_T_MAX + _T_MIN)
-    w = h * wg
-    x = np.exp(t)
-    if statistics == "mb":
-        s2 = sp.kv(2, x)
-    else:
-        k = np.arange(1, 65, dtype=float)
-        sign = 1.0 if statistics == "boson" else -1.0
-        wk = sign ** (k + 1) / k
-        if statistics == "fermion":
-            wk[-1] *= 0.5
-        s2 = np.sum(wk * sp.kv(2, x[:, None] * k), axis=-1)
-    return t, w, x**5 * s2
-
-
-def _comoving_hidden_energy(mass, width, dof, cosmo, settings: HallSettings, n_nodes: int):
-    """R = rho_X/s^(4/3) injected by the decays A -> X + ... (module doc item 7), summed over the states."""
-    t, w, shape = (jnp.asarray(a) for a in _heating_tables(n_nodes, settings.statistics))
-    temps = mass[:, None] * jnp.exp(-t)  # (n_A, n)
-    g_s = cosmo.g_s(temps)
-    g_rho = cosmo.g_rho(temps)
-    factor = (1.0 + cosmo.dlng_s_dlnT(temps) / 3.0) / (jnp.sqrt(g_rho) * g_s ** (4.0 / 3.0))
-    pref = (
-        settings.energy_fraction
-        * width
-        * dof
-        * c.M_PLANCK
-        / (2.0 * math.pi**2 * _H_COEF * mass**2)
-        * (45.0 / (2.0 * math.pi**2)) ** (4.0 / 3.0)
-    )
-    return jnp.sum(pref * ((shape * factor) @ w))
-
-
-def _xi(r_comoving, g_x, cosmo, temperature):
-    """T_X/T at visible temperature T after freeze-in: (30 R (2 pi^2 g_*s(T)/45)^(4/3)/(pi^2 g_X))^(1/4)."""
-    s_over_t3 = 2.0 * math.pi**2 * cosmo.g_s(temperature) / 45.0
-    return (30.0 * r_comoving * s_over_t3 ** (4.0 / 3.0) / (math.pi**2 * g_x)) ** 0.25
+    return None if is_tabulated(cosmo) else 384
 
 
 def _decay_temperature(lam, m_losp, cosmo, n_iter: int = 8):
@@ -1122,13 +1072,21 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         eps_all = jnp.concatenate([eps_all, jnp.zeros((1,), eps.dtype)])
 
     # 7-8. hidden-sector heating (always from the quadrature: energy injection, no back-reaction)
-    r_com = _comoving_hidden_energy(mass, width, dof, cosmo, settings, n_nodes)
+    r_com = comoving_hidden_energy(
+        mass, width, dof, cosmo, settings.statistics, energy_fraction=settings.energy_fraction, n_nodes=n_nodes
+    )
     t_fi = jnp.min(mass) / settings.x_fi
-    xi_fi = _xi(r_com, p["g_x"], cosmo, t_fi)
+    xi_fi = temperature_ratio_from_energy(r_com, p["g_x"], cosmo, t_fi)
 
     # 3. freeze-in yields
     status_fi = jnp.zeros((), jnp.int32)
-    if settings.method == "quadrature":
+    if settings.method == "quadrature" and n_nodes is None:  # one spline lookup per state
+        fi = freezein_table(
+            FreezeInParams(mass=mass, width=width, dof=dof, eps=eps_all),
+            cosmo,
+            FreezeInSettings(statistics=settings.statistics, compute_x_half=False),
+        )
+    elif settings.method == "quadrature":
         fi = freezein_quadrature(
             FreezeInParams(mass=mass, width=width, dof=dof, eps=eps_all),
             cosmo,
@@ -1179,7 +1137,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
 
     # 9. temperatures at LOSP decay
     t_dec = _decay_temperature(lam_losp, p["m_losp"], cosmo)
-    t_x_dec = _xi(r_com, p["g_x"], cosmo, t_dec) * t_dec
+    t_x_dec = temperature_ratio_from_energy(r_com, p["g_x"], cosmo, t_dec) * t_dec
 
     # 10. hidden-sector freeze-out of the symmetric part (mapping m -> m_X/xi, g -> g_dm xi^3; item 10)
     def fo_params(xi):
@@ -1188,7 +1146,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         )
 
     x_f = freezeout_estimate(fo_params(xi_fi), cosmo).x_f  # one fixed-point pass for xi at hidden freeze-out
-    xi = _xi(r_com, p["g_x"], cosmo, jnp.minimum(p["m_x"] / (xi_fi * x_f), t_fi))
+    xi = temperature_ratio_from_energy(r_com, p["g_x"], cosmo, jnp.minimum(p["m_x"] / (xi_fi * x_f), t_fi))
     fop = fo_params(xi)
     x_f = freezeout_estimate(fop, cosmo).x_f
     status_fo = jnp.zeros((), jnp.int32)

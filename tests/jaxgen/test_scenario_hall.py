@@ -15,7 +15,12 @@ import pytest
 from jaxgen import constants as c
 from jaxgen import cp, equilibrium, freezein
 from jaxgen import signatures as sg
-from jaxgen._hidden_sector import HiddenHeatingParams, hidden_temperature
+from jaxgen._hidden_sector import (
+    HiddenHeatingParams,
+    comoving_hidden_energy,
+    hidden_temperature,
+    temperature_ratio_from_energy,
+)
 from jaxgen.cosmology import Cosmology, yield_to_omega_h2
 from jaxgen.scenarios import hall as sh
 from jaxgen.scenarios.hall import (
@@ -310,9 +315,11 @@ def test_tabulated_gstar_pieces_gradients():
         lam, m_losp, m_a = jnp.exp(x[0]), jnp.exp(x[1]), jnp.exp(x[2])
         mass = jnp.stack([m_a, m_losp])
         width = sg.losp_width_from_coupling(lam, mass)
-        r = sh._comoving_hidden_energy(mass, width, jnp.array([2.0, 2.0]), cosmo, DEFAULT, 48)
+        dof = jnp.array([2.0, 2.0])
+        r = comoving_hidden_energy(mass, width, dof, cosmo, "mb", energy_fraction=0.5, n_nodes=48)
+        r_table = comoving_hidden_energy(mass, width, dof, cosmo, "mb", energy_fraction=0.5)  # the default path
         t_dec = sh._decay_temperature(lam, m_losp, cosmo)
-        return jnp.log(jnp.stack([t_dec, sh._xi(r, 10.0, cosmo, t_dec) * t_dec, r]))
+        return jnp.log(jnp.stack([t_dec, temperature_ratio_from_energy(r, 10.0, cosmo, t_dec) * t_dec, r, r_table]))
 
     jf = jax.jit(f)
     jac = jax.jit(jax.jacfwd(f))
@@ -324,6 +331,8 @@ def test_tabulated_gstar_pieces_gradients():
             [(np.asarray(jf(x.at[i].add(h))) - np.asarray(jf(x.at[i].add(-h)))) / (2 * h) for i in range(3)], axis=1
         )
         np.testing.assert_allclose(j, fd, rtol=1e-5, atol=1e-7)
+        # the tabulated heating integral (one spline lookup) against the 48-node quadrature
+        assert abs(float(jf(x)[3] - jf(x)[2])) < 3e-3
     # the root itself: H(T_dec) = Gamma_LOSP
     t = sh._decay_temperature(jnp.asarray(1e-10), jnp.asarray(150.0), cosmo)
     assert abs(float(cosmo.hubble(t)) / float(sg.losp_width_from_coupling(1e-10, 150.0)) - 1) < 1e-12
