@@ -20,8 +20,9 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
    X number per decay is "the opposite" of eq. (2.3) and that the final states have L = -X; both contradict their
    own eq. (1.3). We follow eq. (1.3), the convention of ``jaxgen.equilibrium`` (conserved charge "B-L+X").]
 3. Freeze-in (HMW eqs. 1.1, 1.4, 4.1): Y_A and eta_X = sum_A eps_A Y_A from :func:`jaxgen.freezein.
-   freezein_quadrature` (exact Gauss-Legendre quadrature of the decay Boltzmann equation with the chosen g_*(T)
-   table; no inverse decays), or from :func:`jaxgen.freezein.solve_freezein` with the factorised inverse-decay
+   freezein_table` (the exact integral of the decay Boltzmann equation with the chosen g_*(T) table, a convolution
+   in ln m_A precomputed once per table; no inverse decays; ``n_nodes``: the Gauss-Legendre quadrature
+   :func:`jaxgen.freezein.freezein_quadrature` instead), or from :func:`jaxgen.freezein.solve_freezein` with the factorised inverse-decay
    back-reaction (1 - Y_X/Y_X^eq(T'), T' = ``temperature_ratio`` T) for ``method="ode"``. With constant g_* and one
    state, Y_A = C g_A Gamma_A M_Pl/(g_*s sqrt(g_*rho) m_A^2), C = 0.3278 (full Planck mass; HMW's C_FI = 1.64 is the
    same number with the reduced Planck mass). The LOSP is in the bath and decays through the same coupling, so with
@@ -838,9 +839,11 @@ class HallSettings(eqx.Module):
         energy_fraction: f, the fraction of m_A given to the hidden sector per decay (default 1/2).
         symmetric_threshold: STATUS_SYMMETRIC_SURVIVES above this symmetric_fraction (default 0.1, HMW Sec. 4.4).
         x_fi: T_fi = min m_A/x_fi is "just after freeze-in" for t_ratio_fi (default 20).
-        n_nodes: Gauss-Legendre nodes of the quadratures (None: 48 for constant g_*, 384 for a table, <1e-5
-            relative). With a tabulated g_* each node costs a spline binary search, which dominates the cost: for
-            large sweeps n_nodes = 48 is several times faster at ~3e-3 relative accuracy of Y_FI.
+        n_nodes: None (default): the freeze-in yields and the heating integral of ``method="quadrature"`` are read
+            from convolution tables precomputed once per g_* table and statistics (``jaxgen.freezein.
+            freezein_table``; < 1e-7 from the converged integral, one spline lookup per state); an int: Gauss-Legendre
+            quadrature with that many nodes, g_*(T) evaluated at every node (384 nodes: ~3e-6 relative; the
+            reference path). Cosmologies the tables do not cover (extra species) use 384 nodes.
         inverse_decays, ode_solver, ode_rtol, ode_atol_rel, ode_max_steps, ode_adjoint: of ``method="ode"``
             (passed to FreezeInSettings as inverse_decays, solver, rtol, atol_rel, max_steps, adjoint;
             ``ode_solver="auto"``: Kvaerno5 with inverse decays, Tsit5 without; an explicit "tsit5" is much cheaper
