@@ -169,6 +169,7 @@ own bad-input convention); never use them as predictions. Bit values are stable:
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -594,7 +595,7 @@ class HallParams(ScenarioParams):
         s2 = float(jnp.sin(d["phi_2"]))
         eps = np.asarray(d["eps"])
         eps0 = eps / (c.ALPHA_W * s2) if s2 != 0.0 else np.zeros_like(eps)
-        vals = dict(
+        vals: dict[str, Any] = dict(
             m_a=np.asarray(d["m_a"]),
             g_a=np.asarray(d["g_a"]),
             width_factor=np.maximum(np.asarray(d["width_factor"]), 1e-300),
@@ -1058,7 +1059,8 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     # 1-2. widths and CP asymmetries (12. from the spectrum)
     lam_losp = p["lam"]  # the coupling of Gamma_LOSP = lam^2 m_LOSP/(8 pi)
     if settings.epsilon == "spectrum":
-        d, ok = _spectrum_states(params.spectrum, p["lam"], p["m_x"], ok)
+        spec = cast(GauginoHiggsinoParams, params.spectrum)  # checked above: a HallSpectrumParams point
+        d, ok = _spectrum_states(spec, p["lam"], p["m_x"], ok)
         p = dict(p, m_a=d["m_a"], g_a=d["g_a"], width_factor=d["width_factor"], m_losp=d["m_losp"])
         p["g_losp"] = d["g_losp"]
         eps = d["eps"]
