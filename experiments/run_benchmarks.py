@@ -26,7 +26,8 @@ import re
 import sys
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 HERE = pathlib.Path(__file__).resolve().parent
 BENCH_DIR = HERE / "benchmarks"
@@ -35,8 +36,17 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import _common  # noqa: E402
 
-BENCHMARKS = ["bench_bessel", "bench_thermal", "bench_equilibrium", "bench_freezein", "bench_freezeout",
-              "bench_sweep", "bench_scaling", "bench_chains", "bench_fast_solvers"]
+BENCHMARKS = [
+    "bench_bessel",
+    "bench_thermal",
+    "bench_equilibrium",
+    "bench_freezein",
+    "bench_freezeout",
+    "bench_sweep",
+    "bench_scaling",
+    "bench_chains",
+    "bench_fast_solvers",
+]
 
 # --reduced: smaller N for every benchmark (keyword arguments of its main)
 REDUCED = {
@@ -70,9 +80,11 @@ def get(recs: dict, bench: str, path: str, default=None):
 
 def _min_rate(bench: str, series: str, n_lo: float):
     """Lowest points/s over N >= n_lo of a bench_scaling series (the figure that must hold at every N)."""
+
     def f(recs):
         pts = [p for p in get(recs, bench, f"results.series.{series}", []) if p["n"] >= n_lo]
         return min(p["points_per_s"] for p in pts) if pts else None
+
     f.bench = bench
     return f
 
@@ -81,12 +93,14 @@ def _n_range(bench: str, series: str, n_lo: float):
     def f(recs):
         pts = [p["n"] for p in get(recs, bench, f"results.series.{series}", []) if p["n"] >= n_lo]
         return (min(pts), max(pts)) if pts else None
+
     return f
 
 
 def _key(bench: str, path: str):
     def f(recs):
         return get(recs, bench, path)
+
     f.bench = bench
     return f
 
@@ -120,19 +134,30 @@ def _compile_row(group, label, bench, fwd, grad, n=None, target_n=None):
     def fig(recs):
         a, b = get(recs, bench, fwd), (get(recs, bench, grad) if grad else None)
         return None if a is None and b is None else (a, b)
+
     fig.bench = bench
 
     def check(v, _r, _gpu):
         a, b = v
         return (a is None or a <= 2.0) and (b is None or b <= 5.0)
 
-    return Target(group, label, fig, "s", "<= 2 s forward, <= 5 s gradient", check, n=n, target_n=target_n,
-                  fmt="compile")
+    return Target(
+        group, label, fig, "s", "<= 2 s forward, <= 5 s gradient", check, n=n, target_n=target_n, fmt="compile"
+    )
 
 
 def _grad_row(label, bench, key, n=None, target_n=None):
-    return Target("gradient / forward", label, _key(bench, key), "x forward", "<= 2x",
-                  lambda v, _r, _g: v <= 2.0, n=n, target_n=target_n, fmt=".2f")
+    return Target(
+        "gradient / forward",
+        label,
+        _key(bench, key),
+        "x forward",
+        "<= 2x",
+        lambda v, _r, _g: v <= 2.0,
+        n=n,
+        target_n=target_n,
+        fmt=".2f",
+    )
 
 
 FI, EQ, FO, SC, CH = "bench_freezein", "bench_equilibrium", "bench_freezeout", "bench_scaling", "bench_chains"
@@ -140,56 +165,145 @@ FI, EQ, FO, SC, CH = "bench_freezein", "bench_equilibrium", "bench_freezeout", "
 
 def _note(prefix: str, bench: str, path: str, fmt: str = ".0e"):
     """A note "prefix <value>" from a record value (empty if missing)."""
+
     def f(recs):
         v = get(recs, bench, path)
         return "" if v is None else f"{prefix} {v:{fmt}}"
+
     return f
 
+
 _fi_n = _key(FI, "parameters.n_points")
-_fi_err = lambda recs: (f"err {get(recs, FI, 'results.ode_max_rel_err', float('nan')):.0e} vs LSODA "  # noqa: E731
-                        f"{get(recs, FI, 'results.lsoda_max_rel_err', float('nan')):.0e}")
+
+
+def _fi_err(recs):
+    return (
+        f"err {get(recs, FI, 'results.ode_max_rel_err', float('nan')):.0e} vs LSODA "
+        f"{get(recs, FI, 'results.lsoda_max_rel_err', float('nan')):.0e}"
+    )
+
 
 TARGETS: list[Target] = [
     # --- freeze-in ODE vs LSODA at equal accuracy (rtol 1e-8 both; errors vs the exact closed form in the note)
-    Target("freeze-in ODE vs LSODA", "solve_freezein (diffrax Tsit5, rtol 1e-8), jit+vmap",
-           _key(FI, "results.ode_points_per_s"), "points/s", ">= 200x", lambda v, r, g: r >= 200,
-           baseline=_key(FI, "results.lsoda_points_per_s"), baseline_label="scipy LSODA loop, rtol 1e-8",
-           ratio="fig/base", n=_fi_n, target_n=1e6, note=_fi_err),
-    Target("freeze-in ODE vs LSODA", "solve_freezein_batch, slowest N in 1e3..N_max (bench_scaling)",
-           _min_rate(SC, "freezein_ode", 1e3), "points/s", ">= 200x", lambda v, r, g: r >= 200,
-           baseline=_key(FI, "results.lsoda_points_per_s"), baseline_label="scipy LSODA loop, rtol 1e-8",
-           ratio="fig/base", n=_n_range(SC, "freezein_ode", 1e3), target_n=1e6),
-    Target("freeze-in ODE vs LSODA", "same yields by freezein_quadrature (exact fast path), jit+vmap",
-           _key(FI, "results.quad_points_per_s"), "points/s", ">= 200x", lambda v, r, g: r >= 200,
-           baseline=_key(FI, "results.lsoda_points_per_s"), baseline_label="scipy LSODA loop, rtol 1e-8",
-           ratio="fig/base", n=_fi_n, target_n=1e6,
-           note=_note("err", FI, "results.quad_max_rel_err")),
-    Target("freeze-in ODE vs LSODA", "freezein_quadrature, slowest N in 1e3..N_max (bench_scaling)",
-           _min_rate(SC, "freezein_quadrature", 1e3), "points/s", ">= 200x", lambda v, r, g: r >= 200,
-           baseline=_key(FI, "results.lsoda_points_per_s"), baseline_label="scipy LSODA loop, rtol 1e-8",
-           ratio="fig/base", n=_n_range(SC, "freezein_quadrature", 1e3), target_n=1e6),
+    Target(
+        "freeze-in ODE vs LSODA",
+        "solve_freezein (diffrax Tsit5, rtol 1e-8), jit+vmap",
+        _key(FI, "results.ode_points_per_s"),
+        "points/s",
+        ">= 200x",
+        lambda v, r, g: r >= 200,
+        baseline=_key(FI, "results.lsoda_points_per_s"),
+        baseline_label="scipy LSODA loop, rtol 1e-8",
+        ratio="fig/base",
+        n=_fi_n,
+        target_n=1e6,
+        note=_fi_err,
+    ),
+    Target(
+        "freeze-in ODE vs LSODA",
+        "solve_freezein_batch, slowest N in 1e3..N_max (bench_scaling)",
+        _min_rate(SC, "freezein_ode", 1e3),
+        "points/s",
+        ">= 200x",
+        lambda v, r, g: r >= 200,
+        baseline=_key(FI, "results.lsoda_points_per_s"),
+        baseline_label="scipy LSODA loop, rtol 1e-8",
+        ratio="fig/base",
+        n=_n_range(SC, "freezein_ode", 1e3),
+        target_n=1e6,
+    ),
+    Target(
+        "freeze-in ODE vs LSODA",
+        "same yields by freezein_quadrature (exact fast path), jit+vmap",
+        _key(FI, "results.quad_points_per_s"),
+        "points/s",
+        ">= 200x",
+        lambda v, r, g: r >= 200,
+        baseline=_key(FI, "results.lsoda_points_per_s"),
+        baseline_label="scipy LSODA loop, rtol 1e-8",
+        ratio="fig/base",
+        n=_fi_n,
+        target_n=1e6,
+        note=_note("err", FI, "results.quad_max_rel_err"),
+    ),
+    Target(
+        "freeze-in ODE vs LSODA",
+        "freezein_quadrature, slowest N in 1e3..N_max (bench_scaling)",
+        _min_rate(SC, "freezein_quadrature", 1e3),
+        "points/s",
+        ">= 200x",
+        lambda v, r, g: r >= 200,
+        baseline=_key(FI, "results.lsoda_points_per_s"),
+        baseline_label="scipy LSODA loop, rtol 1e-8",
+        ratio="fig/base",
+        n=_n_range(SC, "freezein_quadrature", 1e3),
+        target_n=1e6,
+    ),
     # --- stiff mixed batch
-    Target("stiff mixed batch", "inverse decays, Kvaerno5, stiffness-bucketed: failures",
-           _key(FI, "results.stiff_failures"), "failures", "0 failures", lambda v, r, g: v == 0,
-           baseline=_key(FI, "results.stiff_lsoda_failures"), baseline_label="LSODA failures (every 8th point)",
-           n=_key(FI, "parameters.n_stiff"), target_n=256, fmt="d",
-           note=_note("max rel diff vs LSODA", FI, "results.stiff_max_rel_diff_vs_lsoda")),
-    Target("stiff mixed batch", "wasted lockstep work, stiffness-bucketed (16 lanes)",
-           _key(FI, "results.stiff_waste_bucketed"), "x useful steps", "<= 1.5x", lambda v, r, g: v <= 1.5,
-           baseline=_key(FI, "results.stiff_waste_whole_vmap"), baseline_label="one whole-batch vmap",
-           n=_key(FI, "parameters.n_stiff"), target_n=256, fmt=".2f"),
+    Target(
+        "stiff mixed batch",
+        "inverse decays, Kvaerno5, stiffness-bucketed: failures",
+        _key(FI, "results.stiff_failures"),
+        "failures",
+        "0 failures",
+        lambda v, r, g: v == 0,
+        baseline=_key(FI, "results.stiff_lsoda_failures"),
+        baseline_label="LSODA failures (every 8th point)",
+        n=_key(FI, "parameters.n_stiff"),
+        target_n=256,
+        fmt="d",
+        note=_note("max rel diff vs LSODA", FI, "results.stiff_max_rel_diff_vs_lsoda"),
+    ),
+    Target(
+        "stiff mixed batch",
+        "wasted lockstep work, stiffness-bucketed (16 lanes)",
+        _key(FI, "results.stiff_waste_bucketed"),
+        "x useful steps",
+        "<= 1.5x",
+        lambda v, r, g: v <= 1.5,
+        baseline=_key(FI, "results.stiff_waste_whole_vmap"),
+        baseline_label="one whole-batch vmap",
+        n=_key(FI, "parameters.n_stiff"),
+        target_n=256,
+        fmt=".2f",
+    ),
     # --- MSSM equilibrium
-    Target("MSSM equilibrium", "evaluate_batch (chunked), mass-dependent k(m/T), evals/s",
-           _key(EQ, "results.rate_jax_chunked_per_s"), "evals/s", ">= 1e7 evals/s", lambda v, r, g: v >= 1e7,
-           n=_key(EQ, "parameters.n_points"), target_n=1e6),
-    Target("MSSM equilibrium", "evaluate_batch (chunked) vs numpy.linalg.solve loop",
-           _key(EQ, "results.rate_jax_chunked_per_s"), "evals/s", ">= 100x", lambda v, r, g: r >= 100,
-           baseline=_key(EQ, "results.rate_numpy_loop_per_s"), baseline_label="numpy.linalg.solve loop",
-           ratio="fig/base", n=_key(EQ, "parameters.n_points"), target_n=1e6),
-    Target("MSSM equilibrium", "evaluate_batch (chunked) vs sympy exact solve",
-           _key(EQ, "results.rate_jax_chunked_per_s"), "evals/s", ">= 100x", lambda v, r, g: r >= 100,
-           baseline=_key(EQ, "results.rate_sympy_per_s"), baseline_label="sympy exact LUsolve",
-           ratio="fig/base", n=_key(EQ, "parameters.n_points"), target_n=1e6),
+    Target(
+        "MSSM equilibrium",
+        "evaluate_batch (chunked), mass-dependent k(m/T), evals/s",
+        _key(EQ, "results.rate_jax_chunked_per_s"),
+        "evals/s",
+        ">= 1e7 evals/s",
+        lambda v, r, g: v >= 1e7,
+        n=_key(EQ, "parameters.n_points"),
+        target_n=1e6,
+    ),
+    Target(
+        "MSSM equilibrium",
+        "evaluate_batch (chunked) vs numpy.linalg.solve loop",
+        _key(EQ, "results.rate_jax_chunked_per_s"),
+        "evals/s",
+        ">= 100x",
+        lambda v, r, g: r >= 100,
+        baseline=_key(EQ, "results.rate_numpy_loop_per_s"),
+        baseline_label="numpy.linalg.solve loop",
+        ratio="fig/base",
+        n=_key(EQ, "parameters.n_points"),
+        target_n=1e6,
+    ),
+    Target(
+        "MSSM equilibrium",
+        "evaluate_batch (chunked) vs sympy exact solve",
+        _key(EQ, "results.rate_jax_chunked_per_s"),
+        "evals/s",
+        ">= 100x",
+        lambda v, r, g: r >= 100,
+        baseline=_key(EQ, "results.rate_sympy_per_s"),
+        baseline_label="sympy exact LUsolve",
+        ratio="fig/base",
+        n=_key(EQ, "parameters.n_points"),
+        target_n=1e6,
+    ),
     # --- gradient of each chain vs its forward pass
     _grad_row("Hall chain, quadrature, default g_*(T) table", CH, "results.hall.quadrature.grad_over_forward"),
     _grad_row("Hall chain, quadrature, constant g_*", CH, "results.hall.quadrature_const.grad_over_forward"),
@@ -203,44 +317,85 @@ TARGETS: list[Target] = [
     _grad_row("kernels.k1", "bench_bessel", "results.grad_k1_float64.ratio_to_forward"),
     # --- compile per entry point
     _compile_row("compile", "freezein_quadrature", FI, "results.quad_fwd_compile_s", "results.quad_grad_compile_s"),
-    _compile_row("compile", "solve_freezein (Tsit5)", FI, "results.ode_compile_s",
-                 "results.sens_customjvp_grad_compile_s"),
+    _compile_row(
+        "compile", "solve_freezein (Tsit5)", FI, "results.ode_compile_s", "results.sens_customjvp_grad_compile_s"
+    ),
     _compile_row("compile", "solve_freezein_batch (stiff, Kvaerno5)", FI, "results.stiff_compile_s", None),
     _compile_row("compile", "solve_freezeout", FO, "results.compile_forward_s", "results.compile_grad_s"),
     _compile_row("compile", "MSSM equilibrium evaluate", EQ, "results.t_compile_s", "results.t_compile_grad_s"),
-    *(_compile_row("compile", label, CH, f"results.{k}.compile_forward_s", f"results.{k}.compile_grad_s")
-      for label, k in (("Hall chain, quadrature, g_*(T) table", "hall.quadrature"),
-                       ("Hall chain, quadrature, constant g_*", "hall.quadrature_const"),
-                       ("Hall chain, ODE with inverse decays", "hall.ode_const"),
-                       ("Ardu chain, Boltzmann washout", "ardu.boltzmann"),
-                       ("Ardu chain, instant washout", "ardu.instant"))),
+    *(
+        _compile_row("compile", label, CH, f"results.{k}.compile_forward_s", f"results.{k}.compile_grad_s")
+        for label, k in (
+            ("Hall chain, quadrature, g_*(T) table", "hall.quadrature"),
+            ("Hall chain, quadrature, constant g_*", "hall.quadrature_const"),
+            ("Hall chain, ODE with inverse decays", "hall.ode_const"),
+            ("Ardu chain, Boltzmann washout", "ardu.boltzmann"),
+            ("Ardu chain, instant washout", "ardu.instant"),
+        )
+    ),
     # --- the full asymmetric freeze-in chain
-    Target("full asymmetric freeze-in chain", "Hall chain, default settings (g_*(T) table, 384 nodes), largest N",
-           _key(CH, "results.hall.quadrature.points_per_s"), "points/s", ">= 1e5 pts/s CPU, >= 1e7 GPU",
-           lambda v, r, gpu: v >= (1e7 if gpu else 1e5), n=_key(CH, "results.hall.quadrature.n"), target_n=1e6),
-    Target("full asymmetric freeze-in chain", "Hall chain, constant g_* (48 nodes), largest N",
-           _key(CH, "results.hall.quadrature_const.points_per_s"), "points/s", ">= 1e5 pts/s CPU, >= 1e7 GPU",
-           lambda v, r, gpu: v >= (1e7 if gpu else 1e5),
-           baseline=_key(CH, "results.hall.quadrature_const.baseline_points_per_s"),
-           baseline_label="per-point scipy quad + numpy chain", ratio="fig/base",
-           n=_key(CH, "results.hall.quadrature_const.n"), target_n=1e6,
-           note=_note("all fields agree to", CH, "results.hall.quadrature_const.baseline_max_rel_diff")),
-    Target("full asymmetric freeze-in chain", "Hall chain, ODE with inverse decays (Kvaerno5), constant g_*",
-           _key(CH, "results.hall.ode_const.points_per_s"), "points/s", "reported (vs the LSODA chain)",
-           lambda v, r, gpu: True, baseline=_key(CH, "results.hall.ode_const.baseline_points_per_s"),
-           baseline_label="per-point solve_ivp LSODA + numpy chain", ratio="fig/base",
-           n=_key(CH, "results.hall.ode_const.n"),
-           note=_note("all fields agree to", CH, "results.hall.ode_const.baseline_max_rel_diff")),
+    Target(
+        "full asymmetric freeze-in chain",
+        "Hall chain, default settings (g_*(T) table, 384 nodes), largest N",
+        _key(CH, "results.hall.quadrature.points_per_s"),
+        "points/s",
+        ">= 1e5 pts/s CPU, >= 1e7 GPU",
+        lambda v, r, gpu: v >= (1e7 if gpu else 1e5),
+        n=_key(CH, "results.hall.quadrature.n"),
+        target_n=1e6,
+    ),
+    Target(
+        "full asymmetric freeze-in chain",
+        "Hall chain, constant g_* (48 nodes), largest N",
+        _key(CH, "results.hall.quadrature_const.points_per_s"),
+        "points/s",
+        ">= 1e5 pts/s CPU, >= 1e7 GPU",
+        lambda v, r, gpu: v >= (1e7 if gpu else 1e5),
+        baseline=_key(CH, "results.hall.quadrature_const.baseline_points_per_s"),
+        baseline_label="per-point scipy quad + numpy chain",
+        ratio="fig/base",
+        n=_key(CH, "results.hall.quadrature_const.n"),
+        target_n=1e6,
+        note=_note("all fields agree to", CH, "results.hall.quadrature_const.baseline_max_rel_diff"),
+    ),
+    Target(
+        "full asymmetric freeze-in chain",
+        "Hall chain, ODE with inverse decays (Kvaerno5), constant g_*",
+        _key(CH, "results.hall.ode_const.points_per_s"),
+        "points/s",
+        "reported (vs the LSODA chain)",
+        lambda v, r, gpu: True,
+        baseline=_key(CH, "results.hall.ode_const.baseline_points_per_s"),
+        baseline_label="per-point solve_ivp LSODA + numpy chain",
+        ratio="fig/base",
+        n=_key(CH, "results.hall.ode_const.n"),
+        note=_note("all fields agree to", CH, "results.hall.ode_const.baseline_max_rel_diff"),
+    ),
     # --- memory
-    Target("peak memory", "run_sweep chunk (16384): XLA bytes of one call, N_ref -> N_max",
-           _key(SC, "results.chunked_temp_growth"), "x growth", "bounded by the chunk size (<= 1.5x)",
-           lambda v, r, g: v <= 1.5, baseline=_key(SC, "results.flat_temp_growth"),
-           baseline_label="flat jit(vmap), same N range", fmt=".3g",
-           note=_note("N grows x", SC, "results.chunked_n_ratio", ".3g")),
-    Target("peak memory", "peak RSS above imports, run_sweep (fresh process, N >= 1e6)",
-           _key(SC, "results.rss_sweep_above_import_mb"), "MB", "reported", lambda v, r, g: True,
-           baseline=_key(SC, "results.rss_flat_above_import_mb"), baseline_label="flat jit(vmap), same N",
-           n=_key(SC, "results.subprocess_peak_rss.n"), fmt=".0f"),
+    Target(
+        "peak memory",
+        "run_sweep chunk (16384): XLA bytes of one call, N_ref -> N_max",
+        _key(SC, "results.chunked_temp_growth"),
+        "x growth",
+        "bounded by the chunk size (<= 1.5x)",
+        lambda v, r, g: v <= 1.5,
+        baseline=_key(SC, "results.flat_temp_growth"),
+        baseline_label="flat jit(vmap), same N range",
+        fmt=".3g",
+        note=_note("N grows x", SC, "results.chunked_n_ratio", ".3g"),
+    ),
+    Target(
+        "peak memory",
+        "peak RSS above imports, run_sweep (fresh process, N >= 1e6)",
+        _key(SC, "results.rss_sweep_above_import_mb"),
+        "MB",
+        "reported",
+        lambda v, r, g: True,
+        baseline=_key(SC, "results.rss_flat_above_import_mb"),
+        baseline_label="flat jit(vmap), same N",
+        n=_key(SC, "results.subprocess_peak_rss.n"),
+        fmt=".0f",
+    ),
 ]
 
 
@@ -251,8 +406,7 @@ def _fmt_num(v, fmt):
         return str(int(v))
     if fmt == "compile":
         a, b = v
-        return (("fwd n/a" if a is None else f"fwd {a:.2f} s") + " / "
-                + ("grad n/a" if b is None else f"grad {b:.2f} s"))
+        return ("fwd n/a" if a is None else f"fwd {a:.2f} s") + " / " + ("grad n/a" if b is None else f"grad {b:.2f} s")
     return format(v, fmt)
 
 
@@ -290,10 +444,21 @@ def summary_rows(recs: dict, reduced: bool, gpu: bool) -> list[dict]:
         bench = t.bench
         if fig is None:
             note = ""
-        row.update(bench=bench, bench_status=recs.get(bench, {}).get("status", "not run"), figure=fig, baseline=base,
-                   baseline_label=t.baseline_label, ratio=ratio, met=met, n=n,
-                   target_n=t.target_n, reduced=bool(small and reduced), n_below_target=bool(small), note=note,
-                   fmt=t.fmt)
+        row.update(
+            bench=bench,
+            bench_status=recs.get(bench, {}).get("status", "not run"),
+            figure=fig,
+            baseline=base,
+            baseline_label=t.baseline_label,
+            ratio=ratio,
+            met=met,
+            n=n,
+            target_n=t.target_n,
+            reduced=bool(small and reduced),
+            n_below_target=bool(small),
+            note=note,
+            fmt=t.fmt,
+        )
         rows.append(row)
     return rows
 
@@ -314,12 +479,14 @@ def summary_markdown(rows: list[dict], reduced: bool) -> str:
             fig += f" {r['unit']}"
         if r["note"]:
             fig += f" ({r['note']})"
-        base = "—" if not r["baseline_label"] else (
-            f"{_fmt_num(r['baseline'], r['fmt'])} ({r['baseline_label']})")
+        base = "—" if not r["baseline_label"] else (f"{_fmt_num(r['baseline'], r['fmt'])} ({r['baseline_label']})")
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.3g}x"
         if r["met"] is None:
-            why = (f"not in this run's configuration or skipped: see the {r['bench']} section"
-                   if r["bench_status"] == "ok" else f"{r['bench']} {r['bench_status']}")
+            why = (
+                f"not in this run's configuration or skipped: see the {r['bench']} section"
+                if r["bench_status"] == "ok"
+                else f"{r['bench']} {r['bench_status']}"
+            )
             met = f"not measured ({why})"
         else:
             met = "yes" if r["met"] else "**no**"
@@ -353,9 +520,15 @@ def machine_info() -> dict:
     v = _common.versions()
     dev = jax.devices()[0]
     info = {
-        "platform": v["platform"], "cpu_model": _cpu_model(), "cpu_count": os.cpu_count(),
-        "memory_gb": _memory_gb(), "backend": jax.default_backend(), "device_kind": dev.device_kind,
-        "device_name": str(dev), "n_devices": len(jax.devices()), "x64": bool(jax.config.jax_enable_x64),
+        "platform": v["platform"],
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "backend": jax.default_backend(),
+        "device_kind": dev.device_kind,
+        "device_name": str(dev),
+        "n_devices": len(jax.devices()),
+        "x64": bool(jax.config.jax_enable_x64),
     }
     try:
         stats = dev.memory_stats() or {}
@@ -363,8 +536,9 @@ def machine_info() -> dict:
             info["device_memory_gb"] = stats["bytes_limit"] / 2**30
     except Exception:
         pass
-    versions = {k: v.get(k) for k in ("python", "jax", "jaxlib", "diffrax", "equinox", "optax", "numpy", "scipy",
-                                      "jaxgen")}
+    versions = {
+        k: v.get(k) for k in ("python", "jax", "jaxlib", "diffrax", "equinox", "optax", "numpy", "scipy", "jaxgen")
+    }
     for pkg in ("sympy", "matplotlib"):
         try:
             import importlib.metadata as md
@@ -401,7 +575,8 @@ def render(doc: dict) -> str:
     n_met = sum(r["met"] is True for r in rows)
     n_missed = sum(r["met"] is False for r in rows)
     head = [
-        f"# jaxgen benchmarks{' (REDUCED mode)' if reduced else ''}", "",
+        f"# jaxgen benchmarks{' (REDUCED mode)' if reduced else ''}",
+        "",
         f"- Date (UTC): {doc['date_utc']}; suite wall time {doc['wall_s']:.0f} s"
         + (" (reduced: smaller N everywhere)" if reduced else ""),
         f"- Machine: {m['platform']}; CPU {m['cpu_model']} x {m['cpu_count']} cores; {mem}",
@@ -410,10 +585,12 @@ def render(doc: dict) -> str:
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         "- Status: " + ", ".join(f"{k} {s}" for k, s in status.items()),
         "",
-        "## Summary: every target of issue 8 (figure and baseline from this run)", "",
+        "## Summary: every target of issue 8 (figure and baseline from this run)",
+        "",
         f"{n_met} met, {n_missed} missed, {len(rows) - n_met - n_missed} not measured in this run. Timings: "
         "median of >= 5 runs after a warm-up call, compile timed apart, block_until_ready around every JAX call. "
-        + ("Rows marked **reduced** ran at smaller N than the target's." if reduced else ""), "",
+        + ("Rows marked **reduced** ran at smaller N than the target's." if reduced else ""),
+        "",
         summary_markdown(rows, reduced),
     ]
     sections = [rec.get("markdown", "") for rec in doc["benchmarks"].values()]
@@ -422,15 +599,23 @@ def render(doc: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=pathlib.Path, default=None,
-                        help="output folder (default report/benchmarks; see --results)")
-    parser.add_argument("--results", action="store_true",
-                        help="write into experiments/benchmarks/results/<device>[-reduced]/ (the committed results)")
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=None, help="output folder (default report/benchmarks; see --results)"
+    )
+    parser.add_argument(
+        "--results",
+        action="store_true",
+        help="write into experiments/benchmarks/results/<device>[-reduced]/ (the committed results)",
+    )
     parser.add_argument("--reduced", action="store_true", help="smaller N everywhere (< 10 min on 2 CPU cores)")
     parser.add_argument("--only", nargs="*", metavar="BENCH", help=f"subset of {BENCHMARKS}")
-    parser.add_argument("--summarize", type=pathlib.Path, metavar="DIR",
-                        help="run nothing: recompute the summary table of DIR/benchmarks.json (after editing "
-                             "TARGETS) and rewrite DIR/benchmarks.md and benchmarks.json")
+    parser.add_argument(
+        "--summarize",
+        type=pathlib.Path,
+        metavar="DIR",
+        help="run nothing: recompute the summary table of DIR/benchmarks.json (after editing "
+        "TARGETS) and rewrite DIR/benchmarks.md and benchmarks.json",
+    )
     args = parser.parse_args(argv)
     if args.summarize:
         path = args.summarize / "benchmarks.json"
@@ -478,13 +663,26 @@ def main(argv=None) -> int:
             if name == "bench_chains" and records[name].get("results", {}).get("skipped"):
                 status[name] = "skipped"
         rec = records.setdefault(name, {})
-        rec.update(wall_s=dt, status=status[name], kwargs=kwargs,
-                   markdown=md + f"\n\n_({name}: {dt:.0f} s, {status[name]}{', reduced' if args.reduced else ''})_\n")
+        rec.update(
+            wall_s=dt,
+            status=status[name],
+            kwargs=kwargs,
+            markdown=md + f"\n\n_({name}: {dt:.0f} s, {status[name]}{', reduced' if args.reduced else ''})_\n",
+        )
         print(f"[jaxgen bench] {name}: {status[name]} in {dt:.0f} s", flush=True)
     wall = time.perf_counter() - t_suite
     rows = summary_rows(records, args.reduced, jax.default_backend() == "gpu")
-    doc = {"suite": "jaxgen benchmarks (issue 8)", **info, "reduced": args.reduced, "only": args.only,
-           "argv": sys.argv, "wall_s": wall, "status": status, "summary": rows, "benchmarks": records}
+    doc = {
+        "suite": "jaxgen benchmarks (issue 8)",
+        **info,
+        "reduced": args.reduced,
+        "only": args.only,
+        "argv": sys.argv,
+        "wall_s": wall,
+        "status": status,
+        "summary": rows,
+        "benchmarks": records,
+    }
     (out / "benchmarks.json").write_text(json.dumps(doc, indent=1, default=float))
     (out / "benchmarks.md").write_text(render(doc))
     print(f"[jaxgen bench] wrote {out / 'benchmarks.md'} and benchmarks.json in {wall:.0f} s")

@@ -22,6 +22,7 @@ from ._washout import (
     ThermalMasses,
     WashoutParams,
     WashoutResult,
+    __all__,
     bino_majorana_mass_loop,
     bino_propagator_factor,
     decoupling,
@@ -40,4 +41,3 @@ from ._washout import (
     washout_factor_batch,
     washout_rate,
 )
-from ._washout import __all__  # noqa: F401

@@ -22,8 +22,8 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 
 def _rate(fn, args, n):
@@ -31,8 +31,14 @@ def _rate(fn, args, n):
     return t, n / t["run_s"]
 
 
-def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_000, n_max_grid: int = 10_000,
-         n_grad: int = 1_000, under_load: bool = True) -> str:
+def main(
+    out: pathlib.Path,
+    n_list=(1_000, 10_000, 100_000),
+    n_max_ode: int = 1_000,
+    n_max_grid: int = 10_000,
+    n_grad: int = 1_000,
+    under_load: bool = True,
+) -> str:
     """``n_max_ode``: largest N of the diffrax paths (old inverse decays, old washout); ``n_max_grid``: largest N of
     their collocation replacements; the table paths run at every N of ``n_list``."""
     import jax
@@ -55,8 +61,15 @@ def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_
     s_id_new = fi.FreezeInSettings(inverse_decays=True, compute_x_half=False, solver="collocation")
 
     def params(n):
-        return fi.FreezeInParams.batch(mass=masses[:n, None], width=widths[:n, None], dof=2.0, eps=1e-2,
-                                       m_x=m_x[:n], g_x=2.0, temperature_ratio=1.0)
+        return fi.FreezeInParams.batch(
+            mass=masses[:n, None],
+            width=widths[:n, None],
+            dof=2.0,
+            eps=1e-2,
+            m_x=m_x[:n],
+            g_x=2.0,
+            temperature_ratio=1.0,
+        )
 
     def wparams(n):
         return wo.WashoutParams.batch(m_nlsp=masses[:n] * 10, m_majorana=10 ** rng.uniform(-12, 4, n))
@@ -95,6 +108,7 @@ def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_
     def grad_of(fn, arg_of):
         def total(x):
             return sum(jnp.sum(o) for o in jax.tree_util.tree_leaves(fn(arg_of(x))))
+
         return jax.grad(total)
 
     pairs = {
@@ -118,8 +132,12 @@ def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_
                 o_new = np.concatenate([np.ravel(a) for a in jax.tree_util.tree_leaves(t_new["out"])])
                 o_old = np.concatenate([np.ravel(a) for a in jax.tree_util.tree_leaves(t_old["out"])])
                 okm = (o_old != 0) & np.isfinite(o_old)
-                entry.update(old_points_per_s=r_old, old_compile_s=t_old["compile_s"], speedup=r_new / r_old,
-                             max_rel_diff=float(np.max(np.abs(o_new[okm] / o_old[okm] - 1))))
+                entry.update(
+                    old_points_per_s=r_old,
+                    old_compile_s=t_old["compile_s"],
+                    speedup=r_new / r_old,
+                    max_rel_diff=float(np.max(np.abs(o_new[okm] / o_old[okm] - 1))),
+                )
             res[f"{name}_n{n}"] = entry
             rows.append((name, n, entry))
         # gradient / forward at n_grad (reverse mode of the sum of the outputs, w.r.t. the batched inputs)
@@ -130,9 +148,19 @@ def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_
             res[f"{name}_{which}_grad_over_fwd"] = grd["run_s"] / fwd["run_s"]
             res[f"{name}_{which}_grad_compile_s"] = grd["compile_s"]
 
-    _common.write_record(out, "bench_fast_solvers", {"n_list": list(n_list), "n_max_ode": n_max_ode, "n_max_grid": n_max_grid,
-                                                     "n_grad": n_grad, "under_load": under_load,
-                                                     "repeats": _timing.REPEATS}, res)
+    _common.write_record(
+        out,
+        "bench_fast_solvers",
+        {
+            "n_list": list(n_list),
+            "n_max_ode": n_max_ode,
+            "n_max_grid": n_max_grid,
+            "n_grad": n_grad,
+            "under_load": under_load,
+            "repeats": _timing.REPEATS,
+        },
+        res,
+    )
     load = " (under load: other processes shared the CPU)" if under_load else ""
     lines = [
         "## Fast solvers: precomputed convolutions and fixed-grid collocation vs the adaptive/node paths" + load,
@@ -145,16 +173,20 @@ def main(out: pathlib.Path, n_list=(1_000, 10_000, 100_000), n_max_ode: int = 1_
     ]
     for name, n, e in rows:
         if "old_points_per_s" in e:
-            lines.append(f"| {name} | {n} | {e['old_points_per_s']:.3g} | {e['new_points_per_s']:.3g} | "
-                         f"{e['speedup']:.1f} | {e['old_compile_s']:.2f} | {e['new_compile_s']:.2f} | "
-                         f"{e['max_rel_diff']:.1e} |")
+            lines.append(
+                f"| {name} | {n} | {e['old_points_per_s']:.3g} | {e['new_points_per_s']:.3g} | "
+                f"{e['speedup']:.1f} | {e['old_compile_s']:.2f} | {e['new_compile_s']:.2f} | "
+                f"{e['max_rel_diff']:.1e} |"
+            )
         else:
             lines.append(f"| {name} | {n} | - | {e['new_points_per_s']:.3g} | - | - | {e['new_compile_s']:.2f} | - |")
     lines += ["", f"Gradient/forward (reverse mode, N = {n_grad}):"]
     for name in pairs:
-        lines.append(f"- {name}: old {res[f'{name}_old_grad_over_fwd']:.2f}x (compile "
-                     f"{res[f'{name}_old_grad_compile_s']:.2f} s), new {res[f'{name}_new_grad_over_fwd']:.2f}x "
-                     f"(compile {res[f'{name}_new_grad_compile_s']:.2f} s)")
+        lines.append(
+            f"- {name}: old {res[f'{name}_old_grad_over_fwd']:.2f}x (compile "
+            f"{res[f'{name}_old_grad_compile_s']:.2f} s), new {res[f'{name}_new_grad_over_fwd']:.2f}x "
+            f"(compile {res[f'{name}_new_grad_compile_s']:.2f} s)"
+        )
     return "\n".join(lines)
 
 

@@ -21,8 +21,8 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import _common  # noqa: E402
-import _timing  # noqa: E402
+import _common
+import _timing
 
 
 def _timed(fn, *args, repeat=_timing.REPEATS):
@@ -31,8 +31,7 @@ def _timed(fn, *args, repeat=_timing.REPEATS):
     return t["out"], t["compile_s"], t["run_s"]
 
 
-def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff: int = 256,
-         extras: bool = True) -> str:
+def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff: int = 256, extras: bool = True) -> str:
     """``extras=False`` (the reduced suite) skips the reverse-mode and jacfwd comparisons through diffrax (the
     library's gradient path, forward sensitivities under a custom JVP, is always measured): ~60 s of compile."""
     import diffrax
@@ -53,9 +52,16 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     rng = np.random.default_rng(0)
     widths = 10 ** rng.uniform(-25, -12, n_points)
     masses = 10 ** rng.uniform(1, 4, n_points)
-    params = fi.FreezeInParams(mass=masses[:, None], width=widths[:, None], dof=np.full((n_points, 1), 2.0),
-                               eps=np.full((n_points, 1), 1e-2), y0=np.zeros(n_points), m_x=np.zeros(n_points),
-                               g_x=np.full(n_points, 2.0), temperature_ratio=np.ones(n_points))
+    params = fi.FreezeInParams(
+        mass=masses[:, None],
+        width=widths[:, None],
+        dof=np.full((n_points, 1), 2.0),
+        eps=np.full((n_points, 1), 1e-2),
+        y0=np.zeros(n_points),
+        m_x=np.zeros(n_points),
+        g_x=np.full(n_points, 2.0),
+        temperature_ratio=np.ones(n_points),
+    )
     exact = np.asarray(fi.freezein_closed_form(masses, widths, 2.0, G))
     pref = 45 / (4 * math.pi**4) * c.M_PLANCK * 2.0 / (G * math.sqrt(4 * math.pi**3 / 45 * G))
     t0, t1 = -8.0, 4.2
@@ -64,8 +70,14 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     # --- baseline: scipy LSODA loop ---------------------------------------------------------------------------
     def lsoda(w, m):
         a = pref * w / m**2
-        sol = si.solve_ivp(lambda t, y: [a * math.exp(4 * t) * sp.k1(math.exp(t))], (t0, t1), [0.0],
-                           method="LSODA", rtol=1e-8, atol=1e-8 * a)
+        sol = si.solve_ivp(
+            lambda t, y: [a * math.exp(4 * t) * sp.k1(math.exp(t))],
+            (t0, t1),
+            [0.0],
+            method="LSODA",
+            rtol=1e-8,
+            atol=1e-8 * a,
+        )
         return sol.y[0, -1]
 
     tl = _timing.time_host(lambda: np.array([lsoda(widths[i], masses[i]) for i in range(n_lsoda)]))
@@ -77,15 +89,26 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     def tsit5_one(w, m):
         a = pref * w / m**2
         term = diffrax.ODETerm(lambda t, y, args: a * jnp.exp(4 * t) * kernels.k1(jnp.exp(t)))
-        sol = diffrax.diffeqsolve(term, diffrax.Tsit5(), t0, t1, 1e-2, jnp.zeros(()),
-                                  stepsize_controller=diffrax.PIDController(rtol=1e-8, atol=1e-8 * a * 4.7),
-                                  max_steps=4096, throw=False)
+        sol = diffrax.diffeqsolve(
+            term,
+            diffrax.Tsit5(),
+            t0,
+            t1,
+            1e-2,
+            jnp.zeros(()),
+            stepsize_controller=diffrax.PIDController(rtol=1e-8, atol=1e-8 * a * 4.7),
+            max_steps=4096,
+            throw=False,
+        )
         return sol.ys[-1]
 
     f_ts = jax.jit(jax.vmap(tsit5_one))
     y_ts, comp_ts, run_ts = _timed(f_ts, jnp.asarray(widths), jnp.asarray(masses))
-    res.update(tsit5_points_per_s=n_points / run_ts, tsit5_compile_s=comp_ts,
-               tsit5_max_rel_err=float(np.max(np.abs(np.asarray(y_ts) / exact - 1))))
+    res.update(
+        tsit5_points_per_s=n_points / run_ts,
+        tsit5_compile_s=comp_ts,
+        tsit5_max_rel_err=float(np.max(np.abs(np.asarray(y_ts) / exact - 1))),
+    )
 
     # --- jaxgen quadrature (fast exact path) -----------------------------------------------------------------
     for label, s in (("quad", fi.FreezeInSettings(compute_x_half=False)), ("quad_xhalf", fi.FreezeInSettings())):
@@ -98,6 +121,7 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     # gradient of the yields wrt (width, mass, eps), batched, reverse mode; cost relative to the forward pass
     sq = fi.FreezeInSettings(compute_x_half=False)
     fwd = jax.jit(jax.vmap(lambda p: fi.freezein_quadrature(p, cos, sq).yield_x))
+
     def y_plus_eta(p):
         r = fi.freezein_quadrature(p, cos, sq)
         return r.yield_x + r.eta_x
@@ -115,9 +139,12 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     so = fi.FreezeInSettings(rtol=1e-8, atol_rel=1e-8, compute_x_half=False)
     f_ode = jax.jit(jax.vmap(lambda p: fi.solve_freezein(p, cos, so)))
     r_ode, comp_ode, run_ode = _timed(f_ode, params)
-    res.update(ode_points_per_s=n_points / run_ode, ode_compile_s=comp_ode,
-               ode_max_rel_err=float(np.max(np.abs(np.asarray(r_ode.yield_x) / exact - 1))),
-               ode_failures=int(np.sum(np.asarray(r_ode.status) != 0)))
+    res.update(
+        ode_points_per_s=n_points / run_ode,
+        ode_compile_s=comp_ode,
+        ode_max_rel_err=float(np.max(np.abs(np.asarray(r_ode.yield_x) / exact - 1))),
+        ode_failures=int(np.sum(np.asarray(r_ode.status) != 0)),
+    )
     g_ode = jax.jit(jax.vmap(jax.grad(lambda p: fi.solve_freezein(p, cos, so).yield_x)))
     sub = jax.tree_util.tree_map(lambda a: a[:1000], params)
     # forward mode (diffrax.ForwardMode + jax.jacfwd) for the two physical parameters (width, mass)
@@ -135,28 +162,37 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
         _, comp_jf, run_jf = _timed(jf, sub, wm)
         res.update(ode_jacfwd_over_fwd=run_jf / run_ode_sub, ode_jacfwd_compile_s=comp_jf)
     else:
-        res.update(ode_grad_over_fwd=None, ode_grad_compile_s=None, ode_jacfwd_over_fwd=None,
-                   ode_jacfwd_compile_s=None)
+        res.update(ode_grad_over_fwd=None, ode_grad_compile_s=None, ode_jacfwd_over_fwd=None, ode_jacfwd_compile_s=None)
     # forward sensitivities carried in ONE augmented solve (jaxgen._freezein.solve_freezein_with_gradients), the
     # whole 1e4 batch: every field (P = 8 scalars), a restricted set, and jax.grad through its custom_jvp
     from jaxgen import _freezein as fi_impl
 
     f_sens = jax.jit(jax.vmap(lambda p: fi_impl.solve_freezein_with_gradients(p, cos, so)))
     r_sens, comp_sens, run_sens = _timed(f_sens, params)
-    f_sens3 = jax.jit(jax.vmap(lambda p: fi_impl.solve_freezein_with_gradients(p, cos, so,
-                                                                                wrt=("mass", "width", "eps"))))
+    f_sens3 = jax.jit(
+        jax.vmap(lambda p: fi_impl.solve_freezein_with_gradients(p, cos, so, wrt=("mass", "width", "eps")))
+    )
     _, comp_sens3, run_sens3 = _timed(f_sens3, params)
     g_cj = jax.jit(jax.vmap(jax.grad(lambda p: fi_impl.solve_freezein_fwd(p, cos, so).yield_x)))
     _, comp_cj, run_cj = _timed(g_cj, params)
-    res.update(sens_over_fwd=run_sens / run_ode, sens_compile_s=comp_sens,
-               sens3_over_fwd=run_sens3 / run_ode, sens3_compile_s=comp_sens3,
-               sens_customjvp_grad_over_fwd=run_cj / run_ode, sens_customjvp_grad_compile_s=comp_cj)
+    res.update(
+        sens_over_fwd=run_sens / run_ode,
+        sens_compile_s=comp_sens,
+        sens3_over_fwd=run_sens3 / run_ode,
+        sens3_compile_s=comp_sens3,
+        sens_customjvp_grad_over_fwd=run_cj / run_ode,
+        sens_customjvp_grad_compile_s=comp_cj,
+    )
     if extras:
         g_rev_full = jax.jit(jax.vmap(jax.grad(lambda p: fi.solve_freezein(p, cos, so).yield_x)))
         g_rev, comp_rev, run_rev = _timed(g_rev_full, params)
-        res.update(rev_full_over_fwd=run_rev / run_ode, rev_full_compile_s=comp_rev,
-                   sens_vs_rev_max_rel=float(np.max(np.abs(np.asarray(r_sens[1].yield_x.width)
-                                                            / np.asarray(g_rev.width) - 1))))
+        res.update(
+            rev_full_over_fwd=run_rev / run_ode,
+            rev_full_compile_s=comp_rev,
+            sens_vs_rev_max_rel=float(
+                np.max(np.abs(np.asarray(r_sens[1].yield_x.width) / np.asarray(g_rev.width) - 1))
+            ),
+        )
     else:
         res.update(rev_full_over_fwd=None, rev_full_compile_s=None, sens_vs_rev_max_rel=None)
 
@@ -165,9 +201,16 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     yeq0 = float(fi.equilibrium_yield(1000.0 / math.exp(t0), 1.0, 2.0, 1.0, cos))
     w_st = 10 ** rng.uniform(-22, -10, n_stiff)
     r0 = 10 ** rng.uniform(-6, 6, n_stiff)
-    ps = fi.FreezeInParams(mass=np.full((n_stiff, 1), 1000.0), width=w_st[:, None], dof=np.full((n_stiff, 1), 2.0),
-                           eps=np.zeros((n_stiff, 1)), y0=r0 * yeq0, m_x=np.ones(n_stiff), g_x=np.full(n_stiff, 2.0),
-                           temperature_ratio=np.ones(n_stiff))
+    ps = fi.FreezeInParams(
+        mass=np.full((n_stiff, 1), 1000.0),
+        width=w_st[:, None],
+        dof=np.full((n_stiff, 1), 2.0),
+        eps=np.zeros((n_stiff, 1)),
+        y0=r0 * yeq0,
+        m_x=np.ones(n_stiff),
+        g_x=np.full(n_stiff, 2.0),
+        temperature_ratio=np.ones(n_stiff),
+    )
     bucket = 16
     f_b = jax.jit(lambda p: fi.solve_freezein_batch(p, cos, si_set, bucket_size=bucket))
     f_v = jax.jit(jax.vmap(lambda p: fi.solve_freezein(p, cos, si_set)))
@@ -175,12 +218,16 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     r_v, comp_v, run_v = _timed(f_v, ps)
     key = np.asarray(jax.vmap(lambda p: fi.stiffness_key(p, cos, si_set))(ps))
     steps = np.asarray(r_b.num_steps)
-    res.update(stiff_failures=int(np.sum(np.asarray(r_b.status) != 0)),
-               stiff_waste_bucketed=kernels.lockstep_waste(steps, key, bucket),
-               stiff_waste_whole_vmap=kernels.lockstep_waste(steps),
-               stiff_waste_oracle_sorted=kernels.lockstep_waste(steps, steps, bucket),
-               stiff_bucketed_s=run_b, stiff_whole_vmap_s=run_v, stiff_compile_s=comp_b,
-               stiff_bucketed_equals_vmap=float(np.max(np.abs(np.asarray(r_b.yield_x) / np.asarray(r_v.yield_x) - 1))))
+    res.update(
+        stiff_failures=int(np.sum(np.asarray(r_b.status) != 0)),
+        stiff_waste_bucketed=kernels.lockstep_waste(steps, key, bucket),
+        stiff_waste_whole_vmap=kernels.lockstep_waste(steps),
+        stiff_waste_oracle_sorted=kernels.lockstep_waste(steps, steps, bucket),
+        stiff_bucketed_s=run_b,
+        stiff_whole_vmap_s=run_v,
+        stiff_compile_s=comp_b,
+        stiff_bucketed_equals_vmap=float(np.max(np.abs(np.asarray(r_b.yield_x) / np.asarray(r_v.yield_x) - 1))),
+    )
     # LSODA on a subset of the stiff batch: failures and agreement
     pref_inv = pref / 1000.0**2
 
@@ -197,14 +244,28 @@ def main(out: pathlib.Path, n_points: int = 10_000, n_lsoda: int = 100, n_stiff:
     sub_idx = np.arange(0, n_stiff, 8)
     refs = [lsoda_inv(w_st[i], r0[i] * yeq0) for i in sub_idx]
     ok = np.array([s for _, s in refs])
-    res.update(stiff_lsoda_failures=int(np.sum(~ok)),
-               stiff_fail_where_lsoda_ok=int(np.sum((np.asarray(r_b.status)[sub_idx] != 0) & ok)),
-               stiff_max_rel_diff_vs_lsoda=float(np.max(np.abs(np.asarray(r_b.yield_x)[sub_idx]
-                                                               / np.array([y for y, _ in refs]) - 1))))
+    res.update(
+        stiff_lsoda_failures=int(np.sum(~ok)),
+        stiff_fail_where_lsoda_ok=int(np.sum((np.asarray(r_b.status)[sub_idx] != 0) & ok)),
+        stiff_max_rel_diff_vs_lsoda=float(
+            np.max(np.abs(np.asarray(r_b.yield_x)[sub_idx] / np.array([y for y, _ in refs]) - 1))
+        ),
+    )
 
-    _common.write_record(out, "bench_freezein", {"n_points": n_points, "n_lsoda": n_lsoda, "n_stiff": n_stiff,
-                                                 "bucket_size": bucket, "g_star": G, "extras": extras,
-                                                 "repeats": _timing.REPEATS}, res)
+    _common.write_record(
+        out,
+        "bench_freezein",
+        {
+            "n_points": n_points,
+            "n_lsoda": n_lsoda,
+            "n_stiff": n_stiff,
+            "bucket_size": bucket,
+            "g_star": G,
+            "extras": extras,
+            "repeats": _timing.REPEATS,
+        },
+        res,
+    )
 
     def fx(key, fmt, unit=""):  # a value or "skipped" (reduced suite)
         return "skipped" if res.get(key) is None else format(res[key], fmt) + unit

@@ -29,8 +29,12 @@ MASSES = np.array([1e-10, 3e-3, 0.5, 7.0, 90.0, 170.0, 2e3, 5e5, 1e10])  # in, a
 
 def _batch_params(masses, width=1e-20):
     n = len(masses)
-    return fi.FreezeInParams.batch(mass=np.asarray(masses)[:, None], width=np.full((n, 1), width),
-                                   dof=np.full((n, 1), 2.0), eps=np.full((n, 1), 1e-2))
+    return fi.FreezeInParams.batch(
+        mass=np.asarray(masses)[:, None],
+        width=np.full((n, 1), width),
+        dof=np.full((n, 1), 2.0),
+        eps=np.full((n, 1), 1e-2),
+    )
 
 
 def _converged_yield(masses, widths, statistics, n=8192):
@@ -45,13 +49,15 @@ def _converged_yield(masses, widths, statistics, n=8192):
 def test_table_matches_converged_quadrature(statistics):
     p = _batch_params(MASSES)
     ref = _converged_yield(MASSES, 1e-20, statistics)
-    tab = jax.jit(jax.vmap(lambda q: fi.freezein_table(q, SS, fi.FreezeInSettings(
-        statistics=statistics, compute_x_half=False))))(p)
+    tab = jax.jit(
+        jax.vmap(lambda q: fi.freezein_table(q, SS, fi.FreezeInSettings(statistics=statistics, compute_x_half=False)))
+    )(p)
     np.testing.assert_allclose(np.asarray(tab.yield_x), ref, rtol=1e-7, atol=0)
     np.testing.assert_allclose(np.asarray(tab.eta_x), 1e-2 * ref, rtol=1e-7, atol=0)
     assert np.all(np.asarray(tab.status) == 0)
-    quad = jax.vmap(lambda q: fi.freezein_quadrature(q, SS, fi.FreezeInSettings(
-        statistics=statistics, compute_x_half=False)))(p)  # the 384-node default: ~3e-6 off
+    quad = jax.vmap(
+        lambda q: fi.freezein_quadrature(q, SS, fi.FreezeInSettings(statistics=statistics, compute_x_half=False))
+    )(p)  # the 384-node default: ~3e-6 off
     np.testing.assert_allclose(np.asarray(quad.yield_x), ref, rtol=2e-5)
 
 
@@ -90,8 +96,10 @@ def test_table_gradient_batch_and_bad_points():
     out = jax.jit(jax.vmap(lambda q, m: fi.freezein_table(eqx.tree_at(lambda r: r.mass, q, m), SS, s)))(p, bad_mass)
     assert np.asarray(out.status).tolist() == [0, STATUS_BAD_INPUT, STATUS_BAD_INPUT, 0]
     assert np.all(np.isfinite(np.asarray(out.yield_x)))
-    loop = [float(fi.freezein_table(fi.FreezeInParams(mass=m, width=1e-20, dof=2.0, eps=1e-2), SS, s).yield_x)
-            for m in (100.0, 300.0)]
+    loop = [
+        float(fi.freezein_table(fi.FreezeInParams(mass=m, width=1e-20, dof=2.0, eps=1e-2), SS, s).yield_x)
+        for m in (100.0, 300.0)
+    ]
     np.testing.assert_allclose(np.asarray(out.yield_x)[[0, 3]], loop, rtol=1e-14)
 
 
@@ -99,16 +107,33 @@ def test_table_gradient_batch_and_bad_points():
 # inverse decays: collocation vs diffrax
 # ---------------------------------------------------------------------------------------------------------------
 _ID_CASES = fi.FreezeInParams.batch(  # non-thermal, thermalising, stiff (Gamma/H ~ 1e6 at production)
-    mass=[[500.0], [500.0], [500.0]], width=[[1e-20], [1e-14], [1e-12]], dof=2.0, eps=[[1e-2], [1e-2], [-3e-3]],
-    m_x=[5.0, 5.0, 50.0], g_x=2.0, temperature_ratio=[1.0, 1.0, 0.7], y0=[0.0, 0.0, 1e-4])
+    mass=[[500.0], [500.0], [500.0]],
+    width=[[1e-20], [1e-14], [1e-12]],
+    dof=2.0,
+    eps=[[1e-2], [1e-2], [-3e-3]],
+    m_x=[5.0, 5.0, 50.0],
+    g_x=2.0,
+    temperature_ratio=[1.0, 1.0, 0.7],
+    y0=[0.0, 0.0, 1e-4],
+)
 
 
 @pytest.fixture(scope="module")
 def id_results():
-    ref = jax.jit(jax.vmap(lambda q: fi.solve_freezein(q, CONST, fi.FreezeInSettings(
-        inverse_decays=True, rtol=1e-11, atol_rel=1e-11, max_steps=20000))))(_ID_CASES)
-    col = jax.jit(jax.vmap(lambda q: fi.solve_freezein(q, CONST, fi.FreezeInSettings(
-        inverse_decays=True, solver="collocation", n_save=5))))(_ID_CASES)
+    ref = jax.jit(
+        jax.vmap(
+            lambda q: fi.solve_freezein(
+                q, CONST, fi.FreezeInSettings(inverse_decays=True, rtol=1e-11, atol_rel=1e-11, max_steps=20000)
+            )
+        )
+    )(_ID_CASES)
+    col = jax.jit(
+        jax.vmap(
+            lambda q: fi.solve_freezein(
+                q, CONST, fi.FreezeInSettings(inverse_decays=True, solver="collocation", n_save=5)
+            )
+        )
+    )(_ID_CASES)
     return ref, col
 
 
@@ -132,8 +157,9 @@ def test_collocation_gradient_and_bad_point():
     gw, gm = jax.grad(f, argnums=(0, 1))(1e-14, 500.0)
     np.testing.assert_allclose(gw, (f(1e-14 * (1 + 1e-5), 500.0) - f(1e-14 * (1 - 1e-5), 500.0)) / 2e-19, rtol=1e-6)
     np.testing.assert_allclose(gm, (f(1e-14, 500.0 + 5e-3) - f(1e-14, 500.0 - 5e-3)) / 1e-2, rtol=1e-5)
-    bad = jax.jit(jax.vmap(lambda w: fi.solve_freezein(
-        fi.FreezeInParams(mass=500.0, width=w, dof=2.0, m_x=5.0), CONST, s)))(jnp.asarray([1e-14, -1.0, jnp.nan]))
+    bad = jax.jit(
+        jax.vmap(lambda w: fi.solve_freezein(fi.FreezeInParams(mass=500.0, width=w, dof=2.0, m_x=5.0), CONST, s))
+    )(jnp.asarray([1e-14, -1.0, jnp.nan]))
     assert np.asarray(bad.status).tolist()[1:] == [STATUS_BAD_INPUT] * 2 and int(bad.status[0]) == 0
     assert np.all(np.isfinite(np.asarray(bad.yield_x)))
 
@@ -141,14 +167,18 @@ def test_collocation_gradient_and_bad_point():
 # ---------------------------------------------------------------------------------------------------------------
 # washout: collocation vs diffrax
 # ---------------------------------------------------------------------------------------------------------------
-_WO = wo.WashoutParams.batch(m_nlsp=[1e3, 300.0, 5e3, 1e3, 2e3], m_majorana=[1e4, 1e-3, 1e-9, 3e-6, 1.0],
-                             m_dirac=[0.0, 0.0, 0.0, 2e4, 0.0])
+_WO = wo.WashoutParams.batch(
+    m_nlsp=[1e3, 300.0, 5e3, 1e3, 2e3], m_majorana=[1e4, 1e-3, 1e-9, 3e-6, 1.0], m_dirac=[0.0, 0.0, 0.0, 2e4, 0.0]
+)
 
 
 @pytest.mark.parametrize("target", [True, False])
 def test_washout_collocation_matches_diffrax(target):
-    ref = jax.jit(jax.vmap(lambda q: wo.washout_factor(q, SS, equilibrium_target=target, rtol=1e-11, atol=1e-14,
-                                                       max_steps=100000)))(_WO)
+    ref = jax.jit(
+        jax.vmap(
+            lambda q: wo.washout_factor(q, SS, equilibrium_target=target, rtol=1e-11, atol=1e-14, max_steps=100000)
+        )
+    )(_WO)
     col = jax.jit(jax.vmap(lambda q: wo.washout_factor(q, SS, equilibrium_target=target, solver="collocation")))(_WO)
     assert np.all(np.asarray(ref.status) == np.asarray(col.status))
     e_r, e_c = np.asarray(ref.epsilon), np.asarray(col.epsilon)
@@ -162,14 +192,16 @@ def test_washout_collocation_matches_diffrax(target):
 
 
 def test_washout_collocation_gradient_and_bad_point():
-    f = jax.jit(lambda mm: wo.washout_factor(wo.WashoutParams(m_nlsp=1e3, m_majorana=mm), SS,
-                                             solver="collocation").epsilon)
+    f = jax.jit(
+        lambda mm: wo.washout_factor(wo.WashoutParams(m_nlsp=1e3, m_majorana=mm), SS, solver="collocation").epsilon
+    )
     for mm in (1e-6, 3e-5):
         g = jax.grad(f)(mm)
         # the grid follows z_f(m_majorana) but is held fixed under differentiation: the finite difference also
         # sees the grid move (a change of the ~1e-7 discretisation error), hence the looser tolerance
         np.testing.assert_allclose(g, (f(mm * (1 + 1e-5)) - f(mm * (1 - 1e-5))) / (2e-5 * mm), rtol=2e-4)
-    out = jax.jit(jax.vmap(lambda m: wo.washout_factor(wo.WashoutParams(m_nlsp=m, m_majorana=1e-6), SS,
-                                                       solver="collocation")))(jnp.asarray([1e3, -1.0, jnp.nan]))
+    out = jax.jit(
+        jax.vmap(lambda m: wo.washout_factor(wo.WashoutParams(m_nlsp=m, m_majorana=1e-6), SS, solver="collocation"))
+    )(jnp.asarray([1e3, -1.0, jnp.nan]))
     assert (np.asarray(out.status)[1:] & wo.STATUS_BAD_INPUT).all() and int(out.status[0]) == 0
     assert np.all(np.isfinite(np.asarray(out.epsilon)))

@@ -25,8 +25,13 @@ def _params(mass, width, dof=2.0, eps=0.0, **kw):
     mass, width = np.atleast_1d(mass).astype(float), np.atleast_1d(width).astype(float)
     n = mass.size
     kw = {"y0": 0.0, "m_x": 0.0, "g_x": 2.0, "temperature_ratio": 1.0, **kw}
-    return fi.FreezeInParams(mass=mass[:, None], width=width[:, None], dof=np.full((n, 1), dof),
-                             eps=np.full((n, 1), eps), **{k: np.full(n, v) for k, v in kw.items()})
+    return fi.FreezeInParams(
+        mass=mass[:, None],
+        width=width[:, None],
+        dof=np.full((n, 1), dof),
+        eps=np.full((n, 1), eps),
+        **{k: np.full(n, v) for k, v in kw.items()},
+    )
 
 
 # one compile each, shared by the tests
@@ -63,7 +68,10 @@ def test_ode_and_quadrature_match_closed_form(ode_grid):
     q = _quad(GRID)
     np.testing.assert_allclose(np.asarray(q.yield_x), np.asarray(cf), rtol=1e-10)
     # x at which half is produced: median of x^3 K1(x) (constant g_*), from an independent scipy root
-    cum = lambda b: si.quad(lambda x: x**3 * sp.k1(x), 0, b, epsrel=1e-12)[0] / (1.5 * math.pi) - 0.5
+
+    def cum(b):
+        return si.quad(lambda x: x**3 * sp.k1(x), 0, b, epsrel=1e-12)[0] / (1.5 * math.pi) - 0.5
+
     import scipy.optimize as so
 
     x_med = so.brentq(cum, 1.0, 10.0, xtol=1e-12)
@@ -110,7 +118,10 @@ def test_production_rate_vs_scipy_energy_integral():
     rate = jax.jit(fi.production_rate_density, static_argnums=4)
     for stat, sgn in (("mb", 0.0), ("fermion", 1.0), ("boson", -1.0)):
         for temp in (3.0, 30.0, 300.0):
-            f = lambda p: p**2 / math.hypot(p, m) / (math.exp(math.hypot(p, m) / temp) + sgn)
+
+            def f(p, temp=temp, sgn=sgn):
+                return p**2 / math.hypot(p, m) / (math.exp(math.hypot(p, m) / temp) + sgn)
+
             integ = si.quad(f, 0, 60 * temp + m, epsabs=0, epsrel=1e-12, limit=200)[0]
             ref = g * w * m * integ / (2 * math.pi**2)
             got = float(rate(temp, m, w, g, stat))
@@ -125,7 +136,8 @@ def test_quantum_statistics_closed_form(stat):
     y = fi.freezein_quadrature(p, COS, s).yield_x
     ref = fi.freezein_closed_form(300.0, 1e-19, 2.0, G, statistics=stat)
     assert float(ref / fi.freezein_closed_form(300.0, 1e-19, 2.0, G)) == pytest.approx(
-        float(sum((1 if stat == "boson" else (-1) ** (k + 1)) / k**5 for k in range(1, 2000))), rel=1e-12)
+        float(sum((1 if stat == "boson" else (-1) ** (k + 1)) / k**5 for k in range(1, 2000))), rel=1e-12
+    )
     assert float(y / ref) == pytest.approx(1.0, rel=3e-8)  # series truncation 1.4e-8 (bosons), see module doc
 
 
@@ -145,8 +157,12 @@ def test_entropy_factor_sign_vs_independent_scipy():
 
     toy = Toy()
     m, w, g = 300.0, 1e-19, 2.0
-    gs = lambda t: 80.0 + 20.0 * math.tanh(math.log(t / 100.0))
-    lna = lambda u: -u - math.log(gs(math.exp(u))) / 3.0
+
+    def gs(t):
+        return 80.0 + 20.0 * math.tanh(math.log(t / 100.0))
+
+    def lna(u):
+        return -u - math.log(gs(math.exp(u))) / 3.0
 
     def rhs(u, n_a3):  # u = ln T, integrate downwards; N = n a^3 with a normalised by a(T)=1/T
         t = math.exp(u)
@@ -163,6 +179,7 @@ def test_entropy_factor_sign_vs_independent_scipy():
     q = fi.freezein_quadrature(fi.FreezeInParams(m, w, g), toy, fi.FreezeInSettings(n_nodes=400)).yield_x
     assert float(got) == pytest.approx(ref, rel=1e-8)
     assert float(q) == pytest.approx(ref, rel=1e-8)
+
     # the brief's (1 - dln g_s/(3 dln T)) would be off by far more
     class Flipped(Toy):
         def dlng_s_dlnT(self, t):
@@ -229,7 +246,7 @@ def test_stiffness_grid_inverse_decays_vs_lsoda():
     assert waste_b <= 1.7  # measured 1.6 on this 25-point grid; the 1e4-point benchmark reports the batch value
     # batched == looped (same compiled function, one point at a time padded by repetition)
     for i in (0, 12, 24):
-        one = jax.tree_util.tree_map(lambda a: jnp.repeat(a[i : i + 1], 25, axis=0), p)
+        one = jax.tree_util.tree_map(lambda a, i=i: jnp.repeat(a[i : i + 1], 25, axis=0), p)
         assert float(_inv_batch(one).yield_x[0]) == pytest.approx(float(r.yield_x[i]), rel=1e-12)
 
 
@@ -249,11 +266,11 @@ def test_gradients_vs_finite_differences(ode_grid):
     # quadrature (tabulated default cosmology): d/d(width, mass, eps) of (Y, eta)
     f = jax.jit(lambda q: fi.freezein_quadrature(q, None, fi.FreezeInSettings(compute_x_half=False)))
     for field, out in (("width", "yield_x"), ("mass", "yield_x"), ("eps", "eta_x"), ("mass", "eta_x")):
-        g = jax.grad(lambda q: getattr(f(q), out))(p)
+        g = jax.grad(lambda q, out=out: getattr(f(q), out))(p)
         v = getattr(p, field)[0]
         h = 1e-4 * v
-        up = getattr(f(eqx.tree_at(lambda q: getattr(q, field), p, jnp.asarray([v + h]))), out)
-        dn = getattr(f(eqx.tree_at(lambda q: getattr(q, field), p, jnp.asarray([v - h]))), out)
+        up = getattr(f(eqx.tree_at(lambda q, field=field: getattr(q, field), p, jnp.asarray([v + h]))), out)
+        dn = getattr(f(eqx.tree_at(lambda q, field=field: getattr(q, field), p, jnp.asarray([v - h]))), out)
         assert float(getattr(g, field)[0]) == pytest.approx(float((up - dn) / (2 * h)), rel=1e-6), (field, out)
     # ODE path (reverse mode through diffrax) d Y/d width and d Y/d mass
     p1 = jax.tree_util.tree_map(lambda a: a[4], GRID)
@@ -264,8 +281,12 @@ def test_gradients_vs_finite_differences(ode_grid):
 
 
 def test_float32_quadrature():
-    p32 = fi.FreezeInParams(mass=jnp.asarray([300.0], jnp.float32), width=jnp.asarray([1e-18], jnp.float32),
-                            dof=jnp.asarray([2.0], jnp.float32), eps=jnp.asarray([0.01], jnp.float32))
+    p32 = fi.FreezeInParams(
+        mass=jnp.asarray([300.0], jnp.float32),
+        width=jnp.asarray([1e-18], jnp.float32),
+        dof=jnp.asarray([2.0], jnp.float32),
+        eps=jnp.asarray([0.01], jnp.float32),
+    )
     r = fi.freezein_quadrature(p32, COS)
     assert r.yield_x.dtype == jnp.float32
     ref = fi.freezein_closed_form(300.0, 1e-18, 2.0, G)
@@ -275,7 +296,7 @@ def test_float32_quadrature():
 def test_batched_equals_looped_quadrature():
     q = _quad(GRID)
     for i in (0, 4, 8):
-        one = fi.freezein_quadrature(jax.tree_util.tree_map(lambda a: a[i], GRID), COS)
+        one = fi.freezein_quadrature(jax.tree_util.tree_map(lambda a, i=i: a[i], GRID), COS)
         assert float(one.yield_x) == pytest.approx(float(q.yield_x[i]), rel=1e-13)
         assert float(one.x_half) == pytest.approx(float(q.x_half[i]), rel=1e-10)
 
@@ -313,8 +334,16 @@ def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
         p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01], y0=1e-15)
         s = fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
     else:  # inverse decays (Kvaerno5), two species: moving endpoints t0, t1 and the m_x, g_x, T'/T dependence
-        p = fi.FreezeInParams(mass=[1000.0, 1500.0], width=[1e-14, 3e-15], dof=[2.0, 4.0], eps=[0.01, -0.02],
-                              y0=1e-6, m_x=1.0, g_x=2.0, temperature_ratio=0.9)
+        p = fi.FreezeInParams(
+            mass=[1000.0, 1500.0],
+            width=[1e-14, 3e-15],
+            dof=[2.0, 4.0],
+            eps=[0.01, -0.02],
+            y0=1e-6,
+            m_x=1.0,
+            g_x=2.0,
+            temperature_ratio=0.9,
+        )
         s = fi.FreezeInSettings(inverse_decays=True, rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
     res, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
     ref = fi.solve_freezein(p, COS, s)
@@ -332,8 +361,12 @@ def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
         for k in ("width", "mass"):
             v = np.asarray(getattr(p, k), float)
             h = 1e-5 * v[0]
-            up = getattr(fwd_y(eqx.tree_at(lambda q: getattr(q, k), p, jnp.asarray(v + np.eye(v.size)[0] * h))), out)
-            dn = getattr(fwd_y(eqx.tree_at(lambda q: getattr(q, k), p, jnp.asarray(v - np.eye(v.size)[0] * h))), out)
+            up = getattr(
+                fwd_y(eqx.tree_at(lambda q, k=k: getattr(q, k), p, jnp.asarray(v + np.eye(v.size)[0] * h))), out
+            )
+            dn = getattr(
+                fwd_y(eqx.tree_at(lambda q, k=k: getattr(q, k), p, jnp.asarray(v - np.eye(v.size)[0] * h))), out
+            )
             fd = float((up - dn) / (2 * h))
             assert float(np.atleast_1d(getattr(gs, k))[0]) == pytest.approx(fd, rel=1e-5), (out, k)
 
@@ -353,9 +386,12 @@ def test_sensitivity_custom_jvp_and_wrt():
     t = eqx.tree_at(lambda q: q.width, jax.tree_util.tree_map(jnp.zeros_like, p), jnp.asarray([1e-18]))
     _, tan = jax.jit(lambda q, t: jax.jvp(lambda q: _fi.solve_freezein_fwd(q, COS, s), (q,), (t,)))(p, t)
     assert float(tan.yield_x) == pytest.approx(y, rel=1e-8)
-    np.testing.assert_allclose(np.asarray(tan.y), np.asarray(prim.y), rtol=1e-7,
-                               atol=1e-12 * y)  # trajectory tangent: d Y(x)/d ln Gamma = Y(x)
-    jm = jax.jit(jax.jacfwd(lambda m: _fi.solve_freezein_fwd(eqx.tree_at(lambda q: q.mass, p, m), COS, s).eta_x))(p.mass)
+    np.testing.assert_allclose(
+        np.asarray(tan.y), np.asarray(prim.y), rtol=1e-7, atol=1e-12 * y
+    )  # trajectory tangent: d Y(x)/d ln Gamma = Y(x)
+    jm = jax.jit(jax.jacfwd(lambda m: _fi.solve_freezein_fwd(eqx.tree_at(lambda q: q.mass, p, m), COS, s).eta_x))(
+        p.mass
+    )
     assert float(jm[0]) == pytest.approx(float(g.eta_x.mass[0]), rel=1e-12)
     # restricted sensitivities: same numbers for the chosen fields, None elsewhere
     _, gw = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s, wrt=("width",)))(p)
@@ -369,8 +405,7 @@ def test_batch_helper_broadcasts_defaults_batched_equals_looped():
     """FreezeInParams.batch/broadcast: per-species fields (N, n_A), scalar fields (N,) from scalars/lists; the
     defaults (y0, m_x, g_x, temperature_ratio) get the batch axis; mismatches name the fields; a batch passed to the
     one-point function gets a clear error; batched == looped."""
-    p = fi.FreezeInParams.batch(mass=[[300.0], [500.0], [1000.0]], width=[[1e-20], [3e-20], [1e-19]], dof=2.0,
-                                eps=1e-3)
+    p = fi.FreezeInParams.batch(mass=[[300.0], [500.0], [1000.0]], width=[[1e-20], [3e-20], [1e-19]], dof=2.0, eps=1e-3)
     assert p.mass.shape == (3, 1) and p.eps.shape == (3, 1) and p.y0.shape == (3,) and p.g_x.shape == (3,)
     with pytest.raises(ValueError, match=r"mass \(2,\), width \(3,\)"):
         fi.FreezeInParams.batch(mass=[[300.0], [500.0]], width=[[1e-20]] * 3, dof=2.0)
@@ -378,7 +413,7 @@ def test_batch_helper_broadcasts_defaults_batched_equals_looped():
         fi.freezein_quadrature(p, COS)
     got = jax.jit(jax.vmap(lambda q: fi.freezein_quadrature(q, COS)))(p)
     for i in range(3):
-        one = fi.freezein_quadrature(jax.tree_util.tree_map(lambda a: a[i], p), COS)
+        one = fi.freezein_quadrature(jax.tree_util.tree_map(lambda a, i=i: a[i], p), COS)
         np.testing.assert_allclose(got.yield_x[i], one.yield_x, rtol=1e-13)
         np.testing.assert_allclose(got.eta_x[i], one.eta_x, rtol=1e-13)
     assert np.all(np.asarray(got.status) == 0)

@@ -145,9 +145,14 @@ def test_decoupling_status_codes_and_bad_input():
     assert int(weak.status) == w.STATUS_NO_EQUILIBRIUM and float(weak.z_b) == pytest.approx(0.1)
     strong = jax.jit(lambda p: w.decoupling(p, COSMO100, z_max=20.0))(w.WashoutParams(1e3, 1e4))
     assert int(strong.status) == w.STATUS_NO_DECOUPLING and float(strong.z_b) == pytest.approx(20.0)
-    batch = w.WashoutParams(m_nlsp=jnp.array([1e3, -5.0, jnp.nan]), m_majorana=jnp.array([1e4, 1e4, 1e4]),
-                            m_dirac=jnp.zeros(3), alpha_em=jnp.full(3, c.ALPHA_EM_MZ),
-                            sin2_theta_w=jnp.full(3, c.SIN2_THETA_W), g_nlsp=jnp.ones(3))
+    batch = w.WashoutParams(
+        m_nlsp=jnp.array([1e3, -5.0, jnp.nan]),
+        m_majorana=jnp.array([1e4, 1e4, 1e4]),
+        m_dirac=jnp.zeros(3),
+        alpha_em=jnp.full(3, c.ALPHA_EM_MZ),
+        sin2_theta_w=jnp.full(3, c.SIN2_THETA_W),
+        g_nlsp=jnp.ones(3),
+    )
     out = jax.vmap(_decouple)(batch)
     assert np.all(np.isfinite(np.asarray(out.z_b))) and np.all(np.isfinite(np.asarray(out.t_b)))
     assert list(np.asarray(out.status)) == [0, w.STATUS_BAD_INPUT, w.STATUS_BAD_INPUT]
@@ -170,21 +175,35 @@ def test_decoupling_gradients_vs_finite_differences():
     h = 1e-5
     fd = [(float(f(x0.at[i].add(h))) - float(f(x0.at[i].add(-h)))) / (2 * h) for i in range(3)]
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
-    assert int(jax.jit(lambda x: w.decoupling(w.WashoutParams(jnp.exp(x[0]), jnp.exp(x[1]), jnp.exp(x[2])),
-                                              COSMO100).status)(x0)) == 0
+    assert (
+        int(
+            jax.jit(
+                lambda x: w.decoupling(w.WashoutParams(jnp.exp(x[0]), jnp.exp(x[1]), jnp.exp(x[2])), COSMO100).status
+            )(x0)
+        )
+        == 0
+    )
     # more Majorana mass, later decoupling; heavier Dirac mass, earlier (sigma v ~ M_M^2 m^4/M_D^8)
     assert g[1] > 0 and g[2] < 0
     # with the default tabulated g_* (Saikawa-Shirai) too
     gd = jax.grad(lambda m: _decouple_default(w.WashoutParams(1e3, m)).z_b)(10.0)
-    fdd = (float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 + h))).z_b)
-           - float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 - h))).z_b)) / (20.0 * h)
+    fdd = (
+        float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 + h))).z_b)
+        - float(_decouple_default(w.WashoutParams(1e3, 10.0 * (1 - h))).z_b)
+    ) / (20.0 * h)
     assert float(gd) == pytest.approx(fdd, rel=1e-5)
 
 
 def test_decoupling_float32():
     p64 = w.WashoutParams(1e3, 1e-1)
-    p32 = w.WashoutParams(jnp.float32(1e3), jnp.float32(1e-1), jnp.float32(0.0), jnp.float32(c.ALPHA_EM_MZ),
-                          jnp.float32(c.SIN2_THETA_W), jnp.float32(1.0))
+    p32 = w.WashoutParams(
+        jnp.float32(1e3),
+        jnp.float32(1e-1),
+        jnp.float32(0.0),
+        jnp.float32(c.ALPHA_EM_MZ),
+        jnp.float32(c.SIN2_THETA_W),
+        jnp.float32(1.0),
+    )
     d32 = w.decoupling(p32, COSMO100)
     assert d32.z_b.dtype == jnp.float32
     assert float(d32.z_b) == pytest.approx(float(_decouple(p64).z_b), rel=1e-5)
@@ -196,16 +215,16 @@ def test_eq6_surviving_ratio_and_D2():
     for z in (5.0, 23.0, 60.0):
         exact = 6 * z**2 * scipy.special.kv(2, z) / math.pi**2
         assert float(w.surviving_ratio(z)) == pytest.approx(exact, rel=1e-10)
-        assert float(w.surviving_ratio_eq6(z)) == pytest.approx(exact / (1 + 15 / (8 * z) + 105 / (128 * z * z)),
-                                                                rel=2e-3)
+        assert float(w.surviving_ratio_eq6(z)) == pytest.approx(
+            exact / (1 + 15 / (8 * z) + 105 / (128 * z * z)), rel=2e-3
+        )
     # D2: "~1e-10 for z ~ 23" is e^{-23} = 1.03e-10; eq. (6) itself gives 8.6e-9
     assert float(w.surviving_ratio_eq6(23.0)) == pytest.approx(8.62e-9, rel=1e-3)
     assert math.exp(-23.0) == pytest.approx(1.0e-10, rel=0.03)
     # instant epsilon = k(z_b)/k(0); quantum (boson) statistics -> k_B(0) = 2
     assert float(w.instant_washout_factor(1e-6)) == pytest.approx(1.0, abs=1e-9)
     assert float(w.instant_washout_factor(1e-6, "boson")) == pytest.approx(1.0, abs=1e-4)
-    assert float(w.instant_washout_factor(30.0, "boson")) == pytest.approx(
-        float(w.surviving_ratio(30.0)) / 2, rel=1e-3)
+    assert float(w.instant_washout_factor(30.0, "boson")) == pytest.approx(float(w.surviving_ratio(30.0)) / 2, rel=1e-3)
     assert float(w.hierarchy_suppression(20.0, 1e3, 1e4)) == pytest.approx(math.exp(-2.0), rel=1e-14)
 
 
@@ -224,8 +243,9 @@ def _scipy_epsilon(m, mm, z0=0.05, z1=300.0):
     def k(z):
         return z**2 * scipy.special.kv(2, z) / 2  # k_MB(z)/k_MB(0)
 
-    sol = scipy.integrate.solve_ivp(lambda z, A: -r(z) * (A - k(z)), (z0, z1), [k(z0)], method="Radau",
-                                    rtol=1e-10, atol=1e-22)
+    sol = scipy.integrate.solve_ivp(
+        lambda z, A: -r(z) * (A - k(z)), (z0, z1), [k(z0)], method="Radau", rtol=1e-10, atol=1e-22
+    )
     return sol.y[0, -1]
 
 
@@ -281,6 +301,6 @@ def test_batch_helper_broadcasts_defaults_batched_equals_looped():
         w.washout_factor_batch(w.WashoutParams(m_nlsp=jnp.ones(3) * 1e3, m_majorana=jnp.ones(2)))
     got = jax.vmap(_decouple)(p)
     for i in range(3):
-        one = _decouple(jax.tree_util.tree_map(lambda a: a[i], p))
+        one = _decouple(jax.tree_util.tree_map(lambda a, i=i: a[i], p))
         np.testing.assert_allclose(got.z_b[i], one.z_b, rtol=1e-12)
         assert int(got.status[i]) == int(one.status)
