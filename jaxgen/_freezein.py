@@ -87,6 +87,7 @@ from typing import Any
 import diffrax
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 
@@ -125,16 +126,25 @@ STATUS_OK = kernels.STATUS_OK
 STATUS_BAD_INPUT = 10
 #: The vocabulary of FreezeInResult.status: the kernel ODE enumeration (kernels.OdeStatus, same values and names)
 #: plus BAD_INPUT (10). Decode with :func:`status_names` (snake_case) or ``FreezeInStatus.messages(code)``.
-FreezeInStatus = kernels.enum_vocabulary("FreezeInStatus", {
-    **{m.name: (int(m), kernels.OdeStatus.message_of(m)) for m in kernels.OdeStatus._ordered_},
-    "BAD_INPUT": (STATUS_BAD_INPUT, "out-of-domain input (non-finite, mass/dof/g_x/temperature_ratio <= 0, "
-                                    "width/y0/m_x < 0 or |eps| > 1); outputs 0"),
-}, module=__name__)
+FreezeInStatus = kernels.enum_vocabulary(
+    "FreezeInStatus",
+    {
+        **{m.name: (int(m), kernels.OdeStatus.message_of(m)) for m in kernels.OdeStatus._ordered_},
+        "BAD_INPUT": (
+            STATUS_BAD_INPUT,
+            "out-of-domain input (non-finite, mass/dof/g_x/temperature_ratio <= 0, "
+            "width/y0/m_x < 0 or |eps| > 1); outputs 0",
+        ),
+    },
+    module=__name__,
+)
 
 
 def status_names(code) -> list[str]:
     """snake_case names of one FreezeInResult.status code (``[]`` for ok), e.g. ``["max_steps"]``."""
     return kernels.decode(FreezeInStatus, code)
+
+
 STATISTICS = ("mb", "fermion", "boson")
 N_QUANTUM_TERMS = 64
 _SQRT_4PI3_45 = math.sqrt(4.0 * math.pi**3 / 45.0)  # = 1.6602, the "1.66" of H = 1.66 sqrt(g) T^2/M_Pl
@@ -161,11 +171,13 @@ def _check_real(v: Any, name: str | None) -> None:
     else:
         try:
             dt = np.asarray(v).dtype
-        except Exception as exc:  # noqa: BLE001 - ragged lists etc.
+        except Exception as exc:
             raise TypeError(f"FreezeInParams.{name} must be a real number or array, got {v!r} ({exc})") from None
-    if dt == bool or not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
-        raise TypeError(f"FreezeInParams.{name} must be a real number or array (GeV for masses and widths), got "
-                        f"{type(v).__name__} {v!r}")
+    if dt == np.dtype(bool) or not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
+        raise TypeError(
+            f"FreezeInParams.{name} must be a real number or array (GeV for masses and widths), got "
+            f"{type(v).__name__} {v!r}"
+        )
 
 
 def _as_1d(v: Any, name: str | None = None) -> jax.Array:
@@ -197,12 +209,13 @@ def _check_single_point(params, fn: str) -> None:
     function sees one point). A batch passed directly gets a ValueError that says what to do."""
     if not isinstance(params, FreezeInParams):
         raise TypeError(f"{fn} takes a FreezeInParams, got {type(params).__name__}")
-    bad = {f: tuple(np.shape(getattr(params, f))) for f, ev in _FI_EVENT.items()
-           if np.ndim(getattr(params, f)) != ev}
+    bad = {f: tuple(np.shape(getattr(params, f))) for f, ev in _FI_EVENT.items() if np.ndim(getattr(params, f)) != ev}
     if bad:
-        raise ValueError(f"{fn} takes ONE point (per-species fields (n_A,), scalar fields 0-d); got {bad}. For a "
-                         f"batch use jax.vmap({fn})(params.broadcast()) (FreezeInParams.broadcast/batch give every "
-                         "field the batch axis) or solve_freezein_batch")
+        raise ValueError(
+            f"{fn} takes ONE point (per-species fields (n_A,), scalar fields 0-d); got {bad}. For a "
+            f"batch use jax.vmap({fn})(params.broadcast()) (FreezeInParams.broadcast/batch give every "
+            "field the batch axis) or solve_freezein_batch"
+        )
 
 
 class FreezeInParams(eqx.Module):
@@ -238,7 +251,7 @@ class FreezeInParams(eqx.Module):
     def __check_init__(self):
         shapes = {k: jnp.shape(getattr(self, k)) for k in ("mass", "width", "dof")}
         n = shapes["mass"][-1:]
-        for k, s in shapes.items():
+        for s in shapes.values():
             if s[-1:] != n:
                 raise ValueError(f"FreezeInParams: mass, width and dof need the same number of species; got {shapes}")
         if jnp.shape(self.eps)[-1:] not in (n, (1,)):
@@ -263,13 +276,13 @@ class FreezeInParams(eqx.Module):
     def n_species(self) -> int:
         return int(jnp.shape(self.mass)[-1])
 
-    def broadcast(self) -> "FreezeInParams":
+    def broadcast(self) -> FreezeInParams:
         """Every field with the common batch shape: per-species fields (*batch, n_A), scalar fields (*batch,)
         (ValueError naming the fields whose shapes disagree)."""
         return _broadcast_params(self, "FreezeInParams", _FI_EVENT)[0]
 
     @classmethod
-    def batch(cls, **fields) -> "FreezeInParams":
+    def batch(cls, **fields) -> FreezeInParams:
         """A batch from scalars, lists or arrays: ``FreezeInParams.batch(mass=[[300.0], [500.0]], width=1e-20,
         dof=2.0, eps=1e-3)`` (two points of one species). Per-species fields are (N, n_A) (1-D: the species axis,
         shared), scalar fields (N,) or scalars; everything is broadcast (:meth:`broadcast`)."""
@@ -393,8 +406,14 @@ def freezein_closed_form(mass, width, dof, g_s=106.75, g_rho=None, statistics: s
     """
     _check_statistics(statistics)
     g_rho = g_s if g_rho is None else g_rho
-    return (135.0 * jnp.asarray(dof) * jnp.asarray(width) * c.M_PLANCK * _stat_sum(statistics)
-            / (8.0 * math.pi**3 * _SQRT_4PI3_45 * g_s * jnp.sqrt(g_rho) * jnp.asarray(mass) ** 2))
+    return (
+        135.0
+        * jnp.asarray(dof)
+        * jnp.asarray(width)
+        * c.M_PLANCK
+        * _stat_sum(statistics)
+        / (8.0 * math.pi**3 * _SQRT_4PI3_45 * g_s * jnp.sqrt(g_rho) * jnp.asarray(mass) ** 2)
+    )
 
 
 def _series_weights(statistics: str) -> np.ndarray:
@@ -497,8 +516,9 @@ def _bary_cumulative(tq, nodes, bary, cvals, t_min, t_max, total):
     return jnp.where(tq <= t_min, 0.0, jnp.where(tq >= t_max, total, val))
 
 
-def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
-                        ) -> FreezeInResult:
+def freezein_quadrature(
+    params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
+) -> FreezeInResult:
     r"""Freeze-in yield without inverse decays, as an exact Gauss-Legendre quadrature (the fast path).
 
     Y_X = y0 + sum_A \int dt_A (45 g_A Gamma_A M_Pl/(4 pi^4 m_A^2)) x_A^4 K1(x_A) G(T), t_A = ln x_A in
@@ -524,8 +544,9 @@ def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: Freeze
     if n_nodes is None:
         smooth = getattr(cosmo, "table", None) == "constant" and not getattr(cosmo, "extra", ())
         n_nodes = 48 if smooth else 384
-    t, w, shape, cum, bary = (jnp.asarray(a, dtype=dtype) for a in
-                        _quad_tables(n_nodes, settings.t_min, settings.t_max, settings.statistics))
+    t, w, shape, cum, bary = (
+        jnp.asarray(a, dtype=dtype) for a in _quad_tables(n_nodes, settings.t_min, settings.t_max, settings.statistics)
+    )
     m = params.mass[..., :, None]  # (n_A, 1)
     temps = m * jnp.exp(-t)  # (n_A, n)
     pref = _PREF * c.M_PLANCK * params.dof * params.width / params.mass**2  # (n_A,)
@@ -540,8 +561,11 @@ def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: Freeze
         half = 0.5 * jnp.sum(y_a)
 
         def produced(lnT):  # yield produced above temperature T
-            return jnp.sum(jax.vmap(_bary_cumulative, in_axes=(0, None, None, 0, None, None, 0))(
-                lnm - lnT, t, bary, cvals, settings.t_min, settings.t_max, y_a))
+            return jnp.sum(
+                jax.vmap(_bary_cumulative, in_axes=(0, None, None, 0, None, None, 0))(
+                    lnm - lnT, t, bary, cvals, settings.t_min, settings.t_max, y_a
+                )
+            )
 
         lo = jnp.min(lnm) - settings.t_max  # ln T where everything is produced
         hi = jnp.max(lnm) - settings.t_min
@@ -559,12 +583,12 @@ def freezein_quadrature(params: FreezeInParams, cosmology=None, settings: Freeze
     status = jnp.where(_bad_input(params), STATUS_BAD_INPUT, status)
     ok = status == kernels.STATUS_OK  # failed points: outputs 0, never NaN (values of valid points untouched)
     y, eta, x_half = (jnp.where(ok, v, jnp.zeros_like(v)) for v in (y, eta, x_half))
-    return FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status.astype(jnp.int32),
-                          num_steps=jnp.zeros((), jnp.int32))
+    return FreezeInResult(
+        yield_x=y, eta_x=eta, x_half=x_half, status=status.astype(jnp.int32), num_steps=jnp.zeros((), jnp.int32)
+    )
 
 
-def freezein_table(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
-                   ) -> FreezeInResult:
+def freezein_table(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None) -> FreezeInResult:
     r"""Freeze-in yield without inverse decays from the precomputed convolution in ln m (a drop-in for
     :func:`freezein_quadrature`: same arguments, same result fields).
 
@@ -593,8 +617,9 @@ def freezein_table(params: FreezeInParams, cosmology=None, settings: FreezeInSet
     dtype = jnp.result_type(params.mass, params.width)
     bad = _bad_input(params)
     mass = jnp.where(bad | (params.mass <= 0) | ~jnp.isfinite(params.mass), 1.0, params.mass)
-    integral = freezein_integral(mass, cosmo, settings.statistics, settings.t_min, settings.t_max,
-                                 settings.n_nodes).astype(dtype)
+    integral = freezein_integral(
+        mass, cosmo, settings.statistics, settings.t_min, settings.t_max, settings.n_nodes
+    ).astype(dtype)
     y_a = _PREF * c.M_PLANCK * params.dof * params.width / mass**2 * integral
     y = params.y0 + jnp.sum(y_a)
     eta = jnp.sum(params.eps_full() * y_a)
@@ -605,8 +630,9 @@ def freezein_table(params: FreezeInParams, cosmology=None, settings: FreezeInSet
     status = jnp.where(bad, STATUS_BAD_INPUT, status)
     ok = status == kernels.STATUS_OK
     y, eta, x_half = (jnp.where(ok, v, jnp.zeros_like(v)) for v in (y, eta, x_half))
-    return FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status.astype(jnp.int32),
-                          num_steps=jnp.zeros((), jnp.int32))
+    return FreezeInResult(
+        yield_x=y, eta_x=eta, x_half=x_half, status=status.astype(jnp.int32), num_steps=jnp.zeros((), jnp.int32)
+    )
 
 
 def _bad_input(params: FreezeInParams) -> jax.Array:
@@ -663,8 +689,15 @@ def stiffness_key(params: FreezeInParams, cosmology=None, settings: FreezeInSett
     r = jnp.log10(params.y0 / yeq + 1e-300)
     rp, rm = jnp.maximum(r, 0.0), jnp.maximum(-r, 0.0)
     a = _KEY_COEFFS
-    key = (a[0] + a[1] * big_l + a[2] * rp + a[3] * rm + a[4] * big_l * rp + a[5] * big_l**2
-           + a[6] * jnp.minimum(jnp.abs(r), 1.0))
+    key = (
+        a[0]
+        + a[1] * big_l
+        + a[2] * rp
+        + a[3] * rm
+        + a[4] * big_l * rp
+        + a[5] * big_l**2
+        + a[6] * jnp.minimum(jnp.abs(r), 1.0)
+    )
     return jax.lax.stop_gradient(key)
 
 
@@ -689,8 +722,9 @@ def _boltzmann_rhs(t, state, params, cosmo, settings, ys, es):
     # relaxation rate lambda = R / Y_eq, combined exponent to avoid 0 * inf
     tp = params.temperature_ratio * temp
     z = jnp.maximum(params.m_x / tp, 1e-30)
-    yeq_pref = (params.g_x * params.temperature_ratio**3 * z**2 * kernels.k2e(z)
-                * 45.0 / (4 * math.pi**4 * cosmo.g_s(temp)))
+    yeq_pref = (
+        params.g_x * params.temperature_ratio**3 * z**2 * kernels.k2e(z) * 45.0 / (4 * math.pi**4 * cosmo.g_s(temp))
+    )
     lam_a = pref * g * _shape_scaled(xa, settings.statistics) * jnp.exp(jnp.minimum(z - xa, 600.0)) / yeq_pref
     lam = jnp.sum(lam_a)  # sum_A R_A / Y_eq
     lam_e = jnp.sum(eps * lam_a)  # sum_A eps_A R_A / Y_eq
@@ -736,7 +770,7 @@ def _colloc_lu(h, lam, a):
     nested lists of arrays (...,P): unit-lower multipliers and the upper factor."""
     q = a.shape[0]
     m = [[(1.0 if i == j else 0.0) + h * a[i, j] * lam[..., j] for j in range(q)] for i in range(q)]
-    low = [[None] * q for _ in range(q)]
+    low: list[list[Any]] = [[None] * q for _ in range(q)]  # arrays (..., P) below the diagonal
     for k in range(q):
         for i in range(k + 1, q):
             f = m[i][k] / m[k][k]
@@ -754,7 +788,7 @@ def _colloc_solve(lu, rhs):
     for i in range(q):
         for k in range(i):
             y[i] = y[i] - low[i][k] * y[k]
-    x = [None] * q
+    x: list[Any] = [None] * q  # arrays (..., P), filled from the last row up
     for i in reversed(range(q)):
         s = y[i]
         for j in range(i + 1, q):
@@ -789,6 +823,8 @@ def _colloc_linear(h, lam, src, u0, kappa=None, src_v=None, v0=None):
     alpha, beta = x1[-1], x2[-1]
     two = src_v is not None
     if two:
+        if kappa is None:
+            raise ValueError("_colloc_linear: the second equation (src_v) needs its coupling kappa")
         x1s, x2s = jnp.stack(x1, -1), jnp.stack(x2, -1)
         w1 = _colloc_solve(lu, hA(src_v))
         w2 = _colloc_solve(lu, hA(kappa * x1s))
@@ -812,8 +848,12 @@ def _colloc_linear(h, lam, src, u0, kappa=None, src_v=None, v0=None):
     u_stage = u_start[..., None] * jnp.stack(x1, -1) + jnp.stack(x2, -1)
     if not two:
         return u_after[..., -1], None, u_start, None, u_stage, None
-    v_stage = (v_start[..., None] * jnp.stack(x1, -1) + jnp.stack(w1, -1) - u_start[..., None] * jnp.stack(w2, -1)
-               - jnp.stack(w3, -1))
+    v_stage = (
+        v_start[..., None] * jnp.stack(x1, -1)
+        + jnp.stack(w1, -1)
+        - u_start[..., None] * jnp.stack(w2, -1)
+        - jnp.stack(w3, -1)
+    )
     return u_after[..., -1], v_after[..., -1], u_start, v_start, u_stage, v_stage
 
 
@@ -849,8 +889,9 @@ def _linear_rates(t, params, cosmo, settings):
         return r, re, zero, zero
     tp = params.temperature_ratio * temp
     z = jnp.maximum(params.m_x / tp, 1e-30)
-    yeq_pref = (params.g_x * params.temperature_ratio**3 * z**2 * kernels.k2e(z)
-                * 45.0 / (4 * math.pi**4 * cosmo.g_s(temp)))
+    yeq_pref = (
+        params.g_x * params.temperature_ratio**3 * z**2 * kernels.k2e(z) * 45.0 / (4 * math.pi**4 * cosmo.g_s(temp))
+    )
     lam_a = pref * g * shp * jnp.exp(jnp.minimum(z[..., None] - xa, 600.0)) / yeq_pref[..., None]
     return r, re, jnp.sum(lam_a, -1), jnp.sum(eps * lam_a, -1)
 
@@ -895,7 +936,9 @@ def _solve_collocation(params, cosmo, settings):
     tn = edges[:-1, None] + h[:, None] * cn  # (P, q)
     r, re, lam, lam_e = _linear_rates(tn, params, cosmo, settings)
     u_end, v_end, u_start, v_start, u_stage, v_stage = _colloc_linear(
-        h, lam, r / ys, params.y0 / ys, kappa=lam_e * ys / es, src_v=re / es, v0=0.0)
+        h, lam, r / ys, params.y0 / ys, kappa=lam_e * ys / es, src_v=re / es, v0=0.0
+    )
+    assert v_end is not None  # src_v given: the second equation is solved
     y = u_end * ys
     eta = v_end * es
     status = jnp.where(jnp.isfinite(y) & jnp.isfinite(eta), kernels.STATUS_OK, kernels.STATUS_NONFINITE)
@@ -923,12 +966,19 @@ def _solve_collocation(params, cosmo, settings):
         traj_eta = _colloc_dense(ts_save, edges, v_start, v_stage) * es
         traj_y, traj_eta = (jnp.where(ok, jnp.nan_to_num(a), 0.0) for a in (traj_y, traj_eta))
     y, eta = (jnp.where(ok, v, 0.0) for v in (y, eta))
-    return FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status,
-                          num_steps=jnp.asarray(n_panels, jnp.int32), x=traj_x, y=traj_y, eta=traj_eta)
+    return FreezeInResult(
+        yield_x=y,
+        eta_x=eta,
+        x_half=x_half,
+        status=status,
+        num_steps=jnp.asarray(n_panels, jnp.int32),
+        x=traj_x,
+        y=traj_y,
+        eta=traj_eta,
+    )
 
 
-def solve_freezein(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
-                   ) -> FreezeInResult:
+def solve_freezein(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None) -> FreezeInResult:
     """Freeze-in Boltzmann ODE integrated with diffrax (Hall et al. eqs. (1.1), (1.4), (4.1); module doc).
 
     State (u, v) = (Y_X/Y_s, eta_X/eta_s) in t = ln(m_0/T) from t_min + ln(m_0/max m) to t_max + ln(m_0/min m),
@@ -954,17 +1004,27 @@ def solve_freezein(params: FreezeInParams, cosmology=None, settings: FreezeInSet
 
     name = settings.solver if settings.solver != "auto" else ("kvaerno5" if settings.inverse_decays else "tsit5")
     solver = kernels.make_solver(name)
-    controller = kernels.make_controller(settings.rtol, settings.atol_rel, 1.0, pcoeff=0.3, icoeff=0.4,
-                                         dtmax=1.0)
+    controller = kernels.make_controller(settings.rtol, settings.atol_rel, 1.0, pcoeff=0.3, icoeff=0.4, dtmax=1.0)
     adjoint = diffrax.ForwardMode() if settings.adjoint == "forward" else diffrax.RecursiveCheckpointAdjoint()
     ts_save = None
     if settings.n_save > 0:
         ts_save = jnp.linspace(t0, t1, settings.n_save).astype(dtype)
     saveat = diffrax.SaveAt(t1=True, ts=ts_save, dense=settings.compute_x_half)
     y_init = (params.y0 / ys, jnp.zeros((), dtype))
-    sol = diffrax.diffeqsolve(diffrax.ODETerm(rhs), solver, t0, t1, 1e-3, y_init, saveat=saveat,
-                              stepsize_controller=controller, max_steps=settings.max_steps, throw=False,
-                              adjoint=adjoint)
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(rhs),
+        solver,
+        t0,
+        t1,
+        1e-3,
+        y_init,
+        saveat=saveat,
+        stepsize_controller=controller,
+        max_steps=settings.max_steps,
+        throw=False,
+        adjoint=adjoint,
+    )
+    assert sol.ys is not None  # SaveAt(t1=True)
     u_end, v_end = (a[-1] for a in sol.ys)
     y = u_end * ys
     eta = v_end * es
@@ -986,18 +1046,27 @@ def solve_freezein(params: FreezeInParams, cosmology=None, settings: FreezeInSet
         x_half = jnp.where(status == 0, x_half, 0.0)
     traj_x = traj_y = traj_eta = None
     if settings.n_save > 0:
+        assert ts_save is not None  # set above when n_save > 0
         traj_x = jnp.exp(ts_save)
         traj_y = sol.ys[0][: settings.n_save] * ys
         traj_eta = sol.ys[1][: settings.n_save] * es
     y = jnp.where(status == 0, y, jnp.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))
     eta = jnp.where(status == 0, eta, jnp.nan_to_num(eta, nan=0.0, posinf=0.0, neginf=0.0))
-    return FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status,
-                          num_steps=jnp.asarray(sol.stats["num_steps"], jnp.int32), x=traj_x, y=traj_y,
-                          eta=traj_eta)
+    return FreezeInResult(
+        yield_x=y,
+        eta_x=eta,
+        x_half=x_half,
+        status=status,
+        num_steps=jnp.asarray(sol.stats["num_steps"], jnp.int32),
+        x=traj_x,
+        y=traj_y,
+        eta=traj_eta,
+    )
 
 
-def solve_freezein_batch(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None,
-                         bucket_size: int = 16) -> FreezeInResult:
+def solve_freezein_batch(
+    params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None, bucket_size: int = 16
+) -> FreezeInResult:
     """:func:`solve_freezein` over a batch (leading axis of every params field), sorted into stiffness buckets.
 
     Points are ordered by :func:`stiffness_key` and solved ``bucket_size`` lanes at a time (``lax.map`` of a
@@ -1010,8 +1079,10 @@ def solve_freezein_batch(params: FreezeInParams, cosmology=None, settings: Freez
     cosmo = _default_cosmology(cosmology)
     params, batch = _broadcast_params(params, "FreezeInParams", _FI_EVENT)
     if len(batch) != 1:
-        raise ValueError(f"solve_freezein_batch needs one leading batch axis (scalar fields (N,), per-species "
-                         f"fields (N, n_A)); got batch shape {batch}. Use FreezeInParams.batch(...) and reshape")
+        raise ValueError(
+            f"solve_freezein_batch needs one leading batch axis (scalar fields (N,), per-species "
+            f"fields (N, n_A)); got batch shape {batch}. Use FreezeInParams.batch(...) and reshape"
+        )
     key = jax.vmap(lambda p: stiffness_key(p, cosmo, settings))(params)
     return kernels.bucketed_vmap(lambda p: solve_freezein(p, cosmo, settings), params, key, bucket_size)
 
@@ -1043,8 +1114,7 @@ def _wrt_spec(params, wrt):
     bad = [w for w in wrt if w not in _PARAM_FIELDS]
     if bad:
         raise ValueError(f"wrt must name fields of FreezeInParams {_PARAM_FIELDS}, got {bad}")
-    return jax.tree_util.tree_unflatten(
-        jax.tree_util.tree_structure(params), [f in wrt for f in _PARAM_FIELDS])
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(params), [f in wrt for f in _PARAM_FIELDS])
 
 
 def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings, wrt=None):
@@ -1072,7 +1142,6 @@ def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings
     diff, static = eqx.partition(params, _wrt_spec(params, wrt))
     theta, unravel = ravel_pytree(diff)
     theta = jax.lax.stop_gradient(theta)  # derivatives come from the augmented state, not from tracing the solve
-    n_par = theta.shape[0]
     sigma = jnp.where(theta != 0, jnp.abs(theta), 1.0).astype(theta.dtype)
 
     def p_of(th):
@@ -1102,20 +1171,32 @@ def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings
         return (fy, jy @ s + jth * sigma[None, :])
 
     if settings.solver == "collocation":
-        raise ValueError("the forward-sensitivity solve needs a diffrax solver; for solver='collocation' "
-                         "differentiate solve_freezein directly (jax.grad / jax.jacfwd: plain autodiff of the "
-                         "fixed-grid solve, about one extra forward pass)")
+        raise ValueError(
+            "the forward-sensitivity solve needs a diffrax solver; for solver='collocation' "
+            "differentiate solve_freezein directly (jax.grad / jax.jacfwd: plain autodiff of the "
+            "fixed-grid solve, about one extra forward pass)"
+        )
     name = settings.solver if settings.solver != "auto" else ("kvaerno5" if settings.inverse_decays else "tsit5")
     solver = kernels.make_solver(name)
-    controller = kernels.make_controller(settings.rtol, settings.atol_rel, 1.0, pcoeff=0.3, icoeff=0.4,
-                                         dtmax=1.0)
+    controller = kernels.make_controller(settings.rtol, settings.atol_rel, 1.0, pcoeff=0.3, icoeff=0.4, dtmax=1.0)
     ts_save = None
     if settings.n_save > 0:
         ts_save = jnp.linspace(t0, t1, settings.n_save).astype(dtype)
     saveat = diffrax.SaveAt(t1=True, ts=ts_save, dense=settings.compute_x_half)
-    sol = diffrax.diffeqsolve(diffrax.ODETerm(aug_rhs), solver, t0, t1, 1e-3, (y_init, s_init), saveat=saveat,
-                              stepsize_controller=controller, max_steps=settings.max_steps, throw=False,
-                              adjoint=diffrax.RecursiveCheckpointAdjoint())
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(aug_rhs),
+        solver,
+        t0,
+        t1,
+        1e-3,
+        (y_init, s_init),
+        saveat=saveat,
+        stepsize_controller=controller,
+        max_steps=settings.max_steps,
+        throw=False,
+        adjoint=diffrax.RecursiveCheckpointAdjoint(),
+    )
+    assert sol.ys is not None  # SaveAt(t1=True)
     y_end = sol.ys[0][-1]
     s_end = sol.ys[1][-1]
     dy_end = s_end / sigma[None, :] + f(t1, y_end, theta)[:, None] * (dt1 / sigma)[None, :]  # (2, P)
@@ -1143,6 +1224,7 @@ def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings
     traj_x = traj_y = traj_eta = traj_jac = None
     if settings.n_save > 0:
         n = settings.n_save
+        assert ts_save is not None  # set above when n_save > 0
         traj_x = jnp.exp(ts_save)
         yt = sol.ys[0][:n]  # (n, 2)
         st = sol.ys[1][:n]  # (n, 2, P)
@@ -1155,14 +1237,22 @@ def _sensitivity_solve(params: FreezeInParams, cosmo, settings: FreezeInSettings
         traj_jac = (dyt[:, 0] * ys, dyt[:, 1] * es)
     y = jnp.where(ok, y, jnp.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))
     eta = jnp.where(ok, eta, jnp.nan_to_num(eta, nan=0.0, posinf=0.0, neginf=0.0))
-    result = FreezeInResult(yield_x=y, eta_x=eta, x_half=x_half, status=status,
-                            num_steps=jnp.asarray(sol.stats["num_steps"], jnp.int32), x=traj_x, y=traj_y,
-                            eta=traj_eta)
+    result = FreezeInResult(
+        yield_x=y,
+        eta_x=eta,
+        x_half=x_half,
+        status=status,
+        num_steps=jnp.asarray(sol.stats["num_steps"], jnp.int32),
+        x=traj_x,
+        y=traj_y,
+        eta=traj_eta,
+    )
     return result, jac_y, jac_eta, unravel, static, traj_jac
 
 
-def solve_freezein_with_gradients(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None,
-                                  wrt: tuple[str, ...] | None = None) -> tuple[FreezeInResult, FreezeInGradients]:
+def solve_freezein_with_gradients(
+    params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None, wrt: tuple[str, ...] | None = None
+) -> tuple[FreezeInResult, FreezeInGradients]:
     """:func:`solve_freezein` plus d(Y_X, eta_X)/d(every field of ``params``) from ONE forward-sensitivity solve.
 
     The Boltzmann equation (Hall et al. eqs. (1.1), (1.4), (4.1); module doc) is linear in the normalised state,
@@ -1187,8 +1277,9 @@ def solve_freezein_with_gradients(params: FreezeInParams, cosmology=None, settin
     return result, grads
 
 
-def solve_freezein_fwd(params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
-                       ) -> FreezeInResult:
+def solve_freezein_fwd(
+    params: FreezeInParams, cosmology=None, settings: FreezeInSettings | None = None
+) -> FreezeInResult:
     """:func:`solve_freezein` whose derivatives come from the forward-sensitivity solve (``jax.custom_jvp``).
 
     ``jax.jvp``, ``jax.jacfwd`` and ``jax.grad`` (through the transposed JVP) of ``yield_x``, ``eta_x`` and the

@@ -47,6 +47,7 @@ from typing import Any
 import diffrax
 import equinox as eqx
 import jax
+import jax.core  # jax.core.Tracer: pyright does not see the submodule through a plain `import jax`
 import jax.numpy as jnp
 import numpy as np
 
@@ -104,19 +105,27 @@ STATUS_NONFINITE = 16
 """The decoupling solve gave a non-finite z_b (overflow at extreme inputs, e.g. m_NLSP = 1e300 GeV); outputs 0."""
 #: The vocabulary of Decoupling.status (one of these) and WashoutResult.status (their ``|``): bit flags.
 #: Decode with :func:`status_names` (snake_case) or ``WashoutStatus.messages(code)``.
-WashoutStatus = kernels.flag_vocabulary("WashoutStatus", {
-    "NO_EQUILIBRIUM": (STATUS_NO_EQUILIBRIUM, "never in equilibrium: Gamma < H already at z_min (weak washout)"),
-    "NO_DECOUPLING": (STATUS_NO_DECOUPLING, "still in equilibrium at z_max / z_end: epsilon is an upper bound"),
-    "BAD_INPUT": (STATUS_BAD_INPUT, "out-of-domain input (a mass not finite and positive, alpha_em or g_nlsp not "
-                                    "> 0, sin2_theta_w not in (0, 1)); outputs 0"),
-    "ODE_FAILED": (STATUS_ODE_FAILED, "the diffrax solve failed; epsilon set to 0"),
-    "NONFINITE": (STATUS_NONFINITE, "non-finite decoupling z_b (overflow at extreme inputs); outputs 0"),
-}, module=__name__)
+WashoutStatus = kernels.flag_vocabulary(
+    "WashoutStatus",
+    {
+        "NO_EQUILIBRIUM": (STATUS_NO_EQUILIBRIUM, "never in equilibrium: Gamma < H already at z_min (weak washout)"),
+        "NO_DECOUPLING": (STATUS_NO_DECOUPLING, "still in equilibrium at z_max / z_end: epsilon is an upper bound"),
+        "BAD_INPUT": (
+            STATUS_BAD_INPUT,
+            "out-of-domain input (a mass not finite and positive, alpha_em or g_nlsp not "
+            "> 0, sin2_theta_w not in (0, 1)); outputs 0",
+        ),
+        "ODE_FAILED": (STATUS_ODE_FAILED, "the diffrax solve failed; epsilon set to 0"),
+        "NONFINITE": (STATUS_NONFINITE, "non-finite decoupling z_b (overflow at extreme inputs); outputs 0"),
+    },
+    module=__name__,
+)
 
 
 def status_names(code) -> list[str]:
     """snake_case names of the bits of one washout status code (``[]`` for ok), e.g. ``["no_decoupling"]``."""
     return kernels.decode(WashoutStatus, code)
+
 
 G_HYPERCHARGE: float = math.sqrt(4.0 * math.pi * c.ALPHA_EM_MZ / (1.0 - c.SIN2_THETA_W))
 """U(1)_Y coupling g' = e/cos(theta_W) at m_Z (SM normalisation, = 0.3575), from ALPHA_EM_MZ and SIN2_THETA_W."""
@@ -194,8 +203,7 @@ def thermal_r_breaking_masses(temperature, lambda1, kappa, m_s1=None, b_kappa=No
     """
     t = jnp.asarray(temperature)
     supp = jnp.ones_like(t * 1.0) if m_s1 is None else s1_suppression(t, m_s1, b_kappa, kind)
-    return ThermalMasses(m1=lambda1**2 * jnp.abs(kappa) * t * supp, mu=lambda1 * kappa * t * supp,
-                         suppression=supp)
+    return ThermalMasses(m1=lambda1**2 * jnp.abs(kappa) * t * supp, mu=lambda1 * kappa * t * supp, suppression=supp)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -244,17 +252,20 @@ class WashoutParams(eqx.Module):
             v = getattr(self, name)
             if not isinstance(v, jax.core.Tracer) and np.ndim(v) == 0 and float(v) <= 0:
                 raise ValueError(f"WashoutParams.{name} must be > 0, got {v!r}")
-        if not isinstance(self.sin2_theta_w, jax.core.Tracer) and np.ndim(self.sin2_theta_w) == 0 and \
-                not float(self.sin2_theta_w) < 1:
+        if (
+            not isinstance(self.sin2_theta_w, jax.core.Tracer)
+            and np.ndim(self.sin2_theta_w) == 0
+            and not float(self.sin2_theta_w) < 1
+        ):
             raise ValueError(f"WashoutParams.sin2_theta_w must lie in (0, 1), got {self.sin2_theta_w!r}")
 
-    def broadcast(self) -> "WashoutParams":
+    def broadcast(self) -> WashoutParams:
         """Every continuous field with the common batch shape (float arrays); ValueError naming the fields whose
         shapes disagree."""
         return _broadcast_params(self, "WashoutParams", _WO_EVENT)[0]
 
     @classmethod
-    def batch(cls, **fields) -> "WashoutParams":
+    def batch(cls, **fields) -> WashoutParams:
         """A batch from scalars, lists or arrays, broadcast together: ``WashoutParams.batch(m_nlsp=[1e3, 2e3],
         m_majorana=1.0)``."""
         return cls(**fields).broadcast()
@@ -324,8 +335,14 @@ def interaction_rate(z, p: WashoutParams):
 def _log_washout_rate(z, p):
     # Gamma_wo = 24 n_eq^2 <sigma v> / (g k T^3) (linearised in mu; MB: = 2 n_eq <sigma v>)
     t = p.m_nlsp / z
-    return (math.log(24.0) + 2.0 * _log_n_over_t3(z, p.statistics) - _log_k(z, p.statistics)
-            + jnp.log(p.g_nlsp) + jnp.log(sigma_v(p)) + 3.0 * jnp.log(t))
+    return (
+        math.log(24.0)
+        + 2.0 * _log_n_over_t3(z, p.statistics)
+        - _log_k(z, p.statistics)
+        + jnp.log(p.g_nlsp)
+        + jnp.log(sigma_v(p))
+        + 3.0 * jnp.log(t)
+    )
 
 
 def washout_rate(z, p: WashoutParams):
@@ -377,8 +394,9 @@ def _newton_root(f, u0, n_steps, lo, hi):
     return jax.lax.custom_root(f, u0, solve, tangent_solve)
 
 
-def decoupling(p: WashoutParams, cosmology: Cosmology | None = None, *, z_min=0.1, z_max=500.0, n_newton=20,
-               rate="gamma"):
+def decoupling(
+    p: WashoutParams, cosmology: Cosmology | None = None, *, z_min=0.1, z_max=500.0, n_newton=20, rate="gamma"
+):
     """Solve the decoupling condition Gamma(z_b) = H(T = m/z_b) for z_b (Ardu et al. eqs. (5), (7)).
 
     Newton iterations on F(u) = ln Gamma - ln H in u = ln z (F ~ -z + (1/2) ln z + const, monotonic), a fixed
@@ -418,8 +436,11 @@ def decoupling(p: WashoutParams, cosmology: Cosmology | None = None, *, z_min=0.
     u = jnp.where(no_eq, lo, jnp.where(no_dec, hi, u))
     z_b = jnp.where(bad, 0.0, jnp.exp(u))
     nonfinite = ~bad & ~(jnp.isfinite(z_b) & jnp.isfinite(p.m_nlsp / jnp.where(bad, 1.0, z_b)))
-    status = jnp.where(bad, STATUS_BAD_INPUT,
-                       jnp.where(no_eq, STATUS_NO_EQUILIBRIUM, jnp.where(no_dec, STATUS_NO_DECOUPLING, STATUS_OK)))
+    status = jnp.where(
+        bad,
+        STATUS_BAD_INPUT,
+        jnp.where(no_eq, STATUS_NO_EQUILIBRIUM, jnp.where(no_dec, STATUS_NO_DECOUPLING, STATUS_OK)),
+    )
     status = jnp.where(nonfinite, STATUS_NONFINITE, status)
     z_b = jnp.where(nonfinite, 0.0, z_b)
     t_b = jnp.where(bad | nonfinite, 0.0, p.m_nlsp / jnp.where(bad | nonfinite, 1.0, z_b))
@@ -439,10 +460,18 @@ def _sanitize(p):
         bad = bad | ~jnp.isfinite(v) | (v <= 0)
     bad = bad | ~jnp.isfinite(jnp.asarray(p.m_dirac)) | (jnp.asarray(p.m_dirac) < 0)
     bad = bad | (jnp.asarray(p.sin2_theta_w) >= 1)
-    safe = eqx.tree_at(lambda q: (q.m_nlsp, q.m_majorana, q.m_dirac, q.alpha_em, q.sin2_theta_w, q.g_nlsp), p,
-                       (jnp.where(bad, 1.0e3, p.m_nlsp), jnp.where(bad, 1.0, p.m_majorana),
-                        jnp.where(bad, 0.0, p.m_dirac), jnp.where(bad, c.ALPHA_EM_MZ, p.alpha_em),
-                        jnp.where(bad, c.SIN2_THETA_W, p.sin2_theta_w), jnp.where(bad, 1.0, p.g_nlsp)))
+    safe = eqx.tree_at(
+        lambda q: (q.m_nlsp, q.m_majorana, q.m_dirac, q.alpha_em, q.sin2_theta_w, q.g_nlsp),
+        p,
+        (
+            jnp.where(bad, 1.0e3, p.m_nlsp),
+            jnp.where(bad, 1.0, p.m_majorana),
+            jnp.where(bad, 0.0, p.m_dirac),
+            jnp.where(bad, c.ALPHA_EM_MZ, p.alpha_em),
+            jnp.where(bad, c.SIN2_THETA_W, p.sin2_theta_w),
+            jnp.where(bad, 1.0, p.g_nlsp),
+        ),
+    )
     return safe, bad
 
 
@@ -533,8 +562,18 @@ def _rhs(z, w, args):
     return -r * (-jnp.expm1(-w)) - dlnk
 
 
-def washout_factor(p: WashoutParams, cosmology: Cosmology | None = None, *, z_start=0.05, z_end=300.0,
-                   equilibrium_target=True, rtol=1e-7, atol=1e-9, max_steps=16384, solver="kvaerno5"):
+def washout_factor(
+    p: WashoutParams,
+    cosmology: Cosmology | None = None,
+    *,
+    z_start=0.05,
+    z_end=300.0,
+    equilibrium_target=True,
+    rtol=1e-7,
+    atol=1e-9,
+    max_steps=16384,
+    solver="kvaerno5",
+):
     """Washout factor epsilon (Ardu et al. eq. (26)) from the Boltzmann equation of the NLSP asymmetry.
 
     Solves dA/dz = -(Gamma_wo/(z H)) (A - A_eq(z)) from z_start (A = A_eq, chemical equilibrium at T >> m) to
@@ -566,15 +605,25 @@ def washout_factor(p: WashoutParams, cosmology: Cosmology | None = None, *, z_st
     p, bad = _sanitize(p)
     dtype = _dtype(p)
     if solver == "collocation":
-        return _washout_collocation(p, cosmo, bad, dec, fre, float(z_start), float(z_end), bool(equilibrium_target),
-                                    dtype)
+        return _washout_collocation(
+            p, cosmo, bad, dec, fre, float(z_start), float(z_end), bool(equilibrium_target), dtype
+        )
     term = diffrax.ODETerm(_rhs)
     ctrl = kernels.make_controller(rtol, atol, 1.0, pcoeff=0.3, icoeff=0.4)
-    sol = diffrax.diffeqsolve(term, kernels.make_solver(solver), jnp.asarray(z_start, dtype),
-                              jnp.asarray(z_end, dtype), jnp.asarray(1e-3 * z_start, dtype),
-                              jnp.zeros((), dtype), args=(p, cosmo, bool(equilibrium_target)),
-                              stepsize_controller=ctrl, max_steps=max_steps, throw=False,
-                              saveat=diffrax.SaveAt(t1=True))
+    sol = diffrax.diffeqsolve(
+        term,
+        kernels.make_solver(solver),
+        jnp.asarray(z_start, dtype),
+        jnp.asarray(z_end, dtype),
+        jnp.asarray(1e-3 * z_start, dtype),
+        jnp.zeros((), dtype),
+        args=(p, cosmo, bool(equilibrium_target)),
+        stepsize_controller=ctrl,
+        max_steps=max_steps,
+        throw=False,
+        saveat=diffrax.SaveAt(t1=True),
+    )
+    assert sol.ys is not None  # SaveAt(t1=True)
     w_end = sol.ys[-1]
     ode_status = kernels.status_from_result(sol.result, w_end)
     ok = (ode_status == 0) & ~bad
@@ -589,13 +638,25 @@ def washout_factor(p: WashoutParams, cosmology: Cosmology | None = None, *, z_st
     status = jnp.where(bad, STATUS_BAD_INPUT, 0)
     status = status | jnp.where((ode_status != 0) & ~bad, STATUS_ODE_FAILED, 0)
     status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
-    nonfinite = ~bad & ((dec.status == STATUS_NONFINITE) | (fre.status == STATUS_NONFINITE)
-                        | ~jnp.isfinite(eps) | ~jnp.isfinite(eps_inst) | ~jnp.isfinite(eps_fre))
+    nonfinite = ~bad & (
+        (dec.status == STATUS_NONFINITE)
+        | (fre.status == STATUS_NONFINITE)
+        | ~jnp.isfinite(eps)
+        | ~jnp.isfinite(eps_inst)
+        | ~jnp.isfinite(eps_fre)
+    )
     status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
     eps, eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps, eps_inst, eps_fre))
-    return WashoutResult(epsilon=eps, epsilon_instant=eps_inst, z_b=dec.z_b, epsilon_freeze=eps_fre, z_f=fre.z_b,
-                         decoupling_status=dec.status,
-                         num_steps=sol.stats["num_accepted_steps"], status=status.astype(jnp.int32))
+    return WashoutResult(
+        epsilon=eps,
+        epsilon_instant=eps_inst,
+        z_b=dec.z_b,
+        epsilon_freeze=eps_fre,
+        z_f=fre.z_b,
+        decoupling_status=dec.status,
+        num_steps=sol.stats["num_accepted_steps"],
+        status=status.astype(jnp.int32),
+    )
 
 
 #: Panels of washout_factor(solver="collocation"): stiff part (uniform in ln z), freeze-out window (uniform in ln z + z),
@@ -663,13 +724,25 @@ def _washout_collocation(p, cosmo, bad, dec, fre, z_start, z_end, target, dtype)
     eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), p.statistics))
     status = jnp.where(bad, STATUS_BAD_INPUT, 0)
     status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
-    nonfinite = ~bad & ((dec.status == STATUS_NONFINITE) | (fre.status == STATUS_NONFINITE) | ~finite
-                        | ~jnp.isfinite(eps_inst) | ~jnp.isfinite(eps_fre))
+    nonfinite = ~bad & (
+        (dec.status == STATUS_NONFINITE)
+        | (fre.status == STATUS_NONFINITE)
+        | ~finite
+        | ~jnp.isfinite(eps_inst)
+        | ~jnp.isfinite(eps_fre)
+    )
     status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
     eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps_inst, eps_fre))
-    return WashoutResult(epsilon=eps, epsilon_instant=eps_inst, z_b=dec.z_b, epsilon_freeze=eps_fre, z_f=fre.z_b,
-                         decoupling_status=dec.status, num_steps=jnp.asarray(h.shape[0], jnp.int32),
-                         status=status.astype(jnp.int32))
+    return WashoutResult(
+        epsilon=eps,
+        epsilon_instant=eps_inst,
+        z_b=dec.z_b,
+        epsilon_freeze=eps_fre,
+        z_f=fre.z_b,
+        decoupling_status=dec.status,
+        num_steps=jnp.asarray(h.shape[0], jnp.int32),
+        status=status.astype(jnp.int32),
+    )
 
 
 def washout_factor_batch(p: WashoutParams, cosmology: Cosmology | None = None, **settings) -> WashoutResult:
