@@ -19,6 +19,7 @@ is reported as SKIPPED with the reason (never a silent pass).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import pathlib
@@ -379,31 +380,7 @@ def hall_baseline(params, config: str, n: int) -> dict:
     kw, kind = HALL_CONFIGS[config]
     settings = H.HallSettings(**kw)
     sub = jax.tree_util.tree_map(lambda a: np.asarray(a[:n]), params)
-    names = [
-        f
-        for f in (
-            "m_a",
-            "g_a",
-            "width_factor",
-            "eps0",
-            "phase",
-            "lam",
-            "m_losp",
-            "m_x",
-            "g_x",
-            "g_losp",
-            "g_dm",
-            "temperature_ratio",
-            "b_over_bml",
-            "sigma_v_x",
-            "beta_gamma",
-            "m_psi",
-            "alpha_s",
-            "m_star",
-            "m_susy",
-            "c_had",
-        )
-    ]
+    names = [f.name for f in dataclasses.fields(H.HallParams)]  # every input field of the chain
     points = [
         {k: (getattr(sub, k)[i] if np.ndim(getattr(sub, k)[i]) else float(getattr(sub, k)[i])) for k in names}
         for i in range(n)
