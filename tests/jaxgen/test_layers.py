@@ -70,6 +70,10 @@ LAYERS = {
     "jaxgen.io": PHYSICS,
     "jaxgen._units": PHYSICS,
     "jaxgen._batching": PHYSICS,
+    "jaxgen.kinetics": PHYSICS,
+    "jaxgen.kinetics._network": PHYSICS,
+    "jaxgen.kinetics._reactions": PHYSICS,
+    "jaxgen.kinetics._solve": PHYSICS,
     # 2 scenarios
     "jaxgen._scenario_hall": SCENARIOS,
     "jaxgen._scenario_ardu": SCENARIOS,
