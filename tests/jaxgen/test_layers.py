@@ -52,6 +52,8 @@ LAYERS = {
     "jaxgen._freezein": PHYSICS,
     "jaxgen.freezein": PHYSICS,
     "jaxgen._freezein_tables": PHYSICS,
+    "jaxgen._sphaleron": PHYSICS,
+    "jaxgen.sphaleron": PHYSICS,
     "jaxgen._freezeout": PHYSICS,
     "jaxgen.freezeout": PHYSICS,
     "jaxgen._washout": PHYSICS,
