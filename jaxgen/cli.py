@@ -351,7 +351,11 @@ def _cmd_predict(args) -> int:
             raise ValueError("give either one runcard (*.toml) or SLHA files, not both")
         card = _with_formats(runcard.load_runcard(toml[0]), args.format)
         _check_out_dir(card.output_dir(args.out), "--out" if args.out is not None else "[output].directory")
-        res = runcard.run_predict(card, out=args.out, quiet=not args.progress)
+        res = None
+        if args.compile_cache is not None and not runcard.is_predict_only(card.scenario):
+            res = _predict_cached(args, card)
+        if res is None:
+            res = runcard.run_predict(card, out=args.out, quiet=not args.progress)
         print(res["text"])
         for p in res["written"]:
             _say(args, f"wrote {p}")
@@ -395,6 +399,30 @@ def _cmd_predict(args) -> int:
         for p in runcard.write_spectra_summary(out, rows, preds, stems, formats):
             _say(args, f"wrote {p}")
     return 0 if ok else 1
+
+
+def _predict_cached(args, card) -> dict | None:
+    """A runcard prediction through the stored compiled chain of its kind (jaxgen/runcard/_compiled.py: no tracing,
+    and no physics imports when the same point ran before); None (the uncached path) if the cache fails."""
+    from .runcard import predict_cached
+
+    try:
+        res = predict_cached(card, args.compile_cache, out=args.out)
+    except (ValueError, FileNotFoundError, ImportError):
+        raise
+    except Exception as exc:  # a broken cache entry must never fail a prediction: run it uncached
+        if args.verbose:
+            _say(args, f"compiled chain: cache not used ({type(exc).__name__}: {exc})")
+        return None
+    if args.verbose:
+        what = {
+            "hit": "loaded (program and checked point from the cache: no tracing, no physics imports)",
+            "program": "loaded (program from the cache, new parameter values checked: no tracing)",
+            "stored": "traced and stored",
+            "uncached": "traced (the cache could not be written)",
+        }[res["cache"]]
+        _say(args, f"compiled chain: {what}: {res['entry']}")
+    return res
 
 
 def _check_out_dir(out, where: str = "--out") -> None:
@@ -488,8 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # entry point: physics in float64
-    if not getattr(args, "no_compile_cache", False):
-        enable_compile_cache()
+    args.compile_cache = None if getattr(args, "no_compile_cache", False) else enable_compile_cache()
     from .runcard import NotAvailableError
 
     handlers = {

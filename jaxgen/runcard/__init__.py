@@ -35,12 +35,14 @@ lists them. Example::
 
 Layout of the package: ``_schema`` (keys, checkers, :class:`Runcard`, the reference), ``_parse`` (reading a card),
 ``_build`` (Settings and Params from a card, :func:`validate`), ``_registry`` (the scenarios), ``_runners``
-(predict, fit, sensitivity, SLHA spectra), ``_sweep_card`` (sweep), ``_fit_tables`` (fit tables and datasets);
-datasets, units and provenance live in :mod:`jaxgen._io`.
+(predict, fit, sensitivity, SLHA spectra), ``_sweep_card`` (sweep), ``_fit_tables`` (fit tables and datasets),
+``_compiled`` (the exported chains that a second ``jaxgen predict`` of the same kind runs without tracing:
+:func:`predict_cached`); datasets, units and provenance live in :mod:`jaxgen._io`.
 """
 
 from .._io import prediction_dataset, write_dataset
 from ._build import build_params, build_settings, validate
+from ._compiled import predict_cached
 from ._parse import load_runcard, parse_runcard
 from ._registry import (
     SCENARIOS,
@@ -91,4 +93,5 @@ __all__ = [
     "spectra_summary",
     "write_spectra_summary",
     "sweep_warnings",
+    "predict_cached",
 ]
