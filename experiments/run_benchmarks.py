@@ -46,6 +46,7 @@ BENCHMARKS = [
     "bench_scaling",
     "bench_chains",
     "bench_fast_solvers",
+    "bench_cp",
 ]
 
 # --reduced: smaller N for every benchmark (keyword arguments of its main)
@@ -59,6 +60,7 @@ REDUCED = {
     "bench_scaling": dict(n_max=100_000, n_max_ode=10_000, half_decades=False),
     "bench_chains": dict(reduced=True),
     "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_max_grid=10_000, n_grad=1_000),
+    "bench_cp": dict(n_eps=8, n_chain=4, n_grad=2),
 }
 
 
@@ -161,6 +163,7 @@ def _grad_row(label, bench, key, n=None, target_n=None):
 
 
 FI, EQ, FO, SC, CH = "bench_freezein", "bench_equilibrium", "bench_freezeout", "bench_scaling", "bench_chains"
+CPB = "bench_cp"
 
 
 def _note(prefix: str, bench: str, path: str, fmt: str = ".0e"):
@@ -370,6 +373,37 @@ TARGETS: list[Target] = [
         ratio="fig/base",
         n=_key(CH, "results.hall.ode_const.n"),
         note=_note("all fields agree to", CH, "results.hall.ode_const.baseline_max_rel_diff"),
+    ),
+    # --- CP asymmetries from the spectrum (bench_cp) and the Hall chain that uses them
+    Target(
+        "CP asymmetry from the spectrum",
+        "eps for a full spectrum, vmap(cp_asymmetries_from_spectrum)",
+        _key(CPB, "results.eps.points_per_s"),
+        "points/s",
+        ">= 1e5 pts/s (2 CPU cores)",
+        lambda v, r, g: v >= 1e5,
+        n=_key(CPB, "results.eps.n"),
+    ),
+    Target(
+        "CP asymmetry from the spectrum",
+        "Hall chain, computed eps (epsilon='spectrum')",
+        _key(CPB, "results.hall.spectrum.points_per_s"),
+        "points/s",
+        "within 2x of eps0 as input",
+        lambda v, r, g: r >= 0.5,
+        baseline=_key(CPB, "results.hall.eps0.points_per_s"),
+        baseline_label="same points, eps0 as input",
+        ratio="fig/base",
+        n=_key(CPB, "results.hall.spectrum.n"),
+    ),
+    _grad_row("Hall chain, computed eps (epsilon='spectrum')", CPB, "results.hall.spectrum.grad_over_forward"),
+    _compile_row("compile", "cp_asymmetries_from_spectrum (vmap)", CPB, "results.eps.compile_s", None),
+    _compile_row(
+        "compile",
+        "Hall chain, computed eps (epsilon='spectrum')",
+        CPB,
+        "results.hall.spectrum.compile_forward_s",
+        "results.hall.spectrum.compile_grad_s",
     ),
     # --- memory
     Target(
