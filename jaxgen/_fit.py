@@ -9,6 +9,8 @@ The fit minimizes
 
     chi^2(theta) = sum_t sum_k ((y_tk(theta) - value_tk) / sigma_tk)^2,   y_t = the prediction's leaf ``Target.path``
 
+(for an upper limit, :meth:`Target.upper_bound`, the term is max(|y| - value, 0)^2 / sigma^2 instead)
+
 over the free parameters theta (:class:`FreeParameter`: leaves of ``params`` named by dotted paths like ``"lam"``,
 ``"gh.M2"``, ``"phase.0"`` for an element of an array field, ``"m_a.1"``; every other field keeps its base value).
 
@@ -52,6 +54,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -64,6 +67,7 @@ import optax
 from jaxgen_kernels import _status as _kstatus
 
 from . import _constants
+from ._edm import ACME_2018_BOUND, JILA_2023_BOUND
 from ._paths import Loc as _Loc
 from ._paths import describe as _describe
 from ._paths import floats_to_arrays as _floats_to_arrays
@@ -85,6 +89,8 @@ __all__ = [
     "TRANSFORMS",
     "FreeParameter",
     "Target",
+    "EDM_BOUNDS",
+    "edm_bound_target",
     "FitResult",
     "fit",
     "chi2_function",
@@ -254,15 +260,21 @@ class Target(eqx.Module):
             term per element (``value``/``sigma`` broadcast to its shape).
         value: the measured value, in the prediction's units.
         sigma: its 1-sigma uncertainty (> 0), same units.
+        kind: ``"value"`` (default, a measurement: residual (y - value)/sigma), ``"upper"`` (a one-sided upper
+            limit on y: max(y - value, 0)/sigma, zero below ``value``) or ``"abs_upper"`` (the same on |y|:
+            max(|y| - value, 0)/sigma). Build limits with :meth:`Target.upper_bound`.
     """
 
     path: str = eqx.field(static=True)
     value: Any
     sigma: Any
+    kind: str = eqx.field(static=True, default="value")
 
     def __check_init__(self):
         if not isinstance(self.path, str) or not self.path:
             raise ValueError(f"Target path must be a dotted string like 'eta_b', got {self.path!r}")
+        if self.kind not in _TARGET_KINDS:
+            raise ValueError(f"Target {self.path!r}: kind must be one of {_TARGET_KINDS}, got {self.kind!r}")
         v, s = np.asarray(self.value, dtype=float), np.asarray(self.sigma, dtype=float)
         if not np.all(np.isfinite(v)):
             raise ValueError(f"Target {self.path!r}: value must be finite, got {self.value}")
@@ -271,6 +283,53 @@ class Target(eqx.Module):
                 f"Target {self.path!r}: sigma must be finite and > 0, got {self.sigma} (use a small "
                 "relative uncertainty, e.g. 1e-3 * |value|, for a quantity quoted without one)"
             )
+
+    @classmethod
+    def upper_bound(cls, path: str, limit: float, cl: float = 0.9, absolute: bool = True) -> Target:
+        """An experimental upper limit |y| < limit (``absolute``; else y < limit) at confidence level ``cl``.
+
+        Likelihood: a Gaussian centred at zero, cut to the physical side, whose width makes the limit the
+        chi^2 = chi2_1(cl) contour of one degree of freedom: sigma = limit / z, z = Phi^-1((1 + cl)/2)
+        (1.6449 for 90 % CL, the convention of a null measurement quoted as a two-sided bound on |y|). The term is
+        (|y|/sigma)^2 (kind ``"abs_upper"``, value 0), or max(y, 0)^2/sigma^2 (``"upper"``); so chi^2 = 2.706 at
+        |y| = limit for cl = 0.9, and the region chi^2 < chi2_1(cl) is exactly |y| < limit. E.g. the electron
+        EDM: ``Target.upper_bound("d_e", 4.1e-30)`` (JILA 2023, e cm, 90 % CL; :func:`edm_bound_target`).
+        """
+        limit = float(limit)
+        if not (math.isfinite(limit) and limit > 0):
+            raise ValueError(f"Target.upper_bound {path!r}: limit must be finite and > 0, got {limit}")
+        if not 0.0 < cl < 1.0:
+            raise ValueError(f"Target.upper_bound {path!r}: cl must lie in (0, 1), got {cl}")
+        z = statistics.NormalDist().inv_cdf(0.5 * (1.0 + cl))
+        return cls(path, 0.0, limit / z, kind="abs_upper" if absolute else "upper")
+
+
+_TARGET_KINDS = ("value", "upper", "abs_upper")
+
+
+def _residual(kind: str, y, value, sigma):
+    """(y - value)/sigma for a measurement, the one-sided forms for limits (:class:`Target` ``kind``)."""
+    if kind == "upper":
+        return jnp.maximum(y - value, 0.0) / sigma
+    if kind == "abs_upper":
+        return jnp.maximum(jnp.abs(y) - value, 0.0) / sigma
+    return (y - value) / sigma
+
+
+#: Experimental electron-EDM limits |d_e| < limit [e cm], 90 % CL.
+EDM_BOUNDS = {
+    "jila2023": JILA_2023_BOUND,  # Roussy et al. (JILA), Science 381 (2023) 46, arXiv:2212.11841
+    "acme2018": ACME_2018_BOUND,  # ACME Collaboration (ACME II), Nature 562 (2018) 355
+}
+
+
+def edm_bound_target(path: str = "d_e", experiment: str = "jila2023") -> Target:
+    """The electron-EDM limit as a fit target: :meth:`Target.upper_bound` of the 90 % CL limit of
+    :data:`EDM_BOUNDS` [e cm]: ``"jila2023"`` |d_e| < 4.1e-30 (Roussy et al., Science 381 (2023) 46) or
+    ``"acme2018"`` |d_e| < 1.1e-29 (ACME II, Nature 562 (2018) 355); sigma = limit/1.6449."""
+    if experiment not in EDM_BOUNDS:
+        raise ValueError(f"unknown EDM experiment {experiment!r}; choose one of {sorted(EDM_BOUNDS)}")
+    return Target.upper_bound(path, EDM_BOUNDS[experiment], cl=0.9)
 
 
 def baryon_yield_target(path: str = "eta_b", preset: str = "planck2018", sigma: float | None = None) -> Target:
@@ -388,6 +447,7 @@ class _Spec:
     locs: tuple
     kinds: tuple
     target_locs: tuple  # (leaf path, index tuple) per target
+    target_kinds: tuple  # Target.kind per target
     steps: int
     polish: int
     optimizer: Any
@@ -417,10 +477,10 @@ def _make_fns(spec: _Spec, base, tvals, tsig, a, b, s):
         """(r, (r, bad, status, prediction)); r = 0 at bad points (so that no NaN reaches a derivative)."""
         pred = spec.chain(build(u))
         rs = []
-        for (leaf, idx), v, sg in zip(spec.target_locs, tvals, tsig):
+        for (leaf, idx), kind, v, sg in zip(spec.target_locs, spec.target_kinds, tvals, tsig):
             y = jnp.asarray(tree_get(pred, leaf))
             y = y[idx] if idx else y
-            rs.append(jnp.ravel((y - v) / sg))
+            rs.append(jnp.ravel(_residual(kind, y, v, sg)))
         r = jnp.concatenate(rs)
         bad = _status_bad(pred, spec.bad_status) | ~jnp.all(jnp.isfinite(r))
         r = jnp.where(bad, 0.0, r)
@@ -844,6 +904,7 @@ def fit(
         locs=locs,
         kinds=kinds,
         target_locs=tuple(tlocs),
+        target_kinds=tuple(t.kind for t in targets),
         steps=steps,
         polish=polish,
         optimizer=optimizer,
@@ -998,7 +1059,7 @@ def chi2_function(chain: Callable, base_params, free, targets, bad_status: int |
         for loc, t in zip(tl, targets):
             y = jnp.asarray(tree_get(pred, loc.leaf))
             y = y[loc.index] if loc.index else y
-            rs.append(jnp.ravel((y - t.value) / t.sigma))
+            rs.append(jnp.ravel(_residual(t.kind, y, t.value, t.sigma)))
         r = jnp.concatenate(rs)
         c = jnp.sum(jnp.where(jnp.isfinite(r), r, 0.0) ** 2)
         bad = _status_bad(pred, bad_status) | ~jnp.all(jnp.isfinite(r)) | ~(c < BAD_CHI2)

@@ -7,10 +7,15 @@ parameterization eps = eps0 alpha_w sin(phi_2) (eq. 2.7) with the on-shell-cut c
 eps computed from the spectrum and its phases (one-loop absorptive parts of the W, Z, h vertex and self-energy
 graphs, CPT/unitarity sum rule, resonance regulator): :func:`cp_asymmetries_from_spectrum`, see
 :mod:`jaxgen._cp_loops` and docs/derivations/cp_from_spectrum.md.
+
+The electron EDM from the same spectrum and phases (one-loop chargino-sneutrino and neutralino-selectron graphs with
+sleptons, the two-loop Barr-Zee gamma-h graph with a chargino loop): :func:`electron_edm`, see :mod:`jaxgen._edm`
+and docs/derivations/edm.md.
 """
 
-from . import _cp, _cp_loops
+from . import _cp, _cp_loops, _edm
 from ._cp import *
 from ._cp_loops import *
+from ._edm import *
 
-__all__ = list(_cp.__all__) + list(_cp_loops.__all__)
+__all__ = list(_cp.__all__) + list(_cp_loops.__all__) + list(_edm.__all__)

@@ -20,6 +20,7 @@ Example::
 from ._fit import (
     AT_BOUND_TOL,
     BAD_CHI2,
+    EDM_BOUNDS,
     FIT_AT_BOUND,
     FIT_CHAIN_INVALID,
     FIT_COVARIANCE_SINGULAR,
@@ -34,6 +35,7 @@ from ._fit import (
     baryon_yield_target,
     chi2_function,
     dm_density_target,
+    edm_bound_target,
     fit,
     fit_status_names,
     get_values,
@@ -46,6 +48,7 @@ from ._fit import (
 __all__ = [
     "AT_BOUND_TOL",
     "BAD_CHI2",
+    "EDM_BOUNDS",
     "FIT_AT_BOUND",
     "FIT_CHAIN_INVALID",
     "FIT_COVARIANCE_SINGULAR",
@@ -61,6 +64,7 @@ __all__ = [
     "baryon_yield_target",
     "chi2_function",
     "dm_density_target",
+    "edm_bound_target",
     "fit",
     "get_values",
     "observed_density_targets",

@@ -1,0 +1,359 @@
+"""Electron electric dipole moment d_e [e cm] from the gaugino-higgsino spectrum and its CP phases.
+
+The same phases that give the CP asymmetries of Hall, March-Russell, West 2010 (HMW, Sec. 2.1; their EDM remark in
+Sec. 4.3 and the "phases up to ~ pi/30" of Sec. 2.1) induce an electron EDM. Derivation and conventions:
+docs/derivations/edm.md. Units: GeV inside, d_e returned in e cm (1 GeV^-1 = 1.9733e-14 cm).
+
+Contributions (all with the SLHA mixing matrices of :mod:`jaxgen._cp`, U^* X V^dagger = diag, N^* M_N N^dagger =
+diag, so they are differentiable through ``kernels.svd_ascending`` / ``kernels.takagi``):
+
+1. One loop, chargino-sneutrino and neutralino-selectron (only when :class:`SleptonParams` are given): the generic
+   chirality-flip formula for L = S^* Fbar (c_L P_L + c_R P_R) e + h.c. (fermion F, scalar S; Q_e = Q_F + Q_S)
+
+       d_e = sum m_F / (16 pi^2 m_S^2) Im(c_L^* c_R) [Q_F I_F(m_F^2/m_S^2) - Q_S I_S(m_F^2/m_S^2)],
+       I_F(r) = int_0^1 x^2 / (r x + 1 - x) dx,   I_S(r) = int_0^1 x (1 - x) / (x + r (1 - x)) dx,
+
+   (the Feynman-parameter integrals of the photon-on-fermion and photon-on-scalar graphs; I_F = -A and I_S = B of
+   Ibrahim & Nath, hep-ph/9707409, with the couplings of Pokorski, Rosiek & Savoy, hep-ph/9906206, re-derived
+   here in SLHA conventions). Chargino: c_L = -g V_i1^*, c_R = y_e U_i2 with the sneutrino; neutralino: c_L =
+   A_ik, c_R = B_ik^* with the two selectrons (docs/derivations/edm.md sec. 2).
+2. Two loops, Barr-Zee graph with a chargino loop and gamma-h exchange (Barr & Zee, Phys. Rev. Lett. 65 (1990) 21;
+   the split-SUSY application of Chang, Keung, Pilaftsis hep-ph/9811202 and Giudice & Romanino hep-ph/0510197):
+   with the chargino-Higgs coupling L = -h chibar_i (C_ii P_L + C_ii^* P_R) chi_i, C = U^* (dX/dv) V^dagger, the
+   CP-odd part -Im C_ii / m_i (times v) enters the generic Barr-Zee result for a charged fermion loop
+   (Brod, Haisch, Zupan arXiv:1310.1385 in the form N_c Q^2 alpha m_e / (8 pi^3 v^2) kappa~ g(z)):
+
+       d_e^{gamma h} = -alpha m_e / (8 pi^3 v) sum_i (Im C_ii / m_i) g(m_i^2 / m_h^2),
+       g(z) = (z/2) int_0^1 dx ln(x (1-x)/z) / (x (1-x) - z).
+
+   The light Higgs h has the couplings of the decoupling limit (alpha = beta - pi/2: heavy H, A, H+-), so it couples
+   to the electron with the SM Yukawa m_e/v and to the charginos through dX/dv.
+
+NOT implemented (the report of the task says so): the Barr-Zee graph with Z-h exchange (suppressed for the
+electron by its vector coupling 1/4 - sin^2(theta_W) ~ 0.02, a few per cent of gamma-h; Giudice & Romanino) and the
+W-W graph (Chang, Chang, Keung hep-ph/0503055: +20 to 50 % of the gamma-h value for the electron). d_e is
+therefore the gamma-h part alone when the sleptons are heavy; the missing W-W part makes it an underestimate of
+|d_e| by up to ~ 1/3 (the EDM bound derived from it is conservative by that amount).
+
+Sign convention: L_EDM = -(i/2) d_e ebar sigma^{mu nu} gamma_5 e F_{mu nu}. The relative sign of the one-loop and
+two-loop parts follows the two generic formulae quoted above; it matters only when sleptons are light and both
+parts are present (docs/derivations/edm.md sec. 4).
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxgen_kernels import _status as _kstatus
+
+from . import _constants as c
+from ._cp import GauginoHiggsinoParams, _is_concrete, chargino_mass_matrix, chargino_spectrum, neutralino_spectrum
+from ._units import units_field
+
+__all__ = [
+    "SleptonParams",
+    "ElectronEDM",
+    "electron_edm",
+    "edm_loop_function_fermion",
+    "edm_loop_function_scalar",
+    "barr_zee_g",
+    "electroweak_couplings",
+    "EDMStatus",
+    "edm_status_names",
+    "EDM_STATUS_OK",
+    "EDM_STATUS_BAD_INPUT",
+    "M_ELECTRON",
+    "JILA_2023_BOUND",
+    "ACME_2018_BOUND",
+]
+
+#: Electron mass [GeV] (PDG 2024).
+M_ELECTRON: float = 0.51099895000e-3
+#: |d_e| < 4.1e-30 e cm at 90 % CL: Roussy et al. (JILA), Science 381 (2023) 46, arXiv:2212.11841.
+JILA_2023_BOUND: float = 4.1e-30
+#: |d_e| < 1.1e-29 e cm at 90 % CL: ACME Collaboration (ACME II), Nature 562 (2018) 355.
+ACME_2018_BOUND: float = 1.1e-29
+
+EDM_STATUS_OK = 0
+EDM_STATUS_BAD_INPUT = 1  # non-finite / non-positive input or spectrum: d_e set to 0
+EDMStatus = _kstatus.enum_vocabulary(
+    "EDMStatus",
+    {
+        "OK": (EDM_STATUS_OK, "ok"),
+        "BAD_INPUT": (EDM_STATUS_BAD_INPUT, "non-finite or non-positive input or spectrum: d_e set to 0"),
+    },
+    module=__name__,
+)
+
+
+def edm_status_names(code) -> list[str]:
+    """snake_case names of one EDM status code (``[]`` for ok)."""
+    return _kstatus.decode(EDMStatus, code)
+
+
+class SleptonParams(eqx.Module):
+    """First-generation slepton soft parameters (for the one-loop graphs of :func:`electron_edm`).
+
+    Fields:
+        m_L: soft mass of the doublet (nu~, e~_L) [GeV], > 0.
+        m_E: soft mass of the singlet e~_R [GeV], > 0.
+        A_e: modulus of the trilinear A_e [GeV] (>= 0; the soft term is A_e y_e H_d L e~^c, SLHA sign).
+        phi_A: phase of A_e [rad].
+
+    The selectron mass matrix (basis e~_L, e~_R) is [[m_L^2 + m_e^2 + (-1/2 + s_W^2) m_Z^2 cos 2b,
+    m_e (A_e^* - mu tan b)], [c.c., m_E^2 + m_e^2 - s_W^2 m_Z^2 cos 2b]]; m_nu~^2 = m_L^2 + m_Z^2 cos(2b)/2.
+    """
+
+    m_L: float | jax.Array = units_field("GeV")
+    m_E: float | jax.Array = units_field("GeV")
+    A_e: float | jax.Array = units_field("GeV", default=0.0)
+    phi_A: float | jax.Array = units_field("rad", default=0.0)
+
+    def __check_init__(self):
+        for name in ("m_L", "m_E"):
+            x = getattr(self, name)
+            if _is_concrete(x) and jnp.ndim(x) == 0:
+                try:
+                    bad = bool(~(jnp.asarray(x) > 0))
+                except TypeError:
+                    continue
+                if bad:
+                    raise ValueError(
+                        f"SleptonParams.{name} must be a positive soft mass in GeV; got {x!r} "
+                        "(pass sleptons=None for decoupled sleptons)."
+                    )
+
+
+class ElectronEDM(eqx.Module):
+    """Result of :func:`electron_edm` (each field has the batch shape of the inputs).
+
+    d_e: total electron EDM [e cm] (the sum of the three parts below).
+    chargino_one_loop: chargino-sneutrino graph [e cm] (0 without sleptons).
+    neutralino_one_loop: neutralino-selectron graphs [e cm] (0 without sleptons).
+    barr_zee_gamma_h: two-loop Barr-Zee graph with a chargino loop and gamma-h exchange [e cm].
+    status: EDM_STATUS_OK (0) or EDM_STATUS_BAD_INPUT (1: all parts set to 0).
+    """
+
+    d_e: jax.Array = units_field("e cm")
+    chargino_one_loop: jax.Array = units_field("e cm")
+    neutralino_one_loop: jax.Array = units_field("e cm")
+    barr_zee_gamma_h: jax.Array = units_field("e cm")
+    status: jax.Array = units_field("1")
+
+
+# ------------------------------------------------------------------------------------------------ loop functions
+def _series_or_closed(r, closed, coeffs):
+    """closed(r) away from r = 1, the Taylor series sum_n coeffs[n] (r - 1)^n near it (both branches NaN-free)."""
+    r = jnp.asarray(r, float)
+    d = r - 1.0
+    near = jnp.abs(d) < 2e-3
+    rs = jnp.where(near, 2.0, r)
+    ser = sum(cn * d**n for n, cn in enumerate(coeffs))
+    return jnp.where(near, ser, closed(rs))
+
+
+def edm_loop_function_fermion(r):
+    """I_F(r) = int_0^1 x^2/(r x + 1 - x) dx = [(r - 1)(r - 3)/2 + ln r]/(r - 1)^3 (photon on the loop fermion).
+
+    r = m_F^2/m_S^2 > 0; I_F(1) = 1/3; I_F = -A(r) of Ibrahim & Nath (hep-ph/9707409). Differentiable.
+    """
+    return _series_or_closed(
+        r,
+        lambda x: (0.5 * (x - 1.0) * (x - 3.0) + jnp.log(x)) / (x - 1.0) ** 3,
+        [(-1.0) ** n / (n + 3.0) for n in range(6)],
+    )
+
+
+def edm_loop_function_scalar(r):
+    """I_S(r) = int_0^1 x (1-x)/(x + r (1-x)) dx = [1 + r + 2 r ln(r)/(1 - r)]/(2 (r - 1)^2) (photon on the scalar).
+
+    r = m_F^2/m_S^2 > 0; I_S(1) = 1/6; I_S = B(r) of Ibrahim & Nath (hep-ph/9707409). Differentiable.
+    """
+    return _series_or_closed(
+        r,
+        lambda x: (1.0 + x + 2.0 * x * jnp.log(x) / (1.0 - x)) / (2.0 * (x - 1.0) ** 2),
+        [(-1.0) ** n / ((n + 2.0) * (n + 3.0)) for n in range(6)],
+    )
+
+
+def _tanh_sinh(n: int = 81, h: float = 0.085):
+    """Nodes/weights of the tanh-sinh rule on [0, 1/2] (exponential convergence for the ln x endpoint)."""
+    k = np.arange(-(n // 2), n // 2 + 1) * h
+    u = 0.5 * math.pi * np.sinh(k)
+    x = 0.25 * (1.0 + np.tanh(u))  # in (0, 1/2)
+    w = 0.25 * h * 0.5 * math.pi * np.cosh(k) / np.cosh(u) ** 2
+    keep = (x > 0) & (x < 0.5)
+    return x[keep], w[keep]
+
+
+_TS_X, _TS_W = _tanh_sinh()
+
+
+def barr_zee_g(z):
+    """Barr-Zee loop function g(z) = (z/2) int_0^1 dx ln(x(1-x)/z)/(x(1-x) - z)  (Barr & Zee, PRL 65 (1990) 21).
+
+    z = m_F^2/m_h^2 > 0 (loop fermion over Higgs mass squared). Limits: g -> (ln z)/2 + 1 for z >> 1,
+    g -> (z/2) (ln z)^2 for z << 1; g(1) = 1.17195. Evaluated by a tanh-sinh rule on the symmetric half
+    [0, 1/2] (relative error < 1e-12 for 1e-4 < z < 1e6); differentiable in z.
+    """
+    z = jnp.asarray(z, float)[..., None]
+    a = jnp.asarray(_TS_X * (1.0 - _TS_X))
+    d = a - z
+    small = jnp.abs(d) < 1e-7 * z  # removable point x(1-x) = z (only for z < 1/4)
+    ds = jnp.where(small, 1.0, d)
+    f = jnp.where(small, 1.0 / z - d / (2.0 * z**2), jnp.log(a / z) / ds)
+    return z[..., 0] * jnp.sum(jnp.asarray(_TS_W) * f, axis=-1)  # (z/2) * 2 * int_0^{1/2}
+
+
+# ------------------------------------------------------------------------------------------------ couplings
+def electroweak_couplings(p: GauginoHiggsinoParams):
+    """(g, g', v) used by :func:`electron_edm`: v = (sqrt2 G_F)^(-1/2) = 246.2 GeV, g = 2 m_W/v, g' = g t_W."""
+    v = c.V_HIGGS
+    g = 2.0 * jnp.asarray(p.m_W, float) / v
+    sw2 = jnp.asarray(p.sin2_theta_w, float)
+    return g, g * jnp.sqrt(sw2 / (1.0 - sw2)), v
+
+
+def _cplx(mod, ph):
+    return jnp.asarray(mod, float) * jnp.exp(1j * jnp.asarray(ph, float))
+
+
+def _gev_inv_to_cm(x):
+    return x * c.HBARC_GEV_CM
+
+
+def _one_loop(p: GauginoHiggsinoParams, s: SleptonParams, ch, ne):
+    """(d_chargino, d_neutralino) [e GeV^-1], docs/derivations/edm.md sec. 2."""
+    g, gp, v = electroweak_couplings(p)
+    tb = jnp.asarray(p.tan_beta, float)
+    cb = 1.0 / jnp.sqrt(1.0 + tb**2)
+    c2b = (1.0 - tb**2) / (1.0 + tb**2)
+    sw2 = jnp.asarray(p.sin2_theta_w, float)
+    mz2 = jnp.asarray(p.m_Z, float) ** 2
+    me = M_ELECTRON
+    ye = math.sqrt(2.0) * me / (v * cb)
+    pi2 = 16.0 * math.pi**2
+
+    # chargino - sneutrino: c_L = -g V_i1^*, c_R = y_e U_i2, Q_F = -1 (chi^-), Q_S = 0
+    msn2 = jnp.asarray(s.m_L, float) ** 2 + 0.5 * mz2 * c2b
+    m = ch.masses  # (..., 2)
+    cl = -g[..., None] * jnp.conj(ch.V[..., :, 0])
+    cr = ye[..., None] * ch.U[..., :, 1]
+    im = jnp.imag(jnp.conj(cl) * cr)
+    d_ch = jnp.sum(m / (pi2 * msn2[..., None]) * im * (-1.0) * edm_loop_function_fermion(m**2 / msn2[..., None]), -1)
+
+    # neutralino - selectron
+    mu = _cplx(p.mu, p.phi_mu)
+    ae = _cplx(s.A_e, s.phi_A)
+    mll = jnp.asarray(s.m_L, float) ** 2 + me**2 + (-0.5 + sw2) * mz2 * c2b
+    mrr = jnp.asarray(s.m_E, float) ** 2 + me**2 - sw2 * mz2 * c2b
+    mlr = me * (jnp.conj(ae) - mu * tb)
+    h = jnp.stack(
+        [
+            jnp.stack(jnp.broadcast_arrays(mll + 0j, mlr), -1),
+            jnp.stack(jnp.broadcast_arrays(jnp.conj(mlr), mrr + 0j), -1),
+        ],
+        -2,
+    )
+    msl2, vec = jnp.linalg.eigh(h)  # h = vec diag vec^dagger; e~_a = sum_k vec[a, k] e~_k, R_ka = conj(vec[a, k])
+    R = jnp.conj(jnp.swapaxes(vec, -1, -2))  # R[k, a]
+    N = ne.N  # (..., 4, 4): chi0_i = N_ij psi0_j, psi0 = (B~, W~3, H~d0, H~u0)
+    n1, n2, n3 = (jnp.conj(N[..., :, j])[..., :, None] for j in range(3))  # N_i1^*, ..., as (..., 4, 1)
+    rk1 = R[..., None, :, 0]  # (..., 1, 2)
+    rk2 = R[..., None, :, 1]
+    a_ik = rk1 * (g[..., None, None] * n2 + gp[..., None, None] * n1) / math.sqrt(2.0) - ye[..., None, None] * rk2 * n3
+    b_ik = -math.sqrt(2.0) * gp[..., None, None] * n1 * jnp.conj(rk2) - ye[..., None, None] * n3 * jnp.conj(
+        rk1
+    )  # L ⊃ ebar chi0_i e~_k B_ik
+    im0 = jnp.imag(jnp.conj(a_ik) * jnp.conj(b_ik))  # c_L = A, c_R = B^*: Im(c_L^* c_R) = Im(A^* B^*)
+    mn = ne.masses[..., :, None]
+    ms2 = msl2[..., None, :]
+    # Q_F = 0, Q_S = -1 (e~^-): the bracket is -Q_S I_S = +I_S
+    d_ne = jnp.sum(mn / (pi2 * ms2) * im0 * edm_loop_function_scalar(mn**2 / ms2), axis=(-2, -1))
+    return d_ch, d_ne
+
+
+def _barr_zee_gamma_h(p: GauginoHiggsinoParams, ch, m_h):
+    """d_e^{gamma h} [e GeV^-1] (docs/derivations/edm.md sec. 3)."""
+    _, _, v = electroweak_couplings(p)
+    x = chargino_mass_matrix(p)
+    off = x * jnp.asarray([[0.0, 1.0], [1.0, 0.0]])  # dX/dv * v: the vev-dependent entries sqrt2 m_W s_b, c_b
+    cmat = jnp.conj(ch.U) @ off @ jnp.conj(jnp.swapaxes(ch.V, -1, -2)) / v
+    cii = jnp.diagonal(cmat, axis1=-2, axis2=-1)
+    m = ch.masses
+    alpha = c.ALPHA_EM_MZ
+    return -alpha * M_ELECTRON / (8.0 * math.pi**3 * v) * jnp.sum(jnp.imag(cii) / m * barr_zee_g(m**2 / m_h**2), -1)
+
+
+_BENCH = dict(M1=250.0, M2=600.0, mu=400.0, tan_beta=10.0)
+
+
+def electron_edm(
+    p: GauginoHiggsinoParams, sleptons: SleptonParams | None = None, m_h: float = c.M_HIGGS
+) -> ElectronEDM:
+    """Electron EDM [e cm] from the gaugino-higgsino spectrum and phases (module docstring; docs/derivations/edm.md).
+
+    Args:
+        p: :class:`jaxgen.cp.GauginoHiggsinoParams` (any batch shape; the phases phi_1, phi_2, phi_mu enter through
+            the rephasing invariants arg(mu M_a b^*)).
+        sleptons: :class:`SleptonParams` for the one-loop chargino-sneutrino and neutralino-selectron graphs, or
+            None (decoupled first-generation sleptons: only the two-loop part).
+        m_h: light Higgs mass [GeV].
+
+    Returns:
+        :class:`ElectronEDM`. Pure, jit/vmap/grad-able in every float input; points with a non-finite or
+        non-positive modulus get status EDM_STATUS_BAD_INPUT and d_e = 0 (evaluated at a dummy spectrum, never NaN).
+    """
+    vals = {k: jnp.asarray(getattr(p, k), float) for k in ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")}
+    phases = {k: jnp.asarray(getattr(p, k), float) for k in ("phi_1", "phi_2", "phi_mu", "sin2_theta_w")}
+    good = jnp.asarray(True)
+    for v in vals.values():
+        good = good & jnp.isfinite(v) & (v > 0)
+    for v in phases.values():
+        good = good & jnp.isfinite(v)
+    sw2 = phases["sin2_theta_w"]
+    good = good & (sw2 > 0) & (sw2 < 1)
+    sl = None
+    if sleptons is not None:
+        sl_vals = {k: jnp.asarray(getattr(sleptons, k), float) for k in ("m_L", "m_E", "A_e", "phi_A")}
+        for k, v in sl_vals.items():
+            good = good & jnp.isfinite(v)
+            if k in ("m_L", "m_E"):
+                good = good & (v > 0)
+    dummy = dict(_BENCH, m_W=c.M_W, m_Z=c.M_Z)
+    safe = GauginoHiggsinoParams(
+        **{k: jnp.where(good, v, dummy[k]) for k, v in vals.items()},
+        phi_1=jnp.where(good, phases["phi_1"], 0.0),
+        phi_2=jnp.where(good, phases["phi_2"], 0.0),
+        phi_mu=jnp.where(good, phases["phi_mu"], 0.0),
+        sin2_theta_w=jnp.where(good, sw2, c.SIN2_THETA_W),
+    )
+    ch = chargino_spectrum(safe)
+    ne = neutralino_spectrum(safe)
+    d_bz = _barr_zee_gamma_h(safe, ch, m_h)
+    if sleptons is not None:
+        sl = SleptonParams(
+            m_L=jnp.where(good, sl_vals["m_L"], 1e3),
+            m_E=jnp.where(good, sl_vals["m_E"], 1e3),
+            A_e=jnp.where(good, sl_vals["A_e"], 0.0),
+            phi_A=jnp.where(good, sl_vals["phi_A"], 0.0),
+        )
+        d_ch, d_ne = _one_loop(safe, sl, ch, ne)
+    else:
+        d_ch = d_ne = jnp.zeros_like(d_bz)
+    parts = [jnp.where(good, _gev_inv_to_cm(x), 0.0) for x in (d_ch, d_ne, d_bz)]
+    shape = jnp.broadcast_shapes(*(jnp.shape(x) for x in parts))
+    parts = [jnp.broadcast_to(x, shape) for x in parts]
+    status = jnp.broadcast_to(jnp.where(good, EDM_STATUS_OK, EDM_STATUS_BAD_INPUT), shape).astype(jnp.int32)
+    return ElectronEDM(
+        d_e=parts[0] + parts[1] + parts[2],
+        chargino_one_loop=parts[0],
+        neutralino_one_loop=parts[1],
+        barr_zee_gamma_h=parts[2],
+        status=status,
+    )
