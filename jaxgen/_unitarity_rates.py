@@ -74,6 +74,9 @@ from ._units import units_field
 
 __all__ = [
     "PROCESS_SETS",
+    "STATUS_OK",
+    "STATUS_BAD_INPUT",
+    "STATUS_NOT_FINITE",
     "ToyParams",
     "ToyResult",
     "ToyStatus",

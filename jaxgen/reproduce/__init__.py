@@ -31,6 +31,7 @@ EXPERIMENTS = [
     "cp_spectrum",
     "ardu_chain",
     "hall_sweep",
+    "unitarity_freezein",
     "slha_spectra",
     "fit_sensitivity",
 ]

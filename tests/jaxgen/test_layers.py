@@ -74,6 +74,8 @@ LAYERS = {
     "jaxgen._units": PHYSICS,
     "jaxgen._batching": PHYSICS,
     "jaxgen._unitarity_rates": PHYSICS,
+    "jaxgen.unitarity": PHYSICS,
+    "jaxgen.reproduce.unitarity_freezein": DRIVERS,
     "jaxgen.kinetics": PHYSICS,
     "jaxgen.kinetics._network": PHYSICS,
     "jaxgen.kinetics._reactions": PHYSICS,
