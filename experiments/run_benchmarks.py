@@ -91,6 +91,82 @@ def _min_rate(bench: str, series: str, n_lo: float):
     return f
 
 
+def _issue16(series: str, path: str):
+    """A value of bench_scaling's issue-16 record of one series (e.g. "points_per_s_at_n_max", "n_max",
+    "rss.above_import_mb")."""
+
+    def f(recs):
+        return get(recs, SC, f"results.issue16.{series}.{path}")
+
+    f.bench = SC
+    return f
+
+
+def _issue16_rows() -> list:
+    """Issue 16: points/s at the largest N (1e3 .. 1e6 on CPU, to 1e7 on a GPU) of the freeze-out and of every
+    default chain, and the peak memory of a fresh process at that N."""
+    rows = [
+        Target(
+            "issue 16 throughput",
+            "solve_freezeout (default settings, DHS g_*, m 1 GeV-10 TeV), vmapped, at N_max (bench_scaling)",
+            _issue16("freezeout", "points_per_s_at_n_max"),
+            "points/s",
+            ">= 6.7e5 pts/s (2 CPU cores), >= 1e8 GPU",
+            lambda v, r, gpu: v >= (1e8 if gpu else 6.7e5),
+            baseline=_key(FO, "results.points_per_s_scipy_radau"),
+            baseline_label="per-point scipy Radau loop (micrOMEGAs: ~6.7e3 pts/s on 2 cores, external)",
+            ratio="fig/base",
+            n=_issue16("freezeout", "n_max"),
+            target_n=1e6,
+        )
+    ]
+    for series, label, baseline, base_label in (
+        ("hall_table", "Hall chain, default g_*(T) table", "results.hall.quadrature_const.points_per_s", None),
+        (
+            "hall_inverse_decays",
+            "Hall chain with inverse decays (method ode)",
+            "results.hall.ode_const.baseline_points_per_s",
+            "per-point solve_ivp LSODA chain (bench_chains)",
+        ),
+        ("ardu_boltzmann", "Ardu chain, Boltzmann washout (default)", None, None),
+    ):
+        rows.append(
+            Target(
+                "issue 16 throughput",
+                f"{label}, vmapped, at N_max (bench_scaling)",
+                _issue16(series, "points_per_s_at_n_max"),
+                "points/s",
+                ">= 5e5 pts/s (2 CPU cores), >= 1e7 GPU",
+                lambda v, r, gpu: v >= (1e7 if gpu else 5e5),
+                baseline=_key(CH, baseline) if baseline else None,
+                baseline_label=base_label or ("Hall chain, constant g_* (bench_chains, largest N)" if baseline else ""),
+                ratio="fig/base" if baseline else None,
+                n=_issue16(series, "n_max"),
+                target_n=1e6,
+            )
+        )
+    for series, label in (
+        ("freezeout", "solve_freezeout"),
+        ("hall_table", "Hall chain, g_*(T) table"),
+        ("hall_inverse_decays", "Hall chain, inverse decays"),
+        ("ardu_boltzmann", "Ardu chain, Boltzmann washout"),
+    ):
+        rows.append(
+            Target(
+                "issue 16 peak memory",
+                f"{label}: peak RSS above imports of a fresh process at N_max",
+                _issue16(series, "rss.above_import_mb"),
+                "MB",
+                "reported",
+                lambda v, r, g: True,
+                n=_issue16(series, "n_max"),
+                fmt=".0f",
+                note=_note("device peak MB", SC, f"results.issue16.{series}.rss.device_peak_mb", ".0f"),
+            )
+        )
+    return rows
+
+
 def _n_range(bench: str, series: str, n_lo: float):
     def f(recs):
         pts = [p["n"] for p in get(recs, bench, f"results.series.{series}", []) if p["n"] >= n_lo]
@@ -405,6 +481,8 @@ TARGETS: list[Target] = [
         "results.hall.spectrum.compile_forward_s",
         "results.hall.spectrum.compile_grad_s",
     ),
+    # --- issue 16: the default ODE workloads against N, and their peak memory
+    *_issue16_rows(),
     # --- memory
     Target(
         "peak memory",
@@ -619,7 +697,7 @@ def render(doc: dict) -> str:
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         "- Status: " + ", ".join(f"{k} {s}" for k, s in status.items()),
         "",
-        "## Summary: every target of issue 8 (figure and baseline from this run)",
+        "## Summary: every target of issues 8 and 16 (figure and baseline from this run)",
         "",
         f"{n_met} met, {n_missed} missed, {len(rows) - n_met - n_missed} not measured in this run. Timings: "
         "median of >= 5 runs after a warm-up call, compile timed apart, block_until_ready around every JAX call. "

@@ -11,7 +11,14 @@ For each batched entry point, at N = 1e2 .. 1e6 (``n_max``; 1e7 when a GPU is th
 * ``hall_chain``: ``jaxgen.scenarios.hall.asymmetric_freezein`` (quadrature method, constant g_* = 106.75), vmapped,
   if the module imports and traces (see bench_chains.py; the default g_*(T)-table chain is ~100x slower on CPU and
   is measured there at N <= 1e4);
-* ``quadrature_run_sweep``: ``jaxgen.sweep.run_sweep`` of the freeze-in quadrature in chunks of ``chunk`` points.
+* ``quadrature_run_sweep``: ``jaxgen.sweep.run_sweep`` of the freeze-in quadrature in chunks of ``chunk`` points;
+* issue 16 (every default ODE workload, N = 1e3 .. 1e6 on CPU, 1e7 on a GPU): ``freezeout``, vmapped
+  ``solve_freezeout`` with its default settings and the Drees-Hajkarim-Schmitz g_* table, m log-uniform in
+  [1 GeV, 10 TeV], s-wave a in [1e-11, 1e-7] GeV^-2 plus a p-wave b in 30 % of the points; ``hall_table`` (the Hall
+  chain with its default g_*(T) table), ``hall_inverse_decays`` (the Hall chain with inverse decays,
+  ``method="ode"``, constant g_*) and ``ardu_boltzmann`` (the Ardu chain, Boltzmann washout), the random points of
+  bench_chains.py; for each, the peak RSS of a fresh process that evaluates N_max points (and the device's peak
+  bytes on a GPU). ``series`` selects which series run (default: all).
 
 Each point: compile (``lower().compile()``) timed apart, median of 5 runs (``block_until_ready``), XLA's
 ``memory_analysis()`` (argument + output + temp bytes of one call) and the process RSS. A fit t(N) = t0 + N/r_inf per
@@ -31,6 +38,7 @@ import pathlib
 import subprocess
 import sys
 import time
+from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -147,6 +155,87 @@ def hall_setup():
     except Exception as exc:  # pragma: no cover
         return None, f"bench_chains import failed: {exc!r}"
     return bench_chains.hall_scaling_setup()
+
+
+#: the issue-16 workloads: name -> (bench_chains config or "freezeout" / "ardu")
+ISSUE16_SERIES = ("freezeout", "hall_table", "hall_inverse_decays", "ardu_boltzmann")
+_HALL_SERIES = {"hall_table": "quadrature", "hall_inverse_decays": "ode_const"}
+
+
+def freezeout_points(n, seed=0):
+    """Random freeze-out points: m log-uniform in [1 GeV, 10 TeV], a in [1e-11, 1e-7] GeV^-2, b in [1e-10, 1e-7]
+    GeV^-2 in 30 % of the points (else 0), g = 2."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    from jaxgen import freezeout as fo
+
+    rng = np.random.default_rng(seed)
+    m = 10 ** rng.uniform(0, 4, n)
+    a = 10 ** rng.uniform(-11, -7, n)
+    b = np.where(rng.uniform(size=n) < 0.3, 10 ** rng.uniform(-10, -7, n), 0.0)
+    return fo.FreezeOutParams(
+        m=jnp.asarray(m), a=jnp.asarray(a), b=jnp.asarray(b), g=jnp.full(n, 2.0), eta=jnp.zeros(n), y0_ratio=jnp.ones(n)
+    )
+
+
+def freezeout_setup():
+    """``jit(vmap(solve_freezeout))`` with the default settings and the Drees-Hajkarim-Schmitz table."""
+    import jax
+
+    from jaxgen import freezeout as fo
+    from jaxgen.cosmology import Cosmology
+
+    cos = Cosmology(table="drees_hajkarim_schmitz")
+
+    def fn(p):
+        r = jax.vmap(lambda q: fo.solve_freezeout(q, cos))(p)
+        return r.y_inf, r.status
+
+    return lambda n: (fn, (freezeout_points(n),))
+
+
+def chain_setup(name):
+    """(make(n) -> (fn, args), None) for an issue-16 chain series (bench_chains' points and settings), or
+    (None, reason). ``fn`` returns (prediction, status); failures are the status bits that make a point invalid."""
+    try:
+        import bench_chains
+    except Exception as exc:  # pragma: no cover
+        return None, f"bench_chains import failed: {exc!r}"
+    try:
+        if name in _HALL_SERIES:
+            from jaxgen.scenarios import hall as mod
+
+            fwd, _ = bench_chains._hall_fns(_HALL_SERIES[name])
+            points = bench_chains.hall_params
+            mask = (
+                mod.STATUS_BAD_INPUT | mod.STATUS_FREEZEIN_FAILED | mod.STATUS_FREEZEOUT_FAILED | mod.STATUS_NONFINITE
+            )
+        else:
+            from jaxgen.scenarios import ardu as mod
+
+            fwd, _ = bench_chains._ardu_fns("boltzmann")
+            points = bench_chains.ardu_params
+            mask = mod.STATUS_BAD_INPUT | mod.STATUS_EQUILIBRIUM_FAILED | mod.STATUS_WASHOUT_FAILED
+    except Exception as exc:
+        return None, f"{name} does not import ({type(exc).__name__}: {exc})"
+
+    def fn(p):
+        r = fwd(p)
+        return r, r.status
+
+    def make(n):
+        return fn, (points(n),)
+
+    make.invalid_mask = mask
+    return make, None
+
+
+def issue16_make(name):
+    """(make, reason) of an issue-16 series."""
+    if name == "freezeout":
+        return freezeout_setup(), None
+    return chain_setup(name)
 
 
 def _sweep_problem(n):
@@ -275,6 +364,10 @@ elif mode == "flat":
     fn, args = b.quadrature_setup()(n)
     out = jax.block_until_ready(jax.jit(fn)(*args))
     assert int(np.sum(np.asarray(out[-1]) != 0)) == 0
+elif mode in b.ISSUE16_SERIES:
+    make, reason = b.issue16_make(mode)
+    fn, args = make(n)
+    out = jax.block_until_ready(jax.jit(fn)(*args))
 else:
     from jaxgen.sweep import run_sweep
     f, design = b._sweep_problem(n)
@@ -288,9 +381,10 @@ print(json.dumps(res))
 """
 
 
-def _subprocess_rss(mode, n, chunk):
+def _subprocess_rss(mode, n, chunk) -> dict[str, Any]:
     """Peak RSS [MB] (VmHWM) of a fresh process evaluating n quadrature points flat ("flat"), via run_sweep
-    ("sweep"), or only importing ("import"); on a GPU also the device's peak bytes in use."""
+    ("sweep"), n points of an issue-16 series (its name), or only importing ("import"); on a GPU also the device's
+    peak bytes in use."""
     code = _RSS_CODE.format(bench=str(HERE), mode=mode, n=n, chunk=chunk)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
@@ -391,7 +485,14 @@ def main(
     half_decades: bool = True,
     chunk: int = 16_384,
     rss: bool = True,
+    series_names: tuple[str, ...] | None = None,
+    n_max_issue16: int | None = None,
+    n_min_issue16: int = 1_000,
+    time_budget_s: float | None = None,
 ) -> str:
+    """``series_names``: the series to run (default: all; ``quadrature_run_sweep`` and ``ISSUE16_SERIES`` names
+    included); ``n_max_issue16``: the largest N of the issue-16 series (default ``n_max``); ``time_budget_s``: stop
+    growing N in a series once this much wall time has been spent in the whole benchmark (a GPU run's budget)."""
     _common.setup_jax()
     import jax
 
@@ -401,7 +502,12 @@ def main(
         n_max = 10_000_000 if gpu else 1_000_000
     grid = _grid(n_min, n_max, half_decades)
     grid_ode = [n for n in grid if n <= n_max_ode]
+    grid16 = _grid(n_min_issue16, n_max_issue16 or n_max, half_decades)
     t_start = time.perf_counter()
+    wanted = set(series_names) if series_names is not None else None
+
+    def want(name):
+        return wanted is None or name in wanted
 
     setups = {
         "freezein_quadrature": (quadrature_setup("float64"), grid),
@@ -410,14 +516,26 @@ def main(
         "equilibrium_chunked": (equilibrium_setup(2048), grid),
         "freezein_ode": (ode_setup(), grid_ode),
     }
-    hall_make, hall_reason = hall_setup()
+    setups = {k: v for k, v in setups.items() if want(k)}
+    hall_make, hall_reason = hall_setup() if want("hall_chain") else (None, "not run (series_names)")
     if hall_make is not None:
         setups["hall_chain"] = (hall_make, grid)
+    skipped16 = {}
+    for name in ISSUE16_SERIES:
+        if want(name):
+            make, reason = issue16_make(name)
+            if make is None:
+                skipped16[name] = reason
+            else:
+                setups[name] = (make, grid16)
     series: dict[str, list] = {}
     errors: dict[str, str] = {}
     for name, (make, ns) in setups.items():
         series[name] = []
         for n in ns:
+            if time_budget_s is not None and series[name] and time.perf_counter() - t_start > time_budget_s:
+                errors[f"{name}@{n}"] = f"not run: time budget {time_budget_s:.0f} s spent"
+                break
             print(f"[bench_scaling] {name} N={n}", flush=True)
             try:
                 series[name].append(_measure(make, n))
@@ -425,7 +543,7 @@ def main(
                 errors[f"{name}@{n}"] = repr(exc)[:300]
                 break
     series["quadrature_run_sweep"] = []
-    for n in [x for x in grid if x >= chunk // 16]:
+    for n in [x for x in grid if x >= chunk // 16] if want("quadrature_run_sweep") else []:
         print(f"[bench_scaling] quadrature_run_sweep N={n}", flush=True)
         try:
             series["quadrature_run_sweep"].append(_measure_sweep(n, chunk))
@@ -476,10 +594,18 @@ def main(
         "flat_temp_growth": flat_m.get("ratio"),
         "chunked_n_ratio": sweep_m.get("n_ratio"),
         "hall_chain": "measured" if hall_make else hall_reason,
+        "issue16": {
+            name: {"n_max": pts[-1]["n"], "points_per_s_at_n_max": pts[-1]["points_per_s"]}
+            for name in ISSUE16_SERIES
+            if (pts := series.get(name))
+        },
+        "issue16_skipped": skipped16,
+        "grid_issue16": grid16,
         "errors": errors,
         "peak_rss_mb": _timing.peak_rss_mb(),
     }
-    if rss:  # at N >= 1e6 (1e7 on GPU) even in the reduced suite: one call each, cheap, and only there informative
+    quad_rss = want("freezein_quadrature") or want("quadrature_run_sweep")
+    if rss and quad_rss:  # at N >= 1e6 (1e7 on GPU) even in the reduced suite: one call each, cheap, informative
         n_rss = max(grid[-1], 10_000_000 if gpu else 1_000_000)
         rr = {m: _subprocess_rss(m, n_rss, chunk) for m in ("import", "flat", "sweep")}
         results["subprocess_peak_rss"] = {"n": n_rss, "chunk": chunk, **rr}
@@ -489,6 +615,20 @@ def main(
             results["rss_sweep_above_import_mb"] = rr["sweep"]["peak_rss_mb"] - base
         except (KeyError, TypeError):
             pass
+    if rss:  # issue 16: peak memory of a fresh process at the largest N each series reached
+        base16 = (results.get("subprocess_peak_rss") or {}).get("import") or _subprocess_rss("import", 1, chunk)
+        for name in ISSUE16_SERIES:
+            pts = series.get(name)
+            if not pts:
+                continue
+            if time_budget_s is not None and time.perf_counter() - t_start > time_budget_s:
+                results["issue16"][name]["rss"] = {"error": "not run: time budget spent"}
+                continue
+            print(f"[bench_scaling] peak RSS {name} N={pts[-1]['n']}", flush=True)
+            r = _subprocess_rss(name, pts[-1]["n"], chunk)
+            if r.get("peak_rss_mb") is not None and base16.get("peak_rss_mb") is not None:
+                r["above_import_mb"] = r["peak_rss_mb"] - base16["peak_rss_mb"]
+            results["issue16"][name]["rss"] = r
     results["wall_s"] = time.perf_counter() - t_start
     _figure(
         {k: v for k, v in series.items() if v},
@@ -545,7 +685,7 @@ def main(
                 f"{m['temp_bytes_max'] / 2**20:.3g} MiB at N = {m['n_max']:.0e} "
                 f"(x{m['ratio']:.3g} for x{m['n_ratio']:.3g} points)"
             )
-    if rss:
+    if "subprocess_peak_rss" in results:
         r = results["subprocess_peak_rss"]
 
         def mb(d, k="peak_rss_mb"):
@@ -564,6 +704,32 @@ def main(
             )
             + ".",
         ]
+    if results["issue16"]:
+        lines += [
+            "",
+            "Issue 16 workloads (default settings; points/s at the largest N; peak memory of a fresh process "
+            "evaluating that N: RSS above the imports, and the device's peak bytes on a GPU):",
+            "",
+            "| series | N range | points/s at N_max | compile at N_max [s] | XLA MiB at N_max | peak RSS above "
+            "imports [MB] | device peak [MB] | failures |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, rec in results["issue16"].items():
+            pts = series[name]
+            r = rec.get("rss") or {}
+            mem = pts[-1]["memory"]["total_bytes"]
+
+            def num(v, fmt=".0f"):
+                return "n/a" if v is None else format(v, fmt)
+
+            lines.append(
+                f"| {name} | {pts[0]['n']:.0e} .. {pts[-1]['n']:.0e} | {rec['points_per_s_at_n_max']:.3g} | "
+                f"{pts[-1]['compile_s']:.2f} | {num(None if mem is None else mem / 2**20, '.3g')} | "
+                f"{num(r.get('above_import_mb'))} | {num(r.get('device_peak_mb'))} | "
+                f"{sum(p['failures'] for p in pts)} |"
+            )
+        for name, reason in skipped16.items():
+            lines.append(f"| {name} | skipped: {reason} | | | | | | |")
     lines += ["", f"Hall chain: {results['hall_chain']}."]
     if errors:
         lines += ["", "Errors (series stopped at that N): " + "; ".join(f"{k}: {v}" for k, v in errors.items())]
