@@ -1,4 +1,4 @@
-r"""Unitarity- and CPT-consistent rates of the minimal asymmetric freeze-in toy model: Hook's cancellation, Unwin's loophole.
+r"""Unitarity- and CPT-consistent rates of the minimal asymmetric freeze-in toy: Hook's cancellation, Unwin's loophole.
 
 Derivation: docs/derivations/unitarity_freezein.md (sections cited as "doc sec. n"). Literature: Hall, March-Russell,
 West 2010 (HMW, arXiv:1010.0245, the mechanism); Hook 2011 (arXiv:1105.3728, "Unitarity constraints on asymmetric
@@ -49,9 +49,10 @@ eta_X^HMW x O(H / Gamma_B) + O(Br_X) (doc sec. 5): for the Hall chain's decaying
 decays, Gamma_a / H(m_a) ~ 1e12-1e14) the chain's eta_X = sum_a eps_a Y_FI,a is the decay-only number, an upper
 bound that the unitarity-consistent rates cancel to about one part in Gamma_a / H. See doc sec. 6.
 
-Public (re-exported by nothing yet; private module of the physics layer): :class:`ToyParams`,
-:func:`decay_rate_density`, :func:`ris_rate_density`, :func:`asymmetry_source`, :func:`process_table`,
-:func:`unitarity_sums`, :func:`solve_toy`, :class:`ToyResult`, :data:`PROCESS_SETS`.
+Public through :mod:`jaxgen.unitarity`: :class:`ToyParams`, :func:`decay_rate_density`, :func:`ris_rate_density`,
+:func:`asymmetry_source` (:func:`asymmetry_source_parts`), :func:`process_table`, :func:`unitarity_sums`,
+:func:`solve_toy` -> :class:`ToyResult`, :data:`PROCESS_SETS`, and the same toy as a :mod:`jaxgen.kinetics` network
+(:func:`toy_network`, :func:`toy_network_params`).
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ def asymmetry_source(
     r_v: Any = 1.0,
     processes: str = "consistent",
 ) -> jax.Array:
-    """X-asymmetry production rate density dn_{Delta X}/dt|_source [GeV^4] at temperature T (doc eq. 3.1): the sum of
-    :func:`asymmetry_source_parts` (same arguments)."""
+    """X-asymmetry production rate density dn_{Delta X}/dt|_source [GeV^4] at temperature T (doc sec. 3, (3.1)): the
+    sum of :func:`asymmetry_source_parts` (same arguments)."""
     parts = asymmetry_source_parts(temperature, p, r_b, rbar_x, y_delta_over_yeq, r_v, processes)
     return parts["decays"] + parts["inverse_decays"] + parts["scatterings_from_v"] + parts["scatterings_from_x"]
 

@@ -79,7 +79,7 @@ def test_no_asymmetry_in_full_equilibrium():
 
 
 def test_unwin_out_of_equilibrium_survives():
-    """r_B = 1 + delta: the source is eps gamma_D (delta + Br_X) (doc eq. 3.1): leading order, not cancelled."""
+    """r_B = 1 + delta: the source is eps gamma_D (delta + Br_X) (doc sec. 3, (3.1)): not cancelled."""
     t = P.m_b / ZS
     gd = np.asarray(u.decay_rate_density(t, P))
     for delta in (0.5, -0.3, 10.0):
@@ -182,7 +182,7 @@ def _i(name):
 
 
 def test_solve_hook_limit(solved):
-    """B in equilibrium through its decays: Y_DeltaX = eps x (net B decays) = eps Y_B(x_min) (doc eq. 3.2), a factor
+    """B in equilibrium through its decays: Y_DeltaX = eps x (net B decays) = eps Y_B(x_min) (doc (3.2)), a factor
     ~1/K below HMW's eps_HMW Y_X; with annihilations keeping B in equilibrium the efficiency drops to ~Br_X."""
     _, out, _ = solved
     for name in ("hook_k1e3", "hook_k10"):

@@ -4,14 +4,21 @@ import dataclasses
 
 import pytest
 
-from jaxgen import freezein, freezeout, scenarios, washout
+from jaxgen import freezein, freezeout, scenarios, unitarity, washout
 from jaxgen._units import field_units
 
-_MODULES = (freezein, freezeout, washout, scenarios)
+_MODULES = (freezein, freezeout, washout, scenarios, unitarity)
 _SUFFIXES = ("Params", "Prediction", "Result")
 # classes defined by the freeze-in, freeze-out, washout engines and the two chains (jaxgen.freezeout also
 # re-exports the hidden-sector classes of jaxgen._hidden_sector, whose units are declared there)
-_OWN = ("jaxgen._freezein", "jaxgen._freezeout", "jaxgen._washout", "jaxgen.scenarios", "jaxgen._scenario")
+_OWN = (
+    "jaxgen._freezein",
+    "jaxgen._freezeout",
+    "jaxgen._washout",
+    "jaxgen.scenarios",
+    "jaxgen._scenario",
+    "jaxgen._unitarity_rates",
+)
 _CLASSES = sorted(
     {
         getattr(m, n)
