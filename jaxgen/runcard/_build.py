@@ -147,7 +147,9 @@ def build_params(card: Runcard):
     import jax.numpy as jnp
 
     Params = _params_class(card)
-    if card.base == "benchmark":
+    if _spectrum_mode(card, Params):
+        base = _spectrum_base(card, Params)
+    elif card.base == "benchmark":
         if not hasattr(Params, "benchmark"):
             raise ValueError(
                 f'{card.source}: [scenario].base = "benchmark" but {Params.__name__} has no '
@@ -193,6 +195,66 @@ def build_params(card: Runcard):
         base = _set_path(base, path, new)
     _check_params(card, base)
     return base
+
+
+def _spectrum_mode(card: Runcard, Params) -> bool:
+    """A card of the Hall chain's spectrum mode: ``[scenario].settings.epsilon = "spectrum"`` with a Params class that
+    builds spectrum points (``from_spectrum`` / ``benchmark_spectrum``, :class:`jaxgen.scenarios.HallSpectrumParams`).
+    """
+    return card.settings.get("epsilon") == "spectrum" and hasattr(Params, "from_spectrum")
+
+
+#: the spectrum moduli a spectrum-mode card with base = "default" must give ([parameters.spectrum])
+_SPECTRUM_REQUIRED = ("M1", "M2", "mu", "tan_beta")
+
+
+def _spectrum_base(card: Runcard, Params):
+    """The starting point of a spectrum-mode card (its ``[parameters]`` paths are applied to it afterwards):
+    ``base = "benchmark"``: ``Params.benchmark_spectrum()``; ``base = "default"``: ``Params.from_spectrum`` of the
+    spectrum given by ``[parameters.spectrum]`` (M1, M2, mu = |mu|, tan_beta required; the phases phi_1, phi_2,
+    phi_mu and m_W, m_Z, sin2_theta_w default as in jaxgen.cp.GauginoHiggsinoParams) with ``[parameters].lam``, the
+    other fields at the class defaults (m_x is also the phi_X mass of the widths and eps)."""
+    if card.base == "benchmark":
+        try:
+            return Params.benchmark_spectrum()
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{card.source}: the spectrum-mode benchmark point could not be built: {e}") from None
+    missing = [f"spectrum.{k}" for k in _SPECTRUM_REQUIRED if f"spectrum.{k}" not in card.parameters]
+    missing += [] if "lam" in card.parameters else ["lam"]
+    if missing:
+        raise ValueError(
+            f'{card.source}: [scenario].settings.epsilon = "spectrum" with base = "default" needs the spectrum and '
+            f"the coupling in [parameters]: missing {missing}. Fix: add e.g. [parameters.spectrum] M1 = 250.0, "
+            "M2 = 600.0, mu = 400.0, tan_beta = 10.0, phi_mu = -0.1047 and [parameters] lam = 5.8e-9, or start from "
+            '[scenario] base = "benchmark" (HallParams.benchmark_spectrum())'
+        )
+    spec_cls = _spectrum_class(Params)
+    names = {f.name for f in dataclasses.fields(spec_cls)}
+    given = {p.split(".", 1)[1]: v for p, v in card.parameters.items() if p.startswith("spectrum.")}
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        raise ValueError(
+            f"{card.source}: unknown parameter [parameters].spectrum.{unknown[0]} for {spec_cls.__name__}."
+            f"{_suggest(unknown[0], sorted(names))}"
+        )
+    try:
+        spec = spec_cls(**{k: float(v) for k, v in given.items()})
+        m_x = {"m_x": float(card.parameters["m_x"])} if "m_x" in card.parameters else {}
+        return Params.from_spectrum(spec, float(card.parameters["lam"]), **m_x)
+    except (TypeError, ValueError) as e:
+        named = [k for k in given if f"{spec_cls.__name__}.{k} " in str(e)]
+        key = f"[parameters].spectrum.{named[0]}" if named else "[parameters.spectrum]"
+        raise ValueError(f"{card.source}: {key} is invalid: {e}. Fix the value in the runcard") from None
+
+
+def _spectrum_class(Params) -> type:
+    """The spectrum class of a spectrum-mode Params class (the annotation of ``from_spectrum``'s ``spectrum``)."""
+    import typing
+
+    cls = typing.get_type_hints(Params.from_spectrum).get("spectrum")
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise ValueError(f"{Params.__name__}.from_spectrum has no dataclass annotation for its spectrum argument")
+    return cls
 
 
 def _check_params(card: Runcard, params) -> None:

@@ -249,7 +249,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "settings",
             "table",
             {},
-            'fields of HallSettings / ArduSettings (static switches), e.g. { method = "quadrature" }',
+            'fields of HallSettings / ArduSettings (static switches), e.g. { method = "quadrature" }; '
+            '{ epsilon = "spectrum" }: the Hall chain with eps from the spectrum in [parameters.spectrum] '
+            "(M1, M2, mu, tan_beta, phi_mu, ...; see Runcards above)",
             _table,
             '{ method = "quadrature" }',
         ),

@@ -657,3 +657,53 @@ def test_truncated_runcard_with_a_cut_number_is_refused(tmp_path):
         rc.load_runcard(p)
     p.write_text(cut + "\n")  # a complete line is read as written
     assert rc.load_runcard(p).parameters["m_losp"] == 10.0
+
+
+# ---------------------------------------------------------------- the Hall chain's spectrum mode (real classes)
+SPECTRUM_CARD = """[scenario]
+name = "hall"
+settings = { epsilon = "spectrum" }
+
+[parameters]
+lam = 5.8e-9
+m_x = 1.784
+
+[parameters.spectrum]
+M1 = 250.0
+M2 = 600.0
+mu = 400.0
+phi_mu = -0.10471975511965977
+tan_beta = 10.0
+"""
+
+
+def test_hall_spectrum_mode_card():
+    """settings.epsilon = "spectrum": the point is a HallSpectrumParams built by HallParams.from_spectrum from
+    [parameters.spectrum] (M1, M2, |mu| and its phase phi_mu, tan_beta), lam and m_x (the phi_X mass); the spectrum
+    leaves are parameter paths for sweeps and fits; missing or bad spectrum keys are named."""
+    from jaxgen.scenarios import HallSpectrumParams
+
+    c = card(SPECTRUM_CARD)
+    p = rc.build_params(c)
+    assert isinstance(p, HallSpectrumParams) and p.spectrum is not None
+    assert float(p.spectrum.M1) == 250.0 and float(p.spectrum.phi_mu) == pytest.approx(-np.pi / 30, rel=1e-15)
+    assert float(p.lam) == 5.8e-9 and float(p.m_x) == 1.784 and p.m_a.shape == (5,)  # chi-_1,2, chi0_2..4
+    # the stored eps0 and phase (from_spectrum) give the computed eps through eq. (2.7): phase = phi_2 = phi_mu
+    assert np.allclose(p.phase, -np.pi / 30, rtol=1e-12) and np.all(np.asarray(p.eps0) != 0)
+    assert rc.build_settings(c).epsilon == "spectrum"
+    done = rc.validate(
+        card(
+            SPECTRUM_CARD + '\n[sensitivity]\ninputs = ["spectrum.M1", "spectrum.tan_beta", "lam"]\n'
+            'outputs = ["eta_b"]\n'
+        )
+    )
+    assert "[sensitivity] paths" in done
+    with pytest.raises(ValueError, match=r"missing \['spectrum\.tan_beta'\].*base = \"benchmark\""):
+        rc.build_params(card(SPECTRUM_CARD.replace("tan_beta = 10.0\n", "")))
+    with pytest.raises(ValueError, match=r"unknown parameter \[parameters\]\.spectrum\.M3 .*Did you mean 'M2'"):
+        rc.build_params(card(SPECTRUM_CARD + "M3 = 1.0\n"))
+    with pytest.raises(ValueError, match=r"\[parameters\]\.spectrum\.mu is invalid: .*positive modulus"):
+        rc.build_params(card(SPECTRUM_CARD.replace("mu = 400.0", "mu = -400.0")))
+    # base = "benchmark": HallParams.benchmark_spectrum(), [parameters] applied on top
+    b = rc.build_params(card(SPECTRUM_CARD.replace("[scenario]\n", '[scenario]\nbase = "benchmark"\n')))
+    assert isinstance(b, HallSpectrumParams) and float(b.lam) == 5.8e-9 and float(b.spectrum.tan_beta) == 10.0
