@@ -16,11 +16,18 @@ Contents (derivations in docs/derivations/cp_asymmetry.md):
   phi_2 = arg(mu M2 b^*), and eps = eps0 alpha_w sin(phi_2) (eq. 2.7) with the on-shell-cut condition evaluated on the
   exact spectrum.
 
-Limitation: the full one-loop absorptive functions of the MSSM diagrams (vertex and
-self-energy graphs with W, Z, h cuts, Fig. 3 of Hall et al.) are NOT implemented. eps for a given spectrum is the
-eq. (2.7) parameterization with eps0 supplied by the user; what is computed from the spectrum is the phase phi_2,
-which cuts are kinematically open, and whether the decay can carry an asymmetry at all. :func:`interference_epsilon`
-takes the phase-space integrated loop functions as inputs for anyone who supplies them.
+eps from the spectrum: this module's :func:`epsilon_gaugino_higgsino` is the eq. (2.7) parameterization (eps0 an
+input; the spectrum gives phi_2 and the open cuts). eps itself is computed from the spectrum and its phases by
+:mod:`jaxgen._cp_loops` (:func:`jaxgen.cp.cp_asymmetries_from_spectrum`, :func:`jaxgen.cp.epsilon_from_spectrum`;
+docs/derivations/cp_from_spectrum.md), with the mass matrices, mixings and couplings defined here. Included there: the
+one-loop absorptive parts by unitarity of every open two-body cut (chi W, chi Z, chi h; vertex graphs = t-channel
+lepton exchange, self-energy/mixing graphs = s-channel chargino/neutralino exchange, Fig. 3 of Hall et al.) at
+O(lambda^2 g^2), the CPT/unitarity sum rule over the l phi_X and visible channels, and a width resonance regulator for
+nearly degenerate states (Pilaftsis & Underwood, hep-ph/0309342). Not included: slepton exchange and cuts (sleptons
+decoupled), the heavy Higgs states H, A, H+- (decoupling limit, h with SM-like couplings), the X fermion, three-body
+cuts, the dispersive loop parts (CP-even rate corrections, higher order), thermal corrections, and phases of lambda_k
+(the W/Z/h loops are flavour-blind: eps does not depend on lambda at this order). :func:`interference_epsilon` still
+takes phase-space integrated loop functions as inputs for anyone who supplies others.
 
 Discrepancies with the printed paper (each tested in tests/jaxgen/test_cp.py):
 
