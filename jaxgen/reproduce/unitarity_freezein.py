@@ -142,7 +142,7 @@ def main(out: pathlib.Path) -> str:
         "suppressed by ~max(1/K, Br_X) (docs/derivations/unitarity_freezein.md sec. 6).",
         "",
         f"Status counts: {int((status == 0).sum())} ok of {status.size}. Batched solve ({len(rows)} points, "
-        f"compile included): {t_solve:.1f} s; total {time.perf_counter() - t_start:.1f} s (wall clock on a shared machine).",
+        f"compile included): {t_solve:.1f} s; total {time.perf_counter() - t_start:.1f} s (wall clock, shared machine).",
     ]
     return "\n".join(lines) + "\n"
 
