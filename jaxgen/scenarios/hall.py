@@ -39,6 +39,24 @@ It is built on the engines: ``jaxgen._freezein`` (Y_FI, eta_X), ``jaxgen._cp`` (
 
    (``models.standard_model()`` gives 28/79, HMW eq. 3.2; the MSSM with heavy superpartners 8/23, eq. 3.3;
    sphalerons off with UDDX gives |B/X| = 1, eq. 3.4: pass c = 1.) The sign of eta_B is that of -c eps0 sin(phi).
+   This is ``HallSettings(sphalerons="instantaneous")`` (the default, the paper's treatment): B = c (B - L) holds
+   only while the sphalerons are in equilibrium, i.e. for X made above T* ~ 131.7 GeV.
+4b. Sphaleron timing (``sphalerons="timed"``; :mod:`jaxgen._sphaleron` has the rate, the derivations and the
+   solver): dY_B/dt = -Gamma_B(T) (Y_B - c_eff(T) Y_{B-L}(T)) with the lattice rate of D'Onofrio, Rummukainen,
+   Tranberg (arXiv:1404.3565), Gamma_B = 9 (869 + 333 x^2)/(792 + 306 x^2) Gamma_sph/T^3 and the SM
+   chi(T) = 4 (77 + 27 x^2)/(869 + 333 x^2), x = v(T)/T (both derived there), c_eff = c chi(T)/chi(0) (so that
+   c = ``b_over_bml`` keeps its meaning, the symmetric-phase ratio; for the SM c_eff = chi). Y_{B-L}(T) = -eta_X
+   produced above T: the freeze-in history of item 3, dY_A/d(-ln T) = (45 g_A Gamma_A M_Pl/(4 pi^4 m_A^2))
+   x^4 K1(x) G(T) (MB), summed with eps_A, by Gauss-Legendre above 180 GeV and on the fixed ln T grid of
+   :class:`jaxgen.sphaleron.SphaleronGrid` (180 -> 100 GeV, 257 nodes) below; Y_B is frozen below 100 GeV. Y_B is
+   linear in the history and each state's history depends on its mass alone, so the chain reads Y_B and eta_X(T*)
+   per state from response tables in ln m built once per g_* table (:func:`jaxgen.sphaleron.sphaleron_timing`;
+   < 1e-6 from the direct quadrature; one spline lookup per state, the cost of the instantaneous chain); with
+   ``n_nodes`` set or an untabulated cosmology it runs the direct quadrature. The history is that of the
+   quadrature (no inverse decays) also for ``method="ode"``. ``fraction_above_sphaleron``
+   (both modes) is eta_X(above T*)/eta_X, ``baryon_to_x_ratio`` = -eta_B/eta_X (c instantaneous), and
+   m_x_required = |ratio| m_p R_obs. At :meth:`HallParams.benchmark` (m_a = 300 GeV, LOSP 100 GeV) 28% of eta_X is
+   made above T* and the ratio is 0.092 instead of 28/79 (m_x_required 0.463 instead of 1.784 GeV).
 5. Densities today: Omega h^2 = m Y s0/(rho_c/h^2) (:func:`jaxgen.cosmology.yield_to_omega_h2`), with the asymmetric
    X relic |eta_X| (the symmetric part is assumed annihilated; its surviving fraction is ``symmetric_fraction``)
    and baryons m_p |eta_B|. Hence Omega_X/Omega_b = m_X/(|c| m_p), independent of the freeze-in details, and the
@@ -197,6 +215,7 @@ from .._freezeout import (
 from .._hidden_sector import comoving_hidden_energy, temperature_ratio_from_energy
 from .._precision import require_x64
 from .._signatures import losp_decay_temperature, losp_width_from_coupling, psi_x_lifetime_lhu, psi_x_lifetime_xudd
+from .._sphaleron import sphaleron_timing
 from .._units import units_field
 from ._base import ScenarioParams, ScenarioPrediction, broadcast_fields, float_converter, sanitize
 
@@ -852,6 +871,10 @@ class HallSettings(eqx.Module):
         epsilon: ``"eps0"`` (default: eps_a = eps0_a alpha_w sin(phase_a), eq. 2.7, with the per-state fields as
             given) or ``"spectrum"`` (module docstring item 12: the decaying states, their masses, widths, dof and
             eps_a, and the LOSP mass and width, computed inside the chain from ``HallSpectrumParams.spectrum``).
+        sphalerons: ``"instantaneous"`` (default: eta_B = -c eta_X whatever the temperature at which X is made,
+            HMW eqs. 1.3, 3.1, as in the paper) or ``"timed"`` (module docstring item 4b: B relaxes at the lattice
+            sphaleron rate towards c chi(T)/chi(0) (B - L) as eta_X is produced; the part of eta_X made below
+            T* ~ 131.7 GeV is never converted). Both modes report ``fraction_above_sphaleron``.
     """
 
     method: str = eqx.field(static=True, default="quadrature")
@@ -872,8 +895,14 @@ class HallSettings(eqx.Module):
     ode_max_steps: int = eqx.field(static=True, default=4096)
     ode_adjoint: str = eqx.field(static=True, default="recursive")
     epsilon: str = eqx.field(static=True, default="eps0")
+    sphalerons: str = eqx.field(static=True, default="instantaneous")
 
     def __check_init__(self):
+        if self.sphalerons not in ("instantaneous", "timed"):
+            raise ValueError(
+                f"HallSettings.sphalerons must be 'instantaneous' (eta_B = -c eta_X, HMW) or 'timed' (B relaxes "
+                f"at the lattice sphaleron rate, jaxgen.sphaleron), got {self.sphalerons!r}"
+            )
         if self.epsilon not in ("eps0", "spectrum"):
             raise ValueError(
                 f"HallSettings.epsilon must be 'eps0' (eq. 2.7 with the eps0/phase fields) or 'spectrum' "
@@ -910,13 +939,18 @@ class HallPrediction(ScenarioPrediction):
     Attributes:
         yield_fi: symmetric freeze-in yield Y_FI = (n_X + n_Xbar)/s summed over all decaying states (eq. 1.1).
         eta_x: X asymmetry yield (n_X - n_Xbar)/s, signed (eqs. 1.4, 4.1).
-        eta_b: baryon asymmetry yield n_B/s, signed: -c eta_x (eqs. 1.3, 3.1).
+        eta_b: baryon asymmetry yield n_B/s, signed: -c eta_x (eqs. 1.3, 3.1); with ``sphalerons="timed"`` the
+            relaxed Y_B of module docstring item 4b.
         epsilon: eps_a of each decaying state (eq. 2.7; spectrum mode: from the one-loop absorptive parts, item
             12, states chi-_1, chi-_2, chi0_2, chi0_3, chi0_4), shape (n_a,).
         omega_x_h2: Omega_X h^2 of the asymmetric relic, m_X |eta_x| s0/(rho_c/h^2).
         omega_b_h2: Omega_b h^2 = m_p |eta_b| s0/(rho_c/h^2).
-        dm_to_baryon: Omega_X/Omega_b = m_X/(|c| m_p).
-        m_x_required: m_X [GeV] giving the observed Omega_DM/Omega_b (preset) for this eta_X/eta_B: |c| m_p R_obs.
+        dm_to_baryon: Omega_X/Omega_b = m_X/(|r| m_p), r = ``baryon_to_x_ratio`` (= c instantaneous).
+        m_x_required: m_X [GeV] giving the observed Omega_DM/Omega_b (preset) for this eta_X/eta_B: |r| m_p R_obs
+            (instantaneous: |c| m_p R_obs; timed: from the timed eta_B).
+        fraction_above_sphaleron: the fraction of eta_X produced above T* = 131.7 GeV (the lattice sphaleron
+            freeze-out, ``jaxgen.sphaleron.T_STAR_LATTICE``), computed in both modes (0 if eta_X = 0).
+        baryon_to_x_ratio: r = -eta_b/eta_x, the effective B/(-X) (c instantaneous; 0 if eta_X = 0).
         decay_length: LOSP lab decay length beta_gamma c tau [m] with Gamma_LOSP = lam^2 m_LOSP/(8 pi).
         losp_lifetime: LOSP proper lifetime [s].
         decay_length_relic: lab decay length [m] for the LOSP width that gives the observed Omega_DM h^2 with this
@@ -959,6 +993,8 @@ class HallPrediction(ScenarioPrediction):
     t_x_fo: Float[Array, "*batch"] = units_field("GeV")
     hidden_freezeout_running: Float[Array, "*batch"] = units_field("1")
     thermalization_ratio: Float[Array, "*batch"] = units_field("1")
+    fraction_above_sphaleron: Float[Array, "*batch"] = units_field("1")
+    baryon_to_x_ratio: Float[Array, "*batch"] = units_field("1")
     symmetric_fraction: Float[Array, "*batch"] = units_field("1")
     status: Int[Array, "*batch"] = units_field("1")
     flags: Int[Array, "*batch"] = units_field("1")
@@ -1127,13 +1163,27 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     # relativistic MB equilibrium yield of X + Xbar at the production temperature (validity of freeze-in)
     y_eq_x = 45.0 * (2.0 * p["g_dm"]) / (2.0 * math.pi**4 * cosmo.g_s(jnp.min(mass)))
 
-    # 4-5. baryons and densities
+    # 4-5. baryons and densities (4b: sphaleron timing)
     cc = p["b_over_bml"]
-    eta_b = -cc * eta_x
+    eta_b_timed, eta_above = sphaleron_timing(
+        mass, width, dof, eps_all, cosmo, settings.statistics, chi_scale=cc / _SM_C, use_tables=n_nodes is None
+    )
+    has_eta = eta_x != 0
+    safe_eta = jnp.where(has_eta, eta_x, 1.0)
+    frac_above = jnp.where(has_eta, eta_above / safe_eta, 0.0)
+    if settings.sphalerons == "timed":
+        eta_b = eta_b_timed
+        ratio = jnp.where(has_eta, -eta_b / safe_eta, 0.0)
+        r_conv = ratio
+    else:
+        eta_b = -cc * eta_x
+        ratio = jnp.where(has_eta, cc, 0.0)
+        r_conv = cc
     omega_x = yield_to_omega_h2(abs_eta, p["m_x"])
     omega_b = yield_to_omega_h2(jnp.abs(eta_b), c.M_PROTON)
-    dm_to_b = p["m_x"] / (jnp.abs(cc) * c.M_PROTON)
-    m_x_req = jnp.abs(cc) * c.M_PROTON * obs.dm_to_baryon
+    safe_r = jnp.where(r_conv != 0, jnp.abs(r_conv), 1.0)
+    dm_to_b = jnp.where(r_conv != 0, p["m_x"] / (safe_r * c.M_PROTON), 0.0)
+    m_x_req = jnp.abs(r_conv) * c.M_PROTON * obs.dm_to_baryon
 
     # 6. decay lengths
     length = p["beta_gamma"] * c.GEV_INV_TO_M / gamma_losp
@@ -1190,6 +1240,8 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         t_x_fo=t_x_fo,
         hidden_freezeout_running=running,
         thermalization_ratio=therm,
+        fraction_above_sphaleron=frac_above,
+        baryon_to_x_ratio=ratio,
         symmetric_fraction=sym_frac,
     )
 
