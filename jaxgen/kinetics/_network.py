@@ -70,7 +70,7 @@ class _Compiled(eqx.Module):
     width: Any = eqx.field(static=True)
     eps: Any = eqx.field(static=True)
     parent: int = eqx.field(static=True)  # tracked/bath? index of the decaying species in the model (decays), -1
-    # RIS: ((X model index, decay A reaction index, decay B reaction index, s_I, s_F, (decays of X...)), ...)
+    # RIS: ((share of X in its CP-summed rates: 1 or 1/2, decay A index, decay B index, s_I, s_F, decays of X), ...)
     resonances: tuple = eqx.field(static=True)
 
 
@@ -213,6 +213,7 @@ class Network(eqx.Module):
 
         # ---- bath equilibrium system (fast = model reactions + fast kinetic reactions)
         system = None
+        bath_error: ValueError | None = None
         slots: list[tuple] = []
         bath_vecs: list[tuple] = []
         if bath:
@@ -243,13 +244,18 @@ class Network(eqx.Module):
                     raise ValueError(f"mass_parameters {bad} are not bath species {list(bath)}")
             conserved: dict[str, object] = {c: None for c in charges}
             conserved.update(bconst)
-            system = prepare(bath_model, conserved=conserved, mass_parameters=mpar)
-            for c in system.charge_names:
-                if c in charges:
-                    slots.append(("evolved", charges.index(c)))
-                else:
-                    dflt = dict(zip(system.charge_names, system.charge_defaults))[c]
-                    slots.append(("const", float(dflt if dflt is not None else 0.0)))
+            try:
+                system = prepare(bath_model, conserved=conserved, mass_parameters=mpar)
+            except ValueError as exc:
+                # raised after the reactions and the structural unitarity check, whose messages are more specific
+                bath_error = exc
+            else:
+                for c in system.charge_names:
+                    if c in charges:
+                        slots.append(("evolved", charges.index(c)))
+                    else:
+                        dflt = dict(zip(system.charge_names, system.charge_defaults))[c]
+                        slots.append(("const", float(dflt if dflt is not None else 0.0)))
         elif charges:
             raise ValueError("charges given, but every species is tracked (no bath)")
 
@@ -339,7 +345,8 @@ class Network(eqx.Module):
                         f"scattering {r.name!r}: {xname!r} is not self-conjugate, so an s-channel {xname} connects "
                         f"its own decay channels (or both conjugates); {_fmt_state(ini)} -> {_fmt_state(F)} does not"
                     )
-                res.append((names.index(xname), ka, kb, s_i, s_f, tuple(decays_of[xname])))
+                # rate density of X alone: sum of its CP-summed channels (self-conjugate X), half of it otherwise
+                res.append((0.5 if complex_x else 1.0, ka, kb, s_i, s_f, tuple(decays_of[xname])))
             parent = names.index(r.parent) if isinstance(r, Decay) else -1
             compiled.append(
                 _Compiled(
@@ -372,6 +379,8 @@ class Network(eqx.Module):
         self.system_charge_slots = tuple(slots)
         self.cosmology = Cosmology() if cosmology is None else cosmology
         _structural_unitarity(self, slow, self_conj)
+        if bath_error is not None:
+            raise bath_error
         if check_params is not None:
             temps = check_temperatures
             if temps is None:
@@ -418,8 +427,8 @@ class Network(eqx.Module):
         dgam = []
         for j, c in enumerate(self.reactions):
             d = jnp.zeros_like(gam[j]) if eps[j] is None else eps[j] * gam[j]
-            for _, ka, kb, s_i, s_f, decs in c.resonances:
-                gx = sum(gam[k] for k in decs)
+            for share, ka, kb, s_i, s_f, decs in c.resonances:
+                gx = share * sum(gam[k] for k in decs)
                 ea = 0.0 if eps[ka] is None else eps[ka]
                 eb = 0.0 if eps[kb] is None else eps[kb]
                 gx_safe = jnp.where(gx > 0, gx, 1.0)

@@ -123,8 +123,9 @@ class Decay(_Reaction):
         name: reaction name (unique in the network).
         initial: the decaying species (a particle name; its CP conjugate decays to the conjugate final state).
         finals: the final state, ``"l + H"`` or ``["l", "H"]`` (``~`` marks antiparticles).
-        width: the partial width Gamma(initial -> finals) + Gamma(conjugate) summed over the CP pair, in GeV, a
-            number or ``f(T, params)``; the rate density is the Maxwell-Boltzmann thermal average
+        width: the CP-summed partial width Gamma(X -> F) + Gamma(Xbar -> Fbar) in GeV, a number or
+            ``f(T, params)``: for a self-conjugate X (Majorana N) the width into F and its conjugate, Gamma_D of BDP;
+            for a complex X twice its (CP-averaged) partial width, as the network adds the Xbar decays; the rate density is the Maxwell-Boltzmann thermal average
             gamma_D = g m^2 T Gamma K1(m/T) / (2 pi^2) (Kolb-Wolfram 1980; Buchmuller, Di Bari, Plumacher
             hep-ph/0401240, eq. (24)), with g the dof and m the mass of ``initial``.
         gamma: alternatively the rate density gamma_D(T, params) in GeV^4 itself (give exactly one of width/gamma).
