@@ -28,6 +28,8 @@ from ._sphaleron import (
     relaxation_coefficient,
     relaxation_per_lnT,
     sphaleron_rate,
+    sphaleron_response,
+    sphaleron_timing,
     timed_baryon_asymmetry,
 )
 
@@ -53,5 +55,7 @@ __all__ = [
     "relaxation_coefficient",
     "relaxation_per_lnT",
     "sphaleron_rate",
+    "sphaleron_response",
+    "sphaleron_timing",
     "timed_baryon_asymmetry",
 ]

@@ -28,6 +28,7 @@ EXPERIMENTS = [
     "hall_figure1",
     "hall_signatures",
     "hall_chain",
+    "hall_sphaleron",
     "cp_spectrum",
     "ardu_chain",
     "hall_sweep",

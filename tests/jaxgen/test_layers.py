@@ -120,6 +120,7 @@ LAYERS = {
     "jaxgen.reproduce.fit_sensitivity": DRIVERS,
     "jaxgen.reproduce.gstar_tables": DRIVERS,
     "jaxgen.reproduce.hall_chain": DRIVERS,
+    "jaxgen.reproduce.hall_sphaleron": DRIVERS,
     "jaxgen.reproduce.hall_figure1": DRIVERS,
     "jaxgen.reproduce.hall_signatures": DRIVERS,
     "jaxgen.reproduce.hall_sweep": DRIVERS,
