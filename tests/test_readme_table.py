@@ -334,6 +334,20 @@ def full_rows() -> dict[str, list[str]]:
         f"L = {fix(float(pred.decay_length), 1)} m",
         "Planck 2018 reproduced by the chain with Saikawa-Shirai g*; `jaxgen.scenarios`",
     ]
+    # the same benchmark with sphaleron-timed baryon number (HallSettings(sphalerons="timed")) and its re-fit
+    bench = jaxgen.scenarios.HallParams.benchmark()
+    timed = jax.jit(
+        lambda q: jaxgen.scenarios.asymmetric_freezein(q, jaxgen.scenarios.HallSettings(sphalerons="timed"))
+    )(bench)
+    assert int(timed.status) == 0
+    lam_fit = float(bench.lam) * math.sqrt(c.PLANCK_2018.baryon_yield / float(timed.eta_b))  # eta ~ lam^2
+    rows["Hall chain benchmark, sphaleron-timed B (T* = 131.7 GeV)"] = [
+        "B = (28/79)(B-L) at any T (eqs. 1.3, 3.1)",
+        f"{fix(100 * float(timed.fraction_above_sphaleron), 1)}% of eta_X made above T*, B/(-X) = "
+        f"{fix(float(timed.baryon_to_x_ratio), 4)}; re-fit lambda = {sci(lam_fit, 3)}, m_X = "
+        f"{fix(float(timed.m_x_required), 3)} GeV, L = {fix(float(timed.decay_length) * (float(bench.lam) / lam_fit) ** 2, 2)} m",
+        '`HallSettings(sphalerons="timed")`; experiments/results/hall_sphaleron_fit.md',
+    ]
     # SLHA examples
     from jaxgen import slha
 
@@ -417,6 +431,7 @@ FULL_KEYS = (
     "Hall (3.1) Harvey-Turner B/(B-L)",
     "Hall Sec. 3, MSSM range of B/X (Chung-Garbrecht-Tulin)",
     "Hall chain benchmark (m_a = 300, m_LOSP = 100 GeV, phi = -pi/30, lambda = 2.489e-9)",
+    "Hall chain benchmark, sphaleron-timed B (T* = 131.7 GeV)",
     "m_X from SLHA spectra (T_sph = 131.7 GeV, Planck 2018)",
     "Hall Fig. 1",
     "Ardu (6) surviving fraction at z ~ 23",
