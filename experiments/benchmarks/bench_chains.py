@@ -138,6 +138,8 @@ HALL_CONFIGS = {
     "quadrature": (dict(method="quadrature"), None),  # the defaults: Saikawa-Shirai g_*(T), 384 nodes
     "quadrature_const": (dict(method="quadrature", table="constant"), "quad"),  # constant g_* = 106.75, 48 nodes
     "ode_const": (dict(method="ode", table="constant"), "lsoda"),  # inverse decays (Kvaerno5), constant g_*
+    # the defaults with sphaleron-timed baryon number (issue 15: response tables, one spline lookup per state)
+    "quadrature_timed": (dict(method="quadrature", sphalerons="timed"), None),
 }
 
 
@@ -495,10 +497,16 @@ def main(
     gpu = jax.default_backend() == "gpu"
     if hall_ns is None:  # the g_*(T)-table chain runs at ~4e3 points/s on 2 CPU cores: smaller N
         hall_ns = (
-            {"quadrature": [1_000], "quadrature_const": [10_000, 100_000], "ode_const": [300]}
+            {
+                "quadrature": [1_000],
+                "quadrature_timed": [1_000],
+                "quadrature_const": [10_000, 100_000],
+                "ode_const": [300],
+            }
             if reduced
             else {
                 "quadrature": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
+                "quadrature_timed": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
                 "quadrature_const": [10_000, 100_000, 1_000_000] + ([10_000_000] if gpu else []),
                 "ode_const": [1_000, 10_000] + ([100_000] if gpu else []),
             }
@@ -601,6 +609,7 @@ def main(
         "cotangent on every output: the whole chain, not only what one output depends on).",
         "",
         "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T), 384 nodes); "
+        '`quadrature_timed` = the defaults with sphalerons="timed" (sphaleron-timed eta_B); '
         '`quadrature_const` = table="constant" (g_* = 106.75, 48 nodes); `ode_const` = method="ode" '
         "(inverse decays, Kvaerno5), constant g_*. Ardu: `boltzmann` = the default washout ODE, `instant` = the "
         "instant-decoupling estimate. "
