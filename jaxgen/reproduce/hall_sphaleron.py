@@ -1,4 +1,4 @@
-"""Sphaleron-timed baryon number in the Hall chain (issue 15, deliverable 3): the X production history against the
+"""Sphaleron-timed baryon number in the Hall chain: the X production history against the
 sphaleron freeze-out, eta_B timed vs instantaneous, the fraction of eta_X made above T* and the resulting m_X vs m_a.
 
 Chain: ``jaxgen.scenarios.hall.asymmetric_freezein`` with ``HallSettings(sphalerons="timed")`` (module docstring
