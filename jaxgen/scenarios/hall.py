@@ -203,6 +203,7 @@ from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
 from .._cp_loops import cp_asymmetries_from_spectrum
+from .._edm import electron_edm
 from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, freezein_table, solve_freezein
 from .._freezein_tables import is_tabulated
 from .._freezeout import (
@@ -754,6 +755,7 @@ def _spectrum_states(spec: GauginoHiggsinoParams, lam, m_x, ok):
         g_losp=jnp.asarray(_SPECTRUM_G_LOSP, m_a.dtype),
         r_losp=jnp.where(good, r_losp, 1.0),
         phi_2=r.phi_2,
+        d_e=jnp.where(good, electron_edm(safe).d_e, 0.0),
     )
     return derived, good
 
@@ -964,6 +966,10 @@ class HallPrediction(ScenarioPrediction):
         thermalization_ratio: lam/lam_max = (T_X/T)^2 after freeze-in (< 1: the sectors do not thermalise).
         symmetric_fraction: 2 Ybar_inf/|eta_x|, surviving symmetric over asymmetric X (< 0.1 wanted, Sec. 4.4);
             capped at 1e30.
+        d_e: electron EDM [e cm] implied by the spectrum and its phases (:func:`jaxgen.cp.electron_edm`, sleptons
+            decoupled: the two-loop Barr-Zee gamma-h graph with a chargino loop; HMW Sec. 4.3). Spectrum mode only;
+            0 in the eps0 mode, which has no spectrum (the eps0/phase inputs do not fix the gaugino-higgsino
+            phases). Compare with ``jaxgen.fit.edm_bound_target()`` (JILA 2023: |d_e| < 4.1e-30 e cm).
         status: int32 error bits (``STATUS_ERROR_MASK``; 0 = a valid prediction; :func:`status_names`).
         flags: int32 physics-diagnostic bits (``STATUS_DIAGNOSTIC_MASK``; :func:`status_names`).
 
@@ -996,6 +1002,7 @@ class HallPrediction(ScenarioPrediction):
     fraction_above_sphaleron: Float[Array, "*batch"] = units_field("1")
     baryon_to_x_ratio: Float[Array, "*batch"] = units_field("1")
     symmetric_fraction: Float[Array, "*batch"] = units_field("1")
+    d_e: Float[Array, "*batch"] = units_field("e cm")
     status: Int[Array, "*batch"] = units_field("1")
     flags: Int[Array, "*batch"] = units_field("1")
 
@@ -1101,8 +1108,10 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         p["g_losp"] = d["g_losp"]
         eps = d["eps"]
         lam_losp = p["lam"] * jnp.sqrt(d["r_losp"])  # Gamma_LOSP = r_losp lam^2 m_LOSP/(8 pi)
+        d_e = d["d_e"]
     else:
         eps = epsilon_eq27(p["eps0"], p["phase"])
+        d_e = jnp.zeros((), eps.dtype)  # no spectrum: no EDM prediction (HallPrediction.d_e)
     gamma_losp = losp_width_from_coupling(lam_losp, p["m_losp"])
     gamma_a = p["width_factor"] * losp_width_from_coupling(p["lam"], p["m_a"])
     mass, width, dof, eps_all = p["m_a"], gamma_a, p["g_a"], eps
@@ -1243,6 +1252,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
         fraction_above_sphaleron=frac_above,
         baryon_to_x_ratio=ratio,
         symmetric_fraction=sym_frac,
+        d_e=d_e,
     )
 
     finite = jnp.asarray(True)

@@ -68,6 +68,7 @@ def test_eps0_mode_bit_identical():
         tol = 1e-4 if k == "symmetric_fraction" else 1e-5
         assert float(getattr(default, k)) == pytest.approx(v, rel=tol, abs=0), k
     assert float(o.epsilon[0]) == pytest.approx(-3.53268821574352e-05, rel=1e-14)
+    assert float(default.d_e) == 0.0 and float(o.d_e) == 0.0  # the eps0 mode has no spectrum: no EDM
     assert int(o.status) == 0 and int(o.flags) == 0
     with pytest.raises(ValueError, match="epsilon"):
         HallSettings(epsilon="loops")
@@ -114,6 +115,21 @@ def test_phase_sign_and_zero(bench, bench_pred):
     o0 = _CHAIN(_with(bench, phi_mu=0.0))
     assert float(o0.eta_b) == 0.0 and int(o0.status) == 0
     assert int(o0.flags) & STATUS_NO_ASYMMETRY
+
+
+def test_electron_edm_prediction(bench, bench_pred):
+    """HallPrediction.d_e [e cm] is jaxgen.cp.electron_edm of the point's spectrum (sleptons decoupled), odd in
+    phi_2 and 0 at phi_2 = 0; at the benchmark it exceeds the JILA 2023 bound (docs/derivations/edm.md)."""
+    from jaxgen.cp import electron_edm
+    from jaxgen.scenarios.hall import HallPrediction
+
+    want = float(electron_edm(bench.spectrum).d_e)
+    assert float(bench_pred.d_e) == pytest.approx(want, rel=1e-12)
+    assert want == pytest.approx(1.1043e-29, rel=1e-3) and abs(want) > jfit.EDM_BOUNDS["jila2023"]
+    assert float(_CHAIN(_with(bench, phi_mu=0.0)).d_e) == 0.0
+    assert field_units(HallPrediction)["d_e"] == "e cm"
+    t = jfit.edm_bound_target()
+    assert (float(bench_pred.d_e) / t.sigma) ** 2 > 2.706  # outside the 90 % CL region
 
 
 def test_gradients_against_finite_differences(bench):
