@@ -48,8 +48,8 @@ def test_chi_and_gamma_b_rederived_with_sympy():
     def dens(q):
         return sum(s[0] * s[q] * (s[1] * muY + s[2] * mu3 + s[3] * muB + s[4] * muL) for s in species)
 
-    gauge = sp.solve([dens(1), dens(2)], [muY, mu3], dict=True)[0]
-    n_b, n_l = dens(3).subs(gauge), dens(4).subs(gauge)
+    gauge = sp.solve([sp.sympify(dens(1)), sp.sympify(dens(2))], [muY, mu3], dict=True)[0]
+    n_b, n_l = sp.sympify(dens(3)).subs(gauge), sp.sympify(dens(4)).subs(gauge)
     chi = sp.simplify((n_b / (n_b - n_l)).subs(muB, -muL))
     sol = sp.solve([n_b - b, n_b - n_l - d], [muB, muL], dict=True)[0]
     coef = sp.simplify(3 * r(1, 2) * 6 * sp.diff(3 * (sol[muB] + sol[muL]), b))
