@@ -31,6 +31,7 @@ EXPERIMENTS = [
     "hall_sphaleron",
     "cp_spectrum",
     "ardu_chain",
+    "ardu_network",
     "hall_sweep",
     "unitarity_freezein",
     "slha_spectra",

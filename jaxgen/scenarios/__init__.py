@@ -43,7 +43,7 @@ Example::
     jax.grad(lambda q: scenarios.asymmetric_freezein(q).eta_b)(p).lam
 """
 
-from . import ardu, hall
+from . import ardu, ardu_network, hall
 from ._base import ScenarioParams, ScenarioPrediction
 from .ardu import (
     ARDU_BENCHMARKS,
@@ -53,6 +53,13 @@ from .ardu import (
     ArduStatus,
     rsymmetric_adm,
     rsymmetric_adm_batch,
+)
+from .ardu_network import (
+    ArduNetworkParams,
+    ArduNetworkPrediction,
+    ArduNetworkSettings,
+    r_charge_network,
+    r_charge_network_batch,
 )
 from .hall import (
     HallParams,
@@ -67,6 +74,7 @@ from .hall import (
 
 __all__ = [
     "ardu",
+    "ardu_network",
     "hall",
     "ARDU_BENCHMARKS",
     "ArduParams",
@@ -75,6 +83,11 @@ __all__ = [
     "ArduStatus",
     "rsymmetric_adm",
     "rsymmetric_adm_batch",
+    "ArduNetworkParams",
+    "ArduNetworkPrediction",
+    "ArduNetworkSettings",
+    "r_charge_network",
+    "r_charge_network_batch",
     "HallParams",
     "HallPrediction",
     "HallSettings",

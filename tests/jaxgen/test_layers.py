@@ -87,6 +87,8 @@ LAYERS = {
     "jaxgen.scenarios._base": SCENARIOS,
     "jaxgen.scenarios.hall": SCENARIOS,
     "jaxgen.scenarios.ardu": SCENARIOS,
+    "jaxgen.scenarios.ardu_network": SCENARIOS,
+    "jaxgen.reproduce.ardu_network": DRIVERS,
     # 3 analysis (peers)
     "jaxgen._fit": ANALYSIS,
     "jaxgen.fit": ANALYSIS,
