@@ -17,9 +17,9 @@ order from :func:`main`):
    the regime m1 -> inf, |M2|, |mu| >> m_Z of Sec. 2.1 (tests/jaxgen/test_cp_loops.py::test_mass_insertion_limit_sec21).
 2. ``_figure_eps0_scan``: eps0 = eps/(alpha_w sin phi_2) of every decaying state over a scan of spectra (the scan of
    :func:`eps0_scan_rows`; ``experiments/cp_eps0_scan.py`` writes the same table to experiments/results/).
-3. ``_figure_edm_region``: the (phi_2, lam) region of the Hall chain (spectrum mode) that gives the Planck 2018
+3. ``_figureedm_region``: the (phi_2, lam) region of the Hall chain (spectrum mode) that gives the Planck 2018
    densities and obeys the electron-EDM bound (JILA 2023, ACME II), at the benchmark and a compressed spectrum
-   (:mod:`jaxgen.reproduce._edm_region`; ``experiments/fits/hall_edm_region.py`` writes the table and a fit).
+   (:mod:`jaxgen.reproduce.edm_region`; ``experiments/fits/halledm_region.py`` writes the table and a fit).
 
 Run: ``python -m jaxgen.reproduce.cp_spectrum --out DIR``.
 """
@@ -375,11 +375,11 @@ def _figure_eps0_scan(out: pathlib.Path) -> tuple[list[str], dict]:
     return lines, results
 
 
-def _figure_edm_region(out: pathlib.Path) -> tuple[list[str], dict]:
+def _figureedm_region(out: pathlib.Path) -> tuple[list[str], dict]:
     """Figure 3: the density curve lam*(phi_2) with the EDM-excluded phases, d_e(phi_2) against the bounds."""
-    from . import _edm_region
+    from . import edm_region
 
-    return _edm_region.figure(out)
+    return edm_region.figure(out)
 
 
 def main(out: pathlib.Path) -> str:
@@ -402,7 +402,7 @@ def main(out: pathlib.Path) -> str:
 
     add("eps_vs_phi2", _figure_eps_vs_phi2(out))
     add("eps0_scan", _figure_eps0_scan(out))
-    add("edm_region", _figure_edm_region(out))
+    add("edm_region", _figureedm_region(out))
     # Further figures of this section: define `_figure_<name>(out) -> (markdown lines, JSON-able results)` above and
     # append one line `add("<name>", _figure_<name>(out))` here (their order is the order in the report).
 

@@ -214,13 +214,13 @@ def test_upper_bound_target():
     assert res.value("x") == pytest.approx(0.5, rel=1e-6)
 
 
-def test_edm_region_boundary_helper():
-    """jaxgen.reproduce._edm_region.edm_boundary: the smallest |phi_2| with |d_e| = bound (used by the report's
-    figure 3 and experiments/fits/hall_edm_region.py)."""
-    from jaxgen.reproduce import _edm_region
+def testedm_region_boundary_helper():
+    """jaxgen.reproduce.edm_region.edm_boundary: the smallest |phi_2| with |d_e| = bound (used by the report's
+    figure 3 and experiments/fits/halledm_region.py)."""
+    from jaxgen.reproduce import edm_region
 
-    spec = _edm_region.SPECTRA["benchmark"]
-    phi = _edm_region.edm_boundary(spec, jfit.EDM_BOUNDS["jila2023"])
+    spec = edm_region.SPECTRA["benchmark"]
+    phi = edm_region.edm_boundary(spec, jfit.EDM_BOUNDS["jila2023"])
     assert -0.05 < phi < -0.03
     d = float(_EDM(_p(**spec, phi_mu=phi)))
     assert abs(d) == pytest.approx(jfit.EDM_BOUNDS["jila2023"], rel=1e-6)

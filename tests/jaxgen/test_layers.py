@@ -117,7 +117,7 @@ LAYERS = {
     "jaxgen.reproduce.ardu_washout": DRIVERS,
     "jaxgen.reproduce.constants_table": DRIVERS,
     "jaxgen.reproduce.cp_spectrum": DRIVERS,
-    "jaxgen.reproduce._edm_region": DRIVERS,
+    "jaxgen.reproduce.edm_region": DRIVERS,
     "jaxgen.reproduce.equilibrium_scan": DRIVERS,
     "jaxgen.reproduce.fit_sensitivity": DRIVERS,
     "jaxgen.reproduce.gstar_tables": DRIVERS,

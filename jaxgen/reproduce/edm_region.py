@@ -117,7 +117,12 @@ def region(spectra: dict | None = None, n_phi: int = N_PHI) -> dict:
     lam_star = np.where(pos, lam0 * np.sqrt(obs.baryon_yield / np.where(pos, eta_a, 1.0)), lam0)
     pb = run(lam_star)
     t_chain = time.perf_counter() - t1
-    out: dict = {"seconds_edm_bisection": t_edm, "seconds_chain": t_chain, "lam0": lam0, "m_x": float(np.asarray(base.m_x))}
+    out: dict = {
+        "seconds_edm_bisection": t_edm,
+        "seconds_chain": t_chain,
+        "lam0": lam0,
+        "m_x": float(np.asarray(base.m_x)),
+    }
     for i, k in enumerate(names):
         sl = slice(i * n, (i + 1) * n)
         eta = np.asarray(pb.eta_b)[sl]
