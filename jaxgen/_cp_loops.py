@@ -13,7 +13,11 @@ Method (all at O(lambda^2 g^2) in the rates, i.e. leading order in the asymmetry
   Im[M(i->f)^* M(n->f) M(i->n)], all three amplitudes at tree level; n runs over the open two-body states. For
   f = (l phi_X) the cuts n are chi_j W, chi_j Z, chi_j h (vertex graphs = t-channel lepton exchange in n -> f;
   self-energy/mixing graphs = s-channel chi_k, k != i); for the visible channels f = chi_j V the cut is l phi_X.
-  The spin sums are done as numerical Dirac traces; the W/Z cuts use physical (unitary-gauge) polarisations.
+  The spin sums are done as numerical Dirac traces; the W/Z cuts use physical (unitary-gauge) polarisations. The
+  traces use that every vertex is c_L P_L + c_R P_R with diagonal projectors: the sums over the external
+  polarisations and over the s-channel states factorise per chirality (one 4x4 trace per chirality and angular
+  node), and the t-channel lepton sum is an entrywise chirality mask; same numbers as the plain nested sums to
+  round-off (~1e-13 relative), 3.5x fewer flops.
 - Angular integral over the relative direction of f and n: Gauss-Legendre (exact for the polynomial s-channel part)
   and, for the t-channel lepton propagator, the closed form Int P_n(c)/(z - c) dc = 2 Q_n(z) (Legendre functions of
   the second kind) when the pole z is near the physical region.
@@ -75,6 +79,8 @@ _GAM = np.stack([np.block([[_Z2, _I2], [_I2, _Z2]])] + [np.block([[_Z2, s], [-s,
 _PL = np.diag([1.0, 1.0, 0.0, 0.0]).astype(complex)
 _PR = np.diag([0.0, 0.0, 1.0, 1.0]).astype(complex)
 _ETA = np.array([1.0, -1.0, -1.0, -1.0])
+_CHIRALITY = np.array([0, 0, 1, 1])  # Dirac index -> 0 (L: P_L = diag(1, 1, 0, 0)) or 1 (R), as in _chiral
+_CHIRAL_ONEHOT = np.eye(2)[_CHIRALITY]  # (4, 2): P_X = diag(_CHIRAL_ONEHOT[:, X])
 _ID4 = np.eye(4, dtype=complex)
 
 
@@ -314,19 +320,24 @@ def _pair(OUT, IN, mf, mb, width, d, A, S, B, V):
     excl = jnp.asarray(_FIELD)[_CHI_FLOWS] == jnp.asarray(_FIELD)[d]  # the decaying state: external-leg graph
     Dk = jnp.where(excl, 0.0, _regulated_propagator(jnp.where(excl, 1.0, mk**2 - s), s, gk))
     Pk = _slash(pi4) + mk[:, None, None] * _ID4  # (8, 4, 4)
-    left = ESm[None] @ _chiral(OUT[S, A, _CHI_FLOWS])[:, None] @ (Pk * Dk[:, None, None])[:, None]  # (k, p, 4, 4)
-    right = EVm[:, :, None] @ _chiral(IN[V, _CHI_FLOWS, B])[None, None]  # (K, q, k, 4, 4)
-    Om_s = jnp.einsum("kpab,nqkbc->npqac", left, right)
     # t-channel lepton (massless): numerator only, the denominator -q^2 is integrated in closed form
-    vin = _chiral(IN[V, A, _LEPTON_FLOWS])  # (l, 4, 4)
-    vout = _chiral(OUT[S, _LEPTON_FLOWS, B])  # (l, 4, 4)
-    mid = jnp.einsum("lab,nbc,pcd,lde->npae", vin, _slash(q4), ESm, vout)  # (K, p, 4, 4)
-    Om_t = jnp.einsum("nqab,npbc->npqac", EVm, mid)
+    # sum_l chi(vin_l) qslash ESm chi(vout_l) with chi = c_L P_L + c_R P_R and diagonal projectors: the product
+    # qslash ESm masked entrywise by C[X(a), Y(b)] = sum_l vin_l[X] vout_l[Y] (X(a) the chirality of Dirac index a)
+    c_t = jnp.einsum("lx,ly->xy", IN[V, A, _LEPTON_FLOWS], OUT[S, _LEPTON_FLOWS, B])  # (2, 2)
+    mid = jnp.einsum("nbc,pcd->npbd", _slash(q4), ESm) * c_t[_CHIRALITY][:, _CHIRALITY]  # (K, p, 4, 4)
 
     Lm = (_slash(pi4) + mi * _ID4) @ _bar(GX) @ (_slash(pA4) + mA * _ID4)  # (p, 4, 4)
     Rm = (_slash(pB4) + mB[..., None, None] * _ID4)[:, None] @ GY  # (K, q, 4, 4)
-    Ts = jnp.imag(jnp.einsum("pab,npqbc,nqca->n", Lm, Om_s, Rm))
-    Nt = jnp.imag(jnp.einsum("pab,npqbc,nqca->n", Lm, Om_t, Rm))
+    # s-channel: Ts[n] = Im sum_{p,q,k} Tr(Lm[p] ESm[p] chi_k^out Pk D_k EVm[n,q] chi_k^in Rm[n,q]), with the chiral
+    # couplings chi = c_L P_L + c_R P_R linear in (c_L, c_R): the p sum, the k sum (per chirality of the second
+    # vertex) and the q sum (per chirality) factorise, leaving one trace per chirality and angular node
+    G = jnp.einsum("pab,pbc->ac", Lm, ESm)  # sum_p Lm[p] ESm[p]
+    Gk = G[None] @ _chiral(OUT[S, A, _CHI_FLOWS]) @ (Pk * Dk[:, None, None])  # (k, 4, 4)
+    c_in = IN[V, _CHI_FLOWS, B]  # (k, 2): (c_L, c_R) of chi_k -> B + V
+    M_lr = jnp.einsum("kx,kab->xab", c_in, Gk)  # (2, 4, 4)
+    R_lr = jnp.einsum("nqab,bx,nqbd->nxad", EVm, _CHIRAL_ONEHOT, Rm)  # (K, 2, 4, 4): EVm P_X Rm summed over q
+    Ts = jnp.imag(jnp.einsum("xab,nxba->n", M_lr, R_lr))
+    Nt = jnp.imag(jnp.einsum("pab,nqbc,npcd,nqda->n", Lm, EVm, mid, Rm))
 
     w = jnp.asarray(_GL_W)
     Is = jnp.sum(w * Ts)
