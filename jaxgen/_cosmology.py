@@ -86,6 +86,23 @@ _TABLE_FILES: dict[str, tuple[str, int, int, int]] = {
 # ---------------------------------------------------------------------------------------------------------------
 # Table loading and spline coefficients (NumPy, float64, computed lazily at first use and cached)
 # ---------------------------------------------------------------------------------------------------------------
+def _solve_tridiagonal(lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Thomas algorithm (no pivoting: the spline system is strictly diagonally dominant), O(n); a dense
+    np.linalg.solve of the same system took ~1 s of the first compile on a loaded machine (threaded BLAS)."""
+    n = diag.size
+    c, d = np.zeros(n), np.zeros(n)
+    c[0], d[0] = upper[0] / diag[0], rhs[0] / diag[0]
+    for i in range(1, n):
+        den = diag[i] - lower[i] * c[i - 1]
+        c[i] = upper[i] / den
+        d[i] = (rhs[i] - lower[i] * d[i - 1]) / den
+    out = np.zeros(n)
+    out[-1] = d[-1]
+    for i in range(n - 2, -1, -1):
+        out[i] = d[i] - c[i] * out[i + 1]
+    return out
+
+
 def _clamped_spline_coefficients(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Cubic-spline coefficients through (x_i, y_i) with clamped end slopes y'(x_0) = y'(x_{n-1}) = 0.
 
@@ -98,16 +115,12 @@ def _clamped_spline_coefficients(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     n = x.size
     h = np.diff(x)
     s = np.diff(y) / h
-    a_mat = np.zeros((n, n))
-    rhs = np.zeros(n)
-    a_mat[0, 0], a_mat[0, 1], rhs[0] = 2.0 * h[0], h[0], 6.0 * s[0]
-    a_mat[-1, -2], a_mat[-1, -1], rhs[-1] = h[-1], 2.0 * h[-1], -6.0 * s[-1]
-    i = np.arange(1, n - 1)
-    a_mat[i, i - 1] = h[:-1]
-    a_mat[i, i] = 2.0 * (h[:-1] + h[1:])
-    a_mat[i, i + 1] = h[1:]
-    rhs[i] = 6.0 * (s[1:] - s[:-1])
-    m = np.linalg.solve(a_mat, rhs)
+    lower, diag, upper, rhs = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    diag[0], upper[0], rhs[0] = 2.0 * h[0], h[0], 6.0 * s[0]
+    lower[-1], diag[-1], rhs[-1] = h[-1], 2.0 * h[-1], -6.0 * s[-1]
+    lower[1:-1], diag[1:-1], upper[1:-1] = h[:-1], 2.0 * (h[:-1] + h[1:]), h[1:]
+    rhs[1:-1] = 6.0 * (s[1:] - s[:-1])
+    m = _solve_tridiagonal(lower, diag, upper, rhs)
     coef = np.empty((n - 1, 4))
     coef[:, 0] = y[:-1]
     coef[:, 1] = s - h * (2.0 * m[:-1] + m[1:]) / 6.0

@@ -34,15 +34,22 @@ Chen 2011, JCAP 1107:003, "IDC"):
   plain while loops keep compile times low (forward ~3.5 s, gradient ~6 s on 2 cores, previously 5.9 s / 16.3 s)
   and a gradient costs ~2x a forward pass (previously 5x). No gradient flows into the cosmology tables.
 * Default integration (``FreezeOutSettings(method="auto")`` -> ``"rosenbrock"`` for :func:`solve_freezeout`):
-  the same v equation on a fixed grid placed per point at the estimated x_f (a quarter of 32 steps uniform in ln x
-  up to 0.6 x_f, the rest uniform in x up to x_f + 8), linearly implicit Rodas4P2 steps
-  (:func:`jaxgen_kernels.rosenbrock_solve`: one division per stage, no Newton iteration, the x-dependent
-  coefficients precomputed vectorised over the grid), then the exact tail from x_f + 8 read from a cumulative table
-  of int s f/H d ln T (one per cosmology and batch).  Measured <= 6e-5 relative to the adaptive solver over
-  m = 1 GeV - 10 TeV, a or b = 1e-10 - 1e-7 GeV^-2, every g* table; plain autodiff (grad/forward ~2), no while
-  loop.  Points that never track equilibrium (estimated x_f < 3: feeble couplings) are flagged
-  (STATUS_SOLVER_FAILED) rather than integrated on a grid not made for them.  ``method="adaptive"`` (below) is the
-  reference (and the path for such points, for ``save_x`` and for the asymmetric solver).
+  the same v equation in s = ln x on a fixed grid placed per point at an estimated x_f (a fifth of 20 steps uniform
+  in ln x up to 0.85 x_f, the rest uniform in x up to x_f + 6), linearly implicit Rodas4P2 steps with the analytic
+  Jacobian (one reciprocal per step, no Newton iteration), the coefficients (L = ln(s f/(H T)), ln g_s,
+  dln g_s/dln T) from a per-table uniform ln T table (one gather per node) and a degree-14 polynomial for
+  ln(e^x K2), evaluated at the grid nodes only with their analytic s-derivatives (cubic Hermite for the interior
+  stage abscissae), then the exact tail from x_f + 6 read from a cumulative table of int s f/H d ln T (NumPy, once
+  per table).  Reasoning and measurements in the comment above :func:`_grid_solve`.  Measured 2026-12-02 (2 cores,
+  under load): ~2.7-3.7e5 points/s per core at N = 1e4 with the Drees-Hajkarim-Schmitz table (previous default:
+  6.4e3 points/s with a g* table, 5.6e4 with constant g*), forward compile ~2.2 s CPU; <= 9.4e-6 (DHS) and
+  5.6e-5 (Saikawa-Shirai, the adaptive reference's own tail error, see there) relative to the adaptive solver over
+  m = 1 GeV - 10 TeV, a or b = 1e-10 - 1e-7 GeV^-2.  Gradients: forward sensitivities under a custom VJP
+  (:func:`_grid_with_sensitivities`), exact derivative of the computed Y_inf; gradient/forward ~7.5 (4 s of
+  compile beyond the forward), ~3.6 with ``_FROZEN_GRID`` (not the default).  Points that never track equilibrium
+  (estimated x_f < 3: feeble couplings) are flagged (STATUS_SOLVER_FAILED) rather than integrated on a grid not
+  made for them.  ``method="adaptive"`` (below) is the reference (and the path for such points, for ``save_x`` and
+  for the asymmetric solver).
 * Tail x_end -> infinity, exact: for x > x_end, Y_eq is negligible (e^-x_end), so dY/dx = -A(x) Y^2 (symmetric)
   and d ln(Ybar/(Ybar+eta))/dx = -eta A(x) (asymmetric), A = s <sigma v> (1 + dln g_s/3 dln T)/(x H).  With
   I = int_{x_end}^inf A dx: 1/Ybar_inf = expm1(eta I)/eta + exp(eta I)/Ybar_end (-> I + 1/Y_end for eta -> 0).
@@ -66,6 +73,7 @@ away, leaving the asymmetry eta_X. :class:`AsymmetricFreezeOutResult` carries ``
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -268,7 +276,7 @@ class FreezeOutSettings(eqx.Module):
         newton_tol: tolerance of the Newton iteration inside each implicit stage.
         save_x: optional tuple of x values at which the trajectory Y(x) is returned.
         method: ``"auto"`` (default), ``"rosenbrock"`` or ``"adaptive"``.  ``"rosenbrock"``: the fixed freeze-out
-            grid (:func:`_integrate_rosenbrock`: Rodas4P2 on ``grid_steps`` steps from x_start to x_f + grid_margin,
+            grid (:func:`_grid_solve`: Rodas4P2 on ``grid_steps`` steps from x_start to x_f + grid_margin,
             then the exact tail; <= 1e-4 relative to the adaptive solver over m = 1 GeV - 10 TeV, a, b = 1e-10 -
             1e-7 GeV^-2, every g* table (measured <= 6e-5); rtol, atol, max_steps, newton_tol are not used.
             ``"adaptive"``: the reference, diffrax Kvaerno5 with PID control to x_end (~3.5e-9 relative).
@@ -277,7 +285,7 @@ class FreezeOutSettings(eqx.Module):
             but not validated to 1e-4 for eta > 0).
             Points the fixed grid does not resolve get ``status = STATUS_SOLVER_FAILED`` (never NaN): estimated
             x_f < 3 (never in equilibrium, e.g. feeble couplings) or x_f + grid_margin > x_end.
-        grid_steps: Rosenbrock steps per point (a quarter uniform in ln x up to 0.6 x_f, the rest uniform in x).
+        grid_steps: Rosenbrock steps per point (a fifth uniform in ln x up to 0.85 x_f, the rest uniform in x).
         grid_margin: the grid ends at x_f + grid_margin (x_f from :func:`freezeout_estimate`), where
             (Y_eq/Y)^2 ~ e^-16 makes the dropped Y_eq^2 term of the tail negligible.
     """
@@ -290,8 +298,8 @@ class FreezeOutSettings(eqx.Module):
     newton_tol: float = eqx.field(static=True, default=1e-5)
     save_x: tuple | None = eqx.field(static=True, default=None)
     method: str = eqx.field(static=True, default="auto", metadata={"units": "1"})
-    grid_steps: int = eqx.field(static=True, default=32, metadata={"units": "1"})
-    grid_margin: float = eqx.field(static=True, default=8.0, metadata={"units": "1"})
+    grid_steps: int = eqx.field(static=True, default=20, metadata={"units": "1"})
+    grid_margin: float = eqx.field(static=True, default=6.0, metadata={"units": "1"})
 
     def __check_init__(self):
         if self.method not in _METHODS:
@@ -613,40 +621,6 @@ def _with_value(primal, q, cosmo):
     return (w_end, traj), ((w_end, traj), aux)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Fixed-grid Rosenbrock integration (method="rosenbrock")
-# ---------------------------------------------------------------------------------------------------------------
-# Why it is accurate: the equation for v = ln(Y/Y_ref) (see _rhs_v) is a scalar Riccati equation whose x-dependence
-# sits entirely in four y-independent coefficients,
-#
-#     dv/d ln x = -(alpha e^v - beta e^-v + delta) - omega,   alpha = x A Y_ref, beta = x A Y_eq^2/Y_ref,
-#     delta = x A eta, omega = x (d ln Y_ref/dx) = x e^-r d ln Y_eq/dx   (r = ln(Y_ref/Y_eq)),
-#
-# so one Rosenbrock stage is one exp and one division (the Jacobian -(alpha e^v + beta e^-v) is free) and the costly
-# part (g* splines, K2, their x-derivatives for f_t) is evaluated vectorised at all stage abscissae before the scan
-# (jaxgen_kernels.rosenbrock_solve with ``coefficients``).  Rodas4P2 is L-stable and satisfies the Prothero-Robinson
-# conditions, so the equilibrium-tracking phase (stiffness 2 x A Y_eq up to 1e13 at x = 1, quasi-steady root
-# v ~ -omega/(2 alpha)) costs few steps and loses no order; the work goes to the freeze-out window.
-#
-# Grid (per point, from x_f of :func:`freezeout_estimate`): a quarter of ``grid_steps`` uniform in ln x from x_start
-# to x_a = 0.6 x_f (tracking: smooth in ln x), the rest uniform in x from x_a to x_h = x_f + grid_margin (the
-# departure from equilibrium and the approach to Y_inf happen on a scale Delta x ~ 1-3 whatever x_f).  Measured
-# against the adaptive solver at its default tolerances (~3.5e-9; 72 points per table: m = 1 GeV - 10 TeV, 9 masses,
-# a or b = 1e-10 - 1e-7 GeV^-2, s- and p-wave; every table of TABLES): a uniform grid in ln x needs 160 steps for
-# 3e-6 (40 steps: 1.3e-2); uniform in x, 40 steps give 4.7e-5; the split grid gives 1.1e-6 with 40 steps,
-# 1.2e-4 with 24; 32 steps (the default): <= 1.6e-5 (constant g*, Drees-Hajkarim-Schmitz, Gondolo-Gelmini) and
-# 5.9e-5 (Saikawa-Shirai).  The worst points are the largest x_f (m = 3-10 TeV, a = 1e-7).  Beyond x_h:
-# 1/Y_inf = 1/Y(x_h) + int_{x_h}^inf A dx from :func:`_tail_table` (the 16 x 8-node quadrature of
-# :func:`_tail_integral` is accurate from x = 1000 on, but from x_h ~ 30 it crosses the sharp QCD features of the
-# tables: up to 2e-3 off), exact up to the dropped Y_eq^2 term ~ (Y_eq/Y)^2/(2 x_f) < 1e-7 at x_f + 8.
-# Gradients: plain reverse-mode autodiff through the scan, the grid and the x_f estimate (the grid moves with the
-# parameters, so jax.grad is the exact derivative of the computed Y_inf and agrees with finite differences).
-_ROSENBROCK_TABLEAU = "rodas4p2"
-_EARLY_FRACTION = 0.25
-_EARLY_END = 0.6
-_MIN_XF = 3.0
-
-
 #: intervals of the cumulative tail table in ln T (Rosenbrock path), see :func:`_tail_table`
 _TAIL_TABLE_INTERVALS = 2048
 #: the table extends to T = 1e8 GeV if the g* table ends lower (g* constant above: the integrand is ~T, exact form)
@@ -663,22 +637,43 @@ def _tail_table(cosmology):
     needs two cubic Hermite interpolations instead of a 128-node quadrature.  Simpson per interval (h = 0.0125 in
     ln T for the Saikawa-Shirai range) and Hermite interpolation with the exact slopes: errors ~h^4, measured below
     1e-7 of the integral against :func:`_tail_integral`'s quadrature and a 2000-panel rule."""
+    if not cosmology.extra:  # the Standard Model table alone: NumPy, once per table (nothing to compile)
+        u0, h, *arrs = _tail_table_np(cosmology.table)
+        return (u0, h, *(jnp.asarray(v) for v in arrs))
+    u0, h, u = _tail_table_grid(cosmology.table)
+    t = jnp.exp(jnp.asarray(u))
+    g0 = cosmology.entropy_density(t) * (1.0 + cosmology.dlng_s_dlnT(t) / 3.0) / cosmology.hubble(t)
+    return _tail_cumulative(jnp, u0, h, g0, t)
+
+
+def _tail_table_grid(table: str):
     from ._cosmology import table_range
 
-    t_lo, t_hi = table_range(cosmology.table)
+    t_lo, t_hi = table_range(table)
     u0, u1 = math.log(t_lo), math.log(max(t_hi, _TAIL_TABLE_TOP))
     n = _TAIL_TABLE_INTERVALS
-    u = jnp.linspace(u0, u1, 2 * n + 1)
-    t = jnp.exp(u)
-    g0 = cosmology.entropy_density(t) * (1.0 + cosmology.dlng_s_dlnT(t) / 3.0) / cosmology.hubble(t)
+    return u0, (u1 - u0) / n, np.linspace(u0, u1, 2 * n + 1)
+
+
+def _tail_cumulative(xp, u0, h, g0, t):
     g1 = g0 * t
-    h = (u1 - u0) / n
 
     def cumulative(g):
         pieces = h / 6.0 * (g[0:-1:2] + 4.0 * g[1::2] + g[2::2])
-        return jnp.concatenate([jnp.zeros((1,), g.dtype), jnp.cumsum(pieces)])
+        return xp.concatenate([xp.zeros((1,), g.dtype), xp.cumsum(pieces)])
 
     return (u0, h, cumulative(g0), cumulative(g1), g0[::2], g1[::2])
+
+
+@functools.cache
+def _tail_table_np(table: str):
+    """:func:`_tail_table` of a Standard Model table in NumPy (G = s f/H = T e^L, L of :func:`_bath_values`)."""
+    u0, h, u = _tail_table_grid(table)
+    lsh = _bath_values(table, u)[0][:, 0]
+    out = _tail_cumulative(np, u0, h, np.exp(lsh + u), np.exp(u))
+    for arr in out[2:]:
+        arr.setflags(write=False)
+    return out
 
 
 def _hermite(table_k, table_g, u0, h, u):
@@ -703,7 +698,248 @@ def _tail_from_table(params: FreezeOutParams, cosmology, x, table):
     return upper + _lambda0(params, cosmology, x_low) * (a / x_low + 3.0 * b / x_low**2)
 
 
-def _rosenbrock_grid(x_lo, x_f, settings: FreezeOutSettings):
+# ---------------------------------------------------------------------------------------------------------------
+# Fixed-grid Rosenbrock integration (method="rosenbrock", the default of solve_freezeout)
+# ---------------------------------------------------------------------------------------------------------------
+# Structure: the equation for v = ln(Y/Y_ref) (see _rhs_v), written in s = ln x, is a scalar Riccati equation whose
+# s-dependence sits entirely in y-independent coefficients,
+#
+#     dv/ds = -(e^(ln alpha + v) - e^(ln beta - v) + delta) - omega,   alpha = x A Y_ref, beta = x A Y_eq^2/Y_ref,
+#     delta = x A eta, omega = d ln Y_ref/ds = sigma q,   q = d ln Y_eq/ds,  sigma = Y_eq/Y_ref,
+#
+# and the coefficients factor into a per-point part and a per-cosmology part of T = m/x only:
+#
+#     ln(x A) = ln <sigma v>(x) + ln T + L(ln T),   L = ln(s f/(H T)),  f = 1 + dln g_s/3 dln T,
+#     ln Y_eq = ln(45 g/(4 pi^4)) - ln g_s(T) + 2 s + ln(e^x K2(x)) - x   (MB),
+#     q = 2 - x + d ln(e^x K2)/ds + dln g_s/dln T.
+#
+# Cost (what made the previous version slow: ~90% of the time in g* spline lookups, each a knot search plus seven
+# gathers, and three further lookups per stage for the f_t derivative):
+# * (L, ln g_s, dln g_s/dln T) are tabulated once per g* table (NumPy, at first use) on a uniform grid in ln T
+#   (cells of 0.01, cubic Hermite per cell from the exact spline values and slopes, one 12-wide row per cell): one
+#   index computation and one gather per evaluation; L and g_s are constant outside the table (as the Cosmology).
+#   ``table="constant"`` needs no table; a Cosmology with ``extra`` species is evaluated directly (slow path).
+# * ln(e^x K2(x)) = ln sqrt(pi/2x) + P(2/x - 1), P a degree-14 polynomial (Chebyshev fit on x >= 1, max error
+#   3e-10) instead of the series/Chebyshev pair of jaxgen_kernels.k2e; x_start < 1 uses the kernel.
+# * Coefficients and their s-derivatives (analytic) are evaluated at the grid nodes only (one evaluation per step,
+#   carried in the scan); the interior stage abscissae of Rodas4P2 (c = 0.75, 0.32, 0.52) use the cubic Hermite
+#   interpolant of (ln alpha, ln beta, delta, omega) over the step (error ~ h^4 |d^4/ds^4| / 384: ~1e-7 of ln alpha
+#   with h ~ 0.03 in s near freeze-out; in the early ln x steps the error of a quasi-steady v ~ -omega/(2 alpha) is
+#   forgotten).  A stage is then two exps (the Jacobian -(alpha e^v + beta e^-v) and the f_t term come with the
+#   first stage); the linear solve is one reciprocal per step.
+# * The x_f estimate: 8 fixed-point iterations of x = ln(c(c+2) A Y_eq e^x) (c = 1/2, the K&T criterion with the
+#   same tabulated coefficients; contraction ~1/x_f per iteration) instead of 30 g_rho spline lookups.
+#
+# Grid (per point, from that x_f): a fifth of ``grid_steps`` uniform in ln x from x_start to x_a = 0.85 x_f
+# (tracking: smooth in ln x), the rest uniform in x from x_a to x_h = x_f + grid_margin (departure from equilibrium
+# and approach to Y_inf on a scale Delta x ~ 1-3 whatever x_f).  Accuracy against the adaptive solver (72 points
+# per table: m = 1 GeV - 10 TeV, 9 masses, a or b = 1e-10 - 1e-7 GeV^-2, s- and p-wave), worst of s/p, measured
+# 2026-12-02: 20 steps, margin 6 (the default): drees_hajkarim_schmitz 9e-6, saikawa_shirai 5.6e-5; 18 steps 8.9e-5;
+# 16 steps (x_a = 0.6 x_f, margin 8) 1.2e-3; margin 5: 7e-5 on every table (the dropped Y_eq^2 term of the tail).
+# The Saikawa-Shirai figure is the *reference's* error: at m = 316 GeV, a = 1e-7 the adaptive solver's tail
+# quadrature from x_end (16 x 8 Gauss-Legendre nodes in ln T across the table's QCD kinks) is 5.4e-5 high, while the
+# fixed grid agrees with an independent scipy Radau solution (tests/jaxgen/test_freezeout_reference.py) to 2e-8
+# (64 steps: 5.4e-5 vs adaptive, converged).
+# Beyond x_h: 1/Y_inf = 1/Y(x_h) + int_{x_h}^inf A dx from :func:`_tail_table`, exact up to the dropped Y_eq^2 term.
+# Gradients: forward sensitivities under a custom VJP (:func:`_grid_with_sensitivities`: jax.jacfwd over the
+# point's scalar parameters through the scan, the grid and the x_f estimate, contracted with the cotangent), so
+# jax.grad is the exact derivative of the computed Y_inf; reverse mode through the scan stored every stage.
+_ROSENBROCK_TABLEAU = "rodas4p2"
+_EARLY_FRACTION = 0.2
+_EARLY_END = 0.85
+_MIN_XF = 3.0
+_XF_ITERATIONS = 8
+#: stop gradients through the grid placement (x_f, ln c): 2x cheaper gradients, but not the exact derivative
+#: of the computed Y_inf (off by the derivative of the discretisation error); off by default
+_FROZEN_GRID = False
+#: cell width in ln T of the per-table coefficient table (:func:`_bath_table`)
+_BATH_CELL = 0.01
+#: degree of the polynomial of ln(sqrt(2x/pi) e^x K2(x)) in t = 2/x - 1 (x >= 1)
+_K2_DEGREE = 14
+_LN_YEQ_CONST = math.log(45.0 / (4.0 * math.pi**4))
+_LN_SH_CONST = math.log((2.0 * math.pi**2 / 45.0) * c.M_PLANCK / math.sqrt(4.0 * math.pi**3 / 45.0))
+
+
+@functools.cache
+def _k2_polynomial() -> tuple[float, ...]:
+    """Monomial coefficients (ascending) in t = 2/x - 1 of ln(sqrt(2x/pi) e^x K2(x)) on x >= 1 (t in (-1, 1]): a
+    Chebyshev least-squares fit at 200 Chebyshev nodes (scipy.special.kve), converted to monomials (|coef| < 0.75,
+    no cancellation); max error 2.8e-10 (tests/jaxgen/test_freezeout.py::test_grid_k2_polynomial)."""
+    from scipy.special import kve
+
+    n = 200
+    t = np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    x = 2.0 / (t + 1.0)
+    f = np.log(np.sqrt(2.0 * x / np.pi) * kve(2, x))
+    cheb = np.polynomial.chebyshev.chebfit(t, f, _K2_DEGREE)
+    return tuple(float(v) for v in np.polynomial.chebyshev.cheb2poly(cheb))
+
+
+def _ln_k2e_and_derivatives(x, s):
+    """ln(e^x K2(x)) and its first two derivatives in s = ln x, for x >= 1 (:func:`_k2_polynomial`)."""
+    coef = _k2_polynomial()
+    t = 2.0 / x - 1.0
+    p, dp, ddp = coef[-1] + 0.0 * t, jnp.zeros_like(t), jnp.zeros_like(t)
+    for ck in coef[-2::-1]:
+        ddp = ddp * t + 2.0 * dp
+        dp = dp * t + p
+        p = p * t + ck
+    dt = -(t + 1.0)  # dt/ds = -2/x
+    val = p + 0.5 * math.log(math.pi / 2.0) - 0.5 * s
+    return val, dp * dt - 0.5, ddp * dt * dt - dp * dt
+
+
+def _np_spline(table: str, which: int, u: np.ndarray):
+    """NumPy value, first and second u-derivative of the Cosmology's clamped spline (as _cosmology._spline_eval;
+    constant continuation outside the table)."""
+    from ._cosmology import _spline
+
+    knots, *coefs = _spline(table)
+    cf = coefs[which - 1]
+    uc = np.clip(u, knots[0], knots[-1])
+    i = np.clip(np.searchsorted(knots, uc, side="right") - 1, 0, len(knots) - 2)
+    t = uc - knots[i]
+    a, b, c2, d = cf[i, 0], cf[i, 1], cf[i, 2], cf[i, 3]
+    inside = (u > knots[0]) & (u < knots[-1])
+    return (
+        a + t * (b + t * (c2 + t * d)),
+        np.where(inside, b + t * (2.0 * c2 + 3.0 * t * d), 0.0),
+        np.where(inside, 2.0 * c2 + 6.0 * t * d, 0.0),
+    )
+
+
+def _bath_values(table: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, ln g_s, dln g_s/dln T) at u = ln T (columns) and their u-derivatives, NumPy, from the Cosmology's spline."""
+    gs, gs1, gs2 = _np_spline(table, 1, u)
+    gr, gr1, _ = _np_spline(table, 2, u)
+    dl = gs1 / gs
+    dl1 = gs2 / gs - dl**2
+    f = 1.0 + dl / 3.0
+    vals = np.stack([_LN_SH_CONST + np.log(gs * f) - 0.5 * np.log(gr), np.log(gs), dl], 1)
+    ders = np.stack([dl + dl1 / (3.0 * f) - 0.5 * gr1 / gr, dl, dl1], 1)
+    return vals, ders
+
+
+@functools.cache
+def _bath_table(table: str) -> tuple[float, float, int, np.ndarray]:
+    """(u0, h, n, rows): cubic coefficients per cell of (L, ln g_s, dln g_s/dln T) in u = ln T over the table range.
+
+    L = ln(s f/(H T)) = ln((2 pi^2/45) M_Pl/sqrt(4 pi^3/45)) + ln g_s + ln f - ln(g_rho)/2; cell k covers
+    [u0 + k h, u0 + (k+1) h] and holds (p0, h p0', 3(p1-p0) - 2h p0' - h p1', 2(p0-p1) + h p0' + h p1') for each of
+    the three quantities (cubic Hermite from the exact spline values and u-slopes at the cell ends; ~h^4 error where
+    the spline is smooth, ~h^3 x the jump of its third derivative in the cells that hold a knot)."""
+    from ._cosmology import table_range
+
+    t_lo, t_hi = table_range(table)
+    u0, u1 = math.log(t_lo), math.log(t_hi)
+    n = int(math.ceil((u1 - u0) / _BATH_CELL))
+    h = (u1 - u0) / n
+    vals, ders = _bath_values(table, u0 + h * np.arange(n + 1))
+    ders = ders * h
+    p0, p1, d0, d1 = vals[:-1], vals[1:], ders[:-1], ders[1:]
+    rows = np.stack([p0, d0, 3.0 * (p1 - p0) - 2.0 * d0 - d1, 2.0 * (p0 - p1) + d0 + d1], 1).reshape(n, 12)
+    rows.setflags(write=False)
+    return u0, h, n, rows
+
+
+def _bath(u, cosmology):
+    """(L, ln g_s, d, L_u, d_u) at u = ln T: d = dln g_s/dln T (= d ln g_s/du), _u = d/du (see _bath_table)."""
+    if cosmology.extra:  # extra species: direct evaluation (their masses are parameters)
+
+        def fn(uu):
+            t = jnp.exp(uu)
+            d = cosmology.dlng_s_dlnT(t)
+            lsh = jnp.log(cosmology.entropy_density(t) * (1.0 + d / 3.0) / (cosmology.hubble(t) * t))
+            return lsh, jnp.log(cosmology.g_s(t)), d
+
+        (lsh, lgs, d), (lsh_u, _, d_u) = jax.jvp(fn, (u,), (jnp.ones_like(u),))
+        return lsh, lgs, d, lsh_u, d_u
+    if cosmology.table == "constant":
+        g = jnp.asarray(cosmology.g_constant, u.dtype)
+        zero = jnp.zeros_like(u)
+        return _LN_SH_CONST + 0.5 * jnp.log(g) + zero, jnp.log(g) + zero, zero, zero, zero
+    u0, h, n, rows = _bath_table(cosmology.table)
+    z = jnp.clip((u - u0) * (1.0 / h), 0.0, float(n))
+    i = jnp.minimum(jnp.floor(z).astype(jnp.int32), n - 1)
+    w = z - i
+    row = jnp.asarray(rows, u.dtype)[i]
+    k = [row[..., j:12:3] for j in range(3)]  # (p0, d0, c2, c3) of each quantity
+    vals = [q[..., 0] + w * (q[..., 1] + w * (q[..., 2] + w * q[..., 3])) for q in k]
+    inside = (z > 0.0) & (z < n)
+    slope = [
+        jnp.where(inside, (q[..., 1] + w * (2.0 * q[..., 2] + 3.0 * w * q[..., 3])) / h, 0.0) for q in (k[0], k[2])
+    ]
+    return vals[0], vals[1], vals[2], slope[0], slope[1]
+
+
+def _grid_node(s, p, cosmology, settings: FreezeOutSettings, lnc, asym: bool = False):
+    """Coefficients of the v equation at s = ln x and their s-derivatives (module comment above).
+
+    Returns ((ln alpha, ln beta, omega[, delta]), (their d/ds), (ln(x A), ln Y_eq, ln Y_ref)) for the point p;
+    delta = x A eta only for ``asym`` (static: the symmetric solver carries no eta term)."""
+    x = jnp.exp(s)
+    lnm = jnp.log(p.m)
+    lsh, lgs, d, lsh_u, d_u = _bath(lnm - s, cosmology)
+    sv = sigma_v(p, x)
+    annihilates = sv > 0
+    lsv = jnp.where(annihilates, jnp.log(jnp.where(annihilates, sv, 1.0)), -1e3)  # a = b = 0: rate e^-1000 = 0
+    dlsv = jnp.where(annihilates, -6.0 * p.b / (x * jnp.where(annihilates, sv, 1.0)), 0.0)
+    la = lsv + lsh + lnm - s
+    dla = dlsv - lsh_u - 1.0
+    if settings.x_start >= 1.0 and p.statistics == "mb":
+        lk, dlk, ddlk = _ln_k2e_and_derivatives(x, s)
+    else:  # quantum statistics or x < 1: the exact kernels (slow path), derivatives by nested jvp
+
+        def lk_fn(ss):
+            xx = jnp.exp(ss)
+            return log_equilibrium_yield(xx, 1.0, 1.0, p.statistics) - _LN_YEQ_CONST - 2.0 * ss + xx
+
+        def dlk_fn(ss):
+            return jax.jvp(lk_fn, (ss,), (jnp.ones_like(ss),))
+
+        (lk, dlk), (_, ddlk) = jax.jvp(dlk_fn, (s,), (jnp.ones_like(s),))
+    lnyeq = _LN_YEQ_CONST + jnp.log(p.g) - lgs + 2.0 * s + lk - x
+    q = d + 2.0 + dlk - x
+    dq = -d_u + ddlk - x
+    # ln Y_ref = logaddexp(ln Y_eq, ln c), sigma = Y_eq/Y_ref (one exp, one log1p, one division)
+    diff = lnyeq - lnc
+    e = jnp.exp(-jnp.abs(diff))
+    lnyref = jnp.maximum(lnyeq, lnc) + jnp.log1p(e)
+    sigma = jnp.where(diff > 0, 1.0, e) / (1.0 + e)
+    omega = sigma * q
+    domega = sigma * (1.0 - sigma) * q * q + sigma * dq
+    vals = (la + lnyref, la + 2.0 * lnyeq - lnyref, omega)
+    ders = (dla + omega, dla + 2.0 * q - omega, domega)
+    if asym:
+        delta = p.eta * jnp.exp(la)
+        vals, ders = vals + (delta,), ders + (delta * dla,)
+    return vals, ders, (la, lnyeq, lnyref)
+
+
+def _grid_estimate(p, cosmology, settings: FreezeOutSettings):
+    """x_f from x = ln(c(c+2) A Y_eq e^x), c = 1/2 (8 iterations from x = 20, clipped at 1), and ln c of the reference
+    Y_ref = Y_eq + c: 1/c = int_{x_f}^inf A dx with g_* frozen at T_f, i.e. x_f A(x_f) (a + 3b/x_f)/(a + 6b/x_f).
+    (c only decides where v moves from ln(Y/Y_eq) to ln Y; any smooth choice gives the same Y_inf to the grid's
+    accuracy.)"""
+    ln_cc = math.log(0.5 * 2.5)
+
+    def body(carry, _):
+        x, _, _ = carry
+        s = jnp.log(x)
+        _, _, (la, lnyeq, _) = _grid_node(s, p, cosmology, settings, jnp.zeros_like(s))
+        return (jnp.maximum(ln_cc + la - s + lnyeq + x, 1.0), x, la), None
+
+    x20 = jnp.full_like(p.m, 20.0)
+    (x_f, x_last, la_last), _ = jax.lax.scan(body, (x20, x20, x20), None, length=_XF_ITERATIONS)
+    # ln c from the last iterate's rate (x_last within ~1e-8 of x_f: one node evaluation less to compile)
+    sv, sv3 = sigma_v(p, x_last), p.a + 3.0 * p.b / x_last
+    la_f = la_last
+    ok = (sv > 0) & jnp.isfinite(x_f)
+    lnc = -(la_f + jnp.log(jnp.where(ok, sv3, 1.0)) - jnp.log(jnp.where(ok, sv, 1.0)))
+    return x_f, jnp.where(ok, jnp.minimum(lnc, 0.0), 0.0), ok
+
+
+def _grid_nodes(x_lo, x_f, settings: FreezeOutSettings):
     """ln x nodes (grid_steps + 1) from x_lo to x_h = max(x_f, x_lo) + grid_margin, and x_h (see above)."""
     n = settings.grid_steps
     ne = max(1, int(round(_EARLY_FRACTION * n)))
@@ -712,61 +948,143 @@ def _rosenbrock_grid(x_lo, x_f, settings: FreezeOutSettings):
     za = jnp.asarray(np.linspace(0.0, 1.0, ne + 1)[:-1], x_lo.dtype)
     zb = jnp.asarray(np.linspace(0.0, 1.0, n - ne + 1), x_lo.dtype)
     s_lo, s_a = jnp.log(x_lo), jnp.log(x_a)
-    s = jnp.concatenate([s_lo + (s_a - s_lo) * za, jnp.log(x_a + (x_h - x_a) * zb)])
-    return s, x_h
+    return jnp.concatenate([s_lo + (s_a - s_lo) * za, jnp.log(x_a + (x_h - x_a) * zb)]), x_h
 
 
-def _integrate_rosenbrock(ybar0, params, cosmology, settings: FreezeOutSettings):
-    """Frozen relaxation over the first 1e-4 x_start, then Rodas4P2 on the freeze-out grid in ln x.
+def _grid_solve(p, cosmology, settings: FreezeOutSettings, asym: bool = False):
+    """Frozen relaxation over the first 1e-4 x_start, then Rodas4P2 on the freeze-out grid in s = ln x.
 
-    Returns (ln Ybar(x_h), x_h, grid_ok): grid_ok is False where the fixed grid does not resolve the point: x_h =
+    Returns ((ln Ybar(x_h), x_h), grid_ok): grid_ok is False where the fixed grid does not resolve the point: x_h =
     x_f + grid_margin beyond settings.x_end (freeze-out too late for the tail to start before x_end), or x_f < 3
     (the species never tracks equilibrium: use method="adaptive")."""
-    x0 = jnp.asarray(settings.x_start, ybar0.dtype)
+    tab = kernels.ROSENBROCK_METHODS[_ROSENBROCK_TABLEAU]
+    x0 = jnp.asarray(settings.x_start, p.m.dtype)
     dx = 1e-4 * settings.x_start
-    y1, _ = _frozen_relaxation(ybar0, params, cosmology, x0, dx)
-    est = freezeout_estimate(params, cosmology)
-    # the estimate fails (status, x_f = 0) for a valid point only without annihilation (a = b = 0: Y_inf estimate
-    # infinite); then Y stays frozen from x_start and any grid is exact: x_f := x_start
-    est_ok = (est.status == STATUS_OK) & jnp.isfinite(est.x_f)
-    x_f = jnp.where(est_ok, est.x_f, x0)
-    # the reference scale c of v = ln(Y/Y_ref) (as _log_frozen_scale, but differentiable: the discrete solution
-    # depends on it slightly, and jax.grad must be the derivative of what is computed)
-    lnc = jnp.minimum(jnp.log(jnp.where(est_ok & (est.y_inf > 0), est.y_inf, 1.0)), 0.0)
-    s, x_h = _rosenbrock_grid(x0 + dx, x_f, settings)
+    x_f, lnc, est_ok = _grid_estimate(p, cosmology, settings)
+    if _FROZEN_GRID:
+        x_f, lnc = jax.lax.stop_gradient((x_f, lnc))
+    # no annihilation (a = b = 0): Y stays frozen from x_start and any grid is exact: x_f := x_start
+    x_f = jnp.where(est_ok, x_f, x0)
+    s, x_h = _grid_nodes(x0 + dx, x_f, settings)
+    # initial condition: Ybar = y0_ratio Ybar_eq(x_start), relaxed exactly over dx = 1e-4 x_start with the
+    # coefficients frozen (taken at x_start + dx, the first grid node: O(dx) from x_start, which the tracking erases)
+    vals0, ders0, (la0, lnyeq0, lnyref0) = _grid_node(s[0], p, cosmology, settings, lnc, asym)
+    yeq0 = jnp.exp(lnyeq0)
+    half = 0.5 * p.eta
+    ybar_eq0 = yeq0 * (yeq0 / (jnp.hypot(yeq0, half) + half))
+    y1 = _riccati_relaxation(p.y0_ratio * ybar_eq0, jnp.exp(la0 - s[0]), yeq0, p.eta, dx)
+    v0 = jnp.log(y1) - lnyref0
+    # cubic Hermite weights of the interior stage abscissae (constants)
+    herm = {}
+    for ci in tab.c:
+        if ci not in (0.0, 1.0):
+            herm[ci] = (2 * ci**3 - 3 * ci**2 + 1, ci**3 - 2 * ci**2 + ci, -2 * ci**3 + 3 * ci**2, ci**3 - ci**2)
 
-    def lnyref_at(x):
-        lnyeq, slope = _lnyeq_and_slope(x, params, cosmology)
-        r = _log_reference(lnyeq, lnc)
-        return lnyeq, slope, r
+    def stage_f(coef, v):
+        out = -(jnp.exp(jnp.minimum(coef[0] + v, 600.0)) - jnp.exp(jnp.minimum(coef[1] - v, 600.0))) - coef[2]
+        return out - coef[3] if asym else out
 
-    def coefficients(sv):
-        x = jnp.exp(sv)
-        rate, _ = _rate_and_lnyeq(x, params, cosmology)
-        lnyeq, slope, r = lnyref_at(x)
-        xa = x * rate
-        return (xa * jnp.exp(lnyeq + r), xa * jnp.exp(lnyeq - r), xa * params.eta, x * jnp.exp(-r) * slope)
+    def body(carry, s1):
+        v, s0, vals, ders, _ = carry
+        h = s1 - s0
+        vals1, ders1, (_, _, lnyref1) = _grid_node(s1, p, cosmology, settings, lnc, asym)
+        ea = jnp.exp(jnp.minimum(vals[0] + v, 600.0))
+        eb = jnp.exp(jnp.minimum(vals[1] - v, 600.0))
+        f0 = -(ea - eb) - vals[2]
+        ft = -(ders[0] * ea - ders[1] * eb) - ders[2]
+        if asym:
+            f0, ft = f0 - vals[3], ft - ders[3]
+        w = 1.0 / (1.0 / (tab.gamma * h) + (ea + eb))  # 1/(1/(gamma h) - J), J = -(alpha e^v + beta e^-v)
+        v_new = _rodas_stages(tab, herm, stage_f, v, h, f0, ft, w, vals, ders, vals1, ders1)
+        return (v_new, s1, vals1, ders1, lnyref1), None
 
-    def rhs(sv, v, coef):
-        alpha, beta, delta, omega = coef
-        e = jnp.exp(jnp.clip(v, -600.0, 600.0))
-        return -(alpha * e - beta / e + delta) - omega
-
-    def jac(sv, v, coef):
-        alpha, beta, _, _ = coef
-        e = jnp.exp(jnp.clip(v, -600.0, 600.0))
-        return -(alpha * e + beta / e)
-
-    lnyeq1, _, r1 = lnyref_at(x0 + dx)
-    v0 = jnp.log(y1) - (lnyeq1 + r1)
-    v_end, _ = kernels.rosenbrock_solve(rhs, v0, s, method=_ROSENBROCK_TABLEAU, coefficients=coefficients, jac=jac)
-    lnyeq_h, _, r_h = lnyref_at(x_h)
+    (v_end, _, _, _, lnyref_h), _ = jax.lax.scan(body, (v0, s[0], vals0, ders0, lnyref0), s[1:])
     # the grid is built for a species that tracks Y_eq and then freezes out: x_f >= 3 (where the estimate is
     # meaningful).  Points that never equilibrate (feeble couplings, x_f clipped near 1) with Y0 far from Y_eq were
     # measured up to 5e-2 off (the nonlinear approach to the freeze-in yield needs step control): flagged.
-    no_annihilation = (params.a == 0) & (params.b == 0)
+    no_annihilation = (p.a == 0) & (p.b == 0)
     grid_ok = (x_h <= settings.x_end) & ((est_ok & (x_f >= _MIN_XF)) | no_annihilation)
-    return v_end + lnyeq_h + r_h, x_h, grid_ok
+    return (v_end + lnyref_h, x_h), grid_ok
+
+
+def _rodas_stages(tab, herm, stage_f, v, h, f0, ft, w, vals, ders, vals1, ders1):
+    """One Rodas step from the first stage (f0, f_t, w = 1/(1/(gamma h) - J)), stages written out."""
+    ks = []
+    for i, ci in enumerate(tab.c):
+        vi = v
+        for aij, kj in zip(tab.a[i], ks):
+            if aij != 0.0:
+                vi = vi + aij * kj
+        if i == 0:
+            fi = f0
+        elif ci == 1.0:
+            fi = stage_f(vals1, vi)
+        else:
+            h00, h10, h01, h11 = herm[ci]
+            coef = tuple(
+                h00 * a0 + h01 * a1 + h * (h10 * b0 + h11 * b1) for a0, b0, a1, b1 in zip(vals, ders, vals1, ders1)
+            )
+            fi = stage_f(coef, vi)
+        r = fi
+        for cij, kj in zip(tab.C[i], ks):
+            if cij != 0.0:
+                r = r + (cij / h) * kj
+        if tab.d[i] != 0.0:
+            r = r + (tab.d[i] * h) * ft
+        ks.append(r * w)
+    v_new = v
+    for mi, ki in zip(tab.m, ks):
+        if mi != 0.0:
+            v_new = v_new + mi * ki
+    return v_new
+
+
+def _riccati_relaxation(ybar0, rate, yeq, eta, dx):
+    """Exact solution of dYbar/dx = -rate (Ybar^2 + eta Ybar - Y_eq^2) over dx with frozen coefficients (as
+    :func:`_frozen_relaxation`, from given rate and Y_eq)."""
+    half = 0.5 * eta
+    pp = yeq**2 / (jnp.sqrt(yeq**2 + half**2) + half)
+    qq = -pp - eta
+    rho = (ybar0 - pp) / (ybar0 - qq) * jnp.exp(-rate * (pp - qq) * dx)
+    return (pp - qq * rho) / (1.0 - rho)
+
+
+_GRID_LEAVES = ("m", "a", "b", "g", "eta", "y0_ratio")
+
+
+def _grid_with_sensitivities(params, cosmology, settings: FreezeOutSettings, symmetric: bool):
+    """:func:`_grid_solve` differentiable by forward sensitivities: the custom VJP runs it once under jax.jacfwd
+    with respect to the point's scalar parameters (m, a, b, g, y0_ratio and, for the asymmetric solver, eta; every
+    tangent shares the one pass of table lookups and exps) and contracts with the cotangent.  The cosmology gets a
+    zero cotangent (as the adaptive path)."""
+    names = tuple(k for k in _GRID_LEAVES if k != "eta" or not symmetric)
+
+    def primal(leaves, cosmo):
+        q = eqx.tree_at(lambda r: tuple(getattr(r, k) for k in names), params, tuple(leaves))
+        return _grid_solve(q, cosmo, settings, asym=not symmetric)
+
+    @jax.custom_vjp
+    def run(leaves, cosmo):
+        return primal(leaves, cosmo)
+
+    def fwd(leaves, cosmo):
+        def with_value(lv):
+            out, aux = primal(lv, cosmo)
+            return out, (out, aux)
+
+        jac, (out, aux) = jax.jacfwd(with_value, has_aux=True)(leaves)
+        return (out, aux), (jac, cosmo)
+
+    def bwd(res, ct):
+        jac, cosmo = res
+        (ct_w, ct_x), _ = ct
+        jw, jx = jac
+        g = tuple(ct_w * a + ct_x * b for a, b in zip(jw, jx))
+        return g, _zero_cotangent(cosmo)
+
+    run.defvjp(fwd, bwd)
+    (w_h, x_h), grid_ok = run(tuple(getattr(params, k) for k in names), cosmology)
+    return w_h, x_h, grid_ok
 
 
 def _use_rosenbrock(settings: FreezeOutSettings, symmetric: bool) -> bool:
@@ -815,9 +1133,7 @@ def solve_freezeout(
     params = _as_float(params)
     params = eqx.tree_at(lambda q: q.eta, params, jnp.zeros_like(params.eta))
     if _use_rosenbrock(settings, symmetric=True):
-        w_h, x_h, grid_ok = _integrate_rosenbrock(
-            _ybar_eq0(params, cosmology, settings) * params.y0_ratio, params, cosmology, settings
-        )
+        w_h, x_h, grid_ok = _grid_with_sensitivities(params, cosmology, settings, symmetric=True)
         # after x_h (Y_eq negligible) dY/dx = -A Y^2 exactly: 1/Y(x) = 1/Y(x_h) + int_{x_h}^{x} A dx
         table = None if cosmology.table == "constant" else _tail_table(cosmology)
         tail_h = _tail_from_table(params, cosmology, x_h, table)
@@ -871,9 +1187,7 @@ def solve_asymmetric_freezeout(
     cosmology = _default_cosmology(cosmology)
     params = _as_float(params)
     if _use_rosenbrock(settings, symmetric=False):
-        w_end, x_h, grid_ok = _integrate_rosenbrock(
-            _ybar_eq0(params, cosmology, settings) * params.y0_ratio, params, cosmology, settings
-        )
+        w_end, x_h, grid_ok = _grid_with_sensitivities(params, cosmology, settings, symmetric=False)
         table = None if cosmology.table == "constant" else _tail_table(cosmology)
         tail = _tail_from_table(params, cosmology, x_h, table)
         steps = jnp.full(jnp.shape(w_end), settings.grid_steps, dtype=jnp.int32)
