@@ -440,12 +440,12 @@ class Network(eqx.Module):
     def check_unitarity(self, params: Any, temperature: float, rtol: float = UNITARITY_RTOL) -> None:
         """Numerical unitarity/CPT sum rule: for every state alpha, sum_beta [gamma(alpha -> beta) -
         gamma(alphabar -> betabar)] = 0 over the reactions (both directions) at equilibrium densities
-        (docs/derivations/kinetics.md, eq. (K.10)). Raises ValueError naming the state and the reactions."""
+        (docs/derivations/kinetics.md, eq. (K.8)). Raises ValueError naming the state and the reactions."""
         _, dgam = self.rates(jnp.asarray(float(temperature)), params)
         sums: dict[State, list] = {}
         self_conj = frozenset(self.self_conjugate)
         for c, d in zip(self.reactions, dgam):
-            d = float(d)  # CP-odd rate of one of the four processes I->F, Ibar->Fbar, F->I, Fbar->Ibar (K.5)
+            d = float(d)  # CP-odd rate of one of the four processes I->F, Ibar->Fbar, F->I, Fbar->Ibar (K.3)
             if d == 0.0:
                 continue
             ini = self._state(c.initial)

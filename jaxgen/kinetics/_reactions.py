@@ -175,7 +175,7 @@ class Scattering(_Reaction):
             initial -> X -> final is already counted by the decays and inverse decays of X, so it is subtracted
             (Kolb & Wolfram 1980, Nucl. Phys. B172, 224): the CP-odd rate of the subtracted scattering is minus the
             CP-odd on-shell rate, gamma_A gamma_B / (2 gamma_X) (eps_I - eps_F) per intermediate state X
-            (docs/derivations/kinetics.md, eq. (K.9)), so that the CP source vanishes in equilibrium.
+            (docs/derivations/kinetics.md, eq. (K.7)), so that the CP source vanishes in equilibrium.
         fast: in equilibrium (not integrated).
     """
 
@@ -214,7 +214,7 @@ class Sphaleron(_Reaction):
     generation: Delta B = Delta L = n_generations).
 
     With the linearised Boltzmann equations of the network, the reaction gives
-    dn_B/dt = -n_g gamma_sph sum_g (3 mu_Q_g + mu_L_g)/T (docs/derivations/kinetics.md, eq. (K.12)), so
+    dn_B/dt = -n_g gamma_sph sum_g (3 mu_Q_g + mu_L_g)/T (docs/derivations/kinetics.md, eq. (K.9)), so
     gamma_sph = Gamma_diff / 2 in terms of the Chern-Simons diffusion rate Gamma_diff (rate per volume; Khlebnikov &
     Shaposhnikov 1988; Burnier, Laine, Shaposhnikov hep-ph/0511246, eq. (2.x) form dn_B/dt = -n_g Gamma_diff/(2T)
     sum(3 mu_Q + mu_L)).

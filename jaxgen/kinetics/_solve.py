@@ -1,6 +1,6 @@
 """Right-hand side and solvers of a kinetic network (pure JAX: jit, vmap, grad).
 
-State (docs/derivations/kinetics.md, eqs. (K.6)-(K.8)): the yields Y_i = n_i/s of the tracked species, the
+State (docs/derivations/kinetics.md, eqs. (K.3)-(K.4)): the yields Y_i = n_i/s of the tracked species, the
 asymmetries Y_Delta_i of the asymmetric tracked species and the evolved bath charges Y_Q_a, integrated in
 u = ln(T_initial / T) (dY/du = (1 + (1/3) d ln g_*s/d ln T) C / (s H), with C the collision term per volume).
 Each component is divided by a scale (``KineticsSettings.density_scale``/``asymmetry_scale``) so that the absolute
@@ -225,7 +225,7 @@ def _bath_mu(net: Network, params, T, charges):
 
 def rhs(net: Network, params, T, y):
     """dY/du (u = ln(T_initial/T)) of the unscaled state y = (tracked yields, tracked asymmetries, charges) at
-    temperature T (GeV): docs/derivations/kinetics.md, eqs. (K.6)-(K.8)."""
+    temperature T (GeV): docs/derivations/kinetics.md, eqs. (K.3)-(K.4)."""
     nt, na = len(net.tracked), len(net.asymmetric)
     Yt, Yd, Yq = y[:nt], y[nt : nt + na], y[nt + na :]
     cosmo = net.cosmology

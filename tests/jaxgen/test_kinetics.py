@@ -80,7 +80,7 @@ def _final(p):
 
 
 def _scipy_reference(K, e, c):
-    """The same equations written by hand (docs/derivations/kinetics.md, eqs. (K.6)-(K.9) for this network) and
+    """The same equations written by hand (docs/derivations/kinetics.md, eqs. (K.3)-(K.7) for this network) and
     integrated with scipy's Radau."""
     Gam = K * hubble(M)
 
