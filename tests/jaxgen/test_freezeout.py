@@ -432,3 +432,19 @@ def test_rosenbrock_asymmetric_opt_in(asym):
     mild = np.asarray(res.symmetric_over_eta) > 1e-2
     np.testing.assert_allclose(np.asarray(r.ybar_inf)[mild], np.asarray(res.ybar_inf)[mild], rtol=1e-4)
     np.testing.assert_array_equal(np.asarray(r.symmetric_removed), np.asarray(res.symmetric_removed))
+
+
+def test_grid_k2_polynomial():
+    """The fast path's ln(e^x K2(x)) polynomial (x >= 1) vs scipy.special.kve to 1e-9, and its s = ln x derivatives
+    vs central differences of the polynomial."""
+    from jaxgen._freezeout import _ln_k2e_and_derivatives
+
+    x = np.logspace(0, 3, 401)
+    val, d1, d2 = (np.asarray(v) for v in _ln_k2e_and_derivatives(jnp.asarray(x), jnp.log(jnp.asarray(x))))
+    np.testing.assert_allclose(val, np.log(kve(2, x)), rtol=0, atol=1e-9)
+    h = 1e-4
+    s = np.log(x[1:-1])
+    up = np.asarray(_ln_k2e_and_derivatives(jnp.exp(jnp.asarray(s + h)), jnp.asarray(s + h))[0])
+    dn = np.asarray(_ln_k2e_and_derivatives(jnp.exp(jnp.asarray(s - h)), jnp.asarray(s - h))[0])
+    np.testing.assert_allclose(d1[1:-1], (up - dn) / (2 * h), rtol=1e-6, atol=1e-7)
+    assert np.all(np.isfinite(d2))
