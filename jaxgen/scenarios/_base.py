@@ -42,6 +42,7 @@ __all__ = [
     "ScenarioPrediction",
     "float_converter",
     "sanitize",
+    "check_single_point",
     "deprecated_setting",
     "broadcast_fields",
     "batch_shape",
@@ -95,6 +96,24 @@ def sanitize(
         ok = ok & jnp.all(good)
     safe = {k: jnp.where(ok, v, jnp.asarray(dummy[k], jnp.result_type(v))) for k, v in values.items()}
     return safe, ok
+
+
+def check_single_point(params: Any, scalar_fields, vector_fields: dict, func: str, batch_func: str) -> None:
+    """ValueError unless ``params`` is one point: every name in ``scalar_fields`` 0-d and every ``vector_fields``
+    entry (name -> shape) of exactly that shape. The message names the field, its shape and the batch function."""
+    cls = type(params).__name__
+    for name in scalar_fields:
+        if np.ndim(getattr(params, name)) != 0:
+            raise ValueError(
+                f"{func} takes one point: {cls}.{name} has shape {np.shape(getattr(params, name))}; use "
+                f"{batch_func} (or jax.vmap) for batches"
+            )
+    for name, shape in vector_fields.items():
+        if np.shape(getattr(params, name)) != tuple(shape):
+            raise ValueError(
+                f"{func} takes one point: {name} must have shape {tuple(shape)}, got "
+                f"{np.shape(getattr(params, name))}; use {batch_func} for batches"
+            )
 
 
 def deprecated_setting(owner: str, old: str, new: str, old_value: Any, new_value: Any, default: Any) -> Any:

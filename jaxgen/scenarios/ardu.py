@@ -98,6 +98,7 @@ from ._base import (
     ScenarioParams,
     ScenarioPrediction,
     batch_shape,
+    check_single_point,
     deprecated_setting,
     float_converter,
     sanitize,
@@ -596,17 +597,7 @@ def rsymmetric_adm(
     require_x64("jaxgen.scenarios.rsymmetric_adm")
     if not isinstance(settings, ArduSettings):
         raise TypeError(f"settings must be an ArduSettings, got {type(settings).__name__}")
-    for name in _SCALAR_FIELDS:
-        if np.ndim(getattr(params, name)) != 0:
-            raise ValueError(
-                f"rsymmetric_adm takes one point: ArduParams.{name} has shape "
-                f"{np.shape(getattr(params, name))}; use rsymmetric_adm_batch (or jax.vmap) for batches"
-            )
-    if np.shape(params.b_minus_l_alpha) != (3,):
-        raise ValueError(
-            f"rsymmetric_adm takes one point: b_minus_l_alpha must have shape (3,), got "
-            f"{np.shape(params.b_minus_l_alpha)}; use rsymmetric_adm_batch for batches"
-        )
+    check_single_point(params, _SCALAR_FIELDS, {"b_minus_l_alpha": (3,)}, "rsymmetric_adm", "rsymmetric_adm_batch")
     cosmo = Cosmology(table=settings.table) if cosmology is None else cosmology
     dtype = jnp.result_type(float)
     v, ok = _sanitize(params, dtype)

@@ -76,7 +76,7 @@ from .._equilibrium_stages import solve_stage
 from .._precision import require_x64
 from .._units import units_field
 from ..models import _rsymmetric as _rs
-from ._base import ScenarioParams, ScenarioPrediction, batch_shape, float_converter, sanitize
+from ._base import ScenarioParams, ScenarioPrediction, batch_shape, check_single_point, float_converter, sanitize
 
 __all__ = [
     "STATUS_OK",
@@ -720,17 +720,7 @@ def r_charge_network(
         raise TypeError(f"settings must be an ArduNetworkSettings, got {type(settings).__name__}")
     if not isinstance(params, ArduNetworkParams):
         raise TypeError(f"ardu_network takes an ArduNetworkParams, got {type(params).__name__}")
-    for name in _SCALAR_FIELDS:
-        if np.ndim(getattr(params, name)) != 0:
-            raise ValueError(
-                f"ardu_network takes one point: ArduNetworkParams.{name} has shape "
-                f"{np.shape(getattr(params, name))}; use r_charge_network_batch (or jax.vmap) for batches"
-            )
-    if np.shape(params.b_minus_l_alpha) != (3,):
-        raise ValueError(
-            f"ardu_network takes one point: b_minus_l_alpha must have shape (3,), got "
-            f"{np.shape(params.b_minus_l_alpha)}; use r_charge_network_batch for batches"
-        )
+    check_single_point(params, _SCALAR_FIELDS, {"b_minus_l_alpha": (3,)}, "r_charge_network", "r_charge_network_batch")
     cosmo = Cosmology(table=settings.table) if cosmology is None else cosmology
     dtype = jnp.result_type(float)
     vals = {k: jnp.asarray(getattr(params, k), dtype) for k in (*_SCALAR_FIELDS, "b_minus_l_alpha")}
