@@ -43,7 +43,7 @@ Chen 2011, JCAP 1107:003, "IDC"):
   per table).  Reasoning and measurements in the comment above :func:`_grid_solve`.  Measured 2026-12-02 (2 cores,
   under load): ~2.7-3.7e5 points/s per core at N = 1e4 with the Drees-Hajkarim-Schmitz table (previous default:
   6.4e3 points/s with a g* table, 5.6e4 with constant g*), forward compile ~2.2 s CPU; <= 9.4e-6 (DHS) and
-  5.6e-5 (Saikawa-Shirai, the adaptive reference's own tail error, see there) relative to the adaptive solver over
+  4.9e-5 (Saikawa-Shirai, p-wave at m ~ 3 GeV; see there) relative to the adaptive solver over
   m = 1 GeV - 10 TeV, a or b = 1e-10 - 1e-7 GeV^-2.  Gradients: forward sensitivities under a custom VJP
   (:func:`_grid_with_sensitivities`), exact derivative of the computed Y_inf; gradient/forward ~7.5 (4 s of
   compile beyond the forward), ~3.6 with ``_FROZEN_GRID`` (not the default).  Points that never track equilibrium
@@ -53,9 +53,13 @@ Chen 2011, JCAP 1107:003, "IDC"):
 * Tail x_end -> infinity, exact: for x > x_end, Y_eq is negligible (e^-x_end), so dY/dx = -A(x) Y^2 (symmetric)
   and d ln(Ybar/(Ybar+eta))/dx = -eta A(x) (asymmetric), A = s <sigma v> (1 + dln g_s/3 dln T)/(x H).  With
   I = int_{x_end}^inf A dx: 1/Ybar_inf = expm1(eta I)/eta + exp(eta I)/Ybar_end (-> I + 1/Y_end for eta -> 0).
-  I is a quadrature in ln T over the g_* table down to its lowest temperature, plus the frozen form
-  lambda0 (a/x + 3 b/x^2) below it (:func:`_tail_integral`).  g_* must not be frozen at x_end: at T = m/1000 it
-  still changes, and the frozen form made s-wave relics 3e-4 (1 GeV) to 1.3e-3 (1 TeV) too small.
+  I is read from a cumulative table of int s f/H d ln T over the g_* table down to its lowest temperature (one per
+  table, :func:`_tail_table`), plus the frozen form lambda0 (a/x + 3 b/x^2) below it (:func:`_tail`, both methods).
+  g_* must not be frozen at x_end: at T = m/1000 it still changes, and the frozen form made s-wave relics 3e-4
+  (1 GeV) to 1.3e-3 (1 TeV) too small.  The adaptive path used a 16 x 8 Gauss-Legendre quadrature in ln T until
+  2026-12-02: across the Saikawa-Shirai table's QCD structure it was up to 2.8e-3 off in I (m = 316 GeV: I is 2 % of
+  1/Y_inf, so 5.5e-5 in Y_inf), against 2e-6 for the table (both vs a 2e5-panel trapezoid rule); that was the floor of
+  the Rosenbrock-vs-adaptive comparison on that table.
 * Asymmetric freeze-out (IDC eqs. 2.6-2.8): particle X and antiparticle Xbar, each with g internal dof, annihilating
   only with each other: dY/dx = dYbar/dx = -(s<sigma v>/(xH)) f_g (Y Ybar - Y_eq^2), Y - Ybar = eta conserved
   (Y_eq^2 = Y_eq(mu) Y_eq(-mu) exactly for MB statistics). The antiparticle equation is solved in W = ln Ybar:
@@ -464,45 +468,6 @@ def _lambda0(params: FreezeOutParams, cosmology, x):
     return x * x * cosmology.entropy_density(t) / (x * cosmology.hubble(t))
 
 
-#: composite Gauss-Legendre rule of the tail integral in ln T between the table's lowest temperature and T(x_end)
-_TAIL_PANELS, _TAIL_NODES = 16, 8
-_TAIL_GL = np.polynomial.legendre.leggauss(_TAIL_NODES)
-
-
-def _tail_integral(params: FreezeOutParams, cosmology, x_end):
-    """I = int_{x_end}^inf A(x) dx, A = s <sigma v> (1 + dln g_s/3 dln T)/(x H): after x_end (Y_eq negligible) the
-    equation is dY/dx = -A Y^2, so 1/Y_inf = 1/Y_end + I exactly (and the asymmetric tail uses the same I).
-
-    g_* is NOT frozen at x_end: at T(x_end) = m/1000 it still changes (QCD crossover for m ~ 100 GeV - 10 TeV, e+e-
-    annihilation for m ~ 1 GeV), and freezing it there overestimated I by a few percent, i.e. underestimated an
-    s-wave Y_inf by 3e-4 (m = 1 GeV, 100 GeV) to 1.3e-3 (1 TeV) with the Drees-Hajkarim-Schmitz table (p-wave tails
-    fall as 1/x_end^2 and were 1e-5 off).  So the part above the table's lowest temperature T_min is a composite
-    Gauss-Legendre quadrature in ln T (16 panels x 8 nodes, uniform in ln T over [T_min, T(x_end)]; A dx = A x d ln T),
-    and below T_min, where the cosmology continues g_* as a constant, the exact frozen form
-    lambda0 (a/x + 3 b/x^2) at x_low = max(x_end, m/T_min) is added.  For ``table="constant"`` the frozen form is
-    exact from x_end on."""
-    a, b, m = params.a, params.b, params.m
-    if cosmology.table == "constant":
-        return _lambda0(params, cosmology, x_end) * (a / x_end + 3.0 * b / x_end**2)
-    from ._cosmology import table_range
-
-    dt = m.dtype
-    ln_tmin = jnp.asarray(math.log(table_range(cosmology.table)[0]), dt)
-    ln_tend = jnp.log(m) - jnp.log(x_end)  # x_end may be traced (the Rosenbrock grid ends per point)
-    span = jnp.maximum(ln_tend - ln_tmin, 0.0)
-    nodes, weights = _TAIL_GL
-    frac = (np.arange(_TAIL_PANELS)[:, None] + 0.5 * (nodes[None, :] + 1.0)) / _TAIL_PANELS
-    w = jnp.asarray(np.broadcast_to(0.5 * weights / _TAIL_PANELS, frac.shape).ravel(), dt) * span
-    lnt = ln_tmin + span * jnp.asarray(frac.ravel(), dt)
-    t = jnp.exp(lnt)
-    x = m / t
-    factor = 1.0 + cosmology.dlng_s_dlnT(t) / 3.0
-    rate = cosmology.entropy_density(t) * sigma_v(params, x) * factor / (x * cosmology.hubble(t))
-    upper = jnp.sum(w * rate * x)
-    x_low = jnp.maximum(x_end, m * jnp.exp(-ln_tmin))
-    return upper + _lambda0(params, cosmology, x_low) * (a / x_low + 3.0 * b / x_low**2)
-
-
 def _status(result, value):
     st = jnp.where(
         result == diffrax.RESULTS.successful._value,
@@ -636,7 +601,8 @@ def _tail_table(cosmology):
     ``jax.vmap(solve_freezeout, (0, None))`` it is computed once per batch (4097 evaluations of G), and each point
     needs two cubic Hermite interpolations instead of a 128-node quadrature.  Simpson per interval (h = 0.0125 in
     ln T for the Saikawa-Shirai range) and Hermite interpolation with the exact slopes: errors ~h^4, measured below
-    1e-7 of the integral against :func:`_tail_integral`'s quadrature and a 2000-panel rule."""
+    2e-6 of the integral (Saikawa-Shirai, m = 316 GeV: the QCD structure; 1e-8 for smoother tables) against a
+    2e5-panel trapezoid rule in ln T."""
     if not cosmology.extra:  # the Standard Model table alone: NumPy, once per table (nothing to compile)
         u0, h, *arrs = _tail_table_np(cosmology.table)
         return (u0, h, *(jnp.asarray(v) for v in arrs))
@@ -676,6 +642,12 @@ def _tail_table_np(table: str):
     return out
 
 
+def _tail(params: FreezeOutParams, cosmology, x):
+    """I = int_x^inf A dx (both integration methods): :func:`_tail_from_table` with the cosmology's table."""
+    table = None if cosmology.table == "constant" else _tail_table(cosmology)
+    return _tail_from_table(params, cosmology, x, table)
+
+
 def _hermite(table_k, table_g, u0, h, u):
     n = table_k.shape[0] - 1
     z = (u - u0) / h
@@ -686,8 +658,8 @@ def _hermite(table_k, table_g, u0, h, u):
 
 
 def _tail_from_table(params: FreezeOutParams, cosmology, x, table):
-    """int_x^inf A dx from :func:`_tail_table` (x traced); the frozen form for ``table="constant"`` (as
-    :func:`_tail_integral`)."""
+    """int_x^inf A dx from :func:`_tail_table` (x traced); the exact frozen form lambda0 (a/x + 3 b/x^2) for
+    ``table="constant"``."""
     a, b, m = params.a, params.b, params.m
     if cosmology.table == "constant":
         return _lambda0(params, cosmology, x) * (a / x + 3.0 * b / x**2)
@@ -736,10 +708,13 @@ def _tail_from_table(params: FreezeOutParams, cosmology, x, table):
 # per table: m = 1 GeV - 10 TeV, 9 masses, a or b = 1e-10 - 1e-7 GeV^-2, s- and p-wave), worst of s/p, measured
 # 2026-12-02: 20 steps, margin 6 (the default): drees_hajkarim_schmitz 9e-6, saikawa_shirai 5.6e-5; 18 steps 8.9e-5;
 # 16 steps (x_a = 0.6 x_f, margin 8) 1.2e-3; margin 5: 7e-5 on every table (the dropped Y_eq^2 term of the tail).
-# The Saikawa-Shirai figure is the *reference's* error: at m = 316 GeV, a = 1e-7 the adaptive solver's tail
-# quadrature from x_end (16 x 8 Gauss-Legendre nodes in ln T across the table's QCD kinks) is 5.4e-5 high, while the
-# fixed grid agrees with an independent scipy Radau solution (tests/jaxgen/test_freezeout_reference.py) to 2e-8
-# (64 steps: 5.4e-5 vs adaptive, converged).
+# The Saikawa-Shirai figure was the *reference's* error: at m = 316 GeV, a = 1e-7 the adaptive solver's tail
+# quadrature from x_end (16 x 8 Gauss-Legendre nodes in ln T across the table's QCD kinks) was 5.4e-5 high, while the
+# fixed grid agreed with an independent scipy Radau solution (tests/jaxgen/test_freezeout_reference.py) to 2e-8.
+# With the adaptive path's tail read from the same cumulative table (:func:`_tail`, 2e-6 of the tail), the same 72
+# points give, s / p wave: saikawa_shirai 1.5e-5 / 4.9e-5, drees_hajkarim_schmitz 9.3e-6 / 9.3e-6, gondolo_gelmini
+# 8.6e-6 / 1.6e-5, constant 3.5e-6 / 4.8e-6 (worst at m ~ 3 GeV, p-wave); one feeble point per table (x_f < 3) is
+# flagged by the grid and not compared.
 # Beyond x_h: 1/Y_inf = 1/Y(x_h) + int_{x_h}^inf A dx from :func:`_tail_table`, exact up to the dropped Y_eq^2 term.
 # Gradients: forward sensitivities under a custom VJP (:func:`_grid_with_sensitivities`: jax.jacfwd over the
 # point's scalar parameters through the scan, the grid and the x_f estimate, contracted with the cotangent), so
@@ -1146,7 +1121,7 @@ def solve_freezeout(
             lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings
         )
         y_end = jnp.exp(w_end)
-        tail = _tail_integral(params, cosmology, settings.x_end)
+        tail = _tail(params, cosmology, settings.x_end)
         y_inf = 1.0 / (1.0 / y_end + tail)
     omega = y_inf * params.m * (c.ENTROPY_DENSITY_TODAY / c.RHO_CRIT_OVER_H2)
     if result is None:
@@ -1196,7 +1171,7 @@ def solve_asymmetric_freezeout(
         w_end, steps, result, traj = _integrate_with_sensitivities(
             lambda q, cosmo: _ybar_eq0(q, cosmo, settings) * q.y0_ratio, params, cosmology, settings
         )
-        tail = _tail_integral(params, cosmology, settings.x_end)
+        tail = _tail(params, cosmology, settings.x_end)
     z = params.eta * tail
     # 1/Ybar_inf = expm1(z)/eta + exp(z)/Ybar_end, in logs so that a fully annihilated Ybar gives 0, not NaN
     ybar_inf = 1.0 / (tail * _exprel(z) + jnp.exp(z - w_end))

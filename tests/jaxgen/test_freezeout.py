@@ -448,3 +448,30 @@ def test_grid_k2_polynomial():
     dn = np.asarray(_ln_k2e_and_derivatives(jnp.exp(jnp.asarray(s - h)), jnp.asarray(s - h))[0])
     np.testing.assert_allclose(d1[1:-1], (up - dn) / (2 * h), rtol=1e-6, atol=1e-7)
     assert np.all(np.isfinite(d2))
+
+
+@pytest.mark.parametrize("table", ["saikawa_shirai", "drees_hajkarim_schmitz"])
+def test_tail_integral_vs_fine_trapezoid(table):
+    """The post-x_end tail I = int_{x_end}^inf A dx that both methods add (jaxgen._freezeout._tail, a cumulative
+    Simpson table in ln T) against a 4e4-panel trapezoid rule in ln T down to the table's lowest temperature plus
+    the frozen form below it.  m = 316 GeV puts T(x_end) = 0.32 GeV in the QCD structure of the tables, where the
+    16 x 8 Gauss-Legendre quadrature used by the adaptive path before 2026-12-02 was 2.8e-3 off (Saikawa-Shirai);
+    tolerance 1e-5 (the table's Hermite error is ~2e-6 there)."""
+    from jaxgen import _freezeout as F
+    from jaxgen._cosmology import table_range
+
+    cos = Cosmology(table=table)
+    for m, a, b in ((316.2, 1e-7, 0.0), (1.0, 2e-9, 0.0), (31.6, 0.0, 1e-8)):
+        p = F._as_float(fo.FreezeOutParams(m=m, a=a, b=b, g=2.0))
+        x_end = 1000.0
+        got = float(F._tail(p, cos, jnp.asarray(x_end)))
+        t_min = table_range(table)[0]
+        lnt = np.linspace(math.log(t_min), math.log(m / x_end), 40_001)
+        t = jnp.asarray(np.exp(lnt))
+        x = m / t
+        integrand = cos.entropy_density(t) * F.sigma_v(p, x) * (1 + cos.dlng_s_dlnT(t) / 3) / cos.hubble(t)
+        x_low = m / t_min
+        ref = float(jnp.trapezoid(integrand, jnp.asarray(lnt))) + float(
+            F._lambda0(p, cos, x_low) * (a / x_low + 3 * b / x_low**2)
+        )
+        assert got == pytest.approx(ref, rel=1e-5), (m, a, b)
