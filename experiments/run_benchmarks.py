@@ -145,6 +145,20 @@ def _issue16_rows() -> list:
                 target_n=1e6,
             )
         )
+    for table in ("saikawa_shirai", "drees_hajkarim_schmitz", "gondolo_gelmini", "constant"):
+        rows.append(
+            Target(
+                "issue 16 accuracy",
+                f"solve_freezeout default vs the adaptive reference, {table} g_*: max rel. error, s- and p-wave, "
+                "m = 1 GeV-10 TeV, a or b = 1e-10-1e-7 GeV^-2 (72 points)",
+                _max_err(table),
+                "relative",
+                "<= 1e-4",
+                lambda v, r, g: v <= 1e-4,
+                fmt=".1e",
+                note=_err_note(table),
+            )
+        )
     for series, label in (
         ("freezeout", "solve_freezeout"),
         ("hall_table", "Hall chain, g_*(T) table"),
@@ -165,6 +179,25 @@ def _issue16_rows() -> list:
             )
         )
     return rows
+
+
+def _max_err(table: str):
+    """Worst of the s- and p-wave relative errors of the default freeze-out against the adaptive reference."""
+
+    def f(recs):
+        v = get(recs, FO, f"results.rosenbrock.max_rel_err_vs_adaptive.{table}")
+        return None if v is None else max(v["s"], v["p"])
+
+    f.bench = FO
+    return f
+
+
+def _err_note(table: str):
+    def f(recs):
+        v = get(recs, FO, f"results.rosenbrock.max_rel_err_vs_adaptive.{table}")
+        return "" if v is None else f"s {v['s']:.1e}, p {v['p']:.1e}; {v['rosenbrock_failed']} flagged (x_f < 3)"
+
+    return f
 
 
 def _n_range(bench: str, series: str, n_lo: float):
@@ -391,7 +424,8 @@ TARGETS: list[Target] = [
     _grad_row("Ardu chain, instant washout", CH, "results.ardu.instant.grad_over_forward"),
     _grad_row("freezein_quadrature", FI, "results.quad_grad_over_fwd"),
     _grad_row("solve_freezein (forward sensitivities, custom JVP)", FI, "results.sens_customjvp_grad_over_fwd"),
-    _grad_row("solve_freezeout (custom VJP)", FO, "results.grad_over_forward"),
+    _grad_row("solve_freezeout, default (fixed-grid Rodas4P2, custom VJP)", FO, "results.rosenbrock.grad_over_forward"),
+    _grad_row("solve_freezeout method='adaptive' (the reference)", FO, "results.grad_over_forward"),
     _grad_row("MSSM equilibrium evaluate", EQ, "results.grad_over_forward"),
     _grad_row("kernels.k1", "bench_bessel", "results.grad_k1_float64.ratio_to_forward"),
     # --- compile per entry point
@@ -400,7 +434,20 @@ TARGETS: list[Target] = [
         "compile", "solve_freezein (Tsit5)", FI, "results.ode_compile_s", "results.sens_customjvp_grad_compile_s"
     ),
     _compile_row("compile", "solve_freezein_batch (stiff, Kvaerno5)", FI, "results.stiff_compile_s", None),
-    _compile_row("compile", "solve_freezeout", FO, "results.compile_forward_s", "results.compile_grad_s"),
+    _compile_row(
+        "compile",
+        "solve_freezeout, default (fixed-grid Rodas4P2)",
+        FO,
+        "results.rosenbrock.compile_forward_s",
+        "results.rosenbrock.compile_grad_s",
+    ),
+    _compile_row(
+        "compile",
+        "solve_freezeout method='adaptive' (the reference)",
+        FO,
+        "results.compile_forward_s",
+        "results.compile_grad_s",
+    ),
     _compile_row("compile", "MSSM equilibrium evaluate", EQ, "results.t_compile_s", "results.t_compile_grad_s"),
     *(
         _compile_row("compile", label, CH, f"results.{k}.compile_forward_s", f"results.{k}.compile_grad_s")
