@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Decay", "Scattering", "Sphaleron", "parse_state"]
+__all__ = ["Decay", "Scattering", "Sphaleron", "drt_sphaleron_rate_density", "parse_state"]
 
 _TOKEN_RE = re.compile(r"^\s*(?:(\d+)\s*\*?\s*)?(~?)([A-Za-z_][A-Za-z0-9_~']*)\s*$")
 
@@ -209,19 +209,34 @@ class Scattering(_Reaction):
             raise ValueError(f"scattering {name!r}: gamma= (GeV^4) is required")
 
 
+def drt_sphaleron_rate_density(T, params=None):
+    """Default rate density of :class:`Sphaleron`: gamma_sph(T) = Gamma_sph(T)/2 in GeV^4, with Gamma_sph the
+    Chern-Simons diffusion rate of D'Onofrio, Rummukainen, Tranberg, PRL 113 (2014) 141602, arXiv:1404.3565
+    (``jaxgen.sphaleron.sphaleron_rate``: 18 alpha_w^5 T^4 in the symmetric phase, ln(Gamma/T^4) = 0.83 T/GeV - 147.7
+    in the broken phase, joined smoothly; freeze-out T* = 131.7 GeV). The factor 1/2 is the convention of eq. (K.9)
+    of docs/derivations/kinetics.md. ``params`` is unused (the lattice rate depends on T only)."""
+    from .._sphaleron import sphaleron_rate
+
+    return 0.5 * sphaleron_rate(T)
+
+
 class Sphaleron(_Reaction):
     """The electroweak sphaleron ``0 -> sum_g (3 Q_g + L_g)`` (one quark doublet per colour, one lepton doublet per
     generation: Delta B = Delta L = n_generations).
 
     With the linearised Boltzmann equations of the network, the reaction gives
     dn_B/dt = -n_g gamma_sph sum_g (3 mu_Q_g + mu_L_g)/T (docs/derivations/kinetics.md, eq. (K.9)), so
-    gamma_sph = Gamma_diff / 2 in terms of the Chern-Simons diffusion rate Gamma_diff (rate per volume; Khlebnikov &
-    Shaposhnikov 1988; Burnier, Laine, Shaposhnikov hep-ph/0511246, eq. (2.x) form dn_B/dt = -n_g Gamma_diff/(2T)
-    sum(3 mu_Q + mu_L)).
+    gamma_sph = Gamma_sph / 2 in terms of the Chern-Simons diffusion rate Gamma_sph (rate per volume; Khlebnikov &
+    Shaposhnikov 1988; the drift dN_CS/(V dt) = -Gamma_sph Delta F/(2T) of ``jaxgen.sphaleron``, module doc item 2).
 
     Args:
-        gamma: the rate density gamma_sph(T, params) in GeV^4 (number or callable). Required: pass e.g.
-            ``lambda T, p: 0.5 * gamma_diff(T)`` with the D'Onofrio-Rummukainen-Tranberg rate.
+        gamma: the rate density gamma_sph(T, params) in GeV^4 (number or callable). Default (None): the lattice rate
+            of D'Onofrio, Rummukainen, Tranberg (arXiv:1404.3565), :func:`drt_sphaleron_rate_density`
+            = ``jaxgen.sphaleron.sphaleron_rate(T)/2`` (T* = 131.7 GeV). With the Standard Model's massless
+            susceptibilities this gives the relaxation dn_B/dt = -Gamma_B (n_B - (28/79) n_{B-L}),
+            Gamma_B = (79/8) Gamma_sph/T^3, i.e. ``jaxgen.sphaleron`` with ``vev=False`` (tested); the Higgs
+            condensate weight of the broken phase (chi(T) from 28/79 to 12/37) is not part of the network's
+            equilibrium engine (docs/derivations/kinetics.md, (K.9)).
         name: reaction name (default ``"ew_sphaleron_rate"``; remove the model's equilibrium sphaleron reaction,
             ``model.extend(remove_reactions=["ew_sphaleron"])``, so that B is a slow charge).
         n_generations: number of generations; quark doublets ``{quark}1..n``, lepton doublets ``{lepton}1..n``.
@@ -231,19 +246,17 @@ class Sphaleron(_Reaction):
 
     def __init__(
         self,
-        gamma: RateLike,
+        gamma: RateLike | None = None,
         name: str = "ew_sphaleron_rate",
         n_generations: int = 3,
         quark: str = "Q",
         lepton: str = "L",
         fast: bool = False,
     ):
-        if gamma is None:
-            raise ValueError(
-                "Sphaleron: pass the rate density gamma= (GeV^4), e.g. half the Chern-Simons diffusion rate of "
-                "D'Onofrio, Rummukainen, Tranberg (arXiv:1404.3565)"
-            )
+        if isinstance(n_generations, bool) or not isinstance(n_generations, int) or n_generations < 1:
+            raise ValueError(f"Sphaleron: n_generations must be a positive int, got {n_generations!r}")
         final = []
         for g in range(1, n_generations + 1):
             final += [f"{quark}{g}"] * 3 + [f"{lepton}{g}"]
-        super().__init__(name, (), final, _rate(gamma, "sphaleron gamma"), 0.0, fast)
+        rate = drt_sphaleron_rate_density if gamma is None else _rate(gamma, "sphaleron gamma")
+        super().__init__(name, (), final, rate, 0.0, fast)
