@@ -18,6 +18,8 @@ from jaxgen.cp import (
     GauginoHiggsinoParams,
     SleptonParams,
     barr_zee_g,
+    barr_zee_ww,
+    barr_zee_zh,
     edm_loop_function_fermion,
     edm_loop_function_scalar,
     electron_edm,
@@ -60,6 +62,27 @@ def test_loop_functions_against_their_integrals():
     # Barr & Zee (PRL 65 (1990) 21): g(1) = 1.17, g -> ln(z)/2 + 1 for z >> 1
     assert float(barr_zee_g(1.0)) == pytest.approx(1.17, abs=0.005)
     assert float(barr_zee_g(1e6)) == pytest.approx(0.5 * math.log(1e6) + 1.0, rel=1e-4)
+    # W-W kernel f_WW(rc, rn) = int dx/x ln(s)/(s - 1), s = rc/x + rn/(1-x) (one vectorised call)
+    pts = [(0.05, 0.1), (0.3, 0.2), (1.0, 1.0), (10.0, 3.0), (1e4, 2e4)]
+    got = np.asarray(barr_zee_ww(jnp.asarray([a for a, _ in pts]), jnp.asarray([b for _, b in pts])))
+    for (rc, rn), val in zip(pts, got):
+
+        def integrand(x, rc=rc, rn=rn):
+            s = rc / x + rn / (1 - x)
+            return mp.log(s) / (s - 1) / x
+
+        assert val == pytest.approx(_quad(integrand, [0, 0.5, 1]), rel=1e-10)
+    # Z-h kernel: the photon kernel with 1/k^2 -> 1/(k^2 + mZ^2), (1/2) int dx s j(rH, s) in mZ units
+    m2, mh2, mz2 = 400.0**2, c.M_HIGGS**2, c.M_Z**2
+    rh = mh2 / mz2
+
+    def zh_integrand(x):
+        s = m2 / (mz2 * x * (1 - x))
+        j = (rh * mp.log(rh) / (rh - 1) - s * mp.log(s) / (s - 1)) / (rh - s)
+        return 0.5 * s * j
+
+    assert float(barr_zee_zh(m2, mh2, mz2)) == pytest.approx(_quad(zh_integrand, [0, 0.5, 1]), rel=1e-10)
+    assert float(barr_zee_zh(m2, mh2, 1e-8)) == pytest.approx(float(barr_zee_g(m2 / mh2)), rel=1e-8)
 
 
 def test_published_degenerate_limit_moroi_pospelov_ritz():
@@ -77,11 +100,50 @@ def test_published_degenerate_limit_moroi_pospelov_ritz():
     assert float(r.d_e) == pytest.approx(-float(ref), rel=0.01)
     assert float(r.chargino_one_loop) == pytest.approx(-float(unit * g**2 / 4), rel=0.01)
     assert float(r.neutralino_one_loop) == pytest.approx(-float(unit * (gp**2 - g**2) / 24), rel=0.03)
-    assert abs(float(r.barr_zee_gamma_h)) < 1e-3 * abs(float(r.d_e))
+    assert abs(float(r.barr_zee_gamma_h + r.barr_zee_zh + r.barr_zee_ww)) < 1e-3 * abs(float(r.d_e))
+
+
+def test_published_ww_fraction_chang_chang_keung():
+    """Chang, Chang & Keung (hep-ph/0503055, abstract): the W-W graph enhances the gamma-h estimate of the electron
+    EDM by 20-50 %. Split-SUSY spectra (heavy sleptons; M2 = mu degenerate and the HMW benchmark): the computed
+    ratio d^{WW}/d^{gamma h} must lie in that printed range (its sign is fixed by the same statement, its size is
+    not; docs/derivations/edm.md sec. 3.3). The Z-h part is a few per cent (Giudice & Romanino hep-ph/0510197:
+    negligible for the electron)."""
+    spectra = [
+        dict(M1=200.0, M2=200.0, mu=200.0, tan_beta=1.0),
+        dict(M1=300.0, M2=300.0, mu=300.0, tan_beta=2.0),
+        dict(M1=500.0, M2=1000.0, mu=1000.0, tan_beta=3.0),
+        BENCH,
+    ]
+    for sp in spectra:
+        r = _R(GauginoHiggsinoParams(**sp, phi_mu=-math.pi / 30))
+        ratio = float(r.barr_zee_ww) / float(r.barr_zee_gamma_h)
+        assert 0.2 < ratio < 0.5, (sp, ratio)
+        assert abs(float(r.barr_zee_zh)) < 0.06 * abs(float(r.barr_zee_gamma_h)), sp
+        assert float(r.d_e) == pytest.approx(float(r.barr_zee_gamma_h + r.barr_zee_zh + r.barr_zee_ww), rel=1e-14)
+
+
+def test_zh_suppression_factor():
+    """Z-h = sum_i gamma-h_i x (1/4 - s_W^2) g_V^chi_i / (s_W^2 c_W^2) x F_Z/g: it vanishes at s_W^2 = 1/4 (the
+    electron's Z vector coupling) and flips sign across it, while gamma-h stays."""
+    lo = _R(_p(phi_mu=0.3, sin2_theta_w=0.24))
+    at = _R(_p(phi_mu=0.3, sin2_theta_w=0.25))
+    hi = _R(_p(phi_mu=0.3, sin2_theta_w=0.26))
+    assert abs(float(at.barr_zee_zh)) < 1e-12 * abs(float(at.barr_zee_gamma_h))
+    assert float(lo.barr_zee_zh) * float(hi.barr_zee_zh) < 0.0
+    # degenerate heavy states: the ratio to gamma-h is (1/4 - s_W^2) gV/(s_W^2 c_W^2) F_Z/g with gV in
+    # [1/4 - s_W^2 + 1/4, 1 - s_W^2] (higgsino- to wino-like); with F_Z/g ~ 1 it is 0.02-0.1 for s_W^2 = 0.231
+    r = _R(GauginoHiggsinoParams(M1=3e3, M2=3e3, mu=3e3, tan_beta=2.0, phi_mu=0.3))
+    sw2 = c.SIN2_THETA_W
+    pref = (0.25 - sw2) / (sw2 * (1 - sw2))
+    ratio = float(r.barr_zee_zh) / float(r.barr_zee_gamma_h)
+    assert pref * (0.5 - sw2) * 0.9 < ratio < pref * (1 - sw2) * 1.1
 
 
 def test_zero_without_phases_and_rephasing_invariance():
     assert float(_EDM(_p())) == 0.0
+    r0 = _R(_p())
+    assert float(r0.barr_zee_zh) == 0.0 and float(r0.barr_zee_ww) == 0.0
     assert float(_EDM_SL(_p(), SleptonParams(m_L=800.0, m_E=600.0, A_e=300.0))) == 0.0
     # d_e depends on the phases only through arg(mu M_a b^*) (and arg(A_e mu b^*)... with sleptons)
     a = _EDM(_p(phi_mu=0.3))
@@ -103,8 +165,9 @@ def test_linear_in_sin_phi2_at_small_phase():
 
 def test_decoupling_and_heavy_sleptons():
     # d_e ~ (1/M^2) x log(M) when all gaugino-higgsino masses scale
-    d = [float(_EDM(GauginoHiggsinoParams(M1=M, M2=1.5 * M, mu=M, tan_beta=3.0, phi_mu=0.5))) for M in (2e3, 4e3)]
-    assert 1.0 < 4.0 * d[1] / d[0] < 1.3
+    rs = [_R(GauginoHiggsinoParams(M1=M, M2=1.5 * M, mu=M, tan_beta=3.0, phi_mu=0.5)) for M in (2e3, 4e3)]
+    for part in ("d_e", "barr_zee_gamma_h", "barr_zee_zh", "barr_zee_ww"):
+        assert 1.0 < 4.0 * float(getattr(rs[1], part)) / float(getattr(rs[0], part)) < 1.3, part
     # one-loop part ~ 1/m_slepton^2; heavy sleptons leave exactly the two-loop part
     p = _p(phi_mu=-math.pi / 30)
     r1 = _RS(p, SleptonParams(m_L=2e4, m_E=2e4))
@@ -124,7 +187,8 @@ def test_gradients_against_finite_differences():
 
     def f(x, s):
         p = GauginoHiggsinoParams(**dict(zip(names, x)))
-        return 1e28 * electron_edm(p, SleptonParams(*s)).d_e
+        r = electron_edm(p, SleptonParams(*s))
+        return 1e28 * (r.d_e + 3.0 * r.barr_zee_ww + 30.0 * r.barr_zee_zh)  # the new parts weighted up
 
     gx, gs = jax.jit(jax.grad(f, argnums=(0, 1)))(jnp.asarray(x0), jnp.asarray(sl0))
     f = jax.jit(f)
@@ -159,16 +223,24 @@ def test_batched_equals_looped_and_bad_points():
         assert int(direct.status[i]) == EDM_STATUS_OK
         assert float(direct.d_e[i]) == pytest.approx(float(one.d_e), rel=1e-12)
         assert float(vm.d_e[i]) == pytest.approx(float(one.d_e), rel=1e-12)
+        for part in ("barr_zee_zh", "barr_zee_ww"):
+            assert float(getattr(direct, part)[i]) == pytest.approx(float(getattr(one, part)), rel=1e-12)
+            assert float(getattr(vm, part)[i]) == pytest.approx(float(getattr(one, part)), rel=1e-12)
     assert np.all(np.isfinite(np.asarray(direct.d_e)))
     with pytest.raises(ValueError, match="m_L"):
         SleptonParams(m_L=-1.0, m_E=500.0)
 
 
 def test_benchmark_value_and_bound():
-    """The Hall benchmark spectrum (phi_2 = -pi/30) gives d_e = 1.10e-29 e cm from the gamma-h graph: 2.7 times the
-    JILA 2023 limit (regression value of this implementation, not a published number)."""
-    d = float(_EDM(_p(phi_mu=-math.pi / 30)))
-    assert d == pytest.approx(1.1043e-29, rel=1e-3)
+    """The Hall benchmark spectrum (phi_2 = -pi/30) gives gamma-h 1.104e-29, Z-h -7.9e-32, W-W 3.84e-30 and in all
+    d_e = 1.480e-29 e cm: 3.6 times the JILA 2023 limit (regression values of this implementation, not published
+    numbers)."""
+    r = _R(_p(phi_mu=-math.pi / 30))
+    d = float(r.d_e)
+    assert float(r.barr_zee_gamma_h) == pytest.approx(1.1043e-29, rel=1e-3)
+    assert float(r.barr_zee_zh) == pytest.approx(-7.917e-32, rel=1e-3)
+    assert float(r.barr_zee_ww) == pytest.approx(3.8406e-30, rel=1e-3)
+    assert d == pytest.approx(1.4805e-29, rel=1e-3)
     assert abs(d) > jfit.EDM_BOUNDS["jila2023"]
 
 
@@ -221,7 +293,7 @@ def testedm_region_boundary_helper():
 
     spec = edm_region.SPECTRA["benchmark"]
     phi = edm_region.edm_boundary(spec, jfit.EDM_BOUNDS["jila2023"])
-    assert -0.05 < phi < -0.03
+    assert -0.035 < phi < -0.025  # ~ -0.029 with the W-W and Z-h parts (-0.039 with gamma-h alone)
     d = float(_EDM(_p(**spec, phi_mu=phi)))
     assert abs(d) == pytest.approx(jfit.EDM_BOUNDS["jila2023"], rel=1e-6)
     assert abs(float(_EDM(_p(**spec, phi_mu=0.99 * phi)))) < jfit.EDM_BOUNDS["jila2023"]
