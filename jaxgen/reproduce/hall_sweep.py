@@ -1,7 +1,8 @@
 """Allowed LOSP decay length against eps: a Sobol sweep of the asymmetric freeze-in chain (Hall, March-Russell,
 West 2010, Sec. 4.1, eq. 4.2 and the discussion after it), with its performance measurements.
 
-Chain: :func:`jaxgen.scenarios.hall.asymmetric_freezein` with ``HallSettings(table="constant", g_star=100.0)``
+Chain: :func:`jaxgen.scenarios.hall.asymmetric_freezein` with ``HallSettings(table="constant", g_star=100.0,
+sphalerons="instantaneous")`` (eta_B = -c eta_X, HMW eqs. 1.3, 3.1)
 (constant g_* = 100 is HMW's own convention in eqs. 4.1-4.2), one decaying state a (g_a = 2, r = 1, MB
 statistics, the LOSP's own eps = 0 freeze-in included), evaluated by :func:`jaxgen.sweep.run_sweep`.
 
@@ -138,10 +139,14 @@ def make_design(n: int, seed: int = SEED):
 
 
 def make_settings(tabulated: bool = False):
-    """Constant g_* = 100 (HMW's convention; the sweep), or the default tabulated Saikawa-Shirai g_*(T)."""
+    """Constant g_* = 100 (HMW's convention; the sweep), or the default tabulated Saikawa-Shirai g_*(T). Both with
+    the paper's instantaneous sphalerons (HMW eqs. 1.3, 3.1: eta_B = -c eta_X; the library default is "timed"), so
+    that m_X = m_x_required = |c| m_p Omega_DM/Omega_b and the g_* comparison isolates g_*."""
     from jaxgen.scenarios.hall import HallSettings
 
-    return HallSettings() if tabulated else HallSettings(table="constant", g_star=100.0)
+    if tabulated:
+        return HallSettings(sphalerons="instantaneous")
+    return HallSettings(table="constant", g_star=100.0, sphalerons="instantaneous")
 
 
 def make_point_fn(settings):
@@ -589,7 +594,7 @@ def main(
             "seed": SEED,
             "axes": AXES,
             "eta_b_tolerance": ETA_B_TOL,
-            "settings": "HallSettings(table='constant', g_star=100.0)",
+            "settings": "HallSettings(table='constant', g_star=100.0, sphalerons='instantaneous')",
             "y_b_planck2018": _y_b(),
         },
         {"analysis": record, "timing": timing, "gstar_tabulated_subset": gst},
@@ -635,7 +640,7 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
         "",
         f"{n} scrambled-Sobol points over lam [1e-11, 1e-6] (log), eps0 [1e-6, 0.1] (log), phase [-pi, pi], "
         "m_LOSP [50, 2000] GeV (log), m_a/m_LOSP [1.1, 10] (log), c = B/(B-L) [0.079, 0.606]; "
-        "`HallSettings(table='constant', g_star=100.0)` (HMW's g_*). m_X = m_x_required = |c| m_p Omega_DM/Omega_b "
+        "`HallSettings(table='constant', g_star=100.0, sphalerons='instantaneous')` (HMW's g_* and eqs. 1.3, 3.1). m_X = m_x_required = |c| m_p Omega_DM/Omega_b "
         "is set inside the point function (Omega_X/Omega_b depends on c only, so Omega is matched by construction; "
         f"max |m_x_required/m_X - 1| = {res['max_rel_m_x_required_vs_m_x']:.1e}). Allowed: status 0, eta_B within "
         f"{100 * ETA_B_TOL:.0f}% of Y_B(Planck 2018) = {_y_b():.4g}, not thermalised, symmetric part annihilated.",
@@ -687,7 +692,7 @@ def _markdown(n: int, res: dict, t: dict, gst: dict) -> str:
             if t["sharded_probe"]
             else []
         ),
-        f"| tabulated g_*(T) (default settings, 384 nodes), first {gst['n']} points, jit(vmap) | "
+        f"| tabulated g_*(T) (default settings but instantaneous sphalerons, 384 nodes), first {gst['n']} points, jit(vmap) | "
         f"{gst['points_per_s']:.3g} points/s; "
         f"eta_B ratio tab/const min/median/max {'/'.join(f'{x:.3f}' for x in gst['eta_b_ratio_tab_over_const'])}; "
         f"decay_length_relic ratio {'/'.join(f'{x:.3f}' for x in gst['decay_length_relic_ratio'])}; "

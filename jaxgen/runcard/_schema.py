@@ -251,7 +251,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             {},
             'fields of HallSettings / ArduSettings (static switches), e.g. { method = "quadrature" }; '
             '{ epsilon = "spectrum" }: the Hall chain with eps from the spectrum in [parameters.spectrum] '
-            "(M1, M2, mu, tan_beta, phi_mu, ...; see Runcards above)",
+            "(M1, M2, mu, tan_beta, phi_mu, ...; see Runcards above); "
+            '{ sphalerons = "instantaneous" }: the Hall chain with the paper\'s eta_B = -c eta_X at any T (Hall '
+            'eqs. 1.3, 3.1) instead of the default sphaleron-timed eta_B (sphalerons = "timed")',
             _table,
             '{ method = "quadrature" }',
         ),

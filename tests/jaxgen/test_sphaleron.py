@@ -1,5 +1,9 @@
-"""Sphaleron-timed baryon number (jaxgen._sphaleron) and its use in the Hall chain (HallSettings(sphalerons=...))."""
+"""Sphaleron-timed baryon number (jaxgen._sphaleron) and its use in the Hall chain (HallSettings(sphalerons=...)).
 
+Every numerical function is jitted once at module level and shared between the tests (the eager op-by-op calls of
+the grid solver cost ~10 s per test)."""
+
+import functools
 import math
 
 import jax
@@ -14,6 +18,23 @@ from jaxgen.scenarios.hall import HallParams, HallSettings, asymmetric_freezein,
 
 COS = Cosmology()
 TIMED = HallSettings(sphalerons="timed")
+# the paper's printed treatment, eta_B = -c eta_X at any T (HMW eqs. 1.3, 3.1); no longer the default
+INST = HallSettings(sphalerons="instantaneous")
+_chain = jax.jit(asymmetric_freezein, static_argnums=1)
+
+
+@functools.partial(jax.jit, static_argnames=("grid",))
+def _timed(mass, width, dof, eps, grid=None):
+    return sph.timed_baryon_asymmetry(mass, width, dof, eps, COS, grid=grid)
+
+
+@jax.jit
+def _eta_above(t, mass, width, dof, eps):
+    """eta_X made above T (384-node Gauss-Legendre reference)."""
+    return jnp.sum(eps * sph.freezein_above(t, mass, width, dof, COS, n_nodes=384))
+
+
+_timing = jax.jit(lambda mass, width, dof, eps: sph.sphaleron_timing(mass, width, dof, eps, COS))
 
 
 def _states(m_a=300.0, m_losp=100.0, lam=2.489e-9, eps=-3.5e-5):
@@ -76,42 +97,44 @@ def test_freeze_out_temperature_from_rate_and_hubble():
 def test_limits_all_above_and_all_below():
     no_vev = sph.SphaleronGrid(vev=False)
     mass, width, dof, eps = _states(m_a=2.0e4, m_losp=1.5e4)  # all production far above T*
-    full = jnp.sum(eps * sph.freezein_above(1e-6, mass, width, dof, COS, n_nodes=384))
-    r = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS, grid=no_vev)
+    full = _eta_above(1e-6, mass, width, dof, eps)
+    r = _timed(mass, width, dof, eps, grid=no_vev)
     assert float(r.eta_b) == pytest.approx(-28 / 79 * float(full), rel=1e-6)
-    r = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS)  # with v(T): chi at freeze-out
+    r = _timed(mass, width, dof, eps)  # with v(T): chi at freeze-out
     assert float(-r.eta_b / full) == pytest.approx(0.34692, abs=2e-5)
     mass, width, dof, eps = _states(m_a=0.5, m_losp=0.3)  # all production far below T*
-    full = jnp.sum(eps * sph.freezein_above(1e-6, mass, width, dof, COS, n_nodes=384))
-    r = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS)
+    full = _eta_above(1e-6, mass, width, dof, eps)
+    r = _timed(mass, width, dof, eps)
     assert abs(float(r.eta_b / full)) < 1e-8
 
 
 def test_history_integrates_to_the_chain_eta_x():
     p = HallParams.benchmark()
-    pred = asymmetric_freezein(p)
+    pred = _chain(p, TIMED)
     mass, width, dof, eps = _states(eps=float(pred.epsilon[0]))
-    full = jnp.sum(eps * sph.freezein_above(1e-6, mass, width, dof, COS, n_nodes=384))
+    full = _eta_above(1e-6, mass, width, dof, eps)
     assert float(full) == pytest.approx(float(pred.eta_x), rel=3e-6)
-    r = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS)
-    low = jnp.sum(eps * sph.freezein_above(100.0, mass, width, dof, COS, n_nodes=384))
+    r = _timed(mass, width, dof, eps)
+    low = _eta_above(100.0, mass, width, dof, eps)
     assert float(r.eta_x_grid[-1]) == pytest.approx(float(low), rel=3e-5)  # trapezoid on the grid vs quadrature
 
 
 def test_grid_convergence_and_tables_vs_direct():
     mass, width, dof, eps = _states()
-    ref = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS, grid=sph.SphaleronGrid(n_nodes=4097))
-    r = sph.timed_baryon_asymmetry(mass, width, dof, eps, COS)
+    ref = _timed(mass, width, dof, eps, grid=sph.SphaleronGrid(n_nodes=4097))
+    r = _timed(mass, width, dof, eps)
     assert float(r.eta_b) == pytest.approx(float(ref.eta_b), rel=1e-6)
-    tab_b, tab_star = sph.sphaleron_timing(mass, width, dof, eps, COS)
+    tab_b, tab_star = _timing(mass, width, dof, eps)
     assert float(tab_b) == pytest.approx(float(r.eta_b), rel=3e-5)  # direct path: 96 nodes above, ~1e-5
     assert float(tab_star) == pytest.approx(float(r.eta_x_above_star), rel=3e-5)
 
 
 def test_chain_timed_benchmark_and_settings():
+    """The sphaleron-timed chain is the default (issue 15); the instantaneous option is HMW's B = c (B - L)."""
+    assert HallSettings().sphalerons == "timed" and HallSettings() == TIMED
     p = HallParams.benchmark()
-    inst = asymmetric_freezein(p)
-    timed = asymmetric_freezein(p, TIMED)
+    inst = _chain(p, INST)
+    timed = _chain(p, TIMED)
     assert float(inst.baryon_to_x_ratio) == pytest.approx(28 / 79, rel=1e-12)
     assert float(inst.fraction_above_sphaleron) == pytest.approx(float(timed.fraction_above_sphaleron), rel=1e-12)
     assert float(timed.fraction_above_sphaleron) == pytest.approx(0.2832, abs=1e-4)
@@ -125,14 +148,16 @@ def test_chain_timed_benchmark_and_settings():
 
 
 def test_chain_timed_gradient_and_batch():
+    """Reverse-mode gradient of the default (timed) eta_B vs central differences; batched == looped."""
     p = HallParams.benchmark()
 
+    @jax.jit
     def f(lam, m_a):
         q = HallParams.benchmark(lam=lam, m_a=jnp.atleast_1d(m_a))
-        return asymmetric_freezein(q, TIMED).eta_b * 1e11
+        return asymmetric_freezein(q).eta_b * 1e11  # the default settings: sphaleron-timed
 
     lam, m_a = 2.489e-9, 300.0
-    g = jax.grad(f, argnums=(0, 1))(lam, m_a)
+    g = jax.jit(jax.grad(f, argnums=(0, 1)))(lam, m_a)
     for k, (x, h) in enumerate(((lam, 1e-13), (m_a, 1e-3))):
         args = [lam, m_a]
         args[k] = x + h
@@ -141,8 +166,8 @@ def test_chain_timed_gradient_and_batch():
         dn = f(*args)
         assert float(g[k]) == pytest.approx(float((up - dn) / (2 * h)), rel=1e-5)
     lams, mas = np.array([1e-9, 2.5e-9, 4e-9]), np.array([200.0, 300.0, 800.0])
-    batch = asymmetric_freezein_batch(HallParams.batch(base=p, lam=lams, m_a=mas[:, None]), TIMED)
+    batch = asymmetric_freezein_batch(HallParams.batch(base=p, lam=lams, m_a=mas[:, None]))
     for i in range(3):
-        one = asymmetric_freezein(HallParams.benchmark(lam=lams[i], m_a=mas[i : i + 1]), TIMED)
+        one = _chain(HallParams.benchmark(lam=lams[i], m_a=mas[i : i + 1]), TIMED)
         assert float(batch.eta_b[i]) == pytest.approx(float(one.eta_b), rel=1e-12)
         assert float(batch.fraction_above_sphaleron[i]) == pytest.approx(float(one.fraction_above_sphaleron), rel=1e-12)
