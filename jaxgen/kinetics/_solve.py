@@ -223,25 +223,46 @@ def _bath_mu(net: Network, params, T, charges):
     return res.mu, res.asymmetries, res.status
 
 
-def rhs(net: Network, params, T, y):
-    """dY/du (u = ln(T_initial/T)) of the unscaled state y = (tracked yields, tracked asymmetries, charges) at
-    temperature T (GeV): docs/derivations/kinetics.md, eqs. (K.3)-(K.4)."""
-    nt, na = len(net.tracked), len(net.asymmetric)
-    Yt, Yd, Yq = y[:nt], y[nt : nt + na], y[nt + na :]
+def coefficients(net: Network, params, T):
+    """The state-independent part of the right-hand side at temperature T (GeV): cosmology (s, H, delta), the
+    tracked equilibrium yields and susceptibilities, the rate densities (gamma_r, delta_gamma_r) and the bath
+    chemical potentials as an affine map of the evolved charges, mu(q) = mu0 + Mq (exact: the equilibrium engine is
+    linear in the charges, jaxgen.equilibrium). :func:`rhs` = ``rhs_from_coefficients(net, coefficients(...), y)``;
+    the Rosenbrock solver evaluates these once, vectorised over its grid, before the step loop (one copy of the
+    rate code in the compiled program instead of one per stage)."""
     cosmo = net.cosmology
     s = cosmo.entropy_density(T)
     H = cosmo.hubble(T)
     delta = cosmo.dlng_s_dlnT(T) / 3.0
     yeq, kt = _tracked_thermo(net, params, T, s)
+    nc = len(net.charges)
+    dtype = jnp.result_type(T, float)
+    # mu at q = 0 and at the unit charge vectors (one vmapped engine evaluation)
+    basis = jnp.concatenate([jnp.zeros((1, nc), dtype), jnp.eye(nc, dtype=dtype)], axis=0)
+    mus = jax.vmap(lambda q: _bath_mu(net, params, T, q)[0])(basis)
+    mu0 = mus[0]
+    mu_map = (mus[1:] - mu0[None, :]).T  # (n_bath, n_charges)
+    gam, dgam = net.rates(T, params)
+    gam = jnp.stack(gam) if gam else jnp.zeros((0,), dtype)
+    dgam = jnp.stack(dgam) if dgam else jnp.zeros((0,), dtype)
+    return {"s": s, "H": H, "delta": delta, "yeq": yeq, "kt": kt, "mu0": mu0, "mu_map": mu_map, "gam": gam,
+            "dgam": dgam, "T": T}  # fmt: skip
+
+
+def rhs_from_coefficients(net: Network, c, y):
+    """dY/du of the unscaled state y from the precomputed :func:`coefficients` ``c`` (eqs. (K.3)-(K.4))."""
+    nt, na = len(net.tracked), len(net.asymmetric)
+    Yt, Yd, Yq = y[:nt], y[nt : nt + na], y[nt + na :]
+    s, T = c["s"], c["T"]
+    yeq, kt = c["yeq"], c["kt"]
     r = Yt / jnp.maximum(yeq, _TINY)
     a_t = jnp.zeros((nt,), y.dtype)
     for i, n in enumerate(net.asymmetric):
         j = net.tracked.index(n)
         g = net.species(n).dof
         a_t = a_t.at[j].set(6.0 * s * Yd[i] / (g * jnp.maximum(kt[j], _TINY) * T**3))
-    mu, _, _ = _bath_mu(net, params, T, Yq)
+    mu = c["mu0"] + c["mu_map"] @ Yq if len(net.charges) else c["mu0"]
     a_b = 6.0 * s * mu / T**3
-    gam, dgam = net.rates(T, params)
 
     def even_odd(entries):
         even = jnp.ones((), y.dtype)
@@ -252,15 +273,16 @@ def rhs(net: Network, params, T, y):
             even = even * rr
         return even, odd
 
-    S, A = [], []
-    for c, g, d in zip(net.reactions, gam, dgam):
-        EI, OI = even_odd(c.initial)
-        EF, OF = even_odd(c.final)
-        S.append(g * (EI - EF) + d * (OI + OF))
-        A.append(g * (OI - OF) + d * (EI + EF))
-    pref = (1.0 + delta) / (s * H)
     if not net.reactions:
         return jnp.zeros_like(y)
+    S, A = [], []
+    for j, rc in enumerate(net.reactions):
+        g, d = c["gam"][j], c["dgam"][j]
+        EI, OI = even_odd(rc.initial)
+        EF, OF = even_odd(rc.final)
+        S.append(g * (EI - EF) + d * (OI + OF))
+        A.append(g * (OI - OF) + d * (EI + EF))
+    pref = (1.0 + c["delta"]) / (s * c["H"])
     Sv = jnp.stack(S)
     Av = jnp.stack(A)
     parts = []
@@ -271,6 +293,12 @@ def rhs(net: Network, params, T, y):
     if len(net.charges):
         parts.append(jnp.asarray(net.charge_change, y.dtype) @ Av)
     return pref * jnp.concatenate(parts)
+
+
+def rhs(net: Network, params, T, y):
+    """dY/du (u = ln(T_initial/T)) of the unscaled state y = (tracked yields, tracked asymmetries, charges) at
+    temperature T (GeV): docs/derivations/kinetics.md, eqs. (K.3)-(K.4)."""
+    return rhs_from_coefficients(net, coefficients(net, params, T), y)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -384,7 +412,16 @@ def solve(
         num_steps = jnp.asarray(sol.stats["num_steps"], jnp.int32)
     else:
         ts = jnp.linspace(0.0, 1.0, settings.n_steps + 1, dtype=dtype) * u1
-        x_end, info = kernels.rosenbrock_solve(f, x0, ts, method=settings.method, save_all=n_save > 0)
+        # the state-independent coefficients are evaluated vectorised over the grid and stage abscissae before the
+        # step loop (jaxgen_kernels.rosenbrock_solve(coefficients=...)): one copy of the rate code in the program
+        x_end, info = kernels.rosenbrock_solve(
+            lambda u, x, c: rhs_from_coefficients(network, c, x * scale) / scale,
+            x0,
+            ts,
+            coefficients=lambda u: coefficients(network, params, T0 * jnp.exp(-u)),
+            method=settings.method,
+            save_all=n_save > 0,
+        )
         saved = None
         if n_save:
             idx = np.round(np.linspace(0, settings.n_steps, n_save)).astype(int)

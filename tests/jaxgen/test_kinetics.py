@@ -120,22 +120,34 @@ def test_toy_network_matches_independent_scipy_radau():
     assert abs(got[0] - ref[0]) <= 1e-6 * 1e-3 + 1e-6 * abs(ref[0])
 
 
-@pytest.mark.parametrize(
-    "K, kappa_bdp_tol",
-    [(1e-3, 0.01), (10.0, 0.25), (50.0, 0.25)],
-)
-def test_efficiency_factor_limits_and_bdp_fit(K, kappa_bdp_tol):
-    """kappa_f = L_final / (eps Y_N^eq(z << 1)): 1 in the weak-washout limit (thermal initial N), and the BDP
-    strong-washout fit kappa_f = 2/(z_B K) (1 - exp(-z_B K/2)), z_B = 2 + 4 K^0.13 exp(-2.5/K) (hep-ph/0401240,
-    eqs. (123)-(124); a fit, quoted there to ~10-30 %, hence the tolerance) without Delta L = 2 scatterings."""
-    p = {"K": jnp.asarray(K), "eps": jnp.asarray(1e-6), "c": jnp.asarray(0.0)}
-    got, status = _final(p)
-    assert status == 0
+def test_efficiency_factor_limits_and_bdp_fit():
+    """Vanilla thermal leptogenesis (N1 decays + inverse decays, RIS-subtracted Delta L = 2 scattering with CP-even
+    off-shell part 0): kappa_f = L_final/(eps Y_N^eq(z << 1)) against the analytic fit of Buchmuller, Di Bari,
+    Plumacher, Ann. Phys. 315 (2005) 305, hep-ph/0401240, eqs. (123)-(124), kappa_f = 2/(z_B K)(1 - exp(-z_B K/2)),
+    z_B = 2 + 4 K^0.13 exp(-2.5/K), for decays + inverse decays with thermal initial abundance, to 10% (the level
+    the fit is quoted at; its stated accuracy could not be checked against the paper's text here; the network's
+    largest deviation over K = 1e-3 - 100 is 7.2%, experiments/results/kinetics_leptogenesis.md). Limits: K -> 0
+    with thermal initial N1, kappa_f -> 1 (out-of-equilibrium decays, nothing washed out: the asymmetry survives);
+    eps = 0, no asymmetry. One compiled solve (the module's _solve_between) for every point."""
     y0 = 2 / math.pi**2 / (2 * math.pi**2 / 45 * G_STAR)  # Y_N^eq at z -> 0 (MB, g = 2)
-    kappa = got[1] / (1e-6 * y0)
-    zb = 2 + 4 * K**0.13 * math.exp(-2.5 / K)
-    fit = 2 / (zb * K) * (1 - math.exp(-zb * K / 2))
-    assert abs(kappa / fit - 1) < kappa_bdp_tol, (kappa, fit)
+
+    def kappa(K, e=1e-6):
+        got, status = _final({"K": jnp.asarray(K), "eps": jnp.asarray(e), "c": jnp.asarray(0.0)})
+        assert status == 0
+        return got[1] / (e * y0)
+
+    for K in (1.0, 10.0, 100.0):
+        zb = 2 + 4 * K**0.13 * math.exp(-2.5 / K)
+        fit = 2 / (zb * K) * (1 - math.exp(-zb * K / 2))
+        k = kappa(K)
+        assert abs(k / fit - 1) < 0.10, (K, k, fit)
+    # weak washout: every N1 that was there at the start (equilibrium at z = 0.1, z^2 K2(z)/2 = 0.9975 of Y_N^eq(0))
+    # decays out of equilibrium, so kappa_f -> that fraction; the washout is O(K) (4e-6 here)
+    z0 = M / T0
+    start = z0**2 * float(scipy.special.kn(2, z0)) / 2
+    assert abs(kappa(1e-3) / start - 1.0) < 1e-4
+    got, _ = _final({"K": jnp.asarray(1.0), "eps": jnp.asarray(0.0), "c": jnp.asarray(0.0)})
+    assert got[1] == 0.0
 
 
 def test_cp_source_vanishes_for_a_bath_in_equilibrium():
@@ -153,35 +165,40 @@ def test_cp_source_vanishes_for_a_bath_in_equilibrium():
 
 
 ROS = kin.KineticsSettings(solver="rosenbrock", n_steps=400)
+H_FD = {"eps": 1e-9, "K": 1e-4}
 
 
 def _ros_l(p):
     return kin.solve(NET, p, T0, T1, settings=ROS).charges[0]
 
 
-_ros = jax.jit(_ros_l)
-_ros_batch = jax.jit(jax.vmap(_ros_l))
+# one compiled function for values, gradients (jvp tangents) and the batched == looped check
+_ros_jvp = jax.jit(jax.vmap(lambda p, dp: jax.jvp(_ros_l, (p,), (dp,))))
 
 
-def _points():
-    h = {"eps": 1e-9, "K": 1e-4}
-    pts = [P0]
-    for key, step in h.items():
-        pts += [dict(P0, **{key: P0[key] + step}), dict(P0, **{key: P0[key] - step})]
-    return {k: jnp.stack([q[k] for q in pts]) for k in P0}, h
+def _rows():
+    """P0 with tangents e_eps and e_K, then P0 +- h along eps and K (zero tangents)."""
+    unit = {k: jnp.zeros(()) for k in P0}
+    pts = [(P0, dict(unit, eps=jnp.ones(()))), (P0, dict(unit, K=jnp.ones(())))]
+    for key, step in H_FD.items():
+        pts += [(dict(P0, **{key: P0[key] + step}), unit), (dict(P0, **{key: P0[key] - step}), unit)]
+    return tuple({k: jnp.stack([q[j][k] for q in pts]) for k in P0} for j in (0, 1))
 
 
 def test_rosenbrock_gradient_matches_finite_differences_and_batched_equals_looped():
-    batch, h = _points()
-    vals = np.asarray(_ros_batch(batch))
-    looped = np.array([float(_ros({k: v[i] for k, v in batch.items()})) for i in range(5)])
-    np.testing.assert_allclose(vals, looped, rtol=1e-12)
-    g = jax.jit(jax.jacfwd(_ros_l))(P0)
-    for j, key in enumerate(h):
-        fd = (vals[1 + 2 * j] - vals[2 + 2 * j]) / (2 * h[key])
-        np.testing.assert_allclose(float(g[key]), fd, rtol=1e-5)
+    batch, tangents = _rows()
+    vals, tans = (np.asarray(v) for v in _ros_jvp(batch, tangents))
+    n = vals.shape[0]
+    for i in range(1, n):  # each point solved alone (a batch filled with it, the same compiled function)
+        alone = {k: jnp.full((n,), v[i]) for k, v in batch.items()}
+        np.testing.assert_allclose(float(_ros_jvp(alone, tangents)[0][0]), vals[i], rtol=1e-12)
+    np.testing.assert_allclose(vals[1], vals[0], rtol=1e-12)
+    g = {"eps": tans[0], "K": tans[1]}
+    for j, key in enumerate(H_FD):
+        fd = (vals[2 + 2 * j] - vals[3 + 2 * j]) / (2 * H_FD[key])
+        np.testing.assert_allclose(g[key], fd, rtol=1e-5)
     # eps enters linearly at this order: d L / d eps = L / eps
-    np.testing.assert_allclose(float(g["eps"]), vals[0] / 1e-6, rtol=1e-6)
+    np.testing.assert_allclose(g["eps"], vals[0] / 1e-6, rtol=1e-6)
     # the fixed-grid Rosenbrock option agrees with the adaptive Kvaerno5 solve
     np.testing.assert_allclose(vals[0], float(_solve(P0).charges[0]), rtol=1e-4)
 
@@ -227,8 +244,9 @@ def test_fast_reaction_reduction_equals_a_very_fast_slow_reaction():
     slow = kin.Network(TWO, _TWO_REACTIONS + [kin.Scattering("a_to_b", "a", "b", gamma=g_conv)],
                        tracked=["N"], charges=["A", "Bf"], cosmology=COSMO)  # fmt: skip
     st = kin.KineticsSettings(solver="rosenbrock", n_steps=300)
-    rf = kin.solve(fast, P0, T0, T1, settings=st)
-    rs = kin.solve(slow, P0, T0, T1, settings=st)
+    rf, rs = eqx.filter_jit(
+        lambda p: (kin.solve(fast, p, T0, T1, settings=st), kin.solve(slow, p, T0, T1, settings=st))
+    )(P0)
     assert int(rf.status) == 0 and int(rs.status) == 0
     total_fast = float(rf.charge("A+Bf"))
     total_slow = float(rs.charges[0] + rs.charges[1])
