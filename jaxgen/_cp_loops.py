@@ -13,14 +13,18 @@ Method (all at O(lambda^2 g^2) in the rates, i.e. leading order in the asymmetry
   Im[M(i->f)^* M(n->f) M(i->n)], all three amplitudes at tree level; n runs over the open two-body states. For
   f = (l phi_X) the cuts n are chi_j W, chi_j Z, chi_j h (vertex graphs = t-channel lepton exchange in n -> f;
   self-energy/mixing graphs = s-channel chi_k, k != i); for the visible channels f = chi_j V the cut is l phi_X.
-  The spin sums are done as numerical Dirac traces; the W/Z cuts use physical (unitary-gauge) polarisations. The
-  traces use that every vertex is c_L P_L + c_R P_R with diagonal projectors: the sums over the external
-  polarisations and over the s-channel states factorise per chirality (one 4x4 trace per chirality and angular
-  node), and the t-channel lepton sum is an entrywise chirality mask; same numbers as the plain nested sums to
-  round-off (~1e-13 relative), 3.5x fewer flops.
-- Angular integral over the relative direction of f and n: Gauss-Legendre (exact for the polynomial s-channel part)
-  and, for the t-channel lepton propagator, the closed form Int P_n(c)/(z - c) dc = 2 Q_n(z) (Legendre functions of
-  the second kind) when the pole z is near the physical region.
+  Spin sums in closed form (the evaluated path, :func:`_cuts_closed`, :func:`_tree_widths_closed`): every vertex is
+  c_L P_L + c_R P_R and all momenta lie in one (t, x, z) subspace, so each spin-summed trace is a sum over the vertex
+  chiralities of (coupling product) x (a real polynomial in the masses, energies and c = cos theta); the massive
+  vector polarisation sum is -g + k k/m^2. The polynomials are derived once with sympy (tools/gen_cp_traces.py) and
+  stored as plain jnp code (jaxgen/_cp_traces.py); the cuts are evaluated in blocks (species, direction, boson kind)
+  by broadcasting over (decaying state, channel, cut), couplings gathered per channel. The original numerical 4x4
+  Dirac traces with explicit (unitary-gauge) polarisations and 8 angular nodes (:func:`_pair`, :func:`_tree_width`,
+  ``_asymmetries_reference``) are kept as the reference; the two agree to ~1e-13 relative (tested to 1e-10).
+- Angular integral over the relative direction of f and n: exact for the polynomial s-channel part (moments of c;
+  Gauss-Legendre in the reference) and, for the t-channel lepton propagator, the closed form
+  Int P_n(c)/(z - c) dc = 2 Q_n(z) (Legendre functions of the second kind) when the pole z is near the physical
+  region (else 8-node Gauss-Legendre of the quadratic numerator over -q^2).
 - Resonance regulator for nearly degenerate states (Pilaftsis & Underwood 2004, hep-ph/0309342): the s-channel
   factor 1/(m_k^2 - m_i^2) -> (m_k^2 - m_i^2)/((m_k^2 - m_i^2)^2 + m_i^2 Gamma_k^2), Gamma_k the total tree width.
 - Sleptons and the heavy Higgs states (H, A, H+-) are taken heavy and decoupled; h has the couplings of the
@@ -40,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _constants as c
+from . import _cp_traces as _tr
 from ._cp import (
     _G2_DEFAULT,
     STATUS_BAD_SPECTRUM,
@@ -372,6 +377,165 @@ def _tree_width(OUT, mf, mb, d, A, S):
     return jnp.where(pX > 0, tr * pX / (4 * math.pi * mi) / (4 * mi), 0.0)
 
 
+# ------------------------------------------------------------------------ closed-form spin sums (the fast path)
+# The spin sums of _pair / _tree_width in closed form (tools/gen_cp_traces.py -> jaxgen/_cp_traces.py): every vertex is
+# c_L P_L + c_R P_R, so each trace is sum over the vertex chiralities of (coupling product) x (real kinematic trace),
+# and the kinematic traces are low-order polynomials in c = cos(theta) (s-channel degree 1, t-channel numerator
+# degree 2). The s-channel angular integral is then exact (moments of c), the t-channel log integral is the same
+# Legendre-Q closed form (exact Legendre coefficients of the numerator polynomial) or the same 8-node Gauss-Legendre
+# sum as _pair. All cuts of one kind (vector flags of S, V) are evaluated as one vectorised expression.
+_KS = {(0, 0): _tr.s_int_00, (1, 0): _tr.s_int_10, (0, 1): _tr.s_int_01}
+_KT = {(0, 0): _tr.t_poly_00, (1, 0): _tr.t_poly_10, (0, 1): _tr.t_poly_01}
+_KW = {0: _tr.w_0, 1: _tr.w_1}
+
+
+def _bsum(subscripts: str, *ops):
+    """einsum by broadcasting and summing: XLA:CPU turns tiny batched contractions (dims 2..8, a batch of cuts and
+    points) into slow loops of small matrix products; elementwise products fuse into one loop."""
+    ins, out = subscripts.split("->")
+    ins = ins.split(",")
+    letters = list(dict.fromkeys("".join(ins)))
+    sizes = {}
+    for s, o in zip(ins, ops):
+        for ch, n in zip(s, o.shape):
+            sizes[ch] = max(sizes.get(ch, 1), n)
+    prod = None
+    for s, o in zip(ins, ops):
+        perm = sorted(range(len(s)), key=lambda i: letters.index(s[i]))
+        o = jnp.transpose(o, perm)
+        present = sorted(s, key=letters.index)
+        shape = [sizes[ch] if ch in present else 1 for ch in letters]
+        o = o.reshape([o.shape[present.index(ch)] if ch in present else 1 for ch in letters])
+        del shape
+        prod = o if prod is None else prod * o
+    assert prod is not None
+    red = tuple(i for i, ch in enumerate(letters) if ch not in out)
+    res = jnp.sum(prod, axis=red) if red else prod
+    kept = [ch for ch in letters if ch in out]
+    return jnp.transpose(res, [kept.index(ch) for ch in out])
+
+
+def _poly2leg(ndeg):
+    """(ndeg, ndeg) matrix: Legendre coefficients a_n = sum_m M[n, m] b_m of sum_m b_m c^m."""
+    cols = [np.polynomial.legendre.poly2leg(np.eye(ndeg)[m]) for m in range(ndeg)]
+    return np.stack([np.pad(col, (0, ndeg - len(col))) for col in cols], axis=1)
+
+
+def _tree_widths_closed(OUT, mf, mb):
+    """Gamma(i -> A S) of every row of _WIDTHS at once (GeV), closed-form spin sums; = vmap(_tree_width)."""
+    out = jnp.zeros(len(_WIDTHS))
+    for vs in (0, 1):
+        idx = np.nonzero(_IS_VECTOR[_WIDTHS[:, 2]] == vs)[0]
+        d, A, S = _WIDTHS[idx].T
+        mi, mA, mS = mf[d], mf[A], mb[S]
+        pX = _kallen_p(mi, mA, mS)
+        EA = (mi**2 + mA**2 - mS**2) / (2 * mi)
+        ES = mi - EA
+        z = jnp.zeros_like(mi)
+        cpl = OUT[S, A, d]  # (n, 2)
+        cr = jnp.real(jnp.conj(cpl)[:, :, None] * cpl[:, None, :])
+        tr = _KW[vs](mi, mA, z, mS, z, EA, ES, z, z, pX, z, cr)[..., 0]
+        out = out.at[idx].set(jnp.where(pX > 0, tr * pX / (4 * math.pi * mi) / (4 * mi), 0.0))
+    return out
+
+
+def _cut_block(OUT, IN, mf, mb, width, ds, xch, ych, kind):
+    """Delta Gamma (GeV) of the cuts d -> X, cut Y for every d in ds, X = (A, S) in xch, Y = (B, V) in ych: (nd, nx, ny).
+
+    Closed-form spin sums of kind (vector flags of S, V); = _pair(..., d, A, S, B, V) to round-off. The couplings
+    are gathered per channel and combined by broadcasting over (d, X, Y) (no per-cut gathers).
+    """
+    ds, xch, ych = np.asarray(ds), np.asarray(xch), np.asarray(ych)
+    XA, XS, YB, YV = xch[:, 0], xch[:, 1], ych[:, 0], ych[:, 1]
+    mi = mf[ds][:, None, None]
+    mA, mS = mf[XA][None, :, None], mb[XS][None, :, None]
+    mB, mV = mf[YB][None, None, :], mb[YV][None, None, :]
+    pX = _kallen_p(mi, mA, mS)
+    pY = _kallen_p(mi, mB, mV)
+    EA = (mi**2 + mA**2 - mS**2) / (2 * mi)
+    ES = mi - EA
+    EB = (mi**2 + mB**2 - mV**2) / (2 * mi)
+    EV = mi - EB
+    mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY = jnp.broadcast_arrays(mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY)
+    kin = (mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY)
+    is_open = (pX > 0) & (pY > 0)
+    # couplings: decaying vertices xy[x1, x4] = conj(cX[x1]) cY[x4], s-channel sums ok_j[x2, x3] =
+    # sum_k m_k^j D_k o_k[x2] i_k[x3], t-channel lepton sum c_t[x, y]
+    cX = jnp.conj(OUT[XS[None, :], XA[None, :], ds[:, None]])  # (d, X, 2)
+    cY = OUT[YV[None, :], YB[None, :], ds[:, None]]  # (d, Y, 2)
+    xy = cX[:, :, None, :, None] * cY[:, None, :, None, :]  # (d, X, Y, 2, 2)
+    o_k = OUT[XS[:, None], XA[:, None], _CHI_FLOWS[None]]  # (X, k, 2)
+    i_k = IN[YV[:, None], _CHI_FLOWS[None], YB[:, None]]  # (Y, k, 2)
+    c_t = _bsum(
+        "xylb,xylc->xybc",
+        IN[YV[None, :, None], XA[:, None, None], _LEPTON_FLOWS[None, None, :]],
+        OUT[XS[:, None, None], _LEPTON_FLOWS[None, None, :], YB[None, :, None]],
+    )[None]  # (1, X, Y, 2, 2)
+    s = mf[ds] ** 2  # (d,)
+    mk = mf[_CHI_FLOWS]
+    excl = _FIELD[_CHI_FLOWS][None, :] == _FIELD[ds][:, None]  # (d, k), static: the external-leg graph
+    prop = _regulated_propagator(jnp.where(excl, 1.0, mk**2 - s[:, None]), s[:, None], width[_FIELD[_CHI_FLOWS]])
+    Dk = jnp.where(excl, 0.0, prop)  # (d, k)
+    ok0 = _bsum("xkb,dk,ykc->dxybc", o_k, Dk, i_k)
+    ok1 = _bsum("xkb,dk,ykc->dxybc", o_k, Dk * mk, i_k)
+    re, im = jnp.real, jnp.imag
+    # s-channel: Int dc Im sum_chi C_chi K_chi(c) (K real, polynomial in c: exact moments)
+    Is = _KS[kind](*kin, re(xy), im(xy), re(ok0), im(ok0), re(ok1), im(ok1))[..., 0]
+    # t-channel numerator polynomial Nt(c) = sum_m b_m c^m
+    b = _KT[kind](*kin, re(xy), im(xy), re(c_t), im(c_t))  # (d, X, Y, deg)
+    ndeg = b.shape[-1]
+    alpha = 2 * EB * ES - mB**2 - mS**2
+    beta = 2 * pX * pY
+    use_leg = is_open & (beta > 1e-12 * mi**2) & (jnp.abs(alpha) < 3.0 * beta)
+    z = jnp.where(use_leg, -alpha / jnp.where(use_leg, beta, 1.0), 3.0)
+    z = jnp.sign(z) * jnp.maximum(jnp.abs(z), 1.0 + 1e-12)
+    a_n = _bsum("dxym,km->dxyk", b, jnp.asarray(_poly2leg(ndeg)))  # Legendre coefficients of Nt
+    It_leg = -2.0 / jnp.where(use_leg, beta, 1.0) * jnp.sum(a_n * jnp.moveaxis(_legendre_q(z)[:ndeg], 0, -1), axis=-1)
+    cth = jnp.asarray(_GL_X)
+    Nt = _bsum("dxym,jm->dxyj", b, jnp.asarray(np.vander(_GL_X, ndeg, increasing=True)))  # at the GL nodes
+    qsq = (EB - ES)[..., None] ** 2 - (pY**2 + pX**2)[..., None] - 2 * (pX * pY)[..., None] * cth
+    Dn = -qsq
+    Dsafe = jnp.where(is_open[..., None] & (jnp.abs(Dn) > 0), Dn, 1.0)
+    It_gl = jnp.sum(jnp.asarray(_GL_W) * Nt / Dsafe, axis=-1)
+    It = jnp.where(use_leg, It_leg, It_gl)
+    phi = (pX / (4 * math.pi * mi)) * (pY / (4 * math.pi * mi))
+    return jnp.where(is_open, -(1.0 / (2 * mi)) * phi * 0.5 * (Is + It), 0.0)
+
+
+def _split_by_vector(vis):
+    """(vector channels, scalar channels) of a visible-channel list; vectors first (asserted: order preserved)."""
+    vis = np.asarray(vis)
+    isv = _IS_VECTOR[vis[:, 1]] == 1
+    assert np.all(np.diff(~isv) >= 0), "visible channels must list the vector bosons first"
+    return vis[isv], vis[~isv]
+
+
+def _cuts_closed(OUT, IN, mf, mb, width):
+    """Delta Gamma of every row of _PAIRS (GeV), in that order, closed-form spin sums; = vmap(_pair) to round-off."""
+    parts = []
+    for ds, lam, vis in (([4, 5], _CH_LAM, _CH_VIS), ([0, 1, 2, 3], _NE_LAM, _NE_VIS)):
+        vv, vsc = _split_by_vector(vis)
+        # X = (lepton, phi_X) [S scalar], Y visible: kind (0, vector flag of V)
+        d0 = jnp.concatenate(
+            [
+                _cut_block(OUT, IN, mf, mb, width, ds, lam, vv, (0, 1)),
+                _cut_block(OUT, IN, mf, mb, width, ds, lam, vsc, (0, 0)),
+            ],
+            axis=2,
+        )
+        # X visible, Y = (lepton, phi_X) [V scalar]: kind (vector flag of S, 0)
+        d1 = jnp.concatenate(
+            [
+                _cut_block(OUT, IN, mf, mb, width, ds, vv, lam, (1, 0)),
+                _cut_block(OUT, IN, mf, mb, width, ds, vsc, lam, (0, 0)),
+            ],
+            axis=1,
+        )
+        nd = len(ds)
+        parts.append(jnp.concatenate([d0.reshape(nd, -1), d1.reshape(nd, -1)], axis=1).reshape(-1))
+    return jnp.concatenate(parts)
+
+
 def _tables():
     ch_d, ne_d = [4, 5], [0, 1, 2, 3]
     widths = [(d, a, s) for d in ch_d for (a, s) in _CH_LAM + _CH_VIS] + [
@@ -457,11 +621,12 @@ def cp_asymmetries_from_spectrum(
     return _asymmetries(p, _lambda_norm(lam), jnp.asarray(m_phi, dtype=float), m_h, g2, alpha_w)
 
 
-@jax.jit
-def _asymmetries(p: GauginoHiggsinoParams, lam_abs, m_phi, m_h, g2, alpha_w) -> SpectrumCPAsymmetries:
-    """The body of :func:`cp_asymmetries_from_spectrum` (one point), jitted: called outside a trace (e.g. by
-    ``HallParams.from_spectrum``) it runs as one compiled program instead of op by op (the 224 vmapped cuts
-    dispatched eagerly cost ~1 min of per-primitive compiles); inside a trace it is inlined."""
+def _asymmetries_body(
+    p: GauginoHiggsinoParams, lam_abs, m_phi, m_h, g2, alpha_w, reference: bool = False
+) -> SpectrumCPAsymmetries:
+    """The body of :func:`cp_asymmetries_from_spectrum` (one point). ``reference=True``: the original numerical
+    Dirac traces (vmap of _tree_width / _pair, kept as the reference of the closed forms); default: the closed-form
+    spin sums (_tree_widths_closed / _cuts_closed), the same numbers to round-off."""
     OUT, IN, mf = _mass_basis(p, g2, lam_abs)
     mb = jnp.stack(
         [
@@ -473,15 +638,20 @@ def _asymmetries(p: GauginoHiggsinoParams, lam_abs, m_phi, m_h, g2, alpha_w) -> 
             m_phi,
         ]
     )
-    W = jnp.asarray(_WIDTHS)
-    gam = jax.vmap(lambda t: _tree_width(OUT, mf, mb, t[0], t[1], t[2]))(W)
+    if reference:
+        gam = jax.vmap(lambda t: _tree_width(OUT, mf, mb, t[0], t[1], t[2]))(jnp.asarray(_WIDTHS))
+    else:
+        gam = _tree_widths_closed(OUT, mf, mb)
     nch = 2 * (1 + len(_CH_VIS))
     g_ch = gam[:nch].reshape(2, 1 + len(_CH_VIS))
     g_ne = gam[nch:].reshape(4, 2 + len(_NE_VIS))
     width = jnp.concatenate([jnp.sum(g_ne, axis=-1), jnp.sum(g_ch, axis=-1)])  # fields chi0_1..4, chi-_1,2
     width = jnp.concatenate([width, jnp.zeros(2)])  # leptons (never s-channel)
-    P = jnp.asarray(_PAIRS)
-    dg = jax.vmap(lambda t: _pair(OUT, IN, mf, mb, width, t[0], t[1], t[2], t[3], t[4]))(P)
+    if reference:
+        P = jnp.asarray(_PAIRS)
+        dg = jax.vmap(lambda t: _pair(OUT, IN, mf, mb, width, t[0], t[1], t[2], t[3], t[4]))(P)
+    else:
+        dg = _cuts_closed(OUT, IN, mf, mb, width)
     nv_c, nv_n = len(_CH_VIS), len(_NE_VIS)
     n1 = 2 * 2 * nv_c
     dch = dg[:n1].reshape(2, 2, nv_c)  # (a, [lam-vis, vis-lam], j)
@@ -516,6 +686,14 @@ def _asymmetries(p: GauginoHiggsinoParams, lam_abs, m_phi, m_h, g2, alpha_w) -> 
         sum_rule_chargino=d_lam_c + jnp.sum(d_vis_c, axis=-1),
         sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1),
     )
+
+
+# Jitted: called outside a trace (e.g. by ``HallParams.from_spectrum``) the body runs as one compiled program instead
+# of op by op; inside a trace it is inlined.
+_asymmetries = jax.jit(_asymmetries_body)
+_asymmetries_reference = jax.jit(
+    lambda p, lam_abs, m_phi, m_h, g2, alpha_w: _asymmetries_body(p, lam_abs, m_phi, m_h, g2, alpha_w, True)
+)
 
 
 def epsilon_from_spectrum(
