@@ -118,6 +118,14 @@ _ID_CASES = fi.FreezeInParams.batch(  # non-thermal, thermalising, stiff (Gamma/
 )
 
 
+# the collocation batch of 3 (one compile): the diffrax comparison, the finite differences and the bad points
+_id_col = jax.jit(
+    jax.vmap(
+        lambda q: fi.solve_freezein(q, CONST, fi.FreezeInSettings(inverse_decays=True, solver="collocation", n_save=5))
+    )
+)
+
+
 @pytest.fixture(scope="module")
 def id_results():
     ref = jax.jit(
@@ -127,14 +135,7 @@ def id_results():
             )
         )
     )(_ID_CASES)
-    col = jax.jit(
-        jax.vmap(
-            lambda q: fi.solve_freezein(
-                q, CONST, fi.FreezeInSettings(inverse_decays=True, solver="collocation", n_save=5)
-            )
-        )
-    )(_ID_CASES)
-    return ref, col
+    return ref, _id_col(_ID_CASES)
 
 
 def test_collocation_matches_diffrax(id_results):
@@ -147,21 +148,36 @@ def test_collocation_matches_diffrax(id_results):
     np.testing.assert_allclose(np.asarray(col.y)[:, -1], np.asarray(col.yield_x), rtol=1e-12)
 
 
+def _id_points(widths, masses):
+    """A 3-point batch shaped like _ID_CASES (the shared collocation compile), FreezeInParams defaults otherwise;
+    width and mass set after construction (eqx.tree_at), so bad values reach the solver's own checks."""
+    p = fi.FreezeInParams.batch(mass=[[500.0]] * 3, width=[[1e-14]] * 3, dof=2.0, eps=1e-2, m_x=5.0, g_x=2.0)
+    p = eqx.tree_at(lambda q: q.width, p, jnp.asarray(widths, jnp.float64)[:, None])
+    return eqx.tree_at(lambda q: q.mass, p, jnp.asarray(masses, jnp.float64)[:, None])
+
+
 def test_collocation_gradient_and_bad_point():
     s = fi.FreezeInSettings(inverse_decays=True, solver="collocation", compute_x_half=False)
 
     def f(w, m):
         return fi.solve_freezein(fi.FreezeInParams(mass=m, width=w, dof=2.0, eps=1e-2, m_x=5.0), CONST, s).yield_x
 
-    f = jax.jit(f)
-    gw, gm = jax.grad(f, argnums=(0, 1))(1e-14, 500.0)
-    np.testing.assert_allclose(gw, (f(1e-14 * (1 + 1e-5), 500.0) - f(1e-14 * (1 - 1e-5), 500.0)) / 2e-19, rtol=1e-6)
-    np.testing.assert_allclose(gm, (f(1e-14, 500.0 + 5e-3) - f(1e-14, 500.0 - 5e-3)) / 1e-2, rtol=1e-5)
-    bad = jax.jit(
-        jax.vmap(lambda w: fi.solve_freezein(fi.FreezeInParams(mass=500.0, width=w, dof=2.0, m_x=5.0), CONST, s))
-    )(jnp.asarray([1e-14, -1.0, jnp.nan]))
+    gw, gm = jax.jit(jax.grad(f, argnums=(0, 1)))(1e-14, 500.0)
+    # central differences (relative step 1e-5 in the width, 5e-3 GeV in the mass) through the shared batch
+    fd = [
+        np.asarray(_id_col(_id_points(w, m)).yield_x)
+        for w, m in (
+            ([1e-14 * (1 + 1e-5), 1e-14 * (1 - 1e-5), 1e-14], [500.0, 500.0, 500.0 + 5e-3]),
+            ([1e-14, 1e-14, 1e-14], [500.0 - 5e-3, 500.0, 500.0]),
+        )
+    ]
+    np.testing.assert_allclose(gw, (fd[0][0] - fd[0][1]) / 2e-19, rtol=1e-6)
+    np.testing.assert_allclose(gm, (fd[0][2] - fd[1][0]) / 1e-2, rtol=1e-5)
+    bad = _id_col(_id_points([1e-14, -1.0, jnp.nan], [500.0, 500.0, 500.0]))
     assert np.asarray(bad.status).tolist()[1:] == [STATUS_BAD_INPUT] * 2 and int(bad.status[0]) == 0
     assert np.all(np.isfinite(np.asarray(bad.yield_x)))
+    # the good lane is unaffected by the bad ones: the same value as in the finite-difference batch
+    np.testing.assert_allclose(np.asarray(bad.yield_x)[0], fd[1][1], rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -172,6 +188,16 @@ _WO = wo.WashoutParams.batch(
 )
 
 
+#: the collocation washout batch of 5, with and without the equilibrium target (one compile each); the True one
+#: also serves the finite differences and the bad points of test_washout_collocation_gradient_and_bad_point
+_wo_col = {
+    target: jax.jit(
+        jax.vmap(lambda q, target=target: wo.washout_factor(q, SS, equilibrium_target=target, solver="collocation"))
+    )
+    for target in (True, False)
+}
+
+
 @pytest.mark.parametrize("target", [True, False])
 def test_washout_collocation_matches_diffrax(target):
     ref = jax.jit(
@@ -179,7 +205,7 @@ def test_washout_collocation_matches_diffrax(target):
             lambda q: wo.washout_factor(q, SS, equilibrium_target=target, rtol=1e-11, atol=1e-14, max_steps=100000)
         )
     )(_WO)
-    col = jax.jit(jax.vmap(lambda q: wo.washout_factor(q, SS, equilibrium_target=target, solver="collocation")))(_WO)
+    col = _wo_col[target](_WO)
     assert np.all(np.asarray(ref.status) == np.asarray(col.status))
     e_r, e_c = np.asarray(ref.epsilon), np.asarray(col.epsilon)
     assert e_r.min() < 1e-6 and e_r.max() > 0.9  # strong and weak washout both covered
@@ -191,17 +217,31 @@ def test_washout_collocation_matches_diffrax(target):
         assert np.all(e_c[~pos] < 1e-300)
 
 
+def _wo_points(m_nlsp, m_majorana):
+    """A 5-point batch shaped like _WO (the shared compile); fields set after construction (eqx.tree_at), so bad
+    values reach the solver's own checks."""
+    p = wo.WashoutParams.batch(m_nlsp=[1e3] * 5, m_majorana=[1.0] * 5, m_dirac=[0.0] * 5)
+    p = eqx.tree_at(lambda q: q.m_nlsp, p, jnp.asarray(m_nlsp, jnp.float64))
+    return eqx.tree_at(lambda q: q.m_majorana, p, jnp.asarray(m_majorana, jnp.float64))
+
+
 def test_washout_collocation_gradient_and_bad_point():
-    f = jax.jit(
-        lambda mm: wo.washout_factor(wo.WashoutParams(m_nlsp=1e3, m_majorana=mm), SS, solver="collocation").epsilon
+    grad = jax.jit(
+        jax.grad(
+            lambda mm: wo.washout_factor(wo.WashoutParams(m_nlsp=1e3, m_majorana=mm), SS, solver="collocation").epsilon
+        )
     )
-    for mm in (1e-6, 3e-5):
-        g = jax.grad(f)(mm)
+    # one batch: two central differences (relative step 1e-5) and a negative and a NaN NLSP mass
+    h = 1e-5
+    m1, m2 = 1e-6, 3e-5
+    out = _wo_col[True](_wo_points([1e3, 1e3, 1e3, -1.0, jnp.nan], [m1 * (1 + h), m1 * (1 - h), m2 * (1 + h), m1, m1]))
+    out2 = _wo_col[True](_wo_points([1e3] * 5, [m2 * (1 - h), m1, m2, m1, m2]))
+    eps, eps2 = np.asarray(out.epsilon), np.asarray(out2.epsilon)
+    for mm, up, dn in ((m1, eps[0], eps[1]), (m2, eps[2], eps2[0])):
+        g = grad(mm)
         # the grid follows z_f(m_majorana) but is held fixed under differentiation: the finite difference also
         # sees the grid move (a change of the ~1e-7 discretisation error), hence the looser tolerance
-        np.testing.assert_allclose(g, (f(mm * (1 + 1e-5)) - f(mm * (1 - 1e-5))) / (2e-5 * mm), rtol=2e-4)
-    out = jax.jit(
-        jax.vmap(lambda m: wo.washout_factor(wo.WashoutParams(m_nlsp=m, m_majorana=1e-6), SS, solver="collocation"))
-    )(jnp.asarray([1e3, -1.0, jnp.nan]))
-    assert (np.asarray(out.status)[1:] & wo.STATUS_BAD_INPUT).all() and int(out.status[0]) == 0
-    assert np.all(np.isfinite(np.asarray(out.epsilon)))
+        np.testing.assert_allclose(g, (up - dn) / (2 * h * mm), rtol=2e-4)
+    assert (np.asarray(out.status)[3:] & wo.STATUS_BAD_INPUT).all() and (np.asarray(out.status)[:3] == 0).all()
+    assert np.all(np.isfinite(eps)) and (np.asarray(out2.status) == 0).all()
+    np.testing.assert_array_equal(eps2[[1, 2]], eps2[[3, 4]])  # lanes are independent
