@@ -29,11 +29,14 @@ def test_network_solve_equals_direct_solve():
     net = u.toy_network("consistent")
     params = u.toy_network_params(P)
     settings = kin.KineticsSettings(solver="rosenbrock", n_steps=600)
+
+    # both solves in one compiled function (no eager post-processing of the direct solve);
     # x = m_B/T from 0.05 to 200 (B has decayed by then; the network's yields of B underflow near x ~ 1e4)
-    res = eqx.filter_jit(lambda q: kin.solve(net, q, M_B / 0.05, M_B / 200.0, densities={"X": 0.0}, settings=settings))(
-        params
-    )
-    direct = u.solve_toy(P)
+    @eqx.filter_jit
+    def both(q, p):
+        return kin.solve(net, q, M_B / 0.05, M_B / 200.0, densities={"X": 0.0}, settings=settings), u.solve_toy(p)
+
+    res, direct = both(params, P)
     assert int(res.status) == 0 and int(direct.status) == 0
     np.testing.assert_allclose(float(res.asymmetry("X")), float(direct.y_delta_x), rtol=1e-5)
     # the network's densities are per particle (n_X = n_Xbar at this order): Y_X + Y_Xbar = 2 Y_X
