@@ -268,15 +268,27 @@ def test_boltzmann_batched_equals_looped_and_gradient():
     lm = jnp.log(jnp.array([3e-3, 0.3, 30.0]))
     ms = jnp.array([1e3, 2e3, 5e3])
     batched = _batch(w.WashoutParams(m_nlsp=ms, m_majorana=jnp.exp(lm)))
+    # central differences (steps 1e-4 in ln M_M, 1e-4 relative in m_NLSP) at the first two points: 8 primal
+    # solves in three calls of the shared 3-point batch (lanes are independent: batched == looped, checked below)
+    h = 1e-4
+    shifts = [(i, dl, dm) for i in (0, 1) for dl, dm in ((h, 0.0), (-h, 0.0), (0.0, h), (0.0, -h))] + [(2, 0.0, 0.0)]
+    pts_lm = jnp.asarray([lm[i] + dl for i, dl, _ in shifts])
+    pts_m = jnp.asarray([ms[i] * (1.0 + dm) for i, _, dm in shifts])
+    fd_eps = np.concatenate(
+        [
+            np.asarray(_batch(w.WashoutParams(m_nlsp=pts_m[k : k + 3], m_majorana=jnp.exp(pts_lm[k : k + 3]))).epsilon)
+            for k in (0, 3, 6)
+        ]
+    )
+    assert fd_eps[-1] == pytest.approx(float(batched.epsilon[2]), rel=1e-12)  # the same point in another lane
     for i in range(3):
         val, (g_lm, g_m) = _eps_and_grad(lm[i], ms[i])
         assert float(val) == pytest.approx(float(batched.epsilon[i]), rel=1e-9)
         if i == 2:
             continue  # gradients vs finite differences at two points
-        h = 1e-4
-        fd_lm = (float(_eps_and_grad(lm[i] + h, ms[i])[0]) - float(_eps_and_grad(lm[i] - h, ms[i])[0])) / (2 * h)
-        hm = 1e-4 * float(ms[i])
-        fd_m = (float(_eps_and_grad(lm[i], ms[i] + hm)[0]) - float(_eps_and_grad(lm[i], ms[i] - hm)[0])) / (2 * hm)
+        up_lm, dn_lm, up_m, dn_m = fd_eps[4 * i : 4 * i + 4]
+        fd_lm = (up_lm - dn_lm) / (2 * h)
+        fd_m = (up_m - dn_m) / (2 * h * float(ms[i]))
         assert float(g_lm) == pytest.approx(fd_lm, rel=2e-3)
         assert float(g_m) == pytest.approx(fd_m, rel=2e-3)
         assert float(g_lm) < 0  # more R breaking, more washout
