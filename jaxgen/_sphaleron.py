@@ -84,6 +84,9 @@ yields Y = n/s are dimensionless. Needs float64 for yields ~1e-10 (the functions
    one spline lookup per state (:func:`sphaleron_timing`). Build: NumPy, ~1 s, cached. At m = 300 GeV
    R_* = 0.2832 and R_B = 0.0920 (vs 28/79 = 0.354 if all were converted); R_B -> 0.3469 = chi(T_freeze) for
    heavy states (v/T ~ 1 at freeze-out). Tested against the direct path to 1e-6 over 20 GeV - 30 TeV.
+
+The Hall chain's eta_B is this timed Y_B by default (``HallSettings(sphalerons="timed")``, issue 15); the paper's
+instantaneous B = c (B - L) of all of eta_X (Hall et al. eqs. 1.3, 3.1) is ``sphalerons="instantaneous"``.
 """
 
 from __future__ import annotations
