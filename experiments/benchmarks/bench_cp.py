@@ -4,14 +4,17 @@ Rows (all measured in the same run, float64, random spectra, seed 0):
 
 * eps for a full spectrum: ``jax.vmap(jaxgen.cp.cp_asymmetries_from_spectrum)`` (every output: eps of the 2
   charginos and 4 neutralinos, the widths and rate differences of all visible channels, the sum rules): points/s and
-  compile time (target of the CP issue: >= 1e5 points/s on 2 CPU cores). Profile of the same call: the mass basis +
-  the 74 tree widths alone, and the 224 unitarity cuts (``_pair``, rate differences) alone.
+  compile time (target of the CP issue: >= 1e5 points/s on 2 CPU cores), at N = n_eps and at a large batch
+  N = n_big. Before/after in the same run: the original numerical-Dirac-trace path (``_asymmetries_reference``:
+  vmap of ``_tree_width`` / ``_pair``) at N = n_eps. Profile of the evaluated (closed-form) call: the mass basis +
+  the 74 tree widths alone (``_tree_widths_closed``), and the mass basis + the 224 unitarity cuts
+  (``_cuts_closed``) alone.
 * Hall chain with the computed eps (``HallSettings(epsilon="spectrum")``) vs the same points with eps0 as input
   (``HallSettings()``, the eq. 2.7 parameterization; the eps0 mode ignores the spectrum): points/s (target: the
   spectrum mode within 2x of the eps0 mode), and the gradient (one reverse pass with a cotangent on every output,
   ``bench_chains.all_outputs_scalar``) over the forward pass (target <= 2x).
 
-Sizes are small because the eps kernel costs ~0.1 s per point on 2 cores (see the record). Other processes may share
+The reference path costs ~15 ms per point on 2 cores, hence its small N. Other processes may share
 the CPU: the results are marked "under load". Usage: ``python experiments/benchmarks/bench_cp.py --out DIR``.
 """
 
@@ -57,7 +60,9 @@ def random_spectra(n: int, seed: int = 0):
     )
 
 
-def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8, under_load: bool = True) -> str:
+def main(
+    out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 16, n_grad: int = 8, under_load: bool = True
+) -> str:
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -83,13 +88,30 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
         np.max(np.abs(np.asarray(r.sum_rule_neutralino)))
         / max(float(np.max(np.abs(r.delta_lambda_neutralino))), 1e-300)
     )
+    spec_big = random_spectra(n_big, seed=1)
+    t_big = _timing.time_jax(eps_all, spec_big)
+    big_rate = n_big / t_big["run_s"]
+
+    # before: the numerical Dirac traces (the original implementation, kept as the reference), same points
+    def eps_ref(p):
+        lam = L._lambda_norm(1e-10)
+        mp = jnp.asarray(m_phi)
+        return jax.vmap(lambda q: L._asymmetries_reference(q, lam, mp, c.M_HIGGS, L._G2_DEFAULT, c.ALPHA_W))(p)
+
+    t_ref = _timing.time_jax(eps_ref, spec)
+    ref_rate = n_eps / t_ref["run_s"]
+    rr = t_ref["out"]
+    dev = max(
+        float(np.max(np.abs(np.asarray(getattr(r, k)) - np.asarray(getattr(rr, k)))))
+        / max(float(np.max(np.abs(np.asarray(getattr(rr, k))))), 1e-300)
+        for k in ("eps_chargino", "eps_neutralino", "delta_visible_neutralino", "width_total")
+    )
 
     # profile: the mass basis + tree widths, and the unitarity cuts, apart
     def _basis_widths(q):
         OUT, IN, mf = L._mass_basis(q, L._G2_DEFAULT, 1e-10)
         mb = jnp.stack([q.m_W, q.m_W, q.m_Z, jnp.asarray(c.M_HIGGS), jnp.asarray(m_phi), jnp.asarray(m_phi)])
-        W = jnp.asarray(L._WIDTHS)
-        gam = jax.vmap(lambda t: L._tree_width(OUT, mf, mb, t[0], t[1], t[2]))(W)
+        gam = L._tree_widths_closed(OUT, mf, mb)
         return OUT, IN, mf, mb, gam
 
     def widths_only(p):
@@ -99,8 +121,7 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
         def one(q):
             OUT, IN, mf, mb, _ = _basis_widths(q)
             width = jnp.full(8, 1e-3)  # fixed regulator widths: the cost of the cuts without the width sums
-            P = jnp.asarray(L._PAIRS)
-            return jax.vmap(lambda t: L._pair(OUT, IN, mf, mb, width, t[0], t[1], t[2], t[3], t[4]))(P)
+            return L._cuts_closed(OUT, IN, mf, mb, width)
 
         return jax.vmap(one)(p)
 
@@ -150,6 +171,13 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
             "target_points_per_s": EPS_TARGET,
             "meets_target": eps_rate >= EPS_TARGET,
             "sum_rule_rel_max": sr,
+            "n_big": n_big,
+            "points_per_s_big": big_rate,
+            "compile_big_s": t_big["compile_s"],
+            "reference_points_per_s": ref_rate,
+            "reference_compile_s": t_ref["compile_s"],
+            "speedup_vs_reference": eps_rate / ref_rate,
+            "max_rel_deviation_vs_reference": dev,
             "profile": {
                 "basis_and_widths_run_s": t_w["run_s"],
                 "basis_and_widths_compile_s": t_w["compile_s"],
@@ -165,7 +193,14 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
     _common.write_record(
         out,
         "bench_cp",
-        {"n_eps": n_eps, "n_chain": n_chain, "n_grad": n_grad, "repeats": _timing.REPEATS, "m_phi": m_phi},
+        {
+            "n_eps": n_eps,
+            "n_big": n_big,
+            "n_chain": n_chain,
+            "n_grad": n_grad,
+            "repeats": _timing.REPEATS,
+            "m_phi": m_phi,
+        },
         res,
     )
     load = " (under load: other processes shared the CPU)" if under_load else ""
@@ -180,6 +215,10 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
         "|---|---|---|---|---|---|",
         f"| eps for a full spectrum, vmap(cp_asymmetries_from_spectrum) | {n_eps} | {eps_rate:.3g} | "
         f"{t_eps['compile_s']:.1f} | >= {EPS_TARGET:.0e} points/s | {'yes' if eps_rate >= EPS_TARGET else 'no'} |",
+        f"| eps, same call, large batch | {n_big} | {big_rate:.3g} | {t_big['compile_s']:.1f} | "
+        f">= {EPS_TARGET:.0e} points/s | {'yes' if big_rate >= EPS_TARGET else 'no'} |",
+        f"| eps, numerical Dirac traces (before: _asymmetries_reference) | {n_eps} | {ref_rate:.3g} | "
+        f"{t_ref['compile_s']:.1f} | reference | - |",
     ]
     for name, label in (("spectrum", "computed eps (epsilon='spectrum')"), ("eps0", "eps0 as input (default)")):
         e = chain[name]
@@ -196,8 +235,9 @@ def main(out: pathlib.Path, n_eps: int = 32, n_chain: int = 16, n_grad: int = 8,
         f"{chain['eps0']['grad_over_forward']:.2f}x (compile {chain['eps0']['compile_grad_s']:.1f} s).",
         f"- profile of the eps call (N = {n_eps}): mass basis + {pr['n_widths']} tree widths "
         f"{pr['basis_and_widths_run_s']:.3g} s, mass basis + {pr['n_cuts']} unitarity cuts {pr['cuts_run_s']:.3g} s, "
-        f"whole call {t_eps['run_s']:.3g} s: the cuts (numerical Dirac traces, 8 angular nodes x 3 x 3 "
-        "polarisations x 8 s-channel states per cut) are the cost.",
+        f"whole call {t_eps['run_s']:.3g} s (closed-form spin sums).",
+        f"- closed form vs numerical traces (same {n_eps} points): speed-up **{eps_rate / ref_rate:.3g}x**, max "
+        f"relative deviation {dev:.1e} (eps, visible Delta Gamma, widths; relative to each field's max).",
         f"- CPT/unitarity residual over the points: max |sum rule| / max |Delta Gamma(nu phi_X)| = {sr:.1e}.",
     ]
     return "\n".join(lines)
