@@ -45,6 +45,16 @@ def jitted(kind, stat, method="fast"):
     return jax.jit(functools.partial(PUBLIC[kind], statistics=stat, method=method))
 
 
+@functools.cache
+def all_values_and_grads(stat, method):
+    """Values and dF/dz of the five functions at once (one compilation per statistics, method and dtype)."""
+
+    def one(x):
+        return [jax.value_and_grad(functools.partial(PUBLIC[k], statistics=stat, method=method))(x) for k in KINDS]
+
+    return jax.jit(jax.vmap(one))
+
+
 # 200 points in [0, 100]: 0, tiny values, log-spaced, and the fast path's interval edges ---------------------------
 Z_GRID = np.unique(
     np.concatenate(
@@ -96,6 +106,17 @@ def scipy_reference(z, kind, stat):
 
 # One shape for every batched gradient test, so each jitted gradient compiles once per module.
 Z_DENSE = np.geomspace(1e-6, 700.0, 600)
+#: z = 0 to far beyond underflow (test_no_nan_gradients_anywhere), then Z_DENSE: ONE float64 batch shape for the
+#: gradient tests, so they share the compiles of all_values_and_grads (one per statistics and method)
+Z_EDGE = np.array([0.0, 1e-300, 1e-12, _thermal._Z_MIN, 1.0, 100.0, 700.0, 745.0, 800.0, 2048.0, 1e4, 1e300])
+Z_ALL = np.concatenate([Z_EDGE, Z_DENSE])
+_DENSE = slice(len(Z_EDGE), None)
+
+
+def dense_values_and_grads(stat, method):
+    """{kind: (F, dF/dz)} on Z_DENSE, from the shared float64 compile on Z_ALL."""
+    out = all_values_and_grads(stat, method)(jnp.asarray(Z_ALL))
+    return {k: (np.asarray(v)[_DENSE], np.asarray(g)[_DENSE]) for k, (v, g) in zip(KINDS, out)}
 
 
 @pytest.fixture(scope="module")
@@ -290,9 +311,10 @@ def test_gradients_exact_mb():
     exact = -(z**2) * scipy.special.kve(1, z) * np.exp(-z) / (2 * PI2)
     n = _mb_closed("n", z)
     for method in ("fast", "quadrature"):
-        d = np.asarray(grad_jitted("n", "mb", method)(jnp.asarray(z)))
+        vg = dense_values_and_grads("mb", method)
+        d = vg["n"][1]
         assert np.all(np.abs(d - exact) <= 1e-9 * (np.abs(exact) + n / z)), method
-        dk = np.asarray(grad_jitted("k", "mb", method)(jnp.asarray(z)))
+        dk = vg["k"][1]
         assert np.all(np.abs(dk - 12 * exact) <= 1e-9 * 12 * (np.abs(exact) + n / z)), method
         big = z > 0.5
         np.testing.assert_allclose(d[big], exact[big], rtol=1e-9)
@@ -309,38 +331,28 @@ def test_gradients_exact_mb():
 def test_gradient_fast_vs_quadrature():
     """dF/dz of the fast path against the quadrature's (differentiated integrand), 600 points in [1e-6, 700], all
     functions: |difference| <= 1e-9 F/z, and <= 1e-9 relative for z > 0.1."""
-    z = jnp.asarray(Z_DENSE)
-    for kind in KINDS:
-        for stat in STATS:
-            df = np.asarray(grad_jitted(kind, stat)(z))
-            dq = np.asarray(grad_jitted(kind, stat, "quadrature")(z))
-            f = np.asarray(jitted(kind, stat)(z))
+    z = Z_DENSE
+    for stat in STATS:
+        fast, quad = dense_values_and_grads(stat, "fast"), dense_values_and_grads(stat, "quadrature")
+        for kind in KINDS:
+            f, df = fast[kind]
+            dq = quad[kind][1]
             assert np.all(np.abs(df - dq) <= 1e-9 * f / z), (kind, stat)
             np.testing.assert_allclose(df[z > 0.1], dq[z > 0.1], rtol=1e-9, err_msg=f"{kind} {stat}")
 
 
-@functools.cache
-def all_values_and_grads(stat, method):
-    """Values and dF/dz of the five functions at once (one compilation per statistics, method and dtype)."""
-
-    def one(x):
-        return [jax.value_and_grad(functools.partial(PUBLIC[k], statistics=stat, method=method))(x) for k in KINDS]
-
-    return jax.jit(jax.vmap(one))
-
-
 def test_no_nan_gradients_anywhere():
     """Finite, non-negative values and finite gradients from z = 0 to far beyond underflow, float64 and float32."""
-    z = jnp.asarray([0.0, 1e-300, 1e-12, _thermal._Z_MIN, 1.0, 100.0, 700.0, 745.0, 800.0, 2048.0, 1e4, 1e300])
-    for dtype in (jnp.float64, jnp.float32):
-        zz = z.astype(dtype)
+    # float64: the shared Z_ALL batch (Z_EDGE, then Z_DENSE); float32: Z_EDGE
+    for dtype, z in ((jnp.float64, Z_ALL), (jnp.float32, Z_EDGE)):
+        zz = jnp.asarray(z).astype(dtype)
         for stat in STATS:
             for method in ("fast", "quadrature"):
                 for kind, (val, grad) in zip(KINDS, all_values_and_grads(stat, method)(zz)):
                     assert val.dtype == dtype and grad.dtype == dtype
                     assert bool(jnp.all(jnp.isfinite(val))) and bool(jnp.all(jnp.isfinite(grad))), (kind, stat)
                     assert bool(jnp.all(val >= 0)), (kind, stat, method)
-                    assert float(val[-1]) == 0.0 and float(grad[-1]) == 0.0
+                    assert float(val[len(Z_EDGE) - 1]) == 0.0 and float(grad[len(Z_EDGE) - 1]) == 0.0
     # heavy species go to exactly 0, smoothly (monotone decrease of k for z > 0)
     assert float(kernels.asymmetry_factor(800.0, "fermion")) == 0.0
     for stat in STATS:
