@@ -25,7 +25,8 @@ def main(out: pathlib.Path) -> str:
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # eager, not jax.jit: six scalar chains (3 NLSPs x 1 or 2 light Higgs doublets, each a separate static
-    # configuration) compile once each under jit, which costs ~4x the eager op-by-op evaluation
+    # configuration) compile once each under jit, which costs more than evaluating them op by op (measured: 6.6 s
+    # vs 3.9 s of CPU for this loop on 2 shared cores)
     pred = grav.gravitino_prediction
     rows, results = [], {}
     t0 = time.perf_counter()
