@@ -135,11 +135,12 @@ def _ardu_fns(washout: str):
 # ---------------------------------------------------------------------------------------------------------------
 HALL_CONFIGS = {
     # name: (HallSettings kwargs, baseline kind or None)
-    "quadrature": (dict(method="quadrature"), None),  # the defaults: Saikawa-Shirai g_*(T), 384 nodes
+    # the defaults: Saikawa-Shirai g_*(T) with the precomputed freeze-in tables, sphaleron-timed eta_B
+    "quadrature": (dict(method="quadrature"), None),
     "quadrature_const": (dict(method="quadrature", table="constant"), "quad"),  # constant g_* = 106.75, 48 nodes
     "ode_const": (dict(method="ode", table="constant"), "lsoda"),  # inverse decays (Kvaerno5), constant g_*
-    # the defaults with sphaleron-timed baryon number (issue 15: response tables, one spline lookup per state)
-    "quadrature_timed": (dict(method="quadrature", sphalerons="timed"), None),
+    # the defaults with the paper's instantaneous B = c (B - L) (HMW eqs. 1.3, 3.1): the baseline of the timed default
+    "quadrature_instant": (dict(method="quadrature", sphalerons="instantaneous"), None),
 }
 
 
@@ -499,14 +500,14 @@ def main(
         hall_ns = (
             {
                 "quadrature": [1_000],
-                "quadrature_timed": [1_000],
+                "quadrature_instant": [1_000],
                 "quadrature_const": [10_000, 100_000],
                 "ode_const": [300],
             }
             if reduced
             else {
                 "quadrature": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
-                "quadrature_timed": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
+                "quadrature_instant": [1_000, 10_000] + ([100_000, 1_000_000] if gpu else []),
                 "quadrature_const": [10_000, 100_000, 1_000_000] + ([10_000_000] if gpu else []),
                 "ode_const": [1_000, 10_000] + ([100_000] if gpu else []),
             }
@@ -608,8 +609,8 @@ def main(
         "smallest N; the scalar is sum_i v_i/stopgrad(v_i) over every float output v_i (one reverse pass with a "
         "cotangent on every output: the whole chain, not only what one output depends on).",
         "",
-        "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T), 384 nodes); "
-        '`quadrature_timed` = the defaults with sphalerons="timed" (sphaleron-timed eta_B); '
+        "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T) tables, sphaleron-timed eta_B); "
+        '`quadrature_instant` = the defaults with sphalerons="instantaneous" (the paper B = c (B - L)); '
         '`quadrature_const` = table="constant" (g_* = 106.75, 48 nodes); `ode_const` = method="ode" '
         "(inverse decays, Kvaerno5), constant g_*. Ardu: `boltzmann` = the default washout ODE, `instant` = the "
         "instant-decoupling estimate. "
