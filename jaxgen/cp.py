@@ -9,7 +9,7 @@ graphs, CPT/unitarity sum rule, resonance regulator): :func:`cp_asymmetries_from
 :mod:`jaxgen._cp_loops` and docs/derivations/cp_from_spectrum.md.
 
 The electron EDM from the same spectrum and phases (one-loop chargino-sneutrino and neutralino-selectron graphs with
-sleptons, the two-loop Barr-Zee gamma-h graph with a chargino loop): :func:`electron_edm`, see :mod:`jaxgen._edm`
+sleptons, the two-loop Barr-Zee graphs gamma-h, Z-h and W-W): :func:`electron_edm`, see :mod:`jaxgen._edm`
 and docs/derivations/edm.md.
 """
 

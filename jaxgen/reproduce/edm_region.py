@@ -4,8 +4,8 @@ EDM bound, at the benchmark spectrum and at a compressed one (M2 close to |mu|).
 Method (one batched, jitted chain evaluation per call; ``HallSettings(epsilon="spectrum",
 sphalerons="instantaneous")``, the paper's eta_B = -c eta_X of HMW eqs. 1.3, 3.1):
 
-1. d_e(phi_2) from :func:`jaxgen.cp.electron_edm` (the chain's ``d_e``; sleptons decoupled: the two-loop gamma-h
-   Barr-Zee graph) does not depend on lam. The phases |phi_2| with |d_e| = bound (JILA 2023, ACME II) are found by
+1. d_e(phi_2) from :func:`jaxgen.cp.electron_edm` (the chain's ``d_e``; sleptons decoupled: the two-loop Barr-Zee
+   graphs gamma-h and Z-h with a chargino loop and W-W with a chargino-neutralino loop) does not depend on lam. The phases |phi_2| with |d_e| = bound (JILA 2023, ACME II) are found by
    bisection on d_e alone.
 2. At fixed spectrum and m_X, eta_B and Omega_X h^2 are both proportional to eta_X ~ lam^2 f(phi_2) (eps does not
    depend on lam at this order, the widths go as lam^2, no inverse decays in the default quadrature), so Planck's
@@ -207,8 +207,9 @@ def figure(out_dir, reg: dict | None = None) -> tuple[list[str], dict]:
     lines = [
         "### Allowed (phi_2, lam) region with the electron EDM bound",
         "",
-        "d_e from `jaxgen.cp.electron_edm` (the chain's `d_e`: two-loop Barr-Zee gamma-h graph with a chargino loop, "
-        "sleptons decoupled; the W-W and Z-h graphs are not included, docs/derivations/edm.md). At fixed spectrum "
+        "d_e from `jaxgen.cp.electron_edm` (the chain's `d_e`: two-loop Barr-Zee graphs, gamma-h and Z-h with a chargino loop, W-W with a "
+        "chargino-neutralino loop, sleptons decoupled; docs/derivations/edm.md: the W-W sign is fixed by Chang, "
+        "Chang, Keung's statement that it adds to gamma-h, and the off-diagonal Z-h terms are left out). At fixed spectrum "
         "and m_X the densities fix lam*(phi_2) (a curve; eta_B, Omega_X ~ lam^2 f(phi_2)); the EDM bound removes "
         "large |phi_2|. Chain re-evaluated on the curve: both Planck densities reproduced, status 0.",
         "",
@@ -241,8 +242,8 @@ def figure(out_dir, reg: dict | None = None) -> tuple[list[str], dict]:
     lines += [
         "",
         "Allowed: phi_2 in [phi_max, 0) (phi_2 > 0 gives eta_B < 0) with lam = lam*(phi_2) >= the value in the table "
-        "(lam* grows as |phi_2|^-1/2 towards phi_2 -> 0). The W-W graph (not included) would add 20-50 % to |d_e| "
-        "(Chang, Chang, Keung hep-ph/0503055) and shrink |phi_2| max accordingly.",
+        "(lam* grows as |phi_2|^-1/2 towards phi_2 -> 0). The W-W graph adds 24-35 % to the gamma-h part here, "
+        "inside the 20-50 % of Chang, Chang, Keung hep-ph/0503055.",
         "",
     ]
     return lines, results
