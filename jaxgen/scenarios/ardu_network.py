@@ -319,8 +319,8 @@ class ArduNetworkSettings(eqx.Module):
         s1_suppression, propagator: as ``ArduSettings``.
         table: g_*(T) table of H(T).
         t_start_over_m_s1: T_start/m_S1 of the network (default 10).  z_end: T_end = m_NLSP/z_end (default 300).
-        n_grid: log-temperature grid points (default 2400); the grid is also the search window of T_dec.
-        n_newton: Newton steps of the T_dec solve (default 30).
+        n_grid: log-temperature grid points (default 400, rounded up to odd: 401); the grid is also the search
+            window of T_dec.  n_newton: Newton steps of the T_dec solve (default 10; it starts inside one grid cell).
     """
 
     nlsp: str = eqx.field(static=True, default="slepton_R")
@@ -337,8 +337,8 @@ class ArduNetworkSettings(eqx.Module):
     table: str = eqx.field(static=True, default="saikawa_shirai")
     t_start_over_m_s1: float = eqx.field(static=True, default=10.0)
     z_end: float = eqx.field(static=True, default=300.0)
-    n_grid: int = eqx.field(static=True, default=2400)
-    n_newton: int = eqx.field(static=True, default=30)
+    n_grid: int = eqx.field(static=True, default=400)
+    n_newton: int = eqx.field(static=True, default=10)
 
     def __check_init__(self):
         choices = dict(
@@ -462,9 +462,71 @@ def _mass_groups(nlsp, flavour):
     return tuple(out)
 
 
+@functools.cache
+def _gram_table(nlsp, flavour, weights):
+    """The Gram matrix M(T) = Q diag(w(T)) Q^T split by mass group, at trace time (numpy):
+    M(T) = M_fixed + sum_j k_j(m_j/T) G_j, one term per (mass group, statistics) pair j.
+
+    Returns (M_fixed (5, 5), ((group, statistics), ...), G (n_pairs, 5, 5)).  ``weights="massless"``: every species
+    at its massless weight g k(0) in M_fixed, no pairs."""
+    stage, _ = _stages()
+    q = np.asarray(stage.basis, float)
+    base = np.asarray(stage.default_weights(), float)
+    groups = _mass_groups(nlsp, flavour)
+    if weights == "massless":
+        return q @ np.diag(base) @ q.T, (), np.zeros((0, 5, 5))
+    fixed = np.array([base[i] if g is None else 0.0 for i, g in enumerate(groups)])
+    pairs = sorted({(g, "boson" if stage.boson[i] else "fermion") for i, g in enumerate(groups) if g is not None})
+    mats = []
+    for g, stat in pairs:
+        d = np.array(
+            [
+                float(stage.dof[i]) if (gi == g and ("boson" if stage.boson[i] else "fermion") == stat) else 0.0
+                for i, gi in enumerate(groups)
+            ]
+        )
+        mats.append(q @ np.diag(d) @ q.T)
+    return q @ np.diag(fixed) @ q.T, tuple(pairs), np.stack(mats)
+
+
+def _gram(v, temperature, settings):
+    """The Gram matrix M(T) = Q diag(g_i k_i(m_i/T)) Q^T in the basis (Y, B/3-L_e, B/3-L_mu, B/3-L_tau, R), as a
+    nested 5 x 5 list of arrays of the shape of T (symmetric: M[a][b] is M[b][a]).
+
+    Massive weights (``jaxgen_kernels.asymmetry_factor``): one k(m/T) per (mass group, statistics) pair (9 at the
+    default spectrum, instead of one per species, 33; one kernel call per statistics); the species sums are precomputed in numpy
+    (:func:`_gram_table`) and each entry is an explicit sum over its non-zero terms, so XLA fuses the whole
+    matrix into one elementwise loop over the grid (a batched einsum/linalg call costs ~10x more on CPU).
+    Massless: the constant Gram matrix."""
+    fixed, pairs, mats = _gram_table(settings.nlsp, settings.nlsp_flavour, settings.weights)
+    t = jnp.asarray(temperature)
+    zero = jnp.zeros_like(t * 1.0)
+    ks: list = [None] * len(pairs)
+    for stat in ("boson", "fermion"):  # one kernel call per statistics (compile time), sliced per pair
+        idx = [j for j, (_, st) in enumerate(pairs) if st == stat]
+        if idx:
+            k = kernels.asymmetry_factor(jnp.stack([v[pairs[j][0]] / t for j in idx], axis=-1), stat)
+            for n, j in enumerate(idx):
+                ks[j] = k[..., n]
+    out: list = [[None] * 5 for _ in range(5)]
+    for i in range(5):
+        for j in range(i, 5):
+            e = zero + float(fixed[i, j])
+            for n, k in enumerate(ks):
+                if mats[n, i, j] != 0.0:
+                    e = e + float(mats[n, i, j]) * k
+            out[i][j] = out[j][i] = e
+    return out
+
+
+def _gram_array(m):
+    """The nested list of :func:`_gram` as an (..., 5, 5) array."""
+    return jnp.stack([jnp.stack(row, axis=-1) for row in m], axis=-2)
+
+
 def _weights(v, temperature, settings):
-    """(..., n_species) g_i k_i(m_i/T) (massive, ``jaxgen_kernels.asymmetry_factor``) or the massless g_i k_i(0).
-    One kernel call per statistics (bosons, fermions) on the stacked m_i/T of the massive species."""
+    """(..., n_species) g_i k_i(m_i/T) (massive, ``jaxgen_kernels.asymmetry_factor``) or the massless g_i k_i(0)
+    (a diagnostic; the chain uses :func:`_gram` directly)."""
     stage, _ = _stages()
     base = jnp.asarray(stage.default_weights(), jnp.result_type(float))
     t = jnp.asarray(temperature)
@@ -481,24 +543,50 @@ def _weights(v, temperature, settings):
     return w
 
 
-def _r_algebra(w, values):
-    """(R_eq, chi_R, ok) for weights w (..., n_species) and conserved values (Y, B/3-L_alpha) (4,).
-
-    Gram M = Q W Q^T in the basis (Y, B/3-L_e, B/3-L_mu, B/3-L_tau, R): R_eq = M_RQ M_QQ^-1 c_Q (lambda_R = 0),
-    chi_R = M_RR - M_RQ M_QQ^-1 M_QR (the R susceptibility at fixed Y, B/3-L_alpha)."""
+def _gram_of_weights(w):
+    """(..., 5, 5) Q diag(w) Q^T for weights w (..., n_species)."""
     stage, _ = _stages()
-    Q = jnp.asarray(stage.basis, w.dtype)
-    M = jnp.einsum("ai,...i,bi->...ab", Q, w, Q)
-    mqq, mqr, mrr = M[..., :4, :4], M[..., :4, 4], M[..., 4, 4]
-    det = jnp.linalg.det(mqq)
-    scale = jnp.max(jnp.abs(mqq), axis=(-1, -2))
+    q = jnp.asarray(stage.basis, w.dtype)
+    return jnp.einsum("ai,...i,bi->...ab", q, w, q)
+
+
+def _r_algebra(m, values):
+    """(R_eq, chi_R, ok) for the Gram matrix m (nested 5 x 5 list, :func:`_gram`) and conserved values (Y,
+    B/3-L_alpha) (..., 4).
+
+    R_eq = M_RQ M_QQ^-1 c_Q (lambda_R = 0), chi_R = M_RR - M_RQ M_QQ^-1 M_QR (the R susceptibility at fixed Y,
+    B/3-L_alpha).  M_QQ is a Gram matrix with positive weights (symmetric positive definite), so an unrolled
+    LDL^T elimination without pivoting is exact and stable: with u = L^-1 c, w = L^-1 M_QR and pivots d,
+    R_eq = sum_a w_a u_a/d_a and chi_R = M_RR - sum_a w_a^2/d_a (elementwise on the batch/grid axes, no batched
+    LAPACK call).  Singular (det M_QQ <= 1e-12 max|M_QQ|^4) or non-finite: ok = False, R_eq = 0, chi_R = 1."""
+    a = [list(row) for row in m]
+    vals = [values[..., i] for i in range(4)]
+    u = list(vals)
+    w = [a[i][4] for i in range(4)]
+    d = []
+    for p in range(4):
+        piv = a[p][p]
+        d.append(piv)
+        inv = 1.0 / jnp.where(piv == 0, 1.0, piv)
+        for i in range(p + 1, 4):
+            lij = a[i][p] * inv
+            for j in range(p + 1, 4):
+                a[i][j] = a[i][j] - lij * a[p][j]
+            u[i] = u[i] - lij * u[p]
+            w[i] = w[i] - lij * w[p]
+    det = d[0] * d[1] * d[2] * d[3]
+    scale = jnp.abs(m[0][0])
+    for i in range(4):
+        for j in range(i, 4):
+            if (i, j) != (0, 0):
+                scale = jnp.maximum(scale, jnp.abs(m[i][j]))
     ok = jnp.abs(det) > 1e-12 * scale**4
-    eye = jnp.eye(4, dtype=w.dtype)
-    safe = jnp.where(ok[..., None, None], mqq, eye)
-    rhs = jnp.stack([jnp.broadcast_to(values, mqr.shape), mqr], axis=-1)
-    sol = jnp.linalg.solve(safe, rhs)
-    r_eq = jnp.einsum("...a,...a->...", mqr, sol[..., 0])
-    chi = mrr - jnp.einsum("...a,...a->...", mqr, sol[..., 1])
+    r_eq = jnp.zeros_like(det)
+    chi = a[4][4]
+    for p in range(4):
+        dp = jnp.where(ok, d[p], 1.0)
+        r_eq = r_eq + w[p] * u[p] / dp
+        chi = chi - w[p] * w[p] / dp
     ok = ok & jnp.isfinite(r_eq) & jnp.isfinite(chi)
     return jnp.where(ok, r_eq, 0.0), jnp.where(ok, chi, 1.0), ok
 
@@ -597,8 +685,7 @@ def r_breaking_rates(v: dict, temperature, settings: ArduNetworkSettings = _DEFA
 
 def _rates_over_h(v, t, values, settings, cosmo):
     """({channel: Gamma_r/H}, R_eq, chi_R, ok, rates) at temperatures t (Gamma_r = 6 Delta R^2 gamma_r/(chi_R T^3))."""
-    w = _weights(v, t, settings)
-    r_eq, chi, ok = _r_algebra(w, values)
+    r_eq, chi, ok = _r_algebra(_gram(v, t, settings), values)
     rates = r_breaking_rates(v, t, settings)
     norm = 6.0 / (chi * t**3 * cosmo.hubble(t))
     return {k: rates[k] * norm for k in _CHANNELS}, r_eq, chi, ok, rates
@@ -614,14 +701,29 @@ def _s1_over_h(g):
 _DUMMY = {f.name: f.default for f in dataclasses.fields(ArduNetworkParams) if f.name in _EVENT}
 
 
+def _n_points(n_grid):
+    """Grid points actually used: n_grid rounded up to odd, so that every other point (the 2 dx grid of the
+    Richardson step) ends on T_end too."""
+    return n_grid + 1 - n_grid % 2
+
+
 def _grid(v, values, settings, cosmo):
     """The network's log-temperature grid, T_start = t_start_over_m_s1 m_S1 down to T_end = m_NLSP/z_end, with
     {channel: Gamma_r/H}, R_eq and the solve status at every point (one vectorized evaluation)."""
     t_hi = settings.t_start_over_m_s1 * v["m_s1"]
     t_lo = v["m_nlsp"] / settings.z_end
-    x = jnp.linspace(0.0, 1.0, settings.n_grid)
+    x = jnp.linspace(0.0, 1.0, _n_points(settings.n_grid))
     lnt = jnp.log(t_hi) + x * (jnp.log(t_lo) - jnp.log(t_hi))
-    g, r_eq, _, ok, _ = _rates_over_h(v, jnp.exp(lnt), values, settings, cosmo)
+
+    # one node per iteration of a scan (each iteration vectorized over the batch under vmap): the scan's stacked
+    # outputs are materialised buffers.  Evaluated as one elementwise expression over the grid instead, XLA's CPU
+    # fusion duplicates the kernels into every consumer (the slices n, n+1 and the 2 dx grid of the integrator,
+    # the decoupling bracket), 3-6x the cost; an optimization_barrier did not stop it.
+    def node(_, x):
+        g, r_eq, _, ok, _ = _rates_over_h(v, jnp.exp(x), values, settings, cosmo)
+        return None, (g, r_eq, ok)
+
+    _, (g, r_eq, ok) = jax.lax.scan(node, None, lnt)
     return lnt, g, r_eq, ok
 
 
@@ -635,7 +737,7 @@ def _decoupling(v, values, lnt, rate_s1, settings, cosmo):
         g, _, _, _, _ = _rates_over_h(v, ms1 / jnp.exp(u), values, settings, cosmo)
         return jnp.log(jnp.maximum(_s1_over_h(g), 1e-300))
 
-    n = settings.n_grid
+    n = _n_points(settings.n_grid)
     pos = rate_s1 > 1.0
     any_pos = jnp.any(pos)
     last = jnp.where(any_pos, n - 1 - jnp.argmax(pos[::-1]), 0)
@@ -648,22 +750,49 @@ def _decoupling(v, values, lnt, rate_s1, settings, cosmo):
     return ms1 / jnp.exp(u), ~any_pos, no_dec
 
 
+def _optical_depths(rate, dx):
+    """h_n = integral of Gamma_R/H over grid step n (|d ln T| = dx): the logarithmic mean
+    dx (r_1 - r_0)/ln(r_1/r_0), exact for a rate exponential in ln T (Boltzmann-suppressed rates are, to
+    O(dx^2 d^2 ln r/dx^2)); the trapezoid where r_1 ~ r_0 or a rate is 0."""
+    r0, r1 = rate[:-1], rate[1:]
+    pos = (r0 > 0) & (r1 > 0)
+    l0 = jnp.log(jnp.where(pos, r0, 1.0))
+    l1 = jnp.log(jnp.where(pos, r1, 1.0))
+    dl = l1 - l0
+    near = jnp.abs(dl) < 1e-4
+    # (e^dl - 1)/dl to O(dl^4) where |dl| is small
+    rel = jnp.where(near, 1.0 + dl / 2.0 + dl * dl / 6.0 + dl**3 / 24.0, jnp.expm1(dl) / jnp.where(near, 1.0, dl))
+    return jnp.where(pos, r0 * rel, 0.5 * (r0 + r1)) * dx
+
+
 def _integrate(lnt, rate, r_eq, settings):
     """The R relaxation equation dY/dtau = -(Y - R_eq), dtau = (Gamma_R/H) |d ln T|, on the fixed grid: the
     exponential integrator exact for R_eq linear in tau over a step,
-    Y_{n+1} = E_{n+1} + (Y_n - E_n) e^{-h} - (E_{n+1} - E_n)(1 - e^{-h})/h, h = trapezoid of Gamma_R/H."""
+    Y_{n+1} = e^{-h_n} Y_n + b_n,  b_n = E_{n+1} - E_n e^{-h_n} - (E_{n+1} - E_n)(1 - e^{-h_n})/h_n,
+    with h_n the optical depth of step n (:func:`_optical_depths`)."""
     dx = jnp.abs(lnt[1] - lnt[0])
-    h = 0.5 * (rate[1:] + rate[:-1]) * dx
+    h = _optical_depths(rate, dx)
+    e0, e1 = r_eq[:-1], r_eq[1:]
     y0 = jnp.zeros((), lnt.dtype) if settings.r_initial == "zero" else r_eq[0]
+    small = h < 1e-8
+    frac = jnp.where(small, 1.0 - 0.5 * h, -jnp.expm1(-h) / jnp.where(small, 1.0, h))
+    b = e1 * (1.0 - frac) - e0 * (jnp.exp(-h) - frac)
+    # the linear recurrence y <- a y + b in closed form, Y_N = Y_0 e^{-C} + sum_n b_n e^{-S_n}, S_n = sum_{j>n} h_j
+    # (every exponent <= 0), the suffix sums S = U h as one matrix product with the constant strictly upper
+    # triangular U (numpy, trace time).  A sequential lax.scan, jnp.cumsum or associative_scan was 10-50x slower
+    # inside the vmapped chain on XLA CPU.
+    n = h.shape[-1]
+    upper = jnp.asarray(np.triu(np.ones((n, n)), 1), h.dtype)
+    rem = upper @ h
+    return y0 * jnp.exp(-jnp.sum(h)) + jnp.sum(b * jnp.exp(-rem))
 
-    def step(y, k):
-        hk, e0, e1 = k
-        small = hk < 1e-8
-        frac = jnp.where(small, 1.0 - 0.5 * hk, -jnp.expm1(-hk) / jnp.where(small, 1.0, hk))
-        return e1 + (y - e0) * jnp.exp(-hk) - (e1 - e0) * frac, None
 
-    y_end, _ = jax.lax.scan(step, y0, (h, r_eq[:-1], r_eq[1:]))
-    return y_end
+def _integrate_richardson(lnt, rate, r_eq, settings):
+    """:func:`_integrate` on the grid and on every other point of it (dx and 2 dx), extrapolated:
+    Y = Y_dx + (Y_dx - Y_2dx)/3 cancels the O(dx^2) error of the exponential integrator (measured second order)."""
+    y1 = _integrate(lnt, rate, r_eq, settings)
+    y2 = _integrate(lnt[::2], rate[::2], r_eq[::2], settings)
+    return y1 + (y1 - y2) / 3.0
 
 
 def _engine_epsilon(v, settings, cosmo):
@@ -764,7 +893,7 @@ def r_charge_network(
         status = status | jnp.where(failed, STATUS_WASHOUT_FAILED, 0)
         r_final = eps * r_eq_dec
     else:
-        r_final = _integrate(lnt, sum(g_grid.values()), r_eq_grid, settings)
+        r_final = _integrate_richardson(lnt, sum(g_grid.values()), r_eq_grid, settings)
         status = status | jnp.where(g_max < 10.0, STATUS_WEAK_EQUILIBRIUM, 0)
         eps = r_final / jnp.where(r_eq_dec != 0, r_eq_dec, 1.0)
     full = (jnp.abs(eps) <= _EPS_MIN) & (r_eq_dec != 0) & (r_final != 0)

@@ -1,7 +1,8 @@
 """The Ardu et al. R-charge network (jaxgen.scenarios.ardu_network; docs/derivations/ardu_network.md).
 
 Paper: Ardu, Queiroz Correa, Vives 2025 (arXiv:2502.07932), Table 2 (m_3/2 = 8.3 GeV for a right-handed slepton
-NLSP, massless equilibrium, epsilon = 1).  Compiled functions are shared at module level (JIT dominates).
+NLSP, massless equilibrium, epsilon = 1).  Compiled functions are shared at module level (JIT dominates): one
+batch call (the ``batch`` fixture) serves the benchmark, the batched-vs-looped and the finite-difference checks.
 """
 
 from __future__ import annotations
@@ -16,16 +17,10 @@ import scipy.optimize
 from jaxgen.scenarios import ardu as sa
 from jaxgen.scenarios import ardu_network as an
 
-NET = an.ArduNetworkSettings(n_grid=400)
+NET = an.ArduNetworkSettings()
 INSTANT = an.ArduNetworkSettings(transfer="instant", weights="massless", decoupling="given", washout="instant")
 _single = jax.jit(an.r_charge_network, static_argnums=1)
 M32_MASSLESS = 8.307339714510565  # 26.5/4.9 m_p 388/237 (r_symmetric_equilibrium.md sec. 3); Table 2: 8.3 GeV
-
-
-@pytest.fixture(scope="module")
-def benchmark_net():
-    p = an.ArduNetworkParams()
-    return p, _single(p, NET)
 
 
 def test_instantaneous_stage_limit_matches_rsymmetric_adm():
@@ -78,7 +73,7 @@ def test_issue_claim_squarks_and_stau_at_t_dec():
     """Issue 15: squarks and stau_R at m = T_dec (the rest massless) move m_3/2 from 8.31 to 'about 7.1' GeV.
 
     Through the network's own weights and R algebra (R_eq with k(m/T) = k(1) for q~, u~^c, d~^c, stau_R)."""
-    s = an.ArduNetworkSettings(n_grid=400)
+    s = NET
     t = 2000.0
     light = 1e-9 * t  # "massless": k(1e-9) = k(0) to 1e-9
     v = {f.name: f.default for f in an.dataclasses.fields(an.ArduNetworkParams) if f.name in an._EVENT}
@@ -89,7 +84,7 @@ def test_issue_claim_squarks_and_stau_at_t_dec():
 
     @jax.jit
     def m32(vv):
-        r_eq, _, ok = an._r_algebra(an._weights(vv, jax.numpy.asarray(t), s), values)
+        r_eq, _, ok = an._r_algebra(an._gram(vv, jax.numpy.asarray(t), s), values)
         b_low, _ = an._low_t_baryon(jax.numpy.asarray(values), r_eq / -1.0, s)
         return vv["dm_to_baryon"] * vv["proton_mass"] * abs(b_low / (r_eq / -1.0)), r_eq
 
@@ -99,17 +94,34 @@ def test_issue_claim_squarks_and_stau_at_t_dec():
     assert abs(float(m) - 7.1) < 0.05
 
 
+FD_NAMES = ("m_squark", "kappa", "m_s1")
+FD_STEP = 1e-4  # relative central-difference step
+
+
 @pytest.fixture(scope="module")
 def batch():
-    n = 5
-    fields = {k: np.full(n, float(getattr(an.ArduNetworkParams(), k))) for k in an._SCALAR_FIELDS}
+    """ONE compiled batch call for every network test: 5 test points, the benchmark (index 5) and the central
+    finite-difference points of FD_NAMES (indices 6.., up/down per name)."""
+    d = an.ArduNetworkParams()
+    n = 6 + 2 * len(FD_NAMES)
+    fields = {k: np.full(n, float(getattr(d, k))) for k in an._SCALAR_FIELDS}
     for k in an._SUSY_FIELDS:
         fields[k][:2] = [1.0, 10.0]  # m_SUSY = 1, 10 GeV << T_dec
     fields["m_squark"][2], fields["kappa"][2] = 2500.0, 3e-6
     fields["m_nlsp"][3] = np.nan
     fields["kappa"][4], fields["b_kappa"][4] = 0.0, 0.0
+    for j, name in enumerate(FD_NAMES):
+        x0 = float(getattr(d, name))
+        fields[name][6 + 2 * j] = x0 * (1 + FD_STEP)
+        fields[name][7 + 2 * j] = x0 * (1 - FD_STEP)
     p = an.ArduNetworkParams.batch(**fields)
     return p, an.r_charge_network_batch(p, NET)
+
+
+@pytest.fixture(scope="module")
+def benchmark_net(batch):
+    _, out = batch
+    return an.ArduNetworkParams(), jax.tree_util.tree_map(lambda a: a[5], out)
 
 
 def test_massless_limit_for_m_susy_far_below_t_dec(batch):
@@ -121,23 +133,22 @@ def test_massless_limit_for_m_susy_far_below_t_dec(batch):
     np.testing.assert_allclose(np.asarray(out.r_eq_dec)[0], -6.0 / 23.0, rtol=1e-3)
 
 
-def test_gradient_against_finite_differences(benchmark_net):
+def test_gradient_against_finite_differences(batch):
     """d(m_3/2, T_dec)/d(m_squark, kappa, m_s1): forward mode (implicit derivative of the Newton solve, the
-    fixed-grid integration) against central differences."""
-    p, _ = benchmark_net
-    names = ("m_squark", "kappa", "m_s1")
-    x0 = np.array([float(getattr(p, k)) for k in names])
+    fixed-grid integration) against central differences (the FD points come from the shared batch)."""
+    _, out = batch
+    d = an.ArduNetworkParams()
+    x0 = np.array([float(getattr(d, k)) for k in FD_NAMES])
 
     def f(x):
-        r = an.r_charge_network(an.ArduNetworkParams(**dict(zip(names, x))), NET)
+        r = an.r_charge_network(an.ArduNetworkParams(**dict(zip(FD_NAMES, x))), NET)
         return jax.numpy.stack([r.m_gravitino, r.t_dec])
 
     jac = np.asarray(jax.jit(jax.jacfwd(f))(x0))
-    for j, name in enumerate(names):
-        h = 1e-4 * x0[j]
-        up = _single(an.ArduNetworkParams(**{name: x0[j] + h}), NET)
-        dn = _single(an.ArduNetworkParams(**{name: x0[j] - h}), NET)
-        fd = np.array([float(up.m_gravitino - dn.m_gravitino), float(up.t_dec - dn.t_dec)]) / (2 * h)
+    m, t = np.asarray(out.m_gravitino), np.asarray(out.t_dec)
+    for j, name in enumerate(FD_NAMES):
+        up, dn, h = 6 + 2 * j, 7 + 2 * j, FD_STEP * x0[j]
+        fd = np.array([m[up] - m[dn], t[up] - t[dn]]) / (2 * h)
         np.testing.assert_allclose(jac[:, j], fd, rtol=3e-4, err_msg=name)
     assert abs(jac[1, 1]) > 0  # T_dec depends on kappa (implicit derivative)
 
@@ -145,7 +156,7 @@ def test_gradient_against_finite_differences(benchmark_net):
 def test_batched_equals_looped_and_bad_points_flagged(batch):
     p, out = batch
     st = np.asarray(out.status)
-    assert np.all(st[:3] == 0)
+    assert np.all(st[:3] == 0) and np.all(st[5:] == 0)
     assert st[3] == an.STATUS_BAD_INPUT
     assert st[4] & an.STATUS_NO_R_EQUILIBRIUM and st[4] & an.STATUS_NO_ASYMMETRY
     for leaf in jax.tree_util.tree_leaves(out):
