@@ -613,7 +613,7 @@ class HallParams(ScenarioParams):
                 "HallParams.batch(base=HallParams.from_spectrum(...), spectrum=<batched spectrum>)"
             )
         m_x = overrides.get("m_x", _M_X_DEFAULT)
-        d, good = _spectrum_states(spec, jnp.asarray(lam, float), jnp.asarray(m_x, float), jnp.asarray(True))
+        d, good = _spectrum_states_jit(spec, jnp.asarray(lam, float), jnp.asarray(m_x, float), jnp.asarray(True))
         if not bool(good):
             raise ValueError(
                 "HallParams.from_spectrum: the spectrum gives no valid decaying states (non-finite or "
@@ -766,6 +766,10 @@ def _spectrum_states(spec: GauginoHiggsinoParams, lam, m_x, ok):
         d_e=jnp.where(good, electron_edm(safe).d_e, 0.0),
     )
     return derived, good
+
+
+#: one compiled evaluation for the eager HallParams.from_spectrum (op-by-op it took ~25 s)
+_spectrum_states_jit = jax.jit(_spectrum_states)
 
 
 def _problems_concrete(p: HallParams) -> list[str]:
