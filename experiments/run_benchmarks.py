@@ -47,6 +47,7 @@ BENCHMARKS = [
     "bench_chains",
     "bench_fast_solvers",
     "bench_cp",
+    "bench_networks",
 ]
 
 # --reduced: smaller N for every benchmark (keyword arguments of its main)
@@ -61,6 +62,7 @@ REDUCED = {
     "bench_chains": dict(reduced=True),
     "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_max_grid=10_000, n_grad=1_000),
     "bench_cp": dict(n_eps=8, n_chain=4, n_grad=2),
+    "bench_networks": dict(ns=(1_000,)),
 }
 
 
@@ -280,6 +282,7 @@ def _grad_row(label, bench, key, n=None, target_n=None):
 
 FI, EQ, FO, SC, CH = "bench_freezein", "bench_equilibrium", "bench_freezeout", "bench_scaling", "bench_chains"
 CPB = "bench_cp"
+NW = "bench_networks"
 
 
 def _note(prefix: str, bench: str, path: str, fmt: str = ".0e"):
@@ -477,9 +480,40 @@ TARGETS: list[Target] = [
         n=_key(CH, "results.hall.quadrature.n"),
         target_n=1e6,
     ),
+    # --- the Ardu R-charge network (rate-computed R-breaking decoupling, massive weights) vs the instantaneous chain
+    Target(
+        "issue 15 chains",
+        "Ardu R-charge network (r_charge_network_batch, default settings), largest N",
+        _key(NW, "results.network.points_per_s"),
+        "points/s",
+        ">= 1e5 pts/s (2 CPU cores)",
+        lambda v, r, gpu: v >= 1e5,
+        baseline=_key(NW, "results.instant.points_per_s"),
+        baseline_label="rsymmetric_adm (instantaneous stages), same run",
+        ratio="fig/base",
+        n=_key(NW, "results.network.n"),
+    ),
+    Target(
+        "issue 15 chains",
+        "Ardu R-charge network: gradient / forward",
+        _key(NW, "results.network.grad_over_forward"),
+        "x forward",
+        "<= 2.5x",
+        lambda v, _r, _g: v <= 2.5,
+        fmt=".2f",
+    ),
+    Target(
+        "issue 15 chains",
+        "Ardu R-charge network: compile",
+        _compile_pair(NW, "results.network.compile_forward_s", "results.network.compile_grad_s"),
+        "s",
+        "<= 5 s (forward and gradient)",
+        lambda v, _r, _g: all(x is None or x <= 5.0 for x in v),
+        fmt="compile",
+    ),
     # --- sphaleron-timed Hall chain (the default) against the instantaneous B = c (B - L) of the paper
     Target(
-        "sphaleron-timed chains",
+        "issue 15 chains",
         "Hall chain, default (sphaleron-timed eta_B), largest N",
         _key(CH, "results.hall.quadrature.points_per_s"),
         "points/s",
@@ -491,7 +525,7 @@ TARGETS: list[Target] = [
         n=_key(CH, "results.hall.quadrature.n"),
     ),
     Target(
-        "sphaleron-timed chains",
+        "issue 15 chains",
         "Hall chain, default (sphaleron-timed eta_B): gradient / forward",
         _key(CH, "results.hall.quadrature.grad_over_forward"),
         "x forward",
@@ -502,7 +536,7 @@ TARGETS: list[Target] = [
         fmt=".2f",
     ),
     Target(
-        "sphaleron-timed chains",
+        "issue 15 chains",
         "Hall chain, default (sphaleron-timed eta_B): compile",
         _compile_pair(CH, "results.hall.quadrature.compile_forward_s", "results.hall.quadrature.compile_grad_s"),
         "s",
