@@ -12,8 +12,10 @@ STAMP  := $(VENV)/.installed
 report: $(STAMP)
 	$(BIN)/python experiments/make_report.py --out report
 
+# --dist loadfile: a test file runs on one worker, so its module-level jitted functions and module-scoped fixtures
+# compile once, not once per worker (tests/jaxgen/test_scenario_ardu.py + test_fast_solvers.py: 109 s -> 67 s)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15 tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15 tests
 
 venv: $(STAMP)
 
