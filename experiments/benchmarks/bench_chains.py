@@ -137,8 +137,11 @@ HALL_CONFIGS = {
     # name: (HallSettings kwargs, baseline kind or None)
     # the defaults: Saikawa-Shirai g_*(T) with the precomputed freeze-in tables, sphaleron-timed eta_B
     "quadrature": (dict(method="quadrature"), None),
-    "quadrature_const": (dict(method="quadrature", table="constant"), "quad"),  # constant g_* = 106.75, 48 nodes
-    "ode_const": (dict(method="ode", table="constant"), "lsoda"),  # inverse decays (Kvaerno5), constant g_*
+    # constant g_* = 106.75, 48 nodes; inverse decays (Kvaerno5), constant g_*. Both are compared point by point with
+    # the per-point scipy/numpy chain (hall_point_scipy), which implements the paper's eta_B = -c eta_X (HMW eqs. 1.3,
+    # 3.1), so they run with sphalerons="instantaneous"
+    "quadrature_const": (dict(method="quadrature", table="constant", sphalerons="instantaneous"), "quad"),
+    "ode_const": (dict(method="ode", table="constant", sphalerons="instantaneous"), "lsoda"),
     # the defaults with the paper's instantaneous B = c (B - L) (HMW eqs. 1.3, 3.1): the baseline of the timed default
     "quadrature_instant": (dict(method="quadrature", sphalerons="instantaneous"), None),
 }
