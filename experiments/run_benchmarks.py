@@ -266,6 +266,45 @@ def _compile_row(group, label, bench, fwd, grad, n=None, target_n=None):
     )
 
 
+def _issue15_rows(label, bench, rec, base, base_label):
+    """Issue 15's three targets of one chain record ``rec`` (points/s >= 1e5 at its largest N, gradient/forward
+    <= 2.5x, compile <= 5 s), each against the baseline record ``base`` of the same run."""
+    return [
+        Target(
+            "issue 15 chains",
+            f"{label}, largest N",
+            _key(bench, f"{rec}.points_per_s"),
+            "points/s",
+            ">= 1e5 pts/s (2 CPU cores)",
+            lambda v, r, gpu: v >= 1e5,
+            baseline=_key(bench, f"{base}.points_per_s"),
+            baseline_label=base_label,
+            ratio="fig/base",
+            n=_key(bench, f"{rec}.n"),
+        ),
+        Target(
+            "issue 15 chains",
+            f"{label}: gradient / forward",
+            _key(bench, f"{rec}.grad_over_forward"),
+            "x forward",
+            "<= 2.5x",
+            lambda v, _r, _g: v <= 2.5,
+            baseline=_key(bench, f"{base}.grad_over_forward"),
+            baseline_label=base_label,
+            fmt=".2f",
+        ),
+        Target(
+            "issue 15 chains",
+            f"{label}: compile",
+            _compile_pair(bench, f"{rec}.compile_forward_s", f"{rec}.compile_grad_s"),
+            "s",
+            "<= 5 s (forward and gradient)",
+            lambda v, _r, _g: all(x is None or x <= 5.0 for x in v),
+            fmt="compile",
+        ),
+    ]
+
+
 def _grad_row(label, bench, key, n=None, target_n=None):
     return Target(
         "gradient / forward",
@@ -480,69 +519,21 @@ TARGETS: list[Target] = [
         n=_key(CH, "results.hall.quadrature.n"),
         target_n=1e6,
     ),
-    # --- the Ardu R-charge network (rate-computed R-breaking decoupling, massive weights) vs the instantaneous chain
-    Target(
-        "issue 15 chains",
-        "Ardu R-charge network (r_charge_network_batch, default settings), largest N",
-        _key(NW, "results.network.points_per_s"),
-        "points/s",
-        ">= 1e5 pts/s (2 CPU cores)",
-        lambda v, r, gpu: v >= 1e5,
-        baseline=_key(NW, "results.instant.points_per_s"),
-        baseline_label="rsymmetric_adm (instantaneous stages), same run",
-        ratio="fig/base",
-        n=_key(NW, "results.network.n"),
+    # --- issue 15: the Ardu R-charge network (rate-computed R-breaking decoupling, massive weights) vs the
+    # instantaneous chain, and the sphaleron-timed Hall chain (the default) vs the paper's B = c (B - L)
+    *_issue15_rows(
+        "Ardu R-charge network (r_charge_network_batch, default settings)",
+        NW,
+        "results.network",
+        "results.instant",
+        "rsymmetric_adm (instantaneous stages), same run",
     ),
-    Target(
-        "issue 15 chains",
-        "Ardu R-charge network: gradient / forward",
-        _key(NW, "results.network.grad_over_forward"),
-        "x forward",
-        "<= 2.5x",
-        lambda v, _r, _g: v <= 2.5,
-        fmt=".2f",
-    ),
-    Target(
-        "issue 15 chains",
-        "Ardu R-charge network: compile",
-        _compile_pair(NW, "results.network.compile_forward_s", "results.network.compile_grad_s"),
-        "s",
-        "<= 5 s (forward and gradient)",
-        lambda v, _r, _g: all(x is None or x <= 5.0 for x in v),
-        fmt="compile",
-    ),
-    # --- sphaleron-timed Hall chain (the default) against the instantaneous B = c (B - L) of the paper
-    Target(
-        "issue 15 chains",
-        "Hall chain, default (sphaleron-timed eta_B), largest N",
-        _key(CH, "results.hall.quadrature.points_per_s"),
-        "points/s",
-        ">= 1e5 pts/s (2 CPU cores)",
-        lambda v, r, gpu: v >= 1e5,
-        baseline=_key(CH, "results.hall.quadrature_instant.points_per_s"),
-        baseline_label='same chain, sphalerons="instantaneous"',
-        ratio="fig/base",
-        n=_key(CH, "results.hall.quadrature.n"),
-    ),
-    Target(
-        "issue 15 chains",
-        "Hall chain, default (sphaleron-timed eta_B): gradient / forward",
-        _key(CH, "results.hall.quadrature.grad_over_forward"),
-        "x forward",
-        "<= 2.5x",
-        lambda v, _r, _g: v <= 2.5,
-        baseline=_key(CH, "results.hall.quadrature_instant.grad_over_forward"),
-        baseline_label='same chain, sphalerons="instantaneous"',
-        fmt=".2f",
-    ),
-    Target(
-        "issue 15 chains",
-        "Hall chain, default (sphaleron-timed eta_B): compile",
-        _compile_pair(CH, "results.hall.quadrature.compile_forward_s", "results.hall.quadrature.compile_grad_s"),
-        "s",
-        "<= 5 s (forward and gradient)",
-        lambda v, _r, _g: all(x is None or x <= 5.0 for x in v),
-        fmt="compile",
+    *_issue15_rows(
+        "Hall chain, default (sphaleron-timed eta_B)",
+        CH,
+        "results.hall.quadrature",
+        "results.hall.quadrature_instant",
+        'same chain, sphalerons="instantaneous"',
     ),
     Target(
         "full asymmetric freeze-in chain",
