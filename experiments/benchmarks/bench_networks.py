@@ -62,36 +62,30 @@ def instant_params(n: int, seed: int = 0):
     return bench_chains._batch(A.ArduParams, n, {k: jnp.asarray(v) for k, v in arrays.items()})
 
 
-def _network_fns():
+def _chain_fns(chain, settings):
+    """(forward, gradient) of one chain over a batch: every output, and the gradient of all of them
+    (bench_chains.all_outputs_scalar) with respect to every parameter field."""
     import jax
 
-    from jaxgen.scenarios import ardu_network as an
-
-    s = an.ArduNetworkSettings()
-
     def fwd(p):
-        return jax.vmap(lambda q: an.r_charge_network(q, s))(p)
+        return jax.vmap(lambda q: chain(q, settings))(p)
 
     def grad(p):
-        return jax.vmap(jax.grad(lambda q: bench_chains.all_outputs_scalar(an.r_charge_network(q, s))))(p)
+        return jax.vmap(jax.grad(lambda q: bench_chains.all_outputs_scalar(chain(q, settings))))(p)
 
     return fwd, grad
+
+
+def _network_fns():
+    from jaxgen.scenarios import ardu_network as an
+
+    return _chain_fns(an.r_charge_network, an.ArduNetworkSettings())
 
 
 def _instant_fns():
-    import jax
-
     from jaxgen.scenarios import ardu as A
 
-    s = A.ArduSettings()
-
-    def fwd(p):
-        return jax.vmap(lambda q: A.rsymmetric_adm(q, s))(p)
-
-    def grad(p):
-        return jax.vmap(jax.grad(lambda q: bench_chains.all_outputs_scalar(A.rsymmetric_adm(q, s))))(p)
-
-    return fwd, grad
+    return _chain_fns(A.rsymmetric_adm, A.ArduSettings())
 
 
 def main(out: pathlib.Path, ns: tuple[int, ...] = (1_000, 10_000), instant_ns: tuple[int, ...] | None = None) -> str:
