@@ -809,7 +809,7 @@ def render(doc: dict) -> str:
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         "- Status: " + ", ".join(f"{k} {s}" for k, s in status.items()),
         "",
-        "## Summary: every target of issues 8 and 16 (figure and baseline from this run)",
+        "## Summary: every target of issues 8, 14, 15 and 16 (figure and baseline from this run)",
         "",
         f"{n_met} met, {n_missed} missed, {len(rows) - n_met - n_missed} not measured in this run. Timings: "
         "median of >= 5 runs after a warm-up call, compile timed apart, block_until_ready around every JAX call. "
