@@ -215,7 +215,7 @@ def figure(out_dir, reg: dict | None = None) -> tuple[list[str], dict]:
         "",
         "![allowed region](cp_edm_region.png)",
         "",
-        "| spectrum (M1/M2/mu, tan b) | |phi_2| max, JILA 2023 | lam* there | |phi_2| max, ACME II | lam* there | "
+        "| spectrum (M1/M2/mu, tan b) | \\|phi_2\\| max, JILA 2023 | lam* there | \\|phi_2\\| max, ACME II | lam* there | "
         "d_e at phi_2 = -pi/30 [e cm] |",
         "|---|---|---|---|---|---|",
     ]
