@@ -2,13 +2,13 @@
 the electron-EDM bound, at the benchmark spectrum and a compressed one (M2 close to |mu|), and a fit with the EDM
 bound as a target.
 
-Writes experiments/results/halledm_region.md. The region: :func:`jaxgen.reproduce.edm_region.region` (module
+Writes experiments/results/hall_edm_region.md. The region: :func:`jaxgen.reproduce.edm_region.region` (module
 docstring there: the densities fix lam*(phi_2), d_e(phi_2) from :func:`jaxgen.cp.electron_edm` cuts |phi_2|). The
 fit: phi_2 (as phi_mu) and lam at the benchmark spectrum to eta_B, Omega_DM h^2, a hypothetical LOSP decay-length
 measurement (benchmark +- 10 %, as in experiments/fits/hall_spectrum_fit.py, fit B) and the JILA 2023 EDM bound
 (``jaxgen.fit.edm_bound_target``).
 
-Usage: python experiments/fits/halledm_region.py   (about 2 minutes on 2 shared CPU cores, mostly compilation)
+Usage: python experiments/fits/hall_edm_region.py   (about 2 minutes on 2 shared CPU cores, mostly compilation)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from jaxgen import fit as jfit  # noqa: E402
 from jaxgen.reproduce import edm_region  # noqa: E402
 from jaxgen.scenarios.hall import HallParams, HallSettings, asymmetric_freezein  # noqa: E402
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "results" / "halledm_region.md"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "results" / "hall_edm_region.md"
 SETTINGS = HallSettings(
     epsilon="spectrum", sphalerons="instantaneous"
 )  # eta_B = -c eta_X (HMW eqs. 1.3, 3.1), as in the recorded results; the library default is "timed"

@@ -19,7 +19,7 @@ order from :func:`main`):
    :func:`eps0_scan_rows`; ``experiments/cp_eps0_scan.py`` writes the same table to experiments/results/).
 3. ``_figureedm_region``: the (phi_2, lam) region of the Hall chain (spectrum mode) that gives the Planck 2018
    densities and obeys the electron-EDM bound (JILA 2023, ACME II), at the benchmark and a compressed spectrum
-   (:mod:`jaxgen.reproduce.edm_region`; ``experiments/fits/halledm_region.py`` writes the table and a fit).
+   (:mod:`jaxgen.reproduce.edm_region`; ``experiments/fits/hall_edm_region.py`` writes the table and a fit).
 
 Run: ``python -m jaxgen.reproduce.cp_spectrum --out DIR``.
 """

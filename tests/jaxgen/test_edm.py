@@ -288,7 +288,7 @@ def test_upper_bound_target():
 
 def testedm_region_boundary_helper():
     """jaxgen.reproduce.edm_region.edm_boundary: the smallest |phi_2| with |d_e| = bound (used by the report's
-    figure 3 and experiments/fits/halledm_region.py)."""
+    figure 3 and experiments/fits/hall_edm_region.py)."""
     from jaxgen.reproduce import edm_region
 
     spec = edm_region.SPECTRA["benchmark"]
