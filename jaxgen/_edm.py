@@ -41,8 +41,19 @@ diag, so they are differentiable through ``kernels.svd_ascending`` / ``kernels.t
        f_WW(r_c, r_n) = int_0^1 dx/x ln(s)/(s - 1),  s = r_c/x + r_n/(1 - x),
 
    with the SLHA W-chi0-chi+ couplings of :func:`w_couplings`. Its sign relative to 2. is fixed by Chang, Chang,
-   Keung's "the W-W graph enhances the gamma-h estimate by 20-50 % for the electron"; its size is not tuned and
-   lands at 24-35 % of gamma-h (test ``test_published_ww_fraction_chang_chang_keung``).
+   Keung's "the W-W graph enhances the gamma-h estimate by 20-50 % for the electron" and agrees with the second
+   printed statement of hep-ph/0503116 (Higgs-photon and W-W graphs "add coherently"); its size is not tuned and
+   lands at 31-35 % of gamma-h on near-degenerate split-SUSY spectra, 7-39 % (always > 0) on a broad scan (tests
+   ``test_published_ww_fraction_chang_chang_keung``, ``test_published_ww_sign_and_higgs_mass_independence``).
+
+Literature status (issue 14; docs/derivations/edm.md sec. 3.4). The printed formulae of Giudice & Romanino and of
+Chang, Chang & Keung could not be read here (only the papers' openings are reachable), so 3. and 4. are as recalled
+from Giudice & Romanino and were not compared term by term with the print; 2. rests on the generic Barr-Zee
+formula (two published forms agree). Printed statements reproduced: the 20-50 % W-W enhancement and the Higgs-mass
+independence of W-W (hep-ph/0503055), the coherent sum (hep-ph/0503116), and the "multi-TeV charginos" reach of
+the ACME II bound at two loops (arXiv:1810.07736: |d_e| = 1.1e-29 e cm at M1 = M2 = mu = 6 TeV for phi_2 = pi/2,
+tan b = 1; test ``test_published_two_loop_chargino_reach_cesarotti``). No printed d_e value at a stated spectrum
+has been reproduced yet.
 
 Sign convention: L_EDM = -(i/2) d_e ebar sigma^{mu nu} gamma_5 e F_{mu nu}. The relative sign of the one-loop and
 two-loop parts follows the two generic formulae quoted above; it matters only when sleptons are light and both
