@@ -43,8 +43,9 @@ diag, so they are differentiable through ``kernels.svd_ascending`` / ``kernels.t
    with the SLHA W-chi0-chi+ couplings of :func:`w_couplings`. Its sign relative to 2. is fixed by Chang, Chang,
    Keung's "the W-W graph enhances the gamma-h estimate by 20-50 % for the electron" and agrees with the second
    printed statement of hep-ph/0503116 (Higgs-photon and W-W graphs "add coherently"); its size is not tuned and
-   lands at 31-35 % of gamma-h on near-degenerate split-SUSY spectra, 7-39 % (always > 0) on a broad scan (tests
-   ``test_published_ww_fraction_chang_chang_keung``, ``test_published_ww_sign_and_higgs_mass_independence``).
+   lands at 31-35 % of gamma-h on near-degenerate split-SUSY spectra, 5-40 % (always > 0) on a broad scan with
+   M1 = M2/2 (tests ``test_published_ww_fraction_chang_chang_keung`` and
+   ``test_published_ww_sign_and_higgs_mass_independence``).
 
 Literature status (issue 14; docs/derivations/edm.md sec. 3.4). The printed formulae of Giudice & Romanino and of
 Chang, Chang & Keung could not be read here (only the papers' openings are reachable), so 3. and 4. are as recalled
