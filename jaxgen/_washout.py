@@ -23,7 +23,9 @@ Contents
   NLSP asymmetry from the SM bath: epsilon = exp(-int Gamma_wo/(zH) dz), a lower bound).
   The equation is linear in A: ``washout_factor(..., solver="collocation")`` solves it on a fixed grid adapted to
   the freeze-out (Radau IIA collocation, one 5 x 5 linear solve per panel, no adaptive loop;
-  :func:`_washout_collocation`), the diffrax solve stays the reference.
+  :func:`_washout_collocation`), and ``solver="quadrature"`` (the Ardu chain's default) evaluates its exact
+  solution epsilon = e(z_end) + int (-de/dz) exp(-U(z)) dz (U the remaining optical depth) on 64 exp-fitted nodes
+  (:func:`_washout_quadrature`); the diffrax solve stays the reference.
 
 Derived differences with the printed paper (also in the docstrings below and in ``tests/jaxgen/test_washout.py``):
   D1 (eq. 5): n_eq of a non-relativistic scalar is m^3 z^{-3/2} e^{-z}/(2 pi)^{3/2}, not m^3 z^{-3/2} e^{-z}/pi^2,
@@ -447,6 +449,13 @@ def decoupling(
     return Decoupling(z_b=z_b, t_b=t_b, status=status.astype(jnp.int32))
 
 
+#: Newton steps of the two decoupling solves inside :func:`washout_factor` (and the Ardu chain). From the start of
+#: :func:`decoupling`, 5 steps already reach z_b to rounding (<= 7.5e-15 relative to 40 steps, both rates) over
+#: 2e4 random points with m_NLSP in [10 GeV, 100 TeV], M_M in [1e-16, 1e5] GeV, M_D in {0} u [100 GeV, 100 TeV];
+#: 8 leave a margin (the public default stays 20).
+N_NEWTON_CHAIN = 8
+
+
 def _dtype(p):
     return jnp.result_type(jnp.asarray(p.m_nlsp).dtype, jnp.float32)
 
@@ -593,18 +602,24 @@ def washout_factor(
         z_start, z_end, rtol, atol, max_steps, solver: integration settings (static floats/ints/str).
             ``solver="collocation"``: the fixed-grid Radau IIA collocation of the linear equation
             (:func:`_washout_collocation`; rtol, atol, max_steps unused), no adaptive loop: about the cost of a
-            quadrature, compile and gradient included. Any other name: diffrax (the reference).
+            quadrature, compile and gradient included. ``solver="quadrature"``: the exact solution of the linear
+            equation as one integral (:func:`_washout_quadrature`: 60 exp-fitted nodes, no linear solves; about 4x
+            cheaper than "collocation" and more accurate, max 8e-7 relative to Kvaerno5 at rtol 1e-12 against
+            2.4e-6 for "collocation"; ``equilibrium_target=False`` is routed to "collocation"). Any other name:
+            diffrax (the reference).
         equilibrium_target: static bool, see above.
     Returns: :class:`WashoutResult`.  jit/vmap/grad-able (gradients through the solve, RecursiveCheckpointAdjoint).
     """
     cosmo = Cosmology() if cosmology is None else cosmology
     if not 0 < z_start < z_end:
         raise ValueError(f"need 0 < z_start < z_end, got {z_start}, {z_end}")
-    dec = decoupling(p, cosmo, z_min=z_start, z_max=z_end, rate="gamma")
-    fre = decoupling(p, cosmo, z_min=z_start, z_max=z_end, rate="freeze")
+    dec = decoupling(p, cosmo, z_min=z_start, z_max=z_end, rate="gamma", n_newton=N_NEWTON_CHAIN)
+    fre = decoupling(p, cosmo, z_min=z_start, z_max=z_end, rate="freeze", n_newton=N_NEWTON_CHAIN)
     p, bad = _sanitize(p)
     dtype = _dtype(p)
-    if solver == "collocation":
+    if solver == "quadrature" and equilibrium_target:
+        return _washout_quadrature(p, cosmo, bad, dec, fre, float(z_start), float(z_end), dtype)
+    if solver in ("collocation", "quadrature"):
         return _washout_collocation(
             p, cosmo, bad, dec, fre, float(z_start), float(z_end), bool(equilibrium_target), dtype
         )
@@ -741,6 +756,183 @@ def _washout_collocation(p, cosmo, bad, dec, fre, z_start, z_end, target, dtype)
         z_f=fre.z_b,
         decoupling_status=dec.status,
         num_steps=jnp.asarray(h.shape[0], jnp.int32),
+        status=status.astype(jnp.int32),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# solver="quadrature": the closed-form solution of the linear equation, evaluated on a few exp-fitted nodes
+# ---------------------------------------------------------------------------------------------------------------
+#: washout_factor(solver="quadrature"): panel widths in zeta = z + ln z (the window, 14 wide), Gauss-Legendre nodes
+#: per panel, window start below zeta_f, Gauss-Laguerre nodes of the tail beyond the window.
+QUAD_PANELS = (1.0,) + (0.5,) * 10 + (0.75, 1.0, 1.5, 2.5)
+QUAD_NODES = 4
+QUAD_LEFT = 4.0
+QUAD_TAIL_NODES = 4
+_QUAD_WEIGHTS: dict = {}
+
+
+def _quad_weights(widths: tuple, q: int):
+    """(offsets, w, same, full, s, omega), float64 NumPy, cached, for panels of the given widths (in zeta) and q
+    Gauss-Legendre nodes each: offsets (n,) of the nodes from the window start, w (n,) the Gauss-Legendre weights
+    (panel width included), the exp-fitted weights same (P, q, q) and full (P, q) of :func:`_washout_quadrature`,
+    and Gauss-Laguerre nodes s, weights omega (weight e^{-s} on [0, inf)); n = P q, P = len(widths).
+
+    same[p, i, j] = int_{zeta_pi}^{zeta_p,end} e^{-(zeta - zeta_pj)} l_pj(zeta) dzeta and full[p, j] the same
+    integral over the whole panel, l_pj the Lagrange polynomial of node j on panel p: sum_j same[p, i, j] f_pj
+    = int_{zeta_pi}^{zeta_p,end} f exactly when f e^{zeta} is a polynomial of degree < q on the panel. Computed
+    with a 64-point Gauss-Legendre rule on each sub-interval (exact to rounding for these entire integrands).
+    """
+    key = (tuple(float(x) for x in widths), int(q))
+    if key not in _QUAD_WEIGHTS:
+        x, wx = np.polynomial.legendre.leggauss(q)
+        c, w = (x + 1.0) / 2.0, wx / 2.0
+        xg, wg = np.polynomial.legendre.leggauss(64)
+
+        def lag(j, s):
+            out = np.ones_like(s)
+            for m in range(q):
+                if m != j:
+                    out = out * (s - c[m]) / (c[j] - c[m])
+            return out
+
+        def seg(h, a, b, j):  # h int_a^b e^{-h (s - c_j)} l_j(s) ds
+            s = a + (b - a) * (xg + 1.0) / 2.0
+            return h * (b - a) / 2.0 * np.sum(wg * np.exp(-h * (s - c[j])) * lag(j, s))
+
+        starts = np.concatenate([[0.0], np.cumsum(key[0])[:-1]])
+        same = np.array([[[seg(h, c[i], 1.0, j) for j in range(q)] for i in range(q)] for h in key[0]])
+        full = np.array([[seg(h, 0.0, 1.0, j) for j in range(q)] for h in key[0]])
+        offsets = (starts[:, None] + np.asarray(key[0])[:, None] * c[None, :]).reshape(-1)
+        weights = (np.asarray(key[0])[:, None] * w[None, :]).reshape(-1)
+        s, om = np.polynomial.laguerre.laggauss(QUAD_TAIL_NODES)
+        _QUAD_WEIGHTS[key] = (offsets, weights, same, full, s, om)
+    return _QUAD_WEIGHTS[key]
+
+
+def _zeta_inverse(zeta, z_ref, zeta_ref):
+    """z with z + ln z = zeta, by Newton steps in ln z from the first-order start ln z_ref + (zeta - zeta_ref)/(1 +
+    z_ref) (d ln z/d zeta = 1/(1 + z)), capped by the bounds ln z < zeta and ln z < ln zeta (zeta > 1) so that
+    the convex iteration never starts far to the right. 5 steps: converged to rounding (6.7e-16 relative) for z_ref
+    in [0.05, 300] and zeta - zeta_ref in [-5, 19], the range of the quadrature windows."""
+    lz = jnp.log(z_ref) + (zeta - zeta_ref) / (1.0 + z_ref)
+    lz = jnp.minimum(lz, jnp.where(zeta > 1, jnp.log(jnp.maximum(zeta, 1.0)), zeta))
+    for _ in range(5):
+        ez = jnp.exp(lz)
+        lz = lz - (lz + ez - zeta) / (1.0 + ez)
+    return jnp.exp(lz)
+
+
+def _washout_quadrature(p, cosmo, bad, dec, fre, z_start, z_end, dtype):
+    r"""``washout_factor(..., solver="quadrature")``: the exact solution of the linear washout equation as one
+    integral, evaluated on len(QUAD_PANELS) x QUAD_NODES = 60 window nodes and QUAD_TAIL_NODES = 4 tail nodes.
+
+    Derivation. With r(z) = Gamma_wo/(z H) and e(z) = A_eq/A_0 = k(z)/k(0), da/dz = -r (a - e), a(z_s) = e(z_s) has
+    the solution a(z_e) = e(z_s) e^{-U(z_s)} + int_{z_s}^{z_e} r e e^{-U} dz with the remaining optical depth
+    U(z) = int_z^{z_e} r dz'. Since d e^{-U}/dz = r e^{-U}, integrating by parts gives
+
+        epsilon = a(z_e) = e(z_e) + int_{z_s}^{z_e} (-e'(z)) e^{-U(z)} dz,                                   (Q1)
+
+    the equilibrium asymmetry released at each z (-e' > 0; MB: e = z^2 K2(z)/2, -e' = z^2 K1(z)/2) times the
+    probability e^{-U} that it survives the later washout. Every term is positive: no cancellation, so the error
+    is relative to epsilon at any washout strength. The integrand is a Gumbel-shaped bump around the freeze-out
+    z_f (r(z_f) = 1, ``decoupling(rate="freeze")``, where U ~ 1): for z > z_f it decays like -e' ~ z^{3/2} e^{-z},
+    for z < z_f like exp(-U) with U ~ e^{z_f - z} (large z) or ~ z_f/z (small z, where r ~ 1/z^2). Both limits are
+    exponential with unit rate in zeta = z + ln z, the variable of the grid.
+
+    Window. zeta in [zeta_a, zeta_a + W], zeta_a = zeta_f - QUAD_LEFT (clipped to [zeta_s, zeta_e - W]), W =
+    sum(QUAD_PANELS) = 14 (scaled down if zeta_e - zeta_s is smaller): panels of the widths QUAD_PANELS (0.5 around
+    the bump, wider in the tail), QUAD_NODES Gauss-Legendre nodes each. Left of zeta_a (when zeta_a > zeta_s) the
+    integrand is below e(z_a) exp(-U(z_a)) with U(z_a) ~ e^4 = 55: < 1e-20 epsilon, dropped (when the window starts
+    at z_s, (Q1) is complete on the left). Right of the window end z_b, -e' integrates in closed form:
+    int_{z_b}^{z_e} (-e') e^{-U} = e(z_b) - e(z_e) - int_{z_b} (-e') (1 - e^{-U}), so epsilon = e(z_b) + [window
+    integral] + T with T ~ -e(z_b) U(z_b)/2, of relative size ~ e^{-2 (W - QUAD_LEFT)} ~ 1e-9: T is evaluated on the
+    Gauss-Laguerre nodes z_b + s_k with the estimate U(z) ~ r(z) 2z/(2z + 1) (exact asymptotically), ~10% of T.
+
+    Optical depth. U at the window nodes: U(zeta_I) = U(zeta_b) + int_{zeta_I}^{zeta_b} f dzeta, f = r dz/dzeta
+    ~ e^{-zeta} x (a slowly varying factor: ~ z^{3/2}/sqrt(g_*) at large z, a constant at small z), so each
+    panel's cumulative integrals use exponentially fitted weights, exact when f e^{zeta} is a polynomial of degree
+    < QUAD_NODES on the panel (:func:`_quad_weights`; the panel widths are the same for every point, so the weights
+    are constants): U = (within-panel part) + (sum of the whole-panel integrals to the right) + U(zeta_b). An
+    unweighted rule would leave ~1e-5 errors in U. U(zeta_b) = int_{z_b}^{z_e} r dz (~ e^{-10}) is the
+    Gauss-Laguerre sum over the tail nodes (the part beyond z_e is below e^{-z_e}), ~1e-6 relative.
+
+    Accuracy (washout_factor over 300 random points, m_NLSP in [0.1, 5] TeV, M_M in [1e-10, 1e3] GeV, M_D in
+    {0} u [1, 10] TeV: no to strong washout, z_f up to 26), max relative error of epsilon against Kvaerno5 at
+    rtol 1e-12 (z_f < 10) or 1e-10 (z_f >= 10, the 1e-12 solve fails there; rtol 1e-10 itself is within 2e-8):
+    no washout 2.7e-9, z_f in (0.06, 1) 5.6e-7, (1, 3) 7.7e-7, (3, 10) 2.2e-7, >= 10 7.8e-8; "collocation" on the
+    same points: 4.3e-10, 1.4e-6, 2.4e-6, 3e-7, 2.5e-8. The residual error is set by the C2 cubic spline of g_*(T)
+    (its third-derivative jumps): 40 panels of 8 nodes reach 2e-8 everywhere. The grid (through z_f) is held fixed
+    under differentiation (stop_gradient), so gradients are those of the discrete formula.
+
+    Cost per point: 64 evaluations of r, e and -e' (MB: one Bessel K_{0,1,2} call and one g_* spline lookup each),
+    the zeta -> z inversion of the nodes (5 Newton steps) and O(60 x 4) multiply-adds for U: no linear solves, no
+    scan, no adaptive loop. ``num_steps`` is the node count. Only ``equilibrium_target=True`` (the default);
+    ``False`` is routed to the collocation solver by :func:`washout_factor`.
+    """
+    q = QUAD_NODES
+    zeta_s, zeta_e = z_start + math.log(z_start), z_end + math.log(z_end)
+    widths = np.asarray(QUAD_PANELS, float)
+    width = min(float(np.sum(widths)), zeta_e - zeta_s)
+    widths = widths * (width / np.sum(widths))
+    offs, wn, w_same, w_full, s_t, om_t = _quad_weights(tuple(widths), q)
+    n, n_p = offs.shape[0], widths.shape[0]
+    z_f = jax.lax.stop_gradient(jnp.where(jnp.isfinite(fre.z_b) & (fre.z_b > 0), fre.z_b, z_start))
+    zeta_f = z_f + jnp.log(z_f)
+    zeta_a = jnp.clip(zeta_f - QUAD_LEFT, zeta_s, zeta_e - width)
+    z = _zeta_inverse(zeta_a + jnp.asarray(offs, dtype), z_f, zeta_f)
+    z_b = _zeta_inverse(zeta_a + width, z_f, zeta_f)
+    z_t = z_b + jnp.asarray(s_t, dtype)
+    zz = jnp.concatenate([z, z_t])
+    log_k0 = math.log(_k0(p.statistics))
+    if p.statistics == "mb":
+        # MB closed forms (one Bessel call, one g_* lookup per node): Gamma_wo = g <sigma v> T^3 z^2 K2(z)/pi^2,
+        # z H = sqrt(4 pi^3 g_* / 45) m^2 / (z M_Pl), so r = g <sigma v> m M_Pl K2(z) / (pi^2 sqrt(4 pi^3 g_*/45));
+        # e = k(z)/k(0) = z^2 K2(z)/2 and -e' = z^2 K1(z)/2 (d(z^2 K2)/dz = -z^2 K1).
+        k1s, k2s = kernels.k1e(zz), kernels.k2e(zz)  # e^z K1, e^z K2 (one shared _k012e evaluation)
+        log_c = jnp.log(p.g_nlsp * sigma_v(p) * p.m_nlsp * c.M_PLANCK / math.pi**2)
+        log_r = log_c + jnp.log(k2s) - zz - 0.5 * jnp.log(4.0 * math.pi**3 / 45.0 * cosmo.g_rho(p.m_nlsp / zz))
+        m_de = 0.5 * zz * zz * k1s * jnp.exp(-zz)
+    else:
+        log_r = _log_washout_rate(zz, p) - jnp.log(zz * cosmo.hubble(p.m_nlsp / zz))
+        log_e, dlog_e = jax.jvp(lambda x: _log_k(x, p.statistics), (zz,), (jnp.ones_like(zz),))
+        m_de = jnp.exp(log_e - log_k0) * (-dlog_e)  # -e'(z) > 0
+    r = jnp.exp(log_r)
+    dz = z / (1.0 + z)  # dz/dzeta
+    u_b = jnp.sum(jnp.asarray(om_t * np.exp(s_t), dtype) * r[n:])
+    fz = (r[:n] * dz).reshape(n_p, q)  # integrand of U in zeta at the window nodes
+    part = jnp.sum(jnp.asarray(w_full, dtype) * fz, axis=1)  # whole-panel integrals
+    later = jnp.cumsum(part[::-1])[::-1] - part  # panels to the right
+    u = (jnp.einsum("pij,pj->pi", jnp.asarray(w_same, dtype), fz) + later[:, None]).reshape(-1) + u_b
+    main = jnp.sum(jnp.asarray(wn, dtype) * m_de[:n] * dz * jnp.exp(-u))
+    u_t = r[n:] * 2.0 * z_t / (2.0 * z_t + 1.0)
+    tail = -jnp.sum(jnp.asarray(om_t * np.exp(s_t), dtype) * m_de[n:] * -jnp.expm1(-u_t))
+    e_b = jnp.exp(_log_k(z_b, p.statistics) - log_k0)
+    eps = e_b + main + tail
+    finite = jnp.isfinite(eps)
+    ok = finite & ~bad
+    eps = jnp.where(ok, jnp.clip(jnp.where(finite, eps, 0.0), 0.0, 1.0), 0.0)
+    eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), p.statistics))
+    eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), p.statistics))
+    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
+    status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
+    nonfinite = ~bad & (
+        (dec.status == STATUS_NONFINITE)
+        | (fre.status == STATUS_NONFINITE)
+        | ~finite
+        | ~jnp.isfinite(eps_inst)
+        | ~jnp.isfinite(eps_fre)
+    )
+    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
+    eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps_inst, eps_fre))
+    return WashoutResult(
+        epsilon=eps,
+        epsilon_instant=eps_inst,
+        z_b=dec.z_b,
+        epsilon_freeze=eps_fre,
+        z_f=fre.z_b,
+        decoupling_status=dec.status,
+        num_steps=jnp.asarray(n + QUAD_TAIL_NODES, jnp.int32),
         status=status.astype(jnp.int32),
     )
 
