@@ -310,7 +310,16 @@ def psi_x_xudd_coefficient(
 
 
 def _xudd_g_mstar(alpha_s, m_susy, m_gluino=None, m_bino=None, m_squark_u=None, m_squark_d=None, alpha_1=ALPHA_1_MZ):
-    """G M_* [GeV^-1] (see :func:`psi_x_xudd_coefficient`; kept apart so that float32 lifetimes do not underflow)."""
+    """G M_* [GeV^-1] (see :func:`psi_x_xudd_coefficient`; kept apart so that float32 lifetimes do not underflow).
+
+    Degenerate spectrum (no mass given: every sparticle at m_susy = M): the gluino splitting integrand carries the
+    factor (u - d) = 0, and the triangle is H(M, M, M) = int_0^1 t dt/M^2 = 1/(2 M^2) (the 64-node rule is exact for
+    both), so G M_* = alpha_1 M (1/9 + 2/9)/(2 M^2)/(2 pi) = alpha_1/(12 pi M) in closed form: the same value and
+    derivatives (alpha_s drops out exactly) without the (..., 64) quadrature arrays, the dominant cost of the Hall
+    chain's gradient.
+    """
+    if m_gluino is None and m_bino is None and m_squark_u is None and m_squark_d is None:
+        return _a(alpha_1) / (12.0 * math.pi * _a(m_susy)) + jnp.zeros_like(_a(alpha_s))
     m_g = m_susy if m_gluino is None else m_gluino
     m_b = m_susy if m_bino is None else m_bino
     m_u = m_susy if m_squark_u is None else m_squark_u

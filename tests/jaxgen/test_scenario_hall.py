@@ -538,3 +538,64 @@ def test_quadrature_vs_ode_non_thermal():
 def test_settings_types_are_checked_with_the_field_named(kw, err, match):
     with pytest.raises(err, match=match):
         HallSettings(**kw)
+
+
+# ------------------------------------------------------------------------- fast pieces of the chain's gradient
+def test_freezeout_x_f_implicit_derivative_and_ybar():
+    """The chain's x_f (freezeout_estimate's fixed point, implicit-function derivative) and Ybar (IDC from that
+    x_f) against freezeout_estimate / asymmetric_freezeout_estimate differentiated by autodiff through their
+    iteration, constant and tabulated g_*; at an eta so large that Ybar underflows, the gradient is finite (0)."""
+    from jaxgen._freezeout import FreezeOutParams, asymmetric_freezeout_estimate, freezeout_estimate
+
+    def fop(x):  # x = (ln m, ln a, ln g, ln eta)
+        e = jnp.exp(x)
+        return FreezeOutParams(m=e[0], a=e[1], b=jnp.zeros(()), g=e[2], eta=e[3])
+
+    for cosmo in (Cosmology(table="constant", g_constant=106.75), Cosmology()):
+
+        def new(x, cosmo=cosmo):
+            q = fop(x)
+            x_f = sh._freezeout_x_f(q, cosmo)
+            return jnp.stack([x_f, sh._asymmetric_ybar(q, cosmo, x_f)])
+
+        def old(x, cosmo=cosmo):
+            q = fop(x)
+            return jnp.stack([freezeout_estimate(q, cosmo).x_f, asymmetric_freezeout_estimate(q, cosmo)])
+
+        def both(x, new=new, old=old):
+            return new(x), old(x), jax.jacrev(new)(x), jax.jacrev(old)(x)
+
+        # three points with eta I ~ 0.1-10, then one where Ybar underflows (eta I ~ 1e4)
+        xs = jnp.asarray([[4.6, -25.3, 0.7, -23.0], [6.9, -27.6, -2.3, -19.6], [1.6, -20.7, 0.0, -23.0]])
+        xs = jnp.concatenate([xs, jnp.asarray([[4.6, -13.8, 0.7, -23.0]])])
+        vn, vo, jn, jo = (np.asarray(v) for v in jax.jit(jax.vmap(both))(xs))
+        np.testing.assert_allclose(vn[:3], vo[:3], rtol=1e-12)
+        np.testing.assert_allclose(jn[:3], jo[:3], rtol=1e-9)
+        # underflow: value 0, derivative 0 (the old form gave 0 * inf = NaN)
+        assert vn[3, 1] == 0.0 and vn[3, 0] == vo[3, 0]
+        assert not np.isfinite(jo[3, 1]).all()
+        assert np.all(jn[3, 1] == 0.0)
+
+
+def test_psi_xudd_degenerate_closed_form():
+    """tau_psi_xudd of the chain (degenerate sparticles: psi_x_lifetime_xudd's closed form G M_* =
+    alpha_1/(12 pi M)) equals the 64-node triangle quadrature with the masses passed explicitly, value and
+    gradient (alpha_s drops out)."""
+
+    def quad(x):
+        m_psi, a_s, m_star, m_susy, c_had = x
+        return sg.psi_x_lifetime_xudd(
+            m_psi, a_s, m_star, m_susy, c_had, m_gluino=m_susy, m_bino=m_susy, m_squark_u=m_susy, m_squark_d=m_susy
+        )
+
+    def closed(x):
+        return sg.psi_x_lifetime_xudd(*x)
+
+    def both(x):
+        return closed(x), quad(x), jax.grad(closed)(x), jax.grad(quad)(x)
+
+    xs = jnp.asarray([[2.0, 0.2, 1e9, 500.0, 0.1], [3.0, 0.1, 1e10, 1234.0, 0.3]])
+    vc, vq, gc, gq = (np.asarray(v) for v in jax.jit(jax.vmap(both))(xs))
+    np.testing.assert_allclose(vc, vq, rtol=1e-13)
+    np.testing.assert_allclose(gc, gq, rtol=1e-12, atol=0)
+    assert np.all(gc[:, 1] == 0.0)
