@@ -186,3 +186,15 @@ def test_bad_input_errors():
         an.r_charge_network(an.ArduNetworkParams.batch(m_nlsp=[1e3, 2e3]))
     with pytest.raises(TypeError, match="ArduNetworkSettings"):
         an.r_charge_network(an.ArduNetworkParams(), sa.ArduSettings())  # pyright: ignore[reportArgumentType]
+
+
+def test_integration_grid_map_ends_and_crowds_at_t_dec():
+    """The sinh map of the integration grid: exact ends, strictly decreasing ln T, densest at ln T_dec (numpy-cheap)."""
+    x0, x1 = math.log(2.2e5), math.log(7.0)
+    for x_c in (math.log(2600.0), math.log(50.0), math.log(1e5)):
+        lnt = np.asarray(an._fine_lnt(x0, x1, x_c, 41, 5.0))
+        assert lnt[0] == x0 and lnt[-1] == x1 and np.all(np.diff(lnt) < 0)
+        steps = -np.diff(lnt)
+        k = int(np.argmin(steps))
+        assert lnt[k + 1] - 0.3 < x_c < lnt[k] + 0.3  # the smallest step sits at T_dec
+        assert steps.min() < 0.5 * (x0 - x1) / 40 and steps.max() > 2.0 * (x0 - x1) / 40  # dense there, coarse far
