@@ -17,8 +17,18 @@ Method (all at O(lambda^2 g^2) in the rates, i.e. leading order in the asymmetry
   c_L P_L + c_R P_R and all momenta lie in one (t, x, z) subspace, so each spin-summed trace is a sum over the vertex
   chiralities of (coupling product) x (a real polynomial in the masses, energies and c = cos theta); the massive
   vector polarisation sum is -g + k k/m^2. The polynomials are derived once with sympy (tools/gen_cp_traces.py) and
-  stored as plain jnp code (jaxgen/_cp_traces.py); the cuts are evaluated in blocks (species, direction, boson kind)
-  by broadcasting over (decaying state, channel, cut), couplings gathered per channel. The original numerical 4x4
+  stored as plain jnp code (jaxgen/_cp_traces.py); the coupling products are built in 4 blocks (species, direction)
+  by broadcasting over (decaying state, X channel, Y channel), couplings gathered per channel, and the cuts of each
+  boson kind (vector flags of S, V) are concatenated and evaluated by ONE copy of the generated polynomials.
+- Cost (issue 14; measured on 2 shared CPU cores under heavy load, old and new in the same run): the evaluated path
+  keeps the mass basis as 7 rotated 11 x 11 matrices (block-diagonal rotation done block by block) and gathers the
+  couplings from static tables (_LazyVertex) instead of materialising the (6, 12, 12, 2) vertex tensors (two
+  28 MB c128 arrays at N = 1024, the largest single XLA ops of the old program); the s-channel chi_k sum runs over
+  the states of the decaying state's charge only (the other couplings vanish by charge conservation, to ~1e-18
+  round-off of the wino generators); 3 instead of 8 copies of the polynomials. jaxpr 6921 -> 3756 equations;
+  compile 29.6 -> 18.9 s (N = 8) and 26.0 -> 15.0 s (N = 1024) under load (~0.6x); forward 1.25x faster at N = 8,
+  unchanged within the noise at N = 1024; gradient (N = 8) 1.5x faster, its compile 0.67x. Per-cut gathers (a flat
+  list of all 224 cuts) were tried and are ~2.5x slower: gathers cost ~4 ns per element under vmap on XLA:CPU. The original numerical 4x4
   Dirac traces with explicit (unitary-gauge) polarisations and 8 angular nodes (:func:`_pair`, :func:`_tree_width`,
   ``_asymmetries_reference``) are kept as the reference; the two agree to ~1e-13 relative (tested to 1e-10).
 - Angular integral over the relative direction of f and n: exact for the polynomial s-channel part (moments of c;
@@ -115,6 +125,7 @@ _NULL = 10
 _XI = np.array([0, 1, 2, 3, 6, 7, 4, 5, 8, _NULL, 9, _NULL])
 _ETAW = np.array([0, 1, 2, 3, 4, 5, 6, 7, _NULL, 8, _NULL, 9])
 _FIELD = np.array([0, 1, 2, 3, 4, 5, 4, 5, 6, 6, 7, 7])  # physical field (6 = nu, 7 = e) of each flow state
+_CHARGE = np.array([0, 0, 0, 0, -1, -1, 1, 1, 0, 0, -1, 1])  # electric charge of each flow state
 _CHI_FLOWS = np.arange(8)
 _LEPTON_FLOWS = np.arange(8, 12)
 # bosons: 0 W+, 1 W-, 2 Z, 3 h, 4 phi_X, 5 phi_X^*
@@ -244,6 +255,146 @@ def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
     phis_term = jnp.stack([zero, -jnp.conj(Yp)[xa, eb]], axis=-1)  # the phi_X^* field
     OUT = jnp.stack([vec(Cwm), vec(Cwp), vec(Cz), sca(Yh), phis_term, phi_term])
     IN = jnp.stack([vec(Cwp), vec(Cwm), vec(Cz), sca(Yh), phi_term, phis_term])
+    mn, mc = ne.masses, ch.masses
+    mf = jnp.concatenate([mn, mc, mc, jnp.zeros(4)])
+    return OUT, IN, mf
+
+
+# Block structure of the rotation R = diag(N, V, U, 1, 1, 0) on the 11 Weyl slots: (first slot, size) of each block
+_BLOCKS = ((0, 4), (4, 2), (6, 2), (8, 1), (9, 1))
+
+
+def _block_mask(M):
+    """Static (5, 5) mask of the nonzero blocks of a static (11, 11) matrix on the slots of _BLOCKS."""
+    return np.array([[np.any(M[a : a + n, b : b + m] != 0) for (b, m) in _BLOCKS] for (a, n) in _BLOCKS])
+
+
+def _rotate(Rl, M, Rr, mask):
+    """Rl M Rr^T of an (11, 11) matrix M (static numpy or traced) with block-diagonal Rl, Rr (lists of the 5 blocks).
+
+    Only the blocks of M marked in the static ``mask`` are multiplied, each by broadcasting (two small contractions,
+    p^2 q + p q^2 products for a p x q block): 8 dense 11 x 11 complex products per point cost ~4x more than the rest of
+    the mass basis together on XLA:CPU (small batched dots become loops of tiny matrix products). Row/column 10 (the
+    null slot) stays 0.
+    """
+    rows = []
+    for bi, (a, n) in enumerate(_BLOCKS):
+        row = []
+        for bj, (b, m) in enumerate(_BLOCKS):
+            if not mask[bi, bj]:
+                row.append(jnp.zeros((n, m), complex))
+                continue
+            blk = M[a : a + n, b : b + m]
+            t = jnp.sum(Rl[bi][:, :, None] * blk[None, :, :], axis=1)  # (n, m): Rl_P M_PQ
+            row.append(jnp.sum(t[:, None, :] * Rr[bj][None, :, :], axis=2))  # (Rl_P M_PQ) Rr_Q^T
+        row.append(jnp.zeros((n, 1), complex))
+        rows.append(jnp.concatenate(row, axis=1))
+    rows.append(jnp.zeros((1, _NW), complex))
+    return jnp.concatenate(rows, axis=0)
+
+
+# The vertex tensors OUT, IN (6, 12, 12, 2) of _mass_basis hold ~7000 complex numbers per point, nearly all zero or
+# repeated: built and stacked under vmap they cost more than the whole spin-sum evaluation (two ~28 MB c128 arrays at
+# N = 1024). The evaluated path keeps only the 7 rotated (11, 11) matrices below and a static table that says, for each
+# entry [boson, A, B, chirality] of OUT / IN, which matrix entry it is and with which sign (0 for the null slot or a
+# missing chirality); the entries the cuts need are gathered from them directly (_LazyVertex).
+_MAT_CWP, _MAT_CWPC, _MAT_CZ, _MAT_YH, _MAT_YHC, _MAT_YP, _MAT_YPC = range(7)
+
+
+def _vertex_tables():
+    """Static (flat index into the (7, 11, 11) matrices, sign) tables of OUT and IN, each (6, 12, 12, 2)."""
+    A = np.arange(12)[:, None]
+    B = np.arange(12)[None, :]
+    xa, xb, ea, eb = _XI[A], _XI[B], _ETAW[A], _ETAW[B]
+    shape = (12, 12)
+
+    def ent(mat, r, c_, sign):
+        r, c_ = np.broadcast_to(r, shape), np.broadcast_to(c_, shape)
+        null = (r == _NULL) | (c_ == _NULL)
+        return np.where(null, 0, mat * _NW * _NW + r * _NW + c_), np.where(null, 0.0, float(sign))
+
+    def zero():
+        return np.zeros(shape, int), np.zeros(shape)
+
+    def vec(mat, dag):
+        """_vector_vertex of the matrix (dag: of its conjugate transpose, read from the conjugate matrix)."""
+        if dag:
+            return ent(mat, xb, xa, -1), ent(mat, ea, eb, 1)
+        return ent(mat, xa, xb, -1), ent(mat, eb, ea, 1)
+
+    def sca(mat, matc):
+        return ent(mat, ea, xb, -1), ent(matc, xa, eb, -1)
+
+    wm = vec(_MAT_CWPC, True)  # Cwm = Cwp^dagger: Cwm[a, b] = conj(Cwp)[b, a]
+    wp = vec(_MAT_CWP, False)
+    z = vec(_MAT_CZ, False)
+    h = sca(_MAT_YH, _MAT_YHC)
+    phi = (ent(_MAT_YP, ea, xb, -1), zero())  # the phi_X field
+    phis = (zero(), ent(_MAT_YPC, xa, eb, -1))  # the phi_X^* field
+
+    def pack(rows):
+        idx = np.stack([np.stack([rows[k][x][0] for x in (0, 1)], axis=-1) for k in range(6)])
+        sgn = np.stack([np.stack([rows[k][x][1] for x in (0, 1)], axis=-1) for k in range(6)])
+        return idx, sgn
+
+    return pack([wm, wp, z, h, phis, phi]), pack([wp, wm, z, h, phi, phis])
+
+
+(_OUT_IDX, _OUT_SGN), (_IN_IDX, _IN_SGN) = _vertex_tables()
+
+
+class _LazyVertex:
+    """OUT or IN of _mass_basis without materialising it: ``v[S, A, B]`` (static numpy index arrays, broadcast
+    together) = the (..., 2) couplings, gathered from the flattened rotated matrices."""
+
+    def __init__(self, flat, idx, sgn):
+        self.flat, self.idx, self.sgn = flat, idx, sgn
+
+    def __getitem__(self, key):
+        return jnp.take(self.flat, jnp.asarray(self.idx[key])) * self.sgn[key]
+
+    def dense(self):
+        """The full (6, 12, 12, 2) tensor (tests)."""
+        return jnp.take(self.flat, jnp.asarray(self.idx)) * self.sgn
+
+
+_CWP_GAUGE = (_GEN[0] + 1j * _GEN[1]) / _R2  # / g2: coefficient matrix of the W+ field
+_MASK_W = _block_mask(_CWP_GAUGE)
+_MASK_Z = _block_mask(_GEN[2]) | _block_mask(_Q)
+_MASK_HV = np.zeros((5, 5), bool)
+_MASK_HV[0, 0] = _MASK_HV[2, 1] = _MASK_HV[1, 2] = True  # the vev part of the mass matrices: N-N, U-V, V-U blocks
+_YPHI_GAUGE = np.zeros((_NW, _NW), complex)  # = _lambda_yukawa_gauge(1.0)
+_YPHI_GAUGE[8, 3] = _YPHI_GAUGE[3, 8] = 1.0
+_YPHI_GAUGE[9, 5] = _YPHI_GAUGE[5, 9] = -1.0
+_MASK_PHI = _block_mask(_YPHI_GAUGE)
+
+
+def _mass_basis_fast(p: GauginoHiggsinoParams, g2, lam_abs):
+    """= _mass_basis (the evaluated path), with OUT, IN as _LazyVertex: the rotations to the mass basis block by block
+    (see _rotate), the couplings gathered on demand. The same numbers to round-off (tested)."""
+    ch = chargino_spectrum(p)
+    ne = neutralino_spectrum(p)
+    sw2 = jnp.asarray(p.sin2_theta_w)
+    cw = jnp.sqrt(1.0 - sw2)
+    one = jnp.ones((1, 1), complex)
+    Rb = [ne.N, ch.V, ch.U, one, one]
+    Rc = [jnp.conj(b) for b in Rb]  # blocks of conj(R) (= the right factor of R M R^dagger, transposed)
+    Cwp = g2 * _rotate(Rb, _CWP_GAUGE, Rc, _MASK_W)
+    Cz = (g2 / cw) * _rotate(Rb, _GEN[2] - sw2 * _Q, Rc, _MASK_Z)
+
+    X = chargino_mass_matrix(p)
+    MN = neutralino_mass_matrix(p)
+    Xv = X.at[0, 0].set(0.0).at[1, 1].set(0.0)
+    MNv = MN.at[0, 0].set(0.0).at[1, 1].set(0.0).at[2, 3].set(0.0).at[3, 2].set(0.0)
+    Mv = jnp.zeros((_NW, _NW), complex)
+    Mv = Mv.at[0:4, 0:4].set(MNv).at[6:8, 4:6].set(Xv).at[4:6, 6:8].set(Xv.T)
+    v = _R2 * jnp.asarray(p.m_W) / g2
+    Yh = _rotate(Rc, Mv, Rc, _MASK_HV) / (_R2 * v)
+    Yp = lam_abs * _rotate(Rc, _YPHI_GAUGE, Rc, _MASK_PHI)
+
+    flat = jnp.stack([Cwp, jnp.conj(Cwp), Cz, Yh, jnp.conj(Yh), Yp, jnp.conj(Yp)]).reshape(-1)
+    OUT = _LazyVertex(flat, _OUT_IDX, _OUT_SGN)
+    IN = _LazyVertex(flat, _IN_IDX, _IN_SGN)
     mn, mc = ne.masses, ch.masses
     mf = jnp.concatenate([mn, mc, mc, jnp.zeros(4)])
     return OUT, IN, mf
@@ -439,11 +590,12 @@ def _tree_widths_closed(OUT, mf, mb):
     return out
 
 
-def _cut_block(OUT, IN, mf, mb, width, ds, xch, ych, kind):
-    """Delta Gamma (GeV) of the cuts d -> X, cut Y for every d in ds, X = (A, S) in xch, Y = (B, V) in ych: (nd, nx, ny).
+def _cut_block_inputs(OUT, IN, mf, mb, width, ds, xch, ych):
+    """Kinematics and coupling products of the cuts d -> X, cut Y for every d in ds, X = (A, S) in xch, Y = (B, V)
+    in ych, each (nd, nx, ny, ...): the 11 kinematic arrays of _cp_traces, xy, ok0, ok1, c_t (see :func:`_cut_eval`).
 
-    Closed-form spin sums of kind (vector flags of S, V); = _pair(..., d, A, S, B, V) to round-off. The couplings
-    are gathered per channel and combined by broadcasting over (d, X, Y) (no per-cut gathers).
+    The couplings are gathered per channel and combined by broadcasting over (d, X, Y): gathers cost ~4 ns per
+    element on XLA:CPU under vmap, so per-cut gathers (~20000 elements per point) would cost more than the spin sums.
     """
     ds, xch, ych = np.asarray(ds), np.asarray(xch), np.asarray(ych)
     XA, XS, YB, YV = xch[:, 0], xch[:, 1], ych[:, 0], ych[:, 1]
@@ -458,41 +610,59 @@ def _cut_block(OUT, IN, mf, mb, width, ds, xch, ych, kind):
     EV = mi - EB
     mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY = jnp.broadcast_arrays(mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY)
     kin = (mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY)
-    is_open = (pX > 0) & (pY > 0)
     # couplings: decaying vertices xy[x1, x4] = conj(cX[x1]) cY[x4], s-channel sums ok_j[x2, x3] =
     # sum_k m_k^j D_k o_k[x2] i_k[x3], t-channel lepton sum c_t[x, y]
     cX = jnp.conj(OUT[XS[None, :], XA[None, :], ds[:, None]])  # (d, X, 2)
     cY = OUT[YV[None, :], YB[None, :], ds[:, None]]  # (d, Y, 2)
     xy = cX[:, :, None, :, None] * cY[:, None, :, None, :]  # (d, X, Y, 2, 2)
-    o_k = OUT[XS[:, None], XA[:, None], _CHI_FLOWS[None]]  # (X, k, 2)
-    i_k = IN[YV[:, None], _CHI_FLOWS[None], YB[:, None]]  # (Y, k, 2)
+    # s-channel chi_k: only the flows of the decaying state's charge couple (charge conservation; the couplings of the
+    # others vanish identically): neutralinos 0-3 for a neutralino, chi-_1,2 (4, 5) for a chi-
+    ks = _CHI_FLOWS[_CHARGE[_CHI_FLOWS] == _CHARGE[ds[0]]]
+    assert np.all(_CHARGE[ds] == _CHARGE[ds[0]])
+    o_k = OUT[XS[:, None], XA[:, None], ks[None]]  # (X, k, 2)
+    i_k = IN[YV[:, None], ks[None], YB[:, None]]  # (Y, k, 2)
+    # t-channel lepton: the one flow with the charge of A (and of B), so that charge is conserved at both vertices
+    ls = _LEPTON_FLOWS[None, None, :]
     c_t = _bsum(
         "xylb,xylc->xybc",
-        IN[YV[None, :, None], XA[:, None, None], _LEPTON_FLOWS[None, None, :]],
-        OUT[XS[:, None, None], _LEPTON_FLOWS[None, None, :], YB[None, :, None]],
+        IN[YV[None, :, None], XA[:, None, None], ls],
+        OUT[XS[:, None, None], ls, YB[None, :, None]],
     )[None]  # (1, X, Y, 2, 2)
     s = mf[ds] ** 2  # (d,)
-    mk = mf[_CHI_FLOWS]
-    excl = _FIELD[_CHI_FLOWS][None, :] == _FIELD[ds][:, None]  # (d, k), static: the external-leg graph
-    prop = _regulated_propagator(jnp.where(excl, 1.0, mk**2 - s[:, None]), s[:, None], width[_FIELD[_CHI_FLOWS]])
+    mk = mf[ks]
+    excl = _FIELD[ks][None, :] == _FIELD[ds][:, None]  # (d, k), static: the external-leg graph
+    prop = _regulated_propagator(jnp.where(excl, 1.0, mk**2 - s[:, None]), s[:, None], width[_FIELD[ks]])
     Dk = jnp.where(excl, 0.0, prop)  # (d, k)
-    ok0 = _bsum("xkb,dk,ykc->dxybc", o_k, Dk, i_k)
-    ok1 = _bsum("xkb,dk,ykc->dxybc", o_k, Dk * mk, i_k)
+    ok = _bsum("xkb,jdk,ykc->jdxybc", o_k, jnp.stack([Dk, Dk * mk]), i_k)
+    ok0, ok1 = ok[0], ok[1]
+    c_t = jnp.broadcast_to(c_t, xy.shape)
+    return (*kin, xy, ok0, ok1, c_t)
+
+
+def _cut_eval(kin, xy, ok0, ok1, c_t, kind):
+    """Delta Gamma (GeV) of a flat list of cuts of one kind (vector flags of S, V) from _cut_block_inputs: (n,).
+
+    Closed-form spin sums; = _pair(..., d, A, S, B, V) to round-off. All cuts of one kind are evaluated in one call
+    (one copy of the generated polynomials per kind: 3 instead of 8, which sets the compile time).
+    """
+    mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY = kin
+    is_open = (pX > 0) & (pY > 0)
     re, im = jnp.real, jnp.imag
     # s-channel: Int dc Im sum_chi C_chi K_chi(c) (K real, polynomial in c: exact moments)
-    Is = _KS[kind](*kin, re(xy), im(xy), re(ok0), im(ok0), re(ok1), im(ok1))[..., 0]
+    k11 = (mi, mA, mB, mS, mV, EA, ES, EB, EV, pX, pY)
+    Is = _KS[kind](*k11, re(xy), im(xy), re(ok0), im(ok0), re(ok1), im(ok1))[..., 0]  # pyright: ignore[reportCallIssue]
     # t-channel numerator polynomial Nt(c) = sum_m b_m c^m
-    b = _KT[kind](*kin, re(xy), im(xy), re(c_t), im(c_t))  # (d, X, Y, deg)
+    b = _KT[kind](*k11, re(xy), im(xy), re(c_t), im(c_t))  # (n, deg)  # pyright: ignore[reportCallIssue]
     ndeg = b.shape[-1]
     alpha = 2 * EB * ES - mB**2 - mS**2
     beta = 2 * pX * pY
     use_leg = is_open & (beta > 1e-12 * mi**2) & (jnp.abs(alpha) < 3.0 * beta)
     z = jnp.where(use_leg, -alpha / jnp.where(use_leg, beta, 1.0), 3.0)
     z = jnp.sign(z) * jnp.maximum(jnp.abs(z), 1.0 + 1e-12)
-    a_n = _bsum("dxym,km->dxyk", b, jnp.asarray(_poly2leg(ndeg)))  # Legendre coefficients of Nt
+    a_n = _bsum("nm,km->nk", b, jnp.asarray(_poly2leg(ndeg)))  # Legendre coefficients of Nt
     It_leg = -2.0 / jnp.where(use_leg, beta, 1.0) * jnp.sum(a_n * jnp.moveaxis(_legendre_q(z)[:ndeg], 0, -1), axis=-1)
     cth = jnp.asarray(_GL_X)
-    Nt = _bsum("dxym,jm->dxyj", b, jnp.asarray(np.vander(_GL_X, ndeg, increasing=True)))  # at the GL nodes
+    Nt = _bsum("nm,jm->nj", b, jnp.asarray(np.vander(_GL_X, ndeg, increasing=True)))  # at the GL nodes
     qsq = (EB - ES)[..., None] ** 2 - (pY**2 + pX**2)[..., None] - 2 * (pX * pY)[..., None] * cth
     Dn = -qsq
     Dsafe = jnp.where(is_open[..., None] & (jnp.abs(Dn) > 0), Dn, 1.0)
@@ -511,27 +681,39 @@ def _split_by_vector(vis):
 
 
 def _cuts_closed(OUT, IN, mf, mb, width):
-    """Delta Gamma of every row of _PAIRS (GeV), in that order, closed-form spin sums; = vmap(_pair) to round-off."""
+    """Delta Gamma of every row of _PAIRS (GeV), in that order, closed-form spin sums; = vmap(_pair) to round-off.
+
+    The 8 blocks (species, direction, boson kind) are built by broadcasting (_cut_block_inputs), the cuts of each kind
+    concatenated and evaluated together (_cut_eval), and the results put back in the order of _PAIRS.
+    """
+    blocks = []  # (species index, kind, (nd, nx, ny), inputs)
+    for sp_i, (ds, lam, vis) in enumerate((([4, 5], _CH_LAM, _CH_VIS), ([0, 1, 2, 3], _NE_LAM, _NE_VIS))):
+        nv = len(_split_by_vector(vis)[0])
+        # X = (lepton, phi_X) [S scalar], Y visible: kind (0, vector flag of V); then X visible, Y = (lepton, phi_X):
+        # kind (vector flag of S, 0). One broadcast block per direction, split into its vector and scalar bosons.
+        for axis, xch, ych, kinds in ((2, lam, vis, ((0, 1), (0, 0))), (1, vis, lam, ((1, 0), (0, 0)))):
+            full = _cut_block_inputs(OUT, IN, mf, mb, width, ds, xch, ych)
+            for sl, kind in ((slice(0, nv), kinds[0]), (slice(nv, None), kinds[1])):
+                part = [a[(slice(None),) * axis + (sl,)] for a in full]
+                shape = part[0].shape
+                n = math.prod(shape)
+                blocks.append((sp_i, kind, shape, [a.reshape((n,) + a.shape[3:]) for a in part]))
+    results: dict[int, jax.Array] = {}
+    for kind in ((0, 0), (1, 0), (0, 1)):
+        members = [i for i, b in enumerate(blocks) if b[1] == kind]
+        cat = [jnp.concatenate([blocks[i][3][j] for i in members]) for j in range(15)]
+        out = _cut_eval(tuple(cat[:11]), cat[11], cat[12], cat[13], cat[14], kind)
+        start = 0
+        for i in members:
+            n = math.prod(blocks[i][2])
+            results[i] = out[start : start + n].reshape(blocks[i][2])
+            start += n
     parts = []
-    for ds, lam, vis in (([4, 5], _CH_LAM, _CH_VIS), ([0, 1, 2, 3], _NE_LAM, _NE_VIS)):
-        vv, vsc = _split_by_vector(vis)
-        # X = (lepton, phi_X) [S scalar], Y visible: kind (0, vector flag of V)
-        d0 = jnp.concatenate(
-            [
-                _cut_block(OUT, IN, mf, mb, width, ds, lam, vv, (0, 1)),
-                _cut_block(OUT, IN, mf, mb, width, ds, lam, vsc, (0, 0)),
-            ],
-            axis=2,
-        )
-        # X visible, Y = (lepton, phi_X) [V scalar]: kind (vector flag of S, 0)
-        d1 = jnp.concatenate(
-            [
-                _cut_block(OUT, IN, mf, mb, width, ds, vv, lam, (1, 0)),
-                _cut_block(OUT, IN, mf, mb, width, ds, vsc, lam, (0, 0)),
-            ],
-            axis=1,
-        )
-        nd = len(ds)
+    for sp_i in (0, 1):
+        r = [results[i] for i, b in enumerate(blocks) if b[0] == sp_i]
+        d0 = jnp.concatenate([r[0], r[1]], axis=2)
+        d1 = jnp.concatenate([r[2], r[3]], axis=1)
+        nd = d0.shape[0]
         parts.append(jnp.concatenate([d0.reshape(nd, -1), d1.reshape(nd, -1)], axis=1).reshape(-1))
     return jnp.concatenate(parts)
 
@@ -627,7 +809,7 @@ def _asymmetries_body(
     """The body of :func:`cp_asymmetries_from_spectrum` (one point). ``reference=True``: the original numerical
     Dirac traces (vmap of _tree_width / _pair, kept as the reference of the closed forms); default: the closed-form
     spin sums (_tree_widths_closed / _cuts_closed), the same numbers to round-off."""
-    OUT, IN, mf = _mass_basis(p, g2, lam_abs)
+    OUT, IN, mf = (_mass_basis if reference else _mass_basis_fast)(p, g2, lam_abs)
     mb = jnp.stack(
         [
             jnp.asarray(p.m_W, float),

@@ -109,7 +109,7 @@ def main(
 
     # profile: the mass basis + tree widths, and the unitarity cuts, apart
     def _basis_widths(q):
-        OUT, IN, mf = L._mass_basis(q, L._G2_DEFAULT, 1e-10)
+        OUT, IN, mf = L._mass_basis_fast(q, L._G2_DEFAULT, 1e-10)  # the evaluated path's mass basis
         mb = jnp.stack([q.m_W, q.m_W, q.m_Z, jnp.asarray(c.M_HIGGS), jnp.asarray(m_phi), jnp.asarray(m_phi)])
         gam = L._tree_widths_closed(OUT, mf, mb)
         return OUT, IN, mf, mb, gam

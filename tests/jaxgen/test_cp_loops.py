@@ -494,3 +494,25 @@ def test_closed_form_spin_sums_equal_numerical_traces():
         a, b = np.asarray(getattr(new, name)), np.asarray(getattr(ref, name))
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=0)  # elementwise
     assert n_open > 100  # the spectra open many cuts
+
+
+def test_fast_mass_basis_equals_dense_vertex_tensors():
+    """The evaluated path's mass basis (block-wise rotations, couplings gathered from static tables: _LazyVertex)
+    equals the dense OUT, IN of _mass_basis (the reference's) entry by entry, and the couplings the s-channel sum
+    drops (chi_k of another charge than the decaying state) vanish identically in the dense tensors."""
+    p = _params(X_GEN)
+    OUT, IN, mf = L._mass_basis(p, L._G2_DEFAULT, 0.7)
+    O2, I2, mf2 = L._mass_basis_fast(p, L._G2_DEFAULT, 0.7)
+    np.testing.assert_allclose(np.asarray(O2.dense()), np.asarray(OUT), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(I2.dense()), np.asarray(IN), rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(np.asarray(mf2), np.asarray(mf))
+    assert float(np.max(np.abs(np.asarray(OUT)))) > 0.1  # nonzero couplings are compared
+    # charge conservation: chi_k -> A + S and chi_k -> B + V with chi_k of a charge other than the decaying state's
+    # (k in the flows of another charge, for the channels of its decays) are zero (to the round-off, ~1e-18, of the
+    # numerically built wino generators)
+    tol = 1e-15 * float(np.max(np.abs(np.asarray(OUT))))
+    for ds, chans in (((4, 5), L._CH_LAM + L._CH_VIS), ((0, 1, 2, 3), L._NE_LAM + L._NE_VIS)):
+        other = [k for k in L._CHI_FLOWS if L._CHARGE[k] != L._CHARGE[ds[0]]]
+        for a, sb in chans:
+            assert np.all(np.abs(np.asarray(OUT)[sb, a, other]) <= tol)
+            assert np.all(np.abs(np.asarray(IN)[sb, other, a]) <= tol)
