@@ -45,8 +45,11 @@ Chen 2011, JCAP 1107:003, "IDC"):
   6.4e3 points/s with a g* table, 5.6e4 with constant g*), forward compile ~2.2 s CPU; <= 9.4e-6 (DHS) and
   4.9e-5 (Saikawa-Shirai, p-wave at m ~ 3 GeV; see there) relative to the adaptive solver over
   m = 1 GeV - 10 TeV, a or b = 1e-10 - 1e-7 GeV^-2.  Gradients: forward sensitivities under a custom VJP
-  (:func:`_grid_with_sensitivities`), exact derivative of the computed Y_inf; gradient/forward ~7.5 (4 s of
-  compile beyond the forward), ~3.6 with ``_FROZEN_GRID`` (not the default).  Points that never track equilibrium
+  (:func:`_grid_with_sensitivities`) for the differentiated leaves only (symbolic zeros), the derivative of the
+  computed Y_inf; the x_f estimate by Newton with its implicit-function tangent from one node; gradient/forward in
+  (m, a) 5.5 against 10.3 before in the same run (process CPU time under load; bench_freezeout measured 4.19 on a
+  quiet machine before), see the comment above :func:`_grid_solve`; ~3.6 with ``_FROZEN_GRID`` (not the default,
+  measured before these changes).  Points that never track equilibrium
   (estimated x_f < 3: feeble couplings) are flagged (STATUS_SOLVER_FAILED) rather than integrated on a grid not
   made for them.  ``method="adaptive"`` (below) is the reference (and the path for such points, for ``save_x`` and
   for the asymmetric solver).
@@ -699,8 +702,10 @@ def _tail_from_table(params: FreezeOutParams, cosmology, x, table):
 #   with h ~ 0.03 in s near freeze-out; in the early ln x steps the error of a quasi-steady v ~ -omega/(2 alpha) is
 #   forgotten).  A stage is then two exps (the Jacobian -(alpha e^v + beta e^-v) and the f_t term come with the
 #   first stage); the linear solve is one reciprocal per step.
-# * The x_f estimate: 8 fixed-point iterations of x = ln(c(c+2) A Y_eq e^x) (c = 1/2, the K&T criterion with the
-#   same tabulated coefficients; contraction ~1/x_f per iteration) instead of 30 g_rho spline lookups.
+# * The x_f estimate: 5 Newton steps on x = ln(c(c+2) A Y_eq e^x) (c = 1/2, the K&T criterion with the same
+#   tabulated coefficients; the slope comes with the node's s-derivatives; until 2026-12-02 8 fixed-point
+#   iterations, contraction ~1/x_f each) instead of 30 g_rho spline lookups; tangents through the last step only
+#   (implicit-function derivative, :func:`_grid_estimate`).
 #
 # Grid (per point, from that x_f): a fifth of ``grid_steps`` uniform in ln x from x_start to x_a = 0.85 x_f
 # (tracking: smooth in ln x), the rest uniform in x from x_a to x_h = x_f + grid_margin (departure from equilibrium
@@ -717,8 +722,18 @@ def _tail_from_table(params: FreezeOutParams, cosmology, x, table):
 # flagged by the grid and not compared.
 # Beyond x_h: 1/Y_inf = 1/Y(x_h) + int_{x_h}^inf A dx from :func:`_tail_table`, exact up to the dropped Y_eq^2 term.
 # Gradients: forward sensitivities under a custom VJP (:func:`_grid_with_sensitivities`: jax.jacfwd over the
-# point's scalar parameters through the scan, the grid and the x_f estimate, contracted with the cotangent), so
-# jax.grad is the exact derivative of the computed Y_inf; reverse mode through the scan stored every stage.
+# point's differentiated scalar parameters through the scan, the grid and the x_f estimate, contracted with the
+# cotangent), so jax.grad is the derivative of the computed Y_inf (to the ~1e-12 residual of the x_f Newton
+# iteration; central differences agree to 1e-6 in the tests).  Measured 2026-12-02 (process CPU time, N = 4096, 2
+# shared cores under load 6-9, bench_freezeout's grad of sum ln Y_inf in (m, a), constant g*), same run: gradient /
+# forward 10.3 -> 5.5 (the forward pass unchanged, 9-11 ms CPU); what did not pay: plain reverse mode through the
+# scan (no custom VJP) 13-15x the forward and 11-24 s of compile; the node coefficients evaluated for all nodes at
+# once outside the step loop (so that the loop is pure Rodas arithmetic) 2.4x slower forward at N = 1e5 (the
+# (N, 21) coefficient arrays leave the cache); jax.linearize instead of jacfwd (stores the residuals) 2x slower;
+# unrolling the scan: slower and 3-4x the compile.  What remains: each jvp tangent through the Rodas stages costs
+# ~1.6x the primal stage arithmetic, and jacfwd's vmap over the tangent basis another ~1.4x (two jvps in the body
+# of one scan: 35 vs 49 ms for the scan alone), so two directions cost ~4x the scan; <= 2x needs a hand-written
+# adjoint of the stage equations (a few multiply-adds per stage with the stage exps stored).
 _ROSENBROCK_TABLEAU = "rodas4p2"
 _EARLY_FRACTION = 0.2
 _EARLY_END = 0.85
