@@ -449,7 +449,7 @@ class ArduSettings(eqx.Module):
             solve, see :func:`jaxgen.washout.washout_factor`), "collocation" (fixed-grid Radau IIA, the default
             before, max 2.4e-6) or a diffrax solver name ("kvaerno5", the adaptive reference).
         rtol, atol, max_steps: diffrax settings of the adaptive solvers (default 1e-7, 1e-9, 16384; unused by
-            "collocation").
+            "quadrature" and "collocation").
         cosmology: DEPRECATED old name of ``table`` (accepted for one release with a DeprecationWarning, also as
             the runcard key ``[scenario].settings.cosmology``); always None after construction: read ``table``.
     """
@@ -647,7 +647,7 @@ def rsymmetric_adm(
         settings: :class:`ArduSettings` (static).
         cosmology: optional :class:`~jaxgen.cosmology.Cosmology` for H(T) (overrides ``settings.table``).
     Returns: :class:`ArduPrediction`.  Pure; jit (with ``settings`` static), vmap and grad work; gradients flow in
-    every continuous input (through the Newton decoupling solves implicitly and through the diffrax solve).
+    every continuous input (through the Newton decoupling solves implicitly and through the washout solve).
     Invalid inputs are flagged in ``status`` (never NaN); requires float64 (RuntimeError otherwise).
     """
     require_x64("jaxgen.scenarios.rsymmetric_adm")
