@@ -808,6 +808,17 @@ def render(doc: dict) -> str:
         f"{dmem}); float64 {'on' if m['x64'] else 'OFF'}",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         "- Status: " + ", ".join(f"{k} {s}" for k, s in status.items()),
+    ]
+    kept = doc.get("merged_from_previous") or {}
+    if kept:
+        head.append(
+            "- Merged run (--merge): rerun now: "
+            + ", ".join(doc.get("only") or [])
+            + "; kept from the previous results: "
+            + ", ".join(f"{k} ({d})" for k, d in kept.items())
+            + ". Ratios within one benchmark come from one run; rows that combine two benchmarks may mix dates"
+        )
+    head += [
         "",
         "## Summary: every target of issues 8, 14, 15 and 16 (figure and baseline from this run)",
         "",
@@ -833,6 +844,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--reduced", action="store_true", help="smaller N everywhere (< 10 min on 2 CPU cores)")
     parser.add_argument("--only", nargs="*", metavar="BENCH", help=f"subset of {BENCHMARKS}")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --only: keep the other benchmarks' records of the output folder's benchmarks.json and replace "
+        "only those rerun (the summary is recomputed over all of them; each record keeps its own date in 'ran_at')",
+    )
     parser.add_argument(
         "--summarize",
         type=pathlib.Path,
@@ -865,6 +882,14 @@ def main(argv=None) -> int:
     info = machine_info()
     t_suite = time.perf_counter()
     status, records = {}, {}
+    previous = out / "benchmarks.json"
+    if args.merge and args.only and previous.exists():
+        old_doc = json.loads(previous.read_text())
+        for name, rec in old_doc.get("benchmarks", {}).items():
+            if name not in args.only and name in BENCHMARKS:
+                records[name] = rec
+                status[name] = old_doc.get("status", {}).get(name, rec.get("status", "ok"))
+    status_now = [b for b in BENCHMARKS if not args.only or b in args.only]
     for name in BENCHMARKS:
         if args.only and name not in args.only:
             continue
@@ -888,6 +913,7 @@ def main(argv=None) -> int:
                 status[name] = "skipped"
         rec = records.setdefault(name, {})
         rec.update(
+            ran_at=info.get("date_utc"),
             wall_s=dt,
             status=status[name],
             kwargs=kwargs,
@@ -901,6 +927,7 @@ def main(argv=None) -> int:
         **info,
         "reduced": args.reduced,
         "only": args.only,
+        "merged_from_previous": {k: records[k].get("ran_at", "earlier") for k in records if k not in status_now},
         "argv": sys.argv,
         "wall_s": wall,
         "status": status,
