@@ -48,9 +48,11 @@ def _chain_status(module: str, names: tuple[str, ...]):
 
 
 def all_outputs_scalar(pred, exclude: tuple[str, ...] = ()):
-    """sum_i v_i / stopgrad(v_i) over every float output of a prediction PyTree (0 where v_i = 0), except the fields
-    in ``exclude``: its gradient is one reverse pass with a cotangent on every output (sum_i dv_i/v_i), so
-    grad/forward measures the whole chain, not only the part one output depends on (XLA would drop the rest)."""
+    """sum_i v_i / stopgrad(v_i) over every float output of a prediction PyTree (0 where |v_i| < 1e-150), except the
+    fields in ``exclude``: its gradient is one reverse pass with a cotangent on every output (sum_i dv_i/v_i), so
+    grad/forward measures the whole chain, not only the part one output depends on (XLA would drop the rest).
+    The cut-off: a cotangent 1/v_i of an output near the float64 floor (symmetric_fraction reaches 3e-297 at valid
+    points) overflows in the reverse pass; 1e-150 keeps every weight finite with room to spare."""
     import dataclasses
 
     import jax
@@ -60,7 +62,7 @@ def all_outputs_scalar(pred, exclude: tuple[str, ...] = ()):
     for f in dataclasses.fields(pred):
         v = getattr(pred, f.name)
         if f.name not in exclude and jnp.issubdtype(jnp.asarray(v).dtype, jnp.floating):
-            nz = v != 0
+            nz = jnp.abs(v) > 1e-150
             ref = jax.lax.stop_gradient(jnp.where(nz, v, 1.0))
             tot = tot + jnp.sum(jnp.where(nz, v / ref, 0.0))
     return tot
@@ -149,12 +151,12 @@ HALL_CONFIGS = {
 }
 
 
-# Outputs left out of the gradient scalar. symmetric_fraction = 2 Ybar/|eta_X|: its gradient used to be NaN at valid
-# points where Ybar underflowed (expm1(eta I) = inf). jaxgen.scenarios.hall now writes Ybar = e^-z/(I exprel(-z))
-# (commit 6bd47a7), and hall_symfrac_grad_check (quadrature, constant g_*) counts 0 non-finite gradients of 1000.
-# The ODE method still aborts with it in the scalar (2026-12-02 run: lineax "A linear solver received non-finite
-# input" in the diffrax reverse pass of ode_const), so it stays excluded for every configuration, alike.
-HALL_GRAD_EXCLUDE: tuple[str, ...] = ("symmetric_fraction",)
+# Outputs left out of the gradient scalar: none. symmetric_fraction = 2 Ybar/|eta_X| used to be: its gradient was
+# NaN where Ybar underflowed (expm1(eta I) = inf; fixed in jaxgen.scenarios.hall by Ybar = e^-z/(I exprel(-z)),
+# commit 6bd47a7), and its values near the float64 floor (3e-297) made the cotangent 1/v of all_outputs_scalar
+# overflow, which aborted the ODE method's diffrax reverse pass (lineax: non-finite input). all_outputs_scalar now
+# gives outputs below 1e-150 no weight. hall_symfrac_grad_check still counts non-finite gradients.
+HALL_GRAD_EXCLUDE: tuple[str, ...] = ()
 
 
 def hall_params(n: int, seed: int = 0):
