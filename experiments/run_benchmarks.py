@@ -816,7 +816,8 @@ def render(doc: dict) -> str:
             + ", ".join(doc.get("only") or [])
             + "; kept from the previous results: "
             + ", ".join(f"{k} ({d})" for k, d in kept.items())
-            + ". Ratios within one benchmark come from one run; rows that combine two benchmarks may mix dates"
+            + ". Ratios within one benchmark come from one run and one machine; rows that combine two benchmarks may "
+            "mix dates and machines"
         )
     head += [
         "",
@@ -887,6 +888,8 @@ def main(argv=None) -> int:
         old_doc = json.loads(previous.read_text())
         for name, rec in old_doc.get("benchmarks", {}).items():
             if name not in args.only and name in BENCHMARKS:
+                rec.setdefault("ran_at", old_doc.get("date_utc"))
+                rec.setdefault("ran_on", old_doc.get("machine", {}).get("cpu_model"))
                 records[name] = rec
                 status[name] = old_doc.get("status", {}).get(name, rec.get("status", "ok"))
     status_now = [b for b in BENCHMARKS if not args.only or b in args.only]
@@ -914,6 +917,7 @@ def main(argv=None) -> int:
         rec = records.setdefault(name, {})
         rec.update(
             ran_at=info.get("date_utc"),
+            ran_on=info["machine"].get("cpu_model"),
             wall_s=dt,
             status=status[name],
             kwargs=kwargs,
@@ -927,7 +931,11 @@ def main(argv=None) -> int:
         **info,
         "reduced": args.reduced,
         "only": args.only,
-        "merged_from_previous": {k: records[k].get("ran_at", "earlier") for k in records if k not in status_now},
+        "merged_from_previous": {
+            k: f"{records[k].get('ran_at') or 'earlier'} on {records[k].get('ran_on') or 'an unrecorded CPU'}"
+            for k in records
+            if k not in status_now
+        },
         "argv": sys.argv,
         "wall_s": wall,
         "status": status,
