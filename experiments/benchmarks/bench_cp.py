@@ -14,8 +14,8 @@ Rows (all measured in the same run, float64, random spectra, seed 0):
   spectrum mode within 2x of the eps0 mode), and the gradient (one reverse pass with a cotangent on every output,
   ``bench_chains.all_outputs_scalar``) over the forward pass (target <= 2x).
 
-The reference path costs ~15 ms per point on 2 cores, hence its small N. Other processes may share
-the CPU: the results are marked "under load". Usage: ``python experiments/benchmarks/bench_cp.py --out DIR``.
+The reference path costs ~15 ms per point on 2 cores, hence its small N. The heading records the 1-minute load
+average at the start and the end (other processes may share the CPU). Usage: ``python experiments/benchmarks/bench_cp.py --out DIR``.
 """
 
 from __future__ import annotations
@@ -60,9 +60,10 @@ def random_spectra(n: int, seed: int = 0):
     )
 
 
-def main(
-    out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 16, n_grad: int = 8, under_load: bool = True
-) -> str:
+def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 16, n_grad: int = 8) -> str:
+    import os
+
+    load_start = os.getloadavg()[0]
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -162,7 +163,8 @@ def main(
     ratio = chain["eps0"]["points_per_s"] / chain["spectrum"]["points_per_s"]
 
     res = {
-        "under_load": under_load,
+        "load_average_start": load_start,
+        "load_average_end": os.getloadavg()[0],
         "eps": {
             "n": n_eps,
             "points_per_s": eps_rate,
@@ -203,7 +205,10 @@ def main(
         },
         res,
     )
-    load = " (under load: other processes shared the CPU)" if under_load else ""
+    load = (
+        f" (1-min load average {res['load_average_start']:.1f} at the start, {res['load_average_end']:.1f} at the end,"
+        f" on {os.cpu_count()} cores)"
+    )
     pr = res["eps"]["profile"]
     lines = [
         "## CP asymmetries from the spectrum and the Hall chain with them" + load,
