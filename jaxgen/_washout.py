@@ -679,6 +679,37 @@ def washout_factor(
 WASHOUT_PANELS = (12, 32, 12)
 
 
+def _result(eps, bad, dec, fre, statistics, num_steps: int) -> WashoutResult:
+    """The WashoutResult of a fixed-grid solve (collocation or quadrature): epsilon clipped to [0, 1] and zeroed at
+    flagged points, the instant estimates at the decoupling and freeze-out z, and the status bits."""
+    finite = jnp.isfinite(eps)
+    ok = finite & ~bad
+    eps = jnp.where(ok, jnp.clip(jnp.where(finite, eps, 0.0), 0.0, 1.0), 0.0)
+    eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), statistics))
+    eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), statistics))
+    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
+    status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
+    nonfinite = ~bad & (
+        (dec.status == STATUS_NONFINITE)
+        | (fre.status == STATUS_NONFINITE)
+        | ~finite
+        | ~jnp.isfinite(eps_inst)
+        | ~jnp.isfinite(eps_fre)
+    )
+    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
+    eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps_inst, eps_fre))
+    return WashoutResult(
+        epsilon=eps,
+        epsilon_instant=eps_inst,
+        z_b=dec.z_b,
+        epsilon_freeze=eps_fre,
+        z_f=fre.z_b,
+        decoupling_status=dec.status,
+        num_steps=jnp.asarray(num_steps, jnp.int32),
+        status=status.astype(jnp.int32),
+    )
+
+
 def _washout_collocation(p, cosmo, bad, dec, fre, z_start, z_end, target, dtype):
     r"""``washout_factor(..., solver="collocation")``: the linear washout equation on a fixed, adapted grid.
 
@@ -732,32 +763,7 @@ def _washout_collocation(p, cosmo, bad, dec, fre, z_start, z_end, target, dtype)
     else:
         b = jnp.asarray(a_tab[-1], dtype)
         eps = jnp.exp(log_e0 - jnp.sum(h[:, None] * b * rho))
-    finite = jnp.isfinite(eps)
-    ok = finite & ~bad
-    eps = jnp.where(ok, jnp.clip(jnp.where(finite, eps, 0.0), 0.0, 1.0), 0.0)
-    eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), p.statistics))
-    eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), p.statistics))
-    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
-    status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
-    nonfinite = ~bad & (
-        (dec.status == STATUS_NONFINITE)
-        | (fre.status == STATUS_NONFINITE)
-        | ~finite
-        | ~jnp.isfinite(eps_inst)
-        | ~jnp.isfinite(eps_fre)
-    )
-    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
-    eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps_inst, eps_fre))
-    return WashoutResult(
-        epsilon=eps,
-        epsilon_instant=eps_inst,
-        z_b=dec.z_b,
-        epsilon_freeze=eps_fre,
-        z_f=fre.z_b,
-        decoupling_status=dec.status,
-        num_steps=jnp.asarray(h.shape[0], jnp.int32),
-        status=status.astype(jnp.int32),
-    )
+    return _result(eps, bad, dec, fre, p.statistics, h.shape[0])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -909,32 +915,7 @@ def _washout_quadrature(p, cosmo, bad, dec, fre, z_start, z_end, dtype):
     tail = -jnp.sum(jnp.asarray(om_t * np.exp(s_t), dtype) * m_de[n:] * -jnp.expm1(-u_t))
     e_b = jnp.exp(_log_k(z_b, p.statistics) - log_k0)
     eps = e_b + main + tail
-    finite = jnp.isfinite(eps)
-    ok = finite & ~bad
-    eps = jnp.where(ok, jnp.clip(jnp.where(finite, eps, 0.0), 0.0, 1.0), 0.0)
-    eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), p.statistics))
-    eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), p.statistics))
-    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
-    status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
-    nonfinite = ~bad & (
-        (dec.status == STATUS_NONFINITE)
-        | (fre.status == STATUS_NONFINITE)
-        | ~finite
-        | ~jnp.isfinite(eps_inst)
-        | ~jnp.isfinite(eps_fre)
-    )
-    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
-    eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps_inst, eps_fre))
-    return WashoutResult(
-        epsilon=eps,
-        epsilon_instant=eps_inst,
-        z_b=dec.z_b,
-        epsilon_freeze=eps_fre,
-        z_f=fre.z_b,
-        decoupling_status=dec.status,
-        num_steps=jnp.asarray(n + QUAD_TAIL_NODES, jnp.int32),
-        status=status.astype(jnp.int32),
-    )
+    return _result(eps, bad, dec, fre, p.statistics, n + QUAD_TAIL_NODES)
 
 
 def washout_factor_batch(p: WashoutParams, cosmology: Cosmology | None = None, **settings) -> WashoutResult:
