@@ -220,6 +220,17 @@ def _scalar_vertex(Yc):
     return jnp.stack([-Yc[ea, xb], -jnp.conj(Yc)[xa, eb]], axis=-1)
 
 
+def _vev_mass_matrix(p: GauginoHiggsinoParams):
+    """The vev part of the 8 x 8 Weyl mass matrix (neutralino block, chargino X and X^T blocks; the gaugino masses
+    and mu removed): Y_h = its rotation over sqrt2 v (H^0 -> v_i (1 + h/(sqrt2 v)), decoupling limit)."""
+    X = chargino_mass_matrix(p)
+    MN = neutralino_mass_matrix(p)
+    Xv = X.at[0, 0].set(0.0).at[1, 1].set(0.0)
+    MNv = MN.at[0, 0].set(0.0).at[1, 1].set(0.0).at[2, 3].set(0.0).at[3, 2].set(0.0)
+    Mv = jnp.zeros((_NW, _NW), complex)
+    return Mv.at[0:4, 0:4].set(MNv).at[6:8, 4:6].set(Xv).at[4:6, 6:8].set(Xv.T)
+
+
 def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
     """Vertex tensors OUT, IN (6 bosons, 12, 12, 2) for flow B -> A, flow-state masses, boson masses."""
     ch = chargino_spectrum(p)
@@ -237,12 +248,7 @@ def _mass_basis(p: GauginoHiggsinoParams, g2, lam_abs):
     Cz = R @ cz @ Rh
 
     # Higgs h (decoupling limit): H^0 -> v_i (1 + h/(sqrt2 v)), so Y_h = (vev part of the mass matrix)/(sqrt2 v)
-    X = chargino_mass_matrix(p)
-    MN = neutralino_mass_matrix(p)
-    Xv = X.at[0, 0].set(0.0).at[1, 1].set(0.0)
-    MNv = MN.at[0, 0].set(0.0).at[1, 1].set(0.0).at[2, 3].set(0.0).at[3, 2].set(0.0)
-    Mv = jnp.zeros((_NW, _NW), complex)
-    Mv = Mv.at[0:4, 0:4].set(MNv).at[6:8, 4:6].set(Xv).at[4:6, 6:8].set(Xv.T)
+    Mv = _vev_mass_matrix(p)
     v = _R2 * jnp.asarray(p.m_W) / g2
     Yh = jnp.conj(R) @ (Mv / (_R2 * v)) @ Rh
     Yp = jnp.conj(R) @ _lambda_yukawa_gauge(lam_abs) @ Rh
@@ -382,12 +388,7 @@ def _mass_basis_fast(p: GauginoHiggsinoParams, g2, lam_abs):
     Cwp = g2 * _rotate(Rb, _CWP_GAUGE, Rc, _MASK_W)
     Cz = (g2 / cw) * _rotate(Rb, _GEN[2] - sw2 * _Q, Rc, _MASK_Z)
 
-    X = chargino_mass_matrix(p)
-    MN = neutralino_mass_matrix(p)
-    Xv = X.at[0, 0].set(0.0).at[1, 1].set(0.0)
-    MNv = MN.at[0, 0].set(0.0).at[1, 1].set(0.0).at[2, 3].set(0.0).at[3, 2].set(0.0)
-    Mv = jnp.zeros((_NW, _NW), complex)
-    Mv = Mv.at[0:4, 0:4].set(MNv).at[6:8, 4:6].set(Xv).at[4:6, 6:8].set(Xv.T)
+    Mv = _vev_mass_matrix(p)
     v = _R2 * jnp.asarray(p.m_W) / g2
     Yh = _rotate(Rc, Mv, Rc, _MASK_HV) / (_R2 * v)
     Yp = lam_abs * _rotate(Rc, _YPHI_GAUGE, Rc, _MASK_PHI)

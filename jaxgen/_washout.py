@@ -648,30 +648,8 @@ def washout_factor(
     else:
         log_eps = w_end + _log_k(jnp.asarray(z_start, dtype), p.statistics) - math.log(_k0(p.statistics))
     eps = jnp.where(ok, jnp.exp(jnp.where(ok, jnp.minimum(log_eps, 0.0), 0.0)), 0.0)
-    eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), p.statistics))
-    eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), p.statistics))
-    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
-    status = status | jnp.where((ode_status != 0) & ~bad, STATUS_ODE_FAILED, 0)
-    status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
-    nonfinite = ~bad & (
-        (dec.status == STATUS_NONFINITE)
-        | (fre.status == STATUS_NONFINITE)
-        | ~jnp.isfinite(eps)
-        | ~jnp.isfinite(eps_inst)
-        | ~jnp.isfinite(eps_fre)
-    )
-    status = status | jnp.where(nonfinite, STATUS_NONFINITE, 0)
-    eps, eps_inst, eps_fre = (jnp.where(jnp.isfinite(v), v, 0.0) for v in (eps, eps_inst, eps_fre))
-    return WashoutResult(
-        epsilon=eps,
-        epsilon_instant=eps_inst,
-        z_b=dec.z_b,
-        epsilon_freeze=eps_fre,
-        z_f=fre.z_b,
-        decoupling_status=dec.status,
-        num_steps=sol.stats["num_accepted_steps"],
-        status=status.astype(jnp.int32),
-    )
+    failed = jnp.where((ode_status != 0) & ~bad, STATUS_ODE_FAILED, 0)
+    return _result(eps, bad, dec, fre, p.statistics, sol.stats["num_accepted_steps"], failed)
 
 
 #: Panels of washout_factor(solver="collocation"): stiff part (uniform in ln z), freeze-out window (uniform in ln z + z),
@@ -679,15 +657,16 @@ def washout_factor(
 WASHOUT_PANELS = (12, 32, 12)
 
 
-def _result(eps, bad, dec, fre, statistics, num_steps: int) -> WashoutResult:
-    """The WashoutResult of a fixed-grid solve (collocation or quadrature): epsilon clipped to [0, 1] and zeroed at
-    flagged points, the instant estimates at the decoupling and freeze-out z, and the status bits."""
+def _result(eps, bad, dec, fre, statistics, num_steps, extra_status: Any = 0) -> WashoutResult:
+    """The WashoutResult of every solver (diffrax, collocation, quadrature): epsilon clipped to [0, 1] and zeroed at
+    flagged points, the instant estimates at the decoupling and freeze-out z, and the status bits (``extra_status``:
+    the solver's own, e.g. STATUS_ODE_FAILED)."""
     finite = jnp.isfinite(eps)
     ok = finite & ~bad
     eps = jnp.where(ok, jnp.clip(jnp.where(finite, eps, 0.0), 0.0, 1.0), 0.0)
     eps_inst = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, dec.z_b), statistics))
     eps_fre = jnp.where(bad, 0.0, instant_washout_factor(jnp.where(bad, 1.0, fre.z_b), statistics))
-    status = jnp.where(bad, STATUS_BAD_INPUT, 0)
+    status = jnp.where(bad, STATUS_BAD_INPUT, 0) | extra_status
     status = status | jnp.where(fre.status == STATUS_NO_DECOUPLING, STATUS_NO_DECOUPLING, 0)
     nonfinite = ~bad & (
         (dec.status == STATUS_NONFINITE)
