@@ -1337,8 +1337,13 @@ def asymmetric_freezeout_estimate(
     Returns Ybar_inf (per species); for eta -> 0 it reduces to the symmetric Y_inf.
     """
     est = freezeout_estimate(params, cosmology, c_param)
-    params = _as_float(params)
-    cosmology = _default_cosmology(cosmology)
-    x_f = est.x_f
+    return _ybar_from_x_f(_as_float(params), _default_cosmology(cosmology), est.x_f)
+
+
+def _ybar_from_x_f(params: FreezeOutParams, cosmology, x_f) -> jax.Array:
+    """IDC's Ybar_inf = eta/(e^z - 1), z = eta I, I = lambda0 (a/x_f + 3 b/x_f^2), at a given x_f, written as
+    e^{-z}/(I exprel(-z)) (exprel(u) = expm1(u)/u): equal to 1/(I exprel(z)) in exact arithmetic, but where e^z
+    overflows (Ybar underflows to 0, z > ~709) its derivative is 0, not 0 * inf = NaN."""
     integral = _lambda0(params, cosmology, x_f) * (params.a / x_f + 3.0 * params.b / x_f**2)
-    return 1.0 / (integral * _exprel(params.eta * integral))
+    z = params.eta * integral
+    return jnp.exp(-z) / (integral * _exprel(-z))

@@ -213,8 +213,7 @@ from .._freezein_tables import is_tabulated
 from .._freezeout import (
     FreezeOutParams,
     FreezeOutSettings,
-    _exprel,
-    _lambda0,
+    _ybar_from_x_f,
     freezeout_estimate,
     sigma_v,
     solve_asymmetric_freezeout,
@@ -1087,18 +1086,6 @@ def _freezeout_x_f(fop: FreezeOutParams, cosmo, c_param: float = 0.5) -> jax.Arr
     return jnp.where(ok, x_new, x0)
 
 
-def _asymmetric_ybar(fop: FreezeOutParams, cosmo, x_f) -> jax.Array:
-    """Ybar_inf of :func:`jaxgen.freezeout.asymmetric_freezeout_estimate` (IDC 2011) from a given x_f (the chain's
-    :func:`_freezeout_x_f`, shared instead of a third fixed-point iteration).
-
-    Ybar = eta/(e^z - 1), z = eta I, written as e^{-z}/(I exprel(-z)) (exprel(u) = expm1(u)/u): equal in exact
-    arithmetic to IDC's 1/(I exprel(z)), but where e^z overflows (Ybar underflows to 0, z > ~709) its derivative is
-    0 instead of 0 * inf = NaN (the NaN gradient of ``symmetric_fraction`` at such valid points)."""
-    integral = _lambda0(fop, cosmo, x_f) * (fop.a / x_f + 3.0 * fop.b / x_f**2)
-    z = fop.eta * integral
-    return jnp.exp(-z) / (integral * _exprel(-z))
-
-
 _DUMMY = {k: v for k, v in _BENCH.items()}
 
 
@@ -1270,7 +1257,7 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     x_f = _freezeout_x_f(fop, cosmo)
     status_fo = jnp.zeros((), jnp.int32)
     if settings.freezeout == "estimate":
-        ybar = _asymmetric_ybar(fop, cosmo, x_f)  # = asymmetric_freezeout_estimate(fop, cosmo)
+        ybar = _ybar_from_x_f(fop, cosmo, x_f)  # = asymmetric_freezeout_estimate(fop, cosmo), shared x_f
     else:
         fo = solve_asymmetric_freezeout(fop, cosmo, FreezeOutSettings())
         ybar, status_fo = fo.ybar_inf, fo.status
