@@ -215,7 +215,6 @@ from .._freezeout import (
     FreezeOutSettings,
     _ybar_from_x_f,
     freezeout_estimate,
-    sigma_v,
     solve_asymmetric_freezeout,
 )
 from .._hidden_sector import comoving_hidden_energy, temperature_ratio_from_energy
@@ -1059,33 +1058,6 @@ def _decay_temperature(lam, m_losp, cosmo, n_iter: int = 8):
     return jnp.exp(u)
 
 
-def _freezeout_x_f(fop: FreezeOutParams, cosmo, c_param: float = 0.5) -> jax.Array:
-    """x_f of :func:`jaxgen.freezeout.freezeout_estimate` (its 30-step fixed-point iteration, same value) with the
-    derivative of the implicit function instead of autodiff through the iteration.
-
-    The iteration x <- g(x, p) = max(ln[c(c+2) sqrt(45/8)/(2 pi^3) g m M_Pl <sigma v>(x)/sqrt(g_*rho(m/x) x)], 1)
-    runs on stopped-gradient inputs; one Newton step x_f = x* - (x* - g(x*, p))/(1 - dg/dx(x*)) with the slope
-    stopped then carries dx_f/dp = (dg/dp)/(1 - dg/dx), the exact derivative of the root (the forward value moves by
-    the residual, ~1e-16: |dg/dx| ~ 1/(2 x) makes 30 steps converge to rounding). Reverse-differentiating the
-    iteration instead stores and replays 30 steps with a g_*(T) spline lookup each, per call: in the Hall chain
-    (three calls) that was most of the gradient's cost. x* = 0 (a point freezeout_estimate rejects) stays 0.
-    Tested against autodiff through freezeout_estimate (value and gradient).
-    """
-    x0 = jax.lax.stop_gradient(freezeout_estimate(jax.lax.stop_gradient(fop), cosmo, c_param).x_f)
-    cc = c_param * (c_param + 2.0)
-
-    def g(x, q):
-        pref = cc * math.sqrt(45.0 / 8.0) / (2.0 * math.pi**3) * q.g * q.m * c.M_PLANCK
-        arg = pref * sigma_v(q, x) / jnp.sqrt(cosmo.g_rho(q.m / x) * x)
-        return jnp.maximum(jnp.log(arg), 1.0)
-
-    ok = x0 > 0
-    xs = jnp.where(ok, x0, 20.0)
-    slope = jax.lax.stop_gradient(jax.jvp(lambda x: g(x, fop), (xs,), (jnp.ones_like(xs),))[1])
-    x_new = xs - (xs - g(xs, fop)) / (1.0 - slope)
-    return jnp.where(ok, x_new, x0)
-
-
 _DUMMY = {k: v for k, v in _BENCH.items()}
 
 
@@ -1250,11 +1222,11 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
             m=p["m_x"] / xi, a=p["sigma_v_x"], b=jnp.zeros_like(xi), g=p["g_dm"] * xi**3, eta=abs_eta
         )
 
-    # x_f of freezeout_estimate with implicit-function derivatives (_freezeout_x_f)
-    x_f = _freezeout_x_f(fo_params(xi_fi), cosmo)  # one fixed-point pass for xi at hidden freeze-out
+    # x_f of freezeout_estimate (its derivative is the implicit-function one)
+    x_f = freezeout_estimate(fo_params(xi_fi), cosmo).x_f  # one fixed-point pass for xi at hidden freeze-out
     xi = temperature_ratio_from_energy(r_com, p["g_x"], cosmo, jnp.minimum(p["m_x"] / (xi_fi * x_f), t_fi))
     fop = fo_params(xi)
-    x_f = _freezeout_x_f(fop, cosmo)
+    x_f = freezeout_estimate(fop, cosmo).x_f
     status_fo = jnp.zeros((), jnp.int32)
     if settings.freezeout == "estimate":
         ybar = _ybar_from_x_f(fop, cosmo, x_f)  # = asymmetric_freezeout_estimate(fop, cosmo), shared x_f

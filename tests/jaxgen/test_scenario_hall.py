@@ -541,44 +541,6 @@ def test_settings_types_are_checked_with_the_field_named(kw, err, match):
 
 
 # ------------------------------------------------------------------------- fast pieces of the chain's gradient
-def test_freezeout_x_f_implicit_derivative_and_ybar():
-    """The chain's x_f (freezeout_estimate's fixed point, implicit-function derivative) and Ybar (IDC from that
-    x_f) against freezeout_estimate / asymmetric_freezeout_estimate differentiated by autodiff through their
-    iteration, constant and tabulated g_*; at an eta so large that Ybar underflows, the gradient is finite (0) in
-    both (Ybar = e^-z/(I exprel(-z)) in jaxgen._freezeout._ybar_from_x_f; the earlier 1/(I exprel(z)) gave
-    0 * inf = NaN there)."""
-    from jaxgen._freezeout import FreezeOutParams, _ybar_from_x_f, asymmetric_freezeout_estimate, freezeout_estimate
-
-    def fop(x):  # x = (ln m, ln a, ln g, ln eta)
-        e = jnp.exp(x)
-        return FreezeOutParams(m=e[0], a=e[1], b=jnp.zeros(()), g=e[2], eta=e[3])
-
-    for cosmo in (Cosmology(table="constant", g_constant=106.75), Cosmology()):
-
-        def new(x, cosmo=cosmo):
-            q = fop(x)
-            x_f = sh._freezeout_x_f(q, cosmo)
-            return jnp.stack([x_f, _ybar_from_x_f(q, cosmo, x_f)])
-
-        def old(x, cosmo=cosmo):
-            q = fop(x)
-            return jnp.stack([freezeout_estimate(q, cosmo).x_f, asymmetric_freezeout_estimate(q, cosmo)])
-
-        def both(x, new=new, old=old):
-            return new(x), old(x), jax.jacrev(new)(x), jax.jacrev(old)(x)
-
-        # three points with eta I ~ 0.1-10, then one where Ybar underflows (eta I ~ 1e4)
-        xs = jnp.asarray([[4.6, -25.3, 0.7, -23.0], [6.9, -27.6, -2.3, -19.6], [1.6, -20.7, 0.0, -23.0]])
-        xs = jnp.concatenate([xs, jnp.asarray([[4.6, -13.8, 0.7, -23.0]])])
-        vn, vo, jn, jo = (np.asarray(v) for v in jax.jit(jax.vmap(both))(xs))
-        np.testing.assert_allclose(vn[:3], vo[:3], rtol=1e-12)
-        np.testing.assert_allclose(jn[:3], jo[:3], rtol=1e-9)
-        # underflow: value 0, derivative 0 in both (the earlier form gave 0 * inf = NaN)
-        assert vn[3, 1] == 0.0 and vn[3, 0] == vo[3, 0] and vo[3, 1] == 0.0
-        assert np.all(jo[3, 1] == 0.0)
-        assert np.all(jn[3, 1] == 0.0)
-
-
 def test_psi_xudd_degenerate_closed_form():
     """tau_psi_xudd of the chain (degenerate sparticles: psi_x_lifetime_xudd's closed form G M_* =
     alpha_1/(12 pi M)) equals the 64-node triangle quadrature with the masses passed explicitly, value and
