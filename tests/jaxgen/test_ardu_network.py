@@ -2,11 +2,15 @@
 
 Paper: Ardu, Queiroz Correa, Vives 2025 (arXiv:2502.07932), Table 2 (m_3/2 = 8.3 GeV for a right-handed slepton
 NLSP, massless equilibrium, epsilon = 1).  Compiled functions are shared at module level (JIT dominates): one
-batch call (the ``batch`` fixture) serves the benchmark, the batched-vs-looped and the finite-difference checks.
+batch call (the ``batch`` fixture) serves the benchmark, the batched-vs-looped and the finite-difference checks,
+and one single-point forward-mode Jacobian with the result as aux (``_value_and_jac``) serves the Jacobian and the
+looped side of batched == looped (the looped points used to have a jitted r_charge_network of their own: a second
+compile of the network, about 11 s on the 2-core CI machine).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import jax
@@ -98,6 +102,23 @@ FD_NAMES = ("m_squark", "kappa", "m_s1")
 FD_STEP = 1e-4  # relative central-difference step
 
 
+def _f(x, p):
+    """(m_3/2, T_dec) at p with the FD_NAMES fields set to x, and the whole single-point result as aux."""
+    r = an.r_charge_network(dataclasses.replace(p, **dict(zip(FD_NAMES, x))), NET)
+    return jax.numpy.stack([r.m_gravitino, r.t_dec]), r
+
+
+#: ONE single-point compile with NET: the forward-mode Jacobian for the finite-difference test and, as its aux
+#: output, the single-point result for the batched == looped test (a jax.jit(r_charge_network) with NET of its own
+#: was a second compile of the network, ~10 s; the primal of a jvp is the same computation as the plain call)
+_value_and_jac = jax.jit(jax.jacfwd(_f, has_aux=True))
+
+
+def _looped(p):
+    """r_charge_network(p, NET) for one point, through the shared compile."""
+    return _value_and_jac(np.array([float(getattr(p, k)) for k in FD_NAMES]), p)[1]
+
+
 @pytest.fixture(scope="module")
 def batch():
     """ONE compiled batch call for every network test: 5 test points, the benchmark (index 5) and the central
@@ -140,11 +161,7 @@ def test_gradient_against_finite_differences(batch):
     d = an.ArduNetworkParams()
     x0 = np.array([float(getattr(d, k)) for k in FD_NAMES])
 
-    def f(x):
-        r = an.r_charge_network(an.ArduNetworkParams(**dict(zip(FD_NAMES, x))), NET)
-        return jax.numpy.stack([r.m_gravitino, r.t_dec])
-
-    jac = np.asarray(jax.jit(jax.jacfwd(f))(x0))
+    jac = np.asarray(_value_and_jac(x0, an.ArduNetworkParams())[0])
     m, t = np.asarray(out.m_gravitino), np.asarray(out.t_dec)
     for j, name in enumerate(FD_NAMES):
         up, dn, h = 6 + 2 * j, 7 + 2 * j, FD_STEP * x0[j]
@@ -162,7 +179,7 @@ def test_batched_equals_looped_and_bad_points_flagged(batch):
     for leaf in jax.tree_util.tree_leaves(out):
         assert np.all(np.isfinite(np.asarray(leaf)))
     for i in (0, 2, 4):
-        one = _single(jax.tree_util.tree_map(lambda a, i=i: a[i], p), NET)
+        one = _looped(jax.tree_util.tree_map(lambda a, i=i: a[i], p))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(out)):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b)[i], rtol=1e-12, atol=1e-300)
         if i == 4:
