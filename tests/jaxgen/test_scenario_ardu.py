@@ -1,9 +1,11 @@
 """Tests of the R-symmetric ADM chain (Ardu, Queiroz Correa, Vives 2025), jaxgen.scenarios.ardu.
 
-The washout ODE compile dominates (CI budget 60 s): every Boltzmann-mode test shares ONE single-point
-value-and-Jacobian function (jacrev through the diffrax solve, Kvaerno3 as in tests/jaxgen/test_washout.py); the
-batched entry point is tested in the no-ODE "instant" mode (its vmap/broadcast wrapper is mode-independent; the
-Boltzmann batch is checked against the single-point path in jaxgen/reproduce/ardu_chain.py on 1e4 points).
+Every Boltzmann-mode test shares ONE single-point value-and-Jacobian function (jacrev through the chain with its
+default washout solver, the exact one-integral solution ``solver="quadrature"``; until 2026-12-03 these tests ran
+the Kvaerno3 diffrax solve, whose reverse-mode compile was ~40 s of the file's CI time; the quadrature solver is
+checked against diffrax in tests/jaxgen/test_washout.py); the batched entry point is tested in the no-ODE "instant"
+mode (its vmap/broadcast wrapper is mode-independent; the Boltzmann batch is checked against the single-point path
+in jaxgen/reproduce/ardu_chain.py on 1e4 points).
 """
 
 import math
@@ -31,7 +33,7 @@ from jaxgen.scenarios.ardu import (
     status_names,
 )
 
-SETTINGS = ArduSettings(solver="kvaerno3")  # slepton_R, Boltzmann washout, loop+thermal Majorana mass
+SETTINGS = ArduSettings()  # the defaults: slepton_R, Boltzmann washout (quadrature), loop+thermal Majorana mass
 CHEAP = ArduSettings(nlsp="sneutrino", washout="instant")  # batch tests without the ODE compile
 M32_R = 8.307339714510565  # 237/388 -> m_3/2 = (26.5/4.9) m_p 388/237 (r_symmetric_equilibrium.md section 3)
 M32_L = 5.288435333721931  # 237/247
