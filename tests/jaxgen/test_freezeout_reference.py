@@ -14,6 +14,7 @@ The adaptive solver (``method="adaptive"``, the reference) is held to 1e-5; the 
 (``method="rosenbrock"``) to 1e-4, against the same independent reference and against the adaptive solver.
 """
 
+import functools
 import math
 
 import jax
@@ -34,23 +35,50 @@ G = 2.0
 GSTAR_TABLES = tuple(t for t in TABLES if t != "constant")  # constant g*: the frozen tail is exact (test_freezeout)
 
 
-def _reference(m, a, b, cos, table):
-    # the cosmology inputs sampled once (400 points per decade of T) and interpolated by cubic splines in ln T, so the
-    # reference's right-hand side is plain numpy (the g* tables are themselves cubic splines in ln T)
-    t_low = min((table_range(table)[0] if table != "constant" else m / 2000.0), m / 2000.0) / 100.0
-    lt = np.linspace(math.log(t_low), math.log(m) + 0.1, int(400 * (math.log10(m) + 0.1 - math.log10(t_low))) + 2)
-    t = jnp.exp(jnp.asarray(lt))
-    spline = CubicSpline(
-        lt,
-        np.stack(
+def _t_low(m, table):
+    return min((table_range(table)[0] if table != "constant" else m / 2000.0), m / 2000.0) / 100.0
+
+
+@functools.cache
+def _cosmology_inputs(table):
+    """ln(s/H), 1 + (1/3) dln g_s/dln T and ln s of jaxgen's cosmology, sampled once per table (400 points per
+    decade of T, from the lowest t_low of MASSES to max(MASSES) e^0.1) by one jitted evaluation, and a scalar
+    evaluator of their cubic splines in ln T (the g* tables are themselves cubic splines in ln T).
+
+    One grid per table serves every mass (it used to be resampled for each point, eagerly: ~40 small compiles and
+    ~1 s per table), and the spline (scipy's CubicSpline, not-a-knot) is evaluated from its piecewise-polynomial
+    coefficients on the uniform grid: the same polynomials as CubicSpline.__call__ at a tenth of its overhead per
+    scalar call (the Radau integration calls it ~1e4 times per point)."""
+    cos = Cosmology(table=table)
+    lo = math.log(min(_t_low(m, table) for m in MASSES))
+    hi = math.log(max(MASSES)) + 0.1
+    lt = np.linspace(lo, hi, int(400 * (hi - lo) / math.log(10.0)) + 2)
+    cols = jax.jit(
+        lambda t: jnp.stack(
             [
-                np.log(np.asarray(cos.entropy_density(t) / cos.hubble(t))),
-                np.asarray(1.0 + cos.dlng_s_dlnT(t) / 3.0),
-                np.log(np.asarray(cos.entropy_density(t))),
+                jnp.log(cos.entropy_density(t) / cos.hubble(t)),
+                1.0 + cos.dlng_s_dlnT(t) / 3.0,
+                jnp.log(cos.entropy_density(t)),
             ],
             axis=1,
-        ),
-    )
+        )
+    )(jnp.exp(jnp.asarray(lt)))
+    spline = CubicSpline(lt, np.asarray(cols))
+    coef = np.ascontiguousarray(np.moveaxis(spline.c, 0, -1))  # (interval, column, power: highest first)
+    du = lt[1] - lt[0]
+
+    def evaluate(u):
+        i = min(max(int((u - lo) / du), 0), len(lt) - 2)
+        d = u - lt[i]
+        c = coef[i]
+        return ((c[:, 0] * d + c[:, 1]) * d + c[:, 2]) * d + c[:, 3]
+
+    return evaluate
+
+
+def _reference(m, a, b, cos, table):
+    t_low = _t_low(m, table)
+    spline = _cosmology_inputs(table)
 
     def coef(tt):
         v = spline(math.log(tt))
@@ -74,9 +102,11 @@ def _reference(m, a, b, cos, table):
         y = math.exp(w[0])
         return [-x * r * (y - ye * ye / y)]
 
-    # (i) Radau to x = 2000, where Y_eq/Y < e^-1900: the equilibrium term is gone
+    # (i) Radau to x = 2000, where Y_eq/Y < e^-1900: the equilibrium term is gone.  rtol 1e-8 puts the reference
+    # within 2.8e-7 (Saikawa-Shirai) and 4.4e-8 (Gondolo-Gelmini) of Radau at rtol 1e-10 on these points, >= 35x
+    # below the 1e-5 asserted, in half the steps of rtol 1e-9 (7e-8); Radau's own step overhead is most of the time
     x1 = 2000.0
-    sol = solve_ivp(rhs, (0.0, math.log(x1)), [math.log(yeq(1.0))], method="Radau", rtol=1e-9, atol=1e-12)
+    sol = solve_ivp(rhs, (0.0, math.log(x1)), [math.log(yeq(1.0))], method="Radau", rtol=1e-8, atol=1e-12)
     assert sol.success, sol.message
     y1 = math.exp(sol.y[0, -1])
     # (ii) then dY/dx = -A Y^2 exactly: 1/Y_inf = 1/Y(x1) + int A dx, integrated adaptively in ln T down to 100x
