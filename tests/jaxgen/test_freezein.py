@@ -1,6 +1,7 @@
 """Tests for jaxgen.freezein (Hall, March-Russell, West 2010, eqs. (1.1), (1.2), (1.4), (4.1))."""
 
 import math
+from typing import cast
 
 import equinox as eqx
 import jax
@@ -33,6 +34,27 @@ def _params(mass, width, dof=2.0, eps=0.0, **kw):
         **{k: np.full(n, v) for k, v in kw.items()},
     )
 
+
+#: Tsit5 at rtol 1e-10 without x_half, for the sensitivity tests and the reverse-mode ODE gradient (one compile
+#: of each function below serves them all; n_save=6 for the trajectory tangent of test_sensitivity_custom_jvp...)
+S_SENS = fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10, compute_x_half=False, n_save=6)
+
+
+def _one_point(width, y0=0.0):
+    """One species at 300 GeV (dof 2, eps 0.01): the point shape shared by the compiled functions below."""
+    return fi.FreezeInParams(mass=[300.0], width=[width], dof=[2.0], eps=[0.01], y0=y0)
+
+
+def _y_eta_and_result(q):
+    r = fi.solve_freezein(q, COS, S_SENS)
+    return jnp.stack([r.yield_x, r.eta_x]), r
+
+
+#: reverse mode through diffrax: d(yield_x, eta_x)/d(all fields) with the primal result as aux (so the same compile
+#: gives the finite-difference evaluations; a separate forward compile cost ~10 s, a separate jax.grad ~25 s)
+_rev = jax.jit(jax.jacrev(_y_eta_and_result, has_aux=True))
+#: the augmented forward-sensitivity solve (jaxgen._freezein.solve_freezein_with_gradients)
+_with_grads = jax.jit(lambda q: fi.solve_freezein_with_gradients(q, COS, S_SENS))
 
 # one compile each, shared by the tests
 _quad = jax.jit(jax.vmap(lambda p: fi.freezein_quadrature(p, COS)))
@@ -74,11 +96,11 @@ def test_ode_and_quadrature_match_closed_form(ode_grid):
 
     import scipy.optimize as so
 
-    x_med = so.brentq(cum, 1.0, 10.0, xtol=1e-12)
+    x_med = cast(float, so.brentq(cum, 1.0, 10.0, xtol=1e-12))  # a float without full_output
     np.testing.assert_allclose(np.asarray(q.x_half), x_med, rtol=1e-6)
     np.testing.assert_allclose(np.asarray(ode_grid.x_half), x_med, rtol=1e-6)
     # trajectory: monotone, ends at the final yield
-    assert np.all(np.diff(np.asarray(ode_grid.y), axis=-1) >= 0)
+    assert np.all(np.diff(np.asarray(ode_grid.y, dtype=np.float64), axis=-1) >= 0)
     np.testing.assert_allclose(np.asarray(ode_grid.y[:, -1]), np.asarray(ode_grid.yield_x), rtol=1e-12)
 
 
@@ -95,8 +117,9 @@ def test_hall_c_fi_needs_reduced_planck_mass():
     assert fi.hall_c_fi("reduced") * g / G**1.5 * c.M_PLANCK_REDUCED * w / m**2 == pytest.approx(y, rel=1e-12)
     # eq. (1.1) writes g_X in C_FI; the derivation (and eq. (4.1)) gives g of the DECAYING particle: Y is linear
     # in the dof of A and independent of g_X
-    y1 = fi.freezein_quadrature(fi.FreezeInParams(m, w, 1.0, g_x=1.0), COS).yield_x
-    y2 = fi.freezein_quadrature(fi.FreezeInParams(m, w, 2.0, g_x=7.0), COS).yield_x
+    quad = jax.jit(lambda q: fi.freezein_quadrature(q, COS).yield_x)  # one compile for both (op by op: ~5 s each)
+    y1 = quad(fi.FreezeInParams(m, w, 1.0, g_x=1.0))
+    y2 = quad(fi.FreezeInParams(m, w, 2.0, g_x=7.0))
     assert float(y2 / y1) == pytest.approx(2.0, rel=1e-13)
     with pytest.raises(ValueError, match="planck_mass"):
         fi.hall_c_fi("planck")
@@ -175,8 +198,13 @@ def test_entropy_factor_sign_vs_independent_scipy():
     sol = si.solve_ivp(rhs, (u0, u1), [0.0], method="DOP853", rtol=1e-11, atol=1e-40)
     s_a3 = 2 * math.pi**2 / 45 * gs(math.exp(u1)) * math.exp(3 * u1) * math.exp(3 * lna(u1))
     ref = sol.y[0, -1] / s_a3
-    got = fi.solve_freezein(fi.FreezeInParams(m, w, g), toy, fi.FreezeInSettings(compute_x_half=False)).yield_x
-    q = fi.freezein_quadrature(fi.FreezeInParams(m, w, g), toy, fi.FreezeInSettings(n_nodes=400)).yield_x
+    # jitted (one compile each; op by op they took several seconds)
+    got = jax.jit(lambda q: fi.solve_freezein(q, toy, fi.FreezeInSettings(compute_x_half=False)).yield_x)(
+        fi.FreezeInParams(m, w, g)
+    )
+    q = jax.jit(lambda q: fi.freezein_quadrature(q, toy, fi.FreezeInSettings(n_nodes=400)).yield_x)(
+        fi.FreezeInParams(m, w, g)
+    )
     assert float(got) == pytest.approx(ref, rel=1e-8)
     assert float(q) == pytest.approx(ref, rel=1e-8)
 
@@ -185,18 +213,20 @@ def test_entropy_factor_sign_vs_independent_scipy():
         def dlng_s_dlnT(self, t):
             return -Toy.dlng_s_dlnT(self, t)
 
-    wrong = fi.freezein_quadrature(fi.FreezeInParams(m, w, g), Flipped(), fi.FreezeInSettings(n_nodes=400))
+    wrong = jax.jit(lambda q: fi.freezein_quadrature(q, Flipped(), fi.FreezeInSettings(n_nodes=400)))(
+        fi.FreezeInParams(m, w, g)
+    )
     assert abs(float(wrong.yield_x) / ref - 1) > 1e-2
 
 
 def test_several_species_and_asymmetry():
     # eta_X = sum_A eps_A Y_A (Hall eq. (4.1)); species add linearly without inverse decays
     p = fi.FreezeInParams(mass=[200.0, 900.0], width=[1e-19, 4e-19], dof=[2.0, 4.0], eps=[1e-3, -2e-3])
-    y = fi.freezein_quadrature(p, COS)
+    y = jax.jit(lambda q: fi.freezein_quadrature(q, COS))(p)  # jitted: op by op it took seconds
     ya = [fi.freezein_closed_form(m, w, g, G) for m, w, g in ((200.0, 1e-19, 2.0), (900.0, 4e-19, 4.0))]
     assert float(y.yield_x) == pytest.approx(float(ya[0] + ya[1]), rel=1e-10)
     assert float(y.eta_x) == pytest.approx(float(1e-3 * ya[0] - 2e-3 * ya[1]), rel=1e-9)
-    yo = fi.solve_freezein(p, COS, fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10))
+    yo = jax.jit(lambda q: fi.solve_freezein(q, COS, fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10)))(p)
     assert int(yo.status) == 0
     assert float(yo.yield_x) == pytest.approx(float(y.yield_x), rel=1e-8)
     assert float(yo.eta_x) == pytest.approx(float(y.eta_x), rel=1e-8)
@@ -279,9 +309,13 @@ def test_gradients_vs_finite_differences(ode_grid):
             ]
         up, dn = (getattr(r, out) for r in shifted[field])
         assert float(getattr(g, field)[0]) == pytest.approx(float((up - dn) / (2 * h)), rel=1e-6), (field, out)
-    # ODE path (reverse mode through diffrax) d Y/d width and d Y/d mass
-    p1 = jax.tree_util.tree_map(lambda a: a[4], GRID)
-    gode = jax.grad(lambda q: fi.solve_freezein(q, COS, fi.FreezeInSettings(compute_x_half=False)).yield_x)(p1)
+    # ODE path (reverse mode through diffrax) d Y/d width and d Y/d mass, at GRID[4] (300 GeV, 1e-19 GeV), by the
+    # jacobian shared with test_sensitivity_solve_vs_reverse_mode_and_fd (row 0: yield_x)
+    p1 = _one_point(1e-19)
+    np.testing.assert_array_equal(np.asarray(p1.mass), np.asarray(GRID.mass[4]))
+    np.testing.assert_array_equal(np.asarray(p1.width), np.asarray(GRID.width[4]))
+    jac, _ = _rev(p1)
+    gode = jax.tree_util.tree_map(lambda a: a[0], jac)
     y = float(ode_grid.yield_x[4])
     assert float(gode.width[0]) == pytest.approx(y / float(p1.width[0]), rel=1e-7)  # Y is linear in Gamma
     assert float(gode.mass[0]) == pytest.approx(-2 * y / float(p1.mass[0]), rel=1e-7)  # Y ~ m^-2 (const g_*)
@@ -327,19 +361,13 @@ from jaxgen import freezein as _fi  # noqa: E402
 _FIELDS = ("mass", "width", "dof", "eps", "y0", "m_x", "g_x", "temperature_ratio")
 
 
-def _rev_grads(p, s):
-    f = jax.jit(jax.jacrev(lambda q: jnp.stack([(r := fi.solve_freezein(q, COS, s)).yield_x, r.eta_x])))
-    j = f(p)
-    return [jax.tree_util.tree_map(lambda a, i=i: a[i], j) for i in (0, 1)]
-
-
 # Only the Tsit5 case runs in CI: the inverse-decay variant (Kvaerno5, two species, moving endpoints) costs ~50 s
 # of compile. It passed the same comparison when written (git history of this file).
 @pytest.mark.parametrize("case", ["tsit5"])
 def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
     if case == "tsit5":
-        p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01], y0=1e-15)
-        s = fi.FreezeInSettings(rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
+        p = _one_point(1e-18, y0=1e-15)
+        s = S_SENS
     else:  # inverse decays (Kvaerno5), two species: moving endpoints t0, t1 and the m_x, g_x, T'/T dependence
         p = fi.FreezeInParams(
             mass=[1000.0, 1500.0],
@@ -352,13 +380,21 @@ def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
             temperature_ratio=0.9,
         )
         s = fi.FreezeInSettings(inverse_decays=True, rtol=1e-10, atol_rel=1e-10, compute_x_half=False)
-    res, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
-    fwd_y = jax.jit(lambda q: fi.solve_freezein(q, COS, s))  # one compile: the reference and the differences
-    ref = fwd_y(p)
+    if s is S_SENS:  # the compiled functions shared with the other tests
+        res, g = _with_grads(p)
+        jac, ref = _rev(p)
+
+        def fwd_y(q):  # the plain solve_freezein: the aux of the reverse-mode compile (the differences)
+            return _rev(q)[1]
+    else:
+        res, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
+        fwd_y = jax.jit(lambda q: fi.solve_freezein(q, COS, s))  # one compile: the reference and the differences
+        ref = fwd_y(p)
+        jac = jax.jit(jax.jacrev(lambda q: jnp.stack([(r := fi.solve_freezein(q, COS, s)).yield_x, r.eta_x])))(p)
+    rev = [jax.tree_util.tree_map(lambda a, i=i: a[i], jac) for i in (0, 1)]  # reverse mode: yield_x, eta_x rows
     assert int(res.status) == 0
     assert float(res.yield_x) == pytest.approx(float(ref.yield_x), rel=1e-8)
     assert float(res.eta_x) == pytest.approx(float(ref.eta_x), rel=1e-8)
-    rev = _rev_grads(p, s)
     shifted = {}  # the central-difference solves, one pair per field (shared by both outputs)
     for out, gs, gr in (("yield_x", g.yield_x, rev[0]), ("eta_x", g.eta_x, rev[1])):
         for k in _FIELDS:
@@ -380,9 +416,9 @@ def test_sensitivity_solve_vs_reverse_mode_and_fd(case):
 
 
 def test_sensitivity_custom_jvp_and_wrt():
-    p = fi.FreezeInParams(mass=[300.0], width=[1e-18], dof=[2.0], eps=[0.01])
-    s = fi.FreezeInSettings(compute_x_half=False, n_save=6)
-    _, g = jax.jit(lambda q: _fi.solve_freezein_with_gradients(q, COS, s))(p)
+    p = _one_point(1e-18)
+    s = S_SENS
+    _, g = _with_grads(p)  # shared with test_sensitivity_solve_vs_reverse_mode_and_fd
     # jax.grad / jax.jvp / jax.jacfwd of solve_freezein_fwd use the augmented solve
     gy = jax.jit(jax.grad(lambda q: _fi.solve_freezein_fwd(q, COS, s).yield_x))(p)
     for k in _FIELDS:
