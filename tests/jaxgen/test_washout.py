@@ -3,6 +3,7 @@
 Derivations: docs/derivations/washout.md.  Discrepancies with the printed paper are tested explicitly (D1-D4).
 """
 
+import functools
 import math
 from typing import Any
 
@@ -205,7 +206,7 @@ def test_decoupling_float32():
         jnp.float32(c.SIN2_THETA_W),
         jnp.float32(1.0),
     )
-    d32 = w.decoupling(p32, COSMO100)
+    d32 = _decouple(p32)  # jitted (traced again for float32)
     assert d32.z_b.dtype == jnp.float32
     assert float(d32.z_b) == pytest.approx(float(_decouple(p64).z_b), rel=1e-5)
 
@@ -230,8 +231,13 @@ def test_eq6_surviving_ratio_and_D2():
 
 
 # ------------------------------------------------------------------------------- Boltzmann equation, eq. (26)
+@functools.cache
 def _scipy_epsilon(m, mm, z0=0.05, z1=300.0):
-    """Independent reference: dA/dz = -r (A - A_eq) with scipy Radau, numpy rates, constant g_* = 100."""
+    """Independent reference: dA/dz = -r (A - A_eq) with scipy Radau, numpy rates, constant g_* = 100.
+
+    Cached: the Python-rate Radau solves cost ~1 s each in strong washout, and three points are shared by
+    test_boltzmann_epsilon_vs_scipy_and_instant_estimates and test_quadrature_vs_scipy_radau_no_to_strong_washout.
+    """
     cw2 = 1 - c.SIN2_THETA_W
     sv = 16 * math.pi * c.ALPHA_EM_MZ**2 / cw2**2 * (mm / (m**2 + mm**2)) ** 2
 
@@ -323,14 +329,16 @@ def test_batch_helper_broadcasts_defaults_batched_equals_looped():
 QUAD: dict[str, Any] = dict(solver="quadrature")
 _quad_batch = jax.jit(lambda p: w.washout_factor_batch(p, COSMO100, **QUAD))
 _quad_batch_table = jax.jit(lambda p: w.washout_factor_batch(p, None, **QUAD))
-_quad_one = jax.jit(lambda p: w.washout_factor(p, COSMO100, **QUAD))
 
 
 def _quad_eps_of(logmm, m_nlsp):
-    return w.washout_factor(w.WashoutParams(m_nlsp=m_nlsp, m_majorana=jnp.exp(logmm)), COSMO100, **QUAD).epsilon
+    r = w.washout_factor(w.WashoutParams(m_nlsp=m_nlsp, m_majorana=jnp.exp(logmm)), COSMO100, **QUAD)
+    return r.epsilon, r
 
 
-_quad_grad = jax.jit(jax.value_and_grad(_quad_eps_of, argnums=(0, 1)))
+#: one point, unbatched: ((epsilon, the whole WashoutResult), d epsilon/d(ln M_M, m_NLSP)); the looped reference,
+#: the gradient and its finite differences in one compile (a separate forward compile cost ~5 s)
+_quad_grad = jax.jit(jax.value_and_grad(_quad_eps_of, argnums=(0, 1), has_aux=True))
 
 # no washout (never in equilibrium), weak, intermediate, strong (z_f ~ 14) and very strong washout (z_f ~ 24)
 _QUAD_MM = (1e-7, 1e-4, 1e-2, 1.0, 1e3)
@@ -360,6 +368,7 @@ def test_quadrature_vs_diffrax_reference_with_gstar_table():
         m_nlsp=jnp.array([300.0, 1e3, 2e3, 4e3]), m_majorana=jnp.array([1e-6, 1e-4, 1e-2, 10.0]), m_dirac=0.0
     )
     got = _quad_batch_table(p)
+    # the compile (~17 s) is the cost, not the stepping: rtol 1e-9 (within 1.1e-7 of rtol 1e-10) saved < 1 s here
     ref = jax.jit(
         lambda q: w.washout_factor_batch(q, None, solver="kvaerno5", rtol=1e-10, atol=1e-14, max_steps=100000)
     )(p)
@@ -374,12 +383,11 @@ def test_quadrature_gradient_vs_finite_differences_and_batched_equals_looped():
     batched = _quad_batch(w.WashoutParams(m_nlsp=ms, m_majorana=jnp.exp(lm)))
     h = 1e-4
     for i in range(3):
-        one = _quad_one(w.WashoutParams(m_nlsp=ms[i], m_majorana=jnp.exp(lm[i])))
+        (val, one), (g_lm, g_m) = _quad_grad(lm[i], ms[i])
         assert float(one.epsilon) == pytest.approx(float(batched.epsilon[i]), rel=1e-12)  # batched == looped
         assert float(one.z_f) == pytest.approx(float(batched.z_f[i]), rel=1e-12)
-        val, (g_lm, g_m) = _quad_grad(lm[i], ms[i])
-        assert float(val) == pytest.approx(float(batched.epsilon[i]), rel=1e-12)
-        fd = [float(_quad_grad(lm[i] + a, ms[i] * (1.0 + b))[0]) for a, b in ((h, 0), (-h, 0), (0, h), (0, -h))]
+        assert float(val) == float(one.epsilon)
+        fd = [float(_quad_grad(lm[i] + a, ms[i] * (1.0 + b))[0][0]) for a, b in ((h, 0), (-h, 0), (0, h), (0, -h))]
         assert float(g_lm) == pytest.approx((fd[0] - fd[1]) / (2 * h), rel=2e-3)
         assert float(g_m) == pytest.approx((fd[2] - fd[3]) / (2 * h * float(ms[i])), rel=2e-3)
         assert float(g_lm) < 0  # more R breaking, more washout
@@ -391,6 +399,7 @@ def test_quadrature_bad_points_flagged_and_pure_decay_routed_to_collocation():
     for leaf in (out.epsilon, out.epsilon_instant, out.epsilon_freeze, out.z_b, out.z_f):
         assert np.all(np.isfinite(np.asarray(leaf)))
     p = w.WashoutParams(m_nlsp=1e3, m_majorana=1e-5)  # weak: the pure decay exp(-U(z_s)) is not 0
-    a = w.washout_factor(p, COSMO100, equilibrium_target=False, solver="quadrature")
-    b = w.washout_factor(p, COSMO100, equilibrium_target=False, solver="collocation")
+    # jitted (op by op each took seconds); the same program either way, hence bit-equal
+    a = jax.jit(lambda q: w.washout_factor(q, COSMO100, equilibrium_target=False, solver="quadrature"))(p)
+    b = jax.jit(lambda q: w.washout_factor(q, COSMO100, equilibrium_target=False, solver="collocation"))(p)
     assert float(a.epsilon) == float(b.epsilon) and 0 < float(a.epsilon) < 1
