@@ -49,15 +49,13 @@ def _converged_yield(masses, widths, statistics, n=8192):
 def test_table_matches_converged_quadrature(statistics):
     p = _batch_params(MASSES)
     ref = _converged_yield(MASSES, 1e-20, statistics)
-    tab = jax.jit(
-        jax.vmap(lambda q: fi.freezein_table(q, SS, fi.FreezeInSettings(statistics=statistics, compute_x_half=False)))
-    )(p)
+    s = fi.FreezeInSettings(statistics=statistics, compute_x_half=False)
+    # table and quadrature in one jit (a bare vmap of the quadrature runs op by op: ~5 s against ~1 s jitted)
+    tab, quad = jax.jit(jax.vmap(lambda q: (fi.freezein_table(q, SS, s), fi.freezein_quadrature(q, SS, s))))(p)
     np.testing.assert_allclose(np.asarray(tab.yield_x), ref, rtol=1e-7, atol=0)
     np.testing.assert_allclose(np.asarray(tab.eta_x), 1e-2 * ref, rtol=1e-7, atol=0)
     assert np.all(np.asarray(tab.status) == 0)
-    quad = jax.vmap(
-        lambda q: fi.freezein_quadrature(q, SS, fi.FreezeInSettings(statistics=statistics, compute_x_half=False))
-    )(p)  # the 384-node default: ~3e-6 off
+    # the 384-node default quadrature: ~3e-6 off
     np.testing.assert_allclose(np.asarray(quad.yield_x), ref, rtol=2e-5)
 
 
@@ -69,15 +67,18 @@ def test_table_midpoints_and_energy_integral():
         t, w, k = ft._node_rule(kind, "boson", 8192, -8.0, 4.2)
         temps = jnp.asarray(mid)[:, None] * jnp.exp(-jnp.asarray(t))
         ref = np.asarray((k * ft._factor_jax(kind, SS, temps)) @ w)
-        np.testing.assert_allclose(np.asarray(fn(jnp.asarray(mid), SS, "boson")), ref, rtol=1e-7)
+        got = jax.jit(lambda x, fn=fn: fn(x, SS, "boson"))(jnp.asarray(mid))  # jitted: op by op it took ~2 s
+        np.testing.assert_allclose(np.asarray(got), ref, rtol=1e-7)
 
 
 def test_table_constant_and_fallback_are_the_quadrature():
     p = _batch_params(MASSES[1:-1])
     s = fi.FreezeInSettings(compute_x_half=False)
     for cosmo in (CONST, Cosmology(extra=ExtraSpecies(mass=500.0, dof=4.0, statistics="boson"))):
-        ref = jax.vmap(lambda q, cosmo=cosmo: fi.freezein_quadrature(q, cosmo, s))(p)
-        tab = jax.vmap(lambda q, cosmo=cosmo: fi.freezein_table(q, cosmo, s))(p)
+        # both in one jit per cosmology: under a bare vmap they ran op by op (~9 s against ~1-4 s jitted)
+        ref, tab = jax.jit(
+            jax.vmap(lambda q, cosmo=cosmo: (fi.freezein_quadrature(q, cosmo, s), fi.freezein_table(q, cosmo, s)))
+        )(p)
         np.testing.assert_allclose(np.asarray(tab.yield_x), np.asarray(ref.yield_x), rtol=5e-12)
     assert ft.is_tabulated(SS) and not ft.is_tabulated(Cosmology(extra=ExtraSpecies(mass=1.0, dof=1.0)))
 
@@ -106,6 +107,12 @@ def test_table_gradient_batch_and_bad_points():
 # ---------------------------------------------------------------------------------------------------------------
 # inverse decays: collocation vs diffrax
 # ---------------------------------------------------------------------------------------------------------------
+def _strong(p):
+    """Every leaf a float64 array that is not weakly typed: the batch helpers keep Python-scalar fields weakly typed,
+    and a weak-type difference is a different compile (the batches below are meant to share one)."""
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), p)
+
+
 _ID_CASES = fi.FreezeInParams.batch(  # non-thermal, thermalising, stiff (Gamma/H ~ 1e6 at production)
     mass=[[500.0], [500.0], [500.0]],
     width=[[1e-20], [1e-14], [1e-12]],
@@ -116,14 +123,27 @@ _ID_CASES = fi.FreezeInParams.batch(  # non-thermal, thermalising, stiff (Gamma/
     temperature_ratio=[1.0, 1.0, 0.7],
     y0=[0.0, 0.0, 1e-4],
 )
+_ID_CASES = _strong(_ID_CASES)
 
 
-# the collocation batch of 3 (one compile): the diffrax comparison, the finite differences and the bad points
-_id_col = jax.jit(
-    jax.vmap(
-        lambda q: fi.solve_freezein(q, CONST, fi.FreezeInSettings(inverse_decays=True, solver="collocation", n_save=5))
-    )
-)
+_ID_SETTINGS = fi.FreezeInSettings(inverse_decays=True, solver="collocation", n_save=5)
+
+
+def _id_yield_and_result(width, mass, q):
+    r = fi.solve_freezein(eqx.tree_at(lambda t: (t.width, t.mass), q, (width, mass)), CONST, _ID_SETTINGS)
+    return r.yield_x, r
+
+
+#: the collocation batch of 3 with d yield_x/d(width, mass) of every lane, in ONE compile (the value-and-gradient
+#: program contains the primal one: a separate jax.grad compile cost as much again, ~12 s): the diffrax
+#: comparison, the gradient and its finite differences, and the bad points.  ((yield_x, result), (d/d width,
+#: d/d mass)) per lane.
+_id_vg = jax.jit(jax.vmap(jax.value_and_grad(_id_yield_and_result, argnums=(0, 1), has_aux=True)))
+
+
+def _id_col(p):
+    """The batched collocation result (the aux of _id_vg)."""
+    return _id_vg(p.width, p.mass, p)[0][1]
 
 
 @pytest.fixture(scope="module")
@@ -153,24 +173,24 @@ def _id_points(widths, masses):
     width and mass set after construction (eqx.tree_at), so bad values reach the solver's own checks."""
     p = fi.FreezeInParams.batch(mass=[[500.0]] * 3, width=[[1e-14]] * 3, dof=2.0, eps=1e-2, m_x=5.0, g_x=2.0)
     p = eqx.tree_at(lambda q: q.width, p, jnp.asarray(widths, jnp.float64)[:, None])
-    return eqx.tree_at(lambda q: q.mass, p, jnp.asarray(masses, jnp.float64)[:, None])
+    return _strong(eqx.tree_at(lambda q: q.mass, p, jnp.asarray(masses, jnp.float64)[:, None]))
 
 
 def test_collocation_gradient_and_bad_point():
-    s = fi.FreezeInSettings(inverse_decays=True, solver="collocation", compute_x_half=False)
-
-    def f(w, m):
-        return fi.solve_freezein(fi.FreezeInParams(mass=m, width=w, dof=2.0, eps=1e-2, m_x=5.0), CONST, s).yield_x
-
-    gw, gm = jax.jit(jax.grad(f, argnums=(0, 1)))(1e-14, 500.0)
-    # central differences (relative step 1e-5 in the width, 5e-3 GeV in the mass) through the shared batch
-    fd = [
-        np.asarray(_id_col(_id_points(w, m)).yield_x)
+    # reverse-mode d yield_x/d(width, mass) at (1e-14, 500 GeV) from the shared value-and-gradient batch (lane 1
+    # of the second batch, the unshifted point), against central differences (relative step 1e-5 in the width,
+    # 5e-3 GeV in the mass) through the same batch
+    pts = [
+        _id_points(w, m)
         for w, m in (
             ([1e-14 * (1 + 1e-5), 1e-14 * (1 - 1e-5), 1e-14], [500.0, 500.0, 500.0 + 5e-3]),
             ([1e-14, 1e-14, 1e-14], [500.0 - 5e-3, 500.0, 500.0]),
         )
     ]
+    outs = [_id_vg(q.width, q.mass, q) for q in pts]
+    fd = [np.asarray(o[0][0]) for o in outs]
+    gw, gm = (float(np.asarray(g)[1, 0]) for g in outs[1][1])
+    np.testing.assert_allclose(fd[1], np.asarray(outs[1][0][1].yield_x), rtol=0)  # the value is the aux's yield
     np.testing.assert_allclose(gw, (fd[0][0] - fd[0][1]) / 2e-19, rtol=1e-6)
     np.testing.assert_allclose(gm, (fd[0][2] - fd[1][0]) / 1e-2, rtol=1e-5)
     bad = _id_col(_id_points([1e-14, -1.0, jnp.nan], [500.0, 500.0, 500.0]))
@@ -183,27 +203,40 @@ def test_collocation_gradient_and_bad_point():
 # ---------------------------------------------------------------------------------------------------------------
 # washout: collocation vs diffrax
 # ---------------------------------------------------------------------------------------------------------------
-_WO = wo.WashoutParams.batch(
-    m_nlsp=[1e3, 300.0, 5e3, 1e3, 2e3], m_majorana=[1e4, 1e-3, 1e-9, 3e-6, 1.0], m_dirac=[0.0, 0.0, 0.0, 2e4, 0.0]
+_WO = _strong(
+    wo.WashoutParams.batch(
+        m_nlsp=[1e3, 300.0, 5e3, 1e3, 2e3], m_majorana=[1e4, 1e-3, 1e-9, 3e-6, 1.0], m_dirac=[0.0, 0.0, 0.0, 2e4, 0.0]
+    )
 )
 
 
-#: the collocation washout batch of 5, with and without the equilibrium target (one compile each); the True one
-#: also serves the finite differences and the bad points of test_washout_collocation_gradient_and_bad_point
-_wo_col = {
-    target: jax.jit(
-        jax.vmap(lambda q, target=target: wo.washout_factor(q, SS, equilibrium_target=target, solver="collocation"))
+def _wo_eps_and_result(m_majorana, q, target=True):
+    r = wo.washout_factor(
+        eqx.tree_at(lambda t: t.m_majorana, q, m_majorana), SS, equilibrium_target=target, solver="collocation"
     )
-    for target in (True, False)
+    return r.epsilon, r
+
+
+#: the collocation washout batch of 5 with the equilibrium target and d epsilon/d m_majorana of every lane, in ONE
+#: compile (the value-and-gradient program contains the primal one; a separate jax.grad compile cost ~7 s): the
+#: diffrax comparison, the gradient, its finite differences and the bad points.  ((epsilon, result), d/d M_M).
+_wo_vg = jax.jit(jax.vmap(jax.value_and_grad(_wo_eps_and_result, has_aux=True)))
+
+#: the collocation washout batch of 5 with and without the equilibrium target (one compile each)
+_wo_col = {
+    True: lambda p: _wo_vg(p.m_majorana, p)[0][1],
+    False: jax.jit(jax.vmap(lambda q: _wo_eps_and_result(q.m_majorana, q, target=False)[1])),
 }
 
 
 @pytest.mark.parametrize("target", [True, False])
 def test_washout_collocation_matches_diffrax(target):
+    # with the target, Kvaerno5 at rtol 1e-10 (atol 1e-13) is within 1.8e-8 of rtol 1e-12 (1.6e-8 of rtol 1e-11
+    # on the two points where rtol 1e-12 runs out of steps), >= 16x below the 3e-7 asserted, and steps 1.5 s
+    # instead of 3.8 s at rtol 1e-11 (the compile, ~14 s, is the same); the pure decay steps in 0.01 s: rtol 1e-11
+    rtol, atol = (1e-10, 1e-13) if target else (1e-11, 1e-14)
     ref = jax.jit(
-        jax.vmap(
-            lambda q: wo.washout_factor(q, SS, equilibrium_target=target, rtol=1e-11, atol=1e-14, max_steps=100000)
-        )
+        jax.vmap(lambda q: wo.washout_factor(q, SS, equilibrium_target=target, rtol=rtol, atol=atol, max_steps=100000))
     )(_WO)
     col = _wo_col[target](_WO)
     assert np.all(np.asarray(ref.status) == np.asarray(col.status))
@@ -222,23 +255,20 @@ def _wo_points(m_nlsp, m_majorana):
     values reach the solver's own checks."""
     p = wo.WashoutParams.batch(m_nlsp=[1e3] * 5, m_majorana=[1.0] * 5, m_dirac=[0.0] * 5)
     p = eqx.tree_at(lambda q: q.m_nlsp, p, jnp.asarray(m_nlsp, jnp.float64))
-    return eqx.tree_at(lambda q: q.m_majorana, p, jnp.asarray(m_majorana, jnp.float64))
+    return _strong(eqx.tree_at(lambda q: q.m_majorana, p, jnp.asarray(m_majorana, jnp.float64)))
 
 
 def test_washout_collocation_gradient_and_bad_point():
-    grad = jax.jit(
-        jax.grad(
-            lambda mm: wo.washout_factor(wo.WashoutParams(m_nlsp=1e3, m_majorana=mm), SS, solver="collocation").epsilon
-        )
-    )
-    # one batch: two central differences (relative step 1e-5) and a negative and a NaN NLSP mass
+    # two batches of the shared value-and-gradient compile: two central differences (relative step 1e-5), a
+    # negative and a NaN NLSP mass, and the reverse-mode gradients at the two unshifted points (lanes 1, 2 of out2)
     h = 1e-5
     m1, m2 = 1e-6, 3e-5
-    out = _wo_col[True](_wo_points([1e3, 1e3, 1e3, -1.0, jnp.nan], [m1 * (1 + h), m1 * (1 - h), m2 * (1 + h), m1, m1]))
-    out2 = _wo_col[True](_wo_points([1e3] * 5, [m2 * (1 - h), m1, m2, m1, m2]))
+    p1 = _wo_points([1e3, 1e3, 1e3, -1.0, jnp.nan], [m1 * (1 + h), m1 * (1 - h), m2 * (1 + h), m1, m1])
+    p2 = _wo_points([1e3] * 5, [m2 * (1 - h), m1, m2, m1, m2])
+    (_, out), _ = _wo_vg(p1.m_majorana, p1)
+    (_, out2), grads = _wo_vg(p2.m_majorana, p2)
     eps, eps2 = np.asarray(out.epsilon), np.asarray(out2.epsilon)
-    for mm, up, dn in ((m1, eps[0], eps[1]), (m2, eps[2], eps2[0])):
-        g = grad(mm)
+    for mm, up, dn, g in ((m1, eps[0], eps[1], grads[1]), (m2, eps[2], eps2[0], grads[2])):
         # the grid follows z_f(m_majorana) but is held fixed under differentiation: the finite difference also
         # sees the grid move (a change of the ~1e-7 discretisation error), hence the looser tolerance
         np.testing.assert_allclose(g, (up - dn) / (2 * h * mm), rtol=2e-4)
