@@ -1282,7 +1282,7 @@ def freezeout_estimate(
     x_f = x* - (x* - g(x*, p))/(1 - dg/dx(x*)) with the slope stopped, carries dx_f/dp = (dg/dp)/(1 - dg/dx), the
     exact derivative of the root (the value moves by the iteration's residual, ~1e-16: |dg/dx| ~ 1/(2 x), so 30
     steps converge to rounding). Reverse-differentiating the iteration instead stored and replayed 30 steps with a
-    g_*(T) spline lookup each (the Hall chain's x_f, three calls per point, was most of its gradient's cost).
+    g_*(T) spline lookup each (in the Hall chain, which calls it twice per point, that was most of its gradient's cost).
     Tested against autodiff through the plain iteration and against finite differences.
     After freeze-out Y_eq is negligible and
     1/Y_inf = int_{x_f}^inf lambda0 (a + 6b/x)/x^2 dx = lambda0 (a/x_f + 3 b/x_f^2), lambda0 = (2 pi^2/45)
