@@ -215,3 +215,19 @@ def test_integration_grid_map_ends_and_crowds_at_t_dec():
         k = int(np.argmin(steps))
         assert lnt[k + 1] - 0.3 < x_c < lnt[k] + 0.3  # the smallest step sits at T_dec
         assert steps.min() < 0.5 * (x0 - x1) / 40 and steps.max() > 2.0 * (x0 - x1) / 40  # dense there, coarse far
+
+
+def test_low_t_baryon_linear_map_matches_stage_solve():
+    """The constant linear map of the low-temperature stage (_low_t_row) against the stage solve it replaces,
+    for every NLSP type and flavour, random conserved values and NLSP yields."""
+    rng = np.random.default_rng(1)
+    values = jax.numpy.asarray(np.concatenate([np.zeros((6, 1)), rng.normal(size=(6, 3))], axis=1))
+    n = jax.numpy.asarray(rng.normal(size=6))
+    for nlsp in ("slepton_R", "slepton_L", "sneutrino"):
+        for flavour in ("e", "tau"):
+            s = an.ArduNetworkSettings(nlsp=nlsp, nlsp_flavour=flavour)
+            b, st = jax.vmap(lambda x, y, s=s: an._low_t_baryon(x, y, s))(values, n)
+            b_ref, st_ref = jax.vmap(lambda x, y, s=s: an._low_t_baryon_stage(x, y, s))(values, n)
+            assert np.all(np.asarray(st) == 0) and np.all(np.asarray(st_ref) == 0)
+            np.testing.assert_allclose(np.asarray(b), np.asarray(b_ref), rtol=1e-12, atol=1e-15)
+            assert np.all(np.abs(np.asarray(b)) > 1e-3)  # not a trivial zero
