@@ -702,7 +702,7 @@ def _washout_collocation(p, cosmo, bad, dec, fre, z_start, z_end, target, dtype)
     space with the Radau quadrature weights (exact to the panel rule's order 9). With the target, rho reaches 1e12
     at z_start (the stiff equilibrium regime), so each panel is collocated at the 5 Radau IIA points
     (``jaxgen._freezein._colloc_linear``: one 5 x 5 linear solve per panel, L-stable and stiffly accurate, no exp of a
-    large positive number), and the panels are chained by an associative scan of affine maps.
+    large positive number), and the panels are chained by a scan of affine maps.
 
     Grid (per point): the dynamics is concentrated where a leaves e, around the freeze-out z_f of
     Gamma_wo = z H (``decoupling(rate="freeze")``, computed anyway), on a width O(1) in z (rho ~ e^{-z}). Panels:
