@@ -847,6 +847,7 @@ def _colloc_linear(h, lam, src, u0, kappa=None, src_v=None, v0=None):
     x1, x2 = x[..., 0], x[..., 1]
     alpha, beta = x1[..., -1], x2[..., -1]
     if two:
+        assert kappa is not None  # checked above
         w1 = x[..., 2]
         w = jnp.stack(_colloc_solve(lu, hA(kappa[..., None] * x[..., :2])), -2)
         w2, w3 = w[..., 0], w[..., 1]
