@@ -524,6 +524,37 @@ def test_quadrature_vs_ode_non_thermal():
     assert abs(dev_eta[1]) < 2e-6
 
 
+def test_ode_default_with_constant_gstar_is_the_collocation_and_matches_the_exact_inverse_decay_solution():
+    """method="ode" with table="constant" resolves ode_solver="auto" to the fixed-grid collocation
+    (HallSettings docstring). For a massless X (m_X -> 0: z^2 K2(z) = 2) and constant g_*, the inverse-decay
+    equations have the exact solution Y = Y_eq (1 - e^-Lambda), eta = e^-Lambda sum_A eps_A Y_A (Lambda = Y_FI/Y_eq,
+    Y_A the yields without inverse decays: the quadrature chain; jaxgen._freezein module doc), here from no
+    (Lambda = 5.5e-3) to strong (Lambda = 36: eta washed out by e^-36) thermalisation, LOSP included."""
+    ode_s = HallSettings(table="constant", method="ode", sphalerons="instantaneous")
+    quad_s = HallSettings(table="constant", sphalerons="instantaneous")
+    assert sh._freezein_solver(ode_s, Cosmology(table="constant")) == "collocation"
+    assert sh._freezein_solver(HallSettings(method="ode"), Cosmology()) == "auto"  # Kvaerno5 with a g_* table
+    p = HallParams.batch(HallParams.benchmark(m_x=1e-7), lam=[2.489e-9, 3e-8, 1e-7, 2e-7])
+
+    @jax.jit
+    def both(q):
+        return asymmetric_freezein_batch(q, ode_s), asymmetric_freezein_batch(q, quad_s)
+
+    ode, quad = both(p)
+    assert np.all(np.asarray(ode.status) & (STATUS_FREEZEIN_FAILED | STATUS_BAD_INPUT) == 0)
+    g_x = 2.0 * float(p.g_dm[0])
+    yeq = 45.0 * g_x / (2.0 * math.pi**4 * 106.75)  # massless MB X at T' = T (temperature_ratio = 1)
+    lam = np.asarray(quad.yield_fi) / yeq
+    assert lam.min() < 1e-2 and lam.max() > 30.0
+    np.testing.assert_allclose(np.asarray(ode.yield_fi), yeq * -np.expm1(-lam), rtol=1e-8)
+    eta, eta_exact = np.asarray(ode.eta_x), np.exp(-lam) * np.asarray(quad.eta_x)
+    np.testing.assert_allclose(eta[:3], eta_exact[:3], rtol=1e-7)  # Lambda <= 9
+    # at Lambda = 36 (eta ~ 5e-22, washed out) the washout exponent -ln(eta/sum eps_A Y_A) = Lambda is right to
+    # 1.25e-4 relative (4.4e-3 in eta itself): the panels at the peak of the relaxation rate carry h lam ~ 5-10
+    # e-folds each, where the Radau IIA stability function (a (4,5) Pade approximant of e^-h lam) is ~1e-3 off
+    np.testing.assert_allclose(-np.log(eta / np.asarray(quad.eta_x)), lam, rtol=2e-4)
+
+
 @pytest.mark.parametrize(
     "kw, err, match",
     [
