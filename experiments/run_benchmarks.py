@@ -551,7 +551,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "full asymmetric freeze-in chain",
-        "Hall chain, ODE with inverse decays (Kvaerno5), constant g_*",
+        "Hall chain, ODE with inverse decays (auto: collocation), constant g_*",
         _key(CH, "results.hall.ode_const.points_per_s"),
         "points/s",
         "reported (vs the LSODA chain)",

@@ -141,7 +141,8 @@ HALL_CONFIGS = {
     # name: (HallSettings kwargs, baseline kind or None)
     # the defaults: Saikawa-Shirai g_*(T) with the precomputed freeze-in tables, sphaleron-timed eta_B
     "quadrature": (dict(method="quadrature"), None),
-    # constant g_* = 106.75, 48 nodes; inverse decays (Kvaerno5), constant g_*. Both are compared point by point with
+    # constant g_* = 106.75, 48 nodes; inverse decays (ode_solver="auto": the fixed-grid collocation for a constant
+    # g_*), constant g_*. Both are compared point by point with
     # the per-point scipy/numpy chain (hall_point_scipy), which implements the paper's eta_B = -c eta_X (HMW eqs. 1.3,
     # 3.1), so they run with sphalerons="instantaneous"
     "quadrature_const": (dict(method="quadrature", table="constant", sphalerons="instantaneous"), "quad"),
@@ -619,7 +620,9 @@ def main(
         "Hall configurations: `quadrature` = the defaults (Saikawa-Shirai g_*(T) tables, sphaleron-timed eta_B); "
         '`quadrature_instant` = the defaults with sphalerons="instantaneous" (the paper B = c (B - L)); '
         '`quadrature_const` = table="constant" (g_* = 106.75, 48 nodes); `ode_const` = method="ode" '
-        "(inverse decays, Kvaerno5), constant g_*. Ardu: `boltzmann` = the default Boltzmann washout (its exact one-integral solution, `solver='quadrature'`), `instant` = the "
+        '(inverse decays; ode_solver="auto" = the fixed-grid Radau IIA collocation with a constant g_*; Kvaerno5 '
+        "before 2026-12-03), constant g_*. Ardu: `boltzmann` = the default Boltzmann washout (its exact one-integral "
+        "solution, `solver='quadrature'`), `instant` = the "
         "instant-decoupling estimate. "
         "Random points: see hall_params / ardu_params. Status counts: points with any flag (mostly diagnostics) "
         "and, in parentheses, invalid points.",
