@@ -341,7 +341,7 @@ class ArduNetworkSettings(eqx.Module):
             rounded up to even, 41 points; a multiple of 4 adds the third Romberg level).  grid_stretch: beta of
             its sinh map around T_dec (default 5: the spacing at T_dec is (beta/2)/sinh(beta/2) ~ 40 % of the
             uniform one for T_dec mid-window, 0.11 in ln T at the benchmark; 2-4x the uniform one at the ends).
-            n_newton: steps of the T_dec solve (default 5; secant steps from the ends of one bracket cell, each
+            n_newton: steps of the T_dec solve (default 6; secant steps from the ends of one bracket cell, each
             one evaluation of the rates; the name is from the Newton solve it replaced).
     """
 
@@ -362,7 +362,7 @@ class ArduNetworkSettings(eqx.Module):
     n_grid: int = eqx.field(static=True, default=24)
     n_fine: int = eqx.field(static=True, default=40)
     grid_stretch: float = eqx.field(static=True, default=5.0)
-    n_newton: int = eqx.field(static=True, default=5)
+    n_newton: int = eqx.field(static=True, default=6)
 
     def __check_init__(self):
         choices = dict(
@@ -836,9 +836,18 @@ def _decoupling(v, values, lnt, rate_s1, settings, cosmo):
 
     Why a secant and not Newton (``jaxgen.washout``'s solver, used until 2026-12): a Newton step is a jvp of the
     whole node (the equilibrium algebra and the rates), measured ~3x a plain evaluation under vmap on XLA CPU and a
-    larger traced copy of the algebra; a secant step is one plain evaluation.  5 secant steps (5 evaluations, then
-    one free update) reach T_dec to 4e-15 relative of 5 Newton steps over the 1000 random points of
-    bench_networks (4 steps: 1e-9, 3: 4e-6); forward 15-20 % faster, its jaxpr 12 % smaller."""
+    larger traced copy of the algebra; a secant step is one plain evaluation.  Against 20 Newton steps, 5 secant steps
+    (5 evaluations, then one free update) reach T_dec to 4e-15 relative over the 1000 random points of
+    bench_networks (4 steps: 1e-9, 3: 4e-6) but to 3.5e-10 at 20 of 2000 points of a wider spread (60 %
+    log-normal in 9 spectrum fields and couplings; 5 Newton steps: 1e-15 there); 6 secant steps (the default):
+    2.4e-15 on both sets.  Forward ~15 % faster than 5 Newton steps, the node's traced copy 1.4x smaller.
+
+    Also measured, not kept: n_grid = 12 (with 7 secant steps) or 16 (with 6) saves 12 or 8 node evaluations
+    but moves gamma_s1_over_h_max by up to 2 % (1 %) on the wide set (the parabola refinement of the peak on a
+    coarser grid) and T_dec by 5e-5 on one point with 12; the grid scan and the secant steps as ONE scan (one
+    traced copy of the node instead of two, the grid values as custom_root aux): jaxpr 27 % smaller but no
+    measurable change of the XLA compile time or of the forward time on this machine (compile 4.4-10 s either
+    way, the noise of a shared 2-core VM)."""
     ms1 = v["m_s1"]
 
     def f(u):
@@ -897,6 +906,9 @@ def _fine_grid(v, values, lnt, settings, cosmo):
         lam = rates["lambda1_link"] / jnp.maximum(rates["per_s1"], 1e-300)
         return None, (g, r_eq, ok, lam)
 
+    # measured (2026-12, N = 1e3, same run): the nodes as one vectorised call with a node axis instead of the scan,
+    # forward 39 vs 29 us/point, gradient about equal; jax.checkpoint on the node (recompute in the reverse pass
+    # instead of storing its residuals), gradient 233 vs 99 us/point.  Neither kept.
     _, out = jax.lax.scan(node, None, lnt)
     return out
 
