@@ -87,7 +87,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-__all__ = ["k0", "k1", "k2", "k0e", "k1e", "k2e"]
+__all__ = ["k0", "k1", "k2", "k0e", "k1e", "k2e", "k012e"]
 
 # ----------------------------------------------------------------------------------------------------------------------
 # Coefficients
@@ -424,3 +424,13 @@ def k2e(x):
     Same conventions as :func:`k0`. Derivative: e^x K2 - e^x K1 - 2 e^x K2/x via a custom JVP.
     """
     return _k012e(_as_real_float(x))[2]
+
+
+def k012e(x):
+    """(e^x K0(x), e^x K1(x), e^x K2(x)) from ONE evaluation of the shared kernel (what :func:`k0e`, :func:`k1e`
+    and :func:`k2e` each take one element of). Use it when several orders are needed, or one order at several
+    arguments stacked into one array: one copy of the kernel in the traced program instead of one per call.
+
+    Same conventions and derivatives as :func:`k0e`, :func:`k1e`, :func:`k2e`.
+    """
+    return _k012e(_as_real_float(x))

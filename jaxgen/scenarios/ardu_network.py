@@ -704,7 +704,7 @@ def r_breaking_rates(v: dict, temperature, settings: ArduNetworkSettings = _DEFA
     # the scaled (K0, K1, K2) kernel on the three arguments (four k1e/k2e calls were four copies of the kernel in the
     # program, ~1/2 of the node's jaxpr, compiled three times: bracket, root solve, integration grid)
     zs = jnp.stack(jnp.broadcast_arrays(z1, v["m_nlsp"] / t, v["m_squark"] / t), axis=-1)
-    _, k1s, k2s = kernels._bessel._k012e(zs)
+    _, k1s, k2s = kernels.k012e(zs)
     # (i) S1 -> S1~ S1~ (kappa S1^3: L > -3 kappa S1 psi psi): Gamma = 9 kappa^2 m beta^3 / (4 pi), Delta R = 4;
     #     gamma_tot = 2 n1 Gamma K1/K2 = 2 m^2 T K1(z) Gamma/(2 pi^2)
     beta2 = jnp.clip(1.0 - 4.0 * v["m_singlino"] ** 2 / ms1**2, 0.0, 1.0)

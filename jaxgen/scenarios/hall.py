@@ -886,8 +886,10 @@ class HallSettings(eqx.Module):
             where it is within 6e-10 (Y) and 8e-8 (eta) of Kvaerno5 at rtol 1e-11 (the adaptive Kvaerno5 at the
             default rtol 1e-8 is 5e-8 off; the chain is 2.9x faster, compiles 2.5x faster forward and 2.2x for the
             gradient; where the asymmetry is washed out by e^-Lambda with Lambda >~ 20 its exponent is right to
-            ~1e-4 relative, tests/jaxgen/test_scenario_hall.py), and Kvaerno5 with a g_*(T) table, whose spline features the uniform grid does not resolve
-            (collocation 1.2e-4 against Kvaerno5's 9e-6; measured on bench_chains.hall_params, 2026-12-03); Tsit5
+            ~1e-4 relative, tests/jaxgen/test_scenario_hall.py), and Kvaerno5 with a g_*(T) table, whose spline
+            features the uniform grid does not resolve (collocation 1.2e-4 against Kvaerno5's 9e-6; measured on
+            bench_chains.hall_params, 2026-12-03). The choice is made here and not in FreezeInSettings(solver="auto")
+            so that solve_freezein's own default, and the tests that hold it to diffrax, are unchanged; Tsit5
             without inverse decays. An explicit "tsit5" is much cheaper to compile and is enough in the
             non-thermal regime, where the back-reaction is not stiff).
         epsilon: ``"eps0"`` (default: eps_a = eps0_a alpha_w sin(phase_a), eq. 2.7, with the per-state fields as
