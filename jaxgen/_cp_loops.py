@@ -681,18 +681,28 @@ def _split_by_vector(vis):
     return vis[isv], vis[~isv]
 
 
-def _cuts_closed(OUT, IN, mf, mb, width):
+def _cuts_closed(OUT, IN, mf, mb, width, both_directions: bool = False):
     """Delta Gamma of every row of _PAIRS (GeV), in that order, closed-form spin sums; = vmap(_pair) to round-off.
 
-    The 8 blocks (species, direction, boson kind) are built by broadcasting (_cut_block_inputs), the cuts of each kind
+    The blocks (species, direction, boson kind) are built by broadcasting (_cut_block_inputs), the cuts of each kind
     concatenated and evaluated together (_cut_eval), and the results put back in the order of _PAIRS.
+
+    Default: only the direction X = (l phi_X), Y visible is evaluated (112 of the 224 cuts); the other is
+    Delta_{YX} = -Delta_{XY}, the pairwise antisymmetry of the unitarity cuts (docs/derivations/cp_from_spectrum.md,
+    sec. "Pairwise antisymmetry": T_{YX} = T_{XY}^* at this order, so Im[A_X^* A_Y T_{XY}] changes sign under
+    X <-> Y), which is also what makes the CPT/unitarity sum rule hold. ``both_directions=True`` (static) evaluates
+    the two directions independently (twice the cost): the sum rule is then a real check of the spin sums, and the
+    antisymmetry is tested against it (tests/jaxgen/test_cp_loops.py).
     """
     blocks = []  # (species index, kind, (nd, nx, ny), inputs)
+    directions = ((2, "lam", "vis", ((0, 1), (0, 0))), (1, "vis", "lam", ((1, 0), (0, 0))))
     for sp_i, (ds, lam, vis) in enumerate((([4, 5], _CH_LAM, _CH_VIS), ([0, 1, 2, 3], _NE_LAM, _NE_VIS))):
         nv = len(_split_by_vector(vis)[0])
+        chans = {"lam": lam, "vis": vis}
         # X = (lepton, phi_X) [S scalar], Y visible: kind (0, vector flag of V); then X visible, Y = (lepton, phi_X):
         # kind (vector flag of S, 0). One broadcast block per direction, split into its vector and scalar bosons.
-        for axis, xch, ych, kinds in ((2, lam, vis, ((0, 1), (0, 0))), (1, vis, lam, ((1, 0), (0, 0)))):
+        for axis, xn, yn, kinds in directions if both_directions else directions[:1]:
+            xch, ych = chans[xn], chans[yn]
             full = _cut_block_inputs(OUT, IN, mf, mb, width, ds, xch, ych)
             for sl, kind in ((slice(0, nv), kinds[0]), (slice(nv, None), kinds[1])):
                 part = [a[(slice(None),) * axis + (sl,)] for a in full]
@@ -702,6 +712,8 @@ def _cuts_closed(OUT, IN, mf, mb, width):
     results: dict[int, jax.Array] = {}
     for kind in ((0, 0), (1, 0), (0, 1)):
         members = [i for i, b in enumerate(blocks) if b[1] == kind]
+        if not members:
+            continue
         cat = [jnp.concatenate([blocks[i][3][j] for i in members]) for j in range(15)]
         out = _cut_eval(tuple(cat[:11]), cat[11], cat[12], cat[13], cat[14], kind)
         start = 0
@@ -712,8 +724,9 @@ def _cuts_closed(OUT, IN, mf, mb, width):
     parts = []
     for sp_i in (0, 1):
         r = [results[i] for i, b in enumerate(blocks) if b[0] == sp_i]
-        d0 = jnp.concatenate([r[0], r[1]], axis=2)
-        d1 = jnp.concatenate([r[2], r[3]], axis=1)
+        d0 = jnp.concatenate([r[0], r[1]], axis=2)  # (d, lam channel, visible channel)
+        # (d, visible channel, lam channel): evaluated, or the antisymmetric partner of d0
+        d1 = jnp.concatenate([r[2], r[3]], axis=1) if both_directions else -jnp.swapaxes(d0, 1, 2)
         nd = d0.shape[0]
         parts.append(jnp.concatenate([d0.reshape(nd, -1), d1.reshape(nd, -1)], axis=1).reshape(-1))
     return jnp.concatenate(parts)
@@ -751,7 +764,8 @@ class SpectrumCPAsymmetries(eqx.Module):
         gamma_visible_neutralino (4, 12), delta_visible_neutralino (4, 12): NEUTRALINO_VISIBLE_CHANNELS.
         width_total (6,): total two-body tree widths of (chi0_1..4, chi-_1, chi-_2), the resonance regulator.
         sum_rule_chargino (2,), sum_rule_neutralino (4,): sum of Delta Gamma over all computed final states of
-            each decaying state (CPT + unitarity: zero to round-off).
+            each decaying state (CPT + unitarity: zero to round-off; zero by construction unless the function ran
+            with ``unitarity_check=True``, which evaluates the visible channels' cuts independently).
     """
 
     eps_chargino: jax.Array = eqx.field(metadata={"units": "1"})
@@ -785,7 +799,14 @@ def _ratio(num, den):
 
 
 def cp_asymmetries_from_spectrum(
-    p: GauginoHiggsinoParams, lam=1.0, m_phi=0.0, *, m_h=c.M_HIGGS, g2=_G2_DEFAULT, alpha_w=c.ALPHA_W
+    p: GauginoHiggsinoParams,
+    lam=1.0,
+    m_phi=0.0,
+    *,
+    m_h=c.M_HIGGS,
+    g2=_G2_DEFAULT,
+    alpha_w=c.ALPHA_W,
+    unitarity_check: bool = False,
 ) -> SpectrumCPAsymmetries:
     """CP asymmetries eps of chi -> l phi_X from the gaugino-higgsino spectrum and phases (HMW eqs. 2.3-2.5).
 
@@ -796,20 +817,35 @@ def cp_asymmetries_from_spectrum(
             enters (the widths), eps is independent of it at this order.
         m_phi: phi_X mass [GeV].
         m_h: light Higgs mass [GeV]; g2: SU(2) coupling; alpha_w: for eps0 = eps/(alpha_w sin phi_2).
+        unitarity_check: static. False (default): the cuts of the visible channels (X visible, cut l phi_X) are
+            the negatives of those of the l phi_X channels (pairwise antisymmetry, see :func:`_cuts_closed`), so
+            only half of the 224 cuts are evaluated and ``sum_rule_*`` vanish by construction (to round-off).
+            True: both halves are evaluated independently (about 1.7x the cost), and ``sum_rule_*`` are a genuine
+            CPT/unitarity check of the computed spin sums.
     Sleptons and the heavy Higgs bosons are decoupled (see the module docstring). Differentiable in every input
     (zero gradient exactly at a two-body threshold), jit- and vmap-compatible. Closed channels give exactly 0.
     """
     if _is_concrete(m_phi) and jnp.ndim(m_phi) == 0 and not float(m_phi) >= 0:
         raise ValueError(f"m_phi (the phi_X mass, GeV) must be >= 0; got {m_phi!r}.")
-    return _asymmetries(p, _lambda_norm(lam), jnp.asarray(m_phi, dtype=float), m_h, g2, alpha_w)
+    return _asymmetries(
+        p, _lambda_norm(lam), jnp.asarray(m_phi, dtype=float), m_h, g2, alpha_w, both_directions=bool(unitarity_check)
+    )
 
 
 def _asymmetries_body(
-    p: GauginoHiggsinoParams, lam_abs, m_phi, m_h, g2, alpha_w, reference: bool = False
+    p: GauginoHiggsinoParams,
+    lam_abs,
+    m_phi,
+    m_h,
+    g2,
+    alpha_w,
+    reference: bool = False,
+    both_directions: bool = False,
 ) -> SpectrumCPAsymmetries:
     """The body of :func:`cp_asymmetries_from_spectrum` (one point). ``reference=True``: the original numerical
-    Dirac traces (vmap of _tree_width / _pair, kept as the reference of the closed forms); default: the closed-form
-    spin sums (_tree_widths_closed / _cuts_closed), the same numbers to round-off."""
+    Dirac traces (vmap of _tree_width / _pair over all 224 cuts, kept as the reference of the closed forms);
+    default: the closed-form spin sums (_tree_widths_closed / _cuts_closed, one direction of the cuts unless
+    ``both_directions``), the same numbers to round-off."""
     OUT, IN, mf = (_mass_basis if reference else _mass_basis_fast)(p, g2, lam_abs)
     mb = jnp.stack(
         [
@@ -834,7 +870,7 @@ def _asymmetries_body(
         P = jnp.asarray(_PAIRS)
         dg = jax.vmap(lambda t: _pair(OUT, IN, mf, mb, width, t[0], t[1], t[2], t[3], t[4]))(P)
     else:
-        dg = _cuts_closed(OUT, IN, mf, mb, width)
+        dg = _cuts_closed(OUT, IN, mf, mb, width, both_directions)
     nv_c, nv_n = len(_CH_VIS), len(_NE_VIS)
     n1 = 2 * 2 * nv_c
     dch = dg[:n1].reshape(2, 2, nv_c)  # (a, [lam-vis, vis-lam], j)
@@ -873,7 +909,7 @@ def _asymmetries_body(
 
 # Jitted: called outside a trace (e.g. by ``HallParams.from_spectrum``) the body runs as one compiled program instead
 # of op by op; inside a trace it is inlined.
-_asymmetries = jax.jit(_asymmetries_body)
+_asymmetries = jax.jit(_asymmetries_body, static_argnames=("reference", "both_directions"))
 _asymmetries_reference = jax.jit(
     lambda p, lam_abs, m_phi, m_h, g2, alpha_w: _asymmetries_body(p, lam_abs, m_phi, m_h, g2, alpha_w, True)
 )
