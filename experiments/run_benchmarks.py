@@ -110,7 +110,8 @@ def _issue16_rows() -> list:
     rows = [
         Target(
             "issue 16 throughput",
-            "solve_freezeout (default settings, DHS g_*, m 1 GeV-10 TeV), vmapped, at N_max (bench_scaling)",
+            "solve_freezeout_batch (default settings, DHS g_*, m 1 GeV-10 TeV; chunks of 8192), at N_max "
+            "(bench_scaling; the flat vmap of solve_freezeout: series freezeout_vmap there)",
             _issue16("freezeout", "points_per_s_at_n_max"),
             "points/s",
             ">= 6.7e5 pts/s (2 CPU cores), >= 1e8 GPU",

@@ -119,6 +119,7 @@ __all__ = [
     "equilibrium_yield",
     "log_equilibrium_yield",
     "solve_freezeout",
+    "solve_freezeout_batch",
     "solve_asymmetric_freezeout",
     "freezeout_estimate",
     "asymmetric_freezeout_estimate",
@@ -1196,6 +1197,72 @@ def solve_freezeout(
         status = jnp.where(_bad_input(params), STATUS_NONFINITE, _status(result, y_inf)).astype(jnp.int32)
     y_inf, omega, y_end = (_zero_if_failed(status, v) for v in (y_inf, omega, y_end))
     return FreezeOutResult(y_inf=y_inf, omega_h2=omega, y_end=y_end, num_steps=steps, status=status, ys=traj)
+
+
+#: chunk of :func:`solve_freezeout_batch` with ``chunk_size="auto"`` for batches above 2 chunks (a flat vmap below)
+FREEZEOUT_CHUNK = 8192
+
+
+def solve_freezeout_batch(
+    params: FreezeOutParams,
+    cosmology: Cosmology | None = None,
+    settings: FreezeOutSettings = FreezeOutSettings(),
+    chunk_size: int | None | str = "auto",
+) -> FreezeOutResult:
+    """:func:`solve_freezeout` over a batch: every field of ``params`` with the same leading batch shape (fields
+    left scalar, e.g. the defaults of ``b``, ``g``, ``y0_ratio``, are broadcast; :meth:`FreezeOutParams.batch`).
+
+    The points are solved in vmapped chunks of ``chunk_size`` (``jax.lax.map`` over the chunks, the batch padded to
+    a whole number of chunks by repeating its last point, so one chunk shape is compiled): a flat vmap over 1e5-1e6
+    points streams every intermediate of the 20-step scan through memory, while a chunk of 8192 points keeps them
+    in cache (measured on 2 CPU cores, same run: 1.3-1.4x the flat vmap's points/s at N = 1e5 and 1e6;
+    experiments/benchmarks/bench_scaling.py). ``"auto"`` (default): chunks of :data:`FREEZEOUT_CHUNK` for batches
+    above two chunks, one flat vmap below; ``None``: always one flat vmap; an int: that chunk (static).
+
+    Traceable and differentiable like :func:`solve_freezeout` (call it inside ``jax.jit``; ``jax.grad`` of a sum of
+    ``.y_inf`` works). Every point gets its own ``status``; an invalid point (e.g. m <= 0 in a traced batch) is
+    flagged there with 0-filled outputs and never affects the others. Result fields have the batch shape in front.
+    """
+    if not isinstance(params, FreezeOutParams):
+        raise TypeError(
+            f"solve_freezeout_batch: params must be a FreezeOutParams (build a batch with "
+            f"FreezeOutParams.batch(m=[...], a=...)), got {type(params).__name__}"
+        )
+    if (
+        chunk_size != "auto"
+        and chunk_size is not None
+        and not (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
+    ):
+        raise ValueError(
+            f'solve_freezeout_batch: chunk_size must be a positive int, None or "auto", got {chunk_size!r}'
+        )
+    params, shape = _broadcast_params(params, "FreezeOutParams", _FO_EVENT)
+    if len(shape) == 0:
+        raise ValueError(
+            "solve_freezeout_batch needs a batch (fields with a leading batch axis); for one point call solve_freezeout"
+        )
+    n = int(np.prod(shape))
+    flat = jax.tree_util.tree_map(lambda v: jnp.reshape(v, (n,)), params)
+    if chunk_size == "auto":
+        chunk_size = FREEZEOUT_CHUNK if n > 2 * FREEZEOUT_CHUNK else None
+
+    def one(q):
+        return solve_freezeout(q, cosmology, settings)
+
+    if chunk_size is None or chunk_size >= n:
+        res = jax.vmap(one)(flat)
+    else:
+        chunk = int(chunk_size)
+        nc = -(-n // chunk)
+        pad = nc * chunk - n
+
+        def padded(v):
+            v = jnp.concatenate([v, jnp.broadcast_to(v[-1:], (pad,))]) if pad else v
+            return v.reshape(nc, chunk)
+
+        res = jax.lax.map(jax.vmap(one), jax.tree_util.tree_map(padded, flat))
+        res = jax.tree_util.tree_map(lambda v: v.reshape((nc * chunk,) + v.shape[2:])[:n], res)
+    return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 
 
 def _zero_if_failed(status, v):

@@ -12,8 +12,9 @@ For each batched entry point, at N = 1e2 .. 1e6 (``n_max``; 1e7 when a GPU is th
   if the module imports and traces (see bench_chains.py; the default g_*(T)-table chain is ~100x slower on CPU and
   is measured there at N <= 1e4);
 * ``quadrature_run_sweep``: ``jaxgen.sweep.run_sweep`` of the freeze-in quadrature in chunks of ``chunk`` points;
-* issue 16 (every default ODE workload, N = 1e3 .. 1e6 on CPU, 1e7 on a GPU): ``freezeout``, vmapped
-  ``solve_freezeout`` with its default settings and the Drees-Hajkarim-Schmitz g_* table, m log-uniform in
+* issue 16 (every default ODE workload, N = 1e3 .. 1e6 on CPU, 1e7 on a GPU): ``freezeout``,
+  ``solve_freezeout_batch`` (chunked; ``freezeout_vmap``: one flat vmap of ``solve_freezeout``, its same-run
+  baseline) with its default settings and the Drees-Hajkarim-Schmitz g_* table, m log-uniform in
   [1 GeV, 10 TeV], s-wave a in [1e-11, 1e-7] GeV^-2 plus a p-wave b in 30 % of the points; ``hall_table`` (the Hall
   chain with its default g_*(T) table), ``hall_inverse_decays`` (the Hall chain with inverse decays,
   ``method="ode"``, constant g_*) and ``ardu_boltzmann`` (the Ardu chain, Boltzmann washout), the random points of
@@ -158,7 +159,7 @@ def hall_setup():
 
 
 #: the issue-16 workloads: name -> (bench_chains config or "freezeout" / "ardu")
-ISSUE16_SERIES = ("freezeout", "hall_table", "hall_inverse_decays", "ardu_boltzmann")
+ISSUE16_SERIES = ("freezeout", "freezeout_vmap", "hall_table", "hall_inverse_decays", "ardu_boltzmann")
 _HALL_SERIES = {"hall_table": "quadrature", "hall_inverse_decays": "ode_const"}
 
 
@@ -179,8 +180,10 @@ def freezeout_points(n, seed=0):
     )
 
 
-def freezeout_setup():
-    """``jit(vmap(solve_freezeout))`` with the default settings and the Drees-Hajkarim-Schmitz table."""
+def freezeout_setup(chunked: bool = True):
+    """``jit(solve_freezeout_batch)`` (chunks of 8192 above 16384 points) with the default settings and the
+    Drees-Hajkarim-Schmitz table; ``chunked=False``: one flat ``jit(vmap(solve_freezeout))`` (the baseline of the
+    same run, series ``freezeout_vmap``)."""
     import jax
 
     from jaxgen import freezeout as fo
@@ -189,7 +192,10 @@ def freezeout_setup():
     cos = Cosmology(table="drees_hajkarim_schmitz")
 
     def fn(p):
-        r = jax.vmap(lambda q: fo.solve_freezeout(q, cos))(p)
+        if chunked:
+            r = fo.solve_freezeout_batch(p, cos)
+        else:
+            r = jax.vmap(lambda q: fo.solve_freezeout(q, cos))(p)
         return r.y_inf, r.status
 
     return lambda n: (fn, (freezeout_points(n),))
@@ -235,6 +241,8 @@ def issue16_make(name):
     """(make, reason) of an issue-16 series."""
     if name == "freezeout":
         return freezeout_setup(), None
+    if name == "freezeout_vmap":
+        return freezeout_setup(chunked=False), None
     return chain_setup(name)
 
 
