@@ -61,7 +61,7 @@ REDUCED = {
     "bench_scaling": dict(n_max=100_000, n_max_ode=10_000, half_decades=False),
     "bench_chains": dict(reduced=True),
     "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_max_grid=10_000, n_grad=1_000),
-    "bench_cp": dict(n_eps=8, n_chain=4, n_grad=2),
+    "bench_cp": dict(n_eps=64, n_big=512, n_chain=16, n_grad=4),
     "bench_networks": dict(ns=(1_000,)),
 }
 
@@ -110,7 +110,7 @@ def _issue16_rows() -> list:
     rows = [
         Target(
             "issue 16 throughput",
-            "solve_freezeout_batch (default settings, DHS g_*, m 1 GeV-10 TeV; chunks of 8192), at N_max "
+            "solve_freezeout_batch (default settings, DHS g_*, m 1 GeV-10 TeV; chunks of 16384), at N_max "
             "(bench_scaling; the flat vmap of solve_freezeout: series freezeout_vmap there)",
             _issue16("freezeout", "points_per_s_at_n_max"),
             "points/s",

@@ -1200,7 +1200,7 @@ def solve_freezeout(
 
 
 #: chunk of :func:`solve_freezeout_batch` with ``chunk_size="auto"`` for batches above 2 chunks (a flat vmap below)
-FREEZEOUT_CHUNK = 8192
+FREEZEOUT_CHUNK = 16384
 
 
 def solve_freezeout_batch(
@@ -1213,11 +1213,13 @@ def solve_freezeout_batch(
     left scalar, e.g. the defaults of ``b``, ``g``, ``y0_ratio``, are broadcast; :meth:`FreezeOutParams.batch`).
 
     The points are solved in vmapped chunks of ``chunk_size`` (``jax.lax.map`` over the chunks, the batch padded to
-    a whole number of chunks by repeating its last point, so one chunk shape is compiled): a flat vmap over 1e5-1e6
-    points streams every intermediate of the 20-step scan through memory, while a chunk of 8192 points keeps them
-    in cache (measured on 2 CPU cores, same run: 1.3-1.4x the flat vmap's points/s at N = 1e5 and 1e6;
-    experiments/benchmarks/bench_scaling.py). ``"auto"`` (default): chunks of :data:`FREEZEOUT_CHUNK` for batches
-    above two chunks, one flat vmap below; ``None``: always one flat vmap; an int: that chunk (static).
+    a whole number of chunks by repeating its last point, so one chunk shape is compiled): a flat vmap over 1e6
+    points streams every intermediate of the 20-step scan through memory (XLA buffers 584 MiB), a chunk keeps its
+    working set small. Measured on 2 CPU cores, the functions timed interleaved (median of 5): at N = 1e6 chunks of
+    16384 run 1.29x the flat vmap's points/s (8192: 1.22x, 4096: 1.19x), at N = 1e5 1.02-1.06x (noise level); see
+    series ``freezeout`` / ``freezeout_vmap`` of experiments/benchmarks/bench_scaling.py. ``"auto"`` (default):
+    chunks of :data:`FREEZEOUT_CHUNK` for batches above two chunks, one flat vmap below; ``None``: always one flat
+    vmap; an int: that chunk (static).
 
     Traceable and differentiable like :func:`solve_freezeout` (call it inside ``jax.jit``; ``jax.grad`` of a sum of
     ``.y_inf`` works). Every point gets its own ``status``; an invalid point (e.g. m <= 0 in a traced batch) is

@@ -181,7 +181,7 @@ def freezeout_points(n, seed=0):
 
 
 def freezeout_setup(chunked: bool = True):
-    """``jit(solve_freezeout_batch)`` (chunks of 8192 above 16384 points) with the default settings and the
+    """``jit(solve_freezeout_batch)`` (chunks of 16384 above 32768 points) with the default settings and the
     Drees-Hajkarim-Schmitz table; ``chunked=False``: one flat ``jit(vmap(solve_freezeout))`` (the baseline of the
     same run, series ``freezeout_vmap``)."""
     import jax
