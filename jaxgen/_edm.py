@@ -29,11 +29,19 @@ diag, so they are differentiable through ``kernels.svd_ascending`` / ``kernels.t
    The light Higgs h has the couplings of the decoupling limit (alpha = beta - pi/2: heavy H, A, H+-), so it couples
    to the electron with the SM Yukawa m_e/v and to the charginos through dX/dv.
 
-3. Two loops, Barr-Zee graph with a chargino loop and Z-h exchange (Giudice & Romanino hep-ph/0510197; the
-   Z-h function of the generic fermion-loop result, Brod, Haisch, Zupan arXiv:1310.1385): each diagonal chargino
-   term of 2. times (1/4 - s_W^2) g_V^{chi_i} / (s_W^2 c_W^2) (Z vector couplings over charges of the electron and
-   of chi_i) and with g(z) replaced by F_Z = [m_h^2 g(m_i^2/m_h^2) - m_Z^2 g(m_i^2/m_Z^2)] / (m_h^2 - m_Z^2). The
-   off-diagonal (i != j) chargino-Z terms are not included (docs/derivations/edm.md sec. 3.2, 5).
+3. Two loops, Barr-Zee graph with a chargino loop and Z-h exchange (Giudice & Romanino hep-ph/0510197 pointed it
+   out; the diagonal kernel is the Z-h function of the generic fermion-loop result, Brod, Haisch, Zupan
+   arXiv:1310.1385). All four chargino pairs (i, j) of the inner h-Z loop, derived here (docs/derivations/edm.md
+   sec. 3.2; not compared with the printed Giudice-Romanino formula, which could not be read):
+
+       d_e^{Zh} = -alpha m_e/(8 pi^3 v) (1/4 - s_W^2)/(s_W^2 c_W^2)
+                  sum_ij [Im(C_ij G^L_ji) m_i H(m_i, m_j) + Im(C_ij G^R_ji) m_j H(m_j, m_i)],
+       G^L_ij = V_i1 V_j1^* + V_i2 V_j2^*/2 - delta_ij s_W^2,  G^R_ij = U_i1^* U_j1 + U_i2^* U_j2/2 - delta_ij s_W^2,
+       H(m_f, m_o) = (1/2) int_0^1 dx/x J(m_f^2/x + m_o^2/(1 - x)),  J(M) = int_0^inf dt t/((t+m_Z^2)(t+m_h^2)(t+M))
+
+   (:func:`barr_zee_zh_pair`). For i = j it is the diagonal result, gamma-h term i times (1/4 - s_W^2)
+   g_V^{chi_i}/(s_W^2 c_W^2) with g(z) replaced by F_Z = [m_h^2 g(m_i^2/m_h^2) - m_Z^2 g(m_i^2/m_Z^2)]/(m_h^2 -
+   m_Z^2) (:func:`barr_zee_zh`; 2 m^2 H(m, m) = F_Z(m), tested); the i != j terms carry the axial Z couplings too.
 4. Two loops, W^+ W^- exchange with a chargino-neutralino loop (Chang, Chang, Keung hep-ph/0503055; closed form of
    Giudice & Romanino hep-ph/0510197):
 
@@ -84,6 +92,7 @@ __all__ = [
     "edm_loop_function_scalar",
     "barr_zee_g",
     "barr_zee_zh",
+    "barr_zee_zh_pair",
     "barr_zee_ww",
     "w_couplings",
     "electroweak_couplings",
@@ -160,7 +169,7 @@ class ElectronEDM(eqx.Module):
     chargino_one_loop: chargino-sneutrino graph [e cm] (0 without sleptons).
     neutralino_one_loop: neutralino-selectron graphs [e cm] (0 without sleptons).
     barr_zee_gamma_h: two-loop Barr-Zee graph with a chargino loop and gamma-h exchange [e cm].
-    barr_zee_zh: two-loop Barr-Zee graph with a chargino loop and Z-h exchange (diagonal chargino terms) [e cm].
+    barr_zee_zh: two-loop Barr-Zee graph with a chargino loop and Z-h exchange (all chargino pairs i, j) [e cm].
     barr_zee_ww: two-loop graph with a chargino-neutralino loop and W^+ W^- exchange [e cm].
     status: EDM_STATUS_OK (0) or EDM_STATUS_BAD_INPUT (1: all parts set to 0).
     """
@@ -248,6 +257,31 @@ def barr_zee_zh(m2, m_h2, m_z2):
     """
     m2, m_h2, m_z2 = (jnp.asarray(x, float) for x in (m2, m_h2, m_z2))
     return (m_h2 * barr_zee_g(m2 / m_h2) - m_z2 * barr_zee_g(m2 / m_z2)) / (m_h2 - m_z2)
+
+
+def _j_zh(big_m, a, b):
+    """J(M) = int_0^inf dt t/((t + a)(t + b)(t + M)) = a ln a/((b - a)(M - a)) + b ln b/((a - b)(M - b))
+    + M ln M/((a - M)(b - M)) (a = m_Z^2 < b = m_h^2). The closed form is 0/0 at M = a and M = b (J is smooth
+    there): within 1e-5 relative of either point M is moved to its edge (J changes by < 1e-5 relative there)."""
+    for r in (a, b):
+        big_m = jnp.where(jnp.abs(big_m - r) < 1e-5 * r, r * (1.0 + 1e-5), big_m)
+    return (
+        a * jnp.log(a) / ((b - a) * (big_m - a))
+        + b * jnp.log(b) / ((a - b) * (big_m - b))
+        + big_m * jnp.log(big_m) / ((a - big_m) * (b - big_m))
+    )
+
+
+def barr_zee_zh_pair(m_f2, m_o2, m_h2, m_z2):
+    """H(m_f, m_o) = (1/2) int_0^1 dx/x J(m_f^2/x + m_o^2/(1 - x)) [GeV^-2], the Z-h kernel of a chargino pair with
+    the chirality flip on m_f (module docstring item 3; docs/derivations/edm.md sec. 3.2). Arguments are squared
+    masses [GeV^2] (broadcast). 2 m^2 H(m, m) = F_Z(m) of :func:`barr_zee_zh`. Tanh-sinh rule on [0, 1] (the
+    integrable ln x at x -> 0, as :func:`barr_zee_ww`); differentiable."""
+    m_f2, m_o2 = (jnp.asarray(v, float)[..., None] for v in (m_f2, m_o2))
+    m_h2, m_z2 = (jnp.asarray(v, float)[..., None] for v in (m_h2, m_z2))
+    x = jnp.asarray(_TS1_X)
+    f = _j_zh(m_f2 / x + m_o2 / (1.0 - x), m_z2, m_h2) / x
+    return 0.5 * jnp.sum(jnp.asarray(_TS1_W) * f, axis=-1)
 
 
 def _ln_over_sm1(s):
@@ -353,8 +387,38 @@ def _barr_zee_gamma_h(p: GauginoHiggsinoParams, ch, m_h):
     return -alpha * M_ELECTRON / (8.0 * math.pi**3 * v) * jnp.sum(jnp.imag(cii) / m * barr_zee_g(m**2 / m_h**2), -1)
 
 
-def _barr_zee_zh(p: GauginoHiggsinoParams, ch, m_h):
-    """d_e^{Zh} [e GeV^-1], diagonal (i = j) chargino terms (docs/derivations/edm.md sec. 3.2).
+def _barr_zee_zh(p: GauginoHiggsinoParams, ch, m_h, diagonal_only: bool = False):
+    """d_e^{Zh} [e GeV^-1], every chargino pair (i, j) of the inner loop (module docstring item 3;
+    docs/derivations/edm.md sec. 3.2). Rephasing invariant: only C_ij G_ji enters. ``diagonal_only`` (static,
+    tests): the i = j terms alone, which equal :func:`_barr_zee_zh_diagonal`."""
+    _, _, v = electroweak_couplings(p)
+    sw2 = jnp.asarray(p.sin2_theta_w, float)
+    mz2 = jnp.asarray(p.m_Z, float) ** 2
+    x = chargino_mass_matrix(p)
+    off = x * jnp.asarray([[0.0, 1.0], [1.0, 0.0]])
+    U, V = ch.U, ch.V
+    cmat = jnp.conj(U) @ off @ jnp.conj(jnp.swapaxes(V, -1, -2)) / v
+    w = jnp.asarray([1.0, 0.5])
+    eye = jnp.eye(2) * sw2[..., None, None]
+    gl = jnp.einsum("...ia,...ja,a->...ij", V, jnp.conj(V), w) - eye
+    gr = jnp.einsum("...ia,...ja,a->...ij", jnp.conj(U), U, w) - eye
+    m = ch.masses
+    mi, mj = m[..., :, None], m[..., None, :]
+    h_ij = barr_zee_zh_pair(mi**2, mj**2, m_h**2, mz2[..., None, None])  # H(m_i, m_j)
+    h_ji = jnp.swapaxes(h_ij, -1, -2)  # H(m_j, m_i)
+    terms = (
+        jnp.imag(cmat * jnp.swapaxes(gl, -1, -2)) * mi * h_ij + jnp.imag(cmat * jnp.swapaxes(gr, -1, -2)) * mj * h_ji
+    )
+    if diagonal_only:
+        terms = terms * jnp.eye(2)
+    ratio = (0.25 - sw2) / (sw2 * (1.0 - sw2))
+    alpha = c.ALPHA_EM_MZ
+    return -alpha * M_ELECTRON / (8.0 * math.pi**3 * v) * ratio * jnp.sum(terms, axis=(-2, -1))
+
+
+def _barr_zee_zh_diagonal(p: GauginoHiggsinoParams, ch, m_h):
+    """d_e^{Zh} [e GeV^-1] of the diagonal (i = j) chargino terms alone (docs/derivations/edm.md sec. 3.2): the
+    closed form of the i = j limit of :func:`_barr_zee_zh`, kept as its test reference.
 
     Each gamma-h term i times (g_V^e/Q_e)(g_V^{chi_i}/Q_chi)/(s_W^2 c_W^2) x F_Z/g: the electron's Z vector
     coupling over its charge is 1/4 - s_W^2, the chargino's is [|V_i1|^2 + |U_i1|^2 + (|V_i2|^2 + |U_i2|^2)/2]/2 -

@@ -209,7 +209,8 @@ def figure(out_dir, reg: dict | None = None) -> tuple[list[str], dict]:
         "",
         "d_e from `jaxgen.cp.electron_edm` (the chain's `d_e`: two-loop Barr-Zee graphs, gamma-h and Z-h with a chargino loop, W-W with a "
         "chargino-neutralino loop, sleptons decoupled; docs/derivations/edm.md: the W-W sign is fixed by Chang, "
-        "Chang, Keung's statement that it adds to gamma-h, and the off-diagonal Z-h terms are left out). At fixed spectrum "
+        "Chang, Keung's statement that it adds to gamma-h; the off-diagonal Z-h terms are derived there, sec. 3.2, not "
+        "compared with the print). At fixed spectrum "
         "and m_X the densities fix lam*(phi_2) (a curve; eta_B, Omega_X ~ lam^2 f(phi_2)); the EDM bound removes "
         "large |phi_2|. Chain re-evaluated on the curve: both Planck densities reproduced, status 0.",
         "",
