@@ -688,9 +688,9 @@ def _cuts_closed(OUT, IN, mf, mb, width, both_directions: bool = False):
     concatenated and evaluated together (_cut_eval), and the results put back in the order of _PAIRS.
 
     Default: only the direction X = (l phi_X), Y visible is evaluated (112 of the 224 cuts); the other is
-    Delta_{YX} = -Delta_{XY}, the pairwise antisymmetry of the unitarity cuts (docs/derivations/cp_from_spectrum.md,
-    sec. "Pairwise antisymmetry": T_{YX} = T_{XY}^* at this order, so Im[A_X^* A_Y T_{XY}] changes sign under
-    X <-> Y), which is also what makes the CPT/unitarity sum rule hold. ``both_directions=True`` (static) evaluates
+    Delta_{YX} = -Delta_{XY}, the pairwise antisymmetry of the unitarity cuts (docs/derivations/cp_from_spectrum.md
+    sec. 3, "Sum rule" and "Evaluated path": T_{YX} = T_{XY}^* at this order, so Im[A_X^* A_Y T_{XY}] changes sign
+    under X <-> Y), which is also what makes the CPT/unitarity sum rule hold. ``both_directions=True`` (static) evaluates
     the two directions independently (twice the cost): the sum rule is then a real check of the spin sums, and the
     antisymmetry is tested against it (tests/jaxgen/test_cp_loops.py).
     """
