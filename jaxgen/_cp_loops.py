@@ -51,6 +51,8 @@ the partial widths scale with sum_k |lambda_k|^2.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 
 import equinox as eqx
@@ -80,6 +82,7 @@ from ._cp import (
 __all__ = [
     "SpectrumCPAsymmetries",
     "cp_asymmetries_from_spectrum",
+    "cp_asymmetries_from_spectrum_batch",
     "epsilon_from_spectrum",
     "CHARGINO_VISIBLE_CHANNELS",
     "NEUTRALINO_VISIBLE_CHANNELS",
@@ -768,6 +771,9 @@ class SpectrumCPAsymmetries(eqx.Module):
         gamma_visible_chargino (2, 8), delta_visible_chargino (2, 8): CHARGINO_VISIBLE_CHANNELS (cut l phi_X).
         gamma_visible_neutralino (4, 12), delta_visible_neutralino (4, 12): NEUTRALINO_VISIBLE_CHANNELS.
         width_total (6,): total two-body tree widths of (chi0_1..4, chi-_1, chi-_2), the resonance regulator.
+        status: STATUS_OK (0), or STATUS_BAD_SPECTRUM (a non-finite or out-of-domain input: M1, M2, |mu|, tan(beta),
+            m_W, m_Z <= 0, sin^2(theta_W) outside (0, 1), m_phi < 0, or a non-finite result); then every other field
+            is 0 (evaluated at a valid stand-in point, so gradients stay finite).
         sum_rule_chargino (2,), sum_rule_neutralino (4,): sum of Delta Gamma over all computed final states of
             each decaying state (CPT + unitarity: zero to round-off; zero by construction unless the function ran
             with ``unitarity_check=True``, which evaluates the visible channels' cuts independently).
@@ -789,6 +795,7 @@ class SpectrumCPAsymmetries(eqx.Module):
     width_total: jax.Array = eqx.field(metadata={"units": "GeV"})
     sum_rule_chargino: jax.Array = eqx.field(metadata={"units": "GeV"})
     sum_rule_neutralino: jax.Array = eqx.field(metadata={"units": "GeV"})
+    status: jax.Array = eqx.field(metadata={"units": "1"})
 
     def eps_visible_chargino(self):
         """Asymmetries Delta Gamma / (2 Gamma) of the visible channels chi-_a -> chi_j V (0 where closed)."""
@@ -837,6 +844,80 @@ def cp_asymmetries_from_spectrum(
     )
 
 
+#: chunk of :func:`cp_asymmetries_from_spectrum_batch` with ``chunk_size="auto"`` (batches above two chunks)
+CP_SPECTRUM_CHUNK = 512
+
+
+def cp_asymmetries_from_spectrum_batch(
+    p: GauginoHiggsinoParams,
+    lam=1.0,
+    m_phi=0.0,
+    *,
+    m_h=c.M_HIGGS,
+    g2=_G2_DEFAULT,
+    alpha_w=c.ALPHA_W,
+    unitarity_check: bool = False,
+    chunk_size: int | None | str = "auto",
+) -> SpectrumCPAsymmetries:
+    """:func:`cp_asymmetries_from_spectrum` over a batch of spectra: every leaf of ``p`` (and ``lam``, ``m_phi``)
+    broadcast to one batch shape; result fields have that shape in front. ``lam`` is |lambda| per point (scalar or
+    batched; for per-flavour couplings pass sqrt(sum_k |lambda_k|^2), the only combination that enters). Invalid
+    points are flagged in ``status`` (STATUS_BAD_SPECTRUM, outputs 0) and never affect the others.
+
+    Evaluated as ``jax.lax.map`` over vmapped chunks of ``chunk_size`` points (padded by repeating the last point):
+    a flat vmap keeps every intermediate of all points alive at once. Measured on 2 CPU cores, timed interleaved
+    (median of 5), N = 8192 random spectra: flat vmap 1.8e4 points/s, chunks of 128 2.8e4, of 512 2.9e4 (1.6x).
+    ``"auto"`` (default): chunks of :data:`CP_SPECTRUM_CHUNK` above two chunks, a flat vmap below; ``None``: a
+    flat vmap; an int: that chunk (static). Traceable and differentiable (call it inside ``jax.jit``).
+    """
+    if not isinstance(p, GauginoHiggsinoParams):
+        raise TypeError(
+            "cp_asymmetries_from_spectrum_batch: p must be a jaxgen.cp.GauginoHiggsinoParams with batched fields, "
+            f"got {type(p).__name__}"
+        )
+    if (
+        chunk_size != "auto"
+        and chunk_size is not None
+        and not (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
+    ):
+        raise ValueError(
+            f'cp_asymmetries_from_spectrum_batch: chunk_size must be a positive int, None or "auto", got {chunk_size!r}'
+        )
+    names = [f.name for f in dataclasses.fields(p)]
+    leaves = [jnp.asarray(getattr(p, k), float) for k in names]
+    lam_abs = jnp.abs(jnp.asarray(lam))  # |lambda| per point (per-flavour couplings: pass sqrt(sum_k |lambda_k|^2))
+    shape = jnp.broadcast_shapes(*(jnp.shape(v) for v in leaves), jnp.shape(m_phi), jnp.shape(lam_abs))
+    if len(shape) == 0:
+        raise ValueError(
+            "cp_asymmetries_from_spectrum_batch needs batched fields (a leading batch axis); for one point call "
+            "cp_asymmetries_from_spectrum"
+        )
+    n = math.prod(shape)
+    flat = [jnp.broadcast_to(v, shape).reshape(n) for v in (*leaves, jnp.asarray(m_phi, float))]
+    lam_flat = jnp.broadcast_to(jnp.asarray(lam_abs, float), shape).reshape(n)
+
+    def one(args):
+        *vals, mp, la = args
+        q = GauginoHiggsinoParams(**dict(zip(names, vals)))
+        return _asymmetries_body(q, la, mp, m_h, g2, alpha_w, both_directions=bool(unitarity_check))
+
+    args = (*flat, lam_flat)
+    if chunk_size == "auto":
+        chunk_size = CP_SPECTRUM_CHUNK if n > 2 * CP_SPECTRUM_CHUNK else None
+    if chunk_size is None or chunk_size >= n:
+        res = jax.vmap(one)(args)
+    else:
+        chunk = int(chunk_size)
+        nc = -(-n // chunk)
+        pad = nc * chunk - n
+        padded = tuple(
+            (jnp.concatenate([a, jnp.broadcast_to(a[-1:], (pad,))]) if pad else a).reshape(nc, chunk) for a in args
+        )
+        res = jax.lax.map(jax.vmap(one), padded)
+        res = jax.tree_util.tree_map(lambda v: v.reshape((nc * chunk,) + v.shape[2:])[:n], res)
+    return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
+
+
 def _asymmetries_body(
     p: GauginoHiggsinoParams,
     lam_abs,
@@ -851,6 +932,7 @@ def _asymmetries_body(
     Dirac traces (vmap of _tree_width / _pair over all 224 cuts, kept as the reference of the closed forms);
     default: the closed-form spin sums (_tree_widths_closed / _cuts_closed, one direction of the cuts unless
     ``both_directions``), the same numbers to round-off."""
+    p, m_phi, good = _safe_point(p, m_phi)
     OUT, IN, mf = (_mass_basis if reference else _mass_basis_fast)(p, g2, lam_abs)
     mb = jnp.stack(
         [
@@ -892,7 +974,7 @@ def _asymmetries_body(
     s2 = jnp.sin(phi2)
     okp = jnp.abs(s2) > 1e-300
     inv = jnp.where(okp, 1.0 / (alpha_w * jnp.where(okp, s2, 1.0)), 0.0)
-    return SpectrumCPAsymmetries(
+    res = SpectrumCPAsymmetries(
         eps_chargino=eps_c,
         eps_neutralino=eps_n,
         eps0_chargino=eps_c * inv,
@@ -909,7 +991,34 @@ def _asymmetries_body(
         width_total=width[:6],
         sum_rule_chargino=d_lam_c + jnp.sum(d_vis_c, axis=-1),
         sum_rule_neutralino=jnp.sum(d_lam_n, axis=-1) + jnp.sum(d_vis_n, axis=-1),
+        status=jnp.asarray(STATUS_OK, jnp.int32),
     )
+    leaves = [getattr(res, f.name) for f in dataclasses.fields(res) if f.name != "status"]
+    good = good & functools.reduce(jnp.logical_and, [jnp.all(jnp.isfinite(v)) for v in leaves])
+    out = jax.tree_util.tree_map(lambda v: jnp.where(good, v, jnp.zeros_like(v)), res)
+    return eqx.tree_at(lambda r: r.status, out, jnp.where(good, STATUS_OK, STATUS_BAD_SPECTRUM).astype(jnp.int32))
+
+
+#: the stand-in point of an invalid spectrum (HMW's benchmark moduli, no phases)
+_SAFE_SPECTRUM = dict(M1=250.0, M2=600.0, mu=400.0, tan_beta=10.0, phi_1=0.0, phi_2=0.0, phi_mu=0.0)
+_SAFE_SPECTRUM.update(m_W=c.M_W, m_Z=c.M_Z, sin2_theta_w=c.SIN2_THETA_W)
+_POSITIVE_SPECTRUM = ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")
+
+
+def _safe_point(p: GauginoHiggsinoParams, m_phi):
+    """(p, m_phi, good): a point with a non-finite or out-of-domain leaf is replaced by :data:`_SAFE_SPECTRUM`
+    (m_phi by 0), so that its (discarded) evaluation and its gradient stay finite; ``good`` says which."""
+    vals = {k: jnp.asarray(getattr(p, k), float) for k in _SAFE_SPECTRUM}
+    good = jnp.isfinite(m_phi) & (m_phi >= 0)
+    for k, v in vals.items():
+        ok = jnp.isfinite(v)
+        if k in _POSITIVE_SPECTRUM:
+            ok = ok & (v > 0)
+        if k == "sin2_theta_w":
+            ok = ok & (v > 0) & (v < 1)
+        good = good & ok
+    safe = GauginoHiggsinoParams(**{k: jnp.where(good, v, _SAFE_SPECTRUM[k]) for k, v in vals.items()})
+    return safe, jnp.where(good, m_phi, 0.0), good
 
 
 # Jitted: called outside a trace (e.g. by ``HallParams.from_spectrum``) the body runs as one compiled program instead
