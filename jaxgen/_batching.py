@@ -24,7 +24,7 @@ import jax.core  # jax.core.Tracer: pyright does not see the submodule through a
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["broadcast_fields", "batch_shape", "BatchedParams"]
+__all__ = ["broadcast_fields", "batch_shape", "BatchedParams", "check_chunk_size", "chunked_vmap"]
 
 
 def _shapes(obj, name: str, event_ndim: Mapping[str, int]):
@@ -117,3 +117,36 @@ class BatchedParams(eqx.Module):
                 f"{cls.__name__}.batch needs {missing} (or a base point, e.g. base={cls.__name__}.benchmark())"
             )
         return cls(**fields).broadcast()
+
+
+def check_chunk_size(fn: str, chunk_size) -> None:
+    """ValueError unless ``chunk_size`` is "auto", None or a positive int (the chunk argument of the batch entry
+    points)."""
+    ok = chunk_size == "auto" or chunk_size is None
+    ok = ok or (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
+    if not ok:
+        raise ValueError(f'{fn}: chunk_size must be a positive int, None or "auto", got {chunk_size!r}')
+
+
+def chunked_vmap(fn, args: Any, n: int, chunk_size, auto_chunk: int) -> Any:
+    """``vmap(fn)`` over the leading axis (size n) of the PyTree ``args``, or ``lax.map`` over vmapped chunks.
+
+    ``chunk_size``: None (one flat vmap), an int (that chunk), or "auto" (chunks of ``auto_chunk`` when n exceeds
+    two chunks, else a flat vmap). The batch is padded to a whole number of chunks by repeating its last point (one
+    compiled chunk shape) and the padding is dropped from the result. Keeping a chunk's intermediates small is what
+    makes this faster than one flat vmap for large n on CPU (measured per entry point in its docstring).
+    """
+    if chunk_size == "auto":
+        chunk_size = auto_chunk if n > 2 * auto_chunk else None
+    if chunk_size is None or chunk_size >= n:
+        return jax.vmap(fn)(args)
+    chunk = int(chunk_size)
+    nc = -(-n // chunk)
+    pad = nc * chunk - n
+
+    def padded(v):
+        v = jnp.concatenate([v, jnp.broadcast_to(v[-1:], (pad,) + v.shape[1:])]) if pad else v
+        return v.reshape((nc, chunk) + v.shape[1:])
+
+    res = jax.lax.map(jax.vmap(fn), jax.tree_util.tree_map(padded, args))
+    return jax.tree_util.tree_map(lambda v: v.reshape((nc * chunk,) + v.shape[2:])[:n], res)

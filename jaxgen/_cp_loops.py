@@ -62,6 +62,7 @@ import numpy as np
 
 from . import _constants as c
 from . import _cp_traces as _tr
+from ._batching import check_chunk_size, chunked_vmap
 from ._cp import (
     _G2_DEFAULT,
     STATUS_BAD_SPECTRUM,
@@ -875,14 +876,7 @@ def cp_asymmetries_from_spectrum_batch(
             "cp_asymmetries_from_spectrum_batch: p must be a jaxgen.cp.GauginoHiggsinoParams with batched fields, "
             f"got {type(p).__name__}"
         )
-    if (
-        chunk_size != "auto"
-        and chunk_size is not None
-        and not (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
-    ):
-        raise ValueError(
-            f'cp_asymmetries_from_spectrum_batch: chunk_size must be a positive int, None or "auto", got {chunk_size!r}'
-        )
+    check_chunk_size("cp_asymmetries_from_spectrum_batch", chunk_size)
     names = [f.name for f in dataclasses.fields(p)]
     leaves = [jnp.asarray(getattr(p, k), float) for k in names]
     lam_abs = jnp.abs(jnp.asarray(lam))  # |lambda| per point (per-flavour couplings: pass sqrt(sum_k |lambda_k|^2))
@@ -901,20 +895,7 @@ def cp_asymmetries_from_spectrum_batch(
         q = GauginoHiggsinoParams(**dict(zip(names, vals)))
         return _asymmetries_body(q, la, mp, m_h, g2, alpha_w, both_directions=bool(unitarity_check))
 
-    args = (*flat, lam_flat)
-    if chunk_size == "auto":
-        chunk_size = CP_SPECTRUM_CHUNK if n > 2 * CP_SPECTRUM_CHUNK else None
-    if chunk_size is None or chunk_size >= n:
-        res = jax.vmap(one)(args)
-    else:
-        chunk = int(chunk_size)
-        nc = -(-n // chunk)
-        pad = nc * chunk - n
-        padded = tuple(
-            (jnp.concatenate([a, jnp.broadcast_to(a[-1:], (pad,))]) if pad else a).reshape(nc, chunk) for a in args
-        )
-        res = jax.lax.map(jax.vmap(one), padded)
-        res = jax.tree_util.tree_map(lambda v: v.reshape((nc * chunk,) + v.shape[2:])[:n], res)
+    res = chunked_vmap(one, (*flat, lam_flat), n, chunk_size, CP_SPECTRUM_CHUNK)
     return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 
 
@@ -1005,11 +986,13 @@ _SAFE_SPECTRUM.update(m_W=c.M_W, m_Z=c.M_Z, sin2_theta_w=c.SIN2_THETA_W)
 _POSITIVE_SPECTRUM = ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")
 
 
-def _safe_point(p: GauginoHiggsinoParams, m_phi):
-    """(p, m_phi, good): a point with a non-finite or out-of-domain leaf is replaced by :data:`_SAFE_SPECTRUM`
-    (m_phi by 0), so that its (discarded) evaluation and its gradient stay finite; ``good`` says which."""
+def _safe_point(p: GauginoHiggsinoParams, m_phi, stand_in: dict | None = None, valid=True):
+    """(p, m_phi, good): a point with a non-finite or out-of-domain leaf (or ``valid`` False) is replaced by
+    ``stand_in`` (default :data:`_SAFE_SPECTRUM`; m_phi by 0), so that its (discarded) evaluation and its gradient
+    stay finite; ``good`` says which. Also the Hall chain's spectrum-mode input check."""
+    stand_in = _SAFE_SPECTRUM if stand_in is None else stand_in
     vals = {k: jnp.asarray(getattr(p, k), float) for k in _SAFE_SPECTRUM}
-    good = jnp.isfinite(m_phi) & (m_phi >= 0)
+    good = jnp.asarray(valid) & jnp.isfinite(m_phi) & (m_phi >= 0)
     for k, v in vals.items():
         ok = jnp.isfinite(v)
         if k in _POSITIVE_SPECTRUM:
@@ -1017,7 +1000,7 @@ def _safe_point(p: GauginoHiggsinoParams, m_phi):
         if k == "sin2_theta_w":
             ok = ok & (v > 0) & (v < 1)
         good = good & ok
-    safe = GauginoHiggsinoParams(**{k: jnp.where(good, v, _SAFE_SPECTRUM[k]) for k, v in vals.items()})
+    safe = GauginoHiggsinoParams(**{k: jnp.where(good, v, jnp.asarray(stand_in[k], v.dtype)) for k, v in vals.items()})
     return safe, jnp.where(good, m_phi, 0.0), good
 
 

@@ -96,6 +96,7 @@ import jaxgen_kernels as kernels
 
 from . import _constants as c
 from ._batching import broadcast_fields as _broadcast_params
+from ._batching import check_chunk_size, chunked_vmap
 from ._checks import concrete_real
 from ._cosmology import Cosmology
 from ._precision import require_x64
@@ -1230,14 +1231,7 @@ def solve_freezeout_batch(
             f"solve_freezeout_batch: params must be a FreezeOutParams (build a batch with "
             f"FreezeOutParams.batch(m=[...], a=...)), got {type(params).__name__}"
         )
-    if (
-        chunk_size != "auto"
-        and chunk_size is not None
-        and not (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
-    ):
-        raise ValueError(
-            f'solve_freezeout_batch: chunk_size must be a positive int, None or "auto", got {chunk_size!r}'
-        )
+    check_chunk_size("solve_freezeout_batch", chunk_size)
     params, shape = _broadcast_params(params, "FreezeOutParams", _FO_EVENT)
     if len(shape) == 0:
         raise ValueError(
@@ -1245,25 +1239,11 @@ def solve_freezeout_batch(
         )
     n = int(np.prod(shape))
     flat = jax.tree_util.tree_map(lambda v: jnp.reshape(v, (n,)), params)
-    if chunk_size == "auto":
-        chunk_size = FREEZEOUT_CHUNK if n > 2 * FREEZEOUT_CHUNK else None
 
     def one(q):
         return solve_freezeout(q, cosmology, settings)
 
-    if chunk_size is None or chunk_size >= n:
-        res = jax.vmap(one)(flat)
-    else:
-        chunk = int(chunk_size)
-        nc = -(-n // chunk)
-        pad = nc * chunk - n
-
-        def padded(v):
-            v = jnp.concatenate([v, jnp.broadcast_to(v[-1:], (pad,))]) if pad else v
-            return v.reshape(nc, chunk)
-
-        res = jax.lax.map(jax.vmap(one), jax.tree_util.tree_map(padded, flat))
-        res = jax.tree_util.tree_map(lambda v: v.reshape((nc * chunk,) + v.shape[2:])[:n], res)
+    res = chunked_vmap(one, flat, n, chunk_size, FREEZEOUT_CHUNK)
     return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 
 

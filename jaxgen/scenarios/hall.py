@@ -206,7 +206,7 @@ from .. import _constants as c
 from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
-from .._cp_loops import cp_asymmetries_from_spectrum
+from .._cp_loops import _safe_point, cp_asymmetries_from_spectrum
 from .._edm import electron_edm
 from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, freezein_table, solve_freezein
 from .._freezein_tables import is_tabulated
@@ -699,7 +699,6 @@ _BENCH_SPECTRUM = dict(
 )
 _BENCH_SPECTRUM_LAM = 5.7984e-9  # eta_B = Y_B(Planck 2018) to 1e-4 (benchmark_spectrum docstring)
 _SPECTRUM_FIELDS = tuple(_BENCH_SPECTRUM)
-_SPECTRUM_POSITIVE = ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")
 #: dof of the decaying states of the spectrum mode (chi-_1, chi-_2: Dirac, 2 spins x (chi-, chi+); chi0_2..4:
 #: Majorana, 2 spins) and of the LOSP chi0_1 (Majorana).
 _SPECTRUM_G_A = (4.0, 4.0, 2.0, 2.0, 2.0)
@@ -721,18 +720,7 @@ def _spectrum_states(spec: GauginoHiggsinoParams, lam, m_x, ok):
     leaf (or ``ok`` False) is evaluated at the benchmark spectrum, and derived values that are not finite (or
     r_losp <= 0) are replaced by the benchmark numbers of :data:`_BENCH`; ``good`` is False for both.
     """
-    vals = {k: jnp.asarray(getattr(spec, k), float) for k in _SPECTRUM_FIELDS}
-    good = jnp.asarray(ok)
-    for k, v in vals.items():
-        g = jnp.isfinite(v)
-        if k in _SPECTRUM_POSITIVE:
-            g = g & (v > 0)
-        if k == "sin2_theta_w":
-            g = g & (v > 0) & (v < 1)
-        good = good & g
-    safe = GauginoHiggsinoParams(
-        **{k: jnp.where(good, v, jnp.asarray(_BENCH_SPECTRUM[k], v.dtype)) for k, v in vals.items()}
-    )
+    safe, _, good = _safe_point(spec, 0.0, _BENCH_SPECTRUM, ok)  # the domain check of cp_asymmetries_from_spectrum
     r = cp_asymmetries_from_spectrum(safe, lam=lam, m_phi=m_x)
     mc = chargino_spectrum(safe).masses
     mn = neutralino_spectrum(safe).masses
