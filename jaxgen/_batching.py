@@ -128,16 +128,26 @@ def check_chunk_size(fn: str, chunk_size) -> None:
         raise ValueError(f'{fn}: chunk_size must be a positive int, None or "auto", got {chunk_size!r}')
 
 
-def chunked_vmap(fn, args: Any, n: int, chunk_size, auto_chunk: int) -> Any:
+def _auto_chunk(auto_chunk: int | Mapping[str, int]) -> int:
+    """The "auto" chunk for JAX's default backend: ``auto_chunk`` itself (an int), or its entry for the backend
+    ("cpu", "gpu", "tpu"; "cpu" for one not listed)."""
+    if isinstance(auto_chunk, Mapping):
+        return int(auto_chunk.get(jax.default_backend(), auto_chunk["cpu"]))
+    return int(auto_chunk)
+
+
+def chunked_vmap(fn, args: Any, n: int, chunk_size, auto_chunk: int | Mapping[str, int]) -> Any:
     """``vmap(fn)`` over the leading axis (size n) of the PyTree ``args``, or ``lax.map`` over vmapped chunks.
 
     ``chunk_size``: None (one flat vmap), an int (that chunk), or "auto" (chunks of ``auto_chunk`` when n exceeds
-    two chunks, else a flat vmap). The batch is padded to a whole number of chunks by repeating its last point (one
+    two chunks, else a flat vmap; ``auto_chunk`` may map the backend name to its chunk, {"cpu": c1, "gpu": c2}: a
+    GPU needs far more points per chunk than a CPU to fill its cores). The batch is padded to a whole number of chunks by repeating its last point (one
     compiled chunk shape) and the padding is dropped from the result. Keeping a chunk's intermediates small is what
     makes this faster than one flat vmap for large n on CPU (measured per entry point in its docstring).
     """
     if chunk_size == "auto":
-        chunk_size = auto_chunk if n > 2 * auto_chunk else None
+        auto = _auto_chunk(auto_chunk)
+        chunk_size = auto if n > 2 * auto else None
     if chunk_size is None or chunk_size >= n:
         return jax.vmap(fn)(args)
     chunk = int(chunk_size)

@@ -1200,8 +1200,12 @@ def solve_freezeout(
     return FreezeOutResult(y_inf=y_inf, omega_h2=omega, y_end=y_end, num_steps=steps, status=status, ys=traj)
 
 
-#: chunk of :func:`solve_freezeout_batch` with ``chunk_size="auto"`` for batches above 2 chunks (a flat vmap below)
+#: chunk of :func:`solve_freezeout_batch` with ``chunk_size="auto"`` for batches above 2 chunks (a flat vmap below),
+#: on a CPU (measured, see the docstring)
 FREEZEOUT_CHUNK = 16384
+#: the same on a GPU/TPU: 2**20 points per chunk keep its cores busy (about 6 KB of intermediates per point, 6 GiB
+#: per chunk); series ``freezeout`` / ``freezeout_vmap`` of bench_scaling compare it with one flat vmap there
+FREEZEOUT_CHUNK_ACCELERATOR = 2**20
 
 
 def solve_freezeout_batch(
@@ -1219,8 +1223,8 @@ def solve_freezeout_batch(
     working set small. Measured on 2 CPU cores, the functions timed interleaved (median of 5): at N = 1e6 chunks of
     16384 run 1.29x the flat vmap's points/s (8192: 1.22x, 4096: 1.19x), at N = 1e5 1.02-1.06x (noise level); see
     series ``freezeout`` / ``freezeout_vmap`` of experiments/benchmarks/bench_scaling.py. ``"auto"`` (default):
-    chunks of :data:`FREEZEOUT_CHUNK` for batches above two chunks, one flat vmap below; ``None``: always one flat
-    vmap; an int: that chunk (static).
+    chunks of :data:`FREEZEOUT_CHUNK` (on a GPU or TPU :data:`FREEZEOUT_CHUNK_ACCELERATOR`) for batches above two
+    chunks, one flat vmap below; ``None``: always one flat vmap; an int: that chunk (static).
 
     Traceable and differentiable like :func:`solve_freezeout` (call it inside ``jax.jit``; ``jax.grad`` of a sum of
     ``.y_inf`` works). Every point gets its own ``status``; an invalid point (e.g. m <= 0 in a traced batch) is
@@ -1243,7 +1247,8 @@ def solve_freezeout_batch(
     def one(q):
         return solve_freezeout(q, cosmology, settings)
 
-    res = chunked_vmap(one, flat, n, chunk_size, FREEZEOUT_CHUNK)
+    auto = {"cpu": FREEZEOUT_CHUNK, "gpu": FREEZEOUT_CHUNK_ACCELERATOR, "tpu": FREEZEOUT_CHUNK_ACCELERATOR}
+    res = chunked_vmap(one, flat, n, chunk_size, auto)
     return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 
 
