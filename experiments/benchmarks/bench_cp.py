@@ -61,6 +61,11 @@ def random_spectra(n: int, seed: int = 0):
     )
 
 
+def _log(msg: str) -> None:
+    """A figure in the log as soon as it is measured (a process killed at its time limit still leaves it)."""
+    print(f"[bench_cp] {msg}", flush=True)
+
+
 def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 16, n_grad: int = 8) -> str:
     import os
 
@@ -85,6 +90,7 @@ def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 1
 
     t_eps = _timing.time_jax(eps_all, spec)
     eps_rate = n_eps / t_eps["run_s"]
+    _log(f"eps N={n_eps}: {eps_rate:.4g} points/s, compile {t_eps['compile_s']:.3g} s")
     r = t_eps["out"]
     sr = float(
         np.max(np.abs(np.asarray(r.sum_rule_neutralino)))
@@ -104,6 +110,7 @@ def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 1
     # the batch entry point (lax.map over vmapped chunks of 512 above 1024 points), same large batch
     t_bb = _timing.time_jax(lambda p: cp.cp_asymmetries_from_spectrum_batch(p, 1e-10, m_phi), spec_big)
     batch_rate = n_big / t_bb["run_s"]
+    _log(f"eps N={n_big}: flat vmap {big_rate:.4g}, batch entry point {batch_rate:.4g} points/s")
 
     # before: the numerical Dirac traces (the original implementation, kept as the reference), same points
     def eps_ref(p):
@@ -163,6 +170,7 @@ def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 1
         pg = jax.tree.map(lambda v: v[:n_grad], pts)
         tf_g = _timing.time_jax(fwd(s), pg)
         tg = _timing.time_jax(grad(s), pg)
+        _log(f"Hall chain epsilon={name!r} N={n_chain}: {n_chain / tf['run_s']:.4g} points/s")
         chain[name] = {
             "n": n_chain,
             "points_per_s": n_chain / tf["run_s"],

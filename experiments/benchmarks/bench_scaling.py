@@ -547,6 +547,12 @@ def main(
             print(f"[bench_scaling] {name} N={n}", flush=True)
             try:
                 series[name].append(_measure(make, n))
+                m = series[name][-1]  # in the log too: a process killed at its time limit still leaves the figures
+                print(
+                    f"[bench_scaling] {name} N={n}: {m['points_per_s']:.4g} points/s (run {m['run_s']:.4g} s, "
+                    f"compile {m['compile_s']:.3g} s, failures {m['failures']})",
+                    flush=True,
+                )
             except Exception as exc:  # record and go on (e.g. out of memory at the largest N)
                 errors[f"{name}@{n}"] = repr(exc)[:300]
                 break
