@@ -110,7 +110,7 @@ def _issue16_rows() -> list:
     rows = [
         Target(
             "issue 16 throughput",
-            "solve_freezeout_batch (default settings, DHS g_*, m 1 GeV-10 TeV; chunks of 16384), at N_max "
+            "solve_freezeout_batch (default settings, DHS g_*, m 1 GeV-10 TeV; chunks of 16384 on a CPU, 2**20 on a GPU), at N_max "
             "(bench_scaling; the flat vmap of solve_freezeout: series freezeout_vmap there)",
             _issue16("freezeout", "points_per_s_at_n_max"),
             "points/s",

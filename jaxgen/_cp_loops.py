@@ -847,7 +847,8 @@ def cp_asymmetries_from_spectrum(
 
 #: chunk of :func:`cp_asymmetries_from_spectrum_batch` with ``chunk_size="auto"`` (batches above two chunks), CPU
 CP_SPECTRUM_CHUNK = 512
-#: the same on a GPU/TPU (a chunk must hold enough points to keep its cores busy)
+#: the same on a GPU/TPU (a chunk must hold enough points to keep its cores busy). Measured on one H200 (2026-12-04,
+#: bench_cp): N = 2**18 spectra in chunks of 2**16 2.00e6 points/s, one flat vmap 1.98e6
 CP_SPECTRUM_CHUNK_ACCELERATOR = 2**16
 
 
