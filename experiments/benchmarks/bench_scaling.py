@@ -182,8 +182,8 @@ def freezeout_points(n, seed=0):
 
 def freezeout_setup(chunked: bool = True):
     """``jit(solve_freezeout_batch)`` (chunks of 16384 above 32768 points on a CPU, of 2**20 on a GPU) with the
-    default settings and the Drees-Hajkarim-Schmitz table; ``chunked=False``: one flat ``jit(vmap(solve_freezeout))`` (the baseline of the
-    same run, series ``freezeout_vmap``)."""
+    default settings and the Drees-Hajkarim-Schmitz table; ``chunked=False``: one flat
+    ``jit(vmap(solve_freezeout))`` (the baseline of the same run, series ``freezeout_vmap``)."""
     import jax
 
     from jaxgen import freezeout as fo
