@@ -124,19 +124,24 @@ def _issue16_rows() -> list:
         )
     ]
     for series, label, baseline, base_label in (
-        ("hall_table", "Hall chain, default g_*(T) table", "results.hall.quadrature_const.points_per_s", None),
+        (
+            "hall_table",
+            "Hall chain, default g_*(T) table (asymmetric_freezein_batch)",
+            "results.hall.quadrature_const.points_per_s",
+            None,
+        ),
         (
             "hall_inverse_decays",
-            "Hall chain with inverse decays (method ode)",
+            "Hall chain with inverse decays (method ode; asymmetric_freezein_batch, chunked)",
             "results.hall.ode_const.baseline_points_per_s",
             "per-point solve_ivp LSODA chain (bench_chains)",
         ),
-        ("ardu_boltzmann", "Ardu chain, Boltzmann washout (default)", None, None),
+        ("ardu_boltzmann", "Ardu chain, Boltzmann washout (default; rsymmetric_adm_batch, chunked)", None, None),
     ):
         rows.append(
             Target(
                 "issue 16 throughput",
-                f"{label}, vmapped, at N_max (bench_scaling)",
+                f"{label}, at N_max (bench_scaling; until 2026-12-04 a flat vmap)",
                 _issue16(series, "points_per_s_at_n_max"),
                 "points/s",
                 ">= 5e5 pts/s (2 CPU cores), >= 1e7 GPU",

@@ -18,7 +18,8 @@ For each batched entry point, at N = 1e2 .. 1e6 (``n_max``; 1e7 when a GPU is th
   [1 GeV, 10 TeV], s-wave a in [1e-11, 1e-7] GeV^-2 plus a p-wave b in 30 % of the points; ``hall_table`` (the Hall
   chain with its default g_*(T) table), ``hall_inverse_decays`` (the Hall chain with inverse decays,
   ``method="ode"``, constant g_*) and ``ardu_boltzmann`` (the Ardu chain, Boltzmann washout), the random points of
-  bench_chains.py; for each, the peak RSS of a fresh process that evaluates N_max points (and the device's peak
+  bench_chains.py, through the batch entry points ``asymmetric_freezein_batch`` / ``rsymmetric_adm_batch`` (chunked
+  where that pays: the inverse-decay collocation and the Boltzmann washout); for each, the peak RSS of a fresh process that evaluates N_max points (and the device's peak
   bytes on a GPU). ``series`` selects which series run (default: all).
 
 Each point: compile (``lower().compile()``) timed apart, median of 5 runs (``block_until_ready``), XLA's
@@ -212,7 +213,11 @@ def chain_setup(name):
         if name in _HALL_SERIES:
             from jaxgen.scenarios import hall as mod
 
-            fwd, _ = bench_chains._hall_fns(_HALL_SERIES[name])
+            hall_settings = mod.HallSettings(**bench_chains.HALL_CONFIGS[_HALL_SERIES[name]][0])
+
+            def fwd(p):  # the batch entry point (chunked where that pays: the collocation of inverse decays)
+                return mod.asymmetric_freezein_batch(p, hall_settings)
+
             points = bench_chains.hall_params
             mask = (
                 mod.STATUS_BAD_INPUT | mod.STATUS_FREEZEIN_FAILED | mod.STATUS_FREEZEOUT_FAILED | mod.STATUS_NONFINITE
@@ -220,7 +225,9 @@ def chain_setup(name):
         else:
             from jaxgen.scenarios import ardu as mod
 
-            fwd, _ = bench_chains._ardu_fns("boltzmann")
+            def fwd(p):  # the batch entry point (chunks of ARDU_CHUNK with the Boltzmann washout)
+                return mod.rsymmetric_adm_batch(p, mod.ArduSettings(washout="boltzmann"))
+
             points = bench_chains.ardu_params
             mask = mod.STATUS_BAD_INPUT | mod.STATUS_EQUILIBRIUM_FAILED | mod.STATUS_WASHOUT_FAILED
     except Exception as exc:

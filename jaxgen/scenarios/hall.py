@@ -203,6 +203,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 from jaxgen_kernels import _status
 
 from .. import _constants as c
+from .._batching import check_chunk_size, chunked_vmap
 from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
@@ -1300,15 +1301,46 @@ def asymmetric_freezein(params: HallParams, settings: HallSettings = HallSetting
     return HallPrediction(**out, status=st & STATUS_ERROR_MASK, flags=jnp.where(ok, st & STATUS_DIAGNOSTIC_MASK, 0))
 
 
+#: points per chunk of :func:`asymmetric_freezein_batch` (``chunk_size="auto"``) when the chain runs the fixed-grid
+#: collocation (method="ode", inverse decays, constant g_*): its 320-node stage arrays take ~43 KB per point
+#: (XLA temp 853 MiB for 2e4 points in one flat vmap, 4.3 GiB for 1e5). Measured 2026-12-04 (2 CPU cores, N = 2e4,
+#: bench_chains.hall_params, timed interleaved, median of 5): flat vmap 1.38e4 points/s, chunks of 512 1.80e4, of
+#: 1024 1.77e4, of 2048 1.69e4 (XLA temp 90 MiB). The other paths stay one flat vmap: the quadrature chain ran
+#: 7.9e5 points/s flat against 5.5-6.2e5 in chunks of 4096-16384 (N = 2e5, 85 MiB flat), Kvaerno5 the same
+#: either way (3 MiB).
+HALL_COLLOCATION_CHUNK = 1024
+#: the same on a GPU/TPU: one flat vmap of 1e6 points took 32 GiB of XLA buffers on an H200 (1.27e7 points/s,
+#: 2026-12-04); chunks of 2**18 bound that to ~8 GiB (their speed there not yet measured)
+HALL_COLLOCATION_CHUNK_ACCELERATOR = 2**18
+
+
 @eqx.filter_jit
-def _batch(params: HallParams, settings: HallSettings, cosmology):
-    return jax.vmap(lambda q: asymmetric_freezein(q, settings, cosmology))(params)
+def _batch(params: HallParams, settings: HallSettings, cosmology, chunk_size):
+    n = int(jax.tree_util.tree_leaves(params)[0].shape[0])
+    auto = None
+    if chunk_size == "auto":
+        cosmo = _resolve_cosmology(settings, cosmology)
+        if settings.method == "ode" and _freezein_solver(settings, cosmo) == "collocation":
+            auto = {
+                "cpu": HALL_COLLOCATION_CHUNK,
+                "gpu": HALL_COLLOCATION_CHUNK_ACCELERATOR,
+                "tpu": HALL_COLLOCATION_CHUNK_ACCELERATOR,
+            }
+        else:
+            chunk_size = None
+    return chunked_vmap(lambda q: asymmetric_freezein(q, settings, cosmology), params, n, chunk_size, auto or 1)
 
 
 def asymmetric_freezein_batch(
-    params: HallParams, settings: HallSettings = HallSettings(), cosmology=None
+    params: HallParams, settings: HallSettings = HallSettings(), cosmology=None, chunk_size: int | None | str = "auto"
 ) -> HallPrediction:
     """:func:`asymmetric_freezein` over a batch: jitted vmap over the leading axis (one compile per batch shape and
     settings). Fields without the batch axis are broadcast first (:func:`broadcast_batch`). Invalid points carry
-    ``STATUS_BAD_INPUT`` and zero outputs; the other points are unaffected."""
-    return _batch(broadcast_batch(params), settings, cosmology)
+    ``STATUS_BAD_INPUT`` and zero outputs; the other points are unaffected.
+
+    ``chunk_size``: ``"auto"`` (default): ``jax.lax.map`` over vmapped chunks of :data:`HALL_COLLOCATION_CHUNK`
+    points (GPU/TPU: :data:`HALL_COLLOCATION_CHUNK_ACCELERATOR`) when the chain runs the fixed-grid collocation (``method="ode"`` with a constant g_*; batches above two
+    chunks: bounded memory and 1.3x the points/s, measured there), one flat vmap otherwise; ``None``: always one
+    flat vmap; an int: chunks of that size (the batch padded by repeating its last point)."""
+    check_chunk_size("asymmetric_freezein_batch", chunk_size)
+    return _batch(broadcast_batch(params), settings, cosmology, chunk_size)

@@ -555,6 +555,29 @@ def test_ode_default_with_constant_gstar_is_the_collocation_and_matches_the_exac
     np.testing.assert_allclose(-np.log(eta / np.asarray(quad.eta_x)), lam, rtol=2e-4)
 
 
+def test_collocation_batch_in_chunks_equals_flat_vmap_and_single_points():
+    """asymmetric_freezein_batch with the fixed-grid collocation (method="ode", constant g_*) runs in chunks
+    (HALL_COLLOCATION_CHUNK for "auto"): chunks of 2 over 5 points (the last chunk padded) equal one flat vmap and the
+    single-point chain for every output; a bad point is flagged and leaves the others unchanged; a bad chunk_size is
+    refused with the argument named."""
+    s = HallSettings(table="constant", method="ode", sphalerons="instantaneous")
+    lam = [2.489e-9, 3e-8, 1e-7, -1.0, 5e-9]  # lam < 0: STATUS_BAD_INPUT
+    p = HallParams.batch(HallParams.benchmark(), lam=lam)
+    chunked = asymmetric_freezein_batch(p, s, chunk_size=2)
+    flat = asymmetric_freezein_batch(p, s, chunk_size=None)
+    status = np.asarray(chunked.status)
+    assert status[3] & STATUS_BAD_INPUT and not np.any(status[[0, 1, 2, 4]] & (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED))
+    one = jax.jit(lambda q: asymmetric_freezein(q, s))
+    for i in (0, 4):
+        single = one(jax.tree.map(lambda v: v[i], p))
+        for f in ("eta_b", "yield_fi", "eta_x", "omega_x_h2"):
+            np.testing.assert_allclose(float(getattr(chunked, f)[i]), float(getattr(single, f)), rtol=1e-12, atol=0)
+    for f in ("eta_b", "yield_fi", "eta_x", "omega_x_h2", "status", "flags"):
+        np.testing.assert_allclose(np.asarray(getattr(chunked, f)), np.asarray(getattr(flat, f)), rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="asymmetric_freezein_batch: chunk_size"):
+        asymmetric_freezein_batch(p, s, chunk_size=0)
+
+
 @pytest.mark.parametrize(
     "kw, err, match",
     [
