@@ -74,7 +74,7 @@ GPU_SIZES: dict[str, dict] = {
         n_baseline=20,
     ),
     "bench_freezeout": dict(n=100_000, n_scipy=10),
-    "bench_cp": dict(n_eps=4096, n_big=2**18, n_chain=1024, n_grad=64),
+    "bench_cp": dict(n_eps=4096, n_big=2**18, n_chain=256, n_grad=64),
     "bench_networks": dict(ns=(10_000, 1_000_000)),
     "bench_fast_solvers": dict(
         n_list=(10_000, 1_000_000), n_max_ode=10_000, n_max_grid=100_000, n_grad=10_000, under_load=False
