@@ -569,7 +569,7 @@ def test_collocation_batch_in_chunks_equals_flat_vmap_and_single_points():
     assert status[3] & STATUS_BAD_INPUT and not np.any(status[[0, 1, 2, 4]] & (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED))
     one = jax.jit(lambda q: asymmetric_freezein(q, s))
     for i in (0, 4):
-        single = one(jax.tree.map(lambda v: v[i], p))
+        single = one(jax.tree.map(lambda v, i=i: v[i], p))
         for f in ("eta_b", "yield_fi", "eta_x", "omega_x_h2"):
             np.testing.assert_allclose(float(getattr(chunked, f)[i]), float(getattr(single, f)), rtol=1e-12, atol=0)
     for f in ("eta_b", "yield_fi", "eta_x", "omega_x_h2", "status", "flags"):
