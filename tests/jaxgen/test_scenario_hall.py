@@ -566,7 +566,9 @@ def test_collocation_batch_in_chunks_equals_flat_vmap_and_single_points():
     chunked = asymmetric_freezein_batch(p, s, chunk_size=2)
     flat = asymmetric_freezein_batch(p, s, chunk_size=None)
     status = np.asarray(chunked.status)
-    assert status[3] & STATUS_BAD_INPUT and not np.any(status[[0, 1, 2, 4]] & (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED))
+    assert status[3] & STATUS_BAD_INPUT and not np.any(
+        status[[0, 1, 2, 4]] & (STATUS_BAD_INPUT | STATUS_FREEZEIN_FAILED)
+    )
     one = jax.jit(lambda q: asymmetric_freezein(q, s))
     for i in (0, 4):
         single = one(jax.tree.map(lambda v, i=i: v[i], p))
