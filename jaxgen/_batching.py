@@ -141,8 +141,8 @@ def chunked_vmap(fn, args: Any, n: int, chunk_size, auto_chunk: int | Mapping[st
 
     ``chunk_size``: None (one flat vmap), an int (that chunk), or "auto" (chunks of ``auto_chunk`` when n exceeds
     two chunks, else a flat vmap; ``auto_chunk`` may map the backend name to its chunk, {"cpu": c1, "gpu": c2}: a
-    GPU needs far more points per chunk than a CPU to fill its cores). The batch is padded to a whole number of chunks by repeating its last point (one
-    compiled chunk shape) and the padding is dropped from the result. Keeping a chunk's intermediates small is what
+    GPU needs far more points per chunk than a CPU to fill its cores). The batch is padded to a whole number of
+    chunks by repeating its last point (one compiled chunk shape) and the padding is dropped from the result. Keeping a chunk's intermediates small is what
     makes this faster than one flat vmap for large n on CPU (measured per entry point in its docstring).
     """
     if chunk_size == "auto":

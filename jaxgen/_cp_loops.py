@@ -872,7 +872,8 @@ def cp_asymmetries_from_spectrum_batch(
     a flat vmap keeps every intermediate of all points alive at once. Measured on 2 CPU cores, timed interleaved
     (median of 5), N = 8192 random spectra: flat vmap 1.8e4 points/s, chunks of 128 2.8e4, of 512 2.9e4 (1.6x).
     ``"auto"`` (default): chunks of :data:`CP_SPECTRUM_CHUNK` (GPU/TPU: :data:`CP_SPECTRUM_CHUNK_ACCELERATOR`)
-    above two chunks, a flat vmap below; ``None``: a flat vmap; an int: that chunk (static). Traceable and differentiable (call it inside ``jax.jit``).
+    above two chunks, a flat vmap below; ``None``: a flat vmap; an int: that chunk (static). Traceable and
+    differentiable (call it inside ``jax.jit``).
     """
     if not isinstance(p, GauginoHiggsinoParams):
         raise TypeError(

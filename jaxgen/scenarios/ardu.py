@@ -852,8 +852,8 @@ def rsymmetric_adm_batch(
     shape.  One bad point is flagged in its ``status`` and does not affect the others.
 
     ``chunk_size``: ``"auto"`` (default): ``jax.lax.map`` over vmapped chunks of :data:`ARDU_CHUNK` points (GPU/TPU:
-    :data:`ARDU_CHUNK_ACCELERATOR`) with the default Boltzmann washout (batches above two chunks; 1.9x the points/s of one flat vmap at N = 2e5 on 2 cores,
-    bounded memory), one flat vmap otherwise; ``None``: always one flat vmap; an int: chunks of that size (the batch
+    :data:`ARDU_CHUNK_ACCELERATOR`) with the default Boltzmann washout (batches above two chunks; 1.9x the points/s
+    of one flat vmap at N = 2e5 on 2 cores, bounded memory), one flat vmap otherwise; ``None``: always one flat vmap; an int: chunks of that size (the batch
     padded by repeating its last point).
     """
     require_x64("jaxgen.scenarios.rsymmetric_adm_batch")
