@@ -24,7 +24,7 @@ import jax.core  # jax.core.Tracer: pyright does not see the submodule through a
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["broadcast_fields", "batch_shape", "BatchedParams", "check_chunk_size", "chunked_vmap"]
+__all__ = ["broadcast_fields", "batch_shape", "BatchedParams", "check_chunk_size", "chunked_vmap", "per_backend"]
 
 
 def _shapes(obj, name: str, event_ndim: Mapping[str, int]):
@@ -126,6 +126,12 @@ def check_chunk_size(fn: str, chunk_size) -> None:
     ok = ok or (isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool) and chunk_size >= 1)
     if not ok:
         raise ValueError(f'{fn}: chunk_size must be a positive int, None or "auto", got {chunk_size!r}')
+
+
+def per_backend(cpu: int, accelerator: int) -> dict[str, int]:
+    """The ``auto_chunk`` mapping of :func:`chunked_vmap`: ``cpu`` points per chunk on a CPU, ``accelerator`` on a
+    GPU or TPU."""
+    return {"cpu": cpu, "gpu": accelerator, "tpu": accelerator}
 
 
 def _auto_chunk(auto_chunk: int | Mapping[str, int]) -> int:

@@ -62,7 +62,7 @@ import numpy as np
 
 from . import _constants as c
 from . import _cp_traces as _tr
-from ._batching import check_chunk_size, chunked_vmap
+from ._batching import check_chunk_size, chunked_vmap, per_backend
 from ._cp import (
     _G2_DEFAULT,
     STATUS_BAD_SPECTRUM,
@@ -899,7 +899,7 @@ def cp_asymmetries_from_spectrum_batch(
         q = GauginoHiggsinoParams(**dict(zip(names, vals)))
         return _asymmetries_body(q, la, mp, m_h, g2, alpha_w, both_directions=bool(unitarity_check))
 
-    auto = {"cpu": CP_SPECTRUM_CHUNK, "gpu": CP_SPECTRUM_CHUNK_ACCELERATOR, "tpu": CP_SPECTRUM_CHUNK_ACCELERATOR}
+    auto = per_backend(CP_SPECTRUM_CHUNK, CP_SPECTRUM_CHUNK_ACCELERATOR)
     res = chunked_vmap(one, (*flat, lam_flat), n, chunk_size, auto)
     return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 

@@ -96,7 +96,7 @@ import jaxgen_kernels as kernels
 
 from . import _constants as c
 from ._batching import broadcast_fields as _broadcast_params
-from ._batching import check_chunk_size, chunked_vmap
+from ._batching import check_chunk_size, chunked_vmap, per_backend
 from ._checks import concrete_real
 from ._cosmology import Cosmology
 from ._precision import require_x64
@@ -1248,8 +1248,7 @@ def solve_freezeout_batch(
     def one(q):
         return solve_freezeout(q, cosmology, settings)
 
-    auto = {"cpu": FREEZEOUT_CHUNK, "gpu": FREEZEOUT_CHUNK_ACCELERATOR, "tpu": FREEZEOUT_CHUNK_ACCELERATOR}
-    res = chunked_vmap(one, flat, n, chunk_size, auto)
+    res = chunked_vmap(one, flat, n, chunk_size, per_backend(FREEZEOUT_CHUNK, FREEZEOUT_CHUNK_ACCELERATOR))
     return jax.tree_util.tree_map(lambda v: v.reshape(tuple(shape) + v.shape[1:]), res)
 
 

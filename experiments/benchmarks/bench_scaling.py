@@ -19,8 +19,9 @@ For each batched entry point, at N = 1e2 .. 1e6 (``n_max``; 1e7 when a GPU is th
   chain with its default g_*(T) table), ``hall_inverse_decays`` (the Hall chain with inverse decays,
   ``method="ode"``, constant g_*) and ``ardu_boltzmann`` (the Ardu chain, Boltzmann washout), the random points of
   bench_chains.py, through the batch entry points ``asymmetric_freezein_batch`` / ``rsymmetric_adm_batch`` (chunked
-  where that pays: the inverse-decay collocation and the Boltzmann washout); for each, the peak RSS of a fresh process that evaluates N_max points (and the device's peak
-  bytes on a GPU). ``series`` selects which series run (default: all).
+  where that pays: the inverse-decay collocation and the Boltzmann washout); for each, the peak RSS of a fresh
+  process that evaluates N_max points (and the device's peak bytes on a GPU). ``series`` selects which series run
+  (default: all).
 
 Each point: compile (``lower().compile()``) timed apart, median of 5 runs (``block_until_ready``), XLA's
 ``memory_analysis()`` (argument + output + temp bytes of one call) and the process RSS. A fit t(N) = t0 + N/r_inf per

@@ -87,7 +87,7 @@ from jaxgen_kernels import _status
 from .. import _constants as c
 from .. import _signatures as _sig
 from .. import _washout as _wo
-from .._batching import check_chunk_size, chunked_vmap
+from .._batching import check_chunk_size, chunked_vmap, per_backend
 from .._checks import check_int_setting, check_real_setting, concrete_real
 from .._cosmology import TABLES as _COSMO_TABLES
 from .._cosmology import Cosmology
@@ -834,7 +834,7 @@ def _batch_impl(params, settings, cosmology, chunk_size):
     p = ArduParams(**flat)
     if chunk_size == "auto" and not (settings.washout == "boltzmann" and settings.solver == "quadrature"):
         chunk_size = None
-    auto = {"cpu": ARDU_CHUNK, "gpu": ARDU_CHUNK_ACCELERATOR, "tpu": ARDU_CHUNK_ACCELERATOR}
+    auto = per_backend(ARDU_CHUNK, ARDU_CHUNK_ACCELERATOR)
     out = chunked_vmap(lambda q: rsymmetric_adm(q, settings, cosmology), p, n, chunk_size, auto)
     return jax.tree_util.tree_map(lambda a: a.reshape(shape), out)
 

@@ -203,7 +203,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 from jaxgen_kernels import _status
 
 from .. import _constants as c
-from .._batching import check_chunk_size, chunked_vmap
+from .._batching import check_chunk_size, chunked_vmap, per_backend
 from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
@@ -1323,18 +1323,11 @@ HALL_COLLOCATION_CHUNK_ACCELERATOR = 2**18
 @eqx.filter_jit
 def _batch(params: HallParams, settings: HallSettings, cosmology, chunk_size):
     n = int(jax.tree_util.tree_leaves(params)[0].shape[0])
-    auto = None
-    if chunk_size == "auto":
-        cosmo = _resolve_cosmology(settings, cosmology)
-        if settings.method == "ode" and _freezein_solver(settings, cosmo) == "collocation":
-            auto = {
-                "cpu": HALL_COLLOCATION_CHUNK,
-                "gpu": HALL_COLLOCATION_CHUNK_ACCELERATOR,
-                "tpu": HALL_COLLOCATION_CHUNK_ACCELERATOR,
-            }
-        else:
-            chunk_size = None
-    return chunked_vmap(lambda q: asymmetric_freezein(q, settings, cosmology), params, n, chunk_size, auto or 1)
+    solver = _freezein_solver(settings, _resolve_cosmology(settings, cosmology))
+    if chunk_size == "auto" and not (settings.method == "ode" and solver == "collocation"):
+        chunk_size = None
+    auto = per_backend(HALL_COLLOCATION_CHUNK, HALL_COLLOCATION_CHUNK_ACCELERATOR)
+    return chunked_vmap(lambda q: asymmetric_freezein(q, settings, cosmology), params, n, chunk_size, auto)
 
 
 def asymmetric_freezein_batch(
