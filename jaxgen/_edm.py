@@ -78,6 +78,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import jaxgen_kernels as kernels
 from jaxgen_kernels import _status as _kstatus
 
 from . import _constants as c
@@ -357,7 +358,9 @@ def _one_loop(p: GauginoHiggsinoParams, s: SleptonParams, ch, ne):
         ],
         -2,
     )
-    msl2, vec = jnp.linalg.eigh(h)  # h = vec diag vec^dagger; e~_a = sum_k vec[a, k] e~_k, R_ka = conj(vec[a, k])
+    # h = vec diag vec^dagger; e~_a = sum_k vec[a, k] e~_k, R_ka = conj(vec[a, k]); one matrix per LAPACK call on
+    # the CPU (kernels.lapack_eigh: batched LAPACK calls can deadlock XLA:CPU's thread pool)
+    msl2, vec = jnp.vectorize(kernels.lapack_eigh, signature="(n,n)->(n),(n,n)")(h)
     R = jnp.conj(jnp.swapaxes(vec, -1, -2))  # R[k, a]
     N = ne.N  # (..., 4, 4): chi0_i = N_ij psi0_j, psi0 = (B~, W~3, H~d0, H~u0)
     n1, n2, n3 = (jnp.conj(N[..., :, j])[..., :, None] for j in range(3))  # N_i1^*, ..., as (..., 4, 1)

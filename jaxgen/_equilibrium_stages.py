@@ -256,6 +256,10 @@ def stage_weights(stage: EquilibriumStage, k=None, masses: dict | None = None, t
     return w
 
 
+#: solve_stage: a Gram system with a smaller reciprocal condition estimate (kernels.solve_small) is singular
+_RCOND_SINGULAR = 1e-12
+
+
 def solve_stage(stage: EquilibriumStage, values, weights=None, offsets=None) -> StageSolution:
     """Solve one equilibrium stage.
 
@@ -272,7 +276,12 @@ def solve_stage(stage: EquilibriumStage, values, weights=None, offsets=None) -> 
         :class:`StageSolution`.  Pure and jit/vmap/grad-able in ``values``, ``weights`` and ``offsets``.
 
     Method: the equilibrium chemical potentials lie in the span of the conserved charges, mu = Q^T lambda (checked
-    exactly at build), so lambda solves the n_conserved x n_conserved Gram system (Q W Q^T) lambda = values - offsets.
+    exactly at build), so lambda solves the n_conserved x n_conserved Gram system (Q W Q^T) lambda = values - offsets,
+    with the unrolled elimination :func:`jaxgen_kernels.solve_small` (no LAPACK call: batched LAPACK calls can
+    deadlock XLA:CPU, see ``jaxgen_kernels._lapack``; for these small systems, 4 x 4 or 5 x 5 in the R-symmetric
+    model, it is also cheaper). A system whose
+    reciprocal condition estimate is below ``_RCOND_SINGULAR`` (a weight pattern that leaves a charge unsupported)
+    gets status 1 and zero outputs.
     """
     values = jnp.asarray(values)
     dtype = jnp.result_type(values.dtype, jnp.float32)
@@ -284,11 +293,9 @@ def solve_stage(stage: EquilibriumStage, values, weights=None, offsets=None) -> 
     rhs = jnp.broadcast_to(rhs, batch + rhs.shape[-1:])
     M = jnp.einsum("ai,...i,bi->...ab", Q, w, Q)
     bad_w = jnp.any(w < 0, axis=-1)
-    # guard singular systems: replace by identity, flag, zero the output
-    det_ok = jnp.abs(jnp.linalg.det(M)) > 1e-12 * jnp.max(jnp.abs(M), axis=(-1, -2)) ** M.shape[-1]
-    eye = jnp.eye(M.shape[-1], dtype=dtype)
-    Msafe = jnp.where(det_ok[..., None, None], M, eye)
-    lam = jnp.linalg.solve(Msafe, rhs[..., None])[..., 0]
+    # guard singular systems: solve_small never divides by zero; flag them by its rcond and zero the output
+    lam, rcond = jnp.vectorize(kernels.solve_small, signature="(d,d),(d)->(d),()")(M, rhs)
+    det_ok = rcond > _RCOND_SINGULAR
     mu = lam @ Q
     asym = w * mu
     finite = jnp.all(jnp.isfinite(asym), axis=-1)

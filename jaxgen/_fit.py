@@ -64,6 +64,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+import jaxgen_kernels as kernels
 from jaxgen_kernels import _status as _kstatus
 
 from . import _constants
@@ -524,7 +525,7 @@ def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
         diag = jnp.diag(A)
         floor = eps * jnp.maximum(jnp.max(diag), tiny)
         M = A + lam * jnp.diag(diag + floor) + eye * tiny
-        return _clean(jnp.linalg.solve(M, -g))
+        return _clean(kernels.lapack_solve(M, -g))  # one matrix per LAPACK call on the CPU (kernels._lapack)
 
     def one_start(u0):
         def body(carry, i):
@@ -566,7 +567,7 @@ def _core(spec: _Spec, base, tvals, tsig, u0s, a, b, s, pred0):
         A = best["J"].T @ best["J"]
         g = best["J"].T @ best["r"]
         floor = eps * jnp.maximum(jnp.max(jnp.diag(A)), tiny)
-        dec = jnp.abs(jnp.dot(g, _clean(jnp.linalg.solve(A + eye * (floor + tiny), g))))
+        dec = jnp.abs(jnp.dot(g, _clean(kernels.lapack_solve(A + eye * (floor + tiny), g))))
         return best, hist, hist_best, dec
 
     best, hist, hist_best, dec = jax.vmap(one_start)(u0s)

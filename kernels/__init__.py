@@ -6,6 +6,7 @@ re-exported here:
 - ``_bessel``: modified Bessel functions K0, K1, K2 and their exponentially scaled forms, with exact derivatives;
 - ``_thermal``: equilibrium thermal integrals for FD/BE/MB statistics and the asymmetry susceptibility k(z);
 - ``_linalg``: batched constrained linear solves with rank diagnostics;
+- ``_lapack``: LAPACK eigh/svd/solve that cannot deadlock XLA:CPU under vmap (one matrix per call on the CPU);
 - ``_ode``: helpers around diffrax for stiff, batched Boltzmann equations;
 - ``_rosenbrock``: fixed-grid linearly implicit Rosenbrock integration (Rodas4, Rodas4P2, ROS3P) of small stiff
   systems;
@@ -14,8 +15,9 @@ re-exported here:
   decoder, used by every jaxgen result type.
 """
 
-from . import _bessel, _linalg, _ode, _rosenbrock, _status, _takagi, _thermal
+from . import _bessel, _lapack, _linalg, _ode, _rosenbrock, _status, _takagi, _thermal
 from ._bessel import *
+from ._lapack import *
 from ._linalg import *
 from ._ode import *
 from ._rosenbrock import *
@@ -27,6 +29,7 @@ __all__ = [
     *_bessel.__all__,
     *_thermal.__all__,
     *_linalg.__all__,
+    *_lapack.__all__,
     *_ode.__all__,
     *_rosenbrock.__all__,
     *_status.__all__,

@@ -51,6 +51,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._linalg import solve_small
+
 __all__ = ["ROSENBROCK_METHODS", "RosenbrockTableau", "rosenbrock_step", "rosenbrock_solve"]
 
 
@@ -281,10 +283,13 @@ def _step(F, jac, tab: RosenbrockTableau, t, y, h, cs, dc0):
             return r / w
     else:
         n = y.shape[0]
-        lu = jax.scipy.linalg.lu_factor(inv_gh * jnp.eye(n, dtype=y.dtype) - J)
+        w = inv_gh * jnp.eye(n, dtype=y.dtype) - J
 
         def solve(r):
-            return jax.scipy.linalg.lu_solve(lu, r)
+            # unrolled elimination per stage (kernels.solve_small), not LAPACK lu_factor/lu_solve: under vmap those are
+            # batched LAPACK calls, which can deadlock XLA:CPU (kernels._lapack); for these small systems (the slow
+            # combinations of a network) re-eliminating per stage costs less than the rates
+            return solve_small(w, r)[0]
 
     ks = []
     for i in range(len(tab.c)):
@@ -367,7 +372,7 @@ def rosenbrock_solve(
             y-independent coefficients (module docstring: evaluated vectorised at every stage abscissa before the
             scan; ``coefficients`` must then capture what ``args`` would carry).
         y0: initial state at ``ts[0]``: a scalar (division instead of a linear solve) or a 1-d array (small systems:
-            one LU factorisation per step).
+            one unrolled elimination per stage, ``solve_small``).
         ts: grid, shape (N + 1,) (traced values allowed: the grid may depend on differentiated parameters).
         method: ``"rodas4p2"`` (default, order 4, L-stable), ``"rodas4"``, ``"rodas4p"`` or ``"ros3p"`` (order 3).
         jac: optional analytic Jacobian ``jac(t, y, c)`` (``c = ()`` without ``coefficients``).

@@ -45,6 +45,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._lapack import lapack_eigh, lapack_svd
+
 __all__ = ["takagi", "svd_ascending"]
 
 _DEGENERACY_RTOL = 1e3  # in units of the dtype's machine epsilon, relative to max(s)
@@ -68,7 +70,7 @@ def _takagi_forward(a):
     ar, ai = jnp.real(a), jnp.imag(a)
     big = jnp.block([[ar, ai], [ai, -ar]])
     big = 0.5 * (big + big.T)
-    evals, evecs = jnp.linalg.eigh(big)
+    evals, evecs = lapack_eigh(big)  # one matrix per LAPACK call on the CPU (kernels._lapack: a jaxlib deadlock)
     s = evals[n:]  # the n largest (= +s_i), ascending
     vecs = evecs[:, n:]
     w = (vecs[:n, :] + 1j * vecs[n:, :]).astype(a.dtype)  # columns w_i, unit norm
@@ -131,7 +133,7 @@ def takagi(a):
 def _svd_forward(a):
     a = jnp.asarray(a)
     a = a.astype(_complex_dtype(a))
-    p, s, qh = jnp.linalg.svd(a)  # a = p diag(s) qh, s descending
+    p, s, qh = lapack_svd(a)  # a = p diag(s) qh, s descending; one matrix per LAPACK call on the CPU (kernels._lapack)
     p, s, qh = p[:, ::-1], s[::-1], qh[::-1, :]
     u = p.T  # a = u^T diag(s) v
     v = qh

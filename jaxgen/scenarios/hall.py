@@ -884,12 +884,11 @@ class HallSettings(eqx.Module):
         epsilon: ``"eps0"`` (default: eps_a = eps0_a alpha_w sin(phase_a), eq. 2.7, with the per-state fields as
             given) or ``"spectrum"`` (module docstring item 12: the decaying states, their masses, widths, dof and
             eps_a, and the LOSP mass and width, computed inside the chain from ``HallSpectrumParams.spectrum``).
-            Known defect (2026-12-04, jaxlib 0.10.2 on 2 CPU cores): one jitted call of the spectrum-mode chain over
-            1024 or more points sometimes never returns (every thread waits on a futex: a deadlock in the XLA:CPU
-            runtime, with or without its thunk runtime and with chunks of 512 inside the call); 256 and 512 points
-            per call, the eps0 mode, and cp_asymmetries_from_spectrum / electron_edm alone at 4096 points did not
-            hang. Not yet isolated; until it is, evaluate large spectrum-mode batches in calls of <= 512 points
-            (``jaxgen.sweep.run_sweep(..., chunk_size=512)``).
+            Fixed defect (found 2026-12-04, jaxlib 0.10.2): one jitted call of this mode over >= 1024 points on
+            2 CPU cores sometimes never returned: the batched LAPACK kernels of the mass-matrix decompositions
+            (three independent eigh on (N, 8, 8), three svd on (N, 2, 2)) block XLA:CPU's pool threads while they
+            wait for their own sub-tasks. The decompositions now run one matrix per LAPACK call on the CPU
+            (``jaxgen_kernels._lapack``); batches of any size are safe.
         sphalerons: ``"timed"`` (default; module docstring item 4b: B relaxes at the lattice sphaleron rate
             towards c chi(T)/chi(0) (B - L) as eta_X is produced; the part of eta_X made below the sphaleron
             freeze-out T* is never converted) or ``"instantaneous"`` (eta_B = -c eta_X whatever the temperature

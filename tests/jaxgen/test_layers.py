@@ -29,6 +29,7 @@ LAYERS = {
     # 0 kernels
     "jaxgen_kernels": KERNELS,
     "jaxgen_kernels._bessel": KERNELS,
+    "jaxgen_kernels._lapack": KERNELS,
     "jaxgen_kernels._linalg": KERNELS,
     "jaxgen_kernels._ode": KERNELS,
     "jaxgen_kernels._takagi": KERNELS,
