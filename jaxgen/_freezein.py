@@ -442,10 +442,11 @@ def _shape_scaled(x, statistics: str):
     if statistics == "mb":
         return x**4 * kernels.k1e(x)
     x = jnp.asarray(x)
-    k = jnp.arange(1, N_QUANTUM_TERMS + 1, dtype=x.dtype)
-    w = jnp.asarray(_series_weights(statistics), dtype=x.dtype)
-    kx = x[..., None] * k
-    tot = jnp.sum(w * kernels.k1e(kx) * jnp.exp(-(kx - x[..., None])), axis=-1)
+    # the series index LEADS (the minor axis stays that of x: see the layout note of _linear_rates)
+    k = jnp.arange(1, N_QUANTUM_TERMS + 1, dtype=x.dtype).reshape((-1,) + (1,) * x.ndim)
+    w = jnp.asarray(_series_weights(statistics), dtype=x.dtype).reshape(k.shape)
+    kx = k * x
+    tot = jnp.sum(w * kernels.k1e(kx) * jnp.exp(-(kx - x)), axis=0)
     return x**4 * tot
 
 
@@ -892,15 +893,23 @@ def _colloc_dense(tq, t_edges, u_start, u_stage):
 
 def _linear_rates(t, params, cosmo, settings):
     """The coefficients of the linear freeze-in equations at the times t (any shape), as in :func:`_boltzmann_rhs`:
-    dY/dt = r - lam Y, d eta/dt = r_e - lam_e Y - lam eta (lam = lam_e = 0 without inverse decays)."""
-    pref = _PREF * c.M_PLANCK * params.dof * params.width / params.mass**2
-    eps = params.eps_full()
+    dY/dt = r - lam Y, d eta/dt = r_e - lam_e Y - lam eta (lam = lam_e = 0 without inverse decays).
+
+    Layout: the times are flattened to one axis and the species axis LEADS, (n_a, n_t), so that under vmap the
+    minor (contiguous) axis of every array that feeds a Bessel function is the long node axis. With the species
+    axis last, (P, q, n_a) = (64, 5, 2), XLA:CPU evaluated K1 ~3x slower per element (measured 2026-12-04,
+    2 cores: 44 vs 14 ns; the same for the (P, q) = (64, 5) argument of K2); the values are the same."""
+    shape = jnp.shape(t)
+    t = jnp.reshape(t, (-1,))
+    col = params.mass[:, None]  # (n_a, 1) against the node axis
+    pref = (_PREF * c.M_PLANCK * params.dof * params.width / params.mass**2)[:, None]
+    eps = params.eps_full()[:, None]
     temp = params.mass[0] * jnp.exp(-t)
-    xa = params.mass / temp[..., None]
-    g = _cosmo_factor(cosmo, temp)[..., None]
+    xa = col / temp
+    g = _cosmo_factor(cosmo, temp)
     shp = _shape_scaled(xa, settings.statistics)
     src = pref * g * shp * jnp.exp(-xa)
-    r, re = jnp.sum(src, -1), jnp.sum(eps * src, -1)
+    r, re = jnp.sum(src, 0).reshape(shape), jnp.sum(eps * src, 0).reshape(shape)
     if not settings.inverse_decays:
         zero = jnp.zeros_like(r)
         return r, re, zero, zero
@@ -909,8 +918,8 @@ def _linear_rates(t, params, cosmo, settings):
     yeq_pref = (
         params.g_x * params.temperature_ratio**3 * z**2 * kernels.k2e(z) * 45.0 / (4 * math.pi**4 * cosmo.g_s(temp))
     )
-    lam_a = pref * g * shp * jnp.exp(jnp.minimum(z[..., None] - xa, 600.0)) / yeq_pref[..., None]
-    return r, re, jnp.sum(lam_a, -1), jnp.sum(eps * lam_a, -1)
+    lam_a = pref * g * shp * jnp.exp(jnp.minimum(z - xa, 600.0)) / yeq_pref
+    return r, re, jnp.sum(lam_a, 0).reshape(shape), jnp.sum(eps * lam_a, 0).reshape(shape)
 
 
 def _solve_collocation(params, cosmo, settings):
