@@ -61,7 +61,7 @@ REDUCED = {
     "bench_scaling": dict(n_max=100_000, n_max_ode=10_000, half_decades=False),
     "bench_chains": dict(reduced=True),
     "bench_fast_solvers": dict(n_list=(1_000, 10_000), n_max_ode=1_000, n_max_grid=10_000, n_grad=1_000),
-    "bench_cp": dict(n_eps=64, n_big=2048, n_chain=256, n_grad=4),
+    "bench_cp": dict(n_eps=64, n_big=2048, n_chain=2048, n_grad=4),
     "bench_networks": dict(ns=(1_000,)),
 }
 

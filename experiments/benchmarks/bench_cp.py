@@ -66,7 +66,7 @@ def _log(msg: str) -> None:
     print(f"[bench_cp] {msg}", flush=True)
 
 
-def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 256, n_grad: int = 8) -> str:
+def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 2048, n_grad: int = 8) -> str:
     import os
 
     load_start = os.getloadavg()[0]
