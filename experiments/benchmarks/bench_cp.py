@@ -10,7 +10,8 @@ Rows (all measured in the same run, float64, random spectra, seed 0):
   vmap of ``_tree_width`` / ``_pair``) at N = n_eps. Profile of the evaluated (closed-form) call: the mass basis +
   the 74 tree widths alone (``_tree_widths_closed``), and the mass basis + the unitarity cuts
   (``_cuts_closed``: 112 of the 224 evaluated, the rest by antisymmetry) alone.
-* Hall chain with the computed eps (``HallSettings(epsilon="spectrum")``) vs the same points with eps0 as input
+* Hall chain (``asymmetric_freezein_batch``) with the computed eps (``HallSettings(epsilon="spectrum")``) vs the same
+  points with eps0 as input
   (``HallSettings()``, the eq. 2.7 parameterization; the eps0 mode ignores the spectrum): points/s (target: the
   spectrum mode within 2x of the eps0 mode), and the gradient (one reverse pass with a cotangent on every output,
   ``bench_chains.all_outputs_scalar``) over the forward pass (target <= 2x).
@@ -155,8 +156,8 @@ def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 2
     s_spec = H.HallSettings(epsilon="spectrum")
     s_eps0 = H.HallSettings()
 
-    def fwd(s):
-        return lambda q: jax.vmap(lambda x: H.asymmetric_freezein(x, s))(q)
+    def fwd(s):  # the batch entry point (chunks of HALL_SPECTRUM_CHUNK in spectrum mode; eps0: one flat vmap)
+        return lambda q: H.asymmetric_freezein_batch(q, s)
 
     def grad(s):
         return lambda q: jax.vmap(
@@ -255,7 +256,10 @@ def main(out: pathlib.Path, n_eps: int = 32, n_big: int = 1024, n_chain: int = 2
         f"| eps, numerical Dirac traces (before: _asymmetries_reference) | {n_eps} | {ref_rate:.3g} | "
         f"{t_ref['compile_s']:.1f} | reference | - |",
     ]
-    for name, label in (("spectrum", "computed eps (epsilon='spectrum')"), ("eps0", "eps0 as input (default)")):
+    for name, label in (
+        ("spectrum", "computed eps (epsilon='spectrum'; asymmetric_freezein_batch)"),
+        ("eps0", "eps0 as input (default)"),
+    ):
         e = chain[name]
         lines.append(
             f"| Hall chain, {label} | {n_chain} | {e['points_per_s']:.3g} | {e['compile_forward_s']:.1f} | "

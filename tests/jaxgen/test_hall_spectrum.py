@@ -175,7 +175,7 @@ def test_batch_equals_loop_and_bad_point_flagged(bench):
     ]
     spec = GauginoHiggsinoParams(**{k: jnp.asarray([q[k] for q in pts]) for k in pts[0]})
     pb = HallParams.batch(base=bench, spectrum=spec)
-    ob = asymmetric_freezein_batch(pb, SPEC)
+    ob = asymmetric_freezein_batch(pb, SPEC, chunk_size=2)  # the chunked path (as "auto" for large batches)
     assert int(ob.status[1]) == STATUS_BAD_INPUT and float(ob.eta_b[1]) == 0.0
     assert all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree_util.tree_leaves(ob))
     assert int(ob.status[0]) == 0 and int(ob.flags[0]) == 0
