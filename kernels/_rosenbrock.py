@@ -276,20 +276,15 @@ def _step(F, jac, tab: RosenbrockTableau, t, y, h, cs, dc0):
         J = jax.jacfwd(lambda yy: F(t, yy, c0))(y)
     ft = jax.jvp(lambda tt, cc: F(tt, y, cc), (t, c0), (_ones_like_t(t), dc0))[1]
     inv_gh = 1.0 / (tab.gamma * h)
-    if scalar:
-        w = inv_gh - J
+    w = inv_gh - J if scalar else inv_gh * jnp.eye(y.shape[0], dtype=y.dtype) - J
 
-        def solve(r):
+    def solve(r):
+        if scalar:
             return r / w
-    else:
-        n = y.shape[0]
-        w = inv_gh * jnp.eye(n, dtype=y.dtype) - J
-
-        def solve(r):
-            # unrolled elimination per stage (kernels.solve_small), not LAPACK lu_factor/lu_solve: under vmap those are
-            # batched LAPACK calls, which can deadlock XLA:CPU (kernels._lapack); for these small systems (the slow
-            # combinations of a network) re-eliminating per stage costs less than the rates
-            return solve_small(w, r)[0]
+        # unrolled elimination per stage (kernels.solve_small), not LAPACK lu_factor/lu_solve: under vmap those are
+        # batched LAPACK calls, which can deadlock XLA:CPU (kernels._lapack); for these small systems (the slow
+        # combinations of a network) re-eliminating per stage costs less than the rates
+        return solve_small(w, r)[0]
 
     ks = []
     for i in range(len(tab.c)):
