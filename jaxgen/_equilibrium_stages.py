@@ -279,9 +279,8 @@ def solve_stage(stage: EquilibriumStage, values, weights=None, offsets=None) -> 
     exactly at build), so lambda solves the n_conserved x n_conserved Gram system (Q W Q^T) lambda = values - offsets,
     with the unrolled elimination :func:`jaxgen_kernels.solve_small` (no LAPACK call: batched LAPACK calls can
     deadlock XLA:CPU, see ``jaxgen_kernels._lapack``; for these small systems, 4 x 4 or 5 x 5 in the R-symmetric
-    model, it is also cheaper). A system whose
-    reciprocal condition estimate is below ``_RCOND_SINGULAR`` (a weight pattern that leaves a charge unsupported)
-    gets status 1 and zero outputs.
+    model, it is also cheaper). A system whose reciprocal condition estimate is below ``_RCOND_SINGULAR`` (a weight
+    pattern that leaves a charge unsupported) gets status 1 and zero outputs.
     """
     values = jnp.asarray(values)
     dtype = jnp.result_type(values.dtype, jnp.float32)

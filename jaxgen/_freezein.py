@@ -922,7 +922,7 @@ def _colloc_end_jvp(primals, tangents):
     reverse mode, tests/jaxgen/test_fast_solvers.py)."""
     h, lam, src, kappa, src_v, u0, v0 = primals
     dh, dlam, dsrc, dkappa, dsrc_v, du0, dv0 = tangents
-    u_end, v_end, u_start, v_start, U, V = _colloc_linear(h, lam, src, u0, kappa=kappa, src_v=src_v, v0=v0)
+    u_end, v_end, _, _, U, V = _colloc_linear(h, lam, src, u0, kappa=kappa, src_v=src_v, v0=v0)
     assert V is not None  # both equations
     _, a, _, _ = _radau_tableau(lam.shape[-1])
     q = a.shape[0]
