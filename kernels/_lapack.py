@@ -55,8 +55,12 @@ _svd_primal = _per_matrix_on_cpu(lambda a: tuple(jnp.linalg.svd(a)))
 _solve_primal = _per_matrix_on_cpu(jnp.linalg.solve)
 
 
+_DEGENERACY_RTOL = 1e3  # in units of the dtype's machine epsilon, relative to the scale (also kernels._takagi)
+
+
 def _safe_inverse(x, scale):
-    tol = 1e3 * jnp.finfo(x.dtype).eps * scale
+    """1/x, and 0 where |x| <= _DEGENERACY_RTOL eps scale (a degeneracy: no rotation inside it)."""
+    tol = _DEGENERACY_RTOL * jnp.finfo(x.dtype).eps * scale
     ok = jnp.abs(x) > tol
     return jnp.where(ok, 1.0 / jnp.where(ok, x, 1.0), 0.0)
 

@@ -45,17 +45,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from ._lapack import lapack_eigh, lapack_svd
+from ._lapack import _safe_inverse, lapack_eigh, lapack_svd
 
 __all__ = ["takagi", "svd_ascending"]
-
-_DEGENERACY_RTOL = 1e3  # in units of the dtype's machine epsilon, relative to max(s)
-
-
-def _safe_inverse(x, scale):
-    tol = _DEGENERACY_RTOL * jnp.finfo(x.dtype).eps * scale
-    ok = jnp.abs(x) > tol
-    return jnp.where(ok, 1.0 / jnp.where(ok, x, 1.0), 0.0)
 
 
 def _complex_dtype(a):
