@@ -11,17 +11,19 @@ re-exported here:
 - ``_rosenbrock``: fixed-grid linearly implicit Rosenbrock integration (Rodas4, Rodas4P2, ROS3P) of small stiff
   systems;
 - ``_takagi``: differentiable Takagi factorization and ordered SVD (mass matrices with complex phases);
+- ``_svd2``: the closed-form SVD of a 2 x 2 complex matrix (the chargino mass matrix; no LAPACK call);
 - ``_status``: status vocabularies (bit flags or enumerations, a name and a message per value) and their one
   decoder, used by every jaxgen result type.
 """
 
-from . import _bessel, _lapack, _linalg, _ode, _rosenbrock, _status, _takagi, _thermal
+from . import _bessel, _lapack, _linalg, _ode, _rosenbrock, _status, _svd2, _takagi, _thermal
 from ._bessel import *
 from ._lapack import *
 from ._linalg import *
 from ._ode import *
 from ._rosenbrock import *
 from ._status import *
+from ._svd2 import *
 from ._takagi import *
 from ._thermal import *
 
@@ -34,4 +36,5 @@ __all__ = [
     *_rosenbrock.__all__,
     *_status.__all__,
     *_takagi.__all__,
+    *_svd2.__all__,
 ]

@@ -33,6 +33,7 @@ LAYERS = {
     "jaxgen_kernels._linalg": KERNELS,
     "jaxgen_kernels._ode": KERNELS,
     "jaxgen_kernels._takagi": KERNELS,
+    "jaxgen_kernels._svd2": KERNELS,
     "jaxgen_kernels._thermal": KERNELS,
     "jaxgen_kernels._status": KERNELS,
     "jaxgen_kernels._rosenbrock": KERNELS,

@@ -39,19 +39,22 @@ def test_vmapped_decompositions_make_no_batched_lapack_call_on_cpu():
     herm = _hermitian(3, 16)
     sym = _hermitian(8, 16, complex_=False)
     gen = jnp.asarray(RNG.normal(size=(16, 2, 2)) + 1j * RNG.normal(size=(16, 2, 2)))
+    gen3 = jnp.asarray(RNG.normal(size=(16, 3, 3)) + 1j * RNG.normal(size=(16, 3, 3)))
     cases = [
         (jax.vmap(lambda a: kernels.lapack_eigh(a)[0]), (herm,)),
         (jax.vmap(lambda a: kernels.lapack_eigh(a)[0]), (sym,)),
         (jax.vmap(lambda a: kernels.lapack_svd(a)[1]), (gen,)),
         (jax.vmap(kernels.lapack_solve), (sym, sym[:, 0])),
         (lambda a: kernels.takagi(a)[0], (gen + jnp.swapaxes(gen, -1, -2),)),  # batched through jnp.vectorize
-        (lambda a: kernels.svd_ascending(a)[0], (gen,)),
+        (lambda a: kernels.svd_ascending(a)[0], (gen3,)),  # 2 x 2 goes to the closed form (kernels._svd2)
     ]
     for fn, args in cases:
         ops = _lapack_operands(fn, *args)
         assert ops, "expected LAPACK custom calls in the CPU program"
         for shape, target in ops:
             assert not shape.split("[")[1].startswith("16,"), f"batched {target} call {shape}"
+    # the chargino-sized SVD makes no LAPACK call at all
+    assert not _lapack_operands(lambda a: kernels.svd_ascending(a)[0], gen)
     # the same vmapped jnp.linalg call IS one batched LAPACK call (what the wrapper avoids)
     ops = _lapack_operands(jax.vmap(lambda a: jnp.linalg.eigh(a)[0]), sym)
     assert any(shape.split("[")[1].startswith("16,") for shape, _ in ops)
