@@ -403,16 +403,18 @@ def _compact_layout():
 _COMPACT_ORDER, _COMPACT_REMAP = _compact_layout()
 
 
-def _mass_basis_fast(p: GauginoHiggsinoParams, g2, lam_abs):
+def _mass_basis_fast(p: GauginoHiggsinoParams, g2, lam_abs, spectra=None):
     """= _mass_basis (the evaluated path), with OUT, IN as _LazyVertex: the rotations to the mass basis block by block
     (see _rotate_blocks), the couplings gathered on demand. The same numbers to round-off (tested).
 
     Only the nonzero blocks are stored, in one compact vector (_compact_layout: 140 complex numbers per point
     instead of the 7 dense 11 x 11 matrices): building the dense stack was one concatenate fusion of 8.7 us per point
     on XLA:CPU (N = 1024, XLA profiler), a fifth of the whole evaluation.
+
+    ``spectra``: (chargino_spectrum(p), neutralino_spectrum(p)) when the caller has them already (the Hall chain:
+    XLA does not merge repeated decompositions, and the neutralino one costs ~6 us per point on the CPU).
     """
-    ch = chargino_spectrum(p)
-    ne = neutralino_spectrum(p)
+    ch, ne = (chargino_spectrum(p), neutralino_spectrum(p)) if spectra is None else spectra
     sw2 = jnp.asarray(p.sin2_theta_w)
     cw = jnp.sqrt(1.0 - sw2)
     one = jnp.ones((1, 1), complex)
@@ -942,13 +944,18 @@ def _asymmetries_body(
     alpha_w,
     reference: bool = False,
     both_directions: bool = False,
+    spectra=None,
 ) -> SpectrumCPAsymmetries:
     """The body of :func:`cp_asymmetries_from_spectrum` (one point). ``reference=True``: the original numerical
     Dirac traces (vmap of _tree_width / _pair over all 224 cuts, kept as the reference of the closed forms);
     default: the closed-form spin sums (_tree_widths_closed / _cuts_closed, one direction of the cuts unless
-    ``both_directions``), the same numbers to round-off."""
+    ``both_directions``), the same numbers to round-off. ``spectra``: the (chargino, neutralino) spectra of ``p``
+    if the caller has them (a ``p`` that passes the domain check of _safe_point; see _mass_basis_fast)."""
     p, m_phi, good = _safe_point(p, m_phi)
-    OUT, IN, mf = (_mass_basis if reference else _mass_basis_fast)(p, g2, lam_abs)
+    if reference:
+        OUT, IN, mf = _mass_basis(p, g2, lam_abs)
+    else:
+        OUT, IN, mf = _mass_basis_fast(p, g2, lam_abs, spectra)
     mb = jnp.stack(
         [
             jnp.asarray(p.m_W, float),

@@ -503,6 +503,13 @@ def electron_edm(
         :class:`ElectronEDM`. Pure, jit/vmap/grad-able in every float input; points with a non-finite or
         non-positive modulus get status EDM_STATUS_BAD_INPUT and d_e = 0 (evaluated at a dummy spectrum, never NaN).
     """
+    return _electron_edm(p, sleptons, m_h)
+
+
+def _electron_edm(p: GauginoHiggsinoParams, sleptons, m_h, spectra=None) -> ElectronEDM:
+    """:func:`electron_edm`; ``spectra``: (chargino_spectrum(p), neutralino_spectrum(p)) when the caller has them
+    (the Hall chain, whose ``p`` already passed its domain check: XLA does not merge repeated decompositions). They
+    are used where ``p`` passes this function's check (elsewhere d_e = 0 anyway)."""
     vals = {k: jnp.asarray(getattr(p, k), float) for k in ("M1", "M2", "mu", "tan_beta", "m_W", "m_Z")}
     phases = {k: jnp.asarray(getattr(p, k), float) for k in ("phi_1", "phi_2", "phi_mu", "sin2_theta_w")}
     good = jnp.asarray(True)
@@ -527,8 +534,7 @@ def electron_edm(
         phi_mu=jnp.where(good, phases["phi_mu"], 0.0),
         sin2_theta_w=jnp.where(good, sw2, c.SIN2_THETA_W),
     )
-    ch = chargino_spectrum(safe)
-    ne = neutralino_spectrum(safe)
+    ch, ne = (chargino_spectrum(safe), neutralino_spectrum(safe)) if spectra is None else spectra
     d_bz = _barr_zee_gamma_h(safe, ch, m_h)
     d_zh = _barr_zee_zh(safe, ch, m_h)
     d_ww = _barr_zee_ww(safe, ch, ne)
