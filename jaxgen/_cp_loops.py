@@ -871,8 +871,23 @@ def cp_asymmetries_from_spectrum(
     """
     if _is_concrete(m_phi) and jnp.ndim(m_phi) == 0 and not float(m_phi) >= 0:
         raise ValueError(f"m_phi (the phi_X mass, GeV) must be >= 0; got {m_phi!r}.")
+    return _cp_asymmetries(p, lam, m_phi, m_h=m_h, g2=g2, alpha_w=alpha_w, unitarity_check=unitarity_check)
+
+
+def _cp_asymmetries(
+    p, lam, m_phi, *, m_h=c.M_HIGGS, g2=_G2_DEFAULT, alpha_w=c.ALPHA_W, unitarity_check=False, spectra=None
+):
+    """:func:`cp_asymmetries_from_spectrum` without its input check, and with ``spectra`` = (chargino_spectrum(p),
+    neutralino_spectrum(p)) when the caller has them (the spectrum-mode Hall chain; see _mass_basis_fast)."""
     return _asymmetries(
-        p, _lambda_norm(lam), jnp.asarray(m_phi, dtype=float), m_h, g2, alpha_w, both_directions=bool(unitarity_check)
+        p,
+        _lambda_norm(lam),
+        jnp.asarray(m_phi, dtype=float),
+        m_h,
+        g2,
+        alpha_w,
+        both_directions=bool(unitarity_check),
+        spectra=spectra,
     )
 
 

@@ -28,7 +28,8 @@ program.
 ``sequential_vmap`` has no autodiff rule of its own, so :func:`lapack_eigh` carries a custom JVP (the standard
 formula, tangents by matrix products only); :func:`lapack_svd` and :func:`lapack_solve` are for primal values (jaxgen
 differentiates the SVD through its own custom JVP in :mod:`._takagi`, which calls :func:`lapack_svd` for the primal
-only, and solves where a gradient is needed with :func:`jaxgen_kernels.solve_small`).
+only, and only for matrices larger than 2 x 2: those take the closed form of :mod:`._svd2`; it solves where a gradient
+is needed with :func:`jaxgen_kernels.solve_small`).
 """
 
 from __future__ import annotations

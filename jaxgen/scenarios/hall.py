@@ -207,7 +207,7 @@ from .._batching import check_chunk_size, chunked_vmap, per_backend
 from .._checks import check_int_setting, check_real_setting
 from .._cosmology import TABLES, Cosmology, omega_h2_to_yield, yield_to_omega_h2
 from .._cp import GauginoHiggsinoParams, chargino_spectrum, epsilon_eq27, neutralino_spectrum
-from .._cp_loops import _G2_DEFAULT, _asymmetries, _lambda_norm, _safe_point
+from .._cp_loops import _cp_asymmetries, _safe_point
 from .._edm import _electron_edm
 from .._freezein import FreezeInParams, FreezeInSettings, freezein_quadrature, freezein_table, solve_freezein
 from .._freezein_tables import is_tabulated
@@ -725,9 +725,7 @@ def _spectrum_states(spec: GauginoHiggsinoParams, lam, m_x, ok):
     # each decomposition once (XLA does not merge repeated ones; the neutralino Takagi costs ~6 us per point on the
     # CPU): shared by the CP asymmetries, the masses and the EDM
     spectra = (chargino_spectrum(safe), neutralino_spectrum(safe))
-    r = _asymmetries(
-        safe, _lambda_norm(lam), jnp.asarray(m_x, float), c.M_HIGGS, _G2_DEFAULT, c.ALPHA_W, spectra=spectra
-    )
+    r = _cp_asymmetries(safe, lam, m_x, spectra=spectra)
     mc, mn = spectra[0].masses, spectra[1].masses
     gam_n = jnp.sum(r.gamma_lambda_neutralino, axis=-1)  # Gamma(chi0_a -> nu phi_X) + Gamma(chi0_a -> nubar phi_X^*)
     norm = lam**2 / (8.0 * math.pi)  # Gamma = r lam^2 m/(8 pi), the chain's width convention (item 1)
